@@ -1,0 +1,48 @@
+package forms
+
+// Event kinds for patients and their stay on the ward.
+const (
+	KindPatientRegistered  = "patient.registered"  // payload Patient
+	KindPatientAdmitted    = "patient.admitted"    // payload Admission
+	KindPatientTransferred = "patient.transferred" // payload Transfer
+	KindPatientDischarged  = "patient.discharged"  // payload Discharge
+)
+
+// Patient is the payload of patient.registered: the four core identifiers
+// (surname, first name, date of birth, NHS number) or, when the NHS number is
+// not known during downtime, a temporary ID DT-<device>-<n>. The event's
+// subject is ID. A later patient.registered event with the same ID and
+// Corrects set amends the details.
+type Patient struct {
+	ID        string `json:"id"`                   // stable internal ID (UUID), also the event subject
+	NHSNumber string `json:"nhs_number,omitempty"` // 10 digits, no spaces; empty if unknown
+	TempID    string `json:"temp_id,omitempty"`    // DT-<device>-<n> when NHSNumber is empty
+	Surname   string `json:"surname"`
+	Given     string `json:"given"`
+	BirthDate string `json:"birth_date"` // YYYY-MM-DD
+	Sex       string `json:"sex,omitempty"`
+}
+
+// Admission is the payload of patient.admitted: the patient arrives on a
+// ward, optionally into a bed.
+type Admission struct {
+	PatientID string `json:"patient_id"`
+	Ward      string `json:"ward"`
+	Bed       string `json:"bed,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// Transfer is the payload of patient.transferred: a move to another ward or bed.
+type Transfer struct {
+	PatientID string `json:"patient_id"`
+	FromWard  string `json:"from_ward,omitempty"`
+	FromBed   string `json:"from_bed,omitempty"`
+	Ward      string `json:"ward"`
+	Bed       string `json:"bed,omitempty"`
+}
+
+// Discharge is the payload of patient.discharged.
+type Discharge struct {
+	PatientID   string `json:"patient_id"`
+	Destination string `json:"destination,omitempty"`
+}

@@ -1,0 +1,109 @@
+package lifeboat
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// HLC is a hybrid logical clock timestamp: wall-clock milliseconds since the
+// Unix epoch plus a logical counter that orders events within one
+// millisecond or while the wall clock stands still or jumps backwards. HLCs
+// order a ward's events even when device clocks disagree: an event is always
+// later than every event its device had seen when it was made.
+type HLC struct {
+	Wall    int64  // milliseconds since the Unix epoch
+	Logical uint32 // tie-breaker within one Wall value
+}
+
+// Compare returns -1, 0 or +1 as h is before, equal to or after o.
+func (h HLC) Compare(o HLC) int {
+	switch {
+	case h.Wall < o.Wall:
+		return -1
+	case h.Wall > o.Wall:
+		return 1
+	case h.Logical < o.Logical:
+		return -1
+	case h.Logical > o.Logical:
+		return 1
+	}
+	return 0
+}
+
+// IsZero reports whether h is the zero timestamp.
+func (h HLC) IsZero() bool { return h == HLC{} }
+
+// Time returns the wall-clock part as a time in UTC.
+func (h HLC) Time() time.Time { return time.UnixMilli(h.Wall).UTC() }
+
+// String formats h as "<RFC3339 millis>+<logical>".
+func (h HLC) String() string {
+	return fmt.Sprintf("%s+%d", h.Time().Format("2006-01-02T15:04:05.000Z"), h.Logical)
+}
+
+// Clock issues HLC timestamps. It is safe for concurrent use. The wall
+// clock is injected so tests can skew it and jump it backwards.
+type Clock struct {
+	now func() time.Time
+
+	mu   sync.Mutex
+	last HLC
+}
+
+// NewClock returns a clock that reads wall time from now (time.Now if nil)
+// and never issues a timestamp at or before last (the newest HLC already in
+// the log, so a restart cannot go back in time).
+func NewClock(now func() time.Time, last HLC) *Clock {
+	if now == nil {
+		now = time.Now
+	}
+	return &Clock{now: now, last: last}
+}
+
+// Now returns a timestamp for a local event: later than every timestamp this
+// clock has issued or observed.
+func (c *Clock) Now() HLC {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	wall := c.now().UnixMilli()
+	if wall > c.last.Wall {
+		c.last = HLC{Wall: wall}
+	} else {
+		c.last = c.last.next()
+	}
+	return c.last
+}
+
+// Observe merges a timestamp received from a peer so that later local
+// events sort after it, and returns the clock's new reading.
+func (c *Clock) Observe(remote HLC) HLC {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	wall := c.now().UnixMilli()
+	switch {
+	case wall > c.last.Wall && wall > remote.Wall:
+		c.last = HLC{Wall: wall}
+	case remote.Compare(c.last) > 0:
+		c.last = remote.next()
+	default:
+		c.last = c.last.next()
+	}
+	return c.last
+}
+
+// Last returns the newest timestamp issued or observed.
+func (c *Clock) Last() HLC {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last
+}
+
+// next is the smallest timestamp after h with the same wall time, rolling
+// into the next millisecond if the counter is exhausted.
+func (h HLC) next() HLC {
+	if h.Logical == ^uint32(0) {
+		return HLC{Wall: h.Wall + 1}
+	}
+	return HLC{Wall: h.Wall, Logical: h.Logical + 1}
+}

@@ -1,0 +1,96 @@
+package lifeboat
+
+import "fmt"
+
+// Event kinds the foundation itself records. Clinical kinds are declared
+// beside their rules in package forms.
+const (
+	KindSiteCreated    = "site.created"            // payload SiteCreated; subject "site"
+	KindDeviceEnrolled = "device.enrolled"         // payload DeviceEnrolled; subject "device:<id>"
+	KindDeviceRevoked  = "device.revoked"          // payload DeviceRevoked; subject "device:<id>"
+	KindUserSaved      = "user.saved"              // payload UserRecord; subject "user:<id>"
+	KindEnteredInError = "record.entered_in_error" // payload EnteredInError; Corrects names the record
+)
+
+// Role is what a person may do.
+type Role string
+
+// The roles. BreakGlass is the emergency account in the sealed downtime
+// pack: it can do what ward staff can, and every use is audited.
+const (
+	RoleWardStaff  Role = "ward_staff"
+	RolePharmacist Role = "pharmacist"
+	RoleBedManager Role = "bed_manager"
+	RoleITAdmin    Role = "it_admin"
+	RoleBreakGlass Role = "break_glass"
+)
+
+// Roles lists every role in display order.
+var Roles = []Role{RoleWardStaff, RolePharmacist, RoleBedManager, RoleITAdmin, RoleBreakGlass}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Label is the role in plain words.
+func (r Role) Label() string {
+	switch r {
+	case RoleWardStaff:
+		return "Ward staff"
+	case RolePharmacist:
+		return "Pharmacist"
+	case RoleBedManager:
+		return "Bed manager"
+	case RoleITAdmin:
+		return "IT admin"
+	case RoleBreakGlass:
+		return "Break-glass"
+	}
+	return fmt.Sprintf("unknown role %q", string(r))
+}
+
+// SiteCreated is the first event of a site, made by its founding device.
+type SiteCreated struct {
+	SiteID    string `json:"site_id"`
+	SiteName  string `json:"site_name"`
+	Ward      string `json:"ward"`
+	Device    string `json:"device"`
+	PublicKey []byte `json:"public_key"`
+}
+
+// DeviceEnrolled admits a device to the site; signed by an admin's device.
+type DeviceEnrolled struct {
+	Device    string `json:"device"`
+	PublicKey []byte `json:"public_key"`
+	Name      string `json:"name,omitempty"`
+}
+
+// DeviceRevoked removes a device: its events dated after the revocation
+// are refused everywhere.
+type DeviceRevoked struct {
+	Device string `json:"device"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// UserRecord creates or updates a person; the newest record (by HLC) wins.
+// The PIN is never stored, only its Argon2id hash.
+type UserRecord struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Role    Role   `json:"role"`
+	Active  bool   `json:"active"`
+	PINHash []byte `json:"pin_hash"`
+	PINSalt []byte `json:"pin_salt"`
+	KDF     [3]int `json:"kdf"` // Argon2id time, memory KiB, lanes
+}
+
+// EnteredInError cancels the record named by the event's Corrects.
+type EnteredInError struct {
+	Reason string `json:"reason"`
+}

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"lifeboat"
+)
+
+// MaxFutureSkew is how far ahead of this device's clock a performed time
+// may be: care cannot be recorded before it happens.
+const MaxFutureSkew = 5 * time.Minute
+
+// Draft is a change a person wants recorded.
+type Draft struct {
+	Kind    string
+	Subject string
+	// PerformedAt is when the care happened, as entered by the person.
+	// It is required: the store never assumes "now" on its own.
+	PerformedAt time.Time
+	Corrects    string // ID of the event this one amends or cancels
+	Payload     any    // marshalled to JSON; []byte and json.RawMessage are used as they are
+}
+
+// Append records one change durably: it assigns the next seq and a clock
+// reading, signs, seals, writes and projects in one transaction, and
+// returns only after the commit is on disk (synchronous=FULL).
+func (db *DB) Append(ctx context.Context, s *Session, d Draft) (lifeboat.Event, error) {
+	evs, err := db.AppendAll(ctx, s, []Draft{d})
+	if err != nil {
+		return lifeboat.Event{}, err
+	}
+	return evs[0], nil
+}
+
+// AppendAll records several changes in one transaction: all or none.
+func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]lifeboat.Event, error) {
+	if s == nil {
+		return nil, fmt.Errorf("record: nobody is signed in: %w", lifeboat.ErrPermission)
+	}
+	db.mu.Lock()
+	aead, priv, device, clock := db.aead, db.devPriv, db.device, db.clock
+	db.mu.Unlock()
+	if aead == nil {
+		return nil, fmt.Errorf("record: %w", ErrLocked)
+	}
+	payloads := make([][]byte, len(drafts))
+	for i, d := range drafts {
+		if d.Kind == "" || len(d.Kind) > lifeboat.MaxKindLen {
+			return nil, fmt.Errorf("record: missing or overlong kind: %w", lifeboat.ErrInvalid)
+		}
+		if d.PerformedAt.IsZero() {
+			return nil, fmt.Errorf("record %s: when it was done is required: %w", d.Kind, lifeboat.ErrInvalid)
+		}
+		if d.PerformedAt.After(db.now().Add(MaxFutureSkew)) {
+			return nil, fmt.Errorf("record %s: the time it was done is in the future: %w", d.Kind, lifeboat.ErrInvalid)
+		}
+		p, err := marshalPayload(d.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+		}
+		payloads[i] = p
+	}
+
+	tx, err := db.sql.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one writer at a time
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	defer tx.Rollback()
+	t := &txn{tx: tx, aead: aead, db: db}
+	var seq int64
+	var prev []byte
+	err = tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE device = ? ORDER BY seq DESC LIMIT 1", device).Scan(&seq, &prev)
+	if err != nil && !isNoRows(err) {
+		return nil, fmt.Errorf("record: read last event: %w", err)
+	}
+	var prevHash lifeboat.Hash
+	copy(prevHash[:], prev)
+
+	out := make([]lifeboat.Event, 0, len(drafts))
+	for i, d := range drafts {
+		if d.Corrects != "" {
+			target, ok, err := t.event(ctx, d.Corrects)
+			if err != nil {
+				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+			}
+			if !ok {
+				return nil, fmt.Errorf("record %s: the record it corrects was not found: %w", d.Kind, lifeboat.ErrNotFound)
+			}
+			if d.Kind != lifeboat.KindEnteredInError && d.Kind != target.Kind {
+				return nil, fmt.Errorf("record %s: an amendment must be of the same kind as the record (%s): %w", d.Kind, target.Kind, lifeboat.ErrInvalid)
+			}
+		}
+		seq++
+		now := db.now()
+		e := lifeboat.Event{
+			ID: uuid.Must(uuid.NewV7()).String(), Device: device, Seq: uint64(seq), Prev: prevHash,
+			HLC: clock.Now(), Author: s.User.ID, Kind: d.Kind, Subject: d.Subject,
+			PerformedAt: d.PerformedAt, RecordedAt: now, Corrects: d.Corrects, Payload: payloads[i],
+		}
+		e.Sign(priv)
+		if err := e.Check(); err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		if err := checkPayload(&e); err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		if err := t.checkLocal(ctx, &e); err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		h := e.Hash()
+		if err := t.insertEvent(ctx, &e, h); err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		if err := t.project(ctx, &e); err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		if s.User.Role == lifeboat.RoleBreakGlass {
+			if err := db.audit(ctx, tx, "break_glass.recorded", s.User.ID, e.Subject, e.Kind+" "+e.ID); err != nil {
+				return nil, err
+			}
+		}
+		prevHash = h
+		out = append(out, e)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO heads (device, contiguous, max_seq) VALUES (?, ?, ?)
+		ON CONFLICT (device) DO UPDATE SET contiguous = excluded.contiguous, max_seq = excluded.max_seq`, device, seq, seq); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	db.changed()
+	return out, nil
+}
+
+func marshalPayload(v any) ([]byte, error) {
+	switch p := v.(type) {
+	case nil:
+		return []byte("{}"), nil
+	case []byte:
+		return p, nil
+	case json.RawMessage:
+		return p, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode payload: %w: %w", lifeboat.ErrInvalid, err)
+	}
+	return b, nil
+}
+
+// EnterInError cancels a record: a new event naming it, with the reason.
+func (db *DB) EnterInError(ctx context.Context, s *Session, eventID, reason string, performedAt time.Time) (lifeboat.Event, error) {
+	var subject string
+	err := db.sql.QueryRowContext(ctx, "SELECT subject FROM events WHERE id = ?", eventID).Scan(&subject)
+	if isNoRows(err) {
+		return lifeboat.Event{}, fmt.Errorf("enter in error: %w", lifeboat.ErrNotFound)
+	}
+	if err != nil {
+		return lifeboat.Event{}, fmt.Errorf("enter in error: %w", err)
+	}
+	return db.Append(ctx, s, Draft{Kind: lifeboat.KindEnteredInError, Subject: subject, PerformedAt: performedAt,
+		Corrects: eventID, Payload: lifeboat.EnteredInError{Reason: reason}})
+}

@@ -1,0 +1,377 @@
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+
+	"lifeboat"
+)
+
+// Refusal is an event ApplyRemote did not apply, and why.
+type Refusal struct {
+	ID     string
+	Device string
+	Seq    uint64
+	Reason string
+	Err    error // wraps a lifeboat error kind: ErrInvalid, ErrCorrupt, ErrPermission, ErrConflict
+}
+
+// Reasons ApplyRemote gives.
+var (
+	ErrUnknownDevice = fmt.Errorf("signed by a device that is not enrolled: %w", lifeboat.ErrPermission)
+	ErrRevokedDevice = fmt.Errorf("signed by a revoked device after its revocation: %w", lifeboat.ErrPermission)
+	ErrBadSignature  = fmt.Errorf("signature does not verify: %w", lifeboat.ErrCorrupt)
+	ErrFork          = fmt.Errorf("does not fit the device's history (fork or replay): %w", lifeboat.ErrConflict)
+)
+
+// ApplyResult says what ApplyRemote did with a batch.
+type ApplyResult struct {
+	Applied    int
+	Duplicates int
+	Refused    []Refusal
+}
+
+// ApplyRemote applies a batch of events from a peer in one transaction.
+// Each event's signature is checked against the device registry (a
+// contiguous run of one device's events by one signature on its newest
+// event plus the hash chain; runs are checked in parallel). Exact
+// duplicates are skipped; invalid events are refused with a reason and the
+// rest still apply. Events may arrive in any order; the version vector
+// only advances over contiguous runs. The error is for failures of the
+// store itself, in which case nothing was applied.
+func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (ApplyResult, error) {
+	var res ApplyResult
+	aead, err := db.keys()
+	if err != nil {
+		return res, fmt.Errorf("apply: %w", err)
+	}
+	refuse := func(e *lifeboat.Event, err error) {
+		res.Refused = append(res.Refused, Refusal{ID: e.ID, Device: e.Device, Seq: e.Seq, Reason: err.Error(), Err: err})
+	}
+
+	// Shape checks and de-duplication within the batch.
+	groups := map[string][]*item{}
+	seen := map[string]*item{}
+	for i := range batch {
+		e := &batch[i]
+		if err := e.Check(); err != nil {
+			refuse(e, err)
+			continue
+		}
+		it := &item{e: e, hash: e.Hash()}
+		key := fmt.Sprintf("%s/%d", e.Device, e.Seq)
+		if prev, ok := seen[key]; ok {
+			if prev.hash != it.hash {
+				refuse(e, fmt.Errorf("two different events for %s: %w", key, ErrFork))
+			} else {
+				res.Duplicates++
+			}
+			continue
+		}
+		seen[key] = it
+		groups[e.Device] = append(groups[e.Device], it)
+	}
+
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("apply: %w", err)
+	}
+	defer tx.Rollback()
+	t := &txn{tx: tx, aead: aead, db: db}
+	reg, err := loadRegistry(ctx, t)
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("apply: %w", err)
+	}
+	// Keys a device.enrolled event in this batch vouches for: candidates
+	// only until that event is itself accepted.
+	candidates := map[string]ed25519.PublicKey{}
+	for _, g := range groups {
+		for _, it := range g {
+			if k, pub := enrolledKey(it.e); k != "" {
+				candidates[k] = pub
+			}
+		}
+	}
+	devices := make([]string, 0, len(groups))
+	for dev, g := range groups {
+		sort.Slice(g, func(i, j int) bool { return g[i].e.Seq < g[j].e.Seq })
+		devices = append(devices, dev)
+	}
+	sort.Strings(devices)
+	verifyRuns(groups, func(dev string) ed25519.PublicKey {
+		if d, ok := reg[dev]; ok {
+			return d.pub
+		}
+		return candidates[dev]
+	})
+
+	// Apply device by device; a device becomes known when its enrolment
+	// in this batch is applied, so repeat until nothing more can be done.
+	pending := devices
+	var maxHLC lifeboat.HLC
+	for progress := true; progress && len(pending) > 0; {
+		progress = false
+		var next []string
+		for _, dev := range pending {
+			d, ok := reg[dev]
+			if !ok {
+				next = append(next, dev)
+				continue
+			}
+			progress = true
+			for _, it := range groups[dev] {
+				if it.verifiedWith != nil && !it.verifiedWith.Equal(d.pub) {
+					it.sigOK = it.e.VerifySig(d.pub)
+				}
+				err := db.applyOne(ctx, t, it, d)
+				switch {
+				case errors.Is(err, errDuplicate):
+					res.Duplicates++
+				case err != nil && isRefusal(err):
+					refuse(it.e, err)
+				case err != nil:
+					return ApplyResult{}, fmt.Errorf("apply: %w", err)
+				default:
+					res.Applied++
+					if it.e.HLC.Compare(maxHLC) > 0 {
+						maxHLC = it.e.HLC
+					}
+					if k, pub := enrolledKey(it.e); k != "" {
+						if _, known := reg[k]; !known {
+							reg[k] = regDevice{pub: pub}
+						}
+					}
+				}
+			}
+			if err := advanceHead(ctx, tx, dev); err != nil {
+				return ApplyResult{}, fmt.Errorf("apply: %w", err)
+			}
+		}
+		pending = next
+	}
+	for _, dev := range pending {
+		for _, it := range groups[dev] {
+			refuse(it.e, ErrUnknownDevice)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return ApplyResult{}, fmt.Errorf("apply: %w", err)
+	}
+	if res.Applied > 0 {
+		db.mu.Lock()
+		clock := db.clock
+		db.mu.Unlock()
+		clock.Observe(maxHLC)
+		db.changed()
+	}
+	return res, nil
+}
+
+// item is an event being applied, with what was learnt about it.
+type item struct {
+	e            *lifeboat.Event
+	hash         lifeboat.Hash
+	sigOK        bool
+	verifiedWith ed25519.PublicKey
+	applied      bool
+}
+
+type regDevice struct {
+	pub       ed25519.PublicKey
+	revokedAt int64
+}
+
+var errDuplicate = errors.New("duplicate")
+
+func isRefusal(err error) bool {
+	for _, k := range []error{lifeboat.ErrInvalid, lifeboat.ErrCorrupt, lifeboat.ErrPermission, lifeboat.ErrConflict} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func loadRegistry(ctx context.Context, t *txn) (map[string]regDevice, error) {
+	rows, err := t.tx.QueryContext(ctx, "SELECT device, public, revoked_at FROM devices")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	reg := map[string]regDevice{}
+	for rows.Next() {
+		var dev string
+		var d regDevice
+		var pub []byte
+		if err := rows.Scan(&dev, &pub, &d.revokedAt); err != nil {
+			return nil, err
+		}
+		d.pub = pub
+		reg[dev] = d
+	}
+	return reg, rows.Err()
+}
+
+// enrolledKey returns the device and key a site.created or
+// device.enrolled event vouches for, if well formed.
+func enrolledKey(e *lifeboat.Event) (string, ed25519.PublicKey) {
+	if e.Kind != lifeboat.KindDeviceEnrolled && e.Kind != lifeboat.KindSiteCreated {
+		return "", nil
+	}
+	if checkPayload(e) != nil {
+		return "", nil
+	}
+	if e.Kind == lifeboat.KindSiteCreated {
+		var p lifeboat.SiteCreated
+		_ = decodePayload(e, &p)
+		return p.Device, p.PublicKey
+	}
+	var p lifeboat.DeviceEnrolled
+	_ = decodePayload(e, &p)
+	return p.Device, p.PublicKey
+}
+
+// verifyRuns checks signatures. Within a device's sorted events, a run is
+// a stretch where each event's Prev is the hash of the one before: the
+// signature on the run's newest event then vouches for the whole run.
+// Runs are verified in parallel; a run whose newest signature fails falls
+// back to checking each event on its own.
+func verifyRuns(groups map[string][]*item, key func(dev string) ed25519.PublicKey) {
+	type run struct {
+		items []*item
+		pub   ed25519.PublicKey
+	}
+	var runs []run
+	for dev, g := range groups {
+		pub := key(dev)
+		if pub == nil {
+			continue
+		}
+		start := 0
+		for i := 1; i <= len(g); i++ {
+			if i == len(g) || g[i].e.Seq != g[i-1].e.Seq+1 || g[i].e.Prev != g[i-1].hash {
+				runs = append(runs, run{items: g[start:i], pub: pub})
+				start = i
+			}
+		}
+	}
+	work := make(chan run)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range work {
+				newest := r.items[len(r.items)-1]
+				if newest.e.VerifySig(r.pub) {
+					for _, it := range r.items {
+						it.sigOK, it.verifiedWith = true, r.pub
+					}
+					continue
+				}
+				for _, it := range r.items {
+					it.sigOK, it.verifiedWith = it.e.VerifySig(r.pub), r.pub
+				}
+			}
+		}()
+	}
+	for _, r := range runs {
+		work <- r
+	}
+	close(work)
+	wg.Wait()
+}
+
+// applyOne checks one event against the device's stored history and
+// writes it.
+func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice) error {
+	e := it.e
+	if it.verifiedWith == nil {
+		it.sigOK, it.verifiedWith = e.VerifySig(d.pub), d.pub
+	}
+	if !it.sigOK {
+		return ErrBadSignature
+	}
+	if d.revokedAt > 0 && e.HLC.Wall > d.revokedAt {
+		return ErrRevokedDevice
+	}
+	// Already held? The same bytes are a duplicate; anything else is a fork.
+	var stored []byte
+	err := t.tx.QueryRowContext(ctx, "SELECT hash FROM events WHERE device = ? AND seq = ?", e.Device, int64(e.Seq)).Scan(&stored)
+	switch {
+	case err == nil && lifeboat.Hash(stored) == it.hash:
+		return errDuplicate
+	case err == nil:
+		return fmt.Errorf("a different event already holds seq %d: %w", e.Seq, ErrFork)
+	case !isNoRows(err):
+		return err
+	}
+	// Links to the neighbours we hold.
+	if e.Seq > 1 {
+		err := t.tx.QueryRowContext(ctx, "SELECT hash FROM events WHERE device = ? AND seq = ?", e.Device, int64(e.Seq-1)).Scan(&stored)
+		switch {
+		case err == nil && lifeboat.Hash(stored) != e.Prev:
+			return fmt.Errorf("does not follow the event before it: %w", ErrFork)
+		case err != nil && !isNoRows(err):
+			return err
+		}
+	}
+	var next []byte
+	err = t.tx.QueryRowContext(ctx, "SELECT prev FROM events WHERE device = ? AND seq = ?", e.Device, int64(e.Seq+1)).Scan(&next)
+	switch {
+	case err == nil && lifeboat.Hash(next) != it.hash:
+		return fmt.Errorf("the event after it does not follow it: %w", ErrFork)
+	case err != nil && !isNoRows(err):
+		return err
+	}
+	if err := checkPayload(e); err != nil {
+		return err
+	}
+	if err := t.insertEvent(ctx, e, it.hash); err != nil {
+		return err
+	}
+	if err := t.project(ctx, e); err != nil {
+		return err
+	}
+	it.applied = true
+	return nil
+}
+
+// advanceHead moves a device's contiguous high-water mark over any run of
+// sequence numbers now held.
+func advanceHead(ctx context.Context, x execer, dev string) error {
+	var contiguous, maxSeq int64
+	err := x.QueryRowContext(ctx, "SELECT contiguous, max_seq FROM heads WHERE device = ?", dev).Scan(&contiguous, &maxSeq)
+	if err != nil && !isNoRows(err) {
+		return err
+	}
+	rows, err := x.QueryContext(ctx, "SELECT seq FROM events WHERE device = ? AND seq > ? ORDER BY seq", dev, contiguous)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var s int64
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		if s == contiguous+1 {
+			contiguous = s
+		}
+		if s > maxSeq {
+			maxSeq = s
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = x.ExecContext(ctx, `INSERT INTO heads (device, contiguous, max_seq) VALUES (?, ?, ?)
+		ON CONFLICT (device) DO UPDATE SET contiguous = excluded.contiguous, max_seq = excluded.max_seq`, dev, contiguous, maxSeq)
+	return err
+}

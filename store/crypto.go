@@ -1,0 +1,111 @@
+package store
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+
+	"golang.org/x/crypto/argon2"
+
+	"lifeboat"
+)
+
+// KDFParams are Argon2id costs. They are stored beside each wrapped key,
+// so a store keeps opening after the defaults change.
+type KDFParams struct {
+	Time      uint32 // passes
+	MemoryKiB uint32 // memory in KiB
+	Lanes     uint8  // parallelism
+}
+
+// DefaultKDF costs about 200 ms on a two-core ward PC (measured with
+// `make bench`, BenchmarkUnlock): slow enough to make guessing a PIN from a
+// stolen file expensive, quick enough for a nurse to wait for.
+var DefaultKDF = KDFParams{Time: 3, MemoryKiB: 64 * 1024, Lanes: 2}
+
+// TestKDF is a deliberately cheap cost for tests only.
+var TestKDF = KDFParams{Time: 1, MemoryKiB: 64, Lanes: 1}
+
+func (p KDFParams) valid() bool {
+	return p.Time >= 1 && p.Time <= 64 && p.Lanes >= 1 && p.MemoryKiB >= 8*uint32(p.Lanes) && p.MemoryKiB <= 4<<20
+}
+
+func (p KDFParams) derive(secret string, salt []byte) []byte {
+	return argon2.IDKey([]byte(secret), salt, p.Time, p.MemoryKiB, p.Lanes, 32)
+}
+
+// ErrWrongSecret: the passphrase or PIN does not open the store.
+var ErrWrongSecret = fmt.Errorf("wrong passphrase or PIN: %w", lifeboat.ErrPermission)
+
+// errOpen is returned when a ciphertext fails authentication.
+var errOpen = fmt.Errorf("ciphertext failed authentication (tampered, damaged or moved): %w", lifeboat.ErrCorrupt)
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // the OS has no randomness: nothing is safe
+	}
+	return b
+}
+
+// seal encrypts plaintext as nonce||ciphertext bound to ad.
+func seal(a cipherAEAD, plaintext, ad []byte) []byte {
+	nonce := randomBytes(a.NonceSize())
+	return a.Seal(nonce, nonce, plaintext, ad)
+}
+
+// open reverses seal.
+func open(a cipherAEAD, sealed, ad []byte) ([]byte, error) {
+	n := a.NonceSize()
+	if len(sealed) < n {
+		return nil, errOpen
+	}
+	p, err := a.Open(nil, sealed[:n], sealed[n:], ad)
+	if err != nil {
+		return nil, errOpen
+	}
+	return p, nil
+}
+
+// subkey derives a purpose-specific key from the data key.
+func subkey(dataKey []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, dataKey)
+	m.Write([]byte("lifeboat subkey " + purpose))
+	return m.Sum(nil)
+}
+
+// ad builds associated data from labelled parts, unambiguously.
+func ad(parts ...string) []byte {
+	var b []byte
+	for _, p := range parts {
+		b = fmt.Appendf(b, "%d:%s|", len(p), p)
+	}
+	return b
+}
+
+// wrapKey seals the data key under a key derived from secret.
+func wrapKey(dataKey []byte, slot string, secret string, p KDFParams) (salt, wrapped []byte) {
+	salt = randomBytes(16)
+	kek := p.derive(secret, salt)
+	defer clear(kek)
+	return salt, seal(mustAEAD(kek), dataKey, ad("keyslot", slot))
+}
+
+// unwrapKey recovers the data key, or ErrWrongSecret.
+func unwrapKey(slot, secret string, salt, wrapped []byte, p KDFParams) ([]byte, error) {
+	if !p.valid() {
+		return nil, fmt.Errorf("key slot %s has invalid costs: %w", slot, lifeboat.ErrCorrupt)
+	}
+	kek := p.derive(secret, salt)
+	defer clear(kek)
+	key, err := open(mustAEAD(kek), wrapped, ad("keyslot", slot))
+	if errors.Is(err, errOpen) {
+		return nil, ErrWrongSecret
+	}
+	return key, err
+}
+
+func newDigest() hash.Hash { return sha256.New() }

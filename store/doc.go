@@ -1,0 +1,19 @@
+// Package store keeps a ward's clinical record: an append-only log of
+// signed events in an encrypted SQLite file (modernc.org/sqlite, WAL,
+// synchronous=FULL), with projections derived from it, the device's keys,
+// users and a hash-chained audit log. It is the only package that speaks SQL.
+//
+// A store is opened locked (Open) and unlocked with the ward passphrase or a
+// user's PIN; until then only non-identifying columns can be read. Every
+// payload and identifying column is sealed with XChaCha20-Poly1305 under a
+// random data key, with associated data binding each ciphertext to its row.
+//
+// Local changes go through Append (assign seq and clock, sign, seal, write,
+// project: one transaction, durable when it returns). Events from peers go
+// through ApplyRemote, which verifies signatures against the enrolled
+// devices and hash chains, skips duplicates and refuses anything invalid
+// with a reason. Nothing deletes or rewrites an event; a correction is a new
+// event whose Corrects names the old one.
+//
+// A DB is safe for concurrent use.
+package store

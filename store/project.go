@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"lifeboat"
+)
+
+// A projector keeps one view derived from the log. apply must give the
+// same rows whatever order events arrive in (peers deliver out of order),
+// so that Rebuild, which replays in clock order, gives identical results.
+type projector struct {
+	name   string
+	kinds  []string // kinds it consumes; a trailing "*" matches a prefix
+	tables []string // tables it owns, cleared by Rebuild
+	// clear empties the view before a rebuild (default: DELETE FROM tables).
+	clear func(ctx context.Context, t *txn) error
+	// patientSubject: locally recorded events of these kinds must be about
+	// a registered patient (peers' events may arrive before the patient).
+	patientSubject func(kind string) bool
+	// check validates an event's payload before it is written.
+	check func(e *lifeboat.Event) error
+	// apply projects an event.
+	apply func(ctx context.Context, t *txn, e *lifeboat.Event) error
+	// correct records that target is now amended or entered in error
+	// (status from correctionStatus); nil if the view ignores corrections.
+	correct func(ctx context.Context, t *txn, target *lifeboat.Event, status, by string) error
+	// digest writes the view's decrypted rows in a fixed order.
+	digest func(ctx context.Context, t *txn, w func(row ...any)) error
+}
+
+// projectors lists every view. Workflows add theirs here.
+var projectors = []*projector{devicesView, usersView, patientsView, observationsView}
+
+func projectorFor(kind string) *projector {
+	for _, p := range projectors {
+		for _, k := range p.kinds {
+			if k == kind || (strings.HasSuffix(k, "*") && strings.HasPrefix(kind, strings.TrimSuffix(k, "*"))) {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// checkPayload validates an event's payload for its kind. Unknown kinds
+// (from a newer Lifeboat) need only be a JSON object.
+func checkPayload(e *lifeboat.Event) error {
+	if !json.Valid(e.Payload) || len(e.Payload) == 0 || e.Payload[0] != '{' {
+		return fmt.Errorf("payload of %s is not a JSON object: %w", e.Kind, lifeboat.ErrInvalid)
+	}
+	if e.Kind == lifeboat.KindEnteredInError {
+		var p lifeboat.EnteredInError
+		if err := json.Unmarshal(e.Payload, &p); err != nil || strings.TrimSpace(p.Reason) == "" || e.Corrects == "" {
+			return fmt.Errorf("an entered-in-error record needs the record it cancels and a reason: %w", lifeboat.ErrInvalid)
+		}
+	}
+	if p := projectorFor(e.Kind); p != nil && p.check != nil {
+		if err := p.check(e); err != nil {
+			return fmt.Errorf("%s: %w", e.Kind, err)
+		}
+	}
+	return nil
+}
+
+// checkLocal adds the checks only a local append can make.
+func (t *txn) checkLocal(ctx context.Context, e *lifeboat.Event) error {
+	p := projectorFor(e.Kind)
+	if p == nil || p.patientSubject == nil || !p.patientSubject(e.Kind) {
+		return nil
+	}
+	var one int
+	err := t.tx.QueryRowContext(ctx, "SELECT 1 FROM p_patients WHERE id = ? AND status <> ''", e.Subject).Scan(&one)
+	if isNoRows(err) {
+		return fmt.Errorf("%s: no such patient: %w", e.Kind, lifeboat.ErrNotFound)
+	}
+	return err
+}
+
+// decodePayload unmarshals a payload, wrapping failures as invalid.
+func decodePayload(e *lifeboat.Event, v any) error {
+	if err := json.Unmarshal(e.Payload, v); err != nil {
+		return fmt.Errorf("payload of %s: %w: %w", e.Kind, lifeboat.ErrInvalid, err)
+	}
+	return nil
+}
+
+// project updates every view for a newly written event.
+func (t *txn) project(ctx context.Context, e *lifeboat.Event) error {
+	if e.Corrects != "" {
+		target, ok, err := t.event(ctx, e.Corrects)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := t.refreshCorrections(ctx, &target); err != nil {
+				return err
+			}
+		}
+	}
+	if p := projectorFor(e.Kind); p != nil {
+		if err := p.apply(ctx, t, e); err != nil {
+			return fmt.Errorf("project %s: %w", e.Kind, err)
+		}
+	}
+	// Corrections can arrive before the record they correct.
+	return t.refreshCorrections(ctx, e)
+}
+
+func (t *txn) refreshCorrections(ctx context.Context, target *lifeboat.Event) error {
+	p := projectorFor(target.Kind)
+	if p == nil || p.correct == nil {
+		return nil
+	}
+	cs, err := correctors(ctx, t.tx, target.ID)
+	if err != nil || len(cs) == 0 {
+		return err
+	}
+	status, by := correctionStatus(target.Kind, cs)
+	if err := p.correct(ctx, t, target, status, by); err != nil {
+		return fmt.Errorf("project correction of %s: %w", target.ID, err)
+	}
+	return nil
+}
+
+// Rebuild empties every view and replays the whole log into it, in one
+// transaction. Views are derived data: this loses nothing.
+func (db *DB) Rebuild(ctx context.Context) error {
+	aead, err := db.keys()
+	if err != nil {
+		return fmt.Errorf("rebuild: %w", err)
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("rebuild: %w", err)
+	}
+	defer tx.Rollback()
+	t := &txn{tx: tx, aead: aead, db: db}
+	for _, p := range projectors {
+		if p.clear != nil {
+			if err := p.clear(ctx, t); err != nil {
+				return fmt.Errorf("rebuild %s: %w", p.name, err)
+			}
+			continue
+		}
+		for _, table := range p.tables {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+				return fmt.Errorf("rebuild %s: %w", p.name, err)
+			}
+		}
+	}
+	// Page through the log in clock order, a page at a time, so memory
+	// stays flat however long the log is.
+	const page = 2000
+	var after struct {
+		wall, logical int64
+		device        string
+	}
+	after.wall = -1
+	for {
+		evs, err := queryEvents(ctx, tx, aead, eventCols+`WHERE (hlc_wall, hlc_logical, device) > (?, ?, ?)
+			ORDER BY hlc_wall, hlc_logical, device LIMIT ?`, after.wall, after.logical, after.device, page)
+		if err != nil {
+			return fmt.Errorf("rebuild: %w", err)
+		}
+		for i := range evs {
+			if err := t.project(ctx, &evs[i]); err != nil {
+				return fmt.Errorf("rebuild: event %s: %w", evs[i].ID, err)
+			}
+		}
+		if len(evs) < page {
+			break
+		}
+		last := evs[len(evs)-1]
+		after.wall, after.logical, after.device = last.HLC.Wall, int64(last.HLC.Logical), last.Device
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rebuild: %w", err)
+	}
+	db.changed()
+	return nil
+}
+
+// ProjectionDigest hashes the decrypted contents of every view in a fixed
+// order: equal digests mean equal views (ciphertexts differ by nonce).
+func (db *DB) ProjectionDigest(ctx context.Context) (string, error) {
+	aead, err := db.keys()
+	if err != nil {
+		return "", err
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("digest views: %w", err)
+	}
+	defer tx.Rollback()
+	t := &txn{tx: tx, aead: aead, db: db}
+	h := sha256.New()
+	for _, p := range projectors {
+		fmt.Fprintf(h, "view %s\n", p.name)
+		if err := p.digest(ctx, t, func(row ...any) { fmt.Fprintf(h, "%q\n", row) }); err != nil {
+			return "", fmt.Errorf("digest %s: %w", p.name, err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// digestRows writes each row of query, opening the sealed last column
+// with the AD built from the first column.
+func digestRows(ctx context.Context, t *txn, table, query string, w func(row ...any)) error {
+	rows, err := t.tx.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		if sealed, ok := vals[len(vals)-1].([]byte); ok && cols[len(cols)-1] == "sealed" {
+			plain, err := t.open(sealed, table, fmt.Sprint(vals[0]))
+			if err != nil {
+				return fmt.Errorf("%s row %v: %w", table, vals[0], err)
+			}
+			vals[len(vals)-1] = string(plain)
+		}
+		w(vals...)
+	}
+	return rows.Err()
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"lifeboat"
+)
+
+// VersionVector maps each device to the highest seq such that every event
+// of that device up to it is held here. Readable while locked (it holds
+// no patient data).
+func (db *DB) VersionVector(ctx context.Context) (map[string]uint64, error) {
+	rows, err := db.sql.QueryContext(ctx, "SELECT device, contiguous FROM heads WHERE contiguous > 0")
+	if err != nil {
+		return nil, fmt.Errorf("read version vector: %w", err)
+	}
+	defer rows.Close()
+	vv := map[string]uint64{}
+	for rows.Next() {
+		var dev string
+		var c int64
+		if err := rows.Scan(&dev, &c); err != nil {
+			return nil, fmt.Errorf("read version vector: %w", err)
+		}
+		vv[dev] = uint64(c)
+	}
+	return vv, rows.Err()
+}
+
+// EventsAfter returns up to limit events this store holds that a peer with
+// version vector have lacks, in (device, seq) order. Only contiguous runs
+// are offered, so the receiver can check each run's chain.
+func (db *DB) EventsAfter(ctx context.Context, have map[string]uint64, limit int) ([]lifeboat.Event, error) {
+	aead, err := db.keys()
+	if err != nil {
+		return nil, err
+	}
+	mine, err := db.VersionVector(ctx)
+	if err != nil {
+		return nil, err
+	}
+	devs := make([]string, 0, len(mine))
+	for d := range mine {
+		devs = append(devs, d)
+	}
+	sort.Strings(devs)
+	var out []lifeboat.Event
+	for _, d := range devs {
+		if len(out) >= limit {
+			break
+		}
+		if mine[d] <= have[d] {
+			continue
+		}
+		evs, err := queryEvents(ctx, db.sql, aead, eventCols+"WHERE device = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+			d, int64(have[d]), int64(mine[d]), limit-len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evs...)
+	}
+	return out, nil
+}
+
+// Events returns a subject's events of one kind (all kinds if kind is
+// empty), in clock order.
+func (db *DB) Events(ctx context.Context, subject, kind string) ([]lifeboat.Event, error) {
+	aead, err := db.keys()
+	if err != nil {
+		return nil, err
+	}
+	if kind == "" {
+		return queryEvents(ctx, db.sql, aead, eventCols+"WHERE subject = ? ORDER BY hlc_wall, hlc_logical, device", subject)
+	}
+	return queryEvents(ctx, db.sql, aead, eventCols+"WHERE subject = ? AND kind = ? ORDER BY hlc_wall, hlc_logical, device", subject, kind)
+}
+
+// EventsOfKind returns every event of one kind, in clock order.
+func (db *DB) EventsOfKind(ctx context.Context, kind string) ([]lifeboat.Event, error) {
+	aead, err := db.keys()
+	if err != nil {
+		return nil, err
+	}
+	return queryEvents(ctx, db.sql, aead, eventCols+"WHERE kind = ? ORDER BY hlc_wall, hlc_logical, device", kind)
+}
+
+// Event returns one event by ID, or ErrNotFound.
+func (db *DB) Event(ctx context.Context, id string) (lifeboat.Event, error) {
+	aead, err := db.keys()
+	if err != nil {
+		return lifeboat.Event{}, err
+	}
+	evs, err := queryEvents(ctx, db.sql, aead, eventCols+"WHERE id = ?", id)
+	if err != nil {
+		return lifeboat.Event{}, err
+	}
+	if len(evs) == 0 {
+		return lifeboat.Event{}, fmt.Errorf("event %s: %w", id, lifeboat.ErrNotFound)
+	}
+	return evs[0], nil
+}
+
+// LogDigest hashes the ordered list of event hashes: two stores with the
+// same digest hold identical logs.
+func (db *DB) LogDigest(ctx context.Context) (string, int, error) {
+	rows, err := db.sql.QueryContext(ctx, "SELECT hash FROM events ORDER BY device, seq")
+	if err != nil {
+		return "", 0, fmt.Errorf("digest log: %w", err)
+	}
+	defer rows.Close()
+	h := newDigest()
+	n := 0
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return "", 0, fmt.Errorf("digest log: %w", err)
+		}
+		h.Write(b)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return "", 0, fmt.Errorf("digest log: %w", err)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)), n, nil
+}

@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"lifeboat"
+)
+
+// MinPassphraseLen is the shortest ward passphrase accepted.
+const MinPassphraseLen = 12
+
+// Setup is what first-run setup needs: the site, its first ward, the ward
+// passphrase from the sealed downtime pack and the first IT admin.
+type Setup struct {
+	SiteName   string
+	Ward       string
+	Passphrase string
+	AdminName  string
+	AdminPIN   string
+	// BreakGlassPIN, if set, creates the break-glass account.
+	BreakGlassPIN string
+	// KDF sets the Argon2id costs; zero means DefaultKDF.
+	KDF KDFParams
+}
+
+// Check returns every problem with the setup, in plain words.
+func (s Setup) Check() error {
+	var errs []error
+	if strings.TrimSpace(s.SiteName) == "" {
+		errs = append(errs, errors.New("site name is required"))
+	}
+	if strings.TrimSpace(s.Ward) == "" {
+		errs = append(errs, errors.New("ward name is required"))
+	}
+	if utf8.RuneCountInString(s.Passphrase) < MinPassphraseLen {
+		errs = append(errs, fmt.Errorf("the ward passphrase must be at least %d characters", MinPassphraseLen))
+	}
+	if strings.TrimSpace(s.AdminName) == "" {
+		errs = append(errs, errors.New("the first admin's name is required"))
+	}
+	if err := CheckPIN(s.AdminPIN); err != nil {
+		errs = append(errs, fmt.Errorf("admin PIN: %w", err))
+	}
+	if s.BreakGlassPIN != "" {
+		if err := CheckPIN(s.BreakGlassPIN); err != nil {
+			errs = append(errs, fmt.Errorf("break-glass PIN: %w", err))
+		}
+	}
+	if s.KDF != (KDFParams{}) && !s.KDF.valid() {
+		errs = append(errs, errors.New("key derivation costs are out of range"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", lifeboat.ErrInvalid, errors.Join(errs...))
+	}
+	return nil
+}
+
+// CheckPIN accepts 4 to 8 digits that are not all the same digit and not a
+// straight run such as 1234 or 9876.
+func CheckPIN(pin string) error {
+	if len(pin) < 4 || len(pin) > 8 {
+		return fmt.Errorf("a PIN must be 4 to 8 digits: %w", lifeboat.ErrInvalid)
+	}
+	up, down, same := true, true, true
+	for i := 0; i < len(pin); i++ {
+		if pin[i] < '0' || pin[i] > '9' {
+			return fmt.Errorf("a PIN must be digits only: %w", lifeboat.ErrInvalid)
+		}
+		if i > 0 {
+			d := int(pin[i]) - int(pin[i-1])
+			up = up && d == 1
+			down = down && d == -1
+			same = same && d == 0
+		}
+	}
+	if up || down || same {
+		return fmt.Errorf("a PIN must not be a run like 1234 or 1111: %w", lifeboat.ErrInvalid)
+	}
+	return nil
+}
+
+// DeviceID derives a device's ID from its public key: 8 base32 characters
+// of its SHA-256, short enough for temporary patient IDs (DT-<device>-<n>).
+func DeviceID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:5])
+}
+
+// Init creates a new store at path for a new site and returns it
+// unlocked with the first admin signed in. The file is built beside path
+// and renamed into place, so a failure leaves nothing behind.
+func Init(ctx context.Context, path string, setup Setup, opts Options) (*DB, *Session, error) {
+	if err := setup.Check(); err != nil {
+		return nil, nil, fmt.Errorf("set up store: %w", err)
+	}
+	if setup.KDF == (KDFParams{}) {
+		setup.KDF = DefaultKDF
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil, nil, fmt.Errorf("set up store: %s already exists", path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("set up store: %w", err)
+	}
+	tmp := path + ".init"
+	os.Remove(tmp) // a leftover from a setup that crashed
+	if err := build(ctx, tmp, setup, opts); err != nil {
+		os.Remove(tmp)
+		os.Remove(tmp + "-wal")
+		os.Remove(tmp + "-shm")
+		return nil, nil, fmt.Errorf("set up store: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return nil, nil, fmt.Errorf("set up store: %w", err)
+	}
+	db, err := Open(ctx, path, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.Unlock(ctx, setup.Passphrase); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	admin, err := db.adminID(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	sess, err := db.SignIn(ctx, admin, setup.AdminPIN, "")
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, sess, nil
+}
+
+// build writes a complete new store into path and closes it.
+func build(ctx context.Context, path string, setup Setup, opts Options) error {
+	sqldb, err := openSQL(path, true)
+	if err != nil {
+		return err
+	}
+	db := newDB(sqldb, path, opts)
+	defer db.sql.Close()
+	if _, err := db.sql.ExecContext(ctx, "PRAGMA journal_mode = WAL"); err != nil {
+		return fmt.Errorf("set WAL: %w", err)
+	}
+	if err := db.migrate(ctx, 0); err != nil {
+		return err
+	}
+	dataKey := randomBytes(32)
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return fmt.Errorf("make device key: %w", err)
+	}
+	device := DeviceID(pub)
+	siteID := uuid.Must(uuid.NewV7()).String()
+	adminID := uuid.Must(uuid.NewV7()).String()
+	aead := mustAEAD(dataKey)
+
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	salt, wrapped := wrapKey(dataKey, "passphrase", setup.Passphrase, setup.KDF)
+	if err := putKeyslot(ctx, tx, "passphrase", salt, wrapped, setup.KDF); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO device_key (one, device, public, sealed_key) VALUES (1, ?, ?, ?)",
+		device, []byte(pub), seal(aead, priv, ad("device_key", device))); err != nil {
+		return fmt.Errorf("save device key: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO devices (device, public, source, enrolled_by, sealed) VALUES (?, ?, 'self', ?, ?)",
+		device, []byte(pub), device, seal(aead, []byte(`{"name":"this device"}`), ad("devices", device))); err != nil {
+		return fmt.Errorf("register device: %w", err)
+	}
+	for k, v := range map[string]string{"site_id": siteID, "site_name": setup.SiteName, "ward": setup.Ward, "admin_id": adminID} {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", k, []byte(v)); err != nil {
+			return fmt.Errorf("save %s: %w", k, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if err := db.loadKeys(ctx, dataKey); err != nil {
+		return err
+	}
+	founder := &Session{User: User{ID: adminID, Name: setup.AdminName, Role: lifeboat.RoleITAdmin, Active: true}}
+	if _, err := db.Append(ctx, founder, Draft{Kind: lifeboat.KindSiteCreated, Subject: "site", PerformedAt: db.now(),
+		Payload: lifeboat.SiteCreated{SiteID: siteID, SiteName: setup.SiteName, Ward: setup.Ward, Device: device, PublicKey: pub}}); err != nil {
+		return err
+	}
+	if _, err := db.saveUser(ctx, founder, adminID, setup.AdminName, lifeboat.RoleITAdmin, setup.AdminPIN, setup.KDF); err != nil {
+		return err
+	}
+	if setup.BreakGlassPIN != "" {
+		if _, err := db.saveUser(ctx, founder, uuid.Must(uuid.NewV7()).String(), "Break-glass", lifeboat.RoleBreakGlass, setup.BreakGlassPIN, setup.KDF); err != nil {
+			return err
+		}
+	}
+	if err := db.audit(ctx, nil, "site.created", founder.User.ID, "", setup.SiteName+" / "+setup.Ward); err != nil {
+		return err
+	}
+	if _, err := db.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) adminID(ctx context.Context) (string, error) {
+	v, err := db.meta(ctx, "admin_id")
+	if err != nil {
+		return "", err
+	}
+	return string(v), nil
+}
+
+// meta reads a clear-text metadata value.
+func (db *DB) meta(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	if err := db.sql.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v); err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SiteInfo is the site and ward this store belongs to (readable while locked).
+type SiteInfo struct {
+	SiteID, SiteName, Ward, Device string
+}
+
+// Site returns the site and ward names and this device's ID.
+func (db *DB) Site(ctx context.Context) (SiteInfo, error) {
+	var s SiteInfo
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"site_id", &s.SiteID}, {"site_name", &s.SiteName}, {"ward", &s.Ward}} {
+		v, err := db.meta(ctx, f.key)
+		if err != nil {
+			return SiteInfo{}, err
+		}
+		*f.dst = string(v)
+	}
+	dev, err := db.Device(ctx)
+	if err != nil {
+		return SiteInfo{}, err
+	}
+	s.Device = dev
+	return s, nil
+}

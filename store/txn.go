@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"lifeboat"
+)
+
+// txn is a write transaction with the keys to seal rows: what projections
+// and the append paths work in.
+type txn struct {
+	tx   *sql.Tx
+	aead cipherAEAD
+	db   *DB
+}
+
+func (t *txn) seal(plain []byte, parts ...string) []byte { return seal(t.aead, plain, ad(parts...)) }
+
+func (t *txn) open(sealed []byte, parts ...string) ([]byte, error) {
+	return open(t.aead, sealed, ad(parts...))
+}
+
+// eventAD binds an event's ciphertext to its row.
+func eventAD(id, device string, seq uint64, kind string) []byte {
+	return ad("ev", id, device, fmt.Sprint(seq), kind)
+}
+
+// insertEvent seals and writes one event row. It reports ErrConflict if
+// the ID or (device, seq) is already taken.
+func (t *txn) insertEvent(ctx context.Context, e *lifeboat.Event, h lifeboat.Hash) error {
+	sealed := seal(t.aead, e.Encode(), eventAD(e.ID, e.Device, e.Seq, e.Kind))
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO events (id, device, seq, hlc_wall, hlc_logical, kind, subject, corrects, hash, prev, sealed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.Device, int64(e.Seq), e.HLC.Wall, int64(e.HLC.Logical), e.Kind, e.Subject, e.Corrects, h[:], e.Prev[:], sealed)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return fmt.Errorf("event %s: id or sequence number already used: %w", e.ID, lifeboat.ErrConflict)
+		}
+		return fmt.Errorf("write event %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// decodeSealed opens an event row and checks the clear columns match what
+// was signed.
+func decodeSealed(aead cipherAEAD, id, device string, seq int64, kind string, sealed []byte) (lifeboat.Event, error) {
+	plain, err := open(aead, sealed, eventAD(id, device, uint64(seq), kind))
+	if err != nil {
+		return lifeboat.Event{}, err
+	}
+	e, err := lifeboat.DecodeEvent(plain)
+	if err != nil {
+		return lifeboat.Event{}, err
+	}
+	if e.ID != id || e.Device != device || e.Seq != uint64(seq) || e.Kind != kind {
+		return lifeboat.Event{}, fmt.Errorf("row columns differ from the signed event: %w", lifeboat.ErrCorrupt)
+	}
+	return e, nil
+}
+
+// queryEvents runs a SELECT of (id, device, seq, kind, sealed) and decrypts
+// every row.
+func queryEvents(ctx context.Context, x execer, aead cipherAEAD, query string, args ...any) ([]lifeboat.Event, error) {
+	rows, err := x.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	var out []lifeboat.Event
+	for rows.Next() {
+		var id, device, kind string
+		var seq int64
+		var sealed []byte
+		if err := rows.Scan(&id, &device, &seq, &kind, &sealed); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		e, err := decodeSealed(aead, id, device, seq, kind, sealed)
+		if err != nil {
+			return nil, fmt.Errorf("read event %s/%d: %w", device, seq, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return out, nil
+}
+
+const eventCols = "SELECT id, device, seq, kind, sealed FROM events "
+
+// event reads one event by ID.
+func (t *txn) event(ctx context.Context, id string) (lifeboat.Event, bool, error) {
+	evs, err := queryEvents(ctx, t.tx, t.aead, eventCols+"WHERE id = ?", id)
+	if err != nil || len(evs) == 0 {
+		return lifeboat.Event{}, false, err
+	}
+	return evs[0], true, nil
+}
+
+// subjectEvents reads a subject's events whose kind starts with prefix,
+// in clock order.
+func (t *txn) subjectEvents(ctx context.Context, subject, prefix string) ([]lifeboat.Event, error) {
+	return queryEvents(ctx, t.tx, t.aead, eventCols+"WHERE subject = ? AND kind LIKE ? ESCAPE '\\' ORDER BY hlc_wall, hlc_logical, device",
+		subject, likePrefix(prefix))
+}
+
+// corrector is an event that amends or cancels another.
+type corrector struct {
+	id, kind, device string
+	hlc              lifeboat.HLC
+}
+
+// correctors lists the events whose Corrects names id, oldest first.
+func correctors(ctx context.Context, x execer, id string) ([]corrector, error) {
+	rows, err := x.QueryContext(ctx, "SELECT id, kind, device, hlc_wall, hlc_logical FROM events WHERE corrects = ? ORDER BY hlc_wall, hlc_logical, device", id)
+	if err != nil {
+		return nil, fmt.Errorf("read corrections: %w", err)
+	}
+	defer rows.Close()
+	var out []corrector
+	for rows.Next() {
+		var c corrector
+		if err := rows.Scan(&c.id, &c.kind, &c.device, &c.hlc.Wall, &c.hlc.Logical); err != nil {
+			return nil, fmt.Errorf("read corrections: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Record statuses a correction leads to.
+const (
+	StatusFinal          = "final"
+	StatusAmended        = "amended"          // superseded by a newer version
+	StatusEnteredInError = "entered-in-error" // cancelled
+)
+
+// correctionStatus decides a record's status from its correctors: entered
+// in error beats amended; the newest corrector of that sort is named. The
+// result does not depend on the order events arrived in.
+func correctionStatus(kind string, cs []corrector) (status, by string) {
+	status = StatusFinal
+	for _, c := range cs {
+		switch {
+		case c.kind == lifeboat.KindEnteredInError:
+			status, by = StatusEnteredInError, c.id
+		case c.kind == kind && status != StatusEnteredInError:
+			status, by = StatusAmended, c.id
+		}
+	}
+	return status, by
+}
+
+var errNoRows = sql.ErrNoRows
+
+func isNoRows(err error) bool { return errors.Is(err, errNoRows) }

@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"lifeboat"
+)
+
+// devicesView keeps the registry of devices whose signatures are accepted,
+// from site.created, device.enrolled and device.revoked events. Rows this
+// device set up itself ('self', 'anchor') survive a rebuild.
+var devicesView = &projector{
+	name:   "devices",
+	kinds:  []string{lifeboat.KindSiteCreated, lifeboat.KindDeviceEnrolled, lifeboat.KindDeviceRevoked},
+	tables: []string{"devices"},
+	clear: func(ctx context.Context, t *txn) error {
+		if _, err := t.tx.ExecContext(ctx, "DELETE FROM devices WHERE source = 'event'"); err != nil {
+			return err
+		}
+		_, err := t.tx.ExecContext(ctx, "UPDATE devices SET revoked_at = 0")
+		return err
+	},
+	check: func(e *lifeboat.Event) error {
+		var dev string
+		var pub []byte
+		switch e.Kind {
+		case lifeboat.KindSiteCreated:
+			var p lifeboat.SiteCreated
+			if err := decodePayload(e, &p); err != nil {
+				return err
+			}
+			dev, pub = p.Device, p.PublicKey
+			if e.Subject != "site" || dev != e.Device {
+				return fmt.Errorf("a site must be created by its founding device: %w", lifeboat.ErrInvalid)
+			}
+		case lifeboat.KindDeviceEnrolled:
+			var p lifeboat.DeviceEnrolled
+			if err := decodePayload(e, &p); err != nil {
+				return err
+			}
+			dev, pub = p.Device, p.PublicKey
+		case lifeboat.KindDeviceRevoked:
+			var p lifeboat.DeviceRevoked
+			if err := decodePayload(e, &p); err != nil {
+				return err
+			}
+			if p.Device == "" || e.Subject != "device:"+p.Device {
+				return fmt.Errorf("the revoked device does not match the subject: %w", lifeboat.ErrInvalid)
+			}
+			return nil
+		}
+		if len(pub) != ed25519.PublicKeySize || DeviceID(pub) != dev {
+			return fmt.Errorf("device %q does not match its public key: %w", dev, lifeboat.ErrInvalid)
+		}
+		if e.Kind == lifeboat.KindDeviceEnrolled && e.Subject != "device:"+dev {
+			return fmt.Errorf("the enrolled device does not match the subject: %w", lifeboat.ErrInvalid)
+		}
+		return nil
+	},
+	apply: func(ctx context.Context, t *txn, e *lifeboat.Event) error {
+		var dev, name string
+		var pub []byte
+		switch e.Kind {
+		case lifeboat.KindSiteCreated:
+			var p lifeboat.SiteCreated
+			if err := decodePayload(e, &p); err != nil {
+				return err
+			}
+			dev, pub, name = p.Device, p.PublicKey, "founding device"
+		case lifeboat.KindDeviceEnrolled:
+			var p lifeboat.DeviceEnrolled
+			if err := decodePayload(e, &p); err != nil {
+				return err
+			}
+			dev, pub, name = p.Device, p.PublicKey, p.Name
+		case lifeboat.KindDeviceRevoked:
+			dev = strings.TrimPrefix(e.Subject, "device:")
+		}
+		if pub != nil {
+			body, _ := json.Marshal(map[string]string{"name": name, "enrolled_by": e.Author})
+			if _, err := t.tx.ExecContext(ctx, `INSERT INTO devices (device, public, source, enrolled_by, sealed)
+				VALUES (?, ?, 'event', ?, ?) ON CONFLICT (device) DO NOTHING`, dev, pub, e.Device, t.seal(body, "devices", dev)); err != nil {
+				return err
+			}
+		}
+		// The earliest revocation wins, whatever order events arrive in.
+		var revokedAt int64
+		if err := t.tx.QueryRowContext(ctx, "SELECT coalesce(min(hlc_wall), 0) FROM events WHERE subject = ? AND kind = ?",
+			"device:"+dev, lifeboat.KindDeviceRevoked).Scan(&revokedAt); err != nil {
+			return err
+		}
+		_, err := t.tx.ExecContext(ctx, "UPDATE devices SET revoked_at = ? WHERE device = ?", revokedAt, dev)
+		return err
+	},
+	digest: func(ctx context.Context, t *txn, w func(row ...any)) error {
+		return digestRows(ctx, t, "devices", "SELECT device, public, source, enrolled_by, revoked_at, sealed FROM devices ORDER BY device", w)
+	},
+}
+
+// usersView keeps the newest record of each person.
+var usersView = &projector{
+	name:   "users",
+	kinds:  []string{lifeboat.KindUserSaved},
+	tables: []string{"users"},
+	check: func(e *lifeboat.Event) error {
+		var u lifeboat.UserRecord
+		if err := decodePayload(e, &u); err != nil {
+			return err
+		}
+		if u.ID == "" || e.Subject != "user:"+u.ID || !u.Role.Valid() || len(u.PINHash) != 32 || len(u.PINSalt) < 16 {
+			return fmt.Errorf("incomplete person record: %w", lifeboat.ErrInvalid)
+		}
+		return nil
+	},
+	apply: func(ctx context.Context, t *txn, e *lifeboat.Event) error {
+		// Newest record by clock wins (device breaks ties): the same answer
+		// on every device, whatever order records arrived in.
+		evs, err := queryEvents(ctx, t.tx, t.aead, eventCols+`WHERE subject = ? AND kind = ?
+			ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC LIMIT 1`, e.Subject, lifeboat.KindUserSaved)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		var u lifeboat.UserRecord
+		if err := decodePayload(&evs[0], &u); err != nil {
+			return err
+		}
+		plain, _ := json.Marshal(u)
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO users (id, role, active, sealed) VALUES (?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET role = excluded.role, active = excluded.active, sealed = excluded.sealed`,
+			u.ID, string(u.Role), u.Active, t.seal(plain, "users", u.ID)); err != nil {
+			return err
+		}
+		// A PIN key slot made for an older PIN, or for a disabled person,
+		// must stop opening the store.
+		keep := userSlotID(u)
+		if !u.Active {
+			keep = ""
+		}
+		_, err = t.tx.ExecContext(ctx, "DELETE FROM keyslots WHERE id LIKE ? ESCAPE '\\' AND id <> ?", likePrefix("user:"+u.ID+":"), keep)
+		return err
+	},
+	digest: func(ctx context.Context, t *txn, w func(row ...any)) error {
+		return digestRows(ctx, t, "users", "SELECT id, role, active, sealed FROM users ORDER BY id", w)
+	},
+}
+
+// DeviceInfo is an entry in the device registry.
+type DeviceInfo struct {
+	ID        string
+	PublicKey ed25519.PublicKey
+	Source    string // self, anchor or event
+	RevokedAt int64  // HLC wall ms; 0 if active
+}
+
+// Devices lists the device registry.
+func (db *DB) Devices(ctx context.Context) ([]DeviceInfo, error) {
+	rows, err := db.sql.QueryContext(ctx, "SELECT device, public, source, revoked_at FROM devices ORDER BY device")
+	if err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	defer rows.Close()
+	var out []DeviceInfo
+	for rows.Next() {
+		var d DeviceInfo
+		var pub []byte
+		if err := rows.Scan(&d.ID, &pub, &d.Source, &d.RevokedAt); err != nil {
+			return nil, fmt.Errorf("list devices: %w", err)
+		}
+		d.PublicKey = pub
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Enrol admits another device to the site (IT admin only): an event
+// signed by this device that every peer uses to check the new device's
+// signatures.
+func (db *DB) Enrol(ctx context.Context, s *Session, pub ed25519.PublicKey, name string) (string, error) {
+	if err := s.require(lifeboat.RoleITAdmin); err != nil {
+		return "", fmt.Errorf("enrol device: %w", err)
+	}
+	if len(pub) != ed25519.PublicKeySize {
+		return "", fmt.Errorf("enrol device: bad public key: %w", lifeboat.ErrInvalid)
+	}
+	dev := DeviceID(pub)
+	if _, err := db.Append(ctx, s, Draft{Kind: lifeboat.KindDeviceEnrolled, Subject: "device:" + dev, PerformedAt: db.now(),
+		Payload: lifeboat.DeviceEnrolled{Device: dev, PublicKey: pub, Name: name}}); err != nil {
+		return "", fmt.Errorf("enrol device: %w", err)
+	}
+	return dev, db.audit(ctx, nil, "admin.device_enrolled", s.User.ID, dev, name)
+}
+
+// Revoke removes a device (IT admin only): its events dated after now are
+// refused by every peer that has this event.
+func (db *DB) Revoke(ctx context.Context, s *Session, device, reason string) error {
+	if err := s.require(lifeboat.RoleITAdmin); err != nil {
+		return fmt.Errorf("revoke device: %w", err)
+	}
+	if _, err := db.Append(ctx, s, Draft{Kind: lifeboat.KindDeviceRevoked, Subject: "device:" + device, PerformedAt: db.now(),
+		Payload: lifeboat.DeviceRevoked{Device: device, Reason: reason}}); err != nil {
+		return fmt.Errorf("revoke device: %w", err)
+	}
+	return db.audit(ctx, nil, "admin.device_revoked", s.User.ID, device, reason)
+}
+
+// TrustAnchor records a device this store trusts before any event names it:
+// the admin device a new device enrols through (its key comes pinned in the
+// enrolment code). Used by enrolment in sync/mesh.
+func (db *DB) TrustAnchor(ctx context.Context, pub ed25519.PublicKey) error {
+	if len(pub) != ed25519.PublicKeySize {
+		return fmt.Errorf("trust device: bad public key: %w", lifeboat.ErrInvalid)
+	}
+	aead, err := db.keys()
+	if err != nil {
+		return err
+	}
+	dev := DeviceID(pub)
+	_, err = db.sql.ExecContext(ctx, `INSERT INTO devices (device, public, source, enrolled_by, sealed) VALUES (?, ?, 'anchor', '', ?)
+		ON CONFLICT (device) DO NOTHING`, dev, []byte(pub), seal(aead, []byte(`{"name":"enrolling device"}`), ad("devices", dev)))
+	if err != nil {
+		return fmt.Errorf("trust device: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"lifeboat"
+	"lifeboat/forms"
+)
+
+// Patient statuses in the patient list.
+const (
+	PatientRegistered = "registered" // known, not on a ward
+	PatientAdmitted   = "admitted"
+	PatientDischarged = "discharged"
+)
+
+// PatientView is a row of the patient list: the newest details and where
+// the patient is now.
+type PatientView struct {
+	forms.Patient
+	Status       string    `json:"status"`
+	Ward         string    `json:"ward,omitempty"`
+	Bed          string    `json:"bed,omitempty"`
+	AdmittedAt   time.Time `json:"admitted_at,omitzero"`
+	DischargedAt time.Time `json:"discharged_at,omitzero"`
+	Updated      time.Time `json:"updated"` // performed time of the newest event
+}
+
+// LogValue keeps identifiers out of logs.
+func (p PatientView) LogValue() string { return "patient " + p.ID }
+
+var patientsView = &projector{
+	name:           "patients",
+	kinds:          []string{"patient.*"},
+	tables:         []string{"p_patients"},
+	patientSubject: func(kind string) bool { return kind != forms.KindPatientRegistered },
+	check: func(e *lifeboat.Event) error {
+		var id string
+		switch e.Kind {
+		case forms.KindPatientRegistered:
+			var p forms.Patient
+			if err := decodePayload(e, &p); err != nil {
+				return err
+			}
+			if strings.TrimSpace(p.Surname) == "" || strings.TrimSpace(p.Given) == "" || p.BirthDate == "" || (p.NHSNumber == "" && p.TempID == "") {
+				return fmt.Errorf("a patient needs surname, first name, date of birth and an NHS number or temporary ID: %w", lifeboat.ErrInvalid)
+			}
+			id = p.ID
+		case forms.KindPatientAdmitted:
+			var p forms.Admission
+			if err := decodePayload(e, &p); err != nil {
+				return err
+			}
+			if p.Ward == "" {
+				return fmt.Errorf("an admission needs a ward: %w", lifeboat.ErrInvalid)
+			}
+			id = p.PatientID
+		case forms.KindPatientTransferred:
+			var p forms.Transfer
+			if err := decodePayload(e, &p); err != nil {
+				return err
+			}
+			if p.Ward == "" {
+				return fmt.Errorf("a transfer needs a ward: %w", lifeboat.ErrInvalid)
+			}
+			id = p.PatientID
+		case forms.KindPatientDischarged:
+			var p forms.Discharge
+			if err := decodePayload(e, &p); err != nil {
+				return err
+			}
+			id = p.PatientID
+		default:
+			return nil // a patient.* kind from a newer version
+		}
+		if id == "" || id != e.Subject {
+			return fmt.Errorf("the patient in the record does not match its subject: %w", lifeboat.ErrInvalid)
+		}
+		return nil
+	},
+	apply: func(ctx context.Context, t *txn, e *lifeboat.Event) error {
+		return recomputePatient(ctx, t, e.Subject)
+	},
+	correct: func(ctx context.Context, t *txn, target *lifeboat.Event, _, _ string) error {
+		return recomputePatient(ctx, t, target.Subject)
+	},
+	digest: func(ctx context.Context, t *txn, w func(row ...any)) error {
+		return digestRows(ctx, t, "p_patients", "SELECT id, status, ward, bed, updated, sealed FROM p_patients ORDER BY id", w)
+	},
+}
+
+// recomputePatient folds all of a patient's events, in clock order and
+// skipping those entered in error, into their row. Deriving the row from
+// the whole history (a handful of events) keeps it independent of arrival
+// order.
+func recomputePatient(ctx context.Context, t *txn, id string) error {
+	evs, err := t.subjectEvents(ctx, id, "patient.")
+	if err != nil {
+		return err
+	}
+	var v PatientView
+	registered := false
+	for i := range evs {
+		e := &evs[i]
+		cs, err := correctors(ctx, t.tx, e.ID)
+		if err != nil {
+			return err
+		}
+		if st, _ := correctionStatus(e.Kind, cs); st == StatusEnteredInError {
+			continue
+		}
+		switch e.Kind {
+		case forms.KindPatientRegistered:
+			if err := decodePayload(e, &v.Patient); err != nil {
+				return err
+			}
+			registered = true
+			if v.Status == "" {
+				v.Status = PatientRegistered
+			}
+		case forms.KindPatientAdmitted:
+			var a forms.Admission
+			if err := decodePayload(e, &a); err != nil {
+				return err
+			}
+			v.Status, v.Ward, v.Bed, v.AdmittedAt, v.DischargedAt = PatientAdmitted, a.Ward, a.Bed, e.PerformedAt, time.Time{}
+		case forms.KindPatientTransferred:
+			var a forms.Transfer
+			if err := decodePayload(e, &a); err != nil {
+				return err
+			}
+			v.Status, v.Ward, v.Bed = PatientAdmitted, a.Ward, a.Bed
+		case forms.KindPatientDischarged:
+			v.Status, v.Bed, v.DischargedAt = PatientDischarged, "", e.PerformedAt
+		default:
+			continue
+		}
+		if e.PerformedAt.After(v.Updated) {
+			v.Updated = e.PerformedAt
+		}
+	}
+	if !registered {
+		_, err := t.tx.ExecContext(ctx, "DELETE FROM p_patients WHERE id = ?", id)
+		return err
+	}
+	if v.Status == "" {
+		v.Status = PatientRegistered
+	}
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO p_patients (id, status, ward, bed, updated, sealed) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET status = excluded.status, ward = excluded.ward, bed = excluded.bed,
+		updated = excluded.updated, sealed = excluded.sealed`,
+		id, v.Status, v.Ward, v.Bed, v.Updated.UnixMilli(), t.seal(plain, "p_patients", id))
+	return err
+}
+
+// Patients returns the patient list (admitted first, by ward and bed).
+// With ward set, only patients on that ward.
+func (db *DB) Patients(ctx context.Context, ward string) ([]PatientView, error) {
+	aead, err := db.keys()
+	if err != nil {
+		return nil, err
+	}
+	q := "SELECT id, sealed FROM p_patients"
+	args := []any{}
+	if ward != "" {
+		q += " WHERE ward = ?"
+		args = append(args, ward)
+	}
+	q += " ORDER BY status = 'admitted' DESC, ward, bed, id"
+	rows, err := db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list patients: %w", err)
+	}
+	defer rows.Close()
+	var out []PatientView
+	for rows.Next() {
+		var id string
+		var sealed []byte
+		if err := rows.Scan(&id, &sealed); err != nil {
+			return nil, fmt.Errorf("list patients: %w", err)
+		}
+		plain, err := open(aead, sealed, ad("p_patients", id))
+		if err != nil {
+			return nil, fmt.Errorf("list patients: %s: %w", id, err)
+		}
+		var v PatientView
+		if err := json.Unmarshal(plain, &v); err != nil {
+			return nil, fmt.Errorf("list patients: %s: %w", id, lifeboat.ErrCorrupt)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list patients: %w", err)
+	}
+	return out, nil
+}
+
+// Patient returns one patient's row, or ErrNotFound.
+func (db *DB) Patient(ctx context.Context, id string) (PatientView, error) {
+	aead, err := db.keys()
+	if err != nil {
+		return PatientView{}, err
+	}
+	var sealed []byte
+	err = db.sql.QueryRowContext(ctx, "SELECT sealed FROM p_patients WHERE id = ?", id).Scan(&sealed)
+	if isNoRows(err) {
+		return PatientView{}, fmt.Errorf("patient %s: %w", id, lifeboat.ErrNotFound)
+	}
+	if err != nil {
+		return PatientView{}, fmt.Errorf("read patient: %w", err)
+	}
+	plain, err := open(aead, sealed, ad("p_patients", id))
+	if err != nil {
+		return PatientView{}, fmt.Errorf("read patient %s: %w", id, err)
+	}
+	var v PatientView
+	if err := json.Unmarshal(plain, &v); err != nil {
+		return PatientView{}, fmt.Errorf("read patient %s: %w", id, lifeboat.ErrCorrupt)
+	}
+	return v, nil
+}

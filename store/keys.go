@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"lifeboat"
 )
@@ -116,8 +117,12 @@ func likePrefix(s string) string {
 func (db *DB) countFailedUnlock(ctx context.Context) {
 	// Best effort: the count is a clear-text hint for the audit, not a
 	// control (the Argon2id cost is the control).
-	_, _ = db.sql.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('failed_unlocks', '1')
-		ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS TEXT) + 1 AS TEXT)`)
+	n := 0
+	if v, err := db.meta(ctx, "failed_unlocks"); err == nil {
+		n, _ = strconv.Atoi(string(v))
+	}
+	_, _ = db.sql.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('failed_unlocks', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, []byte(strconv.Itoa(n+1)))
 }
 
 // afterUnlock audits the unlock (and failures since the last one) and

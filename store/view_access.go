@@ -82,8 +82,15 @@ var devicesView = &projector{
 		}
 		if pub != nil {
 			body, _ := json.Marshal(map[string]string{"name": name, "enrolled_by": e.Author})
-			if _, err := t.tx.ExecContext(ctx, `INSERT INTO devices (device, public, source, enrolled_by, sealed)
-				VALUES (?, ?, 'event', ?, ?) ON CONFLICT (device) DO NOTHING`, dev, pub, e.Device, t.seal(body, "devices", dev)); err != nil {
+			// The earliest event vouching for a device names it, whatever
+			// order they arrive in; rows set up locally are never replaced.
+			at := e.HLC.Wall<<20 | int64(e.HLC.Logical&0xFFFFF)
+			if _, err := t.tx.ExecContext(ctx, `INSERT INTO devices (device, public, source, enrolled_by, enrolled_at, sealed)
+				VALUES (?, ?, 'event', ?, ?, ?) ON CONFLICT (device) DO UPDATE SET
+				public = excluded.public, enrolled_by = excluded.enrolled_by, enrolled_at = excluded.enrolled_at, sealed = excluded.sealed
+				WHERE devices.source = 'event' AND (excluded.enrolled_at < devices.enrolled_at OR
+				(excluded.enrolled_at = devices.enrolled_at AND excluded.enrolled_by < devices.enrolled_by))`,
+				dev, pub, e.Device, at, t.seal(body, "devices", dev)); err != nil {
 				return err
 			}
 		}
@@ -97,7 +104,7 @@ var devicesView = &projector{
 		return err
 	},
 	digest: func(ctx context.Context, t *txn, w func(row ...any)) error {
-		return digestRows(ctx, t, "devices", "SELECT device, public, source, enrolled_by, revoked_at, sealed FROM devices ORDER BY device", w)
+		return digestRows(ctx, t, "devices", "SELECT device, public, source, enrolled_by, enrolled_at, revoked_at, sealed FROM devices ORDER BY device", w)
 	},
 }
 

@@ -62,6 +62,7 @@ CREATE TABLE devices (
     public      BLOB NOT NULL,
     source      TEXT NOT NULL CHECK (source IN ('self', 'anchor', 'event')),
     enrolled_by TEXT NOT NULL,
+    enrolled_at INTEGER NOT NULL DEFAULT 0, -- HLC (wall ms << 20 | logical) of the vouching event
     revoked_at  INTEGER NOT NULL DEFAULT 0, -- HLC wall ms of revocation, 0 if active
     sealed      BLOB NOT NULL               -- name, enrolling author
 ) STRICT;

@@ -1,0 +1,124 @@
+// Package cli holds lifeboat's headless subcommands (init, verify, ...).
+// It is kept apart from package main, which also builds the GUI, so these
+// commands are tested in-process without cgo or a display.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"lifeboat"
+	"lifeboat/store"
+)
+
+// StoreFile is the store's file name inside the data folder.
+const StoreFile = "lifeboat.db"
+
+// Env carries what every command needs from the root command.
+type Env struct {
+	// DataDir returns the data folder chosen by --data (or the default).
+	DataDir func() string
+	// Stdin is where secrets are read from when not given in files.
+	Stdin io.Reader
+	// KDF overrides the Argon2id costs for new key slots (tests only).
+	KDF store.KDFParams
+}
+
+// Commands returns the headless subcommands.
+func Commands(env *Env) []*cobra.Command {
+	if env.Stdin == nil {
+		env.Stdin = os.Stdin
+	}
+	return []*cobra.Command{initCmd(env), verifyCmd(env)}
+}
+
+// StorePath is the store file in the data folder.
+func (env *Env) StorePath() string { return filepath.Join(env.DataDir(), StoreFile) }
+
+// prompter reads secrets: from a file if one was named, else from the
+// terminal without echo, else a line at a time from standard input.
+type prompter struct {
+	in  io.Reader
+	buf *bufio.Reader
+	out io.Writer
+}
+
+func (env *Env) prompter(out io.Writer) *prompter {
+	return &prompter{in: env.Stdin, out: out}
+}
+
+func (p *prompter) secret(prompt, file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", file, err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	if f, ok := p.in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(p.out, prompt+": ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(p.out)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", strings.ToLower(prompt), err)
+		}
+		return string(b), nil
+	}
+	if p.buf == nil {
+		p.buf = bufio.NewReader(p.in)
+	}
+	line, err := p.buf.ReadString('\n')
+	if err != nil && (line == "" || !errors.Is(err, io.EOF)) {
+		return "", fmt.Errorf("read %s from standard input: %w", strings.ToLower(prompt), err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// openUnlocked opens the store in the data folder and unlocks it with the
+// ward passphrase.
+func openUnlocked(ctx context.Context, env *Env, p *prompter, passFile string) (*store.DB, error) {
+	path := env.StorePath()
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no Lifeboat store in %s (run `lifeboat init` first)", env.DataDir())
+	}
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		return nil, plain(err)
+	}
+	pass, err := p.secret("Ward passphrase", passFile)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.Unlock(ctx, pass); err != nil {
+		db.Close()
+		return nil, plain(err)
+	}
+	return db, nil
+}
+
+// plain turns store errors into words for the person at the keyboard.
+func plain(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotStore):
+		return fmt.Errorf("that file is not a Lifeboat store (or its header is damaged)")
+	case errors.Is(err, store.ErrNewerStore):
+		return fmt.Errorf("this store was made by a newer Lifeboat: install the newer version to open it")
+	case errors.Is(err, store.ErrWrongSecret):
+		return fmt.Errorf("wrong passphrase")
+	case errors.Is(err, lifeboat.ErrCorrupt):
+		return fmt.Errorf("the store is damaged: %w (run `lifeboat verify` for details)", err)
+	case strings.Contains(err.Error(), "malformed"):
+		return fmt.Errorf("the store file is damaged and cannot be read: %w", err)
+	}
+	return err
+}

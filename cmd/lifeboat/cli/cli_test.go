@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"bytes"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	_ "modernc.org/sqlite"
+
+	"lifeboat/store"
+)
+
+// run executes a lifeboat subcommand in-process with stdin and returns
+// what it printed and its error.
+func run(t *testing.T, dir, stdin string, args ...string) (string, error) {
+	t.Helper()
+	root := &cobra.Command{Use: "lifeboat", SilenceUsage: true, SilenceErrors: true}
+	env := &Env{DataDir: func() string { return dir }, Stdin: strings.NewReader(stdin), KDF: store.TestKDF}
+	root.AddCommand(Commands(env)...)
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.ExecuteContext(t.Context())
+	return out.String(), err
+}
+
+const setupInput = "a long ward passphrase\n2580\n7391\n"
+
+func mustInit(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := run(t, dir, setupInput, "init", "--site", "St Elsewhere", "--ward", "Ward 7", "--admin", "Ada Admin"); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
+	return dir
+}
+
+func TestInit_ThenVerifyOK(t *testing.T) {
+	dir := mustInit(t)
+	out, err := run(t, dir, "a long ward passphrase\n", "verify")
+	if err != nil || !strings.Contains(out, "OK: 3 events") {
+		t.Fatalf("verify = %q, %v; want OK with 3 events (site, admin, break-glass)", out, err)
+	}
+}
+
+func TestInit_BadInputIsExplainedAndLeavesNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"missing flags", setupInput, []string{"init"}, `required flag(s) "admin", "site", "ward" not set`},
+		{"short passphrase and weak pin", "short\n1234\n7391\n", []string{"init", "--site", "S", "--ward", "W", "--admin", "A"}, "at least 12 characters"},
+		{"unknown flag", setupInput, []string{"init", "--sight", "S"}, "unknown flag: --sight"},
+		{"no input", "", []string{"init", "--site", "S", "--ward", "W", "--admin", "A"}, "read ward passphrase from standard input"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, err := run(t, dir, tt.stdin, tt.args...)
+			if err == nil || !strings.Contains(err.Error()+out, tt.want) {
+				t.Errorf("init(%s) = %v %q, want an error containing %q", tt.name, err, out, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, StoreFile)); err == nil {
+				t.Errorf("init(%s) left a store behind", tt.name)
+			}
+		})
+	}
+	dir := mustInit(t)
+	if _, err := run(t, dir, setupInput, "init", "--site", "S", "--ward", "W", "--admin", "A"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("second init = %v, want already exists", err)
+	}
+}
+
+func TestVerify_WrongPassphraseAndMissingStore(t *testing.T) {
+	if _, err := run(t, t.TempDir(), "x\n", "verify"); err == nil || !strings.Contains(err.Error(), "lifeboat init") {
+		t.Errorf("verify with no store = %v, want a hint to run init", err)
+	}
+	dir := mustInit(t)
+	if _, err := run(t, dir, "not the passphrase\n", "verify"); err == nil || err.Error() != "wrong passphrase" {
+		t.Errorf("verify with wrong passphrase = %v, want \"wrong passphrase\"", err)
+	}
+}
+
+// TestVerify_ReportsFlippedBytes flips bytes inside one event's ciphertext
+// in the database file: verify must name that record and fail.
+func TestVerify_ReportsFlippedBytes(t *testing.T) {
+	dir := mustInit(t)
+	path := filepath.Join(dir, StoreFile)
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	var sealed []byte
+	if err := raw.QueryRow("SELECT id, sealed FROM events WHERE kind = 'user.saved' LIMIT 1").Scan(&id, &sealed); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	b, _ := os.ReadFile(path)
+	at := bytes.Index(b, sealed)
+	if at < 0 {
+		t.Fatal("ciphertext not found in file")
+	}
+	for i := 0; i < 4; i++ {
+		b[at+40+i] ^= 0xff
+	}
+	os.WriteFile(path, b, 0o600)
+	out, err := run(t, dir, "a long ward passphrase\n", "verify")
+	if err == nil || !strings.Contains(out, id) || !strings.Contains(out, "PROBLEM") {
+		t.Errorf("verify after flipping bytes = %v\n%s\nwant a PROBLEM line naming %s", err, out, id)
+	}
+}

@@ -1,0 +1,142 @@
+package forms
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestMARDay(t *testing.T) {
+	tds := regularOrder("tds", FreqTDS)
+	bd := regularOrder("bd", FreqBD)
+	prn := prnOrder()
+	stopped := regularOrder("old", FreqOD)
+	stopped.Stop = day1 // ended at midnight: not on this day's MAR
+	later := regularOrder("new", FreqON)
+	later.Start = day1.Add(12 * time.Hour)
+
+	slot := func(h int) string { return SlotTime(day1.Add(time.Duration(h) * time.Hour)) }
+	rec := func(id, order string, h int, out Outcome, dev string, seen VersionVector) AdminRecord {
+		a := Administration{OrderID: order, PatientID: "p1", Slot: slot(h), Outcome: out}
+		switch out {
+		case OutcomeGiven:
+			a.Dose = Units(500)
+		case OutcomeOmitted:
+			a.ReasonCode = ReasonAway
+		}
+		return AdminRecord{Administration: a, EventID: id, Ref: EventRef{dev, 1}, Seen: seen, PerformedAt: day1.Add(time.Duration(h) * time.Hour)}
+	}
+	records := []AdminRecord{
+		rec("e1", "tds", 8, OutcomeGiven, "a", nil),
+		rec("e2", "bd", 8, OutcomeGiven, "a", nil),
+		rec("e3", "bd", 8, OutcomeGiven, "b", nil), // double dose from a second device
+		rec("e4", "tds", 14, OutcomeOmitted, "a", nil),
+		rec("e5", "tds", 15, OutcomeGiven, "a", nil),                               // no slot at 15:00
+		rec("e6", "tds", 8+24, OutcomeGiven, "a", nil),                             // tomorrow: not on this day
+		{Administration: given("prn1", ""), PerformedAt: day1.Add(10 * time.Hour)}, // PRN today
+		{Administration: given("prn1", ""), PerformedAt: day1.Add(-time.Hour)},     // PRN yesterday
+	}
+	now := day1.Add(21*time.Hour + 30*time.Minute)
+	mar := MARDay([]MedicationOrder{tds, bd, prn, stopped, later}, records, day1.Add(9*time.Hour), now)
+
+	if !mar.Day.Equal(day1) {
+		t.Errorf("MARDay().Day = %v, want %v", mar.Day, day1)
+	}
+	var cols []string
+	for _, c := range mar.Columns {
+		cols = append(cols, c.Format("15:04"))
+	}
+	if got, want := fmt.Sprint(cols), "[08:00 14:00 20:00 22:00]"; got != want {
+		t.Errorf("MARDay().Columns = %s, want %s", got, want)
+	}
+	want := map[string][]SlotStatus{
+		"tds":  {StatusGiven, StatusOmitted, StatusNone, StatusDue},
+		"bd":   {StatusConflict, StatusNone, StatusOverdue, StatusNone},
+		"prn1": {StatusNone, StatusNone, StatusNone, StatusNone},
+		"new":  {StatusNone, StatusNone, StatusNone, StatusDue},
+	}
+	if len(mar.Rows) != len(want) {
+		t.Fatalf("MARDay() has %d rows, want %d", len(mar.Rows), len(want))
+	}
+	for _, row := range mar.Rows {
+		w, ok := want[row.Order.ID]
+		if !ok {
+			t.Errorf("MARDay() has a row for order %s, want none", row.Order.ID)
+			continue
+		}
+		for i, c := range row.Cells {
+			if c.Status != w[i] {
+				t.Errorf("MARDay() %s at %s = %q, want %q", row.Order.ID, cols[i], c.Status, w[i])
+			}
+		}
+		switch row.Order.ID {
+		case "tds":
+			if len(row.Unmatched) != 1 || row.Unmatched[0].EventID != "e5" {
+				t.Errorf("MARDay() tds unmatched = %v, want [e5]", row.Unmatched)
+			}
+		case "bd":
+			if len(row.Cells[0].Records) != 2 {
+				t.Errorf("MARDay() bd 08:00 records = %d, want 2", len(row.Cells[0].Records))
+			}
+		case "prn1":
+			if len(row.PRN) != 1 {
+				t.Errorf("MARDay() PRN doses = %d, want 1 (today's)", len(row.PRN))
+			}
+		}
+	}
+}
+
+func TestSlotStatus(t *testing.T) {
+	at := day1.Add(8 * time.Hour)
+	r := func(out Outcome) AdminRecord { return AdminRecord{Administration: Administration{Outcome: out}} }
+	tests := []struct {
+		name string
+		now  time.Time
+		recs []AdminRecord
+		want SlotStatus
+	}{
+		{"long before", at.Add(-61 * time.Minute), nil, StatusUpcoming},
+		{"an hour before", at.Add(-time.Hour), nil, StatusDue},
+		{"on time", at, nil, StatusDue},
+		{"an hour late", at.Add(time.Hour), nil, StatusDue},
+		{"over an hour late", at.Add(time.Hour + time.Second), nil, StatusOverdue},
+		{"given", at, []AdminRecord{r(OutcomeGiven)}, StatusGiven},
+		{"omitted", at, []AdminRecord{r(OutcomeOmitted)}, StatusOmitted},
+		{"refused", at, []AdminRecord{r(OutcomeRefused)}, StatusRefused},
+		{"held", at, []AdminRecord{r(OutcomeHeld)}, StatusHeld},
+		{"omitted twice agrees", at, []AdminRecord{r(OutcomeOmitted), r(OutcomeOmitted)}, StatusOmitted},
+		{"given twice", at, []AdminRecord{r(OutcomeGiven), r(OutcomeGiven)}, StatusConflict},
+		{"given and refused", at, []AdminRecord{r(OutcomeRefused), r(OutcomeGiven)}, StatusConflict},
+		{"unknown outcome", at, []AdminRecord{r("spilt")}, StatusConflict},
+	}
+	for _, tt := range tests {
+		if got := slotStatus(at, tt.recs, tt.now); got != tt.want {
+			t.Errorf("slotStatus(%s) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkMARDay builds one day's MAR for a busy patient: 20 regular
+// orders (QDS) and 4 PRN orders with 30 days of records each.
+func BenchmarkMARDay(b *testing.B) {
+	var orders []MedicationOrder
+	var records []AdminRecord
+	for i := range 24 {
+		o := regularOrder(fmt.Sprintf("o%d", i), FreqQDS)
+		o.Start = day1.AddDate(0, 0, -30)
+		if i >= 20 {
+			o.PRN, o.Frequency = true, ""
+		}
+		orders = append(orders, o)
+		for d := range 30 {
+			for _, s := range DueSlots(o, o.Start.AddDate(0, 0, d), time.UTC) {
+				records = append(records, AdminRecord{Administration: given(o.ID, SlotTime(s.Time)), PerformedAt: s.Time})
+			}
+		}
+	}
+	now := day1.Add(13 * time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		MARDay(orders, records, day1, now)
+	}
+}

@@ -187,12 +187,15 @@ func Ledger(entries []CDEntry) ([]CDLine, error) {
 	index := make(map[string]int, len(entries))
 	var errs []error
 	var key string
+	var first CDEntry
 	var bal Quantity
 	for i, e := range entries {
 		l := CDLine{Entry: e, Change: e.Change()}
 		var why []string
 		if i == 0 {
-			key = e.RegisterKey()
+			key, first = e.RegisterKey(), e
+		} else if e.CDProduct == first.CDProduct && e.Location == first.Location {
+			// same spelling as the first line: same register, no need to normalise
 		} else if k := e.RegisterKey(); k != key {
 			why = append(why, fmt.Sprintf("belongs to register %q, not %q", k, key))
 		}

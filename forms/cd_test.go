@@ -2,6 +2,7 @@ package forms
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -215,5 +216,30 @@ func TestLedger_Flags(t *testing.T) {
 				t.Errorf("Ledger() error = %v, want ErrInvalid", err)
 			}
 		})
+	}
+}
+
+// BenchmarkCDLedger replays a register of 10,000 entries: a receipt of 100
+// then administrations of 1 (with a correction every 500 lines).
+func BenchmarkCDLedger(b *testing.B) {
+	entries := make([]CDEntry, 0, 10000)
+	for i := range 10000 {
+		id := fmt.Sprintf("e%05d", i)
+		switch {
+		case i%100 == 0:
+			entries = append(entries, cdEntry(id, CDReceipt, "100"))
+		case i%500 == 499:
+			c := cdEntry(id, CDCorrection, "-0.5")
+			c.Corrects = entries[i-1].ID
+			entries = append(entries, c)
+		default:
+			entries = append(entries, cdEntry(id, CDAdministration, "1"))
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Ledger(entries); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

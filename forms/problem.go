@@ -1,6 +1,10 @@
 package forms
 
-import "strings"
+import (
+	"strings"
+
+	"lifeboat"
+)
 
 // Problem is one thing wrong with what someone entered, in plain words a
 // clinician can act on. Field names the input it is about (a form field ID
@@ -13,9 +17,6 @@ type Problem struct {
 	Message string `json:"message"`
 	Soft    bool   `json:"soft,omitempty"`
 }
-
-// Error returns the message, so a single Problem can travel as an error.
-func (p Problem) Error() string { return p.Message }
 
 // Problems is every problem found in one record, in the order found.
 // Validation functions return all of them at once so a person can fix
@@ -30,6 +31,9 @@ func (ps Problems) Error() string {
 	}
 	return strings.Join(msgs, "; ")
 }
+
+// Unwrap lets errors.Is(ps, lifeboat.ErrInvalid) match.
+func (ps Problems) Unwrap() error { return lifeboat.ErrInvalid }
 
 // Hard returns only the problems that block saving.
 func (ps Problems) Hard() Problems { return ps.filter(false) }

@@ -1,0 +1,185 @@
+package app
+
+import (
+	"flag"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden images in testdata/")
+
+var (
+	desktop = fyne.NewSize(1280, 800)
+	phone   = fyne.NewSize(390, 844)
+)
+
+// newTestShell returns a shell in a test window of the given size, with the
+// Lifeboat theme.
+func newTestShell(t *testing.T, s Status, size fyne.Size) (*Shell, fyne.Window) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(NewTheme())
+	w := test.NewTempWindow(t, nil)
+	sh := NewShell(w, s)
+	w.Resize(size)
+	return sh, w
+}
+
+// shownTexts returns every visible piece of text on the window's canvas.
+func shownTexts(w fyne.Window) []string {
+	var out []string
+	for _, o := range test.LaidOutObjects(w.Canvas().Content()) {
+		if t, ok := o.(*canvas.Text); ok && t.Visible() && t.Text != "" {
+			out = append(out, t.Text)
+		}
+	}
+	return out
+}
+
+func TestShell_Shows(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			_, w := newTestShell(t, Status{Ward: "Ward 7B"}, size)
+			got := shownTexts(w)
+			for _, want := range []string{
+				"DOWNTIME MODE", "Ward 7B", "Not signed in", "Sync: off",
+				"Patient data: no snapshot imported", "No patients yet",
+			} {
+				if !slices.Contains(got, want) {
+					t.Errorf("shown texts = %q, want %q among them", got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestShell_Update(t *testing.T) {
+	sh, w := newTestShell(t, Status{}, desktop)
+	if got := shownTexts(w); !slices.Contains(got, "No ward set up") {
+		t.Errorf("shown texts = %q, want %q among them", got, "No ward set up")
+	}
+	at := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
+	sh.Update(Status{Ward: "Critical Care", User: "Sam Jones", Sync: SyncOn, Peers: 2, SnapshotAt: at})
+	got := shownTexts(w)
+	for _, want := range []string{
+		"Critical Care", "Signed in: Sam Jones", "Sync: on, 2 other devices",
+		"Patient data as of 22-Nov-2026 06:00",
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("after Update, shown texts = %q, want %q among them", got, want)
+		}
+	}
+	for _, stale := range []string{"No ward set up", "Not signed in", "Sync: off"} {
+		if slices.Contains(got, stale) {
+			t.Errorf("after Update, shown texts = %q, still showing %q", got, stale)
+		}
+	}
+	if got := sh.Banner().Status().User; got != "Sam Jones" {
+		t.Errorf("Banner().Status().User = %q, want %q", got, "Sam Jones")
+	}
+}
+
+// TestBanner_Layout checks the banner is one line on a desktop, stacks on a
+// phone, and never draws outside the window.
+func TestBanner_Layout(t *testing.T) {
+	s := Status{Ward: "Ward 7B", User: "Sam Jones", Sync: SyncOn, Peers: 3,
+		SnapshotAt: time.Date(2026, 11, 22, 7, 40, 0, 0, time.UTC)}
+	for _, tt := range []struct {
+		size    fyne.Size
+		stacked bool
+	}{{desktop, false}, {fyne.NewSize(700, 600), true}, {phone, true}, {fyne.NewSize(320, 568), true}} {
+		t.Run(sizeName(tt.size), func(t *testing.T) {
+			sh, _ := newTestShell(t, s, tt.size)
+			b := sh.Banner()
+			if b.Size().Width != tt.size.Width {
+				t.Errorf("banner width = %v, want the window's %v", b.Size().Width, tt.size.Width)
+			}
+			titleY := b.title.Position().Y
+			for _, txt := range []*canvas.Text{b.user, b.sync, b.asOf} {
+				below := txt.Position().Y > titleY+b.title.Size().Height
+				if below != tt.stacked {
+					t.Errorf("%q at y=%v, title at y=%v: below the title = %v, want %v",
+						txt.Text, txt.Position().Y, titleY, below, tt.stacked)
+				}
+				if right := txt.Position().X + txt.Size().Width; right > tt.size.Width {
+					t.Errorf("%q ends at x=%v, beyond the window's %v", txt.Text, right, tt.size.Width)
+				}
+				if bottom := txt.Position().Y + txt.Size().Height; bottom > b.Size().Height {
+					t.Errorf("%q ends at y=%v, below the banner's %v", txt.Text, bottom, b.Size().Height)
+				}
+			}
+			if b.ward.Position().Y > titleY+b.title.Size().Height {
+				t.Errorf("ward at y=%v, want it on the title's line (y=%v)", b.ward.Position().Y, titleY)
+			}
+		})
+	}
+	// Wide enough for one line (at 1280 wide): under NarrowWidth it still stacks.
+	if d, p := heightAt(t, s, desktop), heightAt(t, s, phone); p <= d {
+		t.Errorf("banner height on a phone = %v, want more than the desktop's %v", p, d)
+	}
+}
+
+func heightAt(t *testing.T, s Status, size fyne.Size) float32 {
+	sh, _ := newTestShell(t, s, size)
+	return sh.Banner().Size().Height
+}
+
+func TestTheme_TouchTargets(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(NewTheme())
+	b := widget.NewButton("Record observations", func() {})
+	if h := b.MinSize().Height; h < MinTouchTarget {
+		t.Errorf("button MinSize().Height = %v, want at least %v", h, MinTouchTarget)
+	}
+	e := widget.NewEntry()
+	if h := e.MinSize().Height; h < MinTouchTarget {
+		t.Errorf("entry MinSize().Height = %v, want at least %v", h, MinTouchTarget)
+	}
+}
+
+func TestShell_Golden(t *testing.T) {
+	s := Status{Ward: "Ward 7B", SnapshotAt: time.Date(2026, 11, 22, 7, 40, 0, 0, time.UTC)}
+	for _, tt := range []struct {
+		file string
+		size fyne.Size
+	}{{"shell_desktop.png", desktop}, {"shell_phone.png", phone}} {
+		t.Run(tt.file, func(t *testing.T) {
+			_, w := newTestShell(t, s, tt.size)
+			img := w.Canvas().Capture()
+			if *update {
+				writePNG(t, filepath.Join("testdata", tt.file), img)
+			}
+			test.AssertImageMatches(t, tt.file, img)
+		})
+	}
+}
+
+func writePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sizeName(s fyne.Size) string {
+	return strconv.Itoa(int(s.Width)) + "x" + strconv.Itoa(int(s.Height))
+}

@@ -77,6 +77,7 @@ func (r RoundTimes) MARDay(orders []MedicationOrder, records []AdminRecord, day,
 	y, m, d := day.Date()
 	start := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	end := start.AddDate(0, 0, 1)
+	startS, endS := SlotTime(start), SlotTime(end)
 	mar := MAR{Day: start}
 
 	byOrder := map[string][]AdminRecord{}
@@ -103,11 +104,11 @@ func (r RoundTimes) MARDay(orders []MedicationOrder, records []AdminRecord, day,
 
 	for _, p := range rows {
 		row := MARRow{Order: p.order, Cells: make([]MARCell, len(mar.Columns))}
-		matched := map[string]int{} // slot key -> column
+		matched := map[string]int{} // SlotTime -> column
 		for _, s := range p.slots {
 			col, _ := slices.BinarySearchFunc(mar.Columns, s.Time, time.Time.Compare)
 			row.Cells[col].Slot = s
-			matched[s.Key()] = col
+			matched[SlotTime(s.Time)] = col
 		}
 		for _, rec := range byOrder[p.order.ID] {
 			if rec.Slot == "" {
@@ -116,11 +117,25 @@ func (r RoundTimes) MARDay(orders []MedicationOrder, records []AdminRecord, day,
 				}
 				continue
 			}
-			if col, ok := matched[rec.SlotKey()]; ok {
-				row.Cells[col].Records = append(row.Cells[col].Records, rec)
+			// Fast path for the canonical form SlotTime writes: UTC
+			// "...Z" strings of one length sort as their instants do.
+			if len(rec.Slot) == len(startS) && rec.Slot[len(rec.Slot)-1] == 'Z' {
+				if col, ok := matched[rec.Slot]; ok {
+					row.Cells[col].Records = append(row.Cells[col].Records, rec)
+					continue
+				}
+				if rec.Slot < startS || rec.Slot >= endS {
+					continue
+				}
+			}
+			t, err := time.Parse(time.RFC3339, rec.Slot)
+			if err != nil {
+				row.Unmatched = append(row.Unmatched, rec) // unreadable: show it
 				continue
 			}
-			if t, err := time.Parse(time.RFC3339, rec.Slot); err != nil || (!t.Before(start) && t.Before(end)) {
+			if col, ok := matched[SlotTime(t)]; ok {
+				row.Cells[col].Records = append(row.Cells[col].Records, rec)
+			} else if !t.Before(start) && t.Before(end) {
 				row.Unmatched = append(row.Unmatched, rec)
 			}
 		}

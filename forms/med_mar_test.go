@@ -31,10 +31,13 @@ func TestMARDay(t *testing.T) {
 		rec("e2", "bd", 8, OutcomeGiven, "a", nil),
 		rec("e3", "bd", 8, OutcomeGiven, "b", nil), // double dose from a second device
 		rec("e4", "tds", 14, OutcomeOmitted, "a", nil),
-		rec("e5", "tds", 15, OutcomeGiven, "a", nil),                               // no slot at 15:00
-		rec("e6", "tds", 8+24, OutcomeGiven, "a", nil),                             // tomorrow: not on this day
-		{Administration: given("prn1", ""), PerformedAt: day1.Add(10 * time.Hour)}, // PRN today
-		{Administration: given("prn1", ""), PerformedAt: day1.Add(-time.Hour)},     // PRN yesterday
+		rec("e5", "tds", 15, OutcomeGiven, "a", nil),                                      // no slot at 15:00
+		rec("e6", "tds", 8+24, OutcomeGiven, "a", nil),                                    // tomorrow: not on this day
+		slotAs(rec("e7", "tds", 22, OutcomeGiven, "a", nil), "2025-03-10T23:00:00+01:00"), // 22:00 written with an offset
+		slotAs(rec("e8", "tds", 9, OutcomeGiven, "a", nil), "garbage"),                    // unreadable: shown
+		slotAs(rec("e9", "tds", 8, OutcomeGiven, "a", nil), "2025-03-09T09:00:00+01:00"),  // yesterday
+		{Administration: given("prn1", ""), PerformedAt: day1.Add(10 * time.Hour)},        // PRN today
+		{Administration: given("prn1", ""), PerformedAt: day1.Add(-time.Hour)},            // PRN yesterday
 	}
 	now := day1.Add(21*time.Hour + 30*time.Minute)
 	mar := MARDay([]MedicationOrder{tds, bd, prn, stopped, later}, records, day1.Add(9*time.Hour), now)
@@ -50,7 +53,7 @@ func TestMARDay(t *testing.T) {
 		t.Errorf("MARDay().Columns = %s, want %s", got, want)
 	}
 	want := map[string][]SlotStatus{
-		"tds":  {StatusGiven, StatusOmitted, StatusNone, StatusDue},
+		"tds":  {StatusGiven, StatusOmitted, StatusNone, StatusGiven},
 		"bd":   {StatusConflict, StatusNone, StatusOverdue, StatusNone},
 		"prn1": {StatusNone, StatusNone, StatusNone, StatusNone},
 		"new":  {StatusNone, StatusNone, StatusNone, StatusDue},
@@ -71,8 +74,8 @@ func TestMARDay(t *testing.T) {
 		}
 		switch row.Order.ID {
 		case "tds":
-			if len(row.Unmatched) != 1 || row.Unmatched[0].EventID != "e5" {
-				t.Errorf("MARDay() tds unmatched = %v, want [e5]", row.Unmatched)
+			if len(row.Unmatched) != 2 || row.Unmatched[0].EventID != "e5" || row.Unmatched[1].EventID != "e8" {
+				t.Errorf("MARDay() tds unmatched = %v, want [e5 e8]", row.Unmatched)
 			}
 		case "bd":
 			if len(row.Cells[0].Records) != 2 {
@@ -84,6 +87,11 @@ func TestMARDay(t *testing.T) {
 			}
 		}
 	}
+}
+
+func slotAs(r AdminRecord, slot string) AdminRecord {
+	r.Slot = slot
+	return r
 }
 
 func TestSlotStatus(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// testNow is a fixed clock for rules that need "now".
-var testNow = time.Date(2025, time.June, 15, 10, 30, 0, 0, time.UTC)
+// clinicNow is a fixed clock for rules that need "now".
+var clinicNow = time.Date(2025, time.June, 15, 10, 30, 0, 0, time.UTC)
 
 func validPatient() Patient {
 	return Patient{ID: "p1", NHSNumber: "9434765919", Surname: "Smith", Given: "Richard", BirthDate: "1957-03-04"}
@@ -48,7 +48,7 @@ func TestValidatePatient_Cases(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := validPatient()
 			tt.edit(&p)
-			ps := ValidatePatient(p, testNow)
+			ps := ValidatePatient(p, clinicNow)
 			var fields []string
 			var soft []bool
 			for _, x := range ps {

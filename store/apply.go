@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"lifeboat"
@@ -83,6 +84,13 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (ApplyRes
 	}
 	defer tx.Rollback()
 	t := &txn{tx: tx, aead: aead, db: db}
+	// Only events some correction names need their corrections refreshed:
+	// find them once for the batch instead of once per event.
+	corrected, err := batchCorrected(ctx, t, batch)
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("apply: %w", err)
+	}
+	t.corrected = func(id string) bool { return corrected[id] }
 	reg, err := loadRegistry(ctx, t)
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("apply: %w", err)
@@ -300,34 +308,47 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice) error
 	if d.revokedAt > 0 && e.HLC.Wall > d.revokedAt {
 		return ErrRevokedDevice
 	}
-	// Already held? The same bytes are a duplicate; anything else is a fork.
-	var stored []byte
-	err := t.tx.QueryRowContext(ctx, "SELECT hash FROM events WHERE device = ? AND seq = ?", e.Device, int64(e.Seq)).Scan(&stored)
-	switch {
-	case err == nil && lifeboat.Hash(stored) == it.hash:
-		return errDuplicate
-	case err == nil:
-		return fmt.Errorf("a different event already holds seq %d: %w", e.Seq, ErrFork)
-	case !isNoRows(err):
+	// Compare with the neighbours we hold: the same bytes at this seq are
+	// a duplicate, anything else a fork; seq-1 and seq+1 must chain.
+	rows, err := t.query(ctx, "SELECT seq, hash, prev FROM events WHERE device = ? AND seq BETWEEN ? AND ?",
+		e.Device, int64(e.Seq)-1, int64(e.Seq)+1)
+	if err != nil {
 		return err
 	}
-	// Links to the neighbours we hold.
-	if e.Seq > 1 {
-		err := t.tx.QueryRowContext(ctx, "SELECT hash FROM events WHERE device = ? AND seq = ?", e.Device, int64(e.Seq-1)).Scan(&stored)
-		switch {
-		case err == nil && lifeboat.Hash(stored) != e.Prev:
-			return fmt.Errorf("does not follow the event before it: %w", ErrFork)
-		case err != nil && !isNoRows(err):
+	var dup, fork error
+	for rows.Next() {
+		var seq int64
+		var hash, prev []byte
+		if err := rows.Scan(&seq, &hash, &prev); err != nil {
+			rows.Close()
 			return err
 		}
+		switch uint64(seq) {
+		case e.Seq:
+			if lifeboat.Hash(hash) == it.hash {
+				dup = errDuplicate
+			} else {
+				fork = fmt.Errorf("a different event already holds seq %d: %w", e.Seq, ErrFork)
+			}
+		case e.Seq - 1:
+			if lifeboat.Hash(hash) != e.Prev && fork == nil {
+				fork = fmt.Errorf("does not follow the event before it: %w", ErrFork)
+			}
+		case e.Seq + 1:
+			if lifeboat.Hash(prev) != it.hash && fork == nil {
+				fork = fmt.Errorf("the event after it does not follow it: %w", ErrFork)
+			}
+		}
 	}
-	var next []byte
-	err = t.tx.QueryRowContext(ctx, "SELECT prev FROM events WHERE device = ? AND seq = ?", e.Device, int64(e.Seq+1)).Scan(&next)
-	switch {
-	case err == nil && lifeboat.Hash(next) != it.hash:
-		return fmt.Errorf("the event after it does not follow it: %w", ErrFork)
-	case err != nil && !isNoRows(err):
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return err
+	}
+	if dup != nil {
+		return dup
+	}
+	if fork != nil {
+		return fork
 	}
 	if err := checkPayload(e); err != nil {
 		return err
@@ -374,4 +395,32 @@ func advanceHead(ctx context.Context, x execer, dev string) error {
 	_, err = x.ExecContext(ctx, `INSERT INTO heads (device, contiguous, max_seq) VALUES (?, ?, ?)
 		ON CONFLICT (device) DO UPDATE SET contiguous = excluded.contiguous, max_seq = excluded.max_seq`, dev, contiguous, maxSeq)
 	return err
+}
+
+// batchCorrected is the set of IDs in the batch that stored events
+// correct, plus every ID a batch event corrects.
+func batchCorrected(ctx context.Context, t *txn, batch []lifeboat.Event) (map[string]bool, error) {
+	set := map[string]bool{}
+	const chunk = 500
+	for i := 0; i < len(batch); i += chunk {
+		part := batch[i:min(i+chunk, len(batch))]
+		q := "SELECT corrects FROM events WHERE corrects <> '' AND corrects IN (?" + strings.Repeat(",?", len(part)-1) + ")"
+		args := make([]any, len(part))
+		for j := range part {
+			args[j] = part[j].ID
+		}
+		found, err := correctedIDs(ctx, t.tx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		for id := range found {
+			set[id] = true
+		}
+	}
+	for i := range batch {
+		if batch[i].Corrects != "" {
+			set[batch[i].Corrects] = true
+		}
+	}
+	return set, nil
 }

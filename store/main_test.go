@@ -11,5 +11,9 @@ func TestMain(m *testing.M) {
 		crashChild(path)
 		return
 	}
+	if path := os.Getenv("LIFEBOAT_REBUILD_CHILD"); path != "" {
+		rebuildChild(path)
+		return
+	}
 	os.Exit(m.Run())
 }

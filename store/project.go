@@ -51,7 +51,10 @@ func projectorFor(kind string) *projector {
 // checkPayload validates an event's payload for its kind. Unknown kinds
 // (from a newer Lifeboat) need only be a JSON object.
 func checkPayload(e *lifeboat.Event) error {
-	if !json.Valid(e.Payload) || len(e.Payload) == 0 || e.Payload[0] != '{' {
+	p := projectorFor(e.Kind)
+	// A projector's check decodes the payload, which validates it; only
+	// kinds without one need the separate scan.
+	if len(e.Payload) == 0 || e.Payload[0] != '{' || ((p == nil || p.check == nil) && !json.Valid(e.Payload)) {
 		return fmt.Errorf("payload of %s is not a JSON object: %w", e.Kind, lifeboat.ErrInvalid)
 	}
 	if e.Kind == lifeboat.KindEnteredInError {
@@ -60,7 +63,7 @@ func checkPayload(e *lifeboat.Event) error {
 			return fmt.Errorf("an entered-in-error record needs the record it cancels and a reason: %w", lifeboat.ErrInvalid)
 		}
 	}
-	if p := projectorFor(e.Kind); p != nil && p.check != nil {
+	if p != nil && p.check != nil {
 		if err := p.check(e); err != nil {
 			return fmt.Errorf("%s: %w", e.Kind, err)
 		}
@@ -117,7 +120,10 @@ func (t *txn) refreshCorrections(ctx context.Context, target *lifeboat.Event) er
 	if p == nil || p.correct == nil {
 		return nil
 	}
-	cs, err := correctors(ctx, t.tx, target.ID)
+	if t.corrected != nil && !t.corrected(target.ID) {
+		return nil
+	}
+	cs, err := correctors(ctx, t, target.ID)
 	if err != nil || len(cs) == 0 {
 		return err
 	}
@@ -141,6 +147,11 @@ func (db *DB) Rebuild(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	t := &txn{tx: tx, aead: aead, db: db}
+	corrected, err := correctedIDs(ctx, tx, "SELECT DISTINCT corrects FROM events WHERE corrects <> ''")
+	if err != nil {
+		return fmt.Errorf("rebuild: %w", err)
+	}
+	t.corrected = func(id string) bool { return corrected[id] }
 	for _, p := range projectors {
 		if p.clear != nil {
 			if err := p.clear(ctx, t); err != nil {
@@ -163,7 +174,7 @@ func (db *DB) Rebuild(ctx context.Context) error {
 	}
 	after.wall = -1
 	for {
-		evs, err := queryEvents(ctx, tx, aead, eventCols+`WHERE (hlc_wall, hlc_logical, device) > (?, ?, ?)
+		evs, err := queryEvents(ctx, t, aead, eventCols+`WHERE (hlc_wall, hlc_logical, device) > (?, ?, ?)
 			ORDER BY hlc_wall, hlc_logical, device LIMIT ?`, after.wall, after.logical, after.device, page)
 		if err != nil {
 			return fmt.Errorf("rebuild: %w", err)
@@ -240,4 +251,22 @@ func digestRows(ctx context.Context, t *txn, table, query string, w func(row ...
 		w(vals...)
 	}
 	return rows.Err()
+}
+
+// correctedIDs runs a query of event IDs into a set.
+func correctedIDs(ctx context.Context, x execer, query string, args ...any) (map[string]bool, error) {
+	rows, err := x.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	set := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		set[id] = true
+	}
+	return set, rows.Err()
 }

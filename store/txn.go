@@ -16,6 +16,63 @@ type txn struct {
 	tx   *sql.Tx
 	aead cipherAEAD
 	db   *DB
+	// stmts caches prepared statements for the transaction's life: bulk
+	// apply and rebuild run the same few statements thousands of times.
+	stmts map[string]*sql.Stmt
+	// corrected, if set, says whether any event might correct id; nil
+	// means ask the database every time.
+	corrected func(id string) bool
+}
+
+func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := t.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = st
+	return st, nil
+}
+
+// exec runs a cached statement.
+func (t *txn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// query runs a cached statement.
+func (t *txn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// ExecContext, QueryContext and QueryRowContext make a txn an execer
+// that uses cached statements.
+func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.exec(ctx, query, args...)
+}
+
+func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.query(ctx, query, args...)
+}
+
+func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return t.tx.QueryRowContext(ctx, query, args...) // reports the same error
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 func (t *txn) seal(plain []byte, parts ...string) []byte { return seal(t.aead, plain, ad(parts...)) }
@@ -33,7 +90,7 @@ func eventAD(id, device string, seq uint64, kind string) []byte {
 // the ID or (device, seq) is already taken.
 func (t *txn) insertEvent(ctx context.Context, e *lifeboat.Event, h lifeboat.Hash) error {
 	sealed := seal(t.aead, e.Encode(), eventAD(e.ID, e.Device, e.Seq, e.Kind))
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO events (id, device, seq, hlc_wall, hlc_logical, kind, subject, corrects, hash, prev, sealed)
+	_, err := t.exec(ctx, `INSERT INTO events (id, device, seq, hlc_wall, hlc_logical, kind, subject, corrects, hash, prev, sealed)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.Device, int64(e.Seq), e.HLC.Wall, int64(e.HLC.Logical), e.Kind, e.Subject, e.Corrects, h[:], e.Prev[:], sealed)
 	if err != nil {
@@ -94,7 +151,7 @@ const eventCols = "SELECT id, device, seq, kind, sealed FROM events "
 
 // event reads one event by ID.
 func (t *txn) event(ctx context.Context, id string) (lifeboat.Event, bool, error) {
-	evs, err := queryEvents(ctx, t.tx, t.aead, eventCols+"WHERE id = ?", id)
+	evs, err := queryEvents(ctx, t, t.aead, eventCols+"WHERE id = ?", id)
 	if err != nil || len(evs) == 0 {
 		return lifeboat.Event{}, false, err
 	}
@@ -104,7 +161,7 @@ func (t *txn) event(ctx context.Context, id string) (lifeboat.Event, bool, error
 // subjectEvents reads a subject's events whose kind starts with prefix,
 // in clock order.
 func (t *txn) subjectEvents(ctx context.Context, subject, prefix string) ([]lifeboat.Event, error) {
-	return queryEvents(ctx, t.tx, t.aead, eventCols+"WHERE subject = ? AND kind LIKE ? ESCAPE '\\' ORDER BY hlc_wall, hlc_logical, device",
+	return queryEvents(ctx, t, t.aead, eventCols+"WHERE subject = ? AND kind LIKE ? ESCAPE '\\' ORDER BY hlc_wall, hlc_logical, device",
 		subject, likePrefix(prefix))
 }
 
@@ -116,7 +173,7 @@ type corrector struct {
 
 // correctors lists the events whose Corrects names id, oldest first.
 func correctors(ctx context.Context, x execer, id string) ([]corrector, error) {
-	rows, err := x.QueryContext(ctx, "SELECT id, kind, device, hlc_wall, hlc_logical FROM events WHERE corrects = ? ORDER BY hlc_wall, hlc_logical, device", id)
+	rows, err := x.QueryContext(ctx, "SELECT id, kind, device, hlc_wall, hlc_logical FROM events WHERE corrects = ? AND corrects <> '' ORDER BY hlc_wall, hlc_logical, device", id)
 	if err != nil {
 		return nil, fmt.Errorf("read corrections: %w", err)
 	}

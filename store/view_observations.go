@@ -12,15 +12,25 @@ import (
 
 // ObsView is one observation set on a patient's chart.
 type ObsView struct {
-	EventID     string             `json:"event_id"`
-	PatientID   string             `json:"patient_id"`
-	PerformedAt time.Time          `json:"performed_at"`
-	RecordedAt  time.Time          `json:"recorded_at"`
-	Author      string             `json:"author"`
-	Device      string             `json:"device"`
-	Status      string             `json:"-"` // final, amended or entered-in-error
-	CorrectedBy string             `json:"-"` // the event that amended or cancelled it
-	Obs         forms.Observations `json:"obs"`
+	EventID     string
+	PatientID   string
+	PerformedAt time.Time
+	RecordedAt  time.Time
+	Author      string // user ID
+	Device      string
+	Status      string // final, amended or entered-in-error
+	CorrectedBy string // the event that amended or cancelled it
+	Obs         forms.Observations
+}
+
+// obsHead is the envelope part of a sealed observation row.
+type obsHead struct {
+	EventID     string    `json:"event_id"`
+	PatientID   string    `json:"patient_id"`
+	PerformedAt time.Time `json:"performed_at"`
+	RecordedAt  time.Time `json:"recorded_at"`
+	Author      string    `json:"author"`
+	Device      string    `json:"device"`
 }
 
 var observationsView = &projector{
@@ -39,15 +49,19 @@ var observationsView = &projector{
 		return nil
 	},
 	apply: func(ctx context.Context, t *txn, e *lifeboat.Event) error {
-		v := ObsView{EventID: e.ID, PatientID: e.Subject, PerformedAt: e.PerformedAt, RecordedAt: e.RecordedAt, Author: e.Author, Device: e.Device}
-		if err := decodePayload(e, &v.Obs); err != nil {
-			return err
-		}
-		plain, err := json.Marshal(v)
+		// The row holds the envelope fields and the payload as recorded
+		// (check has already decoded it, so it is valid JSON).
+		head, err := json.Marshal(obsHead{EventID: e.ID, PatientID: e.Subject, PerformedAt: e.PerformedAt, RecordedAt: e.RecordedAt, Author: e.Author, Device: e.Device})
 		if err != nil {
 			return err
 		}
-		_, err = t.tx.ExecContext(ctx, `INSERT INTO p_observations (event_id, patient_id, performed_at, status, corrected_by, sealed)
+		plain := make([]byte, 0, len(head)+len(e.Payload)+16)
+		plain = append(plain, `{"head":`...)
+		plain = append(plain, head...)
+		plain = append(plain, `,"obs":`...)
+		plain = append(plain, e.Payload...)
+		plain = append(plain, '}')
+		_, err = t.exec(ctx, `INSERT INTO p_observations (event_id, patient_id, performed_at, status, corrected_by, sealed)
 			VALUES (?, ?, ?, ?, '', ?) ON CONFLICT (event_id) DO NOTHING`,
 			e.ID, e.Subject, e.PerformedAt.UnixMilli(), StatusFinal, t.seal(plain, "p_observations", e.ID))
 		return err
@@ -87,11 +101,16 @@ func (db *DB) Observations(ctx context.Context, patientID string) ([]ObsView, er
 		if err != nil {
 			return nil, fmt.Errorf("read observations %s: %w", id, err)
 		}
-		var v ObsView
-		if err := json.Unmarshal(plain, &v); err != nil {
+		var row struct {
+			Head obsHead            `json:"head"`
+			Obs  forms.Observations `json:"obs"`
+		}
+		if err := json.Unmarshal(plain, &row); err != nil {
 			return nil, fmt.Errorf("read observations %s: %w", id, lifeboat.ErrCorrupt)
 		}
-		v.Status, v.CorrectedBy = status, by
+		h := row.Head
+		v := ObsView{EventID: h.EventID, PatientID: h.PatientID, PerformedAt: h.PerformedAt, RecordedAt: h.RecordedAt,
+			Author: h.Author, Device: h.Device, Status: status, CorrectedBy: by, Obs: row.Obs}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {

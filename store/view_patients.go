@@ -106,7 +106,7 @@ func recomputePatient(ctx context.Context, t *txn, id string) error {
 	registered := false
 	for i := range evs {
 		e := &evs[i]
-		cs, err := correctors(ctx, t.tx, e.ID)
+		cs, err := correctors(ctx, t, e.ID)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,227 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"lifeboat"
+	"lifeboat/forms"
+	"lifeboat/store"
+	"lifeboat/store/storetest"
+)
+
+// BenchmarkAppend measures one interactive, durable Append (an
+// observation set, committed with synchronous=FULL) and reports the
+// latency percentiles a nurse feels. Target: p50 < 10 ms, p99 < 50 ms.
+func BenchmarkAppend(b *testing.B) {
+	ctx := context.Background()
+	db, s := storetest.MustInit(b, store.Options{})
+	p := storetest.MustAppend(b, db, s, storetest.PatientDraft("Bench", "Mark", "1960-01-01", "", time.Now()))
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := db.Append(ctx, s, storetest.ObsDraft(p.Subject, 12+i%10, 96, 120, 70, 37, time.Now())); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+}
+
+// peerEvents makes n observation events from `devices` enrolled test
+// devices (plus their patients), in the order a peer would send them:
+// device by device in 1,000-event batches.
+func peerEvents(tb testing.TB, db *store.DB, s *store.Session, devices, n int) [][]lifeboat.Event {
+	tb.Helper()
+	ctx := context.Background()
+	per := n / devices
+	var batches [][]lifeboat.Event
+	for d := range devices {
+		dev := storetest.NewDevice(tb)
+		if db != nil {
+			if _, err := db.Enrol(ctx, s, dev.Pub, fmt.Sprintf("bench %d", d)); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		pid := "patient-" + dev.ID
+		reg, _ := json.Marshal(forms.Patient{ID: pid, Surname: "Bench", Given: "Mark", BirthDate: "1960-01-01", TempID: "DT-" + dev.ID + "-1"})
+		var batch []lifeboat.Event
+		batch = append(batch, dev.Next("author", forms.KindPatientRegistered, pid, reg, storetest.T0))
+		for i := 1; i < per; i++ {
+			r, sp, pulse, t := 12+i%10, 94+i%5, 60+i%40, 36.5+float64(i%10)/10
+			air := false
+			obs, _ := json.Marshal(forms.Observations{PatientID: pid, RespRate: &r, SpO2: &sp, SpO2Scale: 1, OnOxygen: &air,
+				Systolic: &pulse, Diastolic: &pulse, Pulse: &pulse, Consciousness: "A", TempC: &t})
+			batch = append(batch, dev.Next("author", forms.KindObsRecorded, pid, obs, storetest.T0.Add(time.Duration(i)*time.Second)))
+			if len(batch) == 1000 {
+				batches = append(batches, batch)
+				batch = nil
+			}
+		}
+		if len(batch) > 0 {
+			batches = append(batches, batch)
+		}
+	}
+	return batches
+}
+
+// BenchmarkApplyRemote applies 20,000 signed events from 4 devices in
+// 1,000-event batches; BenchmarkPlainInsert inserts the same rows,
+// unencrypted and unverified, into the same table shape with a prepared
+// statement: the floor ApplyRemote is compared against (make bench prints
+// the ratio; target >= 0.5).
+func BenchmarkApplyRemote(b *testing.B) {
+	ctx := context.Background()
+	const n = 20000
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db, s := storetest.MustInit(b, store.Options{})
+		batches := peerEvents(b, db, s, 4, n)
+		b.StartTimer()
+		for _, batch := range batches {
+			res, err := db.ApplyRemote(ctx, batch)
+			if err != nil || len(res.Refused) > 0 {
+				b.Fatalf("ApplyRemote: %v %v", err, res.Refused)
+			}
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func BenchmarkPlainInsert(b *testing.B) {
+	ctx := context.Background()
+	const n = 20000
+	batches := peerEvents(b, nil, nil, 4, n)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "plain.db")
+		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_txlock=immediate")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.Exec(`CREATE TABLE events (id TEXT PRIMARY KEY, device TEXT NOT NULL, seq INTEGER NOT NULL,
+			hlc_wall INTEGER NOT NULL, hlc_logical INTEGER NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL,
+			corrects TEXT NOT NULL, hash BLOB NOT NULL, prev BLOB NOT NULL, sealed BLOB NOT NULL, UNIQUE (device, seq)) STRICT;
+			CREATE INDEX events_order ON events (hlc_wall, hlc_logical, device);
+			CREATE INDEX events_subject ON events (subject, kind);
+			CREATE INDEX events_corrects ON events (corrects) WHERE corrects <> '';
+			CREATE INDEX events_kind ON events (kind);`); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		for _, batch := range batches {
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := tx.PrepareContext(ctx, "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, e := range batch {
+				h := e.Hash()
+				if _, err := st.ExecContext(ctx, e.ID, e.Device, int64(e.Seq), e.HLC.Wall, int64(e.HLC.Logical), e.Kind, e.Subject, e.Corrects, h[:], e.Prev[:], e.Encode()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			st.Close()
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkOpenRebuild100k builds a store holding 100,000 events, then in
+// a fresh child process opens it, unlocks it and rebuilds every view,
+// reporting the time taken and the child's peak resident memory (target
+// < 250 MB).
+func BenchmarkOpenRebuild100k(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "big.lifeboat")
+	db, s := storetest.MustInitAt(b, path, store.Options{})
+	for _, batch := range peerEvents(b, db, s, 5, 100000) {
+		if res, err := db.ApplyRemote(context.Background(), batch); err != nil || len(res.Refused) > 0 {
+			b.Fatalf("ApplyRemote: %v %v", err, res.Refused)
+		}
+	}
+	db.Close()
+	self, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rss, secs float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(self, "-test.run=^$")
+		cmd.Env = append(os.Environ(), "LIFEBOAT_REBUILD_CHILD="+path)
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatalf("child: %v", err)
+		}
+		if _, err := fmt.Sscanf(string(out), "%f %f", &secs, &rss); err != nil {
+			b.Fatalf("child said %q: %v", out, err)
+		}
+	}
+	b.ReportMetric(secs, "rebuild-s")
+	b.ReportMetric(rss, "peak-rss-MB")
+}
+
+// rebuildChild opens the store at path, unlocks it, rebuilds the views
+// and prints the rebuild seconds and peak RSS in MB.
+func rebuildChild(path string) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := db.Unlock(ctx, storetest.Passphrase); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	start := time.Now()
+	if err := db.Rebuild(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	took := time.Since(start)
+	db.Close()
+	fmt.Printf("%.3f %.1f\n", took.Seconds(), peakRSSMB())
+}
+
+// peakRSSMB reads VmHWM (peak resident set) from /proc/self/status.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%f", &kb)
+			return kb / 1024
+		}
+	}
+	return -1
+}

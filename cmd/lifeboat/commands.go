@@ -1,11 +1,14 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"lifeboat/cmd/lifeboat/cli"
+)
 
 // subcommands returns the headless subcommands added to the root command
-// (init, verify, serve, import, export, ...). Each reads the data folder with
-// dataDirFlag(cmd) and its context with cmd.Context(). Running lifeboat with
-// no subcommand launches the GUI instead.
+// (init, verify, ...). They live in package cli so they test without cgo.
+// Running lifeboat with no subcommand launches the GUI instead.
 func subcommands() []*cobra.Command {
-	return nil
+	return cli.Commands(&cli.Env{DataDir: dataDirFlag})
 }

@@ -25,8 +25,9 @@ const StoreFile = "lifeboat.db"
 
 // Env carries what every command needs from the root command.
 type Env struct {
-	// DataDir returns the data folder chosen by --data (or the default).
-	DataDir func() string
+	// DataDir returns the data folder chosen by --data (or the default),
+	// or an error if there is none.
+	DataDir func(cmd *cobra.Command) (string, error)
 	// Stdin is where secrets are read from when not given in files.
 	Stdin io.Reader
 	// KDF overrides the Argon2id costs for new key slots (tests only).
@@ -41,8 +42,14 @@ func Commands(env *Env) []*cobra.Command {
 	return []*cobra.Command{initCmd(env), verifyCmd(env)}
 }
 
-// StorePath is the store file in the data folder.
-func (env *Env) StorePath() string { return filepath.Join(env.DataDir(), StoreFile) }
+// storePath is the store file in the data folder.
+func (env *Env) storePath(cmd *cobra.Command) (dir, path string, err error) {
+	dir, err = env.DataDir(cmd)
+	if err != nil {
+		return "", "", err
+	}
+	return dir, filepath.Join(dir, StoreFile), nil
+}
 
 // prompter reads secrets: from a file if one was named, else from the
 // terminal without echo, else a line at a time from standard input.
@@ -85,10 +92,13 @@ func (p *prompter) secret(prompt, file string) (string, error) {
 
 // openUnlocked opens the store in the data folder and unlocks it with the
 // ward passphrase.
-func openUnlocked(ctx context.Context, env *Env, p *prompter, passFile string) (*store.DB, error) {
-	path := env.StorePath()
+func openUnlocked(ctx context.Context, cmd *cobra.Command, env *Env, p *prompter, passFile string) (*store.DB, error) {
+	dir, path, err := env.storePath(cmd)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("no Lifeboat store in %s (run `lifeboat init` first)", env.DataDir())
+		return nil, fmt.Errorf("no Lifeboat store in %s (run `lifeboat init` first)", dir)
 	}
 	db, err := store.Open(ctx, path, store.Options{})
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 func run(t *testing.T, dir, stdin string, args ...string) (string, error) {
 	t.Helper()
 	root := &cobra.Command{Use: "lifeboat", SilenceUsage: true, SilenceErrors: true}
-	env := &Env{DataDir: func() string { return dir }, Stdin: strings.NewReader(stdin), KDF: store.TestKDF}
+	env := &Env{DataDir: func(*cobra.Command) (string, error) { return dir, nil }, Stdin: strings.NewReader(stdin), KDF: store.TestKDF}
 	root.AddCommand(Commands(env)...)
 	var out bytes.Buffer
 	root.SetOut(&out)

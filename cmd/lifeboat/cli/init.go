@@ -29,7 +29,11 @@ break-glass PIN.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if err := os.MkdirAll(env.DataDir(), 0o700); err != nil {
+			dir, path, err := env.storePath(cmd)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return fmt.Errorf("make data folder: %w", err)
 			}
 			p := env.prompter(cmd.ErrOrStderr())
@@ -47,7 +51,7 @@ break-glass PIN.`,
 					return err
 				}
 			}
-			db, _, err := store.Init(ctx, env.StorePath(), store.Setup{
+			db, _, err := store.Init(ctx, path, store.Setup{
 				SiteName: site, Ward: ward, Passphrase: pass, AdminName: admin, AdminPIN: pin, BreakGlassPIN: bg, KDF: env.KDF,
 			}, store.Options{})
 			if err != nil {
@@ -58,7 +62,7 @@ break-glass PIN.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created site %q, ward %q in %s\nThis device is %s.\n", info.SiteName, info.Ward, env.StorePath(), info.Device)
+			fmt.Fprintf(cmd.OutOrStdout(), "Created site %q, ward %q in %s\nThis device is %s.\n", info.SiteName, info.Ward, path, info.Device)
 			return nil
 		},
 	}

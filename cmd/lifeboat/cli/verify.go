@@ -17,7 +17,7 @@ Each damaged record is named; the exit status is non-zero if anything is
 wrong. Needs the ward passphrase.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openUnlocked(cmd.Context(), env, env.prompter(cmd.ErrOrStderr()), passFile)
+			db, err := openUnlocked(cmd.Context(), cmd, env, env.prompter(cmd.ErrOrStderr()), passFile)
 			if err != nil {
 				return err
 			}

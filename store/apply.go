@@ -13,15 +13,6 @@ import (
 	"lifeboat"
 )
 
-// Refusal is an event ApplyRemote did not apply, and why.
-type Refusal struct {
-	ID     string
-	Device string
-	Seq    uint64
-	Reason string
-	Err    error // wraps a lifeboat error kind: ErrInvalid, ErrCorrupt, ErrPermission, ErrConflict
-}
-
 // Reasons ApplyRemote gives.
 var (
 	ErrUnknownDevice = fmt.Errorf("signed by a device that is not enrolled: %w", lifeboat.ErrPermission)
@@ -29,13 +20,6 @@ var (
 	ErrBadSignature  = fmt.Errorf("signature does not verify: %w", lifeboat.ErrCorrupt)
 	ErrFork          = fmt.Errorf("does not fit the device's history (fork or replay): %w", lifeboat.ErrConflict)
 )
-
-// ApplyResult says what ApplyRemote did with a batch.
-type ApplyResult struct {
-	Applied    int
-	Duplicates int
-	Refused    []Refusal
-}
 
 // ApplyRemote applies a batch of events from a peer in one transaction.
 // Each event's signature is checked against the device registry (a
@@ -45,14 +29,14 @@ type ApplyResult struct {
 // rest still apply. Events may arrive in any order; the version vector
 // only advances over contiguous runs. The error is for failures of the
 // store itself, in which case nothing was applied.
-func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (ApplyResult, error) {
-	var res ApplyResult
+func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat.ApplyResult, error) {
+	var res lifeboat.ApplyResult
 	aead, err := db.keys()
 	if err != nil {
 		return res, fmt.Errorf("apply: %w", err)
 	}
 	refuse := func(e *lifeboat.Event, err error) {
-		res.Refused = append(res.Refused, Refusal{ID: e.ID, Device: e.Device, Seq: e.Seq, Reason: err.Error(), Err: err})
+		res.Refused = append(res.Refused, lifeboat.Refusal{ID: e.ID, Device: e.Device, Seq: e.Seq, Reason: err.Error(), Err: err})
 	}
 
 	// Shape checks and de-duplication within the batch.
@@ -80,7 +64,7 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (ApplyRes
 
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return ApplyResult{}, fmt.Errorf("apply: %w", err)
+		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 	}
 	defer tx.Rollback()
 	t := &txn{tx: tx, aead: aead, db: db}
@@ -88,12 +72,12 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (ApplyRes
 	// find them once for the batch instead of once per event.
 	corrected, err := batchCorrected(ctx, t, batch)
 	if err != nil {
-		return ApplyResult{}, fmt.Errorf("apply: %w", err)
+		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 	}
 	t.corrected = func(id string) bool { return corrected[id] }
 	reg, err := loadRegistry(ctx, t)
 	if err != nil {
-		return ApplyResult{}, fmt.Errorf("apply: %w", err)
+		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 	}
 	// Keys a device.enrolled event in this batch vouches for: candidates
 	// only until that event is itself accepted.
@@ -143,7 +127,7 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (ApplyRes
 				case err != nil && isRefusal(err):
 					refuse(it.e, err)
 				case err != nil:
-					return ApplyResult{}, fmt.Errorf("apply: %w", err)
+					return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 				default:
 					res.Applied++
 					if it.e.HLC.Compare(maxHLC) > 0 {
@@ -157,7 +141,7 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (ApplyRes
 				}
 			}
 			if err := advanceHead(ctx, tx, dev); err != nil {
-				return ApplyResult{}, fmt.Errorf("apply: %w", err)
+				return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 			}
 		}
 		pending = next
@@ -168,7 +152,7 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (ApplyRes
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return ApplyResult{}, fmt.Errorf("apply: %w", err)
+		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 	}
 	if res.Applied > 0 {
 		db.mu.Lock()

@@ -45,7 +45,7 @@ func allEvents(t *testing.T, db *store.DB) []lifeboat.Event {
 	return evs
 }
 
-func mustApply(t *testing.T, db *store.DB, evs []lifeboat.Event) store.ApplyResult {
+func mustApply(t *testing.T, db *store.DB, evs []lifeboat.Event) lifeboat.ApplyResult {
 	t.Helper()
 	res, err := db.ApplyRemote(t.Context(), evs)
 	if err != nil {
@@ -300,5 +300,43 @@ func TestRebuild_IdenticalViews(t *testing.T) {
 	_, after := digests(t, a)
 	if before != after {
 		t.Error("views after Rebuild differ from the incrementally built ones")
+	}
+}
+
+func TestJoinSite_NewDeviceReceivesTheWard(t *testing.T) {
+	ctx := t.Context()
+	a, as, _, _ := pair(t)
+	ward(t, a, as, 2)
+	c, err := store.Create(ctx, t.TempDir()+"/new.lifeboat", storetest.Passphrase, store.TestKDF, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cpub, _ := c.DevicePublicKey(ctx)
+	if _, err := a.Enrol(ctx, as, cpub, "new laptop"); err != nil {
+		t.Fatal(err)
+	}
+	apub, _ := a.DevicePublicKey(ctx)
+	keys, err := a.SiteKeys(ctx)
+	if err != nil || len(keys) != 1 || len(keys[0]) != 32 {
+		t.Fatalf("SiteKeys = %d keys, %v; want one 32-byte key", len(keys), err)
+	}
+	site, _ := a.Site(ctx)
+	if err := c.JoinSite(ctx, store.SiteJoin{SiteID: site.SiteID, SiteName: site.SiteName, Ward: site.Ward, Anchor: apub, SiteKeys: keys}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.JoinSite(ctx, store.SiteJoin{SiteID: "x", Anchor: apub, SiteKeys: keys}); err == nil {
+		t.Error("joining a second site succeeded")
+	}
+	if res := mustApply(t, c, allEvents(t, a)); len(res.Refused) != 0 {
+		t.Fatalf("new device refused the ward's events: %+v", res.Refused)
+	}
+	// The admin can now sign in on the new device with their PIN.
+	if _, err := c.SignIn(ctx, as.User.ID, storetest.AdminPIN, ""); err != nil {
+		t.Errorf("admin sign-in on the new device: %v", err)
+	}
+	pts, _ := c.Patients(ctx, "")
+	if len(pts) != 2 {
+		t.Errorf("patients on the new device = %d, want 2", len(pts))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -107,21 +108,9 @@ func Init(ctx context.Context, path string, setup Setup, opts Options) (*DB, *Se
 	if setup.KDF == (KDFParams{}) {
 		setup.KDF = DefaultKDF
 	}
-	if _, err := os.Stat(path); err == nil {
-		return nil, nil, fmt.Errorf("set up store: %s already exists", path)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("set up store: %w", err)
-	}
-	tmp := path + ".init"
-	os.Remove(tmp) // a leftover from a setup that crashed
-	if err := build(ctx, tmp, setup, opts); err != nil {
-		os.Remove(tmp)
-		os.Remove(tmp + "-wal")
-		os.Remove(tmp + "-shm")
-		return nil, nil, fmt.Errorf("set up store: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := buildAtomically(ctx, path, opts, func(db *DB, dataKey []byte) error {
+		return found(ctx, db, setup)
+	}, setup.Passphrase, setup.KDF); err != nil {
 		return nil, nil, fmt.Errorf("set up store: %w", err)
 	}
 	db, err := Open(ctx, path, opts)
@@ -145,8 +134,94 @@ func Init(ctx context.Context, path string, setup Setup, opts Options) (*DB, *Se
 	return db, sess, nil
 }
 
+// Create makes a store that belongs to no site yet: a device about to be
+// enrolled. It has its own key pair (DevicePublicKey) for the enrolment
+// to name, and is returned unlocked; JoinSite completes it.
+func Create(ctx context.Context, path, passphrase string, kdf KDFParams, opts Options) (*DB, error) {
+	if len([]rune(passphrase)) < MinPassphraseLen {
+		return nil, fmt.Errorf("create store: the ward passphrase must be at least %d characters: %w", MinPassphraseLen, lifeboat.ErrInvalid)
+	}
+	if kdf == (KDFParams{}) {
+		kdf = DefaultKDF
+	}
+	if !kdf.valid() {
+		return nil, fmt.Errorf("create store: key derivation costs are out of range: %w", lifeboat.ErrInvalid)
+	}
+	if err := buildAtomically(ctx, path, opts, nil, passphrase, kdf); err != nil {
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	db, err := Open(ctx, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Unlock(ctx, passphrase); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// SiteJoin is what an enrolment hands a new device.
+type SiteJoin struct {
+	SiteID, SiteName, Ward string
+	Anchor                 ed25519.PublicKey // the enrolling device, trusted to vouch for the rest
+	SiteKeys               [][]byte          // memberlist keyring, primary first
+}
+
+// JoinSite makes a store made by Create part of a site.
+func (db *DB) JoinSite(ctx context.Context, j SiteJoin) error {
+	if j.SiteID == "" || len(j.Anchor) != ed25519.PublicKeySize || len(j.SiteKeys) == 0 {
+		return fmt.Errorf("join site: incomplete enrolment: %w", lifeboat.ErrInvalid)
+	}
+	if _, err := db.meta(ctx, "site_id"); err == nil {
+		return fmt.Errorf("join site: this store already belongs to a site: %w", lifeboat.ErrConflict)
+	}
+	if err := db.TrustAnchor(ctx, j.Anchor); err != nil {
+		return fmt.Errorf("join site: %w", err)
+	}
+	if err := db.SetSiteKeys(ctx, j.SiteKeys); err != nil {
+		return fmt.Errorf("join site: %w", err)
+	}
+	for k, v := range map[string]string{"site_id": j.SiteID, "site_name": j.SiteName, "ward": j.Ward} {
+		if _, err := db.sql.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", k, []byte(v)); err != nil {
+			return fmt.Errorf("join site: save %s: %w", k, err)
+		}
+	}
+	db.mu.Lock()
+	db.site = j.SiteID
+	db.mu.Unlock()
+	return db.audit(ctx, nil, "device.joined_site", "", "", j.SiteName+" / "+j.Ward)
+}
+
+// buildAtomically writes a new store beside path and renames it into
+// place: the schema, a data key wrapped by the passphrase, this device's
+// key pair and then whatever then adds (with the store unlocked).
+func buildAtomically(ctx context.Context, path string, opts Options, then func(*DB, []byte) error, passphrase string, kdf KDFParams) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s already exists", path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	tmp := path + ".init"
+	cleanup := func() {
+		for _, f := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
+			os.Remove(f)
+		}
+	}
+	cleanup() // a leftover from a setup that crashed
+	if err := build(ctx, tmp, opts, then, passphrase, kdf); err != nil {
+		cleanup()
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		cleanup()
+		return err
+	}
+	return nil
+}
+
 // build writes a complete new store into path and closes it.
-func build(ctx context.Context, path string, setup Setup, opts Options) error {
+func build(ctx context.Context, path string, opts Options, then func(*DB, []byte) error, passphrase string, kdf KDFParams) error {
 	sqldb, err := openSQL(path, true)
 	if err != nil {
 		return err
@@ -165,17 +240,14 @@ func build(ctx context.Context, path string, setup Setup, opts Options) error {
 		return fmt.Errorf("make device key: %w", err)
 	}
 	device := DeviceID(pub)
-	siteID := uuid.Must(uuid.NewV7()).String()
-	adminID := uuid.Must(uuid.NewV7()).String()
 	aead := mustAEAD(dataKey)
-
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	salt, wrapped := wrapKey(dataKey, "passphrase", setup.Passphrase, setup.KDF)
-	if err := putKeyslot(ctx, tx, "passphrase", salt, wrapped, setup.KDF); err != nil {
+	salt, wrapped := wrapKey(dataKey, "passphrase", passphrase, kdf)
+	if err := putKeyslot(ctx, tx, "passphrase", salt, wrapped, kdf); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO device_key (one, device, public, sealed_key) VALUES (1, ?, ?, ?)",
@@ -186,17 +258,40 @@ func build(ctx context.Context, path string, setup Setup, opts Options) error {
 		device, []byte(pub), device, seal(aead, []byte(`{"name":"this device"}`), ad("devices", device))); err != nil {
 		return fmt.Errorf("register device: %w", err)
 	}
-	for k, v := range map[string]string{"site_id": siteID, "site_name": setup.SiteName, "ward": setup.Ward, "admin_id": adminID} {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", k, []byte(v)); err != nil {
-			return fmt.Errorf("save %s: %w", k, err)
-		}
-	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
 	if err := db.loadKeys(ctx, dataKey); err != nil {
 		return err
 	}
+	if then != nil {
+		if err := then(db, dataKey); err != nil {
+			return err
+		}
+	}
+	if _, err := db.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// found records a new site: its metadata and first site key, the
+// site.created event, the first admin and the break-glass account.
+func found(ctx context.Context, db *DB, setup Setup) error {
+	siteID := uuid.Must(uuid.NewV7()).String()
+	adminID := uuid.Must(uuid.NewV7()).String()
+	for k, v := range map[string]string{"site_id": siteID, "site_name": setup.SiteName, "ward": setup.Ward, "admin_id": adminID} {
+		if _, err := db.sql.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", k, []byte(v)); err != nil {
+			return fmt.Errorf("save %s: %w", k, err)
+		}
+	}
+	if err := db.SetSiteKeys(ctx, [][]byte{randomBytes(32)}); err != nil {
+		return err
+	}
+	db.mu.Lock()
+	device, pub := db.device, db.devPub
+	db.site = siteID
+	db.mu.Unlock()
 	founder := &Session{User: User{ID: adminID, Name: setup.AdminName, Role: lifeboat.RoleITAdmin, Active: true}}
 	if _, err := db.Append(ctx, founder, Draft{Kind: lifeboat.KindSiteCreated, Subject: "site", PerformedAt: db.now(),
 		Payload: lifeboat.SiteCreated{SiteID: siteID, SiteName: setup.SiteName, Ward: setup.Ward, Device: device, PublicKey: pub}}); err != nil {
@@ -210,11 +305,50 @@ func build(ctx context.Context, path string, setup Setup, opts Options) error {
 			return err
 		}
 	}
-	if err := db.audit(ctx, nil, "site.created", founder.User.ID, "", setup.SiteName+" / "+setup.Ward); err != nil {
+	return db.audit(ctx, nil, "site.created", founder.User.ID, "", setup.SiteName+" / "+setup.Ward)
+}
+
+// SiteKeys returns the site's memberlist keyring, primary key first.
+func (db *DB) SiteKeys(ctx context.Context) ([][]byte, error) {
+	aead, err := db.keys()
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := db.meta(ctx, "site_keys")
+	if err != nil {
+		return nil, fmt.Errorf("read site keys: %w", lifeboat.ErrNotFound)
+	}
+	plain, err := open(aead, sealed, ad("meta", "site_keys"))
+	if err != nil {
+		return nil, fmt.Errorf("read site keys: %w", err)
+	}
+	var keys [][]byte
+	if err := json.Unmarshal(plain, &keys); err != nil {
+		return nil, fmt.Errorf("read site keys: %w", lifeboat.ErrCorrupt)
+	}
+	return keys, nil
+}
+
+// SetSiteKeys replaces the site keyring (primary first), sealed at rest.
+// Keys are 16, 24 or 32 bytes (AES-128/192/256 for memberlist).
+func (db *DB) SetSiteKeys(ctx context.Context, keys [][]byte) error {
+	aead, err := db.keys()
+	if err != nil {
 		return err
 	}
-	if _, err := db.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
+	if len(keys) == 0 {
+		return fmt.Errorf("save site keys: none given: %w", lifeboat.ErrInvalid)
+	}
+	for _, k := range keys {
+		if n := len(k); n != 16 && n != 24 && n != 32 {
+			return fmt.Errorf("save site keys: a key is %d bytes: %w", n, lifeboat.ErrInvalid)
+		}
+	}
+	plain, _ := json.Marshal(keys)
+	_, err = db.sql.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('site_keys', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, seal(aead, plain, ad("meta", "site_keys")))
+	if err != nil {
+		return fmt.Errorf("save site keys: %w", err)
 	}
 	return nil
 }
@@ -248,11 +382,9 @@ func (db *DB) Site(ctx context.Context) (SiteInfo, error) {
 		key string
 		dst *string
 	}{{"site_id", &s.SiteID}, {"site_name", &s.SiteName}, {"ward", &s.Ward}} {
-		v, err := db.meta(ctx, f.key)
-		if err != nil {
-			return SiteInfo{}, err
+		if v, err := db.meta(ctx, f.key); err == nil {
+			*f.dst = string(v)
 		}
-		*f.dst = string(v)
 	}
 	dev, err := db.Device(ctx)
 	if err != nil {

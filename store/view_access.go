@@ -155,24 +155,16 @@ var usersView = &projector{
 	},
 }
 
-// DeviceInfo is an entry in the device registry.
-type DeviceInfo struct {
-	ID        string
-	PublicKey ed25519.PublicKey
-	Source    string // self, anchor or event
-	RevokedAt int64  // HLC wall ms; 0 if active
-}
-
 // Devices lists the device registry.
-func (db *DB) Devices(ctx context.Context) ([]DeviceInfo, error) {
+func (db *DB) Devices(ctx context.Context) ([]lifeboat.Device, error) {
 	rows, err := db.sql.QueryContext(ctx, "SELECT device, public, source, revoked_at FROM devices ORDER BY device")
 	if err != nil {
 		return nil, fmt.Errorf("list devices: %w", err)
 	}
 	defer rows.Close()
-	var out []DeviceInfo
+	var out []lifeboat.Device
 	for rows.Next() {
-		var d DeviceInfo
+		var d lifeboat.Device
 		var pub []byte
 		if err := rows.Scan(&d.ID, &pub, &d.Source, &d.RevokedAt); err != nil {
 			return nil, fmt.Errorf("list devices: %w", err)

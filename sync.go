@@ -1,0 +1,30 @@
+package lifeboat
+
+import "crypto/ed25519"
+
+// Refusal is an event a store would not apply, and why.
+type Refusal struct {
+	ID     string
+	Device string
+	Seq    uint64
+	Reason string
+	Err    error // wraps an error kind: ErrInvalid, ErrCorrupt, ErrPermission, ErrConflict
+}
+
+// ApplyResult says what a store did with a batch of events from a peer.
+type ApplyResult struct {
+	Applied    int
+	Duplicates int
+	Refused    []Refusal
+}
+
+// Device is an entry in a site's device registry.
+type Device struct {
+	ID        string
+	PublicKey ed25519.PublicKey
+	Source    string // self, anchor (trusted at enrolment) or event
+	RevokedAt int64  // HLC wall ms of the revocation; 0 while active
+}
+
+// Revoked reports whether the device has been revoked.
+func (d Device) Revoked() bool { return d.RevokedAt > 0 }

@@ -20,29 +20,41 @@ type ObsLimit struct {
 // "systolic", "diastolic", "pulse", "temp_c" in degrees Celsius,
 // "o2_flow_lpm" in litres per minute), so screens can show the same range.
 func ObsLimitFor(field string) (ObsLimit, bool) {
-	l, ok := obsLimits[field]
-	return l, ok
+	for _, r := range obsReadings {
+		if r.field == field {
+			return r.ObsLimit, true
+		}
+	}
+	return ObsLimit{}, false
 }
 
-var obsLimits = map[string]ObsLimit{
-	"resp_rate":   {Min: 0, Max: 80, SoftMin: 6, SoftMax: 40},
-	"spo2":        {Min: 0, Max: 100, SoftMin: 70, SoftMax: 100},
-	"systolic":    {Min: 0, Max: 300, SoftMin: 60, SoftMax: 250},
-	"diastolic":   {Min: 0, Max: 200, SoftMin: 30, SoftMax: 150},
-	"pulse":       {Min: 0, Max: 300, SoftMin: 30, SoftMax: 200},
-	"temp_c":      {Min: 20, Max: 45, SoftMin: 34, SoftMax: 41},
-	"o2_flow_lpm": {Min: 0.1, Max: 70, SoftMin: 0.1, SoftMax: 15},
+// obsReading is one checked reading: its JSON field, its name and unit in
+// words for messages, and its limits.
+type obsReading struct {
+	field, name, unit string
+	ObsLimit
 }
 
-// obsNames are the readings in words and units, for messages.
-var obsNames = map[string]struct{ name, unit string }{
-	"resp_rate":   {"respiratory rate", "per minute"},
-	"spo2":        {"oxygen saturation", "%"},
-	"systolic":    {"systolic blood pressure", "mmHg"},
-	"diastolic":   {"diastolic blood pressure", "mmHg"},
-	"pulse":       {"pulse", "per minute"},
-	"temp_c":      {"temperature", "°C"},
-	"o2_flow_lpm": {"oxygen flow", "litres per minute"},
+// Indexes into obsReadings. An array, not a map: validation runs for every
+// set on the ward list and must stay cheap.
+const (
+	readRespRate = iota
+	readSpO2
+	readSystolic
+	readDiastolic
+	readPulse
+	readTemp
+	readO2Flow
+)
+
+var obsReadings = [...]obsReading{
+	readRespRate:  {"resp_rate", "respiratory rate", "per minute", ObsLimit{Min: 0, Max: 80, SoftMin: 6, SoftMax: 40}},
+	readSpO2:      {"spo2", "oxygen saturation", "%", ObsLimit{Min: 0, Max: 100, SoftMin: 70, SoftMax: 100}},
+	readSystolic:  {"systolic", "systolic blood pressure", "mmHg", ObsLimit{Min: 0, Max: 300, SoftMin: 60, SoftMax: 250}},
+	readDiastolic: {"diastolic", "diastolic blood pressure", "mmHg", ObsLimit{Min: 0, Max: 200, SoftMin: 30, SoftMax: 150}},
+	readPulse:     {"pulse", "pulse", "per minute", ObsLimit{Min: 0, Max: 300, SoftMin: 30, SoftMax: 200}},
+	readTemp:      {"temp_c", "temperature", "°C", ObsLimit{Min: 20, Max: 45, SoftMin: 34, SoftMax: 41}},
+	readO2Flow:    {"o2_flow_lpm", "oxygen flow", "litres per minute", ObsLimit{Min: 0.1, Max: 70, SoftMin: 0.1, SoftMax: 15}},
 }
 
 // ValidateObservations checks one set of observations and returns every
@@ -65,16 +77,16 @@ func ValidateObservations(o Observations) Problems {
 		hard("", "Record at least one observation")
 	}
 
-	checkInt := func(field string, v *int) {
+	checkInt := func(r int, v *int) {
 		if v != nil {
-			ps = checkReading(ps, field, float64(*v), strconv.Itoa(*v))
+			ps = checkReading(ps, r, float64(*v), 0)
 		}
 	}
-	checkInt("resp_rate", o.RespRate)
-	checkInt("spo2", o.SpO2)
-	checkInt("systolic", o.Systolic)
-	checkInt("diastolic", o.Diastolic)
-	checkInt("pulse", o.Pulse)
+	checkInt(readRespRate, o.RespRate)
+	checkInt(readSpO2, o.SpO2)
+	checkInt(readSystolic, o.Systolic)
+	checkInt(readDiastolic, o.Diastolic)
+	checkInt(readPulse, o.Pulse)
 	if o.Systolic != nil && o.Diastolic != nil && *o.Diastolic >= *o.Systolic {
 		hard("diastolic", fmt.Sprintf("Diastolic pressure (%d mmHg) must be lower than systolic (%d mmHg)", *o.Diastolic, *o.Systolic))
 	}
@@ -82,7 +94,7 @@ func ValidateObservations(o Observations) Problems {
 		if math.IsNaN(*o.TempC) || math.IsInf(*o.TempC, 0) {
 			hard("temp_c", "Temperature must be a number")
 		} else {
-			ps = checkReading(ps, "temp_c", *o.TempC, strconv.FormatFloat(*o.TempC, 'f', 1, 64))
+			ps = checkReading(ps, readTemp, *o.TempC, 1)
 		}
 	}
 
@@ -94,7 +106,7 @@ func ValidateObservations(o Observations) Problems {
 		case math.IsNaN(f) || math.IsInf(f, 0):
 			hard("o2_flow_lpm", "Oxygen flow must be a number")
 		default:
-			ps = checkReading(ps, "o2_flow_lpm", f, strconv.FormatFloat(f, 'f', -1, 64))
+			ps = checkReading(ps, readO2Flow, f, -1)
 		}
 	}
 	if strings.TrimSpace(o.O2Device) != "" && !onO2 {
@@ -115,23 +127,30 @@ func ValidateObservations(o Observations) Problems {
 }
 
 // checkReading appends a hard problem for a reading outside its limits or
-// a soft one for an unusual reading. shown is the value as the person
-// entered it.
-func checkReading(ps Problems, field string, v float64, shown string) Problems {
-	lim, names := obsLimits[field], obsNames[field]
-	unit := " " + names.unit
-	if names.unit == "%" {
-		unit = "%"
-	}
+// a soft one for an unusual reading. decimals is how many places to show
+// the reading with (-1: as many as it has); the message is only formatted
+// when there is a problem, so a normal set allocates nothing.
+func checkReading(ps Problems, reading int, v float64, decimals int) Problems {
+	r := &obsReadings[reading]
+	lim, names, field := r.ObsLimit, r, r.field
 	switch {
 	case v < lim.Min || v > lim.Max:
 		return append(ps, Problem{Field: field, Message: fmt.Sprintf("%s must be between %s and %s%s",
-			capitalize(names.name), fmtLimit(lim.Min), fmtLimit(lim.Max), unit)})
+			capitalize(names.name), fmtLimit(lim.Min), fmtLimit(lim.Max), unitSuffix(names.unit))})
 	case v < lim.SoftMin || v > lim.SoftMax:
 		return append(ps, Problem{Field: field, Soft: true, Message: fmt.Sprintf("%s %s of %s%s is unusual: check and confirm",
-			article(names.name), names.name, shown, unit)})
+			article(names.name), names.name, strconv.FormatFloat(v, 'f', decimals, 64), unitSuffix(names.unit))})
 	}
 	return ps
+}
+
+// unitSuffix is a unit as written after a number: "%" directly, others
+// after a space.
+func unitSuffix(unit string) string {
+	if unit == "%" {
+		return unit
+	}
+	return " " + unit
 }
 
 func fmtLimit(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

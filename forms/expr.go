@@ -264,6 +264,7 @@ type token struct {
 	num  float64
 }
 
+// String describes the token for error messages.
 func (t token) String() string {
 	switch t.kind {
 	case tokEOF:

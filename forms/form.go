@@ -56,6 +56,7 @@ type DefinitionError struct {
 	Problems []string
 }
 
+// Error names the definition and lists its problems.
 func (e *DefinitionError) Error() string {
 	src := e.Source
 	if src == "" {

@@ -12,8 +12,8 @@ import (
 // dateLayout is how dates are stored: YYYY-MM-DD.
 const dateLayout = "2006-01-02"
 
-// MaxAgeYears is the oldest a recorded date of birth may make a patient.
-const MaxAgeYears = 130
+// MaxPatientAgeYears is the oldest a recorded date of birth may make a patient.
+const MaxPatientAgeYears = 130
 
 // maxNameLen bounds a surname or first name, in characters.
 const maxNameLen = 100
@@ -21,7 +21,7 @@ const maxNameLen = 100
 // ValidatePatient checks a patient's four core identifiers as entered and
 // returns every problem at once. Surname and first name are required; the
 // date of birth must be a real YYYY-MM-DD date, not after today (in now's
-// location) and not more than MaxAgeYears ago; an NHS number, when given,
+// location) and not more than MaxPatientAgeYears ago; an NHS number, when given,
 // must pass its check digit; without one, a temporary downtime ID is
 // required so the record can be matched up after recovery. A number in the
 // test range is a soft problem (training data must never reach a live
@@ -86,8 +86,8 @@ func checkBirthDate(s string, now time.Time) string {
 	if dob.After(today) {
 		return "Date of birth " + FormatBirthDate(s) + " is in the future"
 	}
-	if dob.Before(today.AddDate(-MaxAgeYears, 0, 0)) {
-		return fmt.Sprintf("Date of birth %s is more than %d years ago", FormatBirthDate(s), MaxAgeYears)
+	if dob.Before(today.AddDate(-MaxPatientAgeYears, 0, 0)) {
+		return fmt.Sprintf("Date of birth %s is more than %d years ago", FormatBirthDate(s), MaxPatientAgeYears)
 	}
 	return ""
 }
@@ -133,9 +133,9 @@ func DisplayName(p Patient) string {
 	return sur + ", " + given
 }
 
-// Identifier is the identifier shown with a patient's name: the NHS number
+// PatientIdentifier is the identifier shown with a patient's name: the NHS number
 // in 3-3-4 form, or the temporary downtime ID when there is none.
-func Identifier(p Patient) string {
+func PatientIdentifier(p Patient) string {
 	if p.NHSNumber != "" {
 		if d, err := ParseNHSNumber(p.NHSNumber); err == nil {
 			return FormatNHSNumber(d)

@@ -135,7 +135,7 @@ func TestDisplayName_Cases(t *testing.T) {
 	}
 }
 
-func TestIdentifier_Cases(t *testing.T) {
+func TestPatientIdentifier_Cases(t *testing.T) {
 	tests := []struct {
 		p    Patient
 		want string
@@ -147,8 +147,8 @@ func TestIdentifier_Cases(t *testing.T) {
 		{Patient{}, ""},
 	}
 	for _, tt := range tests {
-		if got := Identifier(tt.p); got != tt.want {
-			t.Errorf("Identifier(%+v) = %q, want %q", tt.p, got, tt.want)
+		if got := PatientIdentifier(tt.p); got != tt.want {
+			t.Errorf("PatientIdentifier(%+v) = %q, want %q", tt.p, got, tt.want)
 		}
 	}
 }

@@ -17,7 +17,10 @@ const MaxFutureSkew = 5 * time.Minute
 
 // Draft is a change a person wants recorded.
 type Draft struct {
-	Kind    string
+	Kind string
+	// Subject is the patient, bed or item the change is about. For
+	// workflow kinds it may be left empty: it is derived from the payload
+	// (see SubjectFor).
 	Subject string
 	// PerformedAt is when the care happened, as entered by the person.
 	// It is required: the store never assumes "now" on its own.
@@ -95,11 +98,22 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 				return nil, fmt.Errorf("record %s: an amendment must be of the same kind as the record (%s): %w", d.Kind, target.Kind, lifeboat.ErrInvalid)
 			}
 		}
+		subject := d.Subject
+		if subject == "" {
+			if subject, err = SubjectFor(d.Kind, payloads[i]); err != nil {
+				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+			}
+		}
+		if seenKinds[d.Kind] {
+			if payloads[i], err = withSeen(ctx, t, payloads[i]); err != nil {
+				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+			}
+		}
 		seq++
 		now := db.now()
 		e := lifeboat.Event{
 			ID: uuid.Must(uuid.NewV7()).String(), Device: device, Seq: uint64(seq), Prev: prevHash,
-			HLC: clock.Now(), Author: s.User.ID, Kind: d.Kind, Subject: d.Subject,
+			HLC: clock.Now(), Author: s.User.ID, Kind: d.Kind, Subject: subject,
 			PerformedAt: d.PerformedAt, RecordedAt: now, Corrects: d.Corrects, Payload: payloads[i],
 		}
 		e.Sign(priv)
@@ -166,4 +180,20 @@ func (db *DB) EnterInError(ctx context.Context, s *Session, eventID, reason stri
 	}
 	return db.Append(ctx, s, Draft{Kind: lifeboat.KindEnteredInError, Subject: subject, PerformedAt: performedAt,
 		Corrects: eventID, Payload: lifeboat.EnteredInError{Reason: reason}})
+}
+
+// withSeen adds this device's version vector (what it held when the
+// record was made) to a payload as "seen".
+func withSeen(ctx context.Context, t *txn, payload []byte) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &obj); err != nil {
+		return nil, fmt.Errorf("payload is not a JSON object: %w", lifeboat.ErrInvalid)
+	}
+	vv, err := versionVector(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	seen, _ := json.Marshal(vv)
+	obj["seen"] = seen
+	return json.Marshal(obj)
 }

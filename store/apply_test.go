@@ -18,7 +18,7 @@ import (
 func pair(t *testing.T) (a *store.DB, as *store.Session, b *store.DB, bs *store.Session) {
 	t.Helper()
 	ctx := t.Context()
-	clock := storetest.NewClock(storetest.T0)
+	clock := storetest.NewClock(storetest.T0.Add(15 * time.Hour)) // late evening: the day's doses are past
 	a, as = storetest.MustInit(t, testOpts(clock))
 	b, bs = storetest.MustInit(t, testOpts(clock))
 	bpub, err := b.DevicePublicKey(ctx)
@@ -241,7 +241,7 @@ func TestApplyRemote_RevokedDeviceRefusedAfterRevocation(t *testing.T) {
 	}
 	// An event the lost phone makes with a clock reading after revocation.
 	after := d.Next(as.User.ID, forms.KindPatientRegistered, "p2", body("p2"), storetest.T0)
-	after.HLC = lifeboat.HLC{Wall: time.Now().Add(time.Hour).UnixMilli()}
+	after.HLC = lifeboat.HLC{Wall: storetest.T0.Add(48 * time.Hour).UnixMilli()}
 	after.Sign(d.Priv)
 	res := mustApply(t, a, []lifeboat.Event{before, after})
 	if res.Applied != 1 || len(res.Refused) != 1 || !errors.Is(res.Refused[0].Err, store.ErrRevokedDevice) {

@@ -46,6 +46,13 @@ func BenchmarkAppend(b *testing.B) {
 // devices (plus their patients), in the order a peer would send them:
 // device by device in 1,000-event batches.
 func peerEvents(tb testing.TB, db *store.DB, s *store.Session, devices, n int) [][]lifeboat.Event {
+	return peerEventsMix(tb, db, s, devices, n, false)
+}
+
+// peerEventsMix is peerEvents where, with mixed set, every fifth event is
+// another workflow (medicines, controlled drugs, handover, moves) so that
+// every view is exercised.
+func peerEventsMix(tb testing.TB, db *store.DB, s *store.Session, devices, n int, mixed bool) [][]lifeboat.Event {
 	tb.Helper()
 	ctx := context.Background()
 	per := n / devices
@@ -61,7 +68,19 @@ func peerEvents(tb testing.TB, db *store.DB, s *store.Session, devices, n int) [
 		reg, _ := json.Marshal(forms.Patient{ID: pid, Surname: "Bench", Given: "Mark", BirthDate: "1960-01-01", TempID: "DT-" + dev.ID + "-1"})
 		var batch []lifeboat.Event
 		batch = append(batch, dev.Next("author", forms.KindPatientRegistered, pid, reg, storetest.T0))
+		if mixed {
+			ward, _ := json.Marshal(forms.Ward{ID: "w-" + dev.ID, Name: "Ward " + dev.ID, Beds: []forms.BedDef{{ID: "b1", Label: "Bed 1"}}})
+			batch = append(batch, dev.Next("author", forms.KindWardDefined, "ward:w-"+dev.ID, ward, storetest.T0))
+		}
 		for i := 1; i < per; i++ {
+			if mixed && i%5 == 0 {
+				batch = append(batch, mixedEvent(dev, pid, i))
+				if len(batch) == 1000 {
+					batches = append(batches, batch)
+					batch = nil
+				}
+				continue
+			}
 			r, sp, pulse, t := 12+i%10, 94+i%5, 60+i%40, 36.5+float64(i%10)/10
 			air := false
 			obs, _ := json.Marshal(forms.Observations{PatientID: pid, RespRate: &r, SpO2: &sp, SpO2Scale: 1, OnOxygen: &air,
@@ -77,6 +96,30 @@ func peerEvents(tb testing.TB, db *store.DB, s *store.Session, devices, n int) [
 		}
 	}
 	return batches
+}
+
+// mixedEvent makes the i'th non-observation event of a device's stream.
+func mixedEvent(dev *storetest.Device, pid string, i int) lifeboat.Event {
+	at := storetest.T0.Add(time.Duration(i) * time.Second)
+	q := forms.MustQuantity
+	switch (i / 5) % 5 {
+	case 0:
+		b, _ := json.Marshal(forms.MedicationOrder{ID: fmt.Sprintf("o%d", i), PatientID: pid, Drug: "Paracetamol", Dose: q("1"), DoseUnit: "g", Route: "oral", Frequency: "QDS", Start: storetest.T0, Source: "entered"})
+		return dev.Next("author", forms.KindMedOrdered, pid, b, at)
+	case 1:
+		b, _ := json.Marshal(forms.Administration{OrderID: fmt.Sprintf("o%d", i-5), PatientID: pid, Slot: forms.SlotTime(at), Outcome: forms.OutcomeGiven, Dose: q("1")})
+		return dev.Next("author", forms.KindMedAdministered, pid, b, at)
+	case 2:
+		e := forms.CDEntry{ID: fmt.Sprintf("cd%d", i), CDProduct: forms.CDProduct{Drug: "Morphine", Form: "injection", Strength: "10 mg/ml"}, Location: "w-" + dev.ID, Type: forms.CDReceipt, Quantity: q("10"), From: "Pharmacy"}
+		b, _ := json.Marshal(e)
+		return dev.Next("author", forms.KindCDEntry, store.CDSubject(e.CDProduct, e.Location), b, at)
+	case 3:
+		b, _ := json.Marshal(forms.HandoverNote{ID: fmt.Sprintf("n%d", i), PatientID: pid, Text: "Settled"})
+		return dev.Next("author", forms.KindHandoverNote, pid, b, at)
+	default:
+		b, _ := json.Marshal(forms.Transfer{PatientID: pid, Ward: "w-" + dev.ID, Bed: "b1"})
+		return dev.Next("author", forms.KindPatientTransferred, pid, b, at)
+	}
 }
 
 // BenchmarkApplyRemote applies 20,000 signed events from 4 devices in
@@ -153,14 +196,16 @@ func BenchmarkPlainInsert(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// BenchmarkOpenRebuild100k builds a store holding 100,000 events, then in
+// BenchmarkOpenRebuild100k builds a store holding 100,000 events (80%
+// observations, the rest medicines, controlled drugs, handover and moves),
+// then in
 // a fresh child process opens it, unlocks it and rebuilds every view,
 // reporting the time taken and the child's peak resident memory (target
 // < 250 MB).
 func BenchmarkOpenRebuild100k(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "big.lifeboat")
 	db, s := storetest.MustInitAt(b, path, store.Options{})
-	for _, batch := range peerEvents(b, db, s, 5, 100000) {
+	for _, batch := range peerEventsMix(b, db, s, 5, 100000, true) {
 		if res, err := db.ApplyRemote(context.Background(), batch); err != nil || len(res.Refused) > 0 {
 			b.Fatalf("ApplyRemote: %v %v", err, res.Refused)
 		}

@@ -23,6 +23,10 @@ type projector struct {
 	// patientSubject: locally recorded events of these kinds must be about
 	// a registered patient (peers' events may arrive before the patient).
 	patientSubject func(kind string) bool
+	// validate adds the clinical rules a locally recorded event must pass
+	// (peers' events are kept even if their rules differed: refusing them
+	// would lose what another device recorded).
+	validate func(ctx context.Context, t *txn, e *lifeboat.Event) error
 	// check validates an event's payload before it is written.
 	check func(e *lifeboat.Event) error
 	// apply projects an event.
@@ -35,26 +39,29 @@ type projector struct {
 }
 
 // projectors lists every view. Workflows add theirs here.
-var projectors = []*projector{devicesView, usersView, patientsView, observationsView}
+var projectors = []*projector{devicesView, usersView, patientsView, observationsView, recordsView}
 
-func projectorFor(kind string) *projector {
+// projectorsFor returns the views that consume kind.
+func projectorsFor(kind string) []*projector {
+	var out []*projector
 	for _, p := range projectors {
 		for _, k := range p.kinds {
 			if k == kind || (strings.HasSuffix(k, "*") && strings.HasPrefix(kind, strings.TrimSuffix(k, "*"))) {
-				return p
+				out = append(out, p)
+				break
 			}
 		}
 	}
-	return nil
+	return out
 }
 
 // checkPayload validates an event's payload for its kind. Unknown kinds
 // (from a newer Lifeboat) need only be a JSON object.
 func checkPayload(e *lifeboat.Event) error {
-	p := projectorFor(e.Kind)
+	ps := projectorsFor(e.Kind)
 	// A projector's check decodes the payload, which validates it; only
 	// kinds without one need the separate scan.
-	if len(e.Payload) == 0 || e.Payload[0] != '{' || ((p == nil || p.check == nil) && !json.Valid(e.Payload)) {
+	if len(e.Payload) == 0 || e.Payload[0] != '{' || (len(ps) == 0 && !json.Valid(e.Payload)) {
 		return fmt.Errorf("payload of %s is not a JSON object: %w", e.Kind, lifeboat.ErrInvalid)
 	}
 	if e.Kind == lifeboat.KindEnteredInError {
@@ -63,7 +70,10 @@ func checkPayload(e *lifeboat.Event) error {
 			return fmt.Errorf("an entered-in-error record needs the record it cancels and a reason: %w", lifeboat.ErrInvalid)
 		}
 	}
-	if p != nil && p.check != nil {
+	for _, p := range ps {
+		if p.check == nil {
+			continue
+		}
 		if err := p.check(e); err != nil {
 			return fmt.Errorf("%s: %w", e.Kind, err)
 		}
@@ -73,16 +83,24 @@ func checkPayload(e *lifeboat.Event) error {
 
 // checkLocal adds the checks only a local append can make.
 func (t *txn) checkLocal(ctx context.Context, e *lifeboat.Event) error {
-	p := projectorFor(e.Kind)
-	if p == nil || p.patientSubject == nil || !p.patientSubject(e.Kind) {
-		return nil
+	for _, p := range projectorsFor(e.Kind) {
+		if p.patientSubject != nil && p.patientSubject(e.Kind) {
+			var one int
+			err := t.QueryRowContext(ctx, "SELECT 1 FROM p_patients WHERE id = ?", e.Subject).Scan(&one)
+			if isNoRows(err) {
+				return fmt.Errorf("%s: no such patient: %w", e.Kind, lifeboat.ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if p.validate != nil {
+			if err := p.validate(ctx, t, e); err != nil {
+				return fmt.Errorf("%s: %w", e.Kind, err)
+			}
+		}
 	}
-	var one int
-	err := t.tx.QueryRowContext(ctx, "SELECT 1 FROM p_patients WHERE id = ? AND status <> ''", e.Subject).Scan(&one)
-	if isNoRows(err) {
-		return fmt.Errorf("%s: no such patient: %w", e.Kind, lifeboat.ErrNotFound)
-	}
-	return err
+	return nil
 }
 
 // decodePayload unmarshals a payload, wrapping failures as invalid.
@@ -106,7 +124,7 @@ func (t *txn) project(ctx context.Context, e *lifeboat.Event) error {
 			}
 		}
 	}
-	if p := projectorFor(e.Kind); p != nil {
+	for _, p := range projectorsFor(e.Kind) {
 		if err := p.apply(ctx, t, e); err != nil {
 			return fmt.Errorf("project %s: %w", e.Kind, err)
 		}
@@ -116,20 +134,27 @@ func (t *txn) project(ctx context.Context, e *lifeboat.Event) error {
 }
 
 func (t *txn) refreshCorrections(ctx context.Context, target *lifeboat.Event) error {
-	p := projectorFor(target.Kind)
-	if p == nil || p.correct == nil {
-		return nil
-	}
 	if t.corrected != nil && !t.corrected(target.ID) {
 		return nil
 	}
-	cs, err := correctors(ctx, t, target.ID)
-	if err != nil || len(cs) == 0 {
-		return err
-	}
-	status, by := correctionStatus(target.Kind, cs)
-	if err := p.correct(ctx, t, target, status, by); err != nil {
-		return fmt.Errorf("project correction of %s: %w", target.ID, err)
+	var cs []corrector
+	for i, p := range projectorsFor(target.Kind) {
+		if p.correct == nil {
+			continue
+		}
+		if i == 0 || cs == nil {
+			var err error
+			if cs, err = correctors(ctx, t, target.ID); err != nil {
+				return err
+			}
+			if len(cs) == 0 {
+				return nil
+			}
+		}
+		status, by := correctionStatus(target.Kind, cs)
+		if err := p.correct(ctx, t, target, status, by); err != nil {
+			return fmt.Errorf("project correction of %s: %w", target.ID, err)
+		}
 	}
 	return nil
 }

@@ -12,7 +12,11 @@ import (
 // of that device up to it is held here. Readable while locked (it holds
 // no patient data).
 func (db *DB) VersionVector(ctx context.Context) (map[string]uint64, error) {
-	rows, err := db.sql.QueryContext(ctx, "SELECT device, contiguous FROM heads WHERE contiguous > 0")
+	return versionVector(ctx, db.sql)
+}
+
+func versionVector(ctx context.Context, x execer) (map[string]uint64, error) {
+	rows, err := x.QueryContext(ctx, "SELECT device, contiguous FROM heads WHERE contiguous > 0")
 	if err != nil {
 		return nil, fmt.Errorf("read version vector: %w", err)
 	}

@@ -23,7 +23,7 @@ const (
 type PatientView struct {
 	forms.Patient
 	Status       string    `json:"status"`
-	Ward         string    `json:"ward,omitempty"`
+	Ward         string    `json:"ward,omitempty"` // where they are now; empty once discharged
 	Bed          string    `json:"bed,omitempty"`
 	AdmittedAt   time.Time `json:"admitted_at,omitzero"`
 	DischargedAt time.Time `json:"discharged_at,omitzero"`
@@ -93,58 +93,88 @@ var patientsView = &projector{
 	},
 }
 
-// recomputePatient folds all of a patient's events, in clock order and
-// skipping those entered in error, into their row. Deriving the row from
-// the whole history (a handful of events) keeps it independent of arrival
-// order.
+// recomputePatient derives a patient's row from their history, newest
+// first, skipping records entered in error: the newest registration gives
+// the details, the newest admission, transfer or discharge gives where
+// they are, and the newest admission since gives when they came in.
+// Deriving it from the history keeps it independent of the order events
+// arrived in; walking back from the newest reads only a few events however
+// long the history is.
 func recomputePatient(ctx context.Context, t *txn, id string) error {
-	evs, err := t.subjectEvents(ctx, id, "patient.")
-	if err != nil {
-		return err
-	}
-	var v PatientView
-	registered := false
-	for i := range evs {
-		e := &evs[i]
-		cs, err := correctors(ctx, t, e.ID)
+	var (
+		v                  PatientView
+		registered, placed bool
+		admittedSeen       bool
+		newest             = true
+	)
+	const page = 16
+	for offset := 0; ; offset += page {
+		evs, err := queryEvents(ctx, t, t.aead, eventCols+`WHERE subject = ? AND kind LIKE 'patient.%'
+			ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC LIMIT ? OFFSET ?`, id, page, offset)
 		if err != nil {
 			return err
 		}
-		if st, _ := correctionStatus(e.Kind, cs); st == StatusEnteredInError {
-			continue
+		for i := range evs {
+			e := &evs[i]
+			if registered && placed && (admittedSeen || v.Status != PatientAdmitted) {
+				break
+			}
+			cs, err := correctors(ctx, t, e.ID)
+			if err != nil {
+				return err
+			}
+			if st, _ := correctionStatus(e.Kind, cs); st == StatusEnteredInError {
+				continue
+			}
+			switch e.Kind {
+			case forms.KindPatientRegistered:
+				if registered {
+					continue
+				}
+				var p forms.Patient
+				if err := decodePayload(e, &p); err != nil {
+					return err
+				}
+				v.Patient, registered = p, true
+			case forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged:
+				if !placed {
+					placed = true
+					switch e.Kind {
+					case forms.KindPatientDischarged:
+						v.Status, v.DischargedAt = PatientDischarged, e.PerformedAt
+					case forms.KindPatientAdmitted:
+						var a forms.Admission
+						if err := decodePayload(e, &a); err != nil {
+							return err
+						}
+						v.Status, v.Ward, v.Bed, v.AdmittedAt, admittedSeen = PatientAdmitted, a.Ward, a.Bed, e.PerformedAt, true
+					default:
+						var a forms.Transfer
+						if err := decodePayload(e, &a); err != nil {
+							return err
+						}
+						v.Status, v.Ward, v.Bed = PatientAdmitted, a.Ward, a.Bed
+					}
+				} else if e.Kind == forms.KindPatientAdmitted && !admittedSeen {
+					var a forms.Admission
+					if err := decodePayload(e, &a); err != nil {
+						return err
+					}
+					v.AdmittedAt, admittedSeen = e.PerformedAt, true
+				}
+			default:
+				continue
+			}
+			if newest {
+				v.Updated, newest = e.PerformedAt, false
+			}
 		}
-		switch e.Kind {
-		case forms.KindPatientRegistered:
-			if err := decodePayload(e, &v.Patient); err != nil {
-				return err
-			}
-			registered = true
-			if v.Status == "" {
-				v.Status = PatientRegistered
-			}
-		case forms.KindPatientAdmitted:
-			var a forms.Admission
-			if err := decodePayload(e, &a); err != nil {
-				return err
-			}
-			v.Status, v.Ward, v.Bed, v.AdmittedAt, v.DischargedAt = PatientAdmitted, a.Ward, a.Bed, e.PerformedAt, time.Time{}
-		case forms.KindPatientTransferred:
-			var a forms.Transfer
-			if err := decodePayload(e, &a); err != nil {
-				return err
-			}
-			v.Status, v.Ward, v.Bed = PatientAdmitted, a.Ward, a.Bed
-		case forms.KindPatientDischarged:
-			v.Status, v.Bed, v.DischargedAt = PatientDischarged, "", e.PerformedAt
-		default:
-			continue
-		}
-		if e.PerformedAt.After(v.Updated) {
-			v.Updated = e.PerformedAt
+		if len(evs) < page || (registered && placed && (admittedSeen || v.Status != PatientAdmitted)) {
+			break
 		}
 	}
 	if !registered {
-		_, err := t.tx.ExecContext(ctx, "DELETE FROM p_patients WHERE id = ?", id)
+		_, err := t.exec(ctx, "DELETE FROM p_patients WHERE id = ?", id)
 		return err
 	}
 	if v.Status == "" {
@@ -154,7 +184,7 @@ func recomputePatient(ctx context.Context, t *txn, id string) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO p_patients (id, status, ward, bed, updated, sealed) VALUES (?, ?, ?, ?, ?, ?)
+	_, err = t.exec(ctx, `INSERT INTO p_patients (id, status, ward, bed, updated, sealed) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET status = excluded.status, ward = excluded.ward, bed = excluded.bed,
 		updated = excluded.updated, sealed = excluded.sealed`,
 		id, v.Status, v.Ward, v.Bed, v.Updated.UnixMilli(), t.seal(plain, "p_patients", id))

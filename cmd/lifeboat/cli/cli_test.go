@@ -117,3 +117,41 @@ func TestVerify_ReportsFlippedBytes(t *testing.T) {
 		t.Errorf("verify after flipping bytes = %v\n%s\nwant a PROBLEM line naming %s", err, out, id)
 	}
 }
+
+func TestDemo_SeedsAVerifiableWard(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, dir, "", "demo")
+	if err != nil || !strings.Contains(out, DemoPassphrase) {
+		t.Fatalf("demo = %q, %v", out, err)
+	}
+	db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Unlock(t.Context(), DemoPassphrase); err != nil {
+		t.Fatal(err)
+	}
+	pts, err := db.Patients(t.Context(), demoWard)
+	if err != nil || len(pts) != 18 {
+		t.Fatalf("demo patients = %d, %v; want 18", len(pts), err)
+	}
+	board, err := db.BedBoard(t.Context(), demoWard)
+	if err != nil || len(board.Beds) != 24 || board.Summary().Occupied != 18 {
+		t.Errorf("demo bed board = %d beds, %+v, %v; want 24 beds, 18 occupied", len(board.Beds), board.Summary(), err)
+	}
+	vv, _ := db.VersionVector(t.Context())
+	if len(vv) != 3 {
+		t.Errorf("demo log holds events from %d devices, want 3 (this one and two peers)", len(vv))
+	}
+	rep, err := db.Verify(t.Context())
+	if err != nil || !rep.OK() {
+		t.Errorf("demo store does not verify: %v %v", rep.Problems, err)
+	}
+	if _, err := run(t, dir, "", "demo"); err == nil {
+		t.Error("demo over an existing store succeeded")
+	}
+	if _, err := run(t, dir, "", "demo", "--if-missing"); err != nil {
+		t.Errorf("demo --if-missing over an existing store = %v", err)
+	}
+}

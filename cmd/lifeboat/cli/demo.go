@@ -1,0 +1,300 @@
+package cli
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"lifeboat"
+	"lifeboat/forms"
+	"lifeboat/store"
+)
+
+// The demo ward's secrets. They are printed and documented: a demo store
+// holds made-up patients only (NHS numbers from the 999 test range).
+const (
+	DemoPassphrase = "lifeboat demo ward"
+	DemoAdminPIN   = "2580"
+	DemoNursePIN   = "1357"
+	demoPharmPIN   = "2468"
+	demoBedsPIN    = "3691"
+	demoGlassPIN   = "7391"
+	demoWard       = "w7"
+)
+
+func demoCmd(env *Env) *cobra.Command {
+	var ifMissing bool
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Create a demo ward to try Lifeboat (made-up patients only)",
+		Long: `Create a store in the data folder holding a demo ward: 24 beds, 18 made-up
+patients (NHS numbers from the 999 test range) with a day of observations,
+medicines given, handover, a controlled-drugs register, pharmacy stock and
+events from two other devices, as if a ward had been in downtime since
+yesterday. The passphrase and PINs are printed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, path, err := env.storePath(cmd)
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(path); err == nil {
+				if ifMissing {
+					fmt.Fprintf(cmd.OutOrStdout(), "Demo ward already in %s\n", dir)
+					return nil
+				}
+				return fmt.Errorf("%s already holds a store: choose an empty --data folder", dir)
+			}
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return fmt.Errorf("make data folder: %w", err)
+			}
+			if err := SeedDemo(cmd.Context(), path, env.KDF, time.Now()); err != nil {
+				os.Remove(path)
+				return fmt.Errorf("make demo ward: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), `Demo ward created in %s
+  ward passphrase: %s
+  PINs: Ada Admin (IT admin) %s, Nia Nurse (ward staff) %s, Phil Pharmacist %s, Bea Beds (bed manager) %s, Break-glass %s
+`, dir, DemoPassphrase, DemoAdminPIN, DemoNursePIN, demoPharmPIN, demoBedsPIN, demoGlassPIN)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&ifMissing, "if-missing", false, "do nothing if the data folder already holds a store")
+	return c
+}
+
+type demoPatient struct {
+	surname, given, dob, sex string
+	bed                      string
+	sick                     int // 0 well, 1 unwell, 2 deteriorating
+}
+
+var demoPatients = []demoPatient{
+	{"Okafor", "Grace", "1948-02-11", "female", "b1", 0}, {"Smith", "Richard", "1957-03-04", "male", "b2", 1},
+	{"Nowak", "Piotr", "1939-12-25", "male", "b3", 2}, {"Begum", "Rukhsana", "1962-07-30", "female", "b4", 0},
+	{"Jones", "Eleri", "1990-01-02", "female", "b5", 0}, {"MacLeod", "Hamish", "1944-05-17", "male", "b6", 1},
+	{"Adeyemi", "Tunde", "1971-09-09", "male", "b7", 0}, {"O'Brien", "Siobhan", "1983-11-21", "female", "b8", 0},
+	{"Patel", "Arjun", "1955-04-14", "male", "b9", 0}, {"Kowalczyk", "Anna", "1936-08-03", "female", "b10", 1},
+	{"Hughes", "Gareth", "1968-06-27", "male", "b11", 2}, {"Said", "Amina", "2001-10-10", "female", "b12", 0},
+	{"Thompson", "Margaret", "1931-03-19", "female", "b13", 1}, {"Evans", "Dylan", "1999-12-01", "male", "b14", 0},
+	{"Lindqvist", "Sofia", "1976-02-29", "female", "b15", 0}, {"Mensah", "Kwame", "1950-07-07", "male", "b16", 0},
+	{"Fraser", "Isla", "1987-05-05", "female", "b18", 0}, {"Wright", "Albert", "1928-09-30", "male", "e1", 1},
+}
+
+// demoNHS returns the k'th valid NHS number in the 999 test range.
+func demoNHS(k int) string {
+	for n := 999000000 + k*37; ; n++ {
+		first9 := strconv.Itoa(n)
+		if d, ok := forms.NHSCheckDigit(first9); ok {
+			return first9 + strconv.Itoa(d)
+		}
+	}
+}
+
+// demoPeer signs events as another ward device would.
+type demoPeer struct {
+	id   string
+	priv ed25519.PrivateKey
+	pub  ed25519.PublicKey
+	seq  uint64
+	prev lifeboat.Hash
+	hlc  lifeboat.HLC
+}
+
+func newDemoPeer() (*demoPeer, error) {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return nil, err
+	}
+	return &demoPeer{id: store.DeviceID(pub), priv: priv, pub: pub}, nil
+}
+
+func (p *demoPeer) event(author, kind, subject string, payload any, at time.Time) lifeboat.Event {
+	b, _ := json.Marshal(payload)
+	p.seq++
+	if w := at.UnixMilli(); w > p.hlc.Wall {
+		p.hlc = lifeboat.HLC{Wall: w}
+	} else {
+		p.hlc.Logical++
+	}
+	e := lifeboat.Event{ID: uuid.Must(uuid.NewV7()).String(), Device: p.id, Seq: p.seq, Prev: p.prev, HLC: p.hlc,
+		Author: author, Kind: kind, Subject: subject, PerformedAt: at, RecordedAt: at.Add(2 * time.Minute), Payload: b}
+	e.Sign(p.priv)
+	p.prev = e.Hash()
+	return e
+}
+
+func ip(v int) *int         { return &v }
+func fp(v float64) *float64 { return &v }
+func bp(v bool) *bool       { return &v }
+
+// demoObs gives plausible vital signs for a patient h hours before now:
+// deteriorating patients get worse towards now.
+func demoObs(pid string, sick, i, n int) forms.Observations {
+	worse := 0
+	if sick == 2 {
+		worse = i * 3 / n // 0 .. 2 over the day
+	}
+	o := forms.Observations{PatientID: pid, RespRate: ip(15 + sick + worse*3 + i%2), SpO2: ip(97 - sick - worse*2), SpO2Scale: 1,
+		OnOxygen: bp(worse >= 2), Systolic: ip(128 - sick*8 - worse*12 + i%3), Diastolic: ip(76 - sick*3), Pulse: ip(72 + sick*10 + worse*15 + i%4),
+		Consciousness: "A", TempC: fp(36.6 + float64(sick)*0.5 + float64(worse)*0.6)}
+	if worse >= 2 {
+		o.O2FlowLPM, o.O2Device = fp(2), "nasal cannula"
+	}
+	return o
+}
+
+// SeedDemo creates a demo store at path as it would look at now.
+func SeedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Time) error {
+	db, admin, err := store.Init(ctx, path, store.Setup{SiteName: "St Elsewhere General (demo)", Ward: "Ward 7 - Acute Medicine",
+		Passphrase: DemoPassphrase, AdminName: "Ada Admin", AdminPIN: DemoAdminPIN, BreakGlassPIN: demoGlassPIN, KDF: kdf}, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	nurse, err := db.NewUser(ctx, admin, "Nia Nurse", lifeboat.RoleWardStaff, DemoNursePIN)
+	if err != nil {
+		return err
+	}
+	for _, u := range []struct {
+		name string
+		role lifeboat.Role
+		pin  string
+	}{{"Phil Pharmacist", lifeboat.RolePharmacist, demoPharmPIN}, {"Bea Beds", lifeboat.RoleBedManager, demoBedsPIN}} {
+		if _, err := db.NewUser(ctx, admin, u.name, u.role, u.pin); err != nil {
+			return err
+		}
+	}
+	ns, err := db.SignIn(ctx, nurse.ID, DemoNursePIN, "")
+	if err != nil {
+		return err
+	}
+	start := now.Add(-24 * time.Hour).Truncate(time.Hour)
+	var drafts []store.Draft
+	add := func(kind, subject string, at time.Time, payload any) {
+		drafts = append(drafts, store.Draft{Kind: kind, Subject: subject, PerformedAt: at, Payload: payload})
+	}
+
+	w := forms.Ward{ID: demoWard, Name: "Ward 7 - Acute Medicine"}
+	for i := 1; i <= 22; i++ {
+		w.Beds = append(w.Beds, forms.BedDef{ID: fmt.Sprintf("b%d", i), Label: fmt.Sprintf("Bed %d", i)})
+	}
+	w.Beds = append(w.Beds, forms.BedDef{ID: "e1", Label: "Trolley 1", Escalation: true}, forms.BedDef{ID: "e2", Label: "Trolley 2", Escalation: true})
+	add(forms.KindWardDefined, "", start, w)
+	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: demoWard, Bed: "e1", State: forms.BedAvailable, Reason: "escalation opened overnight"})
+	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: demoWard, Bed: "b20", State: forms.BedClosed, Reason: "broken bed rail"})
+	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: demoWard, Bed: "b21", State: forms.BedIsolation, Reason: "held for C. difficile side room"})
+
+	ids := make([]string, len(demoPatients))
+	orders := map[string][]forms.MedicationOrder{}
+	for k, p := range demoPatients {
+		id := uuid.Must(uuid.NewV7()).String()
+		ids[k] = id
+		admitted := start.Add(time.Duration(k%5) * 20 * time.Minute)
+		add(forms.KindPatientRegistered, id, admitted, forms.Patient{ID: id, NHSNumber: demoNHS(k), Surname: p.surname, Given: p.given, BirthDate: p.dob, Sex: p.sex})
+		add(forms.KindPatientAdmitted, id, admitted, forms.Admission{PatientID: id, Ward: demoWard, Bed: p.bed, Reason: "Acute medical take"})
+		meds := []forms.MedicationOrder{{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Paracetamol 500 mg tablets", Dose: forms.MustQuantity("1"),
+			DoseUnit: "g", Route: "oral", Frequency: "QDS", Start: start, Source: forms.SourceSnapshot}}
+		switch k % 3 {
+		case 0:
+			meds = append(meds, forms.MedicationOrder{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Enoxaparin", DMDCode: "",
+				Dose: forms.MustQuantity("40"), DoseUnit: "mg", Route: "SC", Frequency: "OD", Start: start, Source: forms.SourceSnapshot})
+		case 1:
+			meds = append(meds, forms.MedicationOrder{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Amoxicillin 500 mg capsules",
+				Dose: forms.MustQuantity("500"), DoseUnit: "mg", Route: "oral", Frequency: "TDS", Start: start, Source: forms.SourceSnapshot})
+		default:
+			meds = append(meds, forms.MedicationOrder{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Oramorph 10 mg/5 ml oral solution",
+				Dose: forms.MustQuantity("2.5"), DoseUnit: "mg", Route: "oral", PRN: true, MinIntervalHours: forms.MustQuantity("4"),
+				MaxDailyDose: forms.MustQuantity("15"), MaxDailyDoseUnit: "mg", Controlled: true, Start: start, Source: forms.SourceSnapshot})
+		}
+		for _, o := range meds {
+			add(forms.KindMedOrdered, id, admitted, o)
+		}
+		orders[id] = meds
+	}
+	if _, err := db.AppendAll(ctx, ns, drafts); err != nil {
+		return err
+	}
+
+	// This device records most of the day's care; two other ward devices
+	// (a second laptop and a phone) recorded some too, arriving by sync.
+	peers := make([]*demoPeer, 2)
+	for i := range peers {
+		if peers[i], err = newDemoPeer(); err != nil {
+			return err
+		}
+		if _, err := db.Enrol(ctx, admin, peers[i].pub, []string{"Ward 7 laptop 2", "Ward 7 phone"}[i]); err != nil {
+			return err
+		}
+	}
+	drafts = drafts[:0]
+	var remote []lifeboat.Event
+	for k, p := range demoPatients {
+		id := ids[k]
+		n := 6
+		last := 0 // hours before now of the newest set
+		if k == 6 {
+			last = 13 // overdue: a 12-hourly patient last seen 13 hours ago
+		}
+		for i := 0; i < n; i++ {
+			at := now.Add(-time.Duration(last)*time.Hour - time.Duration(n-1-i)*4*time.Hour - time.Duration(k)*time.Minute)
+			o := demoObs(id, p.sick, i, n)
+			if i%3 == 1 {
+				remote = append(remote, peers[k%2].event(nurse.ID, forms.KindObsRecorded, id, o, at))
+			} else {
+				add(forms.KindObsRecorded, id, at, o)
+			}
+		}
+		for _, o := range orders[id] {
+			for _, slot := range forms.DueSlots(o, now, now.Location()) {
+				if slot.Time.After(now.Add(-30 * time.Minute)) {
+					continue
+				}
+				a := forms.Administration{OrderID: o.ID, PatientID: id, Slot: forms.SlotTime(slot.Time), Outcome: forms.OutcomeGiven, Dose: o.Dose}
+				if k == 4 && o.Frequency == "QDS" {
+					a.Outcome, a.ReasonCode, a.Dose = forms.OutcomeOmitted, forms.ReasonNilByMouth, 0
+				}
+				add(forms.KindMedAdministered, id, slot.Time.Add(10*time.Minute), a)
+			}
+		}
+	}
+	add(forms.KindHandoverNote, ids[2], now.Add(-2*time.Hour), forms.HandoverNote{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[2], Ward: demoWard,
+		Text: "NEWS2 rising since midnight. Medical registrar aware; sepsis screen done, blood cultures sent."})
+	add(forms.KindHandoverTask, ids[2], now.Add(-2*time.Hour), forms.HandoverTask{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[2], Ward: demoWard,
+		Title: "Chase lactate result", Due: now.Add(-30 * time.Minute), Urgent: true})
+	add(forms.KindHandoverTask, ids[9], now.Add(-3*time.Hour), forms.HandoverTask{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[9], Ward: demoWard,
+		Title: "Repeat potassium at 18:00", Due: now.Add(6 * time.Hour)})
+	remote = append(remote, peers[1].event(nurse.ID, forms.KindHandoverNote, ids[10], forms.HandoverNote{ID: uuid.Must(uuid.NewV7()).String(),
+		PatientID: ids[10], Ward: demoWard, Text: "Family visiting at 14:00, wish to speak to the consultant."}, now.Add(-90*time.Minute)))
+	morphine := forms.CDProduct{Drug: "Oramorph (morphine sulfate)", Form: "oral solution", Strength: "10 mg/5 ml"}
+	add(forms.KindCDEntry, "", start, forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: demoWard,
+		Type: forms.CDReceipt, Quantity: forms.MustQuantity("300"), From: "Pharmacy (ml)"})
+	add(forms.KindCDEntry, "", now.Add(-5*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: demoWard,
+		Type: forms.CDAdministration, Quantity: forms.MustQuantity("1.25"), PatientID: ids[2], Witness: "Sam Staff Nurse"})
+	for _, s := range []forms.StockLevel{
+		{Item: "Insulin aspart 100 units/ml cartridge", Location: "Pharmacy", Quantity: forms.MustQuantity("3"), Unit: "cartridges", Minimum: forms.MustQuantity("10")},
+		{Item: "Enoxaparin 40 mg syringe", Location: "Pharmacy", Quantity: forms.MustQuantity("120"), Unit: "syringes", Minimum: forms.MustQuantity("50")},
+		{Item: "Adrenaline 1 mg/ml ampoule", Location: "Ward 7 resus trolley", Quantity: forms.MustQuantity("10"), Unit: "ampoules", Minimum: forms.MustQuantity("10")},
+	} {
+		add(forms.KindStockLevel, "", start.Add(time.Hour), s)
+	}
+	for _, task := range []string{"declare-downtime", "switch-to-paper"} {
+		add(forms.KindPharmacyTaskDone, "", start.Add(time.Hour), forms.PharmacyTaskDone{PlanID: "pharmacy-continuity", TaskID: task})
+	}
+	if _, err := db.AppendAll(ctx, ns, drafts); err != nil {
+		return err
+	}
+	if res, err := db.ApplyRemote(ctx, remote); err != nil {
+		return err
+	} else if len(res.Refused) > 0 {
+		return fmt.Errorf("demo events refused: %s", res.Refused[0].Reason)
+	}
+	return nil
+}

@@ -93,92 +93,60 @@ var patientsView = &projector{
 	},
 }
 
-// recomputePatient derives a patient's row from their history, newest
-// first, skipping records entered in error: the newest registration gives
-// the details, the newest admission, transfer or discharge gives where
-// they are, and the newest admission since gives when they came in.
-// Deriving it from the history keeps it independent of the order events
-// arrived in; walking back from the newest reads only a few events however
-// long the history is.
+// recomputePatient derives a patient's row from their history, skipping
+// records entered in error: the newest registration gives the details,
+// the newest admission, transfer or discharge gives where they are, and
+// the newest admission gives when they came in. Deriving it from the
+// history keeps it independent of the order events arrived in; each part
+// walks back from the newest event of its kinds, so a long history costs
+// a few reads.
 func recomputePatient(ctx context.Context, t *txn, id string) error {
-	var (
-		v                  PatientView
-		registered, placed bool
-		admittedSeen       bool
-		newest             = true
-	)
-	const page = 16
-	for offset := 0; ; offset += page {
-		evs, err := queryEvents(ctx, t, t.aead, eventCols+`WHERE subject = ? AND kind LIKE 'patient.%'
-			ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC LIMIT ? OFFSET ?`, id, page, offset)
-		if err != nil {
-			return err
-		}
-		for i := range evs {
-			e := &evs[i]
-			if registered && placed && (admittedSeen || v.Status != PatientAdmitted) {
-				break
-			}
-			cs, err := correctors(ctx, t, e.ID)
-			if err != nil {
-				return err
-			}
-			if st, _ := correctionStatus(e.Kind, cs); st == StatusEnteredInError {
-				continue
-			}
-			switch e.Kind {
-			case forms.KindPatientRegistered:
-				if registered {
-					continue
-				}
-				var p forms.Patient
-				if err := decodePayload(e, &p); err != nil {
-					return err
-				}
-				v.Patient, registered = p, true
-			case forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged:
-				if !placed {
-					placed = true
-					switch e.Kind {
-					case forms.KindPatientDischarged:
-						v.Status, v.DischargedAt = PatientDischarged, e.PerformedAt
-					case forms.KindPatientAdmitted:
-						var a forms.Admission
-						if err := decodePayload(e, &a); err != nil {
-							return err
-						}
-						v.Status, v.Ward, v.Bed, v.AdmittedAt, admittedSeen = PatientAdmitted, a.Ward, a.Bed, e.PerformedAt, true
-					default:
-						var a forms.Transfer
-						if err := decodePayload(e, &a); err != nil {
-							return err
-						}
-						v.Status, v.Ward, v.Bed = PatientAdmitted, a.Ward, a.Bed
-					}
-				} else if e.Kind == forms.KindPatientAdmitted && !admittedSeen {
-					var a forms.Admission
-					if err := decodePayload(e, &a); err != nil {
-						return err
-					}
-					v.AdmittedAt, admittedSeen = e.PerformedAt, true
-				}
-			default:
-				continue
-			}
-			if newest {
-				v.Updated, newest = e.PerformedAt, false
-			}
-		}
-		if len(evs) < page || (registered && placed && (admittedSeen || v.Status != PatientAdmitted)) {
-			break
-		}
+	var v PatientView
+	reg, ok, err := newestStanding(ctx, t, id, forms.KindPatientRegistered)
+	if err != nil {
+		return err
 	}
-	if !registered {
+	if !ok {
 		_, err := t.exec(ctx, "DELETE FROM p_patients WHERE id = ?", id)
 		return err
 	}
-	if v.Status == "" {
-		v.Status = PatientRegistered
+	if err := decodePayload(&reg, &v.Patient); err != nil {
+		return err
+	}
+	v.Status, v.Updated = PatientRegistered, reg.PerformedAt
+	moved, ok, err := newestStanding(ctx, t, id, forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if moved.HLC.Compare(reg.HLC) > 0 {
+			v.Updated = moved.PerformedAt
+		}
+		switch moved.Kind {
+		case forms.KindPatientDischarged:
+			v.Status, v.DischargedAt = PatientDischarged, moved.PerformedAt
+		case forms.KindPatientAdmitted:
+			var a forms.Admission
+			if err := decodePayload(&moved, &a); err != nil {
+				return err
+			}
+			v.Status, v.Ward, v.Bed = PatientAdmitted, a.Ward, a.Bed
+		default:
+			var a forms.Transfer
+			if err := decodePayload(&moved, &a); err != nil {
+				return err
+			}
+			v.Status, v.Ward, v.Bed = PatientAdmitted, a.Ward, a.Bed
+		}
+	}
+	if v.Status == PatientAdmitted {
+		adm, ok, err := newestStanding(ctx, t, id, forms.KindPatientAdmitted)
+		if err != nil {
+			return err
+		}
+		if ok {
+			v.AdmittedAt = adm.PerformedAt
+		}
 	}
 	plain, err := json.Marshal(v)
 	if err != nil {
@@ -189,6 +157,36 @@ func recomputePatient(ctx context.Context, t *txn, id string) error {
 		updated = excluded.updated, sealed = excluded.sealed`,
 		id, v.Status, v.Ward, v.Bed, v.Updated.UnixMilli(), t.seal(plain, "p_patients", id))
 	return err
+}
+
+// newestStanding returns the newest event of a subject, among kinds, that
+// has not been entered in error.
+func newestStanding(ctx context.Context, t *txn, subject string, kinds ...string) (lifeboat.Event, bool, error) {
+	q := eventCols + "WHERE subject = ? AND kind IN (?" + strings.Repeat(", ?", len(kinds)-1) + `)
+		ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC LIMIT ? OFFSET ?`
+	const page = 8
+	for offset := 0; ; offset += page {
+		args := []any{subject}
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+		evs, err := queryEvents(ctx, t, t.aead, q, append(args, page, offset)...)
+		if err != nil {
+			return lifeboat.Event{}, false, err
+		}
+		for _, e := range evs {
+			cs, err := correctors(ctx, t, e.ID)
+			if err != nil {
+				return lifeboat.Event{}, false, err
+			}
+			if st, _ := correctionStatus(e.Kind, cs); st != StatusEnteredInError {
+				return e, true, nil
+			}
+		}
+		if len(evs) < page {
+			return lifeboat.Event{}, false, nil
+		}
+	}
 }
 
 // Patients returns the patient list (admitted first, by ward and bed).

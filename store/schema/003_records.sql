@@ -19,3 +19,8 @@ CREATE TABLE p_records (
 ) STRICT;
 CREATE INDEX p_records_subject ON p_records (kind, subject, hlc_wall, hlc_logical, device);
 CREATE INDEX p_records_key ON p_records (kind, key);
+
+-- Reading a subject's newest events of one kind (the patient row, the
+-- newest user record) walks this index from the end instead of sorting.
+DROP INDEX events_subject;
+CREATE INDEX events_subject ON events (subject, kind, hlc_wall, hlc_logical, device);

@@ -25,8 +25,9 @@ var (
 )
 
 // Banner is the strip at the top of every screen: "DOWNTIME MODE", the ward,
-// who is signed in, sync and how old the patient data is. It is wide enough
-// for a phone (about 320 units) and stacks into two lines below NarrowWidth.
+// who is signed in, sync and how old the patient data is. It is one line on
+// a desktop; below NarrowWidth it stacks: the title and ward first, then the
+// status items, wrapping between items (never inside one) on a narrow phone.
 type Banner struct {
 	widget.BaseWidget
 
@@ -117,11 +118,16 @@ func (b *Banner) arrange(width float32, place bool) float32 {
 		put(t, fyne.NewPos(x, lineTop+(lineH-s.Height)/2), s)
 	}
 
-	// Line 1: the badge, then the ward.
+	// Line 1: the badge, then the ward if it fits beside it.
 	top := float32(bannerMargin)
+	right := width - bannerMargin
 	put(b.badge, fyne.NewPos(bannerMargin, top), badge)
 	put(b.title, fyne.NewPos(bannerMargin+badgePadX, top+badgePadY), ts)
 	x := bannerMargin + badge.Width + bannerGap
+	if wardW := b.ward.MinSize().Width; x+wardW > right {
+		top += lineH + bannerLineGap
+		x = bannerMargin
+	}
 	centre(b.ward, x, top)
 	x += b.ward.MinSize().Width
 
@@ -134,7 +140,6 @@ func (b *Banner) arrange(width float32, place bool) float32 {
 		}
 		total += t.MinSize().Width
 	}
-	right := width - bannerMargin
 	if width >= NarrowWidth && x+bannerGap+total <= right {
 		sx := right - total
 		for _, t := range statuses {

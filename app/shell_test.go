@@ -96,9 +96,10 @@ func TestBanner_Layout(t *testing.T) {
 	s := Status{Ward: "Ward 7B", User: "Sam Jones", Sync: SyncOn, Peers: 3,
 		SnapshotAt: time.Date(2026, 11, 22, 7, 40, 0, 0, time.UTC)}
 	for _, tt := range []struct {
-		size    fyne.Size
-		stacked bool
-	}{{desktop, false}, {fyne.NewSize(700, 600), true}, {phone, true}, {fyne.NewSize(320, 568), true}} {
+		size     fyne.Size
+		stacked  bool
+		wardDown bool // ward below the title: too narrow for both
+	}{{desktop, false, false}, {fyne.NewSize(700, 600), true, false}, {phone, true, false}, {fyne.NewSize(320, 568), true, true}} {
 		t.Run(sizeName(tt.size), func(t *testing.T) {
 			sh, _ := newTestShell(t, s, tt.size)
 			b := sh.Banner()
@@ -119,11 +120,24 @@ func TestBanner_Layout(t *testing.T) {
 					t.Errorf("%q ends at y=%v, below the banner's %v", txt.Text, bottom, b.Size().Height)
 				}
 			}
-			if b.ward.Position().Y > titleY+b.title.Size().Height {
-				t.Errorf("ward at y=%v, want it on the title's line (y=%v)", b.ward.Position().Y, titleY)
+			if down := b.ward.Position().Y > titleY+b.title.Size().Height; down != tt.wardDown {
+				t.Errorf("ward at y=%v, title at y=%v: below the title = %v, want %v", b.ward.Position().Y, titleY, down, tt.wardDown)
+			}
+			if right := b.ward.Position().X + b.ward.Size().Width; right > tt.size.Width {
+				t.Errorf("ward ends at x=%v, beyond the window's %v", right, tt.size.Width)
 			}
 		})
 	}
+	// A long ward name moves below the title rather than off the screen.
+	sh, _ := newTestShell(t, Status{Ward: "Acute Medical Unit (AMU) North"}, phone)
+	b := sh.Banner()
+	if right := b.ward.Position().X + b.ward.Size().Width; right > phone.Width {
+		t.Errorf("long ward name ends at x=%v, beyond the phone's %v", right, phone.Width)
+	}
+	if b.ward.Position().Y <= b.title.Position().Y {
+		t.Errorf("long ward name at y=%v, want it below the title (y=%v)", b.ward.Position().Y, b.title.Position().Y)
+	}
+
 	// Wide enough for one line (at 1280 wide): under NarrowWidth it still stacks.
 	if d, p := heightAt(t, s, desktop), heightAt(t, s, phone); p <= d {
 		t.Errorf("banner height on a phone = %v, want more than the desktop's %v", p, d)

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"lifeboat/app"
+	"lifeboat/assets"
+)
+
+// Metadata mirrored from FyneApp.toml: a plain `go build` does not read that
+// file, only the fyne packaging tool does. TestMetadata keeps them in step.
+const (
+	appID      = "uk.nhs.lifeboat"
+	appName    = "Lifeboat"
+	appVersion = "0.1.0"
+	appBuild   = 1
+)
+
+// icon is the app icon, shared by the window, the taskbar and the packager.
+var icon = fyne.NewStaticResource("icon.png", assets.Icon)
+
+// runGUI opens the Lifeboat window and returns when it is closed or ctx is
+// cancelled (Ctrl-C, SIGTERM).
+func runGUI(ctx context.Context, dataDir string) error {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	fyneapp.SetMetadata(fyne.AppMetadata{
+		ID: appID, Name: appName, Version: appVersion, Build: appBuild, Icon: icon,
+		Migrations: map[string]bool{"fyneDo": true},
+	})
+	a := fyneapp.NewWithID(appID)
+	w, _ := setupWindow(a, app.Status{})
+
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		select {
+		case <-ctx.Done():
+			fyne.Do(a.Quit)
+		case <-done:
+		}
+	}()
+	w.ShowAndRun()
+	close(done)
+	<-stopped
+	return nil
+}
+
+// setupWindow gives a the Lifeboat theme and icon and returns its main
+// window showing the shell. Tests call it with fyne.io/fyne/v2/test's app.
+func setupWindow(a fyne.App, s app.Status) (fyne.Window, *app.Shell) {
+	a.SetIcon(icon)
+	a.Settings().SetTheme(app.NewTheme())
+	w := a.NewWindow(appName)
+	w.SetIcon(icon)
+	w.SetMaster()
+	sh := app.NewShell(w, s)
+	w.Resize(fyne.NewSize(1280, 800))
+	return w, sh
+}

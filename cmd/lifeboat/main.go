@@ -1,0 +1,98 @@
+// Command lifeboat is Lifeboat: with no subcommand it opens the ward app;
+// subcommands (see commands.go) do headless work such as setting up a store.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs lifeboat with args and returns the exit code: 0 for success,
+// 2 for a bad command line, 1 for anything else.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "lifeboat: %v\n", err)
+	var u usageError
+	if errors.As(err, &u) {
+		fmt.Fprintln(stderr, "Run 'lifeboat --help' for usage.")
+		return 2
+	}
+	return 1
+}
+
+// usageError is a mistake on the command line (unknown flag, bad argument).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "lifeboat",
+		Short: "Keep ward records while the hospital's IT is down",
+		Long: `Lifeboat keeps a hospital ward's clinical work recorded, safe and shared
+while the core IT systems are down, and hands that work back once they return.
+
+Run with no command to open the app. The commands below do headless work.
+Everything is kept in the data folder (--data).`,
+		Args:          noArgs,
+		SilenceErrors: true, // run prints them once, in its own words
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := dataDirFlag(cmd)
+			if err != nil {
+				return err
+			}
+			return runGUI(cmd.Context(), dir)
+		},
+	}
+	def, err := defaultDataDir()
+	if err != nil {
+		def = "" // dataDirFlag reports it if --data is not given either
+	}
+	root.PersistentFlags().String("data", def, "folder for this device's Lifeboat data")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(subcommands()...)
+	return root
+}
+
+// noArgs rejects arguments to the root command: a mistyped subcommand name
+// must not silently open the GUI.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("unknown command %q", args[0])}
+	}
+	return nil
+}
+
+// dataDirFlag returns the data folder given with --data, or the platform
+// default (see defaultDataDir). Any command can call it once flags are
+// parsed.
+func dataDirFlag(cmd *cobra.Command) (string, error) {
+	f := cmd.Flag("data")
+	if f == nil || f.Value.String() == "" {
+		return "", usageError{errors.New("no data folder: give one with --data DIR")}
+	}
+	return f.Value.String(), nil
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/BurntSushi/toml"
+
+	"lifeboat/app"
+	"lifeboat/assets"
+)
+
+func TestRun_BadCommandLine(t *testing.T) {
+	for _, args := range [][]string{{"--bogus"}, {"--data"}, {"no-such-command"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), args, &out, &errOut)
+			if code != 2 {
+				t.Errorf("run(%q) = %d, want 2", args, code)
+			}
+			if !strings.Contains(errOut.String(), "lifeboat: ") || !strings.Contains(errOut.String(), "--help") {
+				t.Errorf("run(%q) stderr = %q, want a lifeboat: error and a pointer to --help", args, errOut.String())
+			}
+		})
+	}
+}
+
+func TestRun_Help(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"--help"}, &out, &errOut); code != 0 {
+		t.Fatalf("run(--help) = %d, want 0 (stderr %q)", code, errOut.String())
+	}
+	for _, want := range []string{"Lifeboat keeps", "--data"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("run(--help) output = %q, want it to mention %q", out.String(), want)
+		}
+	}
+}
+
+func TestDataDirFlag(t *testing.T) {
+	root := newRoot()
+	dir := t.TempDir()
+	if err := root.ParseFlags([]string{"--data", dir}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dataDirFlag(root)
+	if err != nil || got != dir {
+		t.Errorf("dataDirFlag() = %q, %v, want %q", got, err, dir)
+	}
+}
+
+func TestSetupWindow(t *testing.T) {
+	a := test.NewTempApp(t)
+	w, sh := setupWindow(a, app.Status{Ward: "Ward 7B"})
+	defer w.Close()
+	if got := w.Title(); got != "Lifeboat" {
+		t.Errorf("window title = %q, want %q", got, "Lifeboat")
+	}
+	if got, want := w.Canvas().Size(), fyne.NewSize(1280, 800); got != want {
+		t.Errorf("window size = %v, want %v", got, want)
+	}
+	// The test app ignores SetIcon; check what setupWindow hands it.
+	if !bytes.Equal(icon.Content(), assets.Icon) {
+		t.Error("icon resource is not assets.Icon")
+	}
+	if _, ok := a.Settings().Theme().(*app.Theme); !ok {
+		t.Errorf("theme = %T, want *app.Theme", a.Settings().Theme())
+	}
+	if got := sh.Banner().Status().Ward; got != "Ward 7B" {
+		t.Errorf("banner ward = %q, want %q", got, "Ward 7B")
+	}
+}
+
+// TestMetadata keeps the constants in gui.go in step with FyneApp.toml.
+func TestMetadata(t *testing.T) {
+	var meta struct {
+		Details struct {
+			Icon, Name, ID, Version string
+			Build                   int
+		}
+		Migrations map[string]bool
+	}
+	if _, err := toml.DecodeFile(filepath.Join("..", "..", "FyneApp.toml"), &meta); err != nil {
+		t.Fatal(err)
+	}
+	d := meta.Details
+	if d.ID != appID || d.Name != appName || d.Version != appVersion || d.Build != appBuild {
+		t.Errorf("FyneApp.toml Details = %+v, want ID %q Name %q Version %q Build %d", d, appID, appName, appVersion, appBuild)
+	}
+	if !meta.Migrations["fyneDo"] {
+		t.Error("FyneApp.toml: [Migrations] fyneDo = true is missing")
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", d.Icon))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, assets.Icon) {
+		t.Errorf("FyneApp.toml Icon %s differs from assets.Icon", d.Icon)
+	}
+}

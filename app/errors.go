@@ -1,0 +1,91 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"fyne.io/fyne/v2/dialog"
+
+	"lifeboat"
+	"lifeboat/forms"
+	"lifeboat/store"
+)
+
+// Plain words for errors. Raw error strings are never shown: they may hold
+// patient data and they mean nothing to a nurse at 3 a.m.
+const (
+	MsgWrongSecret = "Wrong passphrase or PIN. Check it and try again."
+	MsgLocked      = "This device is locked. Unlock it with the ward passphrase."
+	MsgNotAllowed  = "Your role is not allowed to do this. Ask the nurse in charge or IT."
+	MsgNotFound    = "That record could not be found. Go back to the list and try again."
+	MsgConflict    = "This was changed on another device at the same time. Nothing was changed here. Check the record and try again."
+	MsgInvalid     = "Something entered is not allowed. Check the form and try again."
+	MsgBusy        = "The device is busy. Nothing was changed. Wait a moment and try again."
+	MsgUnknown     = "Something went wrong saving this. Nothing was changed. Tell IT if it happens again."
+)
+
+// ErrorText turns an error from the store or forms into plain words for a
+// clinician: the one place the app does so. Validation problems are
+// already plain words and are shown as they are.
+func ErrorText(err error) string {
+	var out *store.LockedOutError
+	var ps forms.Problems
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &out):
+		return "Too many wrong PINs. Locked out until " + out.Until.Local().Format("15:04") + "."
+	case errors.Is(err, store.ErrLockedOut):
+		return "Too many wrong PINs. Wait a few minutes and try again."
+	case errors.Is(err, store.ErrWrongSecret):
+		return MsgWrongSecret
+	case errors.Is(err, store.ErrLocked):
+		return MsgLocked
+	case errors.As(err, &ps) && len(ps) > 0:
+		msgs := make([]string, len(ps))
+		for i, p := range ps {
+			msgs[i] = p.Message
+		}
+		return strings.Join(msgs, "\n")
+	case errors.Is(err, lifeboat.ErrPermission):
+		return MsgNotAllowed
+	case errors.Is(err, lifeboat.ErrNotFound):
+		return MsgNotFound
+	case errors.Is(err, lifeboat.ErrConflict):
+		return MsgConflict
+	case errors.Is(err, lifeboat.ErrInvalid):
+		return MsgInvalid
+	case errors.Is(err, lifeboat.ErrTransient), errors.Is(err, context.DeadlineExceeded):
+		return MsgBusy
+	}
+	return MsgUnknown
+}
+
+// ShowError shows err in plain words (ErrorText) in a dialog over the
+// window, and logs its kind (never its text: it may hold patient data).
+// A nil error shows nothing.
+func (ui *UI) ShowError(err error) {
+	if err == nil {
+		return
+	}
+	ui.log.Warn("error shown", "kind", errorKind(err))
+	dialog.ShowInformation("Not done", ErrorText(err), ui.win)
+}
+
+// errorKind names an error's kind for the log.
+func errorKind(err error) string {
+	for _, k := range []struct {
+		err  error
+		name string
+	}{
+		{lifeboat.ErrNotFound, "not found"}, {lifeboat.ErrInvalid, "invalid"},
+		{lifeboat.ErrConflict, "conflict"}, {lifeboat.ErrPermission, "permission"},
+		{lifeboat.ErrCorrupt, "corrupt"}, {lifeboat.ErrTransient, "transient"},
+	} {
+		if errors.Is(err, k.err) {
+			return k.name
+		}
+	}
+	return "other"
+}

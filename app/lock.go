@@ -1,0 +1,297 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lifeboat"
+	"lifeboat/store"
+)
+
+// Sizes of the sign-in screens, in Fyne units: keys big enough for gloved
+// fingers, a column narrow enough to read on a desktop.
+var (
+	pinKeySize    = fyne.NewSize(104, 72)
+	lockColumnMax = float32(460)
+)
+
+// heading returns a bold label at size n.
+func heading(text string, n fyne.ThemeSizeName) *widget.Label {
+	l := widget.NewLabel(text)
+	l.SizeName = n
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// wrapped returns a label that wraps at word boundaries.
+func wrapped(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// errorLabel returns an empty, red, wrapping label for a screen's error.
+func errorLabel() *widget.Label {
+	l := wrapped("")
+	l.Importance = widget.DangerImportance
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	return l
+}
+
+// centred puts a column of content in the middle of the screen, no wider
+// than lockColumnMax, scrolling when the screen is short.
+func centred(objs ...fyne.CanvasObject) fyne.CanvasObject {
+	col := container.NewVBox(objs...)
+	return container.NewVScroll(container.New(&columnLayout{max: lockColumnMax}, col))
+}
+
+// columnLayout centres its one object horizontally at up to max wide.
+type columnLayout struct{ max float32 }
+
+func (l *columnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding() * 3
+	w := min(l.max, size.Width-2*pad)
+	objs[0].Move(fyne.NewPos((size.Width-w)/2, pad))
+	objs[0].Resize(fyne.NewSize(w, objs[0].MinSize().Height))
+}
+
+func (l *columnLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	m := objs[0].MinSize()
+	pad := theme.Padding() * 3
+	return fyne.NewSize(m.Width+2*pad, m.Height+2*pad)
+}
+
+// showUnlock shows the ward passphrase screen.
+func (ui *UI) showUnlock() {
+	ui.clearKeys()
+	pass := widget.NewPasswordEntry()
+	pass.SetPlaceHolder("Ward passphrase")
+	msg := errorLabel()
+	var btn *widget.Button
+	unlock := func() {
+		if pass.Text == "" {
+			msg.SetText("Type the ward passphrase first.")
+			return
+		}
+		secret := pass.Text
+		btn.Disable()
+		btn.SetText("Unlocking…")
+		msg.SetText("")
+		ui.Run(func(ctx context.Context) error {
+			ui.lockw.Wait()
+			if err := ui.st.Unlock(ctx, secret); err != nil {
+				return err
+			}
+			return ui.loadSite(ctx)
+		}, func(err error) {
+			btn.Enable()
+			btn.SetText("Unlock")
+			if err != nil {
+				pass.SetText("")
+				msg.SetText(ErrorText(err))
+				return
+			}
+			ui.status.Ward = ui.site.Ward
+			ui.showSignIn()
+		})
+	}
+	btn = widget.NewButtonWithIcon("Unlock", theme.LoginIcon(), unlock)
+	btn.Importance = widget.HighImportance
+	pass.OnSubmitted = func(string) { unlock() }
+	pass.OnChanged = func(string) { ui.Touch() }
+
+	ui.setContent(centred(
+		heading("Unlock this device", theme.SizeNameHeadingText),
+		wrapped("Type the ward passphrase from the sealed downtime pack."),
+		pass, btn, msg,
+	))
+	ui.win.Canvas().Focus(pass)
+}
+
+// loadSite reads the site and ward names for the banner.
+func (ui *UI) loadSite(ctx context.Context) error {
+	site, err := ui.st.Site(ctx)
+	if err != nil {
+		return err
+	}
+	fyne.Do(func() { ui.site = site })
+	return nil
+}
+
+// showSignIn shows the person picker: everyone active on this ward.
+func (ui *UI) showSignIn() {
+	ui.clearKeys()
+	list := container.NewVBox()
+	msg := errorLabel()
+	ui.setContent(centred(
+		heading("Who are you?", theme.SizeNameHeadingText),
+		wrapped("Tap your name, then type your PIN."),
+		list, msg,
+	))
+	var users []store.User
+	ui.Run(func(ctx context.Context) error {
+		if ui.site.Ward == "" {
+			if err := ui.loadSite(ctx); err != nil {
+				return err
+			}
+		}
+		var err error
+		users, err = ui.st.Users(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			msg.SetText(ErrorText(err))
+			return
+		}
+		ui.status.Ward = ui.site.Ward
+		ui.setStatus(ui.status)
+		for _, u := range users {
+			if !u.Active {
+				continue
+			}
+			b := widget.NewButtonWithIcon(u.Name+"  ·  "+u.Role.Label(), theme.AccountIcon(), func() { ui.showPIN(u) })
+			b.Alignment = widget.ButtonAlignLeading
+			list.Add(b)
+		}
+		list.Refresh()
+	})
+}
+
+// showPIN shows the PIN pad for u (and, for the break-glass account, the
+// reason it is being used, which is audited).
+func (ui *UI) showPIN(u store.User) {
+	ui.Touch()
+	var pin []byte
+	dots := heading("", theme.SizeNameHeadingText)
+	dots.Alignment = fyne.TextAlignCenter
+	dots.Wrapping = fyne.TextWrapOff
+	msg := errorLabel()
+	var reason *widget.Entry
+	showDots := func() {
+		if len(pin) == 0 {
+			dots.SetText("Enter your PIN")
+			return
+		}
+		dots.SetText(strings.Repeat("● ", len(pin)))
+	}
+	var signIn *widget.Button
+	add := func(d byte) {
+		ui.Touch()
+		if len(pin) < 8 {
+			pin = append(pin, d)
+		}
+		showDots()
+	}
+	del := func() {
+		ui.Touch()
+		if len(pin) > 0 {
+			pin = pin[:len(pin)-1]
+		}
+		showDots()
+	}
+	submit := func() {
+		why := ""
+		if reason != nil {
+			why = strings.TrimSpace(reason.Text)
+			if why == "" {
+				msg.SetText("Say why you are using the break-glass account. Every use is checked.")
+				return
+			}
+		}
+		if len(pin) < 4 {
+			msg.SetText("Your PIN has at least 4 digits.")
+			return
+		}
+		typed := string(pin)
+		pin = pin[:0]
+		showDots()
+		msg.SetText("")
+		signIn.Disable()
+		var s *store.Session
+		ui.Run(func(ctx context.Context) (err error) {
+			s, err = ui.st.SignIn(ctx, u.ID, typed, why)
+			return err
+		}, func(err error) {
+			signIn.Enable()
+			if err != nil {
+				msg.SetText(ErrorText(err))
+				return
+			}
+			ui.clearKeys()
+			ui.signedIn(s)
+		})
+	}
+
+	keys := container.NewGridWrap(pinKeySize)
+	for _, d := range "123456789" {
+		keys.Add(ui.pinKey(string(d), func() { add(byte(d)) }))
+	}
+	keys.Add(ui.pinKey("Clear", func() { pin = pin[:0]; showDots() }))
+	keys.Add(ui.pinKey("0", func() { add('0') }))
+	keys.Add(ui.pinKey("Delete", del))
+
+	signIn = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), submit)
+	signIn.Importance = widget.HighImportance
+	other := widget.NewButton("Not you? Choose someone else", ui.showSignIn)
+
+	objs := []fyne.CanvasObject{heading(u.Name, theme.SizeNameHeadingText), wrapped(u.Role.Label())}
+	if u.Role == lifeboat.RoleBreakGlass {
+		reason = widget.NewMultiLineEntry()
+		reason.SetPlaceHolder("Why are you using break-glass? (required)")
+		reason.Wrapping = fyne.TextWrapWord
+		reason.SetMinRowsVisible(2)
+		objs = append(objs, wrapped("Break-glass: every use is recorded and checked."), reason)
+	}
+	objs = append(objs, dots, container.NewCenter(keys), signIn, msg, other)
+	showDots()
+	ui.setContent(centred(objs...))
+
+	// Desktop keyboards type digits straight into the pad.
+	c := ui.win.Canvas()
+	c.SetOnTypedRune(func(r rune) {
+		if r >= '0' && r <= '9' {
+			add(byte(r))
+		}
+	})
+	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
+		switch k.Name {
+		case fyne.KeyBackspace:
+			del()
+		case fyne.KeyReturn, fyne.KeyEnter:
+			submit()
+		}
+	})
+}
+
+// pinKey is one big key of the PIN pad.
+func (ui *UI) pinKey(label string, tap func()) fyne.CanvasObject {
+	b := widget.NewButton(label, tap)
+	if len(label) == 1 {
+		b.Importance = widget.LowImportance
+		return container.NewStack(canvasBox(), b)
+	}
+	return b
+}
+
+// clearKeys stops the window's keyboard going to the PIN pad.
+func (ui *UI) clearKeys() {
+	c := ui.win.Canvas()
+	c.SetOnTypedRune(nil)
+	c.SetOnTypedKey(nil)
+}
+
+// canvasBox is the white face of a PIN key.
+func canvasBox() fyne.CanvasObject {
+	r := canvas.NewRectangle(nhsWhite)
+	r.StrokeColor = nhsGrey3
+	r.StrokeWidth = 1
+	r.CornerRadius = 8
+	return r
+}

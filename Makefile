@@ -1,0 +1,59 @@
+# Lifeboat build. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export LANG := en_US.UTF-8
+
+GO ?= go
+# Where `make run` keeps its data: a fresh folder under .demo/ each run
+# unless you name one (make run DEMO_DIR=.demo/mine).
+ifndef DEMO_DIR
+DEMO_DIR := .demo/run-$(shell date +%Y%m%d-%H%M%S)
+endif
+FUZZTIME ?= 10s
+STAMP := .cache/deps.stamp
+
+.PHONY: all help deps build run test bench lint fuzz clean
+all: build
+
+help:
+	@echo "make deps   install system packages and Go modules (once)"
+	@echo "make build  build bin/lifeboat"
+	@echo "make run    deps + build, then open Lifeboat with data in DEMO_DIR ($(DEMO_DIR))"
+	@echo "make test   go vet and go test for every package"
+	@echo "make bench  run the benchmarks and print their figures"
+	@echo "make lint   go vet and staticcheck"
+	@echo "make fuzz   run every Fuzz target for FUZZTIME ($(FUZZTIME)) each"
+	@echo "make clean  remove build output, demo data and caches made here"
+
+deps: $(STAMP)
+$(STAMP): scripts/deps.sh go.mod go.sum
+	sh scripts/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+build: deps
+	$(GO) build -o bin/lifeboat ./cmd/lifeboat
+
+run: deps build
+	@mkdir -p "$(DEMO_DIR)"
+	bin/lifeboat --data "$(DEMO_DIR)"
+
+# One build configuration (cgo on, no tags) for vet, test and build, so the
+# OpenGL driver's C code is compiled once and shared through the Go build
+# cache; vet already ran, so go test skips its own vet pass.
+test: deps
+	$(GO) vet ./...
+	$(GO) test -vet=off $(TESTFLAGS) ./...
+
+bench: deps
+	sh scripts/bench.sh
+
+lint: deps
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+fuzz: deps
+	FUZZTIME=$(FUZZTIME) sh scripts/fuzz.sh
+
+clean:
+	rm -rf bin .demo .cache
+	find . -path '*/testdata/failed' -type d -prune -exec rm -rf {} +

@@ -1,0 +1,51 @@
+#!/bin/sh
+# deps.sh installs what building and testing Lifeboat needs on Debian 12 or
+# Ubuntu, given Go: a C compiler and the OpenGL/X11 headers (Fyne's desktop
+# driver is cgo), make, Xvfb and friends for headless GUI checks, then the
+# Go modules. Safe to run again: it installs only what is missing.
+# Run it as root, or as a user who can sudo.
+set -eu
+
+log=${TMPDIR:-/tmp}/lifeboat-deps.$$.log
+trap 'rm -f "$log"' EXIT
+
+die() {
+	echo "deps.sh: $*" >&2
+	exit 1
+}
+
+command -v go >/dev/null 2>&1 ||
+	die "Go is not installed or not on PATH; install Go first (https://go.dev/doc/install)"
+command -v dpkg-query >/dev/null 2>&1 ||
+	die "this script needs a Debian or Ubuntu system (dpkg/apt-get not found)"
+
+packages="make gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
+libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool
+imagemagick poppler-utils"
+
+missing=
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		sudo=
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo=sudo
+	else
+		die "need root or sudo to install:$missing"
+	fi
+	echo "deps.sh: installing$missing"
+	# Wait up to 5 minutes for another apt/dpkg run to finish rather than failing.
+	apt="$sudo env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300"
+	$apt update >"$log" 2>&1 || { cat "$log" >&2; die "apt-get update failed (output above)"; }
+	# shellcheck disable=SC2086 # word splitting of $missing is intended
+	$apt install --no-install-recommends $missing >"$log" 2>&1 ||
+		{ cat "$log" >&2; die "apt-get install failed (output above)"; }
+fi
+
+cd "$(dirname "$0")/.."
+go mod download >"$log" 2>&1 || { cat "$log" >&2; die "go mod download failed (output above)"; }
+echo "deps.sh: all dependencies present"

@@ -1,0 +1,414 @@
+package mesh
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+
+	"lifeboat"
+)
+
+// syncState is the sync loop's view of its peers; guarded by Node.mu.
+type syncState struct {
+	mine         map[string]uint64 // our version vector
+	peers        map[string]*peerState
+	busy         map[string]string // device -> peer a pull for it is waiting on
+	nextID       uint64
+	joined       bool
+	lastSync     time.Time
+	quarantine   []Quarantined
+	refusedPeers map[string]string   // peer -> why the alive delegate refused it
+	dead         map[string]departed // peers that left or were declared dead
+	reconnecting bool
+	lastRejoin   time.Time
+}
+
+type peerState struct {
+	vec      map[string]uint64
+	heard    time.Time
+	synced   time.Time
+	skew     time.Duration
+	inflight *request
+	backoff  map[string]time.Time // device -> not before
+}
+
+type departed struct {
+	addr string
+	at   time.Time
+}
+
+// forgetDeparted is how long the node keeps looking for a peer that left
+// or was lost: longer than any downtime a ward is expected to ride out.
+const forgetDeparted = 72 * time.Hour
+
+type request struct {
+	id   uint64
+	have map[string]uint64
+	sent time.Time
+}
+
+// maxQuarantine bounds the refusals Status keeps (the newest are kept).
+const maxQuarantine = 1000
+
+func newSyncState() syncState {
+	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{}, refusedPeers: map[string]string{}, dead: map[string]departed{}}
+}
+
+func (s *syncState) peer(name string) *peerState {
+	p := s.peers[name]
+	if p == nil {
+		p = &peerState{vec: map[string]uint64{}, backoff: map[string]time.Time{}}
+		s.peers[name] = p
+	}
+	return p
+}
+
+func (s *syncState) clear(name string, p *peerState) {
+	if p.inflight == nil {
+		return
+	}
+	for d := range p.inflight.have {
+		if s.busy[d] == name {
+			delete(s.busy, d)
+		}
+	}
+	p.inflight = nil
+}
+
+// syncLoop owns pulling and announcing. It is the only writer of the
+// sync state besides the delegates' refusals.
+func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
+	n.loadMine(ctx)
+	n.tryJoin()
+	tick := time.NewTicker(n.cfg.SyncInterval)
+	defer tick.Stop()
+	var announce *time.Timer
+	var announceC <-chan time.Time
+	debounce := func() {
+		if announce == nil {
+			announce = time.NewTimer(n.cfg.AnnounceDelay)
+			announceC = announce.C
+		}
+	}
+	defer func() {
+		if announce != nil {
+			announce.Stop()
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+			n.loadMine(ctx)
+			if err := n.refreshRegistry(ctx); err != nil && ctx.Err() == nil {
+				n.log.Warn("registry", "err", err)
+			}
+			debounce()
+			n.plan()
+		case <-announceC:
+			announce, announceC = nil, nil
+			n.announce()
+		case <-n.memb:
+			debounce()
+			n.plan()
+		case in := <-n.inbox:
+			switch {
+			case in.st != nil:
+				n.onState(in.st)
+			case in.b != nil:
+				n.onBatch(ctx, in.b)
+			}
+			n.plan()
+		case <-tick.C:
+			n.tryJoin()
+			n.reconnect()
+			n.expire()
+			n.plan()
+		}
+	}
+}
+
+func (n *Node) loadMine(ctx context.Context) {
+	v, err := n.st.VersionVector(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			n.log.Warn("read version vector", "err", err)
+		}
+		return
+	}
+	n.mu.Lock()
+	n.s.mine = v
+	n.mu.Unlock()
+}
+
+func (n *Node) tryJoin() {
+	n.mu.Lock()
+	joined := n.s.joined
+	n.mu.Unlock()
+	if joined || len(n.cfg.Join) == 0 {
+		return
+	}
+	if k, err := n.ml.Join(n.cfg.Join); err != nil || k == 0 {
+		n.log.Debug("join", "err", err)
+		return
+	}
+	n.mu.Lock()
+	n.s.joined = true
+	n.mu.Unlock()
+}
+
+// announce sends our summary to every live peer.
+func (n *Node) announce() {
+	msg := n.summary().encode()
+	for _, m := range n.ml.Members() {
+		if m.Name != n.self {
+			n.send(m, msg)
+		}
+	}
+}
+
+func (n *Node) onState(m *state) {
+	if err := n.admit(m.From, ""); err != nil || m.From == n.self {
+		return
+	}
+	now := n.cfg.Now()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p := n.s.peer(m.From)
+	merge(p.vec, m.Vector)
+	p.heard = now
+	skew := time.UnixMilli(m.Wall).Sub(now)
+	if abs(skew) > ClockSkewLimit && abs(p.skew) <= ClockSkewLimit {
+		n.log.Warn("peer clock differs from ours", "peer", m.From, "skew", skew.Round(time.Second))
+	}
+	p.skew = skew
+}
+
+func abs(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// merge raises v to u entry by entry (vectors only grow; summaries may
+// arrive out of order).
+func merge(v, u map[string]uint64) {
+	for d, s := range u {
+		if s > v[d] {
+			v[d] = s
+		}
+	}
+}
+
+func (n *Node) onBatch(ctx context.Context, b *batch) {
+	now := n.cfg.Now()
+	n.mu.Lock()
+	p := n.s.peers[b.From]
+	if p == nil || p.inflight == nil || p.inflight.id != b.ID {
+		n.mu.Unlock()
+		return // an answer we stopped waiting for
+	}
+	req := p.inflight
+	merge(p.vec, b.Vector)
+	p.heard = now
+	n.mu.Unlock()
+
+	var res lifeboat.ApplyResult
+	if len(b.Events) > 0 {
+		var err error
+		res, err = n.st.ApplyRemote(ctx, b.Events)
+		if err != nil {
+			if ctx.Err() == nil {
+				n.log.Warn("apply batch", "peer", b.From, "events", len(b.Events), "err", err)
+			}
+			n.mu.Lock()
+			n.s.clear(b.From, p)
+			n.mu.Unlock()
+			return
+		}
+	}
+	vec, err := n.st.VersionVector(ctx)
+	if err != nil {
+		vec = nil
+	}
+	var size uint64
+	for i := range b.Events {
+		size += uint64(len(b.Events[i].Encode()))
+	}
+
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if vec != nil {
+		n.s.mine = vec
+	}
+	n.stats.received += uint64(res.Applied)
+	n.stats.eventBytes += size
+	p.synced, n.s.lastSync = now, now
+	for _, r := range res.Refused {
+		// Keep it, with why, for a person to review; don't ask this peer
+		// for that device again for a while (another may hold the good
+		// events).
+		n.s.quarantine = append(n.s.quarantine, Quarantined{Peer: b.From, At: now, Refusal: r})
+		p.backoff[r.Device] = now.Add(n.cfg.RefusalBackoff)
+	}
+	if len(n.s.quarantine) > maxQuarantine {
+		n.s.quarantine = append([]Quarantined(nil), n.s.quarantine[len(n.s.quarantine)-maxQuarantine:]...)
+	}
+	if len(res.Refused) > 0 {
+		n.log.Warn("refused events from a peer", "peer", b.From, "refused", len(res.Refused), "first", res.Refused[0].Reason)
+	}
+	// A batch that moved nothing on while the peer still claims more is
+	// not asked for again at once (no busy loop on a confused peer).
+	for d, h := range req.have {
+		if n.s.mine[d] <= h && p.vec[d] > h {
+			if _, ok := p.backoff[d]; !ok || p.backoff[d].Before(now) {
+				p.backoff[d] = now.Add(n.cfg.SyncInterval)
+			}
+		}
+	}
+	n.s.clear(b.From, p)
+}
+
+// expire abandons pulls that got no answer, and forgets peers that left.
+func (n *Node) expire() {
+	live := n.live()
+	now := n.cfg.Now()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for name, p := range n.s.peers {
+		if p.inflight != nil && (now.Sub(p.inflight.sent) > n.cfg.RequestTimeout || live[name] == nil) {
+			n.s.clear(name, p)
+		}
+	}
+}
+
+func (n *Node) live() map[string]*memberlist.Node {
+	out := map[string]*memberlist.Node{}
+	for _, m := range n.ml.Members() {
+		if m.Name != n.self {
+			out[m.Name] = m
+		}
+	}
+	return out
+}
+
+// plan asks idle peers for what they hold and we lack: each device's
+// range from one peer only (one holding the most of it), so an event
+// relayed through several peers is still sent to us once.
+func (n *Node) plan() {
+	live := n.live()
+	now := n.cfg.Now()
+	type out struct {
+		to  *memberlist.Node
+		msg []byte
+	}
+	var sends []out
+	n.mu.Lock()
+	devs := map[string]bool{}
+	for name, p := range n.s.peers {
+		if live[name] == nil {
+			n.s.clear(name, p)
+			continue
+		}
+		for d := range p.vec {
+			devs[d] = true
+		}
+	}
+	sorted := make([]string, 0, len(devs))
+	for d := range devs {
+		sorted = append(sorted, d)
+	}
+	sort.Strings(sorted)
+	assigned := map[string]map[string]uint64{}
+	for _, d := range sorted {
+		if n.s.busy[d] != "" {
+			continue
+		}
+		var best uint64
+		var cands []string
+		for name, p := range n.s.peers {
+			if live[name] == nil || p.inflight != nil || p.backoff[d].After(now) {
+				continue
+			}
+			v := p.vec[d]
+			switch {
+			case v <= n.s.mine[d] || v < best:
+			case v > best:
+				best, cands = v, []string{name}
+			default:
+				cands = append(cands, name)
+			}
+		}
+		if len(cands) == 0 {
+			continue
+		}
+		sort.Strings(cands)
+		pick := cands[0]
+		for _, c := range cands {
+			if assigned[c] != nil {
+				pick = c
+				break
+			}
+		}
+		if assigned[pick] == nil {
+			assigned[pick] = map[string]uint64{}
+		}
+		assigned[pick][d] = n.s.mine[d]
+	}
+	for name, have := range assigned {
+		p := n.s.peers[name]
+		n.s.nextID++
+		p.inflight = &request{id: n.s.nextID, have: have, sent: now}
+		for d := range have {
+			n.s.busy[d] = name
+		}
+		m := pull{From: n.self, ID: n.s.nextID, Have: have, MaxEvents: uint32(n.cfg.BatchEvents), MaxBytes: uint32(n.cfg.BatchBytes)}
+		sends = append(sends, out{live[name], m.encode()})
+	}
+	n.mu.Unlock()
+	for _, s := range sends {
+		n.send(s.to, s.msg)
+	}
+}
+
+// reconnect tries, in the background, to rejoin peers declared dead: after
+// a partition heals each side still thinks the other dead, and memberlist
+// does not probe dead nodes.
+func (n *Node) reconnect() {
+	now := n.cfg.Now()
+	n.mu.Lock()
+	if n.s.reconnecting || len(n.s.dead) == 0 || now.Sub(n.s.lastRejoin) < n.cfg.ReconnectInterval {
+		n.mu.Unlock()
+		return
+	}
+	addrs := make([]string, 0, len(n.s.dead))
+	for name, d := range n.s.dead {
+		if now.Sub(d.at) > forgetDeparted {
+			delete(n.s.dead, name)
+			continue
+		}
+		addrs = append(addrs, d.addr)
+	}
+	n.s.reconnecting, n.s.lastRejoin = true, now
+	n.mu.Unlock()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		for _, a := range addrs {
+			select {
+			case <-n.quit:
+			default:
+				if _, err := n.ml.Join([]string{a}); err != nil {
+					n.log.Debug("rejoin", "addr", a, "err", err)
+				}
+			}
+		}
+		n.mu.Lock()
+		n.s.reconnecting = false
+		n.mu.Unlock()
+	}()
+}

@@ -1,0 +1,127 @@
+package mesh
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// delegate is the node's memberlist.Delegate: node metadata, the mesh's
+// own messages and the push/pull summary. Memberlist calls it from its
+// own goroutines, so it only decodes and queues; the loops do the work.
+type delegate Node
+
+var _ memberlist.Delegate = (*delegate)(nil)
+
+// NodeMeta carries the device ID and key fingerprint (see meta).
+func (d *delegate) NodeMeta(limit int) []byte {
+	b := encodeMeta(meta{Device: d.self, Fingerprint: d.fp})
+	if len(b) > limit {
+		return nil
+	}
+	return b
+}
+
+// NotifyMsg receives a mesh message over memberlist's reliable channel.
+func (d *delegate) NotifyMsg(b []byte) {
+	n := (*Node)(d)
+	n.mu.Lock()
+	n.stats.bytesRecv += uint64(len(b))
+	n.mu.Unlock()
+	t, err := peekType(b)
+	if err != nil {
+		n.log.Debug("refused a message", "err", err)
+		return
+	}
+	switch t {
+	case msgPull:
+		m, err := decodePull(b)
+		if err != nil {
+			n.log.Debug("refused a pull request", "err", err)
+			return
+		}
+		select {
+		case n.reqs <- m:
+		default:
+			n.drop()
+		}
+	case msgState:
+		m, err := decodeState(b)
+		if err != nil {
+			n.log.Debug("refused a state message", "err", err)
+			return
+		}
+		n.queue(inbound{st: &m}, false)
+	case msgBatch:
+		m, err := decodeBatch(bytes.Clone(b)) // b is reused after we return
+		if err != nil {
+			n.log.Debug("refused a batch", "err", err)
+			return
+		}
+		n.queue(inbound{b: &m}, true)
+	}
+}
+
+// queue hands a message to the sync loop. Batches wait for room (this is
+// a TCP handler goroutine, and a lost batch costs a timeout); summaries
+// are dropped when the loop is busy, since a newer one will follow.
+func (n *Node) queue(in inbound, wait bool) {
+	if !wait {
+		select {
+		case n.inbox <- in:
+		default:
+			n.drop()
+		}
+		return
+	}
+	t := time.NewTimer(n.cfg.RequestTimeout)
+	defer t.Stop()
+	select {
+	case n.inbox <- in:
+	case <-n.quit:
+	case <-t.C:
+		n.drop()
+	}
+}
+
+func (n *Node) drop() {
+	n.mu.Lock()
+	n.stats.dropped++
+	n.mu.Unlock()
+}
+
+// GetBroadcasts returns nothing: data never rides in gossip.
+func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte { return nil }
+
+// LocalState is our summary for a push/pull: who we are, our clock and
+// our version vector.
+func (d *delegate) LocalState(join bool) []byte {
+	n := (*Node)(d)
+	return n.summary().encode()
+}
+
+// MergeRemoteState takes a peer's summary from a push/pull.
+func (d *delegate) MergeRemoteState(buf []byte, join bool) {
+	n := (*Node)(d)
+	m, err := decodeState(buf)
+	if err != nil {
+		n.log.Debug("refused a push/pull summary", "err", err)
+		return
+	}
+	n.queue(inbound{st: &m}, false)
+}
+
+func (n *Node) summary() *state {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return &state{From: n.self, Wall: n.cfg.Now().UnixMilli(), Vector: copyVector(n.s.mine)}
+}
+
+func copyVector(v map[string]uint64) map[string]uint64 {
+	out := make(map[string]uint64, len(v))
+	for k, s := range v {
+		out[k] = s
+	}
+	return out
+}

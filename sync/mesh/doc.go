@@ -1,0 +1,22 @@
+// Package mesh shares a ward's event log between devices with no server.
+//
+// Membership and failure detection come from hashicorp/memberlist on the
+// local network, encrypted with the site keyring (AES-GCM over UDP and
+// TCP, incoming and outgoing verified). Node names are device IDs; node
+// metadata carries the device's key fingerprint, and an alive delegate
+// refuses devices the site registry does not list or has revoked.
+//
+// Data never rides in gossip. Push/pull and announcements carry only a
+// summary (the speaker and its version vector, device -> highest
+// contiguous seq). When a peer holds events this node lacks, the node asks
+// for them in bounded batches over memberlist's reliable (TCP) channel,
+// taking each device's range from one peer only so relayed events are not
+// sent twice, and applies each batch with the store's ApplyRemote (every
+// signature checked, duplicates skipped, one transaction per batch).
+// Refused events are kept in Status with their reason and are not asked
+// for again from that peer for a while. Local commits are announced after
+// a short debounce, so a ward converges within seconds.
+//
+// The store is reached through the narrow Store interface this package
+// declares; *store.DB satisfies it.
+package mesh

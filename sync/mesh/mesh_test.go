@@ -1,0 +1,536 @@
+package mesh_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+
+	"lifeboat"
+	"lifeboat/forms"
+	"lifeboat/store"
+	"lifeboat/store/storetest"
+	"lifeboat/sync/mesh"
+)
+
+// *store.DB is the store the mesh runs on.
+var _ mesh.Store = (*store.DB)(nil)
+
+// day is the date of the test clock; doses due earlier today are past.
+var day = storetest.T0.Truncate(24 * time.Hour)
+
+// site is a founding store and what it takes to add devices to its site.
+type site struct {
+	t       testing.TB
+	clock   *storetest.Clock
+	founder *store.DB
+	admin   *store.Session
+	faults  *faults
+}
+
+func newSite(t testing.TB) *site {
+	t.Helper()
+	clock := storetest.NewClock(storetest.T0.Add(15 * time.Hour))
+	db, s := storetest.MustInit(t, store.Options{Now: clock.Now, NoBackup: true})
+	return &site{t: t, clock: clock, founder: db, admin: s, faults: newFaults()}
+}
+
+// device makes a store for a new device of the site (enrolled by the
+// founder unless enrol is false) through Create and JoinSite, as
+// enrolment does.
+func (s *site) device(enrol bool) *store.DB {
+	s.t.Helper()
+	ctx := context.Background()
+	db, err := store.Create(ctx, filepath.Join(s.t.TempDir(), "device.lifeboat"), storetest.Passphrase, store.TestKDF, store.Options{Now: s.clock.Now, NoBackup: true})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { db.Close() })
+	pub, _ := db.DevicePublicKey(ctx)
+	if enrol {
+		if _, err := s.founder.Enrol(ctx, s.admin, pub, "ward laptop"); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	apub, _ := s.founder.DevicePublicKey(ctx)
+	keys, err := s.founder.SiteKeys(ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	info, _ := s.founder.Site(ctx)
+	if err := db.JoinSite(ctx, store.SiteJoin{SiteID: info.SiteID, SiteName: info.SiteName, Ward: info.Ward, Anchor: apub, SiteKeys: keys}); err != nil {
+		s.t.Fatal(err)
+	}
+	return db
+}
+
+// signIn signs the site's admin in on a device that has synced the users.
+func (s *site) signIn(db *store.DB) *store.Session {
+	s.t.Helper()
+	sess, err := db.SignIn(context.Background(), s.admin.User.ID, storetest.AdminPIN, "")
+	if err != nil {
+		s.t.Fatalf("SignIn: %v", err)
+	}
+	return sess
+}
+
+func testLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("MESH_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// node is a running mesh node and the way to stop it.
+type node struct {
+	*mesh.Node
+	db   mesh.Store
+	stop func()
+}
+
+// start runs a node on 127.0.0.1 with a free port, short intervals and a
+// fault-injecting transport; it is stopped when the test ends.
+func (s *site) start(db mesh.Store, join []string, tune ...func(*mesh.Config)) *node {
+	s.t.Helper()
+	cfg := mesh.Config{
+		Store: db, Logger: testLogger(s.t), BindAddr: "127.0.0.1", BindPort: 0, Join: join,
+		ProbeInterval: 100 * time.Millisecond, ProbeTimeout: 50 * time.Millisecond, GossipInterval: 20 * time.Millisecond,
+		PushPullInterval: 500 * time.Millisecond, TCPTimeout: time.Second,
+		AnnounceDelay: 20 * time.Millisecond, SyncInterval: 100 * time.Millisecond, RequestTimeout: 2 * time.Second,
+		ReconnectInterval: 200 * time.Millisecond,
+		WrapTransport:     s.faults.wrap,
+	}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	n, err := mesh.New(cfg)
+	if err != nil {
+		s.t.Fatalf("mesh.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				s.t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	s.t.Cleanup(stop)
+	return &node{Node: n, db: db, stop: stop}
+}
+
+func digest(t testing.TB, db *store.DB) (string, int) {
+	t.Helper()
+	d, n, err := db.LogDigest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, n
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, within time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v: %s", what, within, state)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// converged waits until every store holds an identical log of at least
+// min events.
+func converged(t testing.TB, within time.Duration, min int, dbs ...*store.DB) string {
+	t.Helper()
+	var want string
+	waitFor(t, within, "identical logs", func() (bool, string) {
+		var ds []string
+		var ns []int
+		for _, db := range dbs {
+			d, n := digest(t, db)
+			ds, ns = append(ds, d[:8]), append(ns, n)
+		}
+		for i := range ds {
+			if ds[i] != ds[0] || ns[i] < min {
+				return false, fmt.Sprintf("digests %v, events %v", ds, ns)
+			}
+		}
+		want = ds[0]
+		return true, ""
+	})
+	return want
+}
+
+// ward records a few patients with observations on db.
+func ward(t testing.TB, db *store.DB, s *store.Session, patients int) {
+	t.Helper()
+	for i := range patients {
+		p := storetest.MustAppend(t, db, s, storetest.PatientDraft("Patient", string(rune('A'+i)), "1950-01-01", "", storetest.T0))
+		storetest.MustAppend(t, db, s, storetest.AdmitDraft(p.Subject, "Ward 7", fmt.Sprintf("Bed %d", i+1), storetest.T0))
+		storetest.MustAppend(t, db, s, storetest.ObsDraft(p.Subject, 16, 96, 120, 72, 37, storetest.T0))
+	}
+}
+
+func TestNode_ThreeNodesConverge(t *testing.T) {
+	s := newSite(t)
+	b, c := s.device(true), s.device(true)
+	ward(t, s.founder, s.admin, 3)
+	a := s.start(s.founder, nil)
+	s.start(b, []string{a.Addr()})
+	nc := s.start(c, []string{a.Addr()})
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, s.founder, b, c)
+
+	// New events on any device reach every other promptly (announced,
+	// not left to the next push/pull).
+	bs := s.signIn(b)
+	ward(t, b, bs, 1)
+	cs := s.signIn(c)
+	ward(t, c, cs, 1)
+	converged(t, 10*time.Second, n0+6, s.founder, b, c)
+
+	waitFor(t, 10*time.Second, "C sees both peers", func() (bool, string) {
+		return len(nc.Status().Peers) == 2, fmt.Sprint(nc.Status().Peers)
+	})
+	st := nc.Status()
+	if len(st.Peers) != 2 || !st.Synced() || st.Progress() != 1 || st.Received == 0 || st.LastSync.IsZero() {
+		t.Errorf("Status() = %d peers, synced %v, progress %v, received %d, last sync %v; want 2 peers, fully synced",
+			len(st.Peers), st.Synced(), st.Progress(), st.Received, st.LastSync)
+	}
+	if len(st.Quarantined) != 0 {
+		t.Errorf("Status().Quarantined = %+v, want none", st.Quarantined)
+	}
+}
+
+func TestNode_LateJoinerThroughAPeerItDoesNotKnowYet(t *testing.T) {
+	s := newSite(t)
+	b := s.device(true)
+	ward(t, s.founder, s.admin, 5)
+	a := s.start(s.founder, nil)
+	nb := s.start(b, []string{a.Addr()})
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, s.founder, b)
+
+	// D arrives later and is pointed at B, which it cannot admit until it
+	// has learnt of B's enrolment from A (its anchor).
+	d := s.device(true)
+	s.start(d, []string{nb.Addr(), a.Addr()})
+	_, n1 := digest(t, s.founder)
+	converged(t, 20*time.Second, n1, s.founder, b, d)
+}
+
+// stalling is a store whose first ApplyRemote commits and then hangs
+// until the node is stopped: a node stopped in the middle of a sync.
+type stalling struct {
+	*store.DB
+	applied chan struct{}
+	once    sync.Once
+}
+
+func (s *stalling) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat.ApplyResult, error) {
+	res, err := s.DB.ApplyRemote(ctx, batch)
+	s.once.Do(func() { close(s.applied) })
+	<-ctx.Done()
+	return res, err
+}
+
+// bulk enrols a test device on db and applies n of its signed
+// observations (faster than Append for big logs).
+func bulk(t testing.TB, db *store.DB, admin *store.Session, n int) {
+	t.Helper()
+	ctx := context.Background()
+	dev := storetest.NewDevice(t)
+	if _, err := db.Enrol(ctx, admin, dev.Pub, "bulk"); err != nil {
+		t.Fatal(err)
+	}
+	pid := "patient-" + dev.ID
+	reg, _ := json.Marshal(forms.Patient{ID: pid, Surname: "Bulk", Given: "Test", BirthDate: "1960-01-01", TempID: "DT-" + dev.ID + "-1"})
+	batch := []lifeboat.Event{dev.Next("author", forms.KindPatientRegistered, pid, reg, storetest.T0)}
+	flush := func() {
+		res, err := db.ApplyRemote(ctx, batch)
+		if err != nil || len(res.Refused) > 0 {
+			t.Fatalf("ApplyRemote = %+v, %v", res.Refused, err)
+		}
+		batch = batch[:0]
+	}
+	for i := 1; i < n; i++ {
+		r, sp, pulse, temp, air := 12+i%10, 94+i%5, 60+i%40, 36.5+float64(i%10)/10, false
+		obs, _ := json.Marshal(forms.Observations{PatientID: pid, RespRate: &r, SpO2: &sp, SpO2Scale: 1, OnOxygen: &air,
+			Systolic: &pulse, Diastolic: &pulse, Pulse: &pulse, Consciousness: "A", TempC: &temp})
+		batch = append(batch, dev.Next("author", forms.KindObsRecorded, pid, obs, storetest.T0.Add(time.Duration(i)*time.Second)))
+		if len(batch) == 1000 {
+			flush()
+		}
+	}
+	if len(batch) > 0 {
+		flush()
+	}
+}
+
+func TestNode_RestartInTheMiddleOfASync(t *testing.T) {
+	s := newSite(t)
+	b := s.device(true)
+	bulk(t, s.founder, s.admin, 2000)
+	a := s.start(s.founder, nil)
+	_, total := digest(t, s.founder)
+
+	st := &stalling{DB: b, applied: make(chan struct{})}
+	nb := s.start(st, []string{a.Addr()}, func(c *mesh.Config) { c.BatchEvents = 500 })
+	select {
+	case <-st.applied:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no batch applied")
+	}
+	nb.stop()
+	if _, got := digest(t, b); got == 0 || got >= total {
+		t.Fatalf("events on B when stopped = %d, want some of %d", got, total)
+	}
+	// Back up on another port: it resumes from its version vector.
+	s.start(b, []string{a.Addr()})
+	converged(t, 20*time.Second, total, s.founder, b)
+}
+
+func TestNode_WrongSiteKeyRefused(t *testing.T) {
+	s := newSite(t)
+	b := s.device(true)
+	ward(t, s.founder, s.admin, 2)
+	a := s.start(s.founder, nil)
+	s.start(b, []string{a.Addr()})
+
+	// An outsider enrolled in the registry but holding another site key.
+	x := s.device(true)
+	if err := x.SetSiteKeys(context.Background(), [][]byte{make([]byte, 32)}); err != nil {
+		t.Fatal(err)
+	}
+	nx := s.start(x, []string{a.Addr()})
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, s.founder, b)
+
+	// A later event reaches B; by then X has still heard nothing.
+	ward(t, s.founder, s.admin, 1)
+	converged(t, 10*time.Second, n0+3, s.founder, b)
+	if _, n := digest(t, x); n != 0 {
+		t.Errorf("events on a node with the wrong site key = %d, want 0", n)
+	}
+	if st := nx.Status(); len(st.Peers) != 0 {
+		t.Errorf("peers of a node with the wrong site key = %+v, want none", st.Peers)
+	}
+	if st := a.Status(); len(st.Peers) != 1 {
+		t.Errorf("A's peers = %+v, want only B", st.Peers)
+	}
+}
+
+func TestNode_UnknownDeviceRefused(t *testing.T) {
+	s := newSite(t)
+	b := s.device(true)
+	ward(t, s.founder, s.admin, 2)
+	a := s.start(s.founder, nil)
+	s.start(b, []string{a.Addr()})
+
+	// X holds the site key (say, copied) but was never enrolled.
+	x := s.device(false)
+	nx := s.start(x, []string{a.Addr()})
+	waitFor(t, 10*time.Second, "A refuses X", func() (bool, string) {
+		why, ok := a.Status().RefusedPeers[nx.Device()]
+		return ok && strings.Contains(why, "not enrolled"), fmt.Sprint(a.Status().RefusedPeers)
+	})
+	_, n0 := digest(t, s.founder)
+	ward(t, s.founder, s.admin, 1)
+	converged(t, 10*time.Second, n0+3, s.founder, b)
+	if _, n := digest(t, x); n != 0 {
+		t.Errorf("events on an unknown device = %d, want 0", n)
+	}
+	for _, p := range a.Status().Peers {
+		if p.Device == nx.Device() {
+			t.Errorf("A lists the unknown device as a peer")
+		}
+	}
+}
+
+// forger serves its own device's events with a corrupted signature.
+type forger struct{ *store.DB }
+
+func (f forger) EventsAfter(ctx context.Context, have map[string]uint64, limit int) ([]lifeboat.Event, error) {
+	evs, err := f.DB.EventsAfter(ctx, have, limit)
+	self, _ := f.DB.Device(ctx)
+	for i := range evs {
+		if evs[i].Device == self {
+			sig := append([]byte(nil), evs[i].Sig...)
+			sig[0] ^= 0xff
+			evs[i].Sig = sig
+		}
+	}
+	return evs, err
+}
+
+func TestNode_ForgedSignatureQuarantined(t *testing.T) {
+	s := newSite(t)
+	b, f := s.device(true), s.device(true)
+	ward(t, s.founder, s.admin, 1)
+	a := s.start(s.founder, nil)
+	nb := s.start(b, []string{a.Addr()})
+	s.start(forger{f}, []string{a.Addr()})
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, s.founder, b, f)
+
+	fs := s.signIn(f)
+	pts, err := f.Patients(context.Background(), "")
+	if err != nil || len(pts) == 0 {
+		t.Fatalf("Patients on F = %d, %v", len(pts), err)
+	}
+	forged := storetest.MustAppend(t, f, fs, storetest.ObsDraft(pts[0].ID, 14, 97, 120, 70, 37, storetest.T0))
+	for name, n := range map[string]*node{"A": a, "B": nb} {
+		waitFor(t, 10*time.Second, name+" quarantines the forged event", func() (bool, string) {
+			for _, q := range n.Status().Quarantined {
+				if q.ID == forged.ID && errors.Is(q.Err, store.ErrBadSignature) {
+					return true, ""
+				}
+			}
+			return false, fmt.Sprintf("%+v", n.Status().Quarantined)
+		})
+	}
+	for name, db := range map[string]*store.DB{"A": s.founder, "B": b} {
+		if _, err := db.Event(context.Background(), forged.ID); !errors.Is(err, lifeboat.ErrNotFound) {
+			t.Errorf("forged event on %s: err = %v, want not found", name, err)
+		}
+	}
+}
+
+// faults drops traffic between addresses on either side of a partition.
+type faults struct {
+	mu      sync.Mutex
+	blocked map[[2]string]bool
+}
+
+func newFaults() *faults { return &faults{blocked: map[[2]string]bool{}} }
+
+// partition cuts every link between the two groups of addresses.
+func (f *faults) partition(left, right []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, l := range left {
+		for _, r := range right {
+			f.blocked[[2]string{l, r}] = true
+			f.blocked[[2]string{r, l}] = true
+		}
+	}
+}
+
+func (f *faults) heal() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.blocked)
+}
+
+func (f *faults) cut(from, to string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.blocked[[2]string{from, to}]
+}
+
+func (f *faults) wrap(t memberlist.NodeAwareTransport, addr string) memberlist.Transport {
+	return &faultyTransport{NodeAwareTransport: t, self: addr, f: f}
+}
+
+type faultyTransport struct {
+	memberlist.NodeAwareTransport
+	self string
+	f    *faults
+}
+
+var errCut = errors.New("partitioned")
+
+func (t *faultyTransport) WriteTo(b []byte, addr string) (time.Time, error) {
+	if t.f.cut(t.self, addr) {
+		return time.Now(), nil // lost on the wire
+	}
+	return t.NodeAwareTransport.WriteTo(b, addr)
+}
+
+func (t *faultyTransport) WriteToAddress(b []byte, a memberlist.Address) (time.Time, error) {
+	if t.f.cut(t.self, a.Addr) {
+		return time.Now(), nil
+	}
+	return t.NodeAwareTransport.WriteToAddress(b, a)
+}
+
+func (t *faultyTransport) DialTimeout(addr string, d time.Duration) (net.Conn, error) {
+	if t.f.cut(t.self, addr) {
+		return nil, errCut
+	}
+	return t.NodeAwareTransport.DialTimeout(addr, d)
+}
+
+func (t *faultyTransport) DialAddressTimeout(a memberlist.Address, d time.Duration) (net.Conn, error) {
+	if t.f.cut(t.self, a.Addr) {
+		return nil, errCut
+	}
+	return t.NodeAwareTransport.DialAddressTimeout(a, d)
+}
+
+func TestNode_PartitionAndHealSurfacesADoubleDose(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	b, c, d := s.device(true), s.device(true), s.device(true)
+	w := forms.Ward{ID: "w7", Name: "Ward 7", Beds: []forms.BedDef{{ID: "b1", Label: "Bed 1"}}}
+	storetest.MustAppend(t, s.founder, s.admin, store.Draft{Kind: forms.KindWardDefined, PerformedAt: storetest.T0, Payload: w})
+	p := storetest.MustAppend(t, s.founder, s.admin, storetest.PatientDraft("Smith", "Richard", "1957-03-04", "9434765919", storetest.T0))
+	storetest.MustAppend(t, s.founder, s.admin, storetest.AdmitDraft(p.Subject, "w7", "b1", storetest.T0))
+	order := forms.MedicationOrder{ID: "ord-1", PatientID: p.Subject, Drug: "Paracetamol 500 mg tablets", Dose: forms.MustQuantity("1"), DoseUnit: "g",
+		Route: "oral", Frequency: "QDS", Start: day, Source: "entered"}
+	storetest.MustAppend(t, s.founder, s.admin, store.Draft{Kind: forms.KindMedOrdered, PerformedAt: storetest.T0, Payload: order})
+
+	na := s.start(s.founder, nil)
+	nodes := []*node{na, s.start(b, []string{na.Addr()}), s.start(c, []string{na.Addr()}), s.start(d, []string{na.Addr()})}
+	dbs := []*store.DB{s.founder, b, c, d}
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, dbs...)
+	cs := s.signIn(c)
+
+	// A and B lose sight of C and D.
+	s.faults.partition([]string{nodes[0].Addr(), nodes[1].Addr()}, []string{nodes[2].Addr(), nodes[3].Addr()})
+	waitFor(t, 10*time.Second, "partition seen", func() (bool, string) {
+		return len(nodes[0].Status().Peers) == 1 && len(nodes[2].Status().Peers) == 1,
+			fmt.Sprint(len(nodes[0].Status().Peers), len(nodes[2].Status().Peers))
+	})
+	// Each side gives the noon dose.
+	slot := forms.DueSlots(order, day, time.UTC)[1]
+	dose := forms.Administration{OrderID: order.ID, PatientID: p.Subject, Slot: forms.SlotTime(slot.Time), Outcome: forms.OutcomeGiven, Dose: forms.MustQuantity("1")}
+	storetest.MustAppend(t, s.founder, s.admin, store.Draft{Kind: forms.KindMedAdministered, PerformedAt: slot.Time, Payload: dose})
+	storetest.MustAppend(t, c, cs, store.Draft{Kind: forms.KindMedAdministered, PerformedAt: slot.Time, Payload: dose})
+	converged(t, 10*time.Second, n0+1, s.founder, b)
+	converged(t, 10*time.Second, n0+1, c, d)
+	if cl, _ := b.DoseConflicts(ctx, p.Subject); len(cl) != 0 {
+		t.Fatalf("conflicts on B while partitioned = %+v, want none", cl)
+	}
+
+	s.faults.heal()
+	converged(t, 20*time.Second, n0+2, dbs...)
+	for i, db := range dbs {
+		cl, err := db.DoseConflicts(ctx, p.Subject)
+		if err != nil || len(cl) != 1 || !cl[0].DoubleDose {
+			t.Errorf("conflicts on node %d = %+v, %v; want one double dose", i, cl, err)
+		}
+	}
+}

@@ -1,0 +1,402 @@
+package mesh
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+
+	"lifeboat"
+)
+
+// Store is what the mesh needs from the event store. *store.DB satisfies
+// it; the store must be unlocked (EventsAfter and ApplyRemote need the
+// data key).
+type Store interface {
+	// Device returns this device's ID, used as the memberlist node name.
+	Device(ctx context.Context) (string, error)
+	// DevicePublicKey returns this device's signing key.
+	DevicePublicKey(ctx context.Context) (ed25519.PublicKey, error)
+	// Devices lists the site's device registry.
+	Devices(ctx context.Context) ([]lifeboat.Device, error)
+	// SiteKeys returns the memberlist keyring, primary first.
+	SiteKeys(ctx context.Context) ([][]byte, error)
+	// VersionVector maps each device to its highest contiguous seq held.
+	VersionVector(ctx context.Context) (map[string]uint64, error)
+	// EventsAfter returns up to limit events a holder of have lacks, in
+	// (device, seq) order.
+	EventsAfter(ctx context.Context, have map[string]uint64, limit int) ([]lifeboat.Event, error)
+	// ApplyRemote verifies and applies a batch in one transaction.
+	ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat.ApplyResult, error)
+	// Subscribe registers a channel signalled after every commit.
+	Subscribe(ch chan<- struct{})
+}
+
+// Defaults for the zero values in Config.
+const (
+	DefaultBindPort       = 7946
+	DefaultBatchEvents    = 1000
+	DefaultBatchBytes     = 1 << 20
+	DefaultAnnounceDelay  = 100 * time.Millisecond
+	DefaultSyncInterval   = time.Second
+	DefaultRequestTimeout = 10 * time.Second
+	DefaultRefusalBackoff = time.Minute
+	// ClockSkewLimit is how far a peer's clock may be from ours before
+	// Status reports it. Order is kept by the hybrid logical clock anyway.
+	ClockSkewLimit = 5 * time.Minute
+)
+
+// Config configures a Node. Store is required; zero values elsewhere take
+// the defaults noted.
+type Config struct {
+	Store  Store
+	Logger *slog.Logger // nil: discard
+
+	// BindAddr and BindPort are where memberlist listens (UDP and TCP);
+	// "" means 0.0.0.0 and port 0 means any free port (see Addr). The
+	// conventional port is DefaultBindPort.
+	BindAddr string
+	BindPort int
+	// AdvertiseAddr and AdvertisePort are what peers are told (behind NAT
+	// or on a multi-homed relay); empty and zero mean the bound address.
+	AdvertiseAddr string
+	AdvertisePort int
+	// Join lists host:port addresses of peers to join; Run keeps trying
+	// every SyncInterval until one answers.
+	Join []string
+
+	// Batch bounds for one pull: events and bytes (defaults 1000, 1 MiB).
+	BatchEvents int
+	BatchBytes  int
+	// AnnounceDelay debounces announcements of local commits (100 ms).
+	AnnounceDelay time.Duration
+	// SyncInterval is how often the node re-plans pulls, expires stale
+	// requests and retries joining (1 s).
+	SyncInterval time.Duration
+	// RequestTimeout abandons a pull that got no answer (10 s).
+	RequestTimeout time.Duration
+	// ReconnectInterval is how often the node tries to rejoin peers that
+	// were declared dead (after a partition heals, memberlist alone does
+	// not look for them again) (30 s).
+	ReconnectInterval time.Duration
+	// RefusalBackoff is how long a peer is not asked again for a device
+	// whose events we refused from it (1 min).
+	RefusalBackoff time.Duration
+
+	// Memberlist timings; zero keeps memberlist's LAN defaults. Tests set
+	// them short.
+	ProbeInterval, ProbeTimeout, GossipInterval, PushPullInterval, TCPTimeout time.Duration
+
+	// WrapTransport, if set, wraps the network transport memberlist uses
+	// (fault injection in tests); addr is the bound host:port.
+	WrapTransport func(t memberlist.NodeAwareTransport, addr string) memberlist.Transport
+
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Node is one device's membership of the ward mesh. Create it with New,
+// run it with Run; Status is safe to call at any time from any goroutine.
+type Node struct {
+	cfg   Config
+	log   *slog.Logger
+	st    Store
+	self  string
+	fp    string // fingerprint of our public key
+	ml    *memberlist.Memberlist
+	addr  string
+	wg    sync.WaitGroup // goroutines sending messages
+	sem   chan struct{}  // bounds concurrent sends
+	inbox chan inbound   // state and batches for the sync loop
+	reqs  chan pull      // pull requests for the server loop
+	memb  chan struct{}  // membership changed
+	quit  chan struct{}  // closed by Close
+
+	runOnce, closeOnce sync.Once
+
+	mu    sync.Mutex // guards the fields below
+	s     syncState
+	reg   map[string]lifeboat.Device
+	stats counters
+}
+
+type inbound struct {
+	st *state
+	b  *batch
+}
+
+type counters struct {
+	bytesSent, bytesRecv, eventBytes uint64
+	received                         uint64
+	dropped                          uint64
+}
+
+// Fingerprint is the short hex fingerprint of a device key that node
+// metadata and enrolment codes carry.
+func Fingerprint(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return hex.EncodeToString(sum[:8])
+}
+
+// New makes a node and starts memberlist listening with the store's site
+// keyring; nothing is joined or pulled until Run. The store must be
+// unlocked and belong to a site.
+func New(cfg Config) (*Node, error) {
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("new mesh node: no store: %w", lifeboat.ErrInvalid)
+	}
+	setDefaults(&cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	self, err := cfg.Store.Device(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("new mesh node: %w", err)
+	}
+	pub, err := cfg.Store.DevicePublicKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("new mesh node: %w", err)
+	}
+	keys, err := cfg.Store.SiteKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("new mesh node: site keys: %w", err)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("new mesh node: the store has no site key: %w", lifeboat.ErrInvalid)
+	}
+	ring, err := memberlist.NewKeyring(keys, keys[0])
+	if err != nil {
+		return nil, fmt.Errorf("new mesh node: keyring: %w", lifeboat.ErrInvalid)
+	}
+	n := &Node{
+		cfg: cfg, st: cfg.Store, self: self, fp: Fingerprint(pub),
+		log:   cfg.Logger.With("component", "mesh", "device", self),
+		sem:   make(chan struct{}, 16),
+		inbox: make(chan inbound, 256),
+		reqs:  make(chan pull, 64),
+		memb:  make(chan struct{}, 1),
+		quit:  make(chan struct{}),
+		s:     newSyncState(),
+	}
+	if err := n.refreshRegistry(ctx); err != nil {
+		return nil, fmt.Errorf("new mesh node: %w", err)
+	}
+
+	mc := memberlist.DefaultLANConfig()
+	mc.Name = self
+	mc.BindAddr = cfg.BindAddr
+	mc.BindPort = cfg.BindPort
+	mc.AdvertiseAddr = cfg.AdvertiseAddr
+	mc.AdvertisePort = cfg.AdvertisePort
+	mc.Keyring = ring
+	mc.GossipVerifyIncoming = true
+	mc.GossipVerifyOutgoing = true
+	mc.Delegate = (*delegate)(n)
+	mc.Events = (*events)(n)
+	mc.Alive = (*alive)(n)
+	mc.Logger = newStdLogger(n.log)
+	mc.DeadNodeReclaimTime = 30 * time.Second
+	for _, d := range []struct {
+		dst *time.Duration
+		v   time.Duration
+	}{{&mc.ProbeInterval, cfg.ProbeInterval}, {&mc.ProbeTimeout, cfg.ProbeTimeout}, {&mc.GossipInterval, cfg.GossipInterval},
+		{&mc.PushPullInterval, cfg.PushPullInterval}, {&mc.TCPTimeout, cfg.TCPTimeout}} {
+		if d.v > 0 {
+			*d.dst = d.v
+		}
+	}
+	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+		BindAddrs: []string{mc.BindAddr}, BindPort: mc.BindPort, Logger: mc.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("new mesh node: listen on %s: %w", net.JoinHostPort(mc.BindAddr, strconv.Itoa(mc.BindPort)), err)
+	}
+	n.addr = net.JoinHostPort(mc.BindAddr, strconv.Itoa(nt.GetAutoBindPort()))
+	if mc.AdvertisePort == 0 {
+		mc.AdvertisePort = nt.GetAutoBindPort()
+	}
+	mc.BindPort = nt.GetAutoBindPort()
+	mc.Transport = nt
+	if cfg.WrapTransport != nil {
+		mc.Transport = cfg.WrapTransport(nt, n.addr)
+	}
+	ml, err := memberlist.Create(mc)
+	if err != nil {
+		nt.Shutdown()
+		return nil, fmt.Errorf("new mesh node: %w", err)
+	}
+	n.ml = ml
+	return n, nil
+}
+
+func setDefaults(c *Config) {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.BindAddr == "" {
+		c.BindAddr = "0.0.0.0"
+	}
+	if c.BatchEvents <= 0 || c.BatchEvents > maxBatchEvents {
+		c.BatchEvents = DefaultBatchEvents
+	}
+	if c.BatchBytes <= 0 || c.BatchBytes > maxMessage/2 {
+		c.BatchBytes = DefaultBatchBytes
+	}
+	if c.AnnounceDelay <= 0 {
+		c.AnnounceDelay = DefaultAnnounceDelay
+	}
+	if c.SyncInterval <= 0 {
+		c.SyncInterval = DefaultSyncInterval
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.ReconnectInterval <= 0 {
+		c.ReconnectInterval = 30 * time.Second
+	}
+	if c.RefusalBackoff <= 0 {
+		c.RefusalBackoff = DefaultRefusalBackoff
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Addr is the host:port memberlist is bound to (with BindPort 0, the port chosen).
+func (n *Node) Addr() string { return n.addr }
+
+// Device is this node's device ID (its memberlist name).
+func (n *Node) Device() string { return n.self }
+
+// Run joins the configured peers and keeps this store in step with theirs
+// until ctx is cancelled, then leaves the mesh gracefully and returns
+// nil. It may be called once.
+func (n *Node) Run(ctx context.Context) error {
+	ran := false
+	n.runOnce.Do(func() { ran = true })
+	if !ran {
+		return fmt.Errorf("run mesh node: already run: %w", lifeboat.ErrConflict)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-n.quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	changed := make(chan struct{}, 1)
+	n.st.Subscribe(changed)
+	var loops sync.WaitGroup
+	loops.Add(2)
+	go func() { defer loops.Done(); n.serveLoop(ctx) }()
+	go func() { defer loops.Done(); n.syncLoop(ctx, changed) }()
+	<-ctx.Done()
+	loops.Wait()
+	n.shutdown()
+	return nil
+}
+
+// Close stops a running node (Run returns) or releases one never run. It
+// is safe to call more than once.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() { close(n.quit) })
+	ran := true
+	n.runOnce.Do(func() { ran = false })
+	if !ran {
+		n.shutdown()
+	}
+	return nil
+}
+
+func (n *Node) shutdown() {
+	if err := n.ml.Leave(time.Second); err != nil {
+		n.log.Debug("leave", "err", err)
+	}
+	if err := n.ml.Shutdown(); err != nil {
+		n.log.Debug("shutdown", "err", err)
+	}
+	n.wg.Wait()
+}
+
+// send delivers msg to a member over the reliable channel, in the
+// background (a dead peer must not stall the sync loop).
+func (n *Node) send(to *memberlist.Node, msg []byte) {
+	select {
+	case <-n.quit:
+		return
+	default:
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.sem <- struct{}{}
+		defer func() { <-n.sem }()
+		if err := n.ml.SendReliable(to, msg); err != nil {
+			n.log.Debug("send", "to", to.Name, "err", err)
+			return
+		}
+		n.mu.Lock()
+		n.stats.bytesSent += uint64(len(msg))
+		n.mu.Unlock()
+	}()
+}
+
+// member returns the live member with this name, if any (Members lists
+// only those not dead or left).
+func (n *Node) member(name string) *memberlist.Node {
+	for _, m := range n.ml.Members() {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// refreshRegistry reloads the device registry the alive delegate and the
+// message handlers check peers against.
+func (n *Node) refreshRegistry(ctx context.Context) error {
+	devs, err := n.st.Devices(ctx)
+	if err != nil {
+		return fmt.Errorf("read device registry: %w", err)
+	}
+	reg := make(map[string]lifeboat.Device, len(devs))
+	for _, d := range devs {
+		reg[d.ID] = d
+	}
+	n.mu.Lock()
+	n.reg = reg
+	n.mu.Unlock()
+	return nil
+}
+
+// ErrUnknownPeer and ErrRevokedPeer are why a peer is refused.
+var (
+	ErrUnknownPeer = fmt.Errorf("device is not enrolled at this site: %w", lifeboat.ErrPermission)
+	ErrRevokedPeer = fmt.Errorf("device has been revoked: %w", lifeboat.ErrPermission)
+	ErrKeyMismatch = fmt.Errorf("device key fingerprint does not match the registry: %w", lifeboat.ErrPermission)
+)
+
+// admit checks a peer against the registry (and its fingerprint, if known).
+func (n *Node) admit(device, fp string) error {
+	n.mu.Lock()
+	d, ok := n.reg[device]
+	n.mu.Unlock()
+	switch {
+	case !ok:
+		return ErrUnknownPeer
+	case d.Revoked():
+		return ErrRevokedPeer
+	case fp != "" && fp != Fingerprint(d.PublicKey):
+		return ErrKeyMismatch
+	}
+	return nil
+}

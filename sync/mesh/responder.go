@@ -1,0 +1,69 @@
+package mesh
+
+import (
+	"context"
+	"math"
+)
+
+// serveLoop answers pull requests, one at a time, from admitted peers.
+func (n *Node) serveLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case req := <-n.reqs:
+			if err := n.answer(ctx, req); err != nil && ctx.Err() == nil {
+				n.log.Warn("answer pull", "peer", req.From, "err", err)
+			}
+		}
+	}
+}
+
+func (n *Node) answer(ctx context.Context, req pull) error {
+	if err := n.admit(req.From, ""); err != nil {
+		return nil // not a peer we serve
+	}
+	to := n.member(req.From)
+	if to == nil {
+		return nil
+	}
+	mine, err := n.st.VersionVector(ctx)
+	if err != nil {
+		return err
+	}
+	// Only the devices asked for: the others come from other peers.
+	have := make(map[string]uint64, len(mine))
+	for d := range mine {
+		if h, ok := req.Have[d]; ok {
+			have[d] = h
+		} else {
+			have[d] = math.MaxUint64
+		}
+	}
+	limit := min(int(req.MaxEvents), n.cfg.BatchEvents)
+	evs, err := n.st.EventsAfter(ctx, have, limit)
+	if err != nil {
+		return err
+	}
+	budget := min(int(req.MaxBytes), n.cfg.BatchBytes)
+	var encs [][]byte
+	size := 0
+	last := map[string]uint64{}
+	for i := range evs {
+		b := evs[i].Encode()
+		if len(encs) > 0 && size+len(b) > budget {
+			break
+		}
+		encs = append(encs, b)
+		size += len(b)
+		last[evs[i].Device] = evs[i].Seq
+	}
+	more := false
+	for d, h := range req.Have {
+		if mine[d] > max(h, last[d]) {
+			more = true
+		}
+	}
+	n.send(to, encodeBatch(n.self, req.ID, more, mine, encs))
+	return nil
+}

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,12 +28,35 @@ type testClock struct{ t time.Time }
 func (c *testClock) Now() time.Time          { return c.t }
 func (c *testClock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 
-// mustDemoStore returns the demo ward in a temp dir, opened locked.
+// demoSeed is the demo ward, seeded once per test run and copied per test.
+var demoSeed struct {
+	once sync.Once
+	data []byte
+	err  error
+}
+
+// mustDemoStore returns a fresh copy of the demo ward in a temp dir,
+// opened locked.
 func mustDemoStore(t *testing.T, clock *testClock) *store.DB {
 	t.Helper()
+	demoSeed.once.Do(func() {
+		dir, err := os.MkdirTemp("", "lifeboat-app-test")
+		if err != nil {
+			demoSeed.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "lifeboat.db")
+		if demoSeed.err = cli.SeedDemo(context.Background(), path, store.TestKDF, demoNow); demoSeed.err == nil {
+			demoSeed.data, demoSeed.err = os.ReadFile(path)
+		}
+	})
+	if demoSeed.err != nil {
+		t.Fatalf("SeedDemo: %v", demoSeed.err)
+	}
 	path := filepath.Join(t.TempDir(), "lifeboat.db")
-	if err := cli.SeedDemo(t.Context(), path, store.TestKDF, demoNow); err != nil {
-		t.Fatalf("SeedDemo: %v", err)
+	if err := os.WriteFile(path, demoSeed.data, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	db, err := store.Open(t.Context(), path, store.Options{Now: clock.Now})
 	if err != nil {
@@ -68,17 +94,38 @@ func settle(ui *UI) {
 	}
 }
 
-// objects returns every visible object on the window.
+func TestMain(m *testing.M) {
+	// Goldens and shown times are in UTC whatever the machine's zone.
+	time.Local = time.UTC
+	os.Exit(m.Run())
+}
+
+// objects returns every visible object on the window, the dialogs on top
+// of it first, skipping anything inside a hidden object.
 func objects(ui *UI) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
-	for _, o := range test.LaidOutObjects(ui.win.Canvas().Content()) {
-		if o.Visible() {
-			out = append(out, o)
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		out = append(out, o)
+		switch x := o.(type) {
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
 		}
 	}
-	for _, ov := range ui.win.Canvas().Overlays().List() {
-		out = append(out, test.LaidOutObjects(ov)...)
+	ovs := ui.win.Canvas().Overlays().List()
+	for i := len(ovs) - 1; i >= 0; i-- {
+		walk(ovs[i])
 	}
+	walk(ui.win.Canvas().Content())
 	return out
 }
 

@@ -1,17 +1,309 @@
 package app
 
 import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lifeboat/forms"
+	"lifeboat/store"
 )
 
-// obsDraft is a half-filled observation form, kept per patient until it is
-// saved or discarded.
-type obsDraft struct {
-	values map[string]string
+func init() {
+	RegisterPatientTab(PatientTab{ID: "obs", Title: "Observations", Order: 10, Make: newObsChart})
 }
 
-// newPatientScreen builds a patient's record.
+// PatientHeader shows the four core identifiers, always at the top of a
+// patient's screens: SURNAME, First name, date of birth and NHS number (or
+// temporary ID), with where the patient is.
+type PatientHeader struct {
+	widget.BaseWidget
+	name, ids, place *canvas.Text
+	news             *fyne.Container
+}
+
+// NewPatientHeader returns an empty header; Set fills it.
+func NewPatientHeader() *PatientHeader {
+	h := &PatientHeader{
+		name:  canvas.NewText("", nhsBlack),
+		ids:   canvas.NewText("", nhsBlack),
+		place: canvas.NewText("", nhsGrey1),
+		news:  container.NewStack(),
+	}
+	h.name.TextStyle = fyne.TextStyle{Bold: true}
+	h.name.TextSize = 24
+	h.ids.TextSize = 17
+	h.ids.TextStyle = fyne.TextStyle{Bold: true}
+	h.place.TextSize = 15
+	h.ExtendBaseWidget(h)
+	return h
+}
+
+// Set shows p, its bed's name and latest NEWS2 (nil: none).
+func (h *PatientHeader) Set(p store.PatientView, bed string, n *forms.NEWS2) {
+	h.name.Text = forms.DisplayName(p.Patient)
+	h.ids.Text = identityLine(p.Patient)
+	switch p.Status {
+	case store.PatientAdmitted:
+		if bed == "" {
+			bed = "no bed"
+		}
+		h.place.Text = bed + " · admitted " + p.AdmittedAt.Local().Format(DateTimeLayout)
+	case store.PatientDischarged:
+		h.place.Text = "Discharged " + p.DischargedAt.Local().Format(DateTimeLayout)
+	default:
+		h.place.Text = "Not admitted"
+	}
+	h.news.Objects = []fyne.CanvasObject{NEWS2Chip(n)}
+	h.Refresh()
+}
+
+// CreateRenderer implements fyne.Widget.
+func (h *PatientHeader) CreateRenderer() fyne.WidgetRenderer {
+	bg := canvas.NewRectangle(nhsWhite)
+	bg.StrokeColor = nhsBlue
+	bg.StrokeWidth = 2
+	bg.CornerRadius = 6
+	top := container.NewBorder(nil, nil, nil, container.NewCenter(h.news), h.name)
+	return widget.NewSimpleRenderer(container.NewStack(bg, container.NewPadded(container.NewVBox(top, h.ids, h.place))))
+}
+
+// patientScreen is one patient's record: the header, actions and tabs.
+type patientScreen struct {
+	ui      *UI
+	id      string
+	header  *PatientHeader
+	actions *fyne.Container
+	msg     *widget.Label
+	tabs    []fyne.CanvasObject
+	p       store.PatientView
+	wards   []forms.Ward
+	viewed  bool
+}
+
+// newPatientScreen builds a patient's record and audits the view.
 func newPatientScreen(ui *UI, id string) fyne.CanvasObject {
-	return widget.NewLabel("Patient")
+	s := &patientScreen{ui: ui, id: id, header: NewPatientHeader(), actions: container.NewHBox(), msg: errorLabel()}
+	record := widget.NewButtonWithIcon("Record observations", theme.ContentAddIcon(), func() { ui.showObsForm(id) })
+	record.Importance = widget.HighImportance
+	var items []*container.TabItem
+	for _, t := range patientTabs {
+		if ui.session == nil || !slices.Contains(t.Roles, ui.session.User.Role) && len(t.Roles) > 0 {
+			continue
+		}
+		obj := t.Make(ui, id)
+		s.tabs = append(s.tabs, obj)
+		items = append(items, container.NewTabItem(t.Title, obj))
+	}
+	var body fyne.CanvasObject = widget.NewLabel("")
+	switch len(items) {
+	case 0:
+	case 1:
+		body = items[0].Content
+	default:
+		body = container.NewAppTabs(items...)
+	}
+	top := container.NewVBox(s.header, container.NewHBox(record, s.actions), s.msg)
+	return NewScreen(container.NewBorder(container.NewPadded(top), nil, nil, nil, body), s.load)
+}
+
+func (s *patientScreen) load() {
+	var (
+		p     store.PatientView
+		row   WardRow
+		wards []forms.Ward
+	)
+	first := !s.viewed
+	s.viewed = true
+	sess := s.ui.Session()
+	now := s.ui.Now()
+	s.ui.Run(func(ctx context.Context) error {
+		var err error
+		if p, err = s.ui.Store().Patient(ctx, s.id); err != nil {
+			return err
+		}
+		if first && sess != nil {
+			if err := s.ui.Store().RecordView(ctx, sess, s.id); err != nil {
+				return err
+			}
+		}
+		row.Patient = p
+		if err := loadObsSummary(ctx, s.ui.Store(), &row, now); err != nil {
+			return err
+		}
+		wards, err = s.ui.Store().Wards(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.msg.SetText(ErrorText(err))
+			return
+		}
+		s.p, s.wards = p, wards
+		s.header.Set(p, bedName(wards, p.Ward, p.Bed), row.Latest)
+		s.showActions()
+	})
+	for _, t := range s.tabs {
+		if r, ok := t.(Reloader); ok && !first {
+			r.Reload()
+		}
+	}
+}
+
+// bedName is the ward's name for a bed.
+func bedName(wards []forms.Ward, ward, bed string) string {
+	for _, w := range wards {
+		if w.ID == ward {
+			if b, ok := w.Bed(bed); ok {
+				return b.Label + ", " + w.Name
+			}
+			if bed == "" {
+				return w.Name
+			}
+		}
+	}
+	return bed
+}
+
+// showActions offers admit, or transfer and discharge.
+func (s *patientScreen) showActions() {
+	s.actions.RemoveAll()
+	if s.p.Status == store.PatientAdmitted {
+		s.actions.Add(widget.NewButtonWithIcon("Transfer", theme.MailForwardIcon(), func() { s.move(forms.KindPatientTransferred) }))
+		s.actions.Add(widget.NewButtonWithIcon("Discharge", theme.LogoutIcon(), s.discharge))
+	} else {
+		s.actions.Add(widget.NewButtonWithIcon("Admit", theme.LoginIcon(), func() { s.move(forms.KindPatientAdmitted) }))
+	}
+	s.actions.Refresh()
+}
+
+// move admits or transfers the patient to a ward and bed.
+func (s *patientScreen) move(kind string) {
+	s.ui.Touch()
+	var names []string
+	for _, w := range s.wards {
+		names = append(names, w.Name)
+	}
+	ward := widget.NewSelect(names, nil)
+	bed := widget.NewSelect(nil, nil)
+	ward.OnChanged = func(name string) {
+		for _, w := range s.wards {
+			if w.Name == name {
+				var beds []string
+				for _, b := range w.Beds {
+					beds = append(beds, b.Label)
+				}
+				bed.SetOptions(beds)
+				bed.ClearSelected()
+			}
+		}
+	}
+	if len(names) > 0 {
+		ward.SetSelected(names[0])
+	}
+	at := widget.NewEntry()
+	at.SetText(s.ui.Now().Local().Format(DateTimeLayout))
+	title := "Transfer " + forms.DisplayName(s.p.Patient)
+	if kind == forms.KindPatientAdmitted {
+		title = "Admit " + forms.DisplayName(s.p.Patient)
+	}
+	items := []*widget.FormItem{
+		{Text: "Ward", Widget: ward},
+		{Text: "Bed", Widget: bed, HintText: "Leave empty for no bed yet"},
+		{Text: "When", Widget: at, HintText: "DD-Mmm-YYYY HH:MM"},
+	}
+	dialog.ShowForm(title, "Save", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		when, err := parseWhen(at.Text, s.ui.Now())
+		if err != nil {
+			s.ui.ShowError(err)
+			return
+		}
+		var wardID, bedID string
+		for _, w := range s.wards {
+			if w.Name == ward.Selected {
+				wardID = w.ID
+				for _, b := range w.Beds {
+					if b.Label == bed.Selected {
+						bedID = b.ID
+					}
+				}
+			}
+		}
+		var payload any = forms.Admission{PatientID: s.id, Ward: wardID, Bed: bedID}
+		if kind == forms.KindPatientTransferred {
+			payload = forms.Transfer{PatientID: s.id, FromWard: s.p.Ward, FromBed: s.p.Bed, Ward: wardID, Bed: bedID}
+		}
+		s.save(store.Draft{Kind: kind, Subject: s.id, PerformedAt: when, Payload: payload})
+	}, s.ui.win)
+}
+
+// discharge records the patient leaving the ward.
+func (s *patientScreen) discharge() {
+	s.ui.Touch()
+	dest := widget.NewEntry()
+	dest.SetPlaceHolder("e.g. home, care home, another hospital")
+	at := widget.NewEntry()
+	at.SetText(s.ui.Now().Local().Format(DateTimeLayout))
+	items := []*widget.FormItem{
+		{Text: "Going to", Widget: dest},
+		{Text: "When", Widget: at, HintText: "DD-Mmm-YYYY HH:MM"},
+	}
+	dialog.ShowForm("Discharge "+forms.DisplayName(s.p.Patient), "Discharge", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		when, err := parseWhen(at.Text, s.ui.Now())
+		if err != nil {
+			s.ui.ShowError(err)
+			return
+		}
+		s.save(store.Draft{Kind: forms.KindPatientDischarged, Subject: s.id, PerformedAt: when,
+			Payload: forms.Discharge{PatientID: s.id, Destination: strings.TrimSpace(dest.Text)}})
+	}, s.ui.win)
+}
+
+func (s *patientScreen) save(d store.Draft) {
+	sess := s.ui.Session()
+	s.ui.Run(func(ctx context.Context) error {
+		_, err := s.ui.Store().Append(ctx, sess, d)
+		return err
+	}, s.ui.ShowError)
+}
+
+// parseWhen reads a performed time typed as DD-Mmm-YYYY HH:MM in local
+// time. It must not be in the future: care is recorded after it happens.
+func parseWhen(text string, now time.Time) (time.Time, error) {
+	t, err := time.ParseInLocation(DateTimeLayout, strings.TrimSpace(text), time.Local)
+	if err != nil {
+		return time.Time{}, forms.Problems{{Field: "performed_at", Message: "Type the time as DD-Mmm-YYYY HH:MM, for example " + now.Local().Format(DateTimeLayout) + "."}}
+	}
+	if t.After(now.Add(store.MaxFutureSkew)) {
+		return time.Time{}, forms.Problems{{Field: "performed_at", Message: "The time cannot be in the future."}}
+	}
+	return t, nil
+}
+
+// plainDuration is a duration as staff say it: "1 hour", "12 hours",
+// "15 minutes".
+func plainDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d%time.Hour == 0:
+		return plural(int(d/time.Hour), "hour")
+	}
+	return fmt.Sprintf("%d h %d min", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }

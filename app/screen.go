@@ -1,0 +1,109 @@
+package app
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Screen wraps a screen's content with the function that reloads it from
+// the store, so it satisfies Reloader. Sections and patient tabs can
+// return one from Make.
+type Screen struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	reload  func()
+}
+
+var _ Reloader = (*Screen)(nil)
+
+// NewScreen returns a screen showing content; reload (may be nil) fetches
+// fresh data with UI.Run. It is called once now and again whenever the
+// store changes while the screen is shown.
+func NewScreen(content fyne.CanvasObject, reload func()) *Screen {
+	s := &Screen{content: content, reload: reload}
+	s.ExtendBaseWidget(s)
+	s.Reload()
+	return s
+}
+
+// Reload implements Reloader.
+func (s *Screen) Reload() {
+	if s.reload != nil {
+		s.reload()
+	}
+}
+
+// CreateRenderer implements fyne.Widget.
+func (s *Screen) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(s.content)
+}
+
+// Card is a tappable panel on a white background: a row of the ward list,
+// a row of a chart. Tapping anywhere on it calls OnTapped.
+type Card struct {
+	widget.BaseWidget
+	OnTapped func()
+	content  fyne.CanvasObject
+	bg       *canvas.Rectangle
+}
+
+// NewCard returns a card showing content.
+func NewCard(content fyne.CanvasObject, tapped func()) *Card {
+	c := &Card{content: content, OnTapped: tapped, bg: canvas.NewRectangle(nhsWhite)}
+	c.bg.StrokeColor = nhsGrey4
+	c.bg.StrokeWidth = 1
+	c.bg.CornerRadius = 6
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// SetBackground sets the card's colour (a warning, a struck-out record).
+func (c *Card) SetBackground(col color.Color) {
+	c.bg.FillColor = col
+	c.bg.Refresh()
+}
+
+// Tapped implements fyne.Tappable.
+func (c *Card) Tapped(*fyne.PointEvent) {
+	if c.OnTapped != nil {
+		c.OnTapped()
+	}
+}
+
+// CreateRenderer implements fyne.Widget.
+func (c *Card) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.NewPadded(c.content)))
+}
+
+// Chip is a small coloured label: a NEWS2 score, "OBS OVERDUE", a
+// conflict count.
+func Chip(text string, bg, fg color.Color, bold bool) fyne.CanvasObject {
+	t := canvas.NewText(text, fg)
+	t.TextStyle = fyne.TextStyle{Bold: bold}
+	t.TextSize = 15
+	r := canvas.NewRectangle(bg)
+	r.CornerRadius = 4
+	if c, ok := bg.(color.NRGBA); ok && c == nhsWhite {
+		r.StrokeColor = nhsGrey3
+		r.StrokeWidth = 1
+	}
+	return container.NewStack(r, container.New(&chipLayout{}, t))
+}
+
+// chipLayout pads a chip's text.
+type chipLayout struct{}
+
+func (chipLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	m := objs[0].MinSize()
+	objs[0].Resize(m)
+	objs[0].Move(fyne.NewPos((size.Width-m.Width)/2, (size.Height-m.Height)/2))
+}
+
+func (chipLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	m := objs[0].MinSize()
+	return fyne.NewSize(m.Width+16, m.Height+8)
+}

@@ -1,0 +1,348 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lifeboat/forms"
+	"lifeboat/store"
+)
+
+func init() {
+	Register(Section{ID: "ward", Title: "Ward list", Icon: theme.ListIcon(), Order: 10, Make: newWardScreen})
+}
+
+// TimeLayout is how a time of day is shown: 24-hour, as on NHS charts.
+const TimeLayout = "15:04"
+
+// WardRow is one patient on the ward list, as loaded from the store: who
+// and where they are, their latest NEWS2 and what is due.
+type WardRow struct {
+	Patient store.PatientView
+	BedName string // the ward's name for the bed, e.g. "Bed 4"
+	// Latest is the score of the newest standing observation set; nil if
+	// none has been recorded.
+	Latest   *forms.NEWS2
+	LatestAt time.Time
+	ObsDue   time.Time // zero when no observations are recorded: due now
+	Overdue  bool
+	// Doses due now and overdue on today's MAR.
+	DosesDue, DosesOverdue int
+	// Conflicts are open dose and bed conflicts about the patient.
+	Conflicts int
+}
+
+// LoadWard reads the ward list for ward (an ID or name; empty: every
+// admitted patient) as it stands at now. It belongs in UI.Run's work.
+func LoadWard(ctx context.Context, st Store, ward string, now time.Time) ([]WardRow, error) {
+	wards, err := st.Wards(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load wards: %w", err)
+	}
+	wardID, beds := ward, map[string]string{}
+	for _, w := range wards {
+		if w.ID == ward || w.Name == ward {
+			wardID = w.ID
+		}
+		for _, b := range w.Beds {
+			beds[w.ID+"/"+b.ID] = b.Label
+		}
+	}
+	pts, err := st.Patients(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("load patients: %w", err)
+	}
+	bedClash, err := st.BedConflicts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load bed conflicts: %w", err)
+	}
+	clashes := map[string]int{}
+	for _, c := range bedClash {
+		if c.PatientID != "" {
+			clashes[c.PatientID]++
+		}
+		for _, p := range c.Placements {
+			if c.PatientID == "" {
+				clashes[p.PatientID]++
+			}
+		}
+	}
+	var rows []WardRow
+	for _, p := range pts {
+		if p.Status != store.PatientAdmitted || (wardID != "" && p.Ward != wardID) {
+			continue
+		}
+		r := WardRow{Patient: p, BedName: beds[p.Ward+"/"+p.Bed], Conflicts: clashes[p.ID]}
+		if r.BedName == "" {
+			r.BedName = p.Bed
+		}
+		if err := loadObsSummary(ctx, st, &r, now); err != nil {
+			return nil, err
+		}
+		mar, err := st.MAR(ctx, p.ID, now, now)
+		if err != nil {
+			return nil, fmt.Errorf("load MAR: %w", err)
+		}
+		for _, row := range mar.Rows {
+			for _, c := range row.Cells {
+				switch c.Status {
+				case forms.StatusDue:
+					r.DosesDue++
+				case forms.StatusOverdue:
+					r.DosesOverdue++
+				case forms.StatusConflict:
+					r.Conflicts++
+				}
+			}
+		}
+		doses, err := st.DoseConflicts(ctx, p.ID)
+		if err != nil {
+			return nil, fmt.Errorf("load dose conflicts: %w", err)
+		}
+		r.Conflicts += len(doses)
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// loadObsSummary fills in the latest NEWS2 and when obs are next due.
+func loadObsSummary(ctx context.Context, st Store, r *WardRow, now time.Time) error {
+	obs, err := st.Observations(ctx, r.Patient.ID)
+	if err != nil {
+		return fmt.Errorf("load observations: %w", err)
+	}
+	scale, err := spo2Scale(ctx, st, r.Patient.ID)
+	if err != nil {
+		return err
+	}
+	for i := len(obs) - 1; i >= 0; i-- {
+		o := obs[i]
+		if o.Status != store.StatusFinal {
+			continue
+		}
+		n := forms.ScoreNEWS2(o.Obs, scale)
+		r.Latest, r.LatestAt = &n, o.PerformedAt
+		r.ObsDue = forms.NextObsDue(o.PerformedAt, n)
+		r.Overdue = forms.Overdue(now, r.ObsDue)
+		break
+	}
+	return nil
+}
+
+// spo2Scale is the patient's SpO2 scale from the newest setting (1 if
+// none): scale 2 is set by a clinician, never guessed.
+func spo2Scale(ctx context.Context, st Store, patientID string) (int, error) {
+	evs, err := st.Events(ctx, patientID, forms.KindNEWS2Scale)
+	if err != nil {
+		return 0, fmt.Errorf("load SpO2 scale: %w", err)
+	}
+	scale := 1
+	for _, e := range evs {
+		var s forms.SpO2ScaleSetting
+		if json.Unmarshal(e.Payload, &s) == nil && (s.Scale == 1 || s.Scale == 2) {
+			scale = s.Scale
+		}
+	}
+	return scale, nil
+}
+
+// Matches reports whether the row matches a search: part of the name, the
+// NHS number or temporary ID (spaces and dashes ignored), or the bed.
+func (r WardRow) Matches(q string) bool {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return true
+	}
+	p := r.Patient
+	name := strings.ToLower(p.Surname + " " + p.Given + " " + p.Given + " " + p.Surname + " " + forms.DisplayName(p.Patient))
+	if strings.Contains(name, q) {
+		return true
+	}
+	digits := strings.NewReplacer(" ", "", "-", "").Replace(q)
+	if digits != "" && (strings.Contains(p.NHSNumber, digits) || strings.Contains(strings.ToLower(p.TempID), digits)) {
+		return true
+	}
+	bed := strings.ToLower(r.BedName)
+	return bed == q || strings.TrimPrefix(bed, "bed ") == strings.TrimPrefix(q, "bed ") || strings.ToLower(p.Bed) == q
+}
+
+// wardScreen is the ward list section.
+type wardScreen struct {
+	ui     *UI
+	search *widget.Entry
+	list   *fyne.Container
+	count  *widget.Label
+	msg    *widget.Label
+	rows   []WardRow
+}
+
+func newWardScreen(ui *UI) fyne.CanvasObject {
+	s := &wardScreen{ui: ui, list: container.NewVBox(), count: widget.NewLabel(""), msg: errorLabel()}
+	s.search = widget.NewEntry()
+	s.search.SetPlaceHolder("Search name, NHS number or bed")
+	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	s.search.OnChanged = func(string) { ui.Touch(); s.show() }
+	top := container.NewVBox(s.search, container.NewHBox(s.count, layout.NewSpacer()), s.msg)
+	content := container.NewBorder(container.NewPadded(top), nil, nil, nil,
+		container.NewVScroll(container.NewPadded(s.list)))
+	return NewScreen(content, s.load)
+}
+
+func (s *wardScreen) load() {
+	var rows []WardRow
+	now := s.ui.Now()
+	ward := s.ui.Site().Ward
+	s.ui.Run(func(ctx context.Context) (err error) {
+		rows, err = LoadWard(ctx, s.ui.Store(), ward, now)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.msg.SetText(ErrorText(err))
+			return
+		}
+		s.msg.SetText("")
+		s.rows = rows
+		s.show()
+	})
+}
+
+// show lists the rows matching the search.
+func (s *wardScreen) show() {
+	var objs []fyne.CanvasObject
+	for _, r := range s.rows {
+		if r.Matches(s.search.Text) {
+			objs = append(objs, s.rowCard(r))
+		}
+	}
+	switch {
+	case len(s.rows) == 0:
+		s.count.SetText("No patients on this ward yet.")
+	case s.search.Text != "":
+		s.count.SetText(fmt.Sprintf("%d of %d patients match", len(objs), len(s.rows)))
+	default:
+		s.count.SetText(fmt.Sprintf("%d patients", len(s.rows)))
+	}
+	s.list.Objects = objs
+	s.list.Refresh()
+}
+
+// rowCard draws one patient: bed, name, date of birth and NHS number; then
+// NEWS2, observations due, doses and conflicts.
+func (s *wardScreen) rowCard(r WardRow) fyne.CanvasObject {
+	p := r.Patient
+	bed := canvas.NewText(r.BedName, nhsDarkBlue)
+	bed.TextStyle = fyne.TextStyle{Bold: true}
+	bed.TextSize = 18
+	name := canvas.NewText(forms.DisplayName(p.Patient), nhsBlack)
+	name.TextStyle = fyne.TextStyle{Bold: true}
+	name.TextSize = 18
+	ids := canvas.NewText(identityLine(p.Patient), nhsGrey1)
+	ids.TextSize = 15
+
+	line1 := container.NewBorder(nil, nil, container.NewHBox(bed, name), NEWS2Chip(r.Latest))
+	chips := container.NewHBox(s.obsChip(r))
+	if n := r.DosesOverdue; n > 0 {
+		chips.Add(Chip(plural(n, "dose")+" overdue", nhsRed, nhsWhite, true))
+	}
+	if n := r.DosesDue; n > 0 {
+		chips.Add(Chip(plural(n, "dose")+" due", nhsWarmYellow, nhsBlack, false))
+	}
+	if n := r.Conflicts; n > 0 {
+		chips.Add(Chip("⚠ "+plural(n, "conflict"), nhsBlack, nhsWhite, true))
+	}
+	id := p.ID
+	return NewCard(container.NewVBox(line1, ids, chips), func() { s.ui.ShowPatient(id) })
+}
+
+// obsChip says when obs are next due, or that they are overdue.
+func (s *wardScreen) obsChip(r WardRow) fyne.CanvasObject {
+	switch {
+	case r.Latest == nil:
+		return Chip("No obs recorded", nhsRed, nhsWhite, true)
+	case r.Overdue:
+		return Chip("OBS OVERDUE since "+r.ObsDue.Local().Format(TimeLayout), nhsRed, nhsWhite, true)
+	}
+	return Chip("Obs due "+r.ObsDue.Local().Format(TimeLayout), nhsWhite, nhsBlack, false)
+}
+
+// identityLine is a patient's date of birth and NHS number (or temporary
+// ID) in NHS display form.
+func identityLine(p forms.Patient) string {
+	id := "NHS " + forms.PatientIdentifier(p)
+	if p.NHSNumber == "" {
+		id = "Temp ID " + forms.PatientIdentifier(p)
+	}
+	return "Born " + forms.FormatBirthDate(p.BirthDate) + "   " + id
+}
+
+// plural is "1 dose", "2 doses".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// NEWS2 band colours as on the RCP chart: white for 0, yellow for low,
+// orange for a single 3 and medium, red for high.
+var (
+	newsOrange = color.NRGBA{R: 0xED, G: 0x8B, B: 0x00, A: 0xFF}
+	newsYellow = color.NRGBA{R: 0xFF, G: 0xEB, B: 0x3B, A: 0xFF}
+	newsGreen  = color.NRGBA{R: 0xE3, G: 0xF2, B: 0xE6, A: 0xFF}
+)
+
+// BandColours returns the background and text colours for a NEWS2 band.
+func BandColours(b forms.Band) (bg, fg color.Color) {
+	switch b {
+	case forms.BandNone:
+		return newsGreen, nhsBlack
+	case forms.BandLow:
+		return newsYellow, nhsBlack
+	case forms.BandLowMedium, forms.BandMedium:
+		return newsOrange, nhsBlack
+	case forms.BandHigh:
+		return nhsRed, nhsWhite
+	}
+	return nhsGrey4, nhsBlack
+}
+
+// BandText is a band in plain words.
+func BandText(n forms.NEWS2) string {
+	switch n.Band {
+	case forms.BandNone:
+		return "no risk"
+	case forms.BandLow:
+		return "low risk"
+	case forms.BandLowMedium:
+		return "low risk, a 3 in one parameter"
+	case forms.BandMedium:
+		return "medium risk"
+	case forms.BandHigh:
+		return "high risk"
+	}
+	return "incomplete"
+}
+
+// NEWS2Chip shows a NEWS2 total in its band colour ("NEWS2 —" with no
+// observations, "NEWS2 ≥3?" for an incomplete set).
+func NEWS2Chip(n *forms.NEWS2) fyne.CanvasObject {
+	if n == nil {
+		return Chip("NEWS2 —", nhsGrey4, nhsBlack, true)
+	}
+	bg, fg := BandColours(n.Band)
+	if !n.Complete {
+		return Chip(fmt.Sprintf("NEWS2 %d+ incomplete", n.Partial), bg, fg, true)
+	}
+	return Chip(fmt.Sprintf("NEWS2 %d", n.Total), bg, fg, true)
+}

@@ -1,0 +1,686 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"lifeboat"
+	"lifeboat/forms"
+)
+
+// DefaultBundleSize is the default number of entries per Bundle: some
+// servers cap conditional transactions at 8.
+const DefaultBundleSize = 8
+
+// ExportOptions tunes Export.
+type ExportOptions struct {
+	// BundleSize is the most entries per Bundle; 0 means
+	// DefaultBundleSize. An event whose resources need more (an admission
+	// after many moves) gets a Bundle of its own, larger than this.
+	BundleSize int
+	// Ward, if set, exports only events about patients last on that ward
+	// (and that ward's beds).
+	Ward string
+}
+
+// Skipped is an event Export could not map, with why.
+type Skipped struct {
+	EventID string
+	Reason  string
+}
+
+// Export is the result of mapping the log to FHIR.
+type Export struct {
+	Bundles []Bundle
+	Events  []string // IDs of the downtime events exported, in export order
+	Skipped []Skipped
+}
+
+// ExportKinds are the event kinds that go back to core systems.
+var ExportKinds = []string{
+	forms.KindPatientRegistered, forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged,
+	forms.KindObsRecorded, forms.KindMedAdministered, forms.KindPharmacySupply, forms.KindFormSubmitted,
+	forms.KindBedState, lifeboat.KindEnteredInError,
+}
+
+func exportKind(k string) bool { return slices.Contains(ExportKinds, k) }
+
+// exporter holds what the whole log says, for mapping one event.
+type exporter struct {
+	snapshot  map[string]bool // event IDs imported from a census
+	byID      map[string]*lifeboat.Event
+	patients  map[string]forms.Patient // newest details by patient ID
+	orders    map[string]forms.MedicationOrder
+	wardOf    map[string]string // patient -> last ward
+	stays     map[string]*stay  // patient -> current stay while walking
+	locations map[string]bool
+}
+
+// stay is a patient's encounter as the walk reaches each move.
+type stay struct {
+	admitEvent string
+	start      string
+	end        string
+	finished   bool
+	locs       []stayLoc
+}
+
+type stayLoc struct {
+	ward, bed  string
+	start, end string
+}
+
+// Snapshot returns the IDs of events a census import appended (those just
+// before each census.imported event of the same device, as it counts).
+func Snapshot(events []lifeboat.Event) map[string]bool {
+	type span struct{ lo, hi uint64 }
+	spans := map[string][]span{}
+	for _, e := range events {
+		if e.Kind != KindCensusImported {
+			continue
+		}
+		var ci CensusImported
+		if json.Unmarshal(e.Payload, &ci) == nil && ci.Events > 0 && uint64(ci.Events) < e.Seq {
+			spans[e.Device] = append(spans[e.Device], span{e.Seq - uint64(ci.Events), e.Seq})
+		}
+	}
+	out := map[string]bool{}
+	for _, e := range events {
+		for _, s := range spans[e.Device] {
+			if e.Seq >= s.lo && e.Seq <= s.hi {
+				out[e.ID] = true
+			}
+		}
+	}
+	return out
+}
+
+// ExportFHIR maps downtime events to FHIR R4 transaction Bundles. events
+// is the whole log in any order. Census snapshot events are not exported
+// (the core system has them) but give patients, orders and stays their
+// context. Every resource has a deterministic id (ResourceID), a stable
+// identifier (EventIDSystem) and performed-at and recorded-at extensions;
+// creates are conditional (ifNoneExist), amendments and entered-in-error
+// are conditional updates of the original resource. Each Bundle holds one
+// patient's entries, in clock order, led by their Patient.
+func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
+	size := opt.BundleSize
+	if size <= 0 {
+		size = DefaultBundleSize
+	}
+	evs := slices.Clone(events)
+	slices.SortStableFunc(evs, func(a, b lifeboat.Event) int { return a.HLC.Compare(b.HLC) })
+	x := &exporter{snapshot: Snapshot(evs), byID: map[string]*lifeboat.Event{}, patients: map[string]forms.Patient{},
+		orders: map[string]forms.MedicationOrder{}, wardOf: map[string]string{}, stays: map[string]*stay{}}
+	cancelled := map[string]bool{}
+	for i := range evs {
+		e := &evs[i]
+		x.byID[e.ID] = e
+		if e.Kind == lifeboat.KindEnteredInError {
+			cancelled[e.Corrects] = true
+		}
+	}
+	// First pass: newest patient details (a later NHS-number match applies
+	// to every export), orders and last wards.
+	for i := range evs {
+		e := &evs[i]
+		if cancelled[e.ID] {
+			continue
+		}
+		switch e.Kind {
+		case forms.KindPatientRegistered:
+			var p forms.Patient
+			if json.Unmarshal(e.Payload, &p) == nil {
+				x.patients[e.Subject] = p
+			}
+		case forms.KindMedOrdered:
+			var o forms.MedicationOrder
+			if json.Unmarshal(e.Payload, &o) == nil {
+				x.orders[o.ID] = o
+			}
+		case forms.KindPatientAdmitted, forms.KindPatientTransferred:
+			var a struct {
+				Ward string `json:"ward"`
+			}
+			json.Unmarshal(e.Payload, &a)
+			x.wardOf[e.Subject] = a.Ward
+		}
+	}
+	out := &Export{}
+	type group struct {
+		patient string
+		entries []Entry
+	}
+	var order []string
+	groups := map[string][]group{}
+	for i := range evs {
+		e := &evs[i]
+		if !exportKind(e.Kind) {
+			continue
+		}
+		entries, patient, err := x.mapEvent(e)
+		if x.snapshot[e.ID] {
+			continue // census: context only (mapEvent kept the stay)
+		}
+		if err != nil {
+			out.Skipped = append(out.Skipped, Skipped{EventID: e.ID, Reason: err.Error()})
+			continue
+		}
+		if opt.Ward != "" && x.wardOfEvent(e, patient) != opt.Ward {
+			continue
+		}
+		for j := range entries {
+			if len(entries[j].Events) == 0 && j == len(entries)-1 {
+				entries[j].Events = []string{e.ID}
+			}
+		}
+		if _, ok := groups[patient]; !ok {
+			order = append(order, patient)
+		}
+		groups[patient] = append(groups[patient], group{patient, entries})
+		out.Events = append(out.Events, e.ID)
+	}
+	for _, p := range order {
+		var b *Bundle
+		seen := map[string]int{}
+		for _, g := range groups[p] {
+			fresh := 0
+			for _, en := range g.entries {
+				if _, ok := seen[en.FullURL]; !ok {
+					fresh++
+				}
+			}
+			if b == nil || len(b.Entry)+fresh > size {
+				out.Bundles = append(out.Bundles, Bundle{ResourceType: "Bundle", Type: "transaction"})
+				b = &out.Bundles[len(out.Bundles)-1]
+				seen = map[string]int{}
+			}
+			for _, en := range g.entries {
+				if k, ok := seen[en.FullURL]; ok {
+					b.Entry[k].Events = append(b.Entry[k].Events, en.Events...)
+					continue
+				}
+				seen[en.FullURL] = len(b.Entry)
+				b.Entry = append(b.Entry, en)
+			}
+		}
+	}
+	return out, nil
+}
+
+// wardOfEvent is the ward an event belongs to for --ward.
+func (x *exporter) wardOfEvent(e *lifeboat.Event, patient string) string {
+	if patient == "" {
+		var b forms.BedStateSet
+		json.Unmarshal(e.Payload, &b)
+		return b.Ward
+	}
+	return x.wardOf[patient]
+}
+
+// how one event's payload is mapped: as itself, or as an update of the
+// record it corrects.
+type how struct {
+	idEvent *lifeboat.Event // the original record: ids and identifiers
+	urlKey  string          // this event's ID: fullUrls of updates
+	update  bool
+	status  string // amended, entered-in-error or ""
+}
+
+// mapEvent returns the entries for one event and the patient they are about.
+func (x *exporter) mapEvent(e *lifeboat.Event) ([]Entry, string, error) {
+	h := how{idEvent: e, urlKey: e.ID}
+	src := e
+	if e.Corrects != "" {
+		target, ok := x.byID[e.Corrects]
+		if !ok {
+			return nil, "", fmt.Errorf("the record it corrects is not in the log")
+		}
+		if x.snapshot[target.ID] {
+			return nil, "", fmt.Errorf("it corrects a census record: correct it in the core system by hand")
+		}
+		h = how{idEvent: target, urlKey: e.ID, update: true, status: "amended"}
+		if e.Kind == lifeboat.KindEnteredInError {
+			h.status = "entered-in-error"
+			src = target
+		}
+	}
+	switch src.Kind {
+	case forms.KindPatientRegistered:
+		return []Entry{x.patientEntry(src.Subject, e)}, src.Subject, nil
+	case forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged:
+		if e.Kind == lifeboat.KindEnteredInError || e.Corrects != "" {
+			return nil, "", fmt.Errorf("a corrected admission, transfer or discharge must be corrected in the core system by hand")
+		}
+		return x.stayEntries(src, e)
+	case forms.KindObsRecorded:
+		return x.obsEntries(src, e, h)
+	case forms.KindMedAdministered:
+		return x.adminEntries(src, e, h)
+	case forms.KindPharmacySupply:
+		return x.dispenseEntries(src, e, h)
+	case forms.KindFormSubmitted:
+		return x.formEntries(src, e, h)
+	case forms.KindBedState:
+		if e.Corrects != "" {
+			return nil, "", fmt.Errorf("a corrected bed state is not sent: the next state replaces it")
+		}
+		return x.bedEntries(src)
+	}
+	return nil, "", fmt.Errorf("%s records are not exported", src.Kind)
+}
+
+// stamp adds identifiers and the performed-at and recorded-at extensions.
+// Times are always those of the event being sent (e), the identifier that
+// of the original record.
+func stamp(r *Resource, h how, e *lifeboat.Event, part string) {
+	r.Extension = append(r.Extension,
+		Extension{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)},
+		Extension{URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)})
+	r.addIdentifier(Identifier{System: EventIDSystem, Value: h.idEvent.ID + part})
+	if !h.update {
+		r.ID = ResourceID(h.idEvent.ID + part)
+	}
+	if h.status != "" {
+		r.Status = h.status
+	}
+}
+
+// entry wraps a stamped resource in a create or a conditional update.
+func entry(r *Resource, h how, part string) Entry {
+	ident := "identifier=" + EventIDSystem + "|" + h.idEvent.ID + part
+	if h.update {
+		return Entry{FullURL: "urn:uuid:" + ResourceID(h.urlKey+part), Resource: r,
+			Request: &Request{Method: "PUT", URL: r.ResourceType + "?" + ident}}
+	}
+	return Entry{FullURL: "urn:uuid:" + r.ID, Resource: r,
+		Request: &Request{Method: "POST", URL: r.ResourceType, IfNoneExist: ident}}
+}
+
+func patientURL(id string) string { return "urn:uuid:" + ResourceID("patient:"+id) }
+
+func patientRef(id string) *Ref { return &Ref{Reference: patientURL(id)} }
+
+// patientEntry is the Patient, matched on the server by NHS number (or
+// Lifeboat's patient ID when there is none yet). e gives the times.
+func (x *exporter) patientEntry(id string, e *lifeboat.Event) Entry {
+	p := x.patients[id]
+	r := &Resource{ResourceType: "Patient", ID: ResourceID("patient:" + id), Gender: p.Sex, BirthDate: p.BirthDate}
+	if p.Given != "" || p.Surname != "" {
+		r.Name = []HumanName{{Use: "official", Family: p.Surname, Given: strings.Fields(p.Given)}}
+	}
+	if r.Gender != "" && r.Gender != "male" && r.Gender != "female" && r.Gender != "other" {
+		r.Gender = "unknown"
+	}
+	match := "identifier=" + PatientIDSystem + "|" + id
+	if p.NHSNumber != "" {
+		r.addIdentifier(Identifier{System: NHSNumberSystem, Value: p.NHSNumber})
+		match = "identifier=" + NHSNumberSystem + "|" + p.NHSNumber
+	}
+	r.addIdentifier(Identifier{System: PatientIDSystem, Value: id})
+	if p.TempID != "" {
+		r.addIdentifier(Identifier{System: TempIDSystem, Value: p.TempID})
+	}
+	r.Extension = []Extension{{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)}}
+	return Entry{FullURL: patientURL(id), Resource: r, Request: &Request{Method: "POST", URL: "Patient", IfNoneExist: match}}
+}
+
+// locationEntry is a ward (bed "") or bed Location, created if missing.
+func locationEntry(ward, bed string, e *lifeboat.Event) Entry {
+	key, code, name := ward, "wa", "Ward"
+	if bed != "" {
+		key, code, name = ward+"/"+bed, "bd", "Bed"
+	}
+	r := &Resource{ResourceType: "Location", ID: ResourceID("location:" + key), Status: "active", Name: key,
+		Identifier:   []Identifier{{System: LocationSystem, Value: key}},
+		PhysicalType: &Codeable{Coding: []Coding{{System: physType, Code: code, Display: name}}},
+		Extension:    []Extension{{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)}}}
+	if bed != "" {
+		r.PartOf = &Ref{Reference: "urn:uuid:" + ResourceID("location:"+ward)}
+	}
+	return Entry{FullURL: "urn:uuid:" + r.ID, Resource: r,
+		Request: &Request{Method: "POST", URL: "Location", IfNoneExist: "identifier=" + LocationSystem + "|" + key}}
+}
+
+// stayEntries maps an admission, transfer or discharge to the patient's
+// Encounter with its bed locations over time: created at admission,
+// updated (conditionally, on the admission's identifier) at each move.
+func (x *exporter) stayEntries(src, e *lifeboat.Event) ([]Entry, string, error) {
+	pid := src.Subject
+	at := fhirTime(src.PerformedAt)
+	st := x.stays[pid]
+	switch src.Kind {
+	case forms.KindPatientAdmitted:
+		var a forms.Admission
+		if err := json.Unmarshal(src.Payload, &a); err != nil {
+			return nil, "", fmt.Errorf("read admission: %w", err)
+		}
+		st = &stay{admitEvent: src.ID, start: at, locs: []stayLoc{{ward: a.Ward, bed: a.Bed, start: at}}}
+		x.stays[pid] = st
+	case forms.KindPatientTransferred:
+		var t forms.Transfer
+		if err := json.Unmarshal(src.Payload, &t); err != nil {
+			return nil, "", fmt.Errorf("read transfer: %w", err)
+		}
+		if st == nil || st.finished {
+			return nil, "", fmt.Errorf("a transfer with no admission on record")
+		}
+		st.locs[len(st.locs)-1].end = at
+		st.locs = append(st.locs, stayLoc{ward: t.Ward, bed: t.Bed, start: at})
+	case forms.KindPatientDischarged:
+		if st == nil || st.finished {
+			return nil, "", fmt.Errorf("a discharge with no admission on record")
+		}
+		st.locs[len(st.locs)-1].end = at
+		st.end, st.finished = at, true
+	}
+	r := &Resource{ResourceType: "Encounter", Status: "in-progress", Subject: patientRef(pid),
+		Class:  &Coding{System: actCode, Code: "IMP", Display: "inpatient encounter"},
+		Period: &Period{Start: st.start, End: st.end}}
+	if st.finished {
+		r.Status = "finished"
+	}
+	entries := []Entry{x.patientEntry(pid, e)}
+	for _, l := range st.locs {
+		entries = append(entries, locationEntry(l.ward, "", e))
+		ref := "urn:uuid:" + ResourceID("location:"+l.ward)
+		if l.bed != "" {
+			entries = append(entries, locationEntry(l.ward, l.bed, e))
+			ref = "urn:uuid:" + ResourceID("location:"+l.ward+"/"+l.bed)
+		}
+		status := "active"
+		if l.end != "" {
+			status = "completed"
+		}
+		r.Location = append(r.Location, EncLoc{Location: Ref{Reference: ref}, Status: status, Period: &Period{Start: l.start, End: l.end}})
+	}
+	admit := x.byID[st.admitEvent]
+	h := how{idEvent: admit, urlKey: src.ID, update: src.Kind != forms.KindPatientAdmitted}
+	stamp(r, h, e, "")
+	return append(entries, entry(r, h, "")), pid, nil
+}
+
+// operational is the HL7 v2 table 0116 bed status of each bed state.
+var operational = map[forms.BedState]Coding{
+	forms.BedAvailable: {System: v20116, Code: "U", Display: "Unoccupied"},
+	forms.BedOccupied:  {System: v20116, Code: "O", Display: "Occupied"},
+	forms.BedCleaning:  {System: v20116, Code: "H", Display: "Housekeeping"},
+	forms.BedClosed:    {System: v20116, Code: "C", Display: "Closed"},
+	forms.BedIsolation: {System: v20116, Code: "I", Display: "Isolated"},
+}
+
+// bedEntries sets a bed Location's operationalStatus.
+func (x *exporter) bedEntries(e *lifeboat.Event) ([]Entry, string, error) {
+	var b forms.BedStateSet
+	if err := json.Unmarshal(e.Payload, &b); err != nil {
+		return nil, "", fmt.Errorf("read bed state: %w", err)
+	}
+	c, ok := operational[b.State]
+	if !ok || b.Ward == "" || b.Bed == "" {
+		return nil, "", fmt.Errorf("bed state %q of %s/%s cannot be sent", b.State, b.Ward, b.Bed)
+	}
+	bed := locationEntry(b.Ward, b.Bed, e)
+	r := *bed.Resource
+	r.ID, r.Identifier, r.Extension = "", nil, nil
+	r.OperationalStatus = &c
+	h := how{idEvent: e, urlKey: e.ID, update: true}
+	r.Extension = []Extension{{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)}}
+	r.Identifier = []Identifier{{System: LocationSystem, Value: b.Ward + "/" + b.Bed}}
+	upd := Entry{FullURL: "urn:uuid:" + ResourceID(h.urlKey), Resource: &r,
+		Request: &Request{Method: "PUT", URL: "Location?identifier=" + LocationSystem + "|" + b.Ward + "/" + b.Bed}}
+	return []Entry{locationEntry(b.Ward, "", e), upd}, "", nil
+}
+
+func code(system, c, display string) *Codeable {
+	return &Codeable{Coding: []Coding{{System: system, Code: c, Display: display}}, Text: display}
+}
+
+func ucumQ(v float64, unit, c string) *Quantity {
+	return &Quantity{Value: v, Unit: unit, System: ucum, Code: c}
+}
+
+// acvpuCodes are the SNOMED CT findings for each ACVPU level (UK Core).
+var acvpuCodes = map[string]Coding{
+	"A": {System: snomed, Code: "248234008", Display: "Mentally alert"},
+	"C": {System: snomed, Code: "130987000", Display: "Acute confusion"},
+	"V": {System: snomed, Code: "300202002", Display: "Responds to voice"},
+	"P": {System: snomed, Code: "450847001", Display: "Responds to pain"},
+	"U": {System: snomed, Code: "422768004", Display: "Unresponsive"},
+}
+
+var vitalSigns = []Codeable{{Coding: []Coding{{System: obsCat, Code: "vital-signs", Display: "Vital Signs"}}}}
+
+// obsEntries maps one observation set to a vital-sign Observation per
+// measurement and, for a complete set, the NEWS2 total derived from them.
+func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, error) {
+	var o forms.Observations
+	if err := json.Unmarshal(src.Payload, &o); err != nil {
+		return nil, "", fmt.Errorf("read observations: %w", err)
+	}
+	pid := src.Subject
+	entries := []Entry{x.patientEntry(pid, e)}
+	var derived []Ref
+	add := func(part string, r *Resource) {
+		r.ResourceType = "Observation"
+		if r.Status == "" {
+			r.Status = "final"
+		}
+		if r.Category == nil {
+			r.Category = vitalSigns
+		}
+		r.Subject = patientRef(pid)
+		r.EffectiveDateTime = fhirTime(e.PerformedAt)
+		r.Issued = fhirTime(e.RecordedAt)
+		r.Performer = []Ref{{Display: e.Author}}
+		stamp(r, h, e, part)
+		en := entry(r, h, part)
+		derived = append(derived, Ref{Reference: en.FullURL})
+		entries = append(entries, en)
+	}
+	if o.RespRate != nil {
+		add("#resp", &Resource{Code: code(loinc, "9279-1", "Respiratory rate"), ValueQuantity: ucumQ(float64(*o.RespRate), "breaths/minute", "/min")})
+	}
+	if o.SpO2 != nil {
+		c := &Codeable{Coding: []Coding{{System: loinc, Code: "2708-6", Display: "Oxygen saturation in Arterial blood"},
+			{System: loinc, Code: "59408-5", Display: "Oxygen saturation in Arterial blood by Pulse oximetry"}}, Text: "Oxygen saturation"}
+		r := &Resource{Code: c, ValueQuantity: ucumQ(float64(*o.SpO2), "%", "%")}
+		switch {
+		case o.OnOxygen != nil && *o.OnOxygen:
+			n := "on supplemental oxygen"
+			if o.O2Device != "" {
+				n += ": " + o.O2Device
+			}
+			if o.O2FlowLPM != nil {
+				n += fmt.Sprintf(", %g L/min", *o.O2FlowLPM)
+			}
+			r.Note = []Note{{Text: n}}
+		case o.OnOxygen != nil:
+			r.Note = []Note{{Text: "on room air"}}
+		}
+		if o.SpO2Scale == 2 {
+			r.Note = append(r.Note, Note{Text: "NEWS2 SpO2 scale 2"})
+		}
+		add("#spo2", r)
+	}
+	if o.Systolic != nil || o.Diastolic != nil {
+		r := &Resource{Code: code(loinc, "85354-9", "Blood pressure panel with all children optional")}
+		if o.Systolic != nil {
+			r.Component = append(r.Component, Component{Code: *code(loinc, "8480-6", "Systolic blood pressure"), ValueQuantity: ucumQ(float64(*o.Systolic), "mmHg", "mm[Hg]")})
+		}
+		if o.Diastolic != nil {
+			r.Component = append(r.Component, Component{Code: *code(loinc, "8462-4", "Diastolic blood pressure"), ValueQuantity: ucumQ(float64(*o.Diastolic), "mmHg", "mm[Hg]")})
+		}
+		add("#bp", r)
+	}
+	if o.Pulse != nil {
+		add("#pulse", &Resource{Code: code(loinc, "8867-4", "Heart rate"), ValueQuantity: ucumQ(float64(*o.Pulse), "beats/minute", "/min")})
+	}
+	if o.TempC != nil {
+		add("#temp", &Resource{Code: code(loinc, "8310-5", "Body temperature"), ValueQuantity: ucumQ(math.Round(*o.TempC*10)/10, "Cel", "Cel")})
+	}
+	if c, ok := acvpuCodes[strings.ToUpper(o.Consciousness)]; ok {
+		add("#acvpu", &Resource{Code: code(snomed, "1104441000000107", "ACVPU (Alert Confusion Voice Pain Unresponsive) scale score"),
+			Category:             []Codeable{{Coding: []Coding{{System: obsCat, Code: "survey", Display: "Survey"}}}},
+			ValueCodeableConcept: &Codeable{Coding: []Coding{c}, Text: c.Display}})
+	}
+	scale := o.SpO2Scale
+	if scale == 0 {
+		scale = 1
+	}
+	if n := forms.ScoreNEWS2(o, scale); n.Complete {
+		total := n.Total
+		r := &Resource{Code: code(snomed, "1104051000000101", "Royal College of Physicians NEWS2 (National Early Warning Score 2) total score"),
+			Category:     []Codeable{{Coding: []Coding{{System: obsCat, Code: "survey", Display: "Survey"}}}},
+			ValueInteger: &total, DerivedFrom: slices.Clone(derived)}
+		add("#news2", r)
+	}
+	if len(entries) == 1 {
+		return nil, "", fmt.Errorf("the observation set has no measurement")
+	}
+	events := []string{e.ID}
+	for i := 1; i < len(entries); i++ {
+		entries[i].Events = events
+	}
+	return entries, pid, nil
+}
+
+// adminEntries maps a dose given or not given to a MedicationAdministration.
+func (x *exporter) adminEntries(src, e *lifeboat.Event, h how) ([]Entry, string, error) {
+	var a forms.Administration
+	if err := json.Unmarshal(src.Payload, &a); err != nil {
+		return nil, "", fmt.Errorf("read administration: %w", err)
+	}
+	o, ok := x.orders[a.OrderID]
+	if !ok {
+		return nil, "", fmt.Errorf("the medicine order %s is not in the log", a.OrderID)
+	}
+	pid := src.Subject
+	r := &Resource{ResourceType: "MedicationAdministration", Status: "completed", MedicationCodeableConcept: medicine(o.Drug, o.DMDCode),
+		Subject: patientRef(pid), EffectiveDateTime: fhirTime(e.PerformedAt), Performer: []Actor{{Actor: Ref{Display: e.Author}}}}
+	if a.Outcome == forms.OutcomeGiven {
+		dose := a.Dose
+		if dose == 0 {
+			dose = o.Dose
+		}
+		r.Dosage = &Dosage{Route: &Codeable{Text: o.Route}, Dose: &Quantity{Value: float64(dose) / forms.QuantityScale, Unit: o.DoseUnit}}
+	} else {
+		r.Status = "not-done"
+		reason := string(a.Outcome)
+		if a.ReasonCode != "" {
+			reason = a.ReasonCode.Label()
+		}
+		r.StatusReason = []Codeable{{Text: reason}}
+	}
+	if h.status == "amended" {
+		h.status = "" // MedicationAdministration has no amended status
+	}
+	for _, n := range []string{a.Note, witness(a.Witness)} {
+		if n != "" {
+			r.Note = append(r.Note, Note{Text: n})
+		}
+	}
+	stamp(r, h, e, "")
+	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
+}
+
+func witness(w string) string {
+	if w == "" {
+		return ""
+	}
+	return "witnessed by " + w
+}
+
+func medicine(drug, dmdCode string) *Codeable {
+	c := &Codeable{Text: drug}
+	if dmdCode != "" {
+		c.Coding = []Coding{{System: dmd, Code: dmdCode, Display: drug}}
+	}
+	return c
+}
+
+// dispenseEntries maps a pharmacy supply to a MedicationDispense.
+func (x *exporter) dispenseEntries(src, e *lifeboat.Event, h how) ([]Entry, string, error) {
+	var s forms.PharmacySupply
+	if err := json.Unmarshal(src.Payload, &s); err != nil {
+		return nil, "", fmt.Errorf("read supply: %w", err)
+	}
+	pid := src.Subject
+	perf := []Actor{{Actor: Ref{Display: s.SuppliedBy}}}
+	if s.CheckedBy != "" {
+		perf = append(perf, Actor{Actor: Ref{Display: "checked by " + s.CheckedBy}})
+	}
+	r := &Resource{ResourceType: "MedicationDispense", Status: "completed", MedicationCodeableConcept: medicine(s.Drug, ""),
+		Subject: patientRef(pid), Performer: perf, WhenHandedOver: fhirTime(e.PerformedAt),
+		Quantity: &Quantity{Value: float64(s.Quantity) / forms.QuantityScale, Unit: s.Unit}}
+	if s.Note != "" {
+		r.Note = []Note{{Text: s.Note}}
+	}
+	if h.status == "amended" {
+		h.status = "" // MedicationDispense has no amended status
+	}
+	stamp(r, h, e, "")
+	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
+}
+
+// formEntries maps a custom form to a QuestionnaireResponse.
+func (x *exporter) formEntries(src, e *lifeboat.Event, h how) ([]Entry, string, error) {
+	var s forms.FormSubmission
+	if err := json.Unmarshal(src.Payload, &s); err != nil {
+		return nil, "", fmt.Errorf("read form: %w", err)
+	}
+	r := &Resource{ResourceType: "QuestionnaireResponse", Status: "completed",
+		Questionnaire: fmt.Sprintf("%s%s|%d", QuestionnaireURL, s.FormID, s.Version),
+		Authored:      fhirTime(e.PerformedAt), Author: &Ref{Display: e.Author}}
+	keys := make([]string, 0, len(s.Values))
+	for k := range s.Values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		it := QRItem{LinkID: k, Answer: answers(s.Values[k])}
+		if len(it.Answer) > 0 {
+			r.Item = append(r.Item, it)
+		}
+	}
+	var entries []Entry
+	if s.PatientID != "" {
+		r.Subject = patientRef(s.PatientID)
+		entries = append(entries, x.patientEntry(s.PatientID, e))
+	}
+	stamp(r, h, e, "")
+	return append(entries, entry(r, h, "")), s.PatientID, nil
+}
+
+// answers turns a form value into QuestionnaireResponse answers.
+func answers(v any) []QRAnswer {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		if v == "" {
+			return nil
+		}
+		return []QRAnswer{{ValueString: &v}}
+	case bool:
+		return []QRAnswer{{ValueBoolean: &v}}
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<31 {
+			i := int64(v)
+			return []QRAnswer{{ValueInteger: &i}}
+		}
+		return []QRAnswer{{ValueDecimal: &v}}
+	case []any:
+		var out []QRAnswer
+		for _, x := range v {
+			out = append(out, answers(x)...)
+		}
+		return out
+	}
+	b, _ := json.Marshal(v)
+	s := string(b)
+	return []QRAnswer{{ValueString: &s}}
+}

@@ -1,0 +1,342 @@
+package reconcile
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/fhir/go/fhirversion"
+	"github.com/google/fhir/go/jsonformat"
+
+	"lifeboat"
+	"lifeboat/forms"
+	"lifeboat/store"
+	"lifeboat/store/storetest"
+)
+
+// downtime is a ward's downtime recorded in a real store after a census.
+type downtime struct {
+	db      *store.DB
+	s       *store.Session
+	events  []lifeboat.Event
+	byNHS   map[string]string // NHS number -> patient ID
+	tempPID string
+	obs     lifeboat.Event // the observation set later amended
+	omitted lifeboat.Event // the dose later entered in error
+}
+
+func add(t testing.TB, d *downtime, dr store.Draft) lifeboat.Event {
+	t.Helper()
+	return storetest.MustAppend(t, d.db, d.s, dr)
+}
+
+func ip(v int) *int { return &v }
+
+// MustDowntime records: census of 3, a ward definition, a DT- patient
+// admitted, observations (one amended), doses given and omitted (one
+// entered in error), a pharmacy supply, a custom form, a bed closed, a
+// transfer and a discharge.
+func MustDowntime(t testing.TB) *downtime {
+	t.Helper()
+	ctx := context.Background()
+	db, s := MustStore(t)
+	d := &downtime{db: db, s: s, byNHS: map[string]string{}}
+	c, err := ParseCensusCSV(bytes.NewReader(mustRead(t, "census-good.csv")), "census-good.csv", asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Import(ctx, db, storeAppender(db, s), c); err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := db.Patients(ctx, "")
+	for _, p := range ps {
+		d.byNHS[p.NHSNumber] = p.ID
+	}
+	grace, richard, anjali := d.byNHS["9990000018"], d.byNHS["9990000026"], d.byNHS["9990000034"]
+	at := storetest.T0
+	w := forms.Ward{ID: "w7", Name: "Ward 7"}
+	for _, b := range []string{"b1", "b2", "b3", "b4", "b5", "b6"} {
+		w.Beds = append(w.Beds, forms.BedDef{ID: b, Label: "Bed " + b[1:]})
+	}
+	add(t, d, store.Draft{Kind: forms.KindWardDefined, Subject: "ward:w7", PerformedAt: at, Payload: w})
+	reg := storetest.PatientDraft("DOE", "Jane", "1980-05-05", "", at)
+	d.tempPID = reg.Subject
+	add(t, d, reg)
+	add(t, d, storetest.AdmitDraft(d.tempPID, "w7", "b3", at.Add(time.Minute)))
+	d.obs = add(t, d, storetest.ObsDraft(grace, 22, 95, 120, 95, 37.5, at.Add(time.Hour)))
+	fixed := storetest.ObsDraft(grace, 22, 95, 118, 95, 37.5, at.Add(time.Hour))
+	fixed.Corrects = d.obs.ID
+	add(t, d, fixed)
+	add(t, d, store.Draft{Kind: forms.KindObsRecorded, Subject: anjali, PerformedAt: at.Add(70 * time.Minute),
+		Payload: forms.Observations{PatientID: anjali, RespRate: ip(14), Consciousness: "V"}})
+	orders, _ := db.EventsOfKind(ctx, forms.KindMedOrdered)
+	var para forms.MedicationOrder
+	json.Unmarshal(orders[0].Payload, &para)
+	add(t, d, store.Draft{Kind: forms.KindMedAdministered, Subject: grace, PerformedAt: at.Add(2 * time.Hour),
+		Payload: forms.Administration{OrderID: para.ID, PatientID: grace, Slot: "2026-11-22T06:00:00Z", Outcome: forms.OutcomeGiven, Dose: forms.Units(1)}})
+	d.omitted = add(t, d, store.Draft{Kind: forms.KindMedAdministered, Subject: grace, PerformedAt: at.Add(3 * time.Hour),
+		Payload: forms.Administration{OrderID: para.ID, PatientID: grace, Slot: "2026-11-22T12:00:00Z", Outcome: forms.OutcomeOmitted, ReasonCode: forms.ReasonNilByMouth}})
+	if _, err := db.EnterInError(ctx, s, d.omitted.ID, "wrong patient", at.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	add(t, d, store.Draft{Kind: forms.KindPharmacySupply, Subject: richard, PerformedAt: at.Add(5 * time.Hour),
+		Payload: forms.PharmacySupply{ID: "sup-1", PatientID: richard, Drug: "Amoxicillin 500mg capsules", Quantity: forms.Units(21), Unit: "capsules", Ward: "w7", SuppliedBy: "Phil", CheckedBy: "Pat"}})
+	add(t, d, store.Draft{Kind: forms.KindFormSubmitted, Subject: anjali, PerformedAt: at.Add(6 * time.Hour),
+		Payload: forms.FormSubmission{FormID: "falls-risk", Version: 1, PatientID: anjali, Values: map[string]any{"score": 3.0, "history": true, "notes": "unsteady", "weight": 61.5, "aids": []any{"frame", "stick"}}}})
+	add(t, d, store.Draft{Kind: forms.KindBedState, Subject: store.BedSubject("w7", "b6"), PerformedAt: at.Add(7 * time.Hour),
+		Payload: forms.BedStateSet{Ward: "w7", Bed: "b6", State: forms.BedClosed, Reason: "estates"}})
+	add(t, d, store.Draft{Kind: forms.KindPatientTransferred, Subject: richard, PerformedAt: at.Add(8 * time.Hour),
+		Payload: forms.Transfer{PatientID: richard, FromWard: "w7", FromBed: "b2", Ward: "w7", Bed: "b5"}})
+	add(t, d, store.Draft{Kind: forms.KindPatientDischarged, Subject: anjali, PerformedAt: at.Add(9 * time.Hour),
+		Payload: forms.Discharge{PatientID: anjali, Destination: "home"}})
+	d.events, err = db.EventsAfter(ctx, nil, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// validator is google/fhir's R4 JSON parser: it refuses any resource that
+// breaks the R4 structure definitions (unknown fields, bad codes for
+// required bindings, bad dates, ids, references).
+func validator(t testing.TB) *jsonformat.Unmarshaller {
+	t.Helper()
+	u, err := jsonformat.NewUnmarshaller("UTC", fhirversion.R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestExportFHIR_ValidR4(t *testing.T) {
+	d := MustDowntime(t)
+	x, err := ExportFHIR(d.events, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Skipped) != 0 {
+		t.Errorf("skipped = %+v", x.Skipped)
+	}
+	u := validator(t)
+	resources := 0
+	for i, b := range x.Bundles {
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := u.Unmarshal(raw); err != nil {
+			t.Errorf("bundle %d is not valid R4: %v\n%s", i, err, raw)
+		}
+		if len(b.Entry) > DefaultBundleSize {
+			t.Errorf("bundle %d has %d entries, more than %d", i, len(b.Entry), DefaultBundleSize)
+		}
+		urls := map[string]bool{}
+		for _, e := range b.Entry {
+			resources++
+			raw, _ := json.Marshal(e.Resource)
+			if _, err := u.Unmarshal(raw); err != nil {
+				t.Errorf("%s is not valid R4: %v\n%s", e.Resource.ResourceType, err, raw)
+			}
+			if urls[e.FullURL] {
+				t.Errorf("bundle %d repeats fullUrl %s", i, e.FullURL)
+			}
+			urls[e.FullURL] = true
+			r := e.Resource
+			if len(r.Identifiers()) == 0 || len(r.Extension) < 2 || r.Extension[0].URL != PerformedAtURL || r.Extension[1].URL != RecordedAtURL {
+				t.Errorf("%s %s lacks identifier or performed/recorded times", r.ResourceType, e.FullURL)
+			}
+			switch e.Request.Method {
+			case "POST":
+				if e.Request.IfNoneExist == "" || e.FullURL != "urn:uuid:"+r.ID {
+					t.Errorf("create %s %s is not conditional on a deterministic id", r.ResourceType, e.FullURL)
+				}
+			case "PUT":
+				if !strings.Contains(e.Request.URL, "?identifier=") {
+					t.Errorf("update %s is not conditional: %s", r.ResourceType, e.Request.URL)
+				}
+			default:
+				t.Errorf("method %s", e.Request.Method)
+			}
+		}
+		// Every reference to a urn:uuid resolves inside the bundle.
+		for _, ref := range refsIn(raw) {
+			if !urls[ref] {
+				t.Errorf("bundle %d refers to %s, not in the bundle", i, ref)
+			}
+		}
+	}
+	t.Logf("%d events -> %d bundles, %d entries", len(x.Events), len(x.Bundles), resources)
+	// Census records are context, not downtime care.
+	snap := Snapshot(d.events)
+	for _, id := range x.Events {
+		if snap[id] {
+			t.Errorf("snapshot event %s exported", id)
+		}
+	}
+	if len(snap) != 10 {
+		t.Errorf("snapshot events = %d, want 10 (3 patients, 3 admissions, 3 medicines and the census record)", len(snap))
+	}
+}
+
+var urnRef = []byte(`"reference":"urn:uuid:`)
+
+func refsIn(raw []byte) []string {
+	var out []string
+	for {
+		i := bytes.Index(raw, urnRef)
+		if i < 0 {
+			return out
+		}
+		raw = raw[i+len(urnRef)-len("urn:uuid:"):]
+		j := bytes.IndexByte(raw, '"')
+		out = append(out, string(raw[:j]))
+		raw = raw[j:]
+	}
+}
+
+// find returns the entries whose resource matches.
+func find(x *Export, match func(e Entry) bool) []Entry {
+	var out []Entry
+	for _, b := range x.Bundles {
+		for _, e := range b.Entry {
+			if match(e) {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+func hasCode(r *Resource, system, c string) bool {
+	if r.Code == nil {
+		return false
+	}
+	return slices.ContainsFunc(r.Code.Coding, func(x Coding) bool { return x.System == system && x.Code == c })
+}
+
+func TestExportFHIR_Codes(t *testing.T) {
+	d := MustDowntime(t)
+	x, _ := ExportFHIR(d.events, ExportOptions{})
+	obs := func(system, c string) []Entry {
+		return find(x, func(e Entry) bool { return e.Resource.ResourceType == "Observation" && hasCode(e.Resource, system, c) })
+	}
+	tests := []struct {
+		name, system, code, unit string
+		n                        int
+		value                    float64
+	}{
+		{"resp rate", loinc, "9279-1", "/min", 3, 22},
+		{"SpO2", loinc, "2708-6", "%", 2, 95},
+		{"SpO2 pulse oximetry", loinc, "59408-5", "%", 2, 95},
+		{"heart rate", loinc, "8867-4", "/min", 2, 95},
+		{"temperature", loinc, "8310-5", "Cel", 2, 37.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			es := obs(tt.system, tt.code)
+			if len(es) != tt.n {
+				t.Fatalf("%s observations = %d, want %d", tt.code, len(es), tt.n)
+			}
+			q := es[0].Resource.ValueQuantity
+			if q == nil || q.Code != tt.unit || q.System != ucum || q.Value != tt.value {
+				t.Errorf("%s value = %+v, want %g %s", tt.code, q, tt.value, tt.unit)
+			}
+		})
+	}
+	bp := obs(loinc, "85354-9")
+	if len(bp) != 2 || len(bp[0].Resource.Component) != 2 || bp[0].Resource.Component[0].Code.Coding[0].Code != "8480-6" ||
+		bp[0].Resource.Component[1].Code.Coding[0].Code != "8462-4" || bp[0].Resource.Component[0].ValueQuantity.Code != "mm[Hg]" {
+		t.Errorf("BP panel = %+v", bp)
+	}
+	acvpu := obs(snomed, "1104441000000107")
+	if len(acvpu) != 3 || acvpu[2].Resource.ValueCodeableConcept.Coding[0].Code != "300202002" {
+		t.Errorf("ACVPU = %d entries", len(acvpu))
+	}
+	news := obs(snomed, "1104051000000101")
+	if len(news) != 2 { // the incomplete set has no total
+		t.Fatalf("NEWS2 totals = %d, want 2", len(news))
+	}
+	// 22/min 2, SpO2 95 on air 1, BP 120 0, pulse 95 1, alert 0, 37.5 0: total 4
+	// (the UK Core example scores 37.5 as 1; the RCP chart says 0).
+	if n := news[0].Resource; *n.ValueInteger != 4 || len(n.DerivedFrom) != 6 {
+		t.Errorf("NEWS2 = %d derived from %d, want 4 from 6", *n.ValueInteger, len(n.DerivedFrom))
+	}
+	// The amendment is a conditional update of the original, status amended.
+	amended := find(x, func(e Entry) bool { return e.Request.Method == "PUT" && e.Resource.Status == "amended" })
+	if len(amended) != 7 || !strings.HasSuffix(amended[0].Request.URL, d.obs.ID+"#resp") {
+		t.Errorf("amended = %d entries, first %+v", len(amended), amended[0].Request)
+	}
+	eie := find(x, func(e Entry) bool { return e.Resource.Status == "entered-in-error" })
+	if len(eie) != 1 || eie[0].Resource.ResourceType != "MedicationAdministration" || !strings.HasSuffix(eie[0].Request.URL, d.omitted.ID) {
+		t.Errorf("entered-in-error = %+v", eie)
+	}
+	pats := find(x, func(e Entry) bool { return e.Resource.ResourceType == "Patient" })
+	for _, p := range pats {
+		if p.Resource.Identifiers()[0].System == NHSNumberSystem && !strings.Contains(p.Request.IfNoneExist, NHSNumberSystem+"|"+p.Resource.Identifiers()[0].Value) {
+			t.Errorf("Patient not matched on NHS number: %+v", p.Request)
+		}
+	}
+	enc := find(x, func(e Entry) bool { return e.Resource.ResourceType == "Encounter" })
+	var moved *Resource
+	for _, e := range enc {
+		if len(e.Resource.Location) == 2 {
+			moved = e.Resource
+		}
+	}
+	if moved == nil || moved.Location[0].Status != "completed" || moved.Location[1].Status != "active" {
+		t.Errorf("no Encounter with the bed move over time: %+v", enc)
+	}
+	beds := find(x, func(e Entry) bool { return e.Resource.OperationalStatus != nil })
+	if len(beds) != 1 || beds[0].Resource.OperationalStatus.Code != "C" {
+		t.Errorf("bed state = %+v", beds)
+	}
+	for _, typ := range []string{"MedicationDispense", "QuestionnaireResponse", "Location"} {
+		if len(find(x, func(e Entry) bool { return e.Resource.ResourceType == typ })) == 0 {
+			t.Errorf("no %s exported", typ)
+		}
+	}
+}
+
+func TestExportFHIR_DeterministicAndSized(t *testing.T) {
+	d := MustDowntime(t)
+	for _, size := range []int{3, 8, 50} {
+		a, _ := ExportFHIR(d.events, ExportOptions{BundleSize: size})
+		rev := slices.Clone(d.events)
+		slices.Reverse(rev)
+		b, _ := ExportFHIR(rev, ExportOptions{BundleSize: size})
+		ja, _ := json.Marshal(a.Bundles)
+		jb, _ := json.Marshal(b.Bundles)
+		if !bytes.Equal(ja, jb) {
+			t.Errorf("size %d: export depends on input order", size)
+		}
+		for _, bu := range a.Bundles {
+			// An obs set needs the patient and 7 resources: it may exceed a tiny size.
+			if len(bu.Entry) > max(size, 8) {
+				t.Errorf("size %d: bundle of %d", size, len(bu.Entry))
+			}
+		}
+	}
+}
+
+func TestExportFHIR_TempPatientUsesNHSNumberOnceMatched(t *testing.T) {
+	d := MustDowntime(t)
+	x, _ := ExportFHIR(d.events, ExportOptions{})
+	p := find(x, func(e Entry) bool { return e.FullURL == patientURL(d.tempPID) })
+	if len(p) == 0 || !strings.Contains(p[0].Request.IfNoneExist, PatientIDSystem) {
+		t.Fatalf("temporary patient = %+v", p)
+	}
+	if _, err := ConfirmMatch(t.Context(), d.db, storeAppender(d.db, d.s), d.tempPID, "9990000093", storetest.T0.Add(10*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := d.db.EventsAfter(t.Context(), nil, 1<<30)
+	x, _ = ExportFHIR(evs, ExportOptions{})
+	for _, e := range find(x, func(e Entry) bool { return e.FullURL == patientURL(d.tempPID) }) {
+		if e.Request.IfNoneExist != "identifier="+NHSNumberSystem+"|9990000093" {
+			t.Errorf("after the match, patient matched on %s", e.Request.IfNoneExist)
+		}
+	}
+}

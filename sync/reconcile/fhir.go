@@ -1,0 +1,215 @@
+package reconcile
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Identifier systems and extension URLs Lifeboat puts on exported FHIR.
+// The lifeboat.example host is a placeholder a site replaces with its own
+// (docs/fhir-export.md); the values stay stable across exports.
+const (
+	EventIDSystem    = "https://lifeboat.example/event-id"   // value: the event ID (plus #part for one of several resources)
+	PatientIDSystem  = "https://lifeboat.example/patient-id" // value: Lifeboat's patient ID
+	TempIDSystem     = "https://lifeboat.example/temp-id"    // value: DT-<device>-<n>
+	LocationSystem   = "https://lifeboat.example/location"   // value: ward, or ward/bed
+	QuestionnaireURL = "https://lifeboat.example/fhir/Questionnaire/"
+	PerformedAtURL   = "https://lifeboat.example/fhir/StructureDefinition/performed-at"
+	RecordedAtURL    = "https://lifeboat.example/fhir/StructureDefinition/recorded-at"
+)
+
+// Code systems.
+const (
+	loinc    = "http://loinc.org"
+	snomed   = "http://snomed.info/sct"
+	ucum     = "http://unitsofmeasure.org"
+	dmd      = "https://dmd.nhs.uk"
+	obsCat   = "http://terminology.hl7.org/CodeSystem/observation-category"
+	physType = "http://terminology.hl7.org/CodeSystem/location-physical-type"
+	v20116   = "http://terminology.hl7.org/CodeSystem/v2-0116"
+	actCode  = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+)
+
+// idSpace is the UUIDv5 namespace of exported resource ids.
+var idSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://lifeboat.example/fhir"))
+
+// ResourceID is the deterministic FHIR id of the resource an event (or
+// one part of it, "eventID#part") becomes: UUIDv5 in Lifeboat's namespace.
+func ResourceID(key string) string { return uuid.NewSHA1(idSpace, []byte(key)).String() }
+
+// Bundle is a FHIR R4 Bundle as exported and as returned by a server.
+type Bundle struct {
+	ResourceType string  `json:"resourceType"`
+	Type         string  `json:"type"`
+	Entry        []Entry `json:"entry"`
+}
+
+// Entry is one Bundle entry. Events names the Lifeboat events whose
+// back-entry status follows this entry's outcome; it is not sent.
+type Entry struct {
+	FullURL  string    `json:"fullUrl,omitempty"`
+	Resource *Resource `json:"resource,omitempty"`
+	Request  *Request  `json:"request,omitempty"`
+	Events   []string  `json:"-"`
+}
+
+// Request is Bundle.entry.request.
+type Request struct {
+	Method      string `json:"method"`
+	URL         string `json:"url"`
+	IfNoneExist string `json:"ifNoneExist,omitempty"`
+}
+
+// Resource holds the fields of every resource type Lifeboat exports; a
+// field is only set on the types that have it. Name and Performer differ
+// in shape between types, so they are any.
+type Resource struct {
+	ResourceType  string      `json:"resourceType"`
+	ID            string      `json:"id,omitempty"`
+	Extension     []Extension `json:"extension,omitempty"`
+	Identifier    any         `json:"identifier,omitempty"` // []Identifier; *Identifier on QuestionnaireResponse
+	Status        string      `json:"status,omitempty"`
+	Active        *bool       `json:"active,omitempty"`
+	StatusReason  []Codeable  `json:"statusReason,omitempty"`
+	Questionnaire string      `json:"questionnaire,omitempty"`
+	Name          any         `json:"name,omitempty"`
+	Gender        string      `json:"gender,omitempty"`
+	BirthDate     string      `json:"birthDate,omitempty"`
+	// Location
+	OperationalStatus *Coding   `json:"operationalStatus,omitempty"`
+	PhysicalType      *Codeable `json:"physicalType,omitempty"`
+	PartOf            *Ref      `json:"partOf,omitempty"`
+	// Encounter
+	Class    *Coding  `json:"class,omitempty"`
+	Location []EncLoc `json:"location,omitempty"`
+	Period   *Period  `json:"period,omitempty"`
+	// Observation and medicines
+	Category                  []Codeable  `json:"category,omitempty"`
+	Code                      *Codeable   `json:"code,omitempty"`
+	MedicationCodeableConcept *Codeable   `json:"medicationCodeableConcept,omitempty"`
+	Subject                   *Ref        `json:"subject,omitempty"`
+	EffectiveDateTime         string      `json:"effectiveDateTime,omitempty"`
+	Issued                    string      `json:"issued,omitempty"`
+	Performer                 any         `json:"performer,omitempty"`
+	ValueQuantity             *Quantity   `json:"valueQuantity,omitempty"`
+	ValueCodeableConcept      *Codeable   `json:"valueCodeableConcept,omitempty"`
+	ValueInteger              *int        `json:"valueInteger,omitempty"`
+	Note                      []Note      `json:"note,omitempty"`
+	DerivedFrom               []Ref       `json:"derivedFrom,omitempty"`
+	Component                 []Component `json:"component,omitempty"`
+	Dosage                    *Dosage     `json:"dosage,omitempty"`
+	Quantity                  *Quantity   `json:"quantity,omitempty"`
+	WhenHandedOver            string      `json:"whenHandedOver,omitempty"`
+	// QuestionnaireResponse
+	Authored string   `json:"authored,omitempty"`
+	Author   *Ref     `json:"author,omitempty"`
+	Item     []QRItem `json:"item,omitempty"`
+}
+
+// Identifiers returns r's identifiers whether it holds a list or one.
+func (r *Resource) Identifiers() []Identifier {
+	switch v := r.Identifier.(type) {
+	case []Identifier:
+		return v
+	case *Identifier:
+		return []Identifier{*v}
+	}
+	return nil
+}
+
+// addIdentifier adds id: QuestionnaireResponse has at most one.
+func (r *Resource) addIdentifier(id Identifier) {
+	if r.ResourceType == "QuestionnaireResponse" {
+		r.Identifier = &id
+		return
+	}
+	r.Identifier = append(r.Identifiers(), id)
+}
+
+// The small FHIR datatypes.
+type (
+	// Extension carries performed-at and recorded-at.
+	Extension struct {
+		URL           string `json:"url"`
+		ValueDateTime string `json:"valueDateTime"`
+	}
+	// Identifier is a system and value.
+	Identifier struct {
+		System string `json:"system"`
+		Value  string `json:"value"`
+	}
+	// Coding is one code.
+	Coding struct {
+		System  string `json:"system,omitempty"`
+		Code    string `json:"code,omitempty"`
+		Display string `json:"display,omitempty"`
+	}
+	// Codeable is a CodeableConcept.
+	Codeable struct {
+		Coding []Coding `json:"coding,omitempty"`
+		Text   string   `json:"text,omitempty"`
+	}
+	// Ref is a Reference.
+	Ref struct {
+		Reference string `json:"reference,omitempty"`
+		Display   string `json:"display,omitempty"`
+	}
+	// Quantity is a UCUM quantity.
+	Quantity struct {
+		Value  float64 `json:"value"`
+		Unit   string  `json:"unit,omitempty"`
+		System string  `json:"system,omitempty"`
+		Code   string  `json:"code,omitempty"`
+	}
+	// Period is a start and optional end.
+	Period struct {
+		Start string `json:"start,omitempty"`
+		End   string `json:"end,omitempty"`
+	}
+	// EncLoc is Encounter.location.
+	EncLoc struct {
+		Location Ref     `json:"location"`
+		Status   string  `json:"status,omitempty"`
+		Period   *Period `json:"period,omitempty"`
+	}
+	// Component is Observation.component.
+	Component struct {
+		Code          Codeable  `json:"code"`
+		ValueQuantity *Quantity `json:"valueQuantity,omitempty"`
+	}
+	// Note is an Annotation.
+	Note struct {
+		Text string `json:"text"`
+	}
+	// Dosage is MedicationAdministration.dosage.
+	Dosage struct {
+		Route *Codeable `json:"route,omitempty"`
+		Dose  *Quantity `json:"dose,omitempty"`
+	}
+	// Actor is a performer with an actor reference.
+	Actor struct {
+		Actor Ref `json:"actor"`
+	}
+	// HumanName is a Patient name.
+	HumanName struct {
+		Use    string   `json:"use,omitempty"`
+		Family string   `json:"family,omitempty"`
+		Given  []string `json:"given,omitempty"`
+	}
+	// QRItem is a QuestionnaireResponse item.
+	QRItem struct {
+		LinkID string     `json:"linkId"`
+		Answer []QRAnswer `json:"answer,omitempty"`
+	}
+	// QRAnswer is one answer; one value is set.
+	QRAnswer struct {
+		ValueString  *string  `json:"valueString,omitempty"`
+		ValueDecimal *float64 `json:"valueDecimal,omitempty"`
+		ValueInteger *int64   `json:"valueInteger,omitempty"`
+		ValueBoolean *bool    `json:"valueBoolean,omitempty"`
+	}
+)
+
+// fhirTime is a FHIR dateTime/instant in UTC.
+func fhirTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -116,11 +116,16 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat
 				continue
 			}
 			progress = true
-			for _, it := range groups[dev] {
+			g := groups[dev]
+			held, err := heldRange(ctx, t, dev, max(g[0].e.Seq, 1)-1, g[len(g)-1].e.Seq+1)
+			if err != nil {
+				return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+			}
+			for _, it := range g {
 				if it.verifiedWith != nil && !it.verifiedWith.Equal(d.pub) {
 					it.sigOK = it.e.VerifySig(d.pub)
 				}
-				err := db.applyOne(ctx, t, it, d)
+				err := db.applyOne(ctx, t, it, d, held)
 				switch {
 				case errors.Is(err, errDuplicate):
 					res.Duplicates++
@@ -281,7 +286,7 @@ func verifyRuns(groups map[string][]*item, key func(dev string) ed25519.PublicKe
 
 // applyOne checks one event against the device's stored history and
 // writes it.
-func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice) error {
+func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held map[uint64]heldEvent) error {
 	e := it.e
 	if it.verifiedWith == nil {
 		it.sigOK, it.verifiedWith = e.VerifySig(d.pub), d.pub
@@ -294,45 +299,17 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice) error
 	}
 	// Compare with the neighbours we hold: the same bytes at this seq are
 	// a duplicate, anything else a fork; seq-1 and seq+1 must chain.
-	rows, err := t.query(ctx, "SELECT seq, hash, prev FROM events WHERE device = ? AND seq BETWEEN ? AND ?",
-		e.Device, int64(e.Seq)-1, int64(e.Seq)+1)
-	if err != nil {
-		return err
-	}
-	var dup, fork error
-	for rows.Next() {
-		var seq int64
-		var hash, prev []byte
-		if err := rows.Scan(&seq, &hash, &prev); err != nil {
-			rows.Close()
-			return err
+	if h, ok := held[e.Seq]; ok {
+		if h.hash == it.hash {
+			return errDuplicate
 		}
-		switch uint64(seq) {
-		case e.Seq:
-			if lifeboat.Hash(hash) == it.hash {
-				dup = errDuplicate
-			} else {
-				fork = fmt.Errorf("a different event already holds seq %d: %w", e.Seq, ErrFork)
-			}
-		case e.Seq - 1:
-			if lifeboat.Hash(hash) != e.Prev && fork == nil {
-				fork = fmt.Errorf("does not follow the event before it: %w", ErrFork)
-			}
-		case e.Seq + 1:
-			if lifeboat.Hash(prev) != it.hash && fork == nil {
-				fork = fmt.Errorf("the event after it does not follow it: %w", ErrFork)
-			}
-		}
+		return fmt.Errorf("a different event already holds seq %d: %w", e.Seq, ErrFork)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	if h, ok := held[e.Seq-1]; ok && e.Seq > 1 && h.hash != e.Prev {
+		return fmt.Errorf("does not follow the event before it: %w", ErrFork)
 	}
-	if dup != nil {
-		return dup
-	}
-	if fork != nil {
-		return fork
+	if h, ok := held[e.Seq+1]; ok && h.prev != it.hash {
+		return fmt.Errorf("the event after it does not follow it: %w", ErrFork)
 	}
 	if err := checkPayload(e); err != nil {
 		return err
@@ -343,8 +320,32 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice) error
 	if err := t.project(ctx, e); err != nil {
 		return err
 	}
+	held[e.Seq] = heldEvent{hash: it.hash, prev: e.Prev}
 	it.applied = true
 	return nil
+}
+
+// heldEvent is what the chain checks need of a stored event.
+type heldEvent struct{ hash, prev lifeboat.Hash }
+
+// heldRange reads the stored events of a device around a run of seqs, so
+// each event's neighbours are checked without a query per event.
+func heldRange(ctx context.Context, t *txn, dev string, lo, hi uint64) (map[uint64]heldEvent, error) {
+	rows, err := t.query(ctx, "SELECT seq, hash, prev FROM events WHERE device = ? AND seq BETWEEN ? AND ?", dev, int64(lo), int64(hi))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	held := map[uint64]heldEvent{}
+	for rows.Next() {
+		var seq int64
+		var hash, prev []byte
+		if err := rows.Scan(&seq, &hash, &prev); err != nil {
+			return nil, err
+		}
+		held[uint64(seq)] = heldEvent{hash: lifeboat.Hash(hash), prev: lifeboat.Hash(prev)}
+	}
+	return held, rows.Err()
 }
 
 // advanceHead moves a device's contiguous high-water mark over any run of

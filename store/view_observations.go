@@ -39,7 +39,7 @@ var observationsView = &projector{
 	tables:         []string{"p_observations"},
 	patientSubject: func(string) bool { return true },
 	check: func(e *lifeboat.Event) error {
-		var o forms.Observations
+		var o forms.Observations // decoded whole: a chart must never hold a set it cannot read
 		if err := decodePayload(e, &o); err != nil {
 			return err
 		}

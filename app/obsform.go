@@ -53,6 +53,18 @@ var obsFields = []obsField{
 	{"temp_c", "Temperature", "°C", forms.ParamTemperature, true, true},
 }
 
+// placeholder is the hint inside a field: its unit, and for blood
+// pressure which number it is.
+func placeholder(f obsField) string {
+	switch f.key {
+	case "systolic":
+		return "mmHg (top number)"
+	case "diastolic":
+		return "mmHg (bottom number)"
+	}
+	return f.unit
+}
+
 // obsForm is the "Record observations" screen for one patient.
 type obsForm struct {
 	ui      *UI
@@ -98,6 +110,7 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 	}
 	ui.drafts[patientID] = d
 
+	f.band.Wrapping = fyne.TextWrapOff
 	f.at = widget.NewEntry()
 	f.at.SetText(d.At)
 	f.at.OnChanged = func(s string) { d.At = s; f.update() }
@@ -108,7 +121,7 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 	)
 	for _, fld := range obsFields {
 		e := widget.NewEntry()
-		e.SetPlaceHolder(fld.unit)
+		e.SetPlaceHolder(placeholder(fld))
 		e.SetText(d.Values[fld.key])
 		key := fld.key
 		e.OnChanged = func(s string) { d.Values[key] = s; f.update() }

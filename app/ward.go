@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,13 +51,14 @@ func LoadWard(ctx context.Context, st Store, ward string, now time.Time) ([]Ward
 	if err != nil {
 		return nil, fmt.Errorf("load wards: %w", err)
 	}
-	wardID, beds := ward, map[string]string{}
+	wardID, beds, order := ward, map[string]string{}, map[string]int{}
 	for _, w := range wards {
 		if w.ID == ward || w.Name == ward {
 			wardID = w.ID
 		}
-		for _, b := range w.Beds {
+		for i, b := range w.Beds {
 			beds[w.ID+"/"+b.ID] = b.Label
+			order[w.ID+"/"+b.ID] = i + 1
 		}
 	}
 	pts, err := st.Patients(ctx, "")
@@ -113,6 +115,14 @@ func LoadWard(ctx context.Context, st Store, ward string, now time.Time) ([]Ward
 		r.Conflicts += len(doses)
 		rows = append(rows, r)
 	}
+	// Board order: Bed 1, Bed 2, ... Bed 10, then patients with no bed.
+	bedOrder := func(r WardRow) int {
+		if i, ok := order[r.Patient.Ward+"/"+r.Patient.Bed]; ok {
+			return i
+		}
+		return len(order) + 1
+	}
+	slices.SortStableFunc(rows, func(a, b WardRow) int { return bedOrder(a) - bedOrder(b) })
 	return rows, nil
 }
 
@@ -169,8 +179,9 @@ func (r WardRow) Matches(q string) bool {
 	if strings.Contains(name, q) {
 		return true
 	}
+	// A short number is a bed, not part of an NHS number.
 	digits := strings.NewReplacer(" ", "", "-", "").Replace(q)
-	if digits != "" && (strings.Contains(p.NHSNumber, digits) || strings.Contains(strings.ToLower(p.TempID), digits)) {
+	if len(digits) >= 4 && (strings.Contains(p.NHSNumber, digits) || strings.Contains(strings.ToLower(p.TempID), digits)) {
 		return true
 	}
 	bed := strings.ToLower(r.BedName)

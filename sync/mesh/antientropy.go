@@ -235,6 +235,12 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	if err != nil {
 		vec = nil
 	}
+	if res.Applied > 0 {
+		// The batch may have enrolled devices whose events come next.
+		if err := n.refreshRegistry(ctx); err != nil && ctx.Err() == nil {
+			n.log.Warn("registry", "err", err)
+		}
+	}
 	var size uint64
 	for i := range b.Events {
 		size += uint64(len(b.Events[i].Encode()))
@@ -323,9 +329,30 @@ func (n *Node) plan() {
 		sorted = append(sorted, d)
 	}
 	sort.Strings(sorted)
+	// Devices we cannot check yet wait while any we can are still owed:
+	// their enrolment events usually come from those (a new device learns
+	// the ward's devices from its anchor's log).
+	owed := func(d string) bool {
+		for name, p := range n.s.peers {
+			if live[name] != nil && p.vec[d] > n.s.mine[d] {
+				return true
+			}
+		}
+		return false
+	}
+	knownOwed := false
+	for _, d := range sorted {
+		if _, ok := n.reg[d]; ok && owed(d) {
+			knownOwed = true
+			break
+		}
+	}
 	assigned := map[string]map[string]uint64{}
 	for _, d := range sorted {
 		if n.s.busy[d] != "" {
+			continue
+		}
+		if _, ok := n.reg[d]; !ok && knownOwed {
 			continue
 		}
 		var best uint64

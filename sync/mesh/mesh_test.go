@@ -307,8 +307,11 @@ func TestNode_RestartInTheMiddleOfASync(t *testing.T) {
 		t.Fatalf("events on B when stopped = %d, want some of %d", got, total)
 	}
 	// Back up on another port: it resumes from its version vector.
-	s.start(b, []string{a.Addr()})
+	nb2 := s.start(b, []string{a.Addr()})
 	converged(t, 20*time.Second, total, s.founder, b)
+	if q := nb2.Status().Quarantined; len(q) != 0 {
+		t.Errorf("refused on resuming: %+v", q)
+	}
 }
 
 func TestNode_WrongSiteKeyRefused(t *testing.T) {

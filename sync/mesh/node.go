@@ -189,6 +189,9 @@ func New(cfg Config) (*Node, error) {
 	if err := n.refreshRegistry(ctx); err != nil {
 		return nil, fmt.Errorf("new mesh node: %w", err)
 	}
+	if n.s.mine, err = cfg.Store.VersionVector(ctx); err != nil {
+		return nil, fmt.Errorf("new mesh node: %w", err)
+	}
 
 	mc := memberlist.DefaultLANConfig()
 	mc.Name = self

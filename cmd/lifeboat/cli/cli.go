@@ -39,7 +39,7 @@ func Commands(env *Env) []*cobra.Command {
 	if env.Stdin == nil {
 		env.Stdin = os.Stdin
 	}
-	return []*cobra.Command{initCmd(env), verifyCmd(env), demoCmd(env)}
+	return []*cobra.Command{initCmd(env), verifyCmd(env), demoCmd(env), serveCmd(env), statusCmd(env)}
 }
 
 // storePath is the store file in the data folder.

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"lifeboat/sync/mesh"
+)
+
+// StatusFile is where `lifeboat serve` keeps its sync status in the data
+// folder for `lifeboat status` to read. It holds no patient data.
+const StatusFile = "mesh-status.json"
+
+func serveCmd(env *Env) *cobra.Command {
+	var (
+		passFile, bind, advertise string
+		join                      []string
+		every                     time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a headless sync node (an always-on ward PC or a site relay)",
+		Long: `Join the ward mesh and keep this store in step with every peer, with no
+screen: for an always-on ward PC, or a relay joining several wards. The
+node stops gracefully (leaving the mesh) on SIGTERM or Ctrl-C. Its sync
+status is written to ` + StatusFile + ` in the data folder every few seconds;
+read it with ` + "`lifeboat status`" + `.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			host, port, err := splitHostPort(bind)
+			if err != nil {
+				return fmt.Errorf("--bind %q: %w", bind, err)
+			}
+			cfg := mesh.Config{BindAddr: host, BindPort: port, Join: join}
+			if advertise != "" {
+				if cfg.AdvertiseAddr, cfg.AdvertisePort, err = splitHostPort(advertise); err != nil {
+					return fmt.Errorf("--advertise %q: %w", advertise, err)
+				}
+			}
+			ctx := cmd.Context()
+			db, err := openUnlocked(ctx, cmd, env, env.prompter(cmd.ErrOrStderr()), passFile)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			dir := filepath.Dir(db.Path())
+			cfg.Store = db
+			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+			node, err := mesh.New(cfg)
+			if err != nil {
+				return fmt.Errorf("start sync: %w", err)
+			}
+			defer node.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "Serving device %s on %s; joining %v\n", node.Device(), node.Addr(), join)
+
+			done := make(chan error, 1)
+			go func() { done <- node.Run(ctx) }()
+			tick := time.NewTicker(every)
+			defer tick.Stop()
+			for {
+				if err := writeStatus(dir, node.Status(), every); err != nil {
+					fmt.Fprintln(cmd.ErrOrStderr(), "write status:", err)
+				}
+				select {
+				case err := <-done:
+					_ = writeStatus(dir, node.Status(), every)
+					if err != nil {
+						return fmt.Errorf("sync: %w", err)
+					}
+					fmt.Fprintln(cmd.OutOrStdout(), "Stopped.")
+					return nil
+				case <-tick.C:
+				}
+			}
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&passFile, "passphrase-file", "", "read the ward passphrase from this file")
+	f.StringVar(&bind, "bind", net.JoinHostPort("0.0.0.0", strconv.Itoa(mesh.DefaultBindPort)), "address and port to listen on (UDP and TCP); port 0 picks a free one")
+	f.StringVar(&advertise, "advertise", "", "address and port to tell peers, if not the bound one")
+	f.StringSliceVar(&join, "join", nil, "address:port of a peer to join (repeat or comma-separate)")
+	f.DurationVar(&every, "status-every", 2*time.Second, "how often to write "+StatusFile)
+	return c
+}
+
+func splitHostPort(s string) (string, int, error) {
+	host, p, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("bad port %q", p)
+	}
+	return host, port, nil
+}
+
+// statusDoc is the status file's shape.
+type statusDoc struct {
+	Written     time.Time         `json:"written"`
+	Every       string            `json:"every"`
+	Device      string            `json:"device"`
+	Addr        string            `json:"addr"`
+	Peers       []peerDoc         `json:"peers"`
+	Vector      map[string]uint64 `json:"vector"`
+	ToReceive   uint64            `json:"to_receive"`
+	Received    uint64            `json:"received"`
+	Progress    float64           `json:"progress"`
+	LastSync    time.Time         `json:"last_sync,omitzero"`
+	Quarantined []quarantineDoc   `json:"quarantined,omitempty"`
+	Refused     map[string]string `json:"refused_peers,omitempty"`
+}
+
+type peerDoc struct {
+	Device      string    `json:"device"`
+	Addr        string    `json:"addr"`
+	LastHeard   time.Time `json:"last_heard,omitzero"`
+	LastSync    time.Time `json:"last_sync,omitzero"`
+	Ahead       uint64    `json:"ahead"`
+	ClockSkewMS int64     `json:"clock_skew_ms"`
+	SkewWarning bool      `json:"skew_warning,omitempty"`
+}
+
+type quarantineDoc struct {
+	Peer   string    `json:"peer"`
+	At     time.Time `json:"at"`
+	Event  string    `json:"event"`
+	Device string    `json:"device"`
+	Seq    uint64    `json:"seq"`
+	Reason string    `json:"reason"`
+}
+
+func toDoc(s mesh.Status, every time.Duration) statusDoc {
+	d := statusDoc{Written: time.Now().UTC(), Every: every.String(), Device: s.Device, Addr: s.Addr, Vector: s.Vector,
+		ToReceive: s.ToReceive, Received: s.Received, Progress: s.Progress(), LastSync: s.LastSync, Refused: s.RefusedPeers, Peers: []peerDoc{}}
+	for _, p := range s.Peers {
+		d.Peers = append(d.Peers, peerDoc{Device: p.Device, Addr: p.Addr, LastHeard: p.LastHeard, LastSync: p.LastSync, Ahead: p.Ahead,
+			ClockSkewMS: p.ClockSkew.Milliseconds(), SkewWarning: p.SkewWarning})
+	}
+	for _, q := range s.Quarantined {
+		d.Quarantined = append(d.Quarantined, quarantineDoc{Peer: q.Peer, At: q.At, Event: q.ID, Device: q.Device, Seq: q.Seq, Reason: q.Reason})
+	}
+	return d
+}
+
+// writeStatus replaces the status file atomically.
+func writeStatus(dir string, s mesh.Status, every time.Duration) error {
+	b, err := json.MarshalIndent(toDoc(s, every), "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, StatusFile+".tmp")
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, StatusFile))
+}
+
+func sortedKeys(m map[string]uint64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -25,6 +25,8 @@ type ExportOptions struct {
 	// Ward, if set, exports only events about patients last on that ward
 	// (and that ward's beds).
 	Ward string
+	// Skip names events not to export (those already done; see Done).
+	Skip map[string]bool
 }
 
 // Skipped is an event Export could not map, with why.
@@ -160,6 +162,12 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 	for i := range evs {
 		e := &evs[i]
 		if !exportKind(e.Kind) {
+			continue
+		}
+		if opt.Skip[e.ID] {
+			if e.Kind == forms.KindPatientAdmitted || e.Kind == forms.KindPatientTransferred || e.Kind == forms.KindPatientDischarged {
+				x.stayEntries(e, e) // keep the stay's history for later moves
+			}
 			continue
 		}
 		entries, patient, err := x.mapEvent(e)

@@ -1,0 +1,305 @@
+package reconcile
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"lifeboat"
+)
+
+// Client posts transaction Bundles to a FHIR server. The zero value is
+// not usable: BaseURL is required.
+type Client struct {
+	BaseURL     string       // e.g. https://fhir.example.nhs.uk/R4
+	Token       string       // bearer token; empty sends none
+	HTTP        *http.Client // nil: a client with a 60 s timeout
+	MaxAttempts int          // tries per Bundle; 0 means 5
+	Backoff     time.Duration
+	MaxBackoff  time.Duration
+	// Sleep waits between tries; nil sleeps (tests pass a fake).
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Outcome is the server's answer to one entry.
+type Outcome struct {
+	Status string // HTTP status line of the entry, e.g. "201 Created"
+	OK     bool
+	Reason string // the server's diagnostics when not OK
+}
+
+// errTransient marks a failure worth trying again later (network down,
+// server busy).
+var errTransient = lifeboat.ErrTransient
+
+// maxResponse bounds a server's answer read into memory.
+const maxResponse = 64 << 20
+
+// Post sends one transaction Bundle and returns an outcome per entry. It
+// retries network errors, 429 and 5xx answers with exponential backoff
+// (Backoff, doubling, at most MaxBackoff, honouring Retry-After) up to
+// MaxAttempts tries. A transaction the server refused as a whole (4xx)
+// gives every entry a failed outcome: the entries an OperationOutcome
+// names (Bundle.entry[n]) get its reason, the others say they were not
+// applied.
+func (c *Client) Post(ctx context.Context, b Bundle) ([]Outcome, error) {
+	body, err := json.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("encode bundle: %w", err)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	tries, wait, maxWait := c.MaxAttempts, c.Backoff, c.MaxBackoff
+	if tries <= 0 {
+		tries = 5
+	}
+	if wait <= 0 {
+		wait = 500 * time.Millisecond
+	}
+	if maxWait <= 0 {
+		maxWait = 30 * time.Second
+	}
+	sleep := c.Sleep
+	if sleep == nil {
+		sleep = func(ctx context.Context, d time.Duration) error {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+				return nil
+			}
+		}
+	}
+	var last error
+	for try := 1; ; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.BaseURL, "/"), bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("post bundle: %w", err)
+		}
+		req.Header.Set("Content-Type", "application/fhir+json")
+		req.Header.Set("Accept", "application/fhir+json")
+		if c.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.Token)
+		}
+		resp, err := hc.Do(req)
+		var retryAfter time.Duration
+		if err == nil {
+			data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+			resp.Body.Close()
+			switch {
+			case rerr != nil:
+				err = fmt.Errorf("read answer: %w", rerr)
+			case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+				err = fmt.Errorf("server answered %s", resp.Status)
+				if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
+					retryAfter = time.Duration(s) * time.Second
+				}
+			case resp.StatusCode >= 400:
+				return refused(len(b.Entry), resp.Status, data), nil
+			default:
+				return ParseResponse(data, len(b.Entry))
+			}
+		}
+		last = err
+		if try >= tries || ctx.Err() != nil {
+			break
+		}
+		d := max(wait, retryAfter)
+		if d > maxWait {
+			d = maxWait
+		}
+		if err := sleep(ctx, d); err != nil {
+			return nil, fmt.Errorf("post bundle: %w", err)
+		}
+		wait *= 2
+	}
+	return nil, fmt.Errorf("post bundle: %d tries: %w: %w", tries, last, errTransient)
+}
+
+// response is the part of a transaction-response Bundle read back.
+type response struct {
+	ResourceType string `json:"resourceType"`
+	Entry        []struct {
+		Response *struct {
+			Status  string          `json:"status"`
+			Outcome json.RawMessage `json:"outcome"`
+		} `json:"response"`
+	} `json:"entry"`
+}
+
+type operationOutcome struct {
+	ResourceType string `json:"resourceType"`
+	Issue        []struct {
+		Severity    string `json:"severity"`
+		Code        string `json:"code"`
+		Diagnostics string `json:"diagnostics"`
+		Details     *struct {
+			Text string `json:"text"`
+		} `json:"details"`
+		Expression []string `json:"expression"`
+		Location   []string `json:"location"`
+	} `json:"issue"`
+}
+
+// ParseResponse reads a transaction-response Bundle with want entries.
+func ParseResponse(data []byte, want int) ([]Outcome, error) {
+	var r response
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("read transaction response: %w: %w", err, lifeboat.ErrInvalid)
+	}
+	if r.ResourceType != "Bundle" || len(r.Entry) != want {
+		return nil, fmt.Errorf("read transaction response: a %q with %d entries, want a Bundle with %d: %w", r.ResourceType, len(r.Entry), want, lifeboat.ErrInvalid)
+	}
+	out := make([]Outcome, want)
+	for i, e := range r.Entry {
+		if e.Response == nil {
+			out[i] = Outcome{Reason: "the server gave no response for this entry"}
+			continue
+		}
+		code, _ := strconv.Atoi(strings.Fields(e.Response.Status + " 0")[0])
+		out[i] = Outcome{Status: e.Response.Status, OK: code >= 200 && code < 300}
+		if !out[i].OK {
+			out[i].Reason = reasonOf(e.Response.Outcome)
+			if out[i].Reason == "" {
+				out[i].Reason = "server answered " + e.Response.Status
+			}
+		}
+	}
+	return out, nil
+}
+
+var entryIndex = regexp.MustCompile(`entry\[(\d+)\]`)
+
+// refused gives every entry of a refused transaction its outcome.
+func refused(n int, status string, data []byte) []Outcome {
+	var oo operationOutcome
+	json.Unmarshal(data, &oo)
+	out := make([]Outcome, n)
+	named := false
+	for _, is := range oo.Issue {
+		why := issueText(is.Diagnostics, is.Details)
+		for _, p := range append(is.Expression, is.Location...) {
+			if m := entryIndex.FindStringSubmatch(p); m != nil {
+				if i, err := strconv.Atoi(m[1]); err == nil && i < n {
+					out[i] = Outcome{Status: status, Reason: why}
+					named = true
+				}
+			}
+		}
+	}
+	all := reasonOf(data)
+	if all == "" {
+		all = "server answered " + status
+	}
+	for i := range out {
+		switch {
+		case out[i].Reason != "":
+		case named:
+			out[i] = Outcome{Status: status, Reason: "not applied: another entry in the same transaction was refused"}
+		default:
+			out[i] = Outcome{Status: status, Reason: all}
+		}
+	}
+	return out
+}
+
+func issueText(diag string, details *struct {
+	Text string `json:"text"`
+}) string {
+	if diag != "" {
+		return diag
+	}
+	if details != nil {
+		return details.Text
+	}
+	return ""
+}
+
+// reasonOf joins an OperationOutcome's error messages.
+func reasonOf(raw []byte) string {
+	var oo operationOutcome
+	if len(raw) == 0 || json.Unmarshal(raw, &oo) != nil || oo.ResourceType != "OperationOutcome" {
+		return ""
+	}
+	var ms []string
+	for _, is := range oo.Issue {
+		if is.Severity == "information" || is.Severity == "warning" {
+			continue
+		}
+		if t := issueText(is.Diagnostics, is.Details); t != "" {
+			ms = append(ms, t)
+		} else if is.Code != "" {
+			ms = append(ms, is.Code)
+		}
+	}
+	return strings.Join(ms, "; ")
+}
+
+// SendReport counts what a send did.
+type SendReport struct {
+	Bundles  int
+	Accepted int // events
+	Rejected int // events
+}
+
+// Send posts each Bundle of x and records every event's outcome as a
+// recon.status event (accepted, or rejected with the server's reason),
+// one append per Bundle, so a send stopped half-way keeps what it learnt.
+// by names who sent. progress, if not nil, is called after each Bundle.
+// A Bundle that cannot be delivered after retries stops the send with an
+// error wrapping lifeboat.ErrTransient; its events stay as they were.
+func Send(ctx context.Context, c *Client, x *Export, app Appender, by string, now func() time.Time, progress func(done, total int)) (SendReport, error) {
+	var rep SendReport
+	for i, b := range x.Bundles {
+		outs, err := c.Post(ctx, b)
+		if err != nil {
+			return rep, fmt.Errorf("send bundle %d of %d: %w", i+1, len(x.Bundles), err)
+		}
+		worst := map[string]Outcome{}
+		var order []string
+		for j, en := range b.Entry {
+			for _, id := range en.Events {
+				prev, seen := worst[id]
+				if !seen {
+					order = append(order, id)
+					worst[id] = outs[j]
+				} else if prev.OK && !outs[j].OK {
+					worst[id] = outs[j]
+				}
+			}
+		}
+		at := now()
+		var ds []Draft
+		for _, id := range order {
+			o := worst[id]
+			c := StatusChange{EventID: id, Status: StatusAccepted, By: by}
+			if !o.OK {
+				c.Status, c.Reason = StatusRejected, o.Reason
+				rep.Rejected++
+			} else {
+				rep.Accepted++
+			}
+			ds = append(ds, StatusDraft(c, at))
+		}
+		if err := app.AppendAll(ctx, ds); err != nil {
+			return rep, fmt.Errorf("record outcomes of bundle %d: %w", i+1, err)
+		}
+		rep.Bundles++
+		if progress != nil {
+			progress(i+1, len(x.Bundles))
+		}
+	}
+	return rep, nil
+}

@@ -28,6 +28,7 @@ type frame struct {
 	backBtn *widget.Button
 	menu    *widget.Button
 	title   *widget.Label
+	header  *fyne.Container
 	body    *fyne.Container
 
 	section Section
@@ -57,8 +58,8 @@ func newFrame(ui *UI) *frame {
 	}
 	f.sidebar = container.NewBorder(nil, container.NewVBox(f.accountButtons()...), nil, nil, f.navList)
 
-	header := container.NewBorder(nil, nil, container.NewHBox(f.backBtn, f.menu), nil, f.title)
-	content := container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, f.body)
+	f.header = container.NewBorder(nil, nil, container.NewHBox(f.backBtn, f.menu), nil, f.title)
+	content := container.NewBorder(container.NewVBox(container.NewPadded(f.header), widget.NewSeparator()), nil, nil, nil, f.body)
 	f.root = container.New(&navLayout{f: f}, container.NewPadded(f.sidebar), content)
 	f.updateHeader()
 	return f
@@ -158,6 +159,9 @@ func (f *frame) updateHeader() {
 		f.menu.Show()
 	} else {
 		f.menu.Hide()
+	}
+	if f.header != nil {
+		f.header.Refresh()
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 // Sizes of the sign-in screens, in Fyne units: keys big enough for gloved
 // fingers, a column narrow enough to read on a desktop.
 var (
-	pinKeySize    = fyne.NewSize(104, 72)
+	pinKeySize    = fyne.NewSize(96, 64)
 	lockColumnMax = float32(460)
 )
 
@@ -42,7 +42,19 @@ func errorLabel() *widget.Label {
 	l := wrapped("")
 	l.Importance = widget.DangerImportance
 	l.TextStyle = fyne.TextStyle{Bold: true}
+	l.Hide()
 	return l
+}
+
+// setMsg shows text in an error label, hiding it when text is empty so it
+// takes no room.
+func setMsg(l *widget.Label, text string) {
+	l.SetText(text)
+	if text == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
 }
 
 // centred puts a column of content in the middle of the screen, no wider
@@ -59,7 +71,29 @@ func (l *columnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	pad := theme.Padding() * 3
 	w := min(l.max, size.Width-2*pad)
 	objs[0].Move(fyne.NewPos((size.Width-w)/2, pad))
+	// Twice: wrapped text is only as tall as it needs at the final width.
 	objs[0].Resize(fyne.NewSize(w, objs[0].MinSize().Height))
+	objs[0].Resize(fyne.NewSize(w, objs[0].MinSize().Height))
+}
+
+// gridLayout is a fixed grid of cols columns of cells of one size.
+type gridLayout struct {
+	cols int
+	cell fyne.Size
+}
+
+func (l gridLayout) Layout(objs []fyne.CanvasObject, _ fyne.Size) {
+	gap := theme.Padding()
+	for i, o := range objs {
+		o.Move(fyne.NewPos(float32(i%l.cols)*(l.cell.Width+gap), float32(i/l.cols)*(l.cell.Height+gap)))
+		o.Resize(l.cell)
+	}
+}
+
+func (l gridLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	gap := theme.Padding()
+	rows := (len(objs) + l.cols - 1) / l.cols
+	return fyne.NewSize(float32(l.cols)*(l.cell.Width+gap)-gap, float32(rows)*(l.cell.Height+gap)-gap)
 }
 
 func (l *columnLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
@@ -77,13 +111,13 @@ func (ui *UI) showUnlock() {
 	var btn *widget.Button
 	unlock := func() {
 		if pass.Text == "" {
-			msg.SetText("Type the ward passphrase first.")
+			setMsg(msg, "Type the ward passphrase first.")
 			return
 		}
 		secret := pass.Text
 		btn.Disable()
 		btn.SetText("Unlocking…")
-		msg.SetText("")
+		setMsg(msg, "")
 		ui.Run(func(ctx context.Context) error {
 			ui.lockw.Wait()
 			if err := ui.st.Unlock(ctx, secret); err != nil {
@@ -95,7 +129,7 @@ func (ui *UI) showUnlock() {
 			btn.SetText("Unlock")
 			if err != nil {
 				pass.SetText("")
-				msg.SetText(ErrorText(err))
+				setMsg(msg, ErrorText(err))
 				return
 			}
 			ui.status.Ward = ui.site.Ward
@@ -113,6 +147,15 @@ func (ui *UI) showUnlock() {
 		pass, btn, msg,
 	))
 	ui.win.Canvas().Focus(pass)
+	if ui.site.Ward == "" {
+		// The ward's name is readable while locked: show it at once.
+		ui.Run(ui.loadSite, func(err error) {
+			if err == nil {
+				ui.status.Ward = ui.site.Ward
+				ui.setStatus(ui.status)
+			}
+		})
+	}
 }
 
 // loadSite reads the site and ward names for the banner.
@@ -147,7 +190,7 @@ func (ui *UI) showSignIn() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			msg.SetText(ErrorText(err))
+			setMsg(msg, ErrorText(err))
 			return
 		}
 		ui.status.Ward = ui.site.Ward
@@ -201,18 +244,18 @@ func (ui *UI) showPIN(u store.User) {
 		if reason != nil {
 			why = strings.TrimSpace(reason.Text)
 			if why == "" {
-				msg.SetText("Say why you are using the break-glass account. Every use is checked.")
+				setMsg(msg, "Say why you are using the break-glass account. Every use is checked.")
 				return
 			}
 		}
 		if len(pin) < 4 {
-			msg.SetText("Your PIN has at least 4 digits.")
+			setMsg(msg, "Your PIN has at least 4 digits.")
 			return
 		}
 		typed := string(pin)
 		pin = pin[:0]
 		showDots()
-		msg.SetText("")
+		setMsg(msg, "")
 		signIn.Disable()
 		var s *store.Session
 		ui.Run(func(ctx context.Context) (err error) {
@@ -221,7 +264,7 @@ func (ui *UI) showPIN(u store.User) {
 		}, func(err error) {
 			signIn.Enable()
 			if err != nil {
-				msg.SetText(ErrorText(err))
+				setMsg(msg, ErrorText(err))
 				return
 			}
 			ui.clearKeys()
@@ -229,7 +272,7 @@ func (ui *UI) showPIN(u store.User) {
 		})
 	}
 
-	keys := container.NewGridWrap(pinKeySize)
+	keys := container.New(gridLayout{cols: 3, cell: pinKeySize})
 	for _, d := range "123456789" {
 		keys.Add(ui.pinKey(string(d), func() { add(byte(d)) }))
 	}

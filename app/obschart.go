@@ -29,10 +29,11 @@ type obsChart struct {
 }
 
 func newObsChart(ui *UI, patientID string) fyne.CanvasObject {
-	c := &obsChart{ui: ui, id: patientID, trend: container.NewGridWrap(trendCell), list: container.NewVBox(), msg: errorLabel()}
+	c := &obsChart{ui: ui, id: patientID, trend: container.NewHBox(), list: container.NewVBox(), msg: errorLabel()}
 	title := heading("Observation sets, newest first", theme.SizeNameSubHeadingText)
 	hint := wrapped("Tap a set to see it or mark it entered in error.")
-	body := container.NewVBox(c.msg, c.trend, title, hint, c.list)
+	hint2 := wrapped("Trends of the standing sets, oldest on the left. Scroll sideways for more.")
+	body := container.NewVBox(c.msg, hint2, container.NewHScroll(c.trend), title, hint, c.list)
 	return NewScreen(container.NewVScroll(container.NewPadded(body)), c.load)
 }
 
@@ -53,7 +54,7 @@ func (c *obsChart) load() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			c.msg.SetText(ErrorText(err))
+			setMsg(c.msg, ErrorText(err))
 			return
 		}
 		c.users = map[string]string{}
@@ -157,7 +158,7 @@ func (c *obsChart) row(o store.ObsView, n forms.NEWS2) fyne.CanvasObject {
 		t.TextSize = 15
 		lines.Add(strike(t, struck))
 	}
-	by := canvas.NewText("By "+c.userName(o.Author)+" · saved "+o.RecordedAt.Local().Format(DateTimeLayout), nhsGrey1)
+	by := canvas.NewText("By "+c.userName(o.Author), nhsGrey1)
 	by.TextSize = 13
 	lines.Add(by)
 	card := NewCard(lines, func() { c.details(o, n) })
@@ -181,6 +182,7 @@ func (c *obsChart) details(o store.ObsView, n forms.NEWS2) {
 	if n.Complete {
 		text = fmt.Sprintf("NEWS2 %d, %s.\n%s", n.Total, BandText(n), text)
 	}
+	text += "\nBy " + c.userName(o.Author) + ", saved " + o.RecordedAt.Local().Format(DateTimeLayout) + "."
 	if o.Obs.Note != "" {
 		text += "\nNote: " + o.Obs.Note
 	}

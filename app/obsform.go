@@ -170,9 +170,9 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 	f.save.Importance = widget.HighImportance
 	discard := widget.NewButtonWithIcon("Discard", theme.DeleteIcon(), f.discard)
 	form.Add(f.msg)
-	form.Add(container.NewGridWithColumns(2, discard, f.save))
+	form.Add(container.NewBorder(nil, nil, discard, nil, f.save))
 
-	score := container.NewVBox(container.NewHBox(f.chip, f.band), f.response, f.due)
+	score := container.NewVBox(container.NewHBox(container.NewCenter(f.chip), f.band), f.response, f.due)
 	top := container.NewVBox(f.header, score, widget.NewSeparator())
 	content := container.NewBorder(container.NewPadded(top), nil, nil, nil,
 		container.NewVScroll(container.NewPadded(form)))
@@ -206,7 +206,7 @@ func (f *obsForm) load() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			f.msg.SetText(ErrorText(err))
+			setMsg(f.msg, ErrorText(err))
 			return
 		}
 		f.scale = scale
@@ -341,7 +341,7 @@ func (f *obsForm) showProblems(ps forms.Problems) {
 	if ps.HasHard() {
 		rest = append(rest, "Put right the problems marked in red, then save.")
 	}
-	f.msg.SetText(strings.Join(rest, "\n"))
+	setMsg(f.msg, strings.Join(rest, "\n"))
 }
 
 // trySave saves, after the person confirms any unusual readings.

@@ -57,7 +57,7 @@ func (h *PatientHeader) Set(p store.PatientView, bed string, n *forms.NEWS2) {
 		if bed == "" {
 			bed = "no bed"
 		}
-		h.place.Text = bed + " · admitted " + p.AdmittedAt.Local().Format(DateTimeLayout)
+		h.place.Text = bed
 	case store.PatientDischarged:
 		h.place.Text = "Discharged " + p.DischargedAt.Local().Format(DateTimeLayout)
 	default:
@@ -144,7 +144,7 @@ func (s *patientScreen) load() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			s.msg.SetText(ErrorText(err))
+			setMsg(s.msg, ErrorText(err))
 			return
 		}
 		s.p, s.wards = p, wards

@@ -219,10 +219,10 @@ func (s *wardScreen) load() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			s.msg.SetText(ErrorText(err))
+			setMsg(s.msg, ErrorText(err))
 			return
 		}
-		s.msg.SetText("")
+		setMsg(s.msg, "")
 		s.rows = rows
 		s.show()
 	})

@@ -44,9 +44,12 @@ type departed struct {
 const forgetDeparted = 72 * time.Hour
 
 type request struct {
-	id   uint64
-	have map[string]uint64
-	sent time.Time
+	id     uint64
+	have   map[string]uint64
+	sent   time.Time // or the last batch received for it
+	window uint32
+	parts  uint32 // batches received
+	last   int64  // Part of the batch that said no more, -1 until seen
 }
 
 // maxQuarantine bounds the refusals Status keeps (the newest are kept).
@@ -215,6 +218,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	req := p.inflight
 	merge(p.vec, b.Vector)
 	p.heard = now
+	req.sent = now // still answering: restart the timeout
 	n.mu.Unlock()
 
 	var res lifeboat.ApplyResult
@@ -267,7 +271,14 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	if len(res.Refused) > 0 {
 		n.log.Warn("refused events from a peer", "peer", b.From, "refused", len(res.Refused), "first", res.Refused[0].Reason)
 	}
-	// A batch that moved nothing on while the peer still claims more is
+	req.parts++
+	if !b.More {
+		req.last = int64(b.Part)
+	}
+	if req.parts < req.window && (req.last < 0 || int64(req.parts) <= req.last) {
+		return // more of this window is on its way (parts may overtake)
+	}
+	// A pull that moved nothing on while the peer still claims more is
 	// not asked for again at once (no busy loop on a confused peer).
 	for d, h := range req.have {
 		if n.s.mine[d] <= h && p.vec[d] > h {
@@ -389,11 +400,11 @@ func (n *Node) plan() {
 	for name, have := range assigned {
 		p := n.s.peers[name]
 		n.s.nextID++
-		p.inflight = &request{id: n.s.nextID, have: have, sent: now}
+		p.inflight = &request{id: n.s.nextID, have: have, sent: now, window: uint32(n.cfg.Window), last: -1}
 		for d := range have {
 			n.s.busy[d] = name
 		}
-		m := pull{From: n.self, ID: n.s.nextID, Have: have, MaxEvents: uint32(n.cfg.BatchEvents), MaxBytes: uint32(n.cfg.BatchBytes)}
+		m := pull{From: n.self, ID: n.s.nextID, Have: have, MaxEvents: uint32(n.cfg.BatchEvents), MaxBytes: uint32(n.cfg.BatchBytes), Window: uint32(n.cfg.Window)}
 		sends = append(sends, out{live[name], m.encode()})
 	}
 	n.mu.Unlock()

@@ -46,6 +46,7 @@ const (
 	DefaultBindPort       = 7946
 	DefaultBatchEvents    = 1000
 	DefaultBatchBytes     = 1 << 20
+	DefaultWindow         = 4
 	DefaultAnnounceDelay  = 100 * time.Millisecond
 	DefaultSyncInterval   = time.Second
 	DefaultRequestTimeout = 10 * time.Second
@@ -77,6 +78,9 @@ type Config struct {
 	// Batch bounds for one pull: events and bytes (defaults 1000, 1 MiB).
 	BatchEvents int
 	BatchBytes  int
+	// Window is how many batches a peer sends for one pull before
+	// waiting to be asked again (4).
+	Window int
 	// AnnounceDelay debounces announcements of local commits (100 ms).
 	AnnounceDelay time.Duration
 	// SyncInterval is how often the node re-plans pulls, expires stale
@@ -86,7 +90,7 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ReconnectInterval is how often the node tries to rejoin peers that
 	// were declared dead (after a partition heals, memberlist alone does
-	// not look for them again) (30 s).
+	// not look for them again) (5 s).
 	ReconnectInterval time.Duration
 	// RefusalBackoff is how long a peer is not asked again for a device
 	// whose events we refused from it (1 min).
@@ -252,6 +256,9 @@ func setDefaults(c *Config) {
 	if c.BatchBytes <= 0 || c.BatchBytes > maxMessage/2 {
 		c.BatchBytes = DefaultBatchBytes
 	}
+	if c.Window <= 0 || c.Window > maxWindow {
+		c.Window = DefaultWindow
+	}
 	if c.AnnounceDelay <= 0 {
 		c.AnnounceDelay = DefaultAnnounceDelay
 	}
@@ -262,7 +269,7 @@ func setDefaults(c *Config) {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
 	if c.ReconnectInterval <= 0 {
-		c.ReconnectInterval = 30 * time.Second
+		c.ReconnectInterval = 5 * time.Second
 	}
 	if c.RefusalBackoff <= 0 {
 		c.RefusalBackoff = DefaultRefusalBackoff

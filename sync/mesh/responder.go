@@ -41,29 +41,36 @@ func (n *Node) answer(ctx context.Context, req pull) error {
 		}
 	}
 	limit := min(int(req.MaxEvents), n.cfg.BatchEvents)
-	evs, err := n.st.EventsAfter(ctx, have, limit)
-	if err != nil {
-		return err
-	}
 	budget := min(int(req.MaxBytes), n.cfg.BatchBytes)
-	var encs [][]byte
-	size := 0
-	last := map[string]uint64{}
-	for i := range evs {
-		b := evs[i].Encode()
-		if len(encs) > 0 && size+len(b) > budget {
+	window := min(req.Window, uint32(n.cfg.Window))
+	// Up to a window of batches in a row: the peer applies one while we
+	// read the next.
+	for part := range window {
+		evs, err := n.st.EventsAfter(ctx, have, limit)
+		if err != nil {
+			return err
+		}
+		var encs [][]byte
+		size := 0
+		for i := range evs {
+			b := evs[i].Encode()
+			if len(encs) > 0 && size+len(b) > budget {
+				break
+			}
+			encs = append(encs, b)
+			size += len(b)
+			have[evs[i].Device] = evs[i].Seq
+		}
+		more := false
+		for d := range req.Have {
+			if mine[d] > have[d] {
+				more = true
+			}
+		}
+		n.send(to, encodeBatch(n.self, req.ID, part, more, mine, encs))
+		if !more {
 			break
 		}
-		encs = append(encs, b)
-		size += len(b)
-		last[evs[i].Device] = evs[i].Seq
 	}
-	more := false
-	for d, h := range req.Have {
-		if mine[d] > max(h, last[d]) {
-			more = true
-		}
-	}
-	n.send(to, encodeBatch(n.self, req.ID, more, mine, encs))
 	return nil
 }

@@ -33,6 +33,7 @@ const (
 	maxMessage     = 8 << 20 // bytes in one message
 	maxDevices     = 4096    // entries in a version vector
 	maxBatchEvents = 10000   // events in one batch
+	maxWindow      = 64      // batches sent for one pull
 )
 
 var errWire = fmt.Errorf("malformed mesh message: %w", lifeboat.ErrInvalid)
@@ -51,6 +52,10 @@ type pull struct {
 	Have      map[string]uint64 // exactly the devices wanted, with the seq held
 	MaxEvents uint32
 	MaxBytes  uint32
+	// Window is how many batches the peer may send in a row without
+	// waiting to be asked again (pipelining: it reads the next while we
+	// apply this one).
+	Window uint32
 }
 
 // batch answers a pull: events in (device, seq) order, the sender's vector
@@ -58,6 +63,7 @@ type pull struct {
 type batch struct {
 	From   string
 	ID     uint64
+	Part   uint32 // 0, 1, ... within the request's window
 	More   bool
 	Vector map[string]uint64
 	Events []lifeboat.Event
@@ -97,12 +103,13 @@ func (m *pull) encode() []byte {
 	b = binary.AppendUvarint(b, m.ID)
 	b = appendVector(b, m.Have)
 	b = binary.AppendUvarint(b, uint64(m.MaxEvents))
-	return binary.AppendUvarint(b, uint64(m.MaxBytes))
+	b = binary.AppendUvarint(b, uint64(m.MaxBytes))
+	return binary.AppendUvarint(b, uint64(m.Window))
 }
 
 // encodeBatch encodes a batch whose events are already encoded (the server
 // measures them to fit its byte budget).
-func encodeBatch(from string, id uint64, more bool, vector map[string]uint64, events [][]byte) []byte {
+func encodeBatch(from string, id uint64, part uint32, more bool, vector map[string]uint64, events [][]byte) []byte {
 	n := 64 + 16*len(vector)
 	for _, e := range events {
 		n += len(e) + 4
@@ -111,6 +118,7 @@ func encodeBatch(from string, id uint64, more bool, vector map[string]uint64, ev
 	b = append(b, header(msgBatch)...)
 	b = appendStr(b, from)
 	b = binary.AppendUvarint(b, id)
+	b = binary.AppendUvarint(b, uint64(part))
 	if more {
 		b = append(b, 1)
 	} else {
@@ -130,7 +138,7 @@ func (m *batch) encode() []byte {
 	for i := range m.Events {
 		evs[i] = m.Events[i].Encode()
 	}
-	return encodeBatch(m.From, m.ID, m.More, m.Vector, evs)
+	return encodeBatch(m.From, m.ID, m.Part, m.More, m.Vector, evs)
 }
 
 // reader decodes with bounds; the first failure sticks.
@@ -286,14 +294,14 @@ func decodePull(b []byte) (pull, error) {
 		return pull{}, err
 	}
 	m := pull{From: r.device("from"), ID: r.uvarint("id"), Have: r.vector()}
-	me, mb := r.uvarint("max events"), r.uvarint("max bytes")
+	me, mb, w := r.uvarint("max events"), r.uvarint("max bytes"), r.uvarint("window")
 	if err := r.done(); err != nil {
 		return pull{}, err
 	}
-	if me == 0 || me > maxBatchEvents || mb == 0 || mb > maxMessage {
+	if me == 0 || me > maxBatchEvents || mb == 0 || mb > maxMessage || w == 0 || w > maxWindow {
 		return pull{}, fmt.Errorf("limits: %w", errWire)
 	}
-	m.MaxEvents, m.MaxBytes = uint32(me), uint32(mb)
+	m.MaxEvents, m.MaxBytes, m.Window = uint32(me), uint32(mb), uint32(w)
 	return m, nil
 }
 
@@ -303,6 +311,11 @@ func decodeBatch(b []byte) (batch, error) {
 		return batch{}, err
 	}
 	m := batch{From: r.device("from"), ID: r.uvarint("id")}
+	if part := r.uvarint("part"); part < maxWindow {
+		m.Part = uint32(part)
+	} else {
+		r.fail("part")
+	}
 	switch r.byte("more") {
 	case 0:
 	case 1:

@@ -28,8 +28,8 @@ func sampleMessages(tb testing.TB) map[string][]byte {
 	return map[string][]byte{
 		"state.bin":       (&state{From: "AAAAAAAA", Wall: at.UnixMilli(), Vector: vec}).encode(),
 		"state-empty.bin": (&state{From: "AAAAAAAA", Wall: -1, Vector: map[string]uint64{}}).encode(),
-		"pull.bin":        (&pull{From: "BBBBBBBB", ID: 7, Have: map[string]uint64{"AAAAAAAA": 10, dev.ID: 0}, MaxEvents: 1000, MaxBytes: 1 << 20}).encode(),
-		"batch.bin":       (&batch{From: "AAAAAAAA", ID: 7, More: true, Vector: vec, Events: evs}).encode(),
+		"pull.bin":        (&pull{From: "BBBBBBBB", ID: 7, Have: map[string]uint64{"AAAAAAAA": 10, dev.ID: 0}, MaxEvents: 1000, MaxBytes: 1 << 20, Window: 4}).encode(),
+		"batch.bin":       (&batch{From: "AAAAAAAA", ID: 7, Part: 2, More: true, Vector: vec, Events: evs}).encode(),
 		"batch-empty.bin": (&batch{From: "AAAAAAAA", ID: 8, Vector: map[string]uint64{}, Events: []lifeboat.Event{}}).encode(),
 		"meta.bin":        encodeMeta(meta{Device: "AAAAAAAA", Fingerprint: "0123456789abcdef"}),
 	}
@@ -115,7 +115,7 @@ func TestWire_GoldenDecodes(t *testing.T) {
 }
 
 func TestWire_RefusesMalformed(t *testing.T) {
-	good := (&pull{From: "BBBBBBBB", ID: 1, Have: map[string]uint64{"AAAAAAAA": 1}, MaxEvents: 10, MaxBytes: 100}).encode()
+	good := (&pull{From: "BBBBBBBB", ID: 1, Have: map[string]uint64{"AAAAAAAA": 1}, MaxEvents: 10, MaxBytes: 100, Window: 1}).encode()
 	cases := map[string][]byte{
 		"empty":          nil,
 		"wrong magic":    append([]byte{0}, good[1:]...),
@@ -126,9 +126,11 @@ func TestWire_RefusesMalformed(t *testing.T) {
 		"zero limits":    (&pull{From: "BBBBBBBB", ID: 1, Have: map[string]uint64{}}).encode(),
 		"empty sender":   (&state{Vector: map[string]uint64{}}).encode(),
 		"huge vector":    append([]byte{wireMagic, wireVersion, byte(msgState), 1, 'A', 0, 0xff, 0xff, 0xff, 0xff, 0x0f}, make([]byte, 16)...),
-		"huge count":     append([]byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 0, 0, 0xff, 0xff, 0xff, 0x7f}, make([]byte, 16)...),
-		"bad event":      append([]byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 0, 0, 1, 3}, 'x', 'y', 'z'),
-		"more not bool":  []byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 2, 0, 0},
+		"huge count":     append([]byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f}, make([]byte, 16)...),
+		"bad event":      append([]byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 0, 0, 0, 1, 3}, 'x', 'y', 'z'),
+		"more not bool":  []byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 0, 2, 0, 0},
+		"part too big":   []byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 99, 0, 0, 0},
+		"zero window":    (&pull{From: "BBBBBBBB", ID: 1, Have: map[string]uint64{}, MaxEvents: 10, MaxBytes: 100}).encode(),
 	}
 	for name, b := range cases {
 		if m, err := decodeAny(b); err == nil {

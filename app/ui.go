@@ -122,8 +122,19 @@ func newUI(a fyne.App, w fyne.Window, st Store, opts Options) *UI {
 // result with fyne.Do.
 func (ui *UI) Close() {
 	ui.stop()
-	ui.loops.Wait()
-	ui.tasks.Wait()
+	done := make(chan struct{})
+	go func() {
+		ui.loops.Wait()
+		ui.tasks.Wait()
+		close(done)
+	}()
+	// A goroutine handing a result to a Fyne that has already quit may
+	// never return: do not hang the exit on it.
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		ui.log.Warn("close: background work still running")
+	}
 }
 
 // Session returns the signed-in person, or nil.

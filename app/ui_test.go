@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -57,4 +58,26 @@ func TestRegister(t *testing.T) {
 	tap(t, ui, "Test section")
 	mustShow(t, ui, "test section body", "Signed in: Ada Admin")
 	_ = test.NewTempApp
+}
+
+func TestShowFirstRun(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(phone)
+	ShowFirstRun(w, "/home/nurse/lifeboat")
+	got := shownTexts(w)
+	for _, want := range []string{"DOWNTIME MODE", "This device has no ward yet"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("first run shows %q, want %q", got, want)
+		}
+	}
+	var cmds []string
+	for _, o := range test.LaidOutObjects(w.Content()) {
+		if e, ok := o.(*widget.Entry); ok {
+			cmds = append(cmds, e.Text)
+		}
+	}
+	if !slices.Contains(cmds, `lifeboat demo --data "/home/nurse/lifeboat"`) {
+		t.Errorf("first run commands = %q, want the demo command for the data folder", cmds)
+	}
 }

@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
+	"path/filepath"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"lifeboat/app"
 	"lifeboat/assets"
+	"lifeboat/cmd/lifeboat/cli"
+	"lifeboat/store"
 )
 
 // Metadata mirrored from FyneApp.toml: a plain `go build` does not read that
@@ -24,8 +30,10 @@ const (
 // icon is the app icon, shared by the window, the taskbar and the packager.
 var icon = fyne.NewStaticResource("icon.png", assets.Icon)
 
-// runGUI opens the Lifeboat window and returns when it is closed or ctx is
-// cancelled (Ctrl-C, SIGTERM).
+// runGUI opens the Lifeboat window on the store in dataDir (the unlock
+// screen), or tells the person how to set one up when there is none yet,
+// and returns when the window is closed or ctx is cancelled (Ctrl-C,
+// SIGTERM).
 func runGUI(ctx context.Context, dataDir string) error {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
@@ -36,6 +44,20 @@ func runGUI(ctx context.Context, dataDir string) error {
 	})
 	a := fyneapp.NewWithID(appID)
 	w, _ := setupWindow(a, app.Status{})
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	path := filepath.Join(dataDir, cli.StoreFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		app.ShowFirstRun(w, dataDir)
+	} else {
+		db, err := store.Open(ctx, path, store.Options{Logger: log})
+		if err != nil {
+			return fmt.Errorf("open store %s: %w", path, err)
+		}
+		defer db.Close()
+		ui := app.New(a, w, db, app.Options{Logger: log})
+		defer ui.Close()
+	}
 
 	done := make(chan struct{})
 	stopped := make(chan struct{})

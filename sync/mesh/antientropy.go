@@ -19,8 +19,9 @@ type syncState struct {
 	joined       bool
 	lastSync     time.Time
 	quarantine   []Quarantined
-	refusedPeers map[string]string   // peer -> why the alive delegate refused it
-	dead         map[string]departed // peers that left or were declared dead
+	refusedPeers map[string]string           // peer -> why the alive delegate refused it
+	dead         map[string]departed         // peers that left or were declared dead
+	addrs        map[string]*memberlist.Node // last known address of each peer
 	reconnecting bool
 	lastRejoin   time.Time
 }
@@ -56,7 +57,7 @@ type request struct {
 const maxQuarantine = 1000
 
 func newSyncState() syncState {
-	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{}, refusedPeers: map[string]string{}, dead: map[string]departed{}}
+	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{}, refusedPeers: map[string]string{}, dead: map[string]departed{}, addrs: map[string]*memberlist.Node{}}
 }
 
 func (s *syncState) peer(name string) *peerState {
@@ -123,6 +124,12 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 				n.onState(in.st)
 			case in.b != nil:
 				n.onBatch(ctx, in.b)
+			case in.failed != nil:
+				n.mu.Lock()
+				if p := n.s.peers[in.failed.peer]; p != nil && p.inflight != nil && p.inflight.id == in.failed.id {
+					n.s.clear(in.failed.peer, p)
+				}
+				n.mu.Unlock()
 			}
 			n.plan()
 		case <-tick.C:
@@ -213,6 +220,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	p := n.s.peers[b.From]
 	if p == nil || p.inflight == nil || p.inflight.id != b.ID {
 		n.mu.Unlock()
+		n.log.Debug("stale batch", "peer", b.From, "id", b.ID, "part", b.Part)
 		return // an answer we stopped waiting for
 	}
 	req := p.inflight
@@ -298,6 +306,7 @@ func (n *Node) expire() {
 	defer n.mu.Unlock()
 	for name, p := range n.s.peers {
 		if p.inflight != nil && (now.Sub(p.inflight.sent) > n.cfg.RequestTimeout || live[name] == nil) {
+			n.log.Debug("pull abandoned", "peer", name, "id", p.inflight.id, "parts", p.inflight.parts, "live", live[name] != nil)
 			n.s.clear(name, p)
 		}
 	}
@@ -322,6 +331,7 @@ func (n *Node) plan() {
 	type out struct {
 		to  *memberlist.Node
 		msg []byte
+		id  uint64
 	}
 	var sends []out
 	n.mu.Lock()
@@ -405,11 +415,12 @@ func (n *Node) plan() {
 			n.s.busy[d] = name
 		}
 		m := pull{From: n.self, ID: n.s.nextID, Have: have, MaxEvents: uint32(n.cfg.BatchEvents), MaxBytes: uint32(n.cfg.BatchBytes), Window: uint32(n.cfg.Window)}
-		sends = append(sends, out{live[name], m.encode()})
+		sends = append(sends, out{live[name], m.encode(), m.ID})
 	}
 	n.mu.Unlock()
 	for _, s := range sends {
-		n.send(s.to, s.msg)
+		f := &failedPull{peer: s.to.Name, id: s.id}
+		n.sendOr(s.to, s.msg, func() { n.queue(inbound{failed: f}, true) })
 	}
 }
 

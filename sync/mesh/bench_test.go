@@ -14,6 +14,7 @@ import (
 	"lifeboat/forms"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
+	"lifeboat/sync/mesh"
 )
 
 // signedObs makes n signed events of a fresh test device enrolled on db
@@ -108,9 +109,12 @@ func BenchmarkHeal5Nodes(b *testing.B) {
 		for range nodes {
 			made = append(made, signedObs(b, s.founder, s.admin, each))
 		}
-		ns := []*node{s.start(s.founder, nil)}
+		// Production's request timeout: under a full CPU a short one
+		// makes nodes give up on slow answers and ask again elsewhere.
+		tune := func(c *mesh.Config) { c.RequestTimeout = mesh.DefaultRequestTimeout }
+		ns := []*node{s.start(s.founder, nil, tune)}
 		for _, db := range dbs[1:] {
-			ns = append(ns, s.start(db, []string{ns[0].Addr()}))
+			ns = append(ns, s.start(db, []string{ns[0].Addr()}, tune))
 		}
 		_, n0 := digest(b, s.founder)
 		converged(b, 30*time.Second, n0, dbs...)

@@ -19,6 +19,7 @@ func (e *events) poke() {
 func (e *events) NotifyJoin(p *memberlist.Node) {
 	e.mu.Lock()
 	delete(e.s.dead, p.Name)
+	e.s.addrs[p.Name] = &memberlist.Node{Name: p.Name, Addr: p.Addr, Port: p.Port}
 	e.mu.Unlock()
 	e.poke()
 }
@@ -34,5 +35,10 @@ func (e *events) NotifyLeave(p *memberlist.Node) {
 	e.poke()
 }
 
-// NotifyUpdate is called when a peer's metadata changes.
-func (e *events) NotifyUpdate(*memberlist.Node) { e.poke() }
+// NotifyUpdate is called when a peer's metadata or address changes.
+func (e *events) NotifyUpdate(p *memberlist.Node) {
+	e.mu.Lock()
+	e.s.addrs[p.Name] = &memberlist.Node{Name: p.Name, Addr: p.Addr, Port: p.Port}
+	e.mu.Unlock()
+	e.poke()
+}

@@ -79,7 +79,7 @@ type Config struct {
 	BatchEvents int
 	BatchBytes  int
 	// Window is how many batches a peer sends for one pull before
-	// waiting to be asked again (4).
+	// waiting to be asked again (16).
 	Window int
 	// AnnounceDelay debounces announcements of local commits (100 ms).
 	AnnounceDelay time.Duration
@@ -134,8 +134,15 @@ type Node struct {
 }
 
 type inbound struct {
-	st *state
-	b  *batch
+	st     *state
+	b      *batch
+	failed *failedPull
+}
+
+// failedPull says a pull could not be delivered.
+type failedPull struct {
+	peer string
+	id   uint64
 }
 
 type counters struct {
@@ -339,7 +346,10 @@ func (n *Node) shutdown() {
 
 // send delivers msg to a member over the reliable channel, in the
 // background (a dead peer must not stall the sync loop).
-func (n *Node) send(to *memberlist.Node, msg []byte) {
+func (n *Node) send(to *memberlist.Node, msg []byte) { n.sendOr(to, msg, nil) }
+
+// sendOr is send with a callback for a failed delivery.
+func (n *Node) sendOr(to *memberlist.Node, msg []byte, failed func()) {
 	select {
 	case <-n.quit:
 		return
@@ -352,6 +362,9 @@ func (n *Node) send(to *memberlist.Node, msg []byte) {
 		defer func() { <-n.sem }()
 		if err := n.ml.SendReliable(to, msg); err != nil {
 			n.log.Debug("send", "to", to.Name, "err", err)
+			if failed != nil {
+				failed()
+			}
 			return
 		}
 		n.mu.Lock()

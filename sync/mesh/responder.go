@@ -21,11 +21,21 @@ func (n *Node) serveLoop(ctx context.Context) {
 
 func (n *Node) answer(ctx context.Context, req pull) error {
 	if err := n.admit(req.From, ""); err != nil {
+		n.log.Debug("pull refused", "peer", req.From, "err", err)
 		return nil // not a peer we serve
 	}
 	to := n.member(req.From)
 	if to == nil {
-		return nil
+		// Just after a partition heals, a peer may be back in touch with
+		// us before our membership says it is alive again: answer it at
+		// its last known address rather than leave it waiting.
+		n.mu.Lock()
+		to = n.s.addrs[req.From]
+		n.mu.Unlock()
+		if to == nil {
+			n.log.Debug("pull from an unknown address", "peer", req.From)
+			return nil
+		}
 	}
 	mine, err := n.st.VersionVector(ctx)
 	if err != nil {

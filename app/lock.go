@@ -118,12 +118,14 @@ func (ui *UI) showUnlock() {
 		btn.Disable()
 		btn.SetText("Unlocking…")
 		setMsg(msg, "")
-		ui.Run(func(ctx context.Context) error {
+		var site store.SiteInfo
+		ui.Run(func(ctx context.Context) (err error) {
 			ui.lockw.Wait()
 			if err := ui.st.Unlock(ctx, secret); err != nil {
 				return err
 			}
-			return ui.loadSite(ctx)
+			site, err = ui.st.Site(ctx)
+			return err
 		}, func(err error) {
 			btn.Enable()
 			btn.SetText("Unlock")
@@ -132,7 +134,8 @@ func (ui *UI) showUnlock() {
 				setMsg(msg, ErrorText(err))
 				return
 			}
-			ui.status.Ward = ui.site.Ward
+			ui.site = site
+			ui.status.Ward = site.Ward
 			ui.showSignIn()
 		})
 	}
@@ -149,23 +152,18 @@ func (ui *UI) showUnlock() {
 	ui.win.Canvas().Focus(pass)
 	if ui.site.Ward == "" {
 		// The ward's name is readable while locked: show it at once.
-		ui.Run(ui.loadSite, func(err error) {
+		var site store.SiteInfo
+		ui.Run(func(ctx context.Context) (err error) {
+			site, err = ui.st.Site(ctx)
+			return err
+		}, func(err error) {
 			if err == nil {
-				ui.status.Ward = ui.site.Ward
+				ui.site = site
+				ui.status.Ward = site.Ward
 				ui.setStatus(ui.status)
 			}
 		})
 	}
-}
-
-// loadSite reads the site and ward names for the banner.
-func (ui *UI) loadSite(ctx context.Context) error {
-	site, err := ui.st.Site(ctx)
-	if err != nil {
-		return err
-	}
-	fyne.Do(func() { ui.site = site })
-	return nil
 }
 
 // showSignIn shows the person picker: everyone active on this ward.
@@ -179,13 +177,13 @@ func (ui *UI) showSignIn() {
 		list, msg,
 	))
 	var users []store.User
-	ui.Run(func(ctx context.Context) error {
-		if ui.site.Ward == "" {
-			if err := ui.loadSite(ctx); err != nil {
+	site := ui.site
+	ui.Run(func(ctx context.Context) (err error) {
+		if site.Ward == "" {
+			if site, err = ui.st.Site(ctx); err != nil {
 				return err
 			}
 		}
-		var err error
 		users, err = ui.st.Users(ctx)
 		return err
 	}, func(err error) {
@@ -193,7 +191,8 @@ func (ui *UI) showSignIn() {
 			setMsg(msg, ErrorText(err))
 			return
 		}
-		ui.status.Ward = ui.site.Ward
+		ui.site = site
+		ui.status.Ward = site.Ward
 		ui.setStatus(ui.status)
 		for _, u := range users {
 			if !u.Active {

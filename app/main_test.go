@@ -74,17 +74,49 @@ func newTestUI(t *testing.T, size fyne.Size) (*UI, *store.DB, *testClock) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(size)
-	ui := newUI(fyne.CurrentApp(), w, db, Options{Now: clock.Now, IdleLock: 5 * time.Minute})
+	ui := newUI(fyne.CurrentApp(), w, db, Options{Now: clock.Now, IdleLock: 5 * time.Minute}, testDo.add)
 	t.Cleanup(ui.Close)
 	w.Resize(size)
+	settle(ui)
 	return ui, db, clock
 }
 
-// settle waits for every Run in flight and delivers store changes, as the
-// watch goroutine would, until nothing is left to do.
+// doQueue holds what the UI hands to Fyne's goroutine, for settle to run
+// on the test goroutine.
+type doQueue struct {
+	mu sync.Mutex
+	fs []func()
+}
+
+var testDo doQueue
+
+func (q *doQueue) add(f func()) {
+	q.mu.Lock()
+	q.fs = append(q.fs, f)
+	q.mu.Unlock()
+}
+
+func (q *doQueue) take() []func() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	fs := q.fs
+	q.fs = nil
+	return fs
+}
+
+// settle waits for every Run in flight, runs their results and delivers
+// store changes, as Fyne and the watch goroutine would, until nothing is
+// left to do.
 func settle(ui *UI) {
 	for {
 		ui.tasks.Wait()
+		fs := testDo.take()
+		for _, f := range fs {
+			f()
+		}
+		if len(fs) > 0 {
+			continue
+		}
 		select {
 		case <-ui.changes:
 			ui.reload()

@@ -100,7 +100,7 @@ func TestShowError_NoRawText(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(desktop)
-	ui := newUI(fyne.CurrentApp(), w, failingStore{db}, Options{Now: clock.Now})
+	ui := newUI(fyne.CurrentApp(), w, failingStore{db}, Options{Now: clock.Now}, testDo.add)
 	t.Cleanup(ui.Close)
 	openPatient(t, ui, db, "smith", "SMITH, Richard")
 	before := len(mustObs(t, db, ""+mustPatientID(t, db, "Smith")))

@@ -52,6 +52,7 @@ type UI struct {
 	loops sync.WaitGroup // the watch and idle goroutines
 
 	changes chan struct{} // store commits (Subscribe)
+	do      func(func())  // runs a function on Fyne's goroutine: fyne.Do
 
 	site     store.SiteInfo
 	status   Status
@@ -72,7 +73,7 @@ type UI struct {
 // reloads the screens after every change to the store and one that locks
 // the app after opts.IdleLock; Close stops them.
 func New(a fyne.App, w fyne.Window, st Store, opts Options) *UI {
-	ui := newUI(a, w, st, opts)
+	ui := newUI(a, w, st, opts, fyne.Do)
 	ui.loops.Add(1)
 	go ui.watch()
 	if ui.idle > 0 {
@@ -83,10 +84,12 @@ func New(a fyne.App, w fyne.Window, st Store, opts Options) *UI {
 }
 
 // newUI builds the UI without its background goroutines: tests drive
-// reloads (flush) and idle checks (checkIdle) themselves.
-func newUI(a fyne.App, w fyne.Window, st Store, opts Options) *UI {
+// reloads and idle checks themselves, and pass a do that queues Run's
+// results for the test goroutine (Fyne's test driver would otherwise run
+// them on the worker goroutine).
+func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *UI {
 	ui := &UI{
-		app: a, win: w, st: st,
+		app: a, win: w, st: st, do: do,
 		now:     opts.Now,
 		idle:    opts.IdleLock,
 		log:     opts.Logger,
@@ -167,7 +170,7 @@ func (ui *UI) Run(work func(ctx context.Context) error, done func(error)) {
 		defer ui.tasks.Done()
 		err := work(ui.ctx)
 		if done != nil && ui.ctx.Err() == nil {
-			fyne.Do(func() { done(err) })
+			ui.do(func() { done(err) })
 		}
 	}()
 }
@@ -386,7 +389,7 @@ func (ui *UI) watch() {
 		case <-ui.ctx.Done():
 			return
 		case <-ui.changes:
-			fyne.Do(ui.reload)
+			ui.do(ui.reload)
 		}
 	}
 }
@@ -408,7 +411,7 @@ func (ui *UI) idleLoop() {
 		case <-ui.ctx.Done():
 			return
 		case <-t.C:
-			fyne.Do(ui.checkIdle)
+			ui.do(ui.checkIdle)
 		}
 	}
 }

@@ -537,3 +537,37 @@ func TestNode_PartitionAndHealSurfacesADoubleDose(t *testing.T) {
 		}
 	}
 }
+
+func TestNode_RevokedDeviceRefused(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	b, r := s.device(true), s.device(true)
+	ward(t, s.founder, s.admin, 1)
+	a := s.start(s.founder, nil)
+	s.start(b, []string{a.Addr()})
+	nr := s.start(r, []string{a.Addr()})
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, s.founder, b, r)
+
+	// The laptop is lost: the admin revokes it.
+	if err := s.founder.Revoke(ctx, s.admin, nr.Device(), "lost"); err != nil {
+		t.Fatal(err)
+	}
+	converged(t, 10*time.Second, n0+1, s.founder, b)
+	later := storetest.MustAppend(t, s.founder, s.admin, storetest.PatientDraft("After", "Revocation", "1970-01-01", "", storetest.T0))
+	converged(t, 10*time.Second, n0+2, s.founder, b)
+	if _, err := r.Event(ctx, later.ID); !errors.Is(err, lifeboat.ErrNotFound) {
+		t.Errorf("event made after the revocation on the revoked device: err = %v, want not found", err)
+	}
+
+	// Started again, it is refused membership.
+	nr.stop()
+	nr2 := s.start(r, []string{a.Addr()})
+	waitFor(t, 10*time.Second, "A refuses the revoked device", func() (bool, string) {
+		why, ok := a.Status().RefusedPeers[nr2.Device()]
+		return ok && strings.Contains(why, "revoked"), fmt.Sprint(a.Status().RefusedPeers)
+	})
+	if _, err := r.Event(ctx, later.ID); !errors.Is(err, lifeboat.ErrNotFound) {
+		t.Errorf("revoked device received an event after restarting: err = %v", err)
+	}
+}

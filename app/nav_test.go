@@ -111,7 +111,7 @@ func TestShowError_NoRawText(t *testing.T) {
 	if shows(ui, "disk full") || shows(ui, "9990000379") {
 		t.Errorf("raw error text on screen: %q", texts(ui))
 	}
-	if _, ok := ui.drafts[mustPatientID(t, db, "Smith")]; !ok {
+	if _, ok := ui.drafts[ui.draftKey(mustPatientID(t, db, "Smith"))]; !ok {
 		t.Error("draft dropped after a failed save")
 	}
 	if n := len(mustObs(t, db, mustPatientID(t, db, "Smith"))); n != before {

@@ -17,9 +17,11 @@ import (
 	"lifeboat/store"
 )
 
-// obsDraft is a half-filled observation form, kept in memory per patient
-// (UI.drafts) until it is saved or discarded: leaving the patient, opening
-// another or switching user keeps it; locking or quitting drops it.
+// obsDraft is a half-filled observation form, kept in memory per person
+// and patient (UI.drafts) until it is saved or discarded: leaving the
+// patient, opening another or switching user keeps it (for the person who
+// typed it, so nobody saves another's readings under their own name);
+// locking or quitting drops it.
 type obsDraft struct {
 	At     string            // the performed time as typed
 	Values map[string]string // field key -> text as typed
@@ -97,7 +99,7 @@ func (ui *UI) showObsForm(patientID string) {
 }
 
 func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
-	d, ok := ui.drafts[patientID]
+	d, ok := ui.drafts[ui.draftKey(patientID)]
 	if !ok {
 		d = &obsDraft{At: ui.Now().Local().Format(DateTimeLayout), Values: map[string]string{}}
 	}
@@ -108,7 +110,7 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 		chip:   container.NewStack(), band: heading("", theme.SizeNameSubHeadingText),
 		response: wrapped(""), due: wrapped(""), msg: errorLabel(),
 	}
-	ui.drafts[patientID] = d
+	ui.drafts[ui.draftKey(patientID)] = d
 
 	f.band.Wrapping = fyne.TextWrapOff
 	f.at = widget.NewEntry()
@@ -385,7 +387,7 @@ func (f *obsForm) commit(o forms.Observations, at time.Time) {
 			f.ui.ShowError(err)
 			return
 		}
-		delete(f.ui.drafts, f.id)
+		delete(f.ui.drafts, f.ui.draftKey(f.id))
 		f.ui.Back()
 	})
 }
@@ -394,8 +396,16 @@ func (f *obsForm) commit(o forms.Observations, at time.Time) {
 func (f *obsForm) discard() {
 	dialog.ShowConfirm("Discard these observations?", "Nothing you typed here will be saved.", func(ok bool) {
 		if ok {
-			delete(f.ui.drafts, f.id)
+			delete(f.ui.drafts, f.ui.draftKey(f.id))
 			f.ui.Back()
 		}
 	}, f.ui.win)
+}
+
+// draftKey files a draft under the signed-in person and the patient.
+func (ui *UI) draftKey(patientID string) string {
+	if ui.session == nil {
+		return "/" + patientID
+	}
+	return ui.session.User.ID + "/" + patientID
 }

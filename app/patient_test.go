@@ -134,7 +134,7 @@ func TestRecordObservations(t *testing.T) {
 			if got.Author != ui.Session().User.ID {
 				t.Errorf("author = %q, want the nurse", got.Author)
 			}
-			if _, ok := ui.drafts[id]; ok {
+			if _, ok := ui.drafts[ui.draftKey(id)]; ok {
 				t.Error("draft kept after saving")
 			}
 			// Back on the chart, newest first.
@@ -202,9 +202,35 @@ func TestRecordObservations_DraftKept(t *testing.T) {
 	if got := entry(t, ui, "breaths/min").Text; got != "19" {
 		t.Errorf("resp rate after coming back = %q, want the draft's 19", got)
 	}
+	// Someone else signing in on this device starts with an empty form;
+	// the draft waits for the nurse who typed it.
+	tap(t, ui, "Back")
+	tap(t, ui, "Switch user")
+	tap(t, ui, "Ada Admin")
+	typePIN(t, ui, cli.DemoAdminPIN)
+	tap(t, ui, "Sign in")
+	entry(t, ui, "Search name").SetText("smith")
+	test.Tap(card(t, ui, "SMITH, Richard"))
+	settle(ui)
+	tap(t, ui, "Record observations")
+	if got := entry(t, ui, "breaths/min").Text; got != "" {
+		t.Errorf("another person sees the nurse's draft: resp rate %q", got)
+	}
+	tap(t, ui, "Back")
+	tap(t, ui, "Switch user")
+	tap(t, ui, "Nia Nurse")
+	typePIN(t, ui, cli.DemoNursePIN)
+	tap(t, ui, "Sign in")
+	entry(t, ui, "Search name").SetText("smith")
+	test.Tap(card(t, ui, "SMITH, Richard"))
+	settle(ui)
+	tap(t, ui, "Record observations")
+	if got := entry(t, ui, "breaths/min").Text; got != "19" {
+		t.Errorf("resp rate after switching back = %q, want the draft's 19", got)
+	}
 	tap(t, ui, "Discard")
 	tap(t, ui, "Yes")
-	if _, ok := ui.drafts[id]; ok {
+	if _, ok := ui.drafts[ui.draftKey(id)]; ok {
 		t.Error("draft kept after Discard")
 	}
 	if n := len(mustObs(t, db, id)); n != before {

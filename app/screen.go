@@ -43,7 +43,8 @@ func (s *Screen) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // Card is a tappable panel on a white background: a row of the ward list,
-// a row of a chart. Tapping anywhere on it calls OnTapped.
+// a row of a chart. Tapping anywhere on it calls OnTapped; on a desktop it
+// takes keyboard focus (Tab) and Space or Return taps it.
 type Card struct {
 	widget.BaseWidget
 	OnTapped func()
@@ -65,6 +66,36 @@ func NewCard(content fyne.CanvasObject, tapped func()) *Card {
 func (c *Card) SetBackground(col color.Color) {
 	c.bg.FillColor = col
 	c.bg.Refresh()
+}
+
+var _ fyne.Focusable = (*Card)(nil)
+
+// FocusGained implements fyne.Focusable: a thick dark border shows it.
+func (c *Card) FocusGained() {
+	c.bg.StrokeColor = nhsBlack
+	c.bg.StrokeWidth = 3
+	c.bg.Refresh()
+}
+
+// FocusLost implements fyne.Focusable.
+func (c *Card) FocusLost() {
+	c.bg.StrokeColor = nhsGrey4
+	c.bg.StrokeWidth = 1
+	c.bg.Refresh()
+}
+
+// TypedRune implements fyne.Focusable.
+func (c *Card) TypedRune(r rune) {
+	if r == ' ' {
+		c.Tapped(nil)
+	}
+}
+
+// TypedKey implements fyne.Focusable.
+func (c *Card) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter {
+		c.Tapped(nil)
+	}
 }
 
 // Tapped implements fyne.Tappable.

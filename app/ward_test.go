@@ -71,7 +71,10 @@ func TestWardList(t *testing.T) {
 				}
 			}
 			search.SetText("smith")
-			test.Tap(card(t, ui, "SMITH, Richard"))
+			// Keyboard: focus the card and press Return.
+			c := card(t, ui, "SMITH, Richard")
+			ui.win.Canvas().Focus(c)
+			c.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 			settle(ui)
 			mustShow(t, ui, "SMITH, Richard", "Born 04-Mar-1957   NHS 999 000 0379", "Bed 2, Ward 7 - Acute Medicine", "Record observations", "Back")
 		})

@@ -91,7 +91,7 @@ type scoredObs struct {
 	n forms.NEWS2
 }
 
-// obsLines describes a set in three short lines with each sub-score.
+// obsLines describes each reading of a set with its sub-score.
 func obsLines(o forms.Observations, n forms.NEWS2) []string {
 	sub := func(p forms.NEWS2Param) string {
 		if s, ok := n.Score(p); ok {
@@ -128,9 +128,13 @@ func obsLines(o forms.Observations, n forms.NEWS2) []string {
 		acvpu = "—"
 	}
 	return []string{
-		"Resp " + num(o.RespRate, "/min") + sub(forms.ParamRespRate) + " · SpO2 " + num(o.SpO2, "%") + sub(forms.ParamSpO2) + " · " + air + sub(forms.ParamAirOxygen),
-		"BP " + bp + " mmHg" + sub(forms.ParamSystolic) + " · Pulse " + num(o.Pulse, "/min") + sub(forms.ParamPulse),
-		"ACVPU " + acvpu + sub(forms.ParamConsciousness) + " · Temp " + temp + sub(forms.ParamTemperature),
+		"Resp " + num(o.RespRate, "/min") + sub(forms.ParamRespRate),
+		"SpO2 " + num(o.SpO2, "%") + sub(forms.ParamSpO2),
+		air + sub(forms.ParamAirOxygen),
+		"BP " + bp + " mmHg" + sub(forms.ParamSystolic),
+		"Pulse " + num(o.Pulse, "/min") + sub(forms.ParamPulse),
+		"ACVPU " + acvpu + sub(forms.ParamConsciousness),
+		"Temp " + temp + sub(forms.ParamTemperature),
 	}
 }
 
@@ -153,11 +157,16 @@ func (c *obsChart) row(o store.ObsView, n forms.NEWS2) fyne.CanvasObject {
 		head.Add(Chip("AMENDED", nhsGrey1, nhsWhite, true))
 	}
 	lines := container.NewVBox(head)
-	for _, l := range obsLines(o.Obs, n) {
+	readings := newFlow()
+	for i, l := range obsLines(o.Obs, n) {
+		if i > 0 {
+			l = "· " + l
+		}
 		t := canvas.NewText(l, ink)
 		t.TextSize = 15
-		lines.Add(strike(t, struck))
+		readings.Add(strike(t, struck))
 	}
+	lines.Add(readings)
 	by := canvas.NewText("By "+c.userName(o.Author), nhsGrey1)
 	by.TextSize = 13
 	lines.Add(by)

@@ -92,7 +92,7 @@ type patientScreen struct {
 
 // newPatientScreen builds a patient's record and audits the view.
 func newPatientScreen(ui *UI, id string) fyne.CanvasObject {
-	s := &patientScreen{ui: ui, id: id, header: NewPatientHeader(), actions: container.NewHBox(), msg: errorLabel()}
+	s := &patientScreen{ui: ui, id: id, header: NewPatientHeader(), actions: newFlow(), msg: errorLabel()}
 	record := widget.NewButtonWithIcon("Record observations", theme.ContentAddIcon(), func() { ui.showObsForm(id) })
 	record.Importance = widget.HighImportance
 	var items []*container.TabItem
@@ -112,7 +112,8 @@ func newPatientScreen(ui *UI, id string) fyne.CanvasObject {
 	default:
 		body = container.NewAppTabs(items...)
 	}
-	top := container.NewVBox(s.header, container.NewHBox(record, s.actions), s.msg)
+	s.actions.Add(record)
+	top := container.NewVBox(s.header, s.actions, s.msg)
 	return NewScreen(container.NewBorder(container.NewPadded(top), nil, nil, nil, body), s.load)
 }
 
@@ -175,7 +176,7 @@ func bedName(wards []forms.Ward, ward, bed string) string {
 
 // showActions offers admit, or transfer and discharge.
 func (s *patientScreen) showActions() {
-	s.actions.RemoveAll()
+	s.actions.Objects = s.actions.Objects[:1] // Record observations stays
 	if s.p.Status == store.PatientAdmitted {
 		s.actions.Add(widget.NewButtonWithIcon("Transfer", theme.MailForwardIcon(), func() { s.move(forms.KindPatientTransferred) }))
 		s.actions.Add(widget.NewButtonWithIcon("Discharge", theme.LogoutIcon(), s.discharge))

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -137,4 +138,61 @@ func (chipLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 func (chipLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	m := objs[0].MinSize()
 	return fyne.NewSize(m.Width+16, m.Height+8)
+}
+
+// flowLayout lays objects out left to right at their minimum size and
+// wraps onto a new line when the next does not fit, so a row of buttons or
+// readings stacks on a phone. Its height depends on its width, which
+// MinSize cannot be told: it remembers the width of the last Layout (Fyne
+// lays out again when a minimum size changes).
+type flowLayout struct {
+	width float32
+}
+
+// newFlow returns a container that flows objs.
+func newFlow(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(&flowLayout{}, objs...)
+}
+
+func (l *flowLayout) place(objs []fyne.CanvasObject, width float32, move bool) float32 {
+	gap := theme.Padding()
+	var x, y, lineH float32
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		if x > 0 && x+m.Width > width {
+			x, y = 0, y+lineH+gap
+			lineH = 0
+		}
+		if move {
+			o.Move(fyne.NewPos(x, y))
+			o.Resize(m)
+		}
+		x += m.Width + gap
+		lineH = max(lineH, m.Height)
+	}
+	return y + lineH
+}
+
+func (l *flowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.width = size.Width
+	l.place(objs, size.Width, true)
+}
+
+func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w, sum float32
+	for _, o := range objs {
+		if o.Visible() {
+			m := o.MinSize()
+			w = max(w, m.Width)
+			sum += m.Width + theme.Padding()
+		}
+	}
+	at := l.width
+	if at <= 0 {
+		at = sum // not laid out yet: one line
+	}
+	return fyne.NewSize(w, l.place(objs, max(at, w), false))
 }

@@ -262,7 +262,7 @@ func TestEnterInError(t *testing.T) {
 	mustShow(t, ui, "ENTERED IN ERROR")
 }
 
-func TestDischarge(t *testing.T) {
+func TestDischargeAndAdmit(t *testing.T) {
 	ui, db, _ := newTestUI(t, desktop)
 	id := openPatient(t, ui, db, "smith", "SMITH, Richard")
 	tap(t, ui, "Discharge")
@@ -276,4 +276,25 @@ func TestDischarge(t *testing.T) {
 		t.Fatalf("status = %q, want discharged", p.Status)
 	}
 	mustShow(t, ui, "Discharged 22-Nov-2026 09:00", "Admit")
+
+	// Readmitted later the same day, into bed 17.
+	tap(t, ui, "Admit")
+	var bed *widget.Select
+	for _, o := range objects(ui) {
+		if s, ok := o.(*widget.Select); ok && len(s.Options) > 20 {
+			bed = s
+		}
+	}
+	if bed == nil {
+		t.Fatalf("no bed choice in the admit dialog: %q", texts(ui))
+	}
+	bed.SetSelected("Bed 17")
+	tap(t, ui, "Save")
+	if p, err = db.Patient(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != store.PatientAdmitted || p.Bed != "b17" {
+		t.Fatalf("after admit: status %q bed %q, want admitted to b17", p.Status, p.Bed)
+	}
+	mustShow(t, ui, "Bed 17, Ward 7 - Acute Medicine", "Transfer")
 }

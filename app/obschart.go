@@ -268,6 +268,10 @@ func trendPlots(sets []scoredObs) []fyne.CanvasObject {
 		get   func(scoredObs) (float64, bool)
 		col   color.Color
 		dec   int
+		// lo and hi are the plot's fixed range, widened only by readings
+		// outside it: a fixed scale keeps 15 -> 16 breaths from looking
+		// like a swing.
+		lo, hi float64
 	}
 	i := func(p func(forms.Observations) *int) func(scoredObs) (float64, bool) {
 		return func(s scoredObs) (float64, bool) {
@@ -278,17 +282,17 @@ func trendPlots(sets []scoredObs) []fyne.CanvasObject {
 		}
 	}
 	all := []series{
-		{"NEWS2 total", func(s scoredObs) (float64, bool) { return float64(s.n.Total), s.n.Complete }, nhsRed, 0},
-		{"Resp rate /min", i(func(o forms.Observations) *int { return o.RespRate }), nhsBlue, 0},
-		{"SpO2 %", i(func(o forms.Observations) *int { return o.SpO2 }), nhsDarkBlue, 0},
-		{"Pulse /min", i(func(o forms.Observations) *int { return o.Pulse }), nhsGreen, 0},
-		{"Systolic mmHg", i(func(o forms.Observations) *int { return o.Systolic }), nhsBlack, 0},
+		{"NEWS2 total", func(s scoredObs) (float64, bool) { return float64(s.n.Total), s.n.Complete }, nhsRed, 0, 0, 20},
+		{"Resp rate /min", i(func(o forms.Observations) *int { return o.RespRate }), nhsBlue, 0, 0, 40},
+		{"SpO2 %", i(func(o forms.Observations) *int { return o.SpO2 }), nhsDarkBlue, 0, 80, 100},
+		{"Pulse /min", i(func(o forms.Observations) *int { return o.Pulse }), nhsGreen, 0, 30, 170},
+		{"Systolic mmHg", i(func(o forms.Observations) *int { return o.Systolic }), nhsBlack, 0, 60, 230},
 		{"Temp °C", func(s scoredObs) (float64, bool) {
 			if s.o.Obs.TempC != nil {
 				return *s.o.Obs.TempC, true
 			}
 			return 0, false
-		}, newsOrange, 1},
+		}, newsOrange, 1, 34, 41},
 	}
 	start, end := sets[0].o.PerformedAt, sets[len(sets)-1].o.PerformedAt
 	var out []fyne.CanvasObject
@@ -299,7 +303,7 @@ func trendPlots(sets []scoredObs) []fyne.CanvasObject {
 				pts = append(pts, trendPoint{set.o.PerformedAt, v})
 			}
 		}
-		out = append(out, newTrendPlot(s.title, pts, start, end, s.col, s.dec))
+		out = append(out, newTrendPlot(s.title, pts, start, end, s.col, s.dec, s.lo, s.hi))
 	}
 	return out
 }
@@ -310,7 +314,7 @@ type trendPoint struct {
 }
 
 // newTrendPlot is a small line plot with its title and latest value.
-func newTrendPlot(title string, pts []trendPoint, start, end time.Time, col color.Color, dec int) fyne.CanvasObject {
+func newTrendPlot(title string, pts []trendPoint, start, end time.Time, col color.Color, dec int, lo, hi float64) fyne.CanvasObject {
 	bg := canvas.NewRectangle(nhsWhite)
 	bg.StrokeColor = nhsGrey4
 	bg.StrokeWidth = 1
@@ -332,13 +336,14 @@ func newTrendPlot(title string, pts []trendPoint, start, end time.Time, col colo
 	for range pts {
 		objs = append(objs, canvas.NewCircle(col))
 	}
-	return container.New(&trendLayout{pts: pts, start: start, end: end}, objs...)
+	return container.New(&trendLayout{pts: pts, start: start, end: end, lo: lo, hi: hi}, objs...)
 }
 
 // trendLayout places a plot's lines and dots for its size.
 type trendLayout struct {
 	pts        []trendPoint
 	start, end time.Time
+	lo, hi     float64
 }
 
 func (l *trendLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
@@ -352,7 +357,7 @@ func (l *trendLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	if n == 0 {
 		return
 	}
-	lo, hi := l.pts[0].v, l.pts[0].v
+	lo, hi := l.lo, l.hi
 	for _, p := range l.pts {
 		lo, hi = min(lo, p.v), max(hi, p.v)
 	}

@@ -88,6 +88,7 @@ type obsForm struct {
 	response *widget.Label
 	due      *widget.Label
 	msg      *widget.Label
+	scaleMsg *widget.Label
 	save     *widget.Button
 	checked  bool // Save was tried: show problems as they are fixed
 }
@@ -109,6 +110,7 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 		header: NewPatientHeader(),
 		chip:   container.NewStack(), band: heading("", theme.SizeNameSubHeadingText),
 		response: wrapped(""), due: wrapped(""), msg: errorLabel(),
+		scaleMsg: wrapped("SpO2 is scored on scale 2 for this patient (set by a clinician for hypercapnic respiratory failure)."),
 	}
 	ui.drafts[ui.draftKey(patientID)] = d
 
@@ -174,7 +176,9 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 	form.Add(f.msg)
 	form.Add(container.NewBorder(nil, nil, discard, nil, f.save))
 
-	score := container.NewVBox(container.NewHBox(container.NewCenter(f.chip), f.band), f.response, f.due)
+	f.scaleMsg.Hide()
+	f.scaleMsg.Importance = widget.WarningImportance
+	score := container.NewVBox(container.NewHBox(container.NewCenter(f.chip), f.band), f.scaleMsg, f.response, f.due)
 	top := container.NewVBox(f.header, score, widget.NewSeparator())
 	content := container.NewBorder(container.NewPadded(top), nil, nil, nil,
 		container.NewVScroll(container.NewPadded(form)))
@@ -212,6 +216,9 @@ func (f *obsForm) load() {
 			return
 		}
 		f.scale = scale
+		if scale == 2 {
+			f.scaleMsg.Show()
+		}
 		f.header.Set(p, bedName(wards, p.Ward, p.Bed), nil)
 		f.header.news.Hide()
 		f.update()

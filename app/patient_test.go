@@ -298,3 +298,18 @@ func TestDischargeAndAdmit(t *testing.T) {
 	}
 	mustShow(t, ui, "Bed 17, Ward 7 - Acute Medicine", "Transfer")
 }
+
+func TestRecordObservations_SpO2Scale2(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	id := openPatient(t, ui, db, "smith", "SMITH, Richard")
+	if _, err := db.Append(t.Context(), ui.Session(), store.Draft{Kind: forms.KindNEWS2Scale, Subject: id, PerformedAt: demoNow,
+		Payload: forms.SpO2ScaleSetting{PatientID: id, Scale: 2, SetBy: "Dr Jones", Reason: "COPD with hypercapnia"}}); err != nil {
+		t.Fatal(err)
+	}
+	settle(ui)
+	tap(t, ui, "Record observations")
+	mustShow(t, ui, "SpO2 is scored on scale 2")
+	// 90% on air scores 0 on scale 2 (3 on scale 1): the total is 0.
+	fillObs(t, ui, "16", "90", "120", "80", "70", "37", optAir, "A")
+	mustShow(t, ui, "NEWS2 0")
+}

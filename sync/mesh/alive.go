@@ -24,10 +24,10 @@ func (a *alive) NotifyAlive(peer *memberlist.Node) error {
 	}
 	m, err := decodeMeta(peer.Meta)
 	if err != nil {
-		return n.refusePeer(peer.Name, err)
+		return n.refusePeer(peer, err)
 	}
 	if m.Device != peer.Name {
-		return n.refusePeer(peer.Name, fmt.Errorf("metadata names device %q: %w", m.Device, ErrKeyMismatch))
+		return n.refusePeer(peer, fmt.Errorf("metadata names device %q: %w", m.Device, ErrKeyMismatch))
 	}
 	if err := n.admit(m.Device, m.Fingerprint); err != nil {
 		// The registry may have just grown (an enrolment synced a moment
@@ -35,10 +35,10 @@ func (a *alive) NotifyAlive(peer *memberlist.Node) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		if rerr := n.refreshRegistry(ctx); rerr != nil {
-			return n.refusePeer(peer.Name, rerr)
+			return n.refusePeer(peer, rerr)
 		}
 		if err := n.admit(m.Device, m.Fingerprint); err != nil {
-			return n.refusePeer(peer.Name, err)
+			return n.refusePeer(peer, err)
 		}
 	}
 	n.mu.Lock()
@@ -47,10 +47,18 @@ func (a *alive) NotifyAlive(peer *memberlist.Node) error {
 	return nil
 }
 
-func (n *Node) refusePeer(name string, err error) error {
+// refusePeer records why a peer was refused, and its address: if our
+// registry later admits it (its enrolment reaches us after it did), the
+// reconnect loop looks it up again rather than waiting for a third peer
+// to mention it.
+func (n *Node) refusePeer(peer *memberlist.Node, err error) error {
+	name := peer.Name
 	n.mu.Lock()
 	_, known := n.s.refusedPeers[name]
 	n.s.refusedPeers[name] = err.Error()
+	if _, ok := n.s.dead[name]; !ok {
+		n.s.dead[name] = departed{addr: peer.Address(), at: n.cfg.Now()}
+	}
 	n.mu.Unlock()
 	if !known {
 		n.log.Warn("refused a peer", "peer", name, "err", err)

@@ -440,7 +440,14 @@ func (n *Node) reconnect() {
 			delete(n.s.dead, name)
 			continue
 		}
+		if dev, ok := n.reg[name]; !ok || dev.Revoked() {
+			continue // not (or no longer) a peer we would admit
+		}
 		addrs = append(addrs, d.addr)
+	}
+	if len(addrs) == 0 {
+		n.mu.Unlock()
+		return
 	}
 	n.s.reconnecting, n.s.lastRejoin = true, now
 	n.mu.Unlock()

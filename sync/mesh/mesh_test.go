@@ -105,7 +105,7 @@ func (s *site) start(db mesh.Store, join []string, tune ...func(*mesh.Config)) *
 	s.t.Helper()
 	cfg := mesh.Config{
 		Store: db, Logger: testLogger(s.t), BindAddr: "127.0.0.1", BindPort: 0, Join: join,
-		ProbeInterval: 100 * time.Millisecond, ProbeTimeout: 50 * time.Millisecond, GossipInterval: 20 * time.Millisecond,
+		ProbeInterval: 100 * time.Millisecond, ProbeTimeout: 100 * time.Millisecond, GossipInterval: 20 * time.Millisecond,
 		PushPullInterval: 500 * time.Millisecond, TCPTimeout: time.Second,
 		AnnounceDelay: 20 * time.Millisecond, SyncInterval: 100 * time.Millisecond, RequestTimeout: 2 * time.Second,
 		ReconnectInterval: 200 * time.Millisecond,
@@ -514,8 +514,16 @@ func TestNode_PartitionAndHealSurfacesADoubleDose(t *testing.T) {
 	// A and B lose sight of C and D.
 	s.faults.partition([]string{nodes[0].Addr(), nodes[1].Addr()}, []string{nodes[2].Addr(), nodes[3].Addr()})
 	waitFor(t, 10*time.Second, "partition seen", func() (bool, string) {
-		return len(nodes[0].Status().Peers) == 1 && len(nodes[2].Status().Peers) == 1,
-			fmt.Sprint(len(nodes[0].Status().Peers), len(nodes[2].Status().Peers))
+		for i, n := range nodes {
+			for _, p := range n.Status().Peers {
+				for j, other := range nodes {
+					if p.Device == other.Device() && (i < 2) != (j < 2) {
+						return false, fmt.Sprintf("node %d still sees node %d", i, j)
+					}
+				}
+			}
+		}
+		return true, ""
 	})
 	// Each side gives the noon dose.
 	slot := forms.DueSlots(order, day, time.UTC)[1]

@@ -22,6 +22,10 @@ type syncState struct {
 	refusedPeers map[string]string           // peer -> why the alive delegate refused it
 	dead         map[string]departed         // peers that left or were declared dead
 	addrs        map[string]*memberlist.Node // last known address of each peer
+	held         map[string]string           // device -> why its events are held back
+	corrections  map[string][]time.Time      // device -> clocks of its recent corrections
+	seq          map[string]uint64           // device -> highest seq counted for floods
+	exempt       map[string]uint64           // device -> seqs up to this released by a person
 	reconnecting bool
 	lastRejoin   time.Time
 }
@@ -57,7 +61,8 @@ type request struct {
 const maxQuarantine = 1000
 
 func newSyncState() syncState {
-	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{}, refusedPeers: map[string]string{}, dead: map[string]departed{}, addrs: map[string]*memberlist.Node{}}
+	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{}, refusedPeers: map[string]string{}, dead: map[string]departed{}, addrs: map[string]*memberlist.Node{},
+		held: map[string]string{}, corrections: map[string][]time.Time{}, seq: map[string]uint64{}, exempt: map[string]uint64{}}
 }
 
 func (s *syncState) peer(name string) *peerState {
@@ -230,6 +235,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	n.mu.Unlock()
 
 	var res lifeboat.ApplyResult
+	b.Events = n.holdFloods(b.From, b.Events)
 	if len(b.Events) > 0 {
 		var err error
 		res, err = n.st.ApplyRemote(ctx, b.Events)
@@ -374,6 +380,9 @@ func (n *Node) plan() {
 			continue
 		}
 		if _, ok := n.reg[d]; !ok && knownOwed {
+			continue
+		}
+		if _, held := n.s.held[d]; held {
 			continue
 		}
 		var best uint64

@@ -579,3 +579,44 @@ func TestNode_RevokedDeviceRefused(t *testing.T) {
 		t.Errorf("revoked device received an event after restarting: err = %v", err)
 	}
 }
+
+func TestNode_FloodOfCorrectionsHeldForReview(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	b, noisy := s.device(true), s.device(true)
+	ward(t, s.founder, s.admin, 1)
+	a := s.start(s.founder, nil)
+	nn := s.start(noisy, []string{a.Addr()})
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, s.founder, noisy)
+
+	// One device records and then cancels thirty observation sets.
+	ns := s.signIn(noisy)
+	pts, _ := noisy.Patients(ctx, "")
+	for range 30 {
+		obs := storetest.MustAppend(t, noisy, ns, storetest.ObsDraft(pts[0].ID, 14, 97, 120, 70, 37, storetest.T0))
+		if _, err := noisy.EnterInError(ctx, ns, obs.ID, "wrong patient", storetest.T0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	converged(t, 10*time.Second, n0+60, s.founder, noisy)
+
+	// B allows ten corrections in ten minutes: the rest is held.
+	nb := s.start(b, []string{a.Addr()}, func(c *mesh.Config) { c.FloodLimit = 10 })
+	waitFor(t, 10*time.Second, "B holds the flood", func() (bool, string) {
+		st := nb.Status()
+		_, held := st.Held[nn.Device()]
+		return held && len(st.Quarantined) == 1 && errors.Is(st.Quarantined[0].Err, mesh.ErrFlood), fmt.Sprintf("%+v %+v", st.Held, st.Quarantined)
+	})
+	av, bv := a.Status().Vector, nb.Status().Vector
+	if bv[nn.Device()] >= av[nn.Device()] || bv[a.Device()] != av[a.Device()] {
+		t.Errorf("B's vector = %v, want the founder's log whole and the noisy device's cut short of %v", bv, av)
+	}
+	if st := nb.Status(); st.Synced() != true {
+		t.Errorf("B Synced() = false with only held events owed (ToReceive %d)", st.ToReceive)
+	}
+
+	// A person reviews it and releases the device.
+	nb.Release(nn.Device())
+	converged(t, 10*time.Second, n0+60, s.founder, noisy, b)
+}

@@ -96,6 +96,12 @@ type Config struct {
 	// whose events we refused from it (1 min).
 	RefusalBackoff time.Duration
 
+	// FloodLimit corrections or cancellations from one device within
+	// FloodWindow (by the events' clocks) hold the rest of that device's
+	// events back for review (100 in 10 minutes).
+	FloodLimit  int
+	FloodWindow time.Duration
+
 	// Memberlist timings; zero keeps memberlist's LAN defaults. Tests set
 	// them short.
 	ProbeInterval, ProbeTimeout, GossipInterval, PushPullInterval, TCPTimeout time.Duration
@@ -265,6 +271,12 @@ func setDefaults(c *Config) {
 	}
 	if c.Window <= 0 || c.Window > maxWindow {
 		c.Window = DefaultWindow
+	}
+	if c.FloodLimit <= 0 {
+		c.FloodLimit = DefaultFloodLimit
+	}
+	if c.FloodWindow <= 0 {
+		c.FloodWindow = DefaultFloodWindow
 	}
 	if c.AnnounceDelay <= 0 {
 		c.AnnounceDelay = DefaultAnnounceDelay

@@ -25,6 +25,9 @@ type Status struct {
 	Quarantined []Quarantined
 	// RefusedPeers are devices the node would not admit, with why.
 	RefusedPeers map[string]string
+	// Held are devices whose further events are held back for review
+	// (a flood of corrections), with why; see Node.Release.
+	Held map[string]string
 	// BytesSent and BytesReceived count the mesh's own messages (not
 	// memberlist's gossip); EventBytes is the encoded size of the events
 	// received, the least a sync could have moved.
@@ -73,6 +76,10 @@ func (n *Node) Status() Status {
 	for k, v := range n.s.refusedPeers {
 		st.RefusedPeers[k] = v
 	}
+	st.Held = map[string]string{}
+	for k, v := range n.s.held {
+		st.Held[k] = v
+	}
 	best := map[string]uint64{}
 	for name, m := range live {
 		ps := PeerStatus{Device: name, Addr: m.Address()}
@@ -90,6 +97,9 @@ func (n *Node) Status() Status {
 	}
 	sort.Slice(st.Peers, func(i, j int) bool { return st.Peers[i].Device < st.Peers[j].Device })
 	for d, v := range best {
+		if _, held := n.s.held[d]; held {
+			continue // not coming until released
+		}
 		if v > n.s.mine[d] {
 			st.ToReceive += v - n.s.mine[d]
 		}

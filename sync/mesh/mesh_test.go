@@ -620,3 +620,30 @@ func TestNode_FloodOfCorrectionsHeldForReview(t *testing.T) {
 	nb.Release(nn.Device())
 	converged(t, 10*time.Second, n0+60, s.founder, noisy, b)
 }
+
+func TestNode_ClockSkewReported(t *testing.T) {
+	s := newSite(t)
+	b := s.device(true)
+	a := s.start(s.founder, nil)
+	nb := s.start(b, []string{a.Addr()}, func(c *mesh.Config) {
+		c.Now = func() time.Time { return time.Now().Add(7 * time.Minute) }
+	})
+	waitFor(t, 10*time.Second, "A reports B's clock", func() (bool, string) {
+		for _, p := range a.Status().Peers {
+			if p.Device == nb.Device() && p.SkewWarning && p.ClockSkew > 6*time.Minute {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", a.Status().Peers)
+	})
+	waitFor(t, 10*time.Second, "B reports A's clock", func() (bool, string) {
+		for _, p := range nb.Status().Peers {
+			if p.Device == a.Device() && p.SkewWarning && p.ClockSkew < -6*time.Minute {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", nb.Status().Peers)
+	})
+	_, n0 := digest(t, s.founder)
+	converged(t, 10*time.Second, n0, s.founder, b) // order is kept by the HLC regardless
+}

@@ -118,6 +118,7 @@ type statusDoc struct {
 	LastSync    time.Time         `json:"last_sync,omitzero"`
 	Quarantined []quarantineDoc   `json:"quarantined,omitempty"`
 	Refused     map[string]string `json:"refused_peers,omitempty"`
+	Held        map[string]string `json:"held,omitempty"`
 }
 
 type peerDoc struct {
@@ -141,7 +142,7 @@ type quarantineDoc struct {
 
 func toDoc(s mesh.Status, every time.Duration) statusDoc {
 	d := statusDoc{Written: time.Now().UTC(), Every: every.String(), Device: s.Device, Addr: s.Addr, Vector: s.Vector,
-		ToReceive: s.ToReceive, Received: s.Received, Progress: s.Progress(), LastSync: s.LastSync, Refused: s.RefusedPeers, Peers: []peerDoc{}}
+		ToReceive: s.ToReceive, Received: s.Received, Progress: s.Progress(), LastSync: s.LastSync, Refused: s.RefusedPeers, Held: s.Held, Peers: []peerDoc{}}
 	for _, p := range s.Peers {
 		d.Peers = append(d.Peers, peerDoc{Device: p.Device, Addr: p.Addr, LastHeard: p.LastHeard, LastSync: p.LastSync, Ahead: p.Ahead,
 			ClockSkewMS: p.ClockSkew.Milliseconds(), SkewWarning: p.SkewWarning})

@@ -70,6 +70,9 @@ passphrase; the status holds no patient data.`,
 			for _, dev := range sortedKeys(d.Vector) {
 				fmt.Fprintf(out, "  %s %d\n", dev, d.Vector[dev])
 			}
+			for dev, why := range d.Held {
+				fmt.Fprintf(out, "HELD for review: events of device %s: %s\n", dev, why)
+			}
 			for peer, why := range d.Refused {
 				fmt.Fprintf(out, "Refused peer %s: %s\n", peer, why)
 			}

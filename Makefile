@@ -18,7 +18,7 @@ all: build
 help:
 	@echo "make deps   install system packages and Go modules (once)"
 	@echo "make build  build bin/lifeboat"
-	@echo "make run    deps + build, then open Lifeboat with data in DEMO_DIR ($(DEMO_DIR))"
+	@echo "make run    deps + build, then open Lifeboat on a demo ward in DEMO_DIR ($(DEMO_DIR))"
 	@echo "make test   go vet and go test for every package"
 	@echo "make bench  run the benchmarks and print their figures"
 	@echo "make lint   go vet and staticcheck"
@@ -35,6 +35,7 @@ build: deps
 
 run: deps build
 	@mkdir -p "$(DEMO_DIR)"
+	bin/lifeboat --data "$(DEMO_DIR)" demo --if-missing
 	bin/lifeboat --data "$(DEMO_DIR)"
 
 # One build configuration (cgo on, no tags) for vet, test and build, so the

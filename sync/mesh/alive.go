@@ -22,6 +22,11 @@ func (a *alive) NotifyAlive(peer *memberlist.Node) error {
 	if peer.Name == n.self {
 		return nil
 	}
+	// Remember where it is, admitted or not: a pull from it is answered
+	// there (once admitted) even before our membership lists it.
+	n.mu.Lock()
+	n.s.addrs[peer.Name] = &memberlist.Node{Name: peer.Name, Addr: peer.Addr, Port: peer.Port}
+	n.mu.Unlock()
 	m, err := decodeMeta(peer.Meta)
 	if err != nil {
 		return n.refusePeer(peer, err)

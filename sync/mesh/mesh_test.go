@@ -85,7 +85,27 @@ func (s *site) signIn(db *store.DB) *store.Session {
 	return sess
 }
 
+// quietHandler drops memberlist's own lines (MESH_LOG=mesh).
+type quietHandler struct{ slog.Handler }
+
+func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
+	drop := false
+	r.Attrs(func(a slog.Attr) bool {
+		drop = drop || (a.Key == "source" && a.Value.String() == "memberlist")
+		return !drop
+	})
+	if drop {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h quietHandler) WithAttrs(as []slog.Attr) slog.Handler { return quietHandler{h.Handler.WithAttrs(as)} }
+
 func testLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("MESH_LOG") == "mesh" {
+		return slog.New(quietHandler{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})})
+	}
 	if os.Getenv("MESH_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

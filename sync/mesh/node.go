@@ -46,7 +46,7 @@ const (
 	DefaultBindPort       = 7946
 	DefaultBatchEvents    = 1000
 	DefaultBatchBytes     = 1 << 20
-	DefaultWindow         = 4
+	DefaultWindow         = 16
 	DefaultAnnounceDelay  = 100 * time.Millisecond
 	DefaultSyncInterval   = time.Second
 	DefaultRequestTimeout = 10 * time.Second

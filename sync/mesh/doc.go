@@ -17,6 +17,13 @@
 // for again from that peer for a while. Local commits are announced after
 // a short debounce, so a ward converges within seconds.
 //
+// A device that sends more corrections or cancellations than FloodLimit
+// within FloodWindow has the rest of its log held back (Status.Held) until
+// a person calls Release. Peers' clocks more than ClockSkewLimit from ours
+// are reported. Invite, Invites and DecodeInvite are the enrolment code a
+// new device scans (QR) or types (ShortCode): a one-time token valid for
+// InviteTTL and the admin device's TLS fingerprint, never the site key.
+//
 // The store is reached through the narrow Store interface this package
 // declares; *store.DB satisfies it.
 package mesh

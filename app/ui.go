@@ -211,7 +211,9 @@ type Section struct {
 	ID string
 	// Title is the name in the navigation, in plain words.
 	Title string
-	// Icon is shown beside the title; nil for none.
+	// Icon is shown beside the title; nil for none. Sections register from
+	// init, before the app starts: take icons from theme.DefaultTheme().Icon,
+	// not theme.XIcon(), which needs a running app.
 	Icon fyne.Resource
 	// Roles may see the section; nil means everyone.
 	Roles []lifeboat.Role

@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	Register(Section{ID: "ward", Title: "Ward list", Icon: theme.ListIcon(), Order: 10, Make: newWardScreen})
+	Register(Section{ID: "ward", Title: "Ward list", Icon: theme.DefaultTheme().Icon(theme.IconNameList), Order: 10, Make: newWardScreen})
 }
 
 // TimeLayout is how a time of day is shown: 24-hour, as on NHS charts.

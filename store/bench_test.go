@@ -270,3 +270,30 @@ func peakRSSMB() float64 {
 	}
 	return -1
 }
+
+// BenchmarkUnlock measures unlocking with the ward passphrase at the
+// production Argon2id cost (DefaultKDF; target 150-400 ms per unlock).
+func BenchmarkUnlock(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "ward.lifeboat")
+	db, _, err := store.Init(ctx, path, store.Setup{SiteName: "S", Ward: "W", Passphrase: storetest.Passphrase,
+		AdminName: "A", AdminPIN: storetest.AdminPIN}, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		db, err := store.Open(ctx, path, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Unlock(ctx, storetest.Passphrase); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/unlock")
+}

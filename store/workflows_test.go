@@ -201,3 +201,23 @@ func TestWorkflows_PatientInTwoBedsAcrossDevices(t *testing.T) {
 		t.Errorf("patient list shows bed %s on A and %s on B: views must stay deterministic", pa.Bed, pb.Bed)
 	}
 }
+
+func TestNewTempID_UniquePerDeviceAndDurable(t *testing.T) {
+	ctx := t.Context()
+	a, _, b, _ := pair(t)
+	seen := map[string]bool{}
+	for _, db := range []*store.DB{a, b, a, b, a} {
+		id, err := db.NewTempID(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[id] || !forms.IsTempID(id) {
+			t.Fatalf("NewTempID = %q: repeated or malformed (seen %v)", id, seen)
+		}
+		seen[id] = true
+	}
+	dev, _ := a.Device(ctx)
+	if !seen[forms.FormatTempID(dev, 3)] {
+		t.Errorf("device A's third ID missing from %v", seen)
+	}
+}

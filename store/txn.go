@@ -158,13 +158,6 @@ func (t *txn) event(ctx context.Context, id string) (lifeboat.Event, bool, error
 	return evs[0], true, nil
 }
 
-// subjectEvents reads a subject's events whose kind starts with prefix,
-// in clock order.
-func (t *txn) subjectEvents(ctx context.Context, subject, prefix string) ([]lifeboat.Event, error) {
-	return queryEvents(ctx, t, t.aead, eventCols+"WHERE subject = ? AND kind LIKE ? ESCAPE '\\' ORDER BY hlc_wall, hlc_logical, device",
-		subject, likePrefix(prefix))
-}
-
 // corrector is an event that amends or cancels another.
 type corrector struct {
 	id, kind, device string

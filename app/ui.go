@@ -26,6 +26,9 @@ type Options struct {
 	IdleLock time.Duration
 	// Logger gets the UI's diagnostics (never patient data); nil discards.
 	Logger *slog.Logger
+	// Sync is the ward mesh this device syncs over; nil when it runs
+	// alone.
+	Sync Sync
 }
 
 // DefaultIdleLock is the idle time after which a ward device locks itself.
@@ -42,6 +45,7 @@ type UI struct {
 	app   fyne.App
 	win   fyne.Window
 	st    Store
+	sync  Sync // nil: sync off
 	now   func() time.Time
 	idle  time.Duration
 	log   *slog.Logger
@@ -89,7 +93,7 @@ func New(a fyne.App, w fyne.Window, st Store, opts Options) *UI {
 // them on the worker goroutine).
 func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *UI {
 	ui := &UI{
-		app: a, win: w, st: st, do: do,
+		app: a, win: w, st: st, do: do, sync: opts.Sync,
 		now:     opts.Now,
 		idle:    opts.IdleLock,
 		log:     opts.Logger,
@@ -145,6 +149,9 @@ func (ui *UI) Session() *store.Session { return ui.session }
 
 // Now returns the UI's clock reading.
 func (ui *UI) Now() time.Time { return ui.now() }
+
+// Sync returns the mesh the device syncs over, or nil when it runs alone.
+func (ui *UI) Sync() Sync { return ui.sync }
 
 // Store returns the store the UI works on.
 func (ui *UI) Store() Store { return ui.st }

@@ -12,7 +12,7 @@ endif
 FUZZTIME ?= 10s
 STAMP := .cache/deps.stamp
 
-.PHONY: all help deps build run test bench lint fuzz clean
+.PHONY: all help deps build run test bench lint fuzz clean smoke
 all: build
 
 help:
@@ -23,6 +23,7 @@ help:
 	@echo "make bench  run the benchmarks and print their figures"
 	@echo "make lint   go vet and staticcheck"
 	@echo "make fuzz   run every Fuzz target for FUZZTIME ($(FUZZTIME)) each"
+	@echo "make smoke  drive the real app under Xvfb with xdotool (sign in, record obs)"
 	@echo "make clean  remove build output, demo data and caches made here"
 
 deps: $(STAMP)
@@ -44,6 +45,9 @@ run: deps build
 test: deps
 	$(GO) vet ./...
 	$(GO) test -vet=off $(TESTFLAGS) ./...
+
+smoke: deps build
+	sh scripts/smoke.sh bin/lifeboat
 
 bench: deps
 	sh scripts/bench.sh

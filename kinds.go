@@ -62,6 +62,8 @@ type SiteCreated struct {
 	Ward      string `json:"ward"`
 	Device    string `json:"device"`
 	PublicKey []byte `json:"public_key"`
+	// Drill marks a training site for downtime drills, never exported.
+	Drill bool `json:"drill,omitempty"`
 }
 
 // DeviceEnrolled admits a device to the site; signed by an admin's device.

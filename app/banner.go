@@ -11,6 +11,10 @@ import (
 // BannerTitle is the banner's headline.
 const BannerTitle = "DOWNTIME MODE"
 
+// DrillTitle replaces BannerTitle on a training store: nobody may mistake
+// a drill for a real downtime, or record a real patient in one.
+const DrillTitle = "DRILL: TRAINING DATA ONLY"
+
 // NarrowWidth is the width, in Fyne units, below which the banner stacks
 // into two lines: the title and ward, then the status items.
 const NarrowWidth float32 = 600
@@ -22,6 +26,12 @@ var (
 	bannerText       = nhsBlack
 	badgeBackground  = nhsBlack
 	badgeText        = nhsWhite
+
+	// A drill is purple with white text, unlike any live screen.
+	drillBackground = nhsPurple
+	drillText       = nhsWhite
+	drillBadge      = nhsWhite
+	drillBadgeText  = nhsPurple
 )
 
 // Banner is the strip at the top of every screen: "DOWNTIME MODE", the ward,
@@ -55,7 +65,6 @@ func NewBanner(s Status) *Banner {
 		asOf:  text(16, false, bannerText),
 	}
 	b.badge.CornerRadius = 4
-	b.title.Text = BannerTitle
 	b.ExtendBaseWidget(b)
 	b.set(s)
 	return b
@@ -72,6 +81,15 @@ func (b *Banner) Status() Status { return b.status }
 
 func (b *Banner) set(s Status) {
 	b.status = s
+	bg, fg, badge, badgeFg, title := bannerBackground, bannerText, badgeBackground, badgeText, BannerTitle
+	if s.Drill {
+		bg, fg, badge, badgeFg, title = drillBackground, drillText, drillBadge, drillBadgeText, DrillTitle
+	}
+	b.bg.FillColor, b.badge.FillColor = bg, badge
+	b.title.Color, b.title.Text = badgeFg, title
+	for _, t := range []*canvas.Text{b.ward, b.user, b.sync, b.asOf} {
+		t.Color = fg
+	}
 	b.ward.Text = s.WardText()
 	b.user.Text = s.UserText()
 	b.sync.Text = s.SyncText()

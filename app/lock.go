@@ -104,6 +104,7 @@ func (l *columnLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 
 // showUnlock shows the ward passphrase screen.
 func (ui *UI) showUnlock() {
+	ui.log.Debug("show screen", "screen", "unlock")
 	ui.clearKeys()
 	pass := widget.NewPasswordEntry()
 	pass.SetPlaceHolder("Ward passphrase")
@@ -136,6 +137,7 @@ func (ui *UI) showUnlock() {
 			}
 			ui.site = site
 			ui.status.Ward = site.Ward
+			ui.status.Drill = site.Drill
 			ui.showSignIn()
 		})
 	}
@@ -160,6 +162,7 @@ func (ui *UI) showUnlock() {
 			if err == nil {
 				ui.site = site
 				ui.status.Ward = site.Ward
+				ui.status.Drill = site.Drill
 				ui.setStatus(ui.status)
 			}
 		})
@@ -168,6 +171,7 @@ func (ui *UI) showUnlock() {
 
 // showSignIn shows the person picker: everyone active on this ward.
 func (ui *UI) showSignIn() {
+	ui.log.Debug("show screen", "screen", "sign in")
 	ui.clearKeys()
 	list := container.NewVBox()
 	msg := errorLabel()
@@ -193,6 +197,7 @@ func (ui *UI) showSignIn() {
 		}
 		ui.site = site
 		ui.status.Ward = site.Ward
+		ui.status.Drill = site.Drill
 		ui.setStatus(ui.status)
 		for _, u := range users {
 			if !u.Active {
@@ -209,6 +214,7 @@ func (ui *UI) showSignIn() {
 // showPIN shows the PIN pad for u (and, for the break-glass account, the
 // reason it is being used, which is audited).
 func (ui *UI) showPIN(u store.User) {
+	ui.log.Debug("show screen", "screen", "PIN")
 	ui.Touch()
 	var pin []byte
 	dots := heading("", theme.SizeNameHeadingText)

@@ -209,6 +209,9 @@ func tap(t *testing.T, ui *UI, label string) {
 func entry(t *testing.T, ui *UI, ph string) *widget.Entry {
 	t.Helper()
 	for _, o := range objects(ui) {
+		if fe, ok := o.(*focusEntry); ok {
+			o = &fe.Entry
+		}
 		if e, ok := o.(*widget.Entry); ok && strings.HasPrefix(e.PlaceHolder, ph) {
 			return e
 		}

@@ -96,10 +96,19 @@ type obsForm struct {
 // showObsForm opens the observation form for a patient, restoring any
 // draft.
 func (ui *UI) showObsForm(patientID string) {
-	ui.Push("Record observations", newObsForm(ui, patientID))
+	screen, first := newObsForm(ui, patientID)
+	ui.Push("Record observations", screen)
+	// On a desktop the first reading takes the keyboard at once (Tab moves
+	// on); a phone waits for a tap rather than popping its keyboard over
+	// the score.
+	if ui.win.Canvas().Size().Width >= NarrowWidth {
+		ui.win.Canvas().Focus(first)
+	}
+	ui.log.Debug("form ready", "form", "observations")
 }
 
-func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
+// newObsForm returns the form and its first reading's entry.
+func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 	d, ok := ui.drafts[ui.draftKey(patientID)]
 	if !ok {
 		d = &obsDraft{At: ui.Now().Local().Format(DateTimeLayout), Values: map[string]string{}}
@@ -115,16 +124,32 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 	ui.drafts[ui.draftKey(patientID)] = d
 
 	f.band.Wrapping = fyne.TextWrapOff
-	f.at = widget.NewEntry()
+	var scroll *container.Scroll // set below; entries scroll into it when focused
+	follow := func(o fyne.CanvasObject) func() {
+		return func() {
+			if scroll != nil {
+				scrollIntoView(scroll, o)
+			}
+		}
+	}
+	at := newFocusEntry(false, nil)
+	at.gained = follow(at)
+	f.at = &at.Entry
 	f.at.SetText(d.At)
 	f.at.OnChanged = func(s string) { d.At = s; f.update() }
 	form := container.NewVBox(
 		heading("Time taken", theme.SizeNameSubHeadingText),
 		wrapped("Filled in with the time you opened this form. Change it if you took the observations earlier."),
-		f.at, f.problem("performed_at"),
+		at, f.problem("performed_at"),
 	)
+	var first *focusEntry
 	for _, fld := range obsFields {
-		e := widget.NewEntry()
+		fe := newFocusEntry(false, nil)
+		if first == nil {
+			first = fe
+		}
+		fe.gained = follow(fe)
+		e := &fe.Entry
 		e.SetPlaceHolder(placeholder(fld))
 		e.SetText(d.Values[fld.key])
 		key := fld.key
@@ -135,7 +160,7 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 		f.scores[key] = score
 		label := heading(fld.label+" ("+fld.unit+")", theme.SizeNameText)
 		form.Add(label)
-		form.Add(container.NewBorder(nil, nil, nil, score, e))
+		form.Add(container.NewBorder(nil, nil, nil, score, fe))
 		form.Add(f.problem(key))
 		if key == "spo2" {
 			f.air = widget.NewRadioGroup([]string{optAir, optOxygen}, func(s string) { d.Air = s; f.update() })
@@ -148,11 +173,13 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 			form.Add(f.problem("on_oxygen"))
 		}
 		if key == "o2_flow_lpm" {
-			f.device = widget.NewEntry()
+			dev := newFocusEntry(false, nil)
+			dev.gained = follow(dev)
+			f.device = &dev.Entry
 			f.device.SetPlaceHolder("Oxygen device, e.g. nasal cannula")
 			f.device.SetText(d.Values["o2_device"])
 			f.device.OnChanged = func(s string) { d.Values["o2_device"] = s; f.update() }
-			form.Add(f.device)
+			form.Add(dev)
 			form.Add(f.problem("o2_device"))
 		}
 	}
@@ -163,12 +190,14 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 	form.Add(heading("Consciousness (ACVPU)", theme.SizeNameText))
 	form.Add(container.NewBorder(nil, nil, nil, f.scores["consciousness"], f.acvpu))
 	form.Add(f.problem("consciousness"))
-	f.note = widget.NewMultiLineEntry()
+	note := newFocusEntry(true, nil)
+	note.gained = follow(note)
+	f.note = &note.Entry
 	f.note.SetPlaceHolder("Note (optional)")
 	f.note.Wrapping = fyne.TextWrapWord
 	f.note.SetText(d.Values["note"])
 	f.note.OnChanged = func(s string) { d.Values["note"] = s; f.update() }
-	form.Add(f.note)
+	form.Add(note)
 
 	f.save = widget.NewButtonWithIcon("Save observations", theme.DocumentSaveIcon(), f.trySave)
 	f.save.Importance = widget.HighImportance
@@ -180,10 +209,10 @@ func newObsForm(ui *UI, patientID string) fyne.CanvasObject {
 	f.scaleMsg.Importance = widget.WarningImportance
 	score := container.NewVBox(container.NewHBox(container.NewCenter(f.chip), f.band), f.scaleMsg, f.response, f.due)
 	top := container.NewVBox(f.header, score, widget.NewSeparator())
-	content := container.NewBorder(container.NewPadded(top), nil, nil, nil,
-		container.NewVScroll(container.NewPadded(form)))
+	scroll = container.NewVScroll(container.NewPadded(form))
+	content := container.NewBorder(container.NewPadded(top), nil, nil, nil, scroll)
 	f.update()
-	return NewScreen(content, f.load)
+	return NewScreen(content, f.load), first
 }
 
 // problem returns the label for one field's problems, under the field.
@@ -394,6 +423,7 @@ func (f *obsForm) commit(o forms.Observations, at time.Time) {
 			f.ui.ShowError(err)
 			return
 		}
+		f.ui.log.Debug("recorded", "kind", forms.KindObsRecorded)
 		delete(f.ui.drafts, f.ui.draftKey(f.id))
 		f.ui.Back()
 	})

@@ -35,6 +35,14 @@ type Status struct {
 	// SnapshotAt is when the imported core-system snapshot was taken, shown
 	// in its own location; zero when no snapshot has been imported.
 	SnapshotAt time.Time
+	// Drill marks a training store: the banner turns purple and says so.
+	Drill bool
+	// Syncing is set while peers hold events this device lacks; Progress
+	// is the share received so far, 0 to 1.
+	Syncing  bool
+	Progress float64
+	// LastSync is when events last arrived from a peer; zero if never.
+	LastSync time.Time
 }
 
 // WardText is the ward as shown: its name, or "No ward set up".
@@ -58,6 +66,8 @@ func (s Status) SyncText() string {
 	switch {
 	case s.Sync != SyncOn:
 		return "Sync: off"
+	case s.Syncing:
+		return fmt.Sprintf("Syncing: %d%%", int(s.Progress*100))
 	case s.Peers <= 0:
 		return "Sync: on, no other devices yet"
 	case s.Peers == 1:

@@ -21,6 +21,8 @@ func TestStatus_Text(t *testing.T) {
 		{"one peer", Status{Sync: SyncOn, Peers: 1}, "No ward set up", "Not signed in", "Sync: on, 1 other device", "Patient data: no snapshot imported"},
 		{"peers", Status{Sync: SyncOn, Peers: 4}, "No ward set up", "Not signed in", "Sync: on, 4 other devices", "Patient data: no snapshot imported"},
 		{"peers but off", Status{Sync: SyncOff, Peers: 4}, "No ward set up", "Not signed in", "Sync: off", "Patient data: no snapshot imported"},
+		{"syncing", Status{Sync: SyncOn, Peers: 2, Syncing: true, Progress: 0.425}, "No ward set up", "Not signed in", "Syncing: 42%", "Patient data: no snapshot imported"},
+		{"syncing but off", Status{Sync: SyncOff, Syncing: true}, "No ward set up", "Not signed in", "Sync: off", "Patient data: no snapshot imported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -84,6 +84,10 @@ func New(a fyne.App, w fyne.Window, st Store, opts Options) *UI {
 		ui.loops.Add(1)
 		go ui.idleLoop()
 	}
+	if ui.sync != nil {
+		ui.loops.Add(1)
+		go ui.syncLoop()
+	}
 	return ui
 }
 
@@ -191,12 +195,12 @@ func (ui *UI) Touch() { ui.lastUsed = ui.now() }
 func (ui *UI) Status() Status { return ui.status }
 
 // UpdateStatus changes what the banner shows: sync calls it with the peer
-// count, reconciliation with the snapshot time. The ward and user are the
-// UI's own and are kept.
+// count, reconciliation with the snapshot time. The ward, user and drill
+// mark are the UI's own and are kept.
 func (ui *UI) UpdateStatus(f func(s *Status)) {
 	s := ui.status
 	f(&s)
-	s.Ward, s.User = ui.status.Ward, ui.status.User
+	s.Ward, s.User, s.Drill = ui.status.Ward, ui.status.User, ui.status.Drill
 	ui.setStatus(s)
 }
 
@@ -297,6 +301,7 @@ func (ui *UI) ShowSection(id string) {
 	for _, s := range ui.Sections() {
 		if s.ID == id {
 			ui.Touch()
+			ui.log.Debug("show screen", "screen", s.Title)
 			ui.frame.showSection(s)
 			return
 		}
@@ -310,6 +315,7 @@ func (ui *UI) Push(title string, screen fyne.CanvasObject) {
 		return
 	}
 	ui.Touch()
+	ui.log.Debug("show screen", "screen", title)
 	ui.frame.push(title, screen)
 }
 
@@ -373,7 +379,10 @@ func (ui *UI) SwitchUser() {
 func (ui *UI) signedIn(s *store.Session) {
 	ui.session = s
 	ui.status.User = s.User.Name
+	ui.refreshSync()
+	ui.refreshSnapshot()
 	ui.frame = newFrame(ui)
+	ui.log.Debug("signed in", "role", string(s.User.Role))
 	ui.setContent(ui.frame.root)
 	if secs := ui.Sections(); len(secs) > 0 {
 		ui.frame.showSection(secs[0])
@@ -407,6 +416,7 @@ func (ui *UI) watch() {
 func (ui *UI) reload() {
 	if ui.frame != nil && !ui.st.Locked() {
 		ui.frame.reload()
+		ui.refreshSnapshot()
 	}
 }
 

@@ -33,6 +33,9 @@ type Setup struct {
 	BreakGlassPIN string
 	// KDF sets the Argon2id costs; zero means DefaultKDF.
 	KDF KDFParams
+	// Drill marks a training store for downtime drills: the app shows it
+	// unmistakably and its records are never exported to core systems.
+	Drill bool
 }
 
 // Check returns every problem with the setup, in plain words.
@@ -166,6 +169,7 @@ type SiteJoin struct {
 	SiteID, SiteName, Ward string
 	Anchor                 ed25519.PublicKey // the enrolling device, trusted to vouch for the rest
 	SiteKeys               [][]byte          // memberlist keyring, primary first
+	Drill                  bool              // a training site (Setup.Drill)
 }
 
 // JoinSite makes a store made by Create part of a site.
@@ -182,7 +186,11 @@ func (db *DB) JoinSite(ctx context.Context, j SiteJoin) error {
 	if err := db.SetSiteKeys(ctx, j.SiteKeys); err != nil {
 		return fmt.Errorf("join site: %w", err)
 	}
-	for k, v := range map[string]string{"site_id": j.SiteID, "site_name": j.SiteName, "ward": j.Ward} {
+	meta := map[string]string{"site_id": j.SiteID, "site_name": j.SiteName, "ward": j.Ward}
+	if j.Drill {
+		meta["drill"] = "1"
+	}
+	for k, v := range meta {
 		if _, err := db.sql.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", k, []byte(v)); err != nil {
 			return fmt.Errorf("join site: save %s: %w", k, err)
 		}
@@ -280,7 +288,11 @@ func build(ctx context.Context, path string, opts Options, then func(*DB, []byte
 func found(ctx context.Context, db *DB, setup Setup) error {
 	siteID := uuid.Must(uuid.NewV7()).String()
 	adminID := uuid.Must(uuid.NewV7()).String()
-	for k, v := range map[string]string{"site_id": siteID, "site_name": setup.SiteName, "ward": setup.Ward, "admin_id": adminID} {
+	meta := map[string]string{"site_id": siteID, "site_name": setup.SiteName, "ward": setup.Ward, "admin_id": adminID}
+	if setup.Drill {
+		meta["drill"] = "1"
+	}
+	for k, v := range meta {
 		if _, err := db.sql.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", k, []byte(v)); err != nil {
 			return fmt.Errorf("save %s: %w", k, err)
 		}
@@ -294,7 +306,7 @@ func found(ctx context.Context, db *DB, setup Setup) error {
 	db.mu.Unlock()
 	founder := &Session{User: User{ID: adminID, Name: setup.AdminName, Role: lifeboat.RoleITAdmin, Active: true}}
 	if _, err := db.Append(ctx, founder, Draft{Kind: lifeboat.KindSiteCreated, Subject: "site", PerformedAt: db.now(),
-		Payload: lifeboat.SiteCreated{SiteID: siteID, SiteName: setup.SiteName, Ward: setup.Ward, Device: device, PublicKey: pub}}); err != nil {
+		Payload: lifeboat.SiteCreated{SiteID: siteID, SiteName: setup.SiteName, Ward: setup.Ward, Device: device, PublicKey: pub, Drill: setup.Drill}}); err != nil {
 		return err
 	}
 	if _, err := db.saveUser(ctx, founder, adminID, setup.AdminName, lifeboat.RoleITAdmin, setup.AdminPIN, setup.KDF); err != nil {
@@ -373,6 +385,8 @@ func (db *DB) meta(ctx context.Context, key string) ([]byte, error) {
 // SiteInfo is the site and ward this store belongs to (readable while locked).
 type SiteInfo struct {
 	SiteID, SiteName, Ward, Device string
+	// Drill is set on a training store (Setup.Drill).
+	Drill bool
 }
 
 // Site returns the site and ward names and this device's ID.
@@ -385,6 +399,9 @@ func (db *DB) Site(ctx context.Context) (SiteInfo, error) {
 		if v, err := db.meta(ctx, f.key); err == nil {
 			*f.dst = string(v)
 		}
+	}
+	if v, err := db.meta(ctx, "drill"); err == nil && string(v) == "1" {
+		s.Drill = true
 	}
 	dev, err := db.Device(ctx)
 	if err != nil {

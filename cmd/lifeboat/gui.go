@@ -44,7 +44,7 @@ func runGUI(ctx context.Context, dataDir string) error {
 	})
 	a := fyneapp.NewWithID(appID)
 	w, _ := setupWindow(a, app.Status{})
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(os.Getenv("LIFEBOAT_LOG"))}))
 
 	path := filepath.Join(dataDir, cli.StoreFile)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
@@ -86,4 +86,16 @@ func setupWindow(a fyne.App, s app.Status) (fyne.Window, *app.Shell) {
 	sh := app.NewShell(w, s)
 	w.Resize(fyne.NewSize(1280, 800))
 	return w, sh
+}
+
+// logLevel is the GUI's log level from $LIFEBOAT_LOG ("debug", "info",
+// "warn", "error"); warnings by default. Debug logs which screen is shown
+// and what kind of record was saved, never patient data, so a smoke test
+// can follow the app.
+func logLevel(env string) slog.Level {
+	var l slog.Level
+	if env == "" || l.UnmarshalText([]byte(env)) != nil {
+		return slog.LevelWarn
+	}
+	return l
 }

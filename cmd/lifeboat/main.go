@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -55,7 +56,12 @@ func newRoot() *cobra.Command {
 while the core IT systems are down, and hands that work back once they return.
 
 Run with no command to open the app. The commands below do headless work.
-Everything is kept in the data folder (--data).`,
+Everything is kept in the data folder (--data).
+
+Downtime drills: lifeboat --drill opens a training ward (created with
+made-up patients the first time) in its own store inside the data folder.
+Every screen is purple and says DRILL; its records are never exported and
+it cannot sync with the live ward, whose site key it does not have.`,
 		Args:          noArgs,
 		SilenceErrors: true, // run prints them once, in its own words
 		SilenceUsage:  true,
@@ -63,6 +69,11 @@ Everything is kept in the data folder (--data).`,
 			dir, err := dataDirFlag(cmd)
 			if err != nil {
 				return err
+			}
+			if drillFlag(cmd) {
+				if err := seedDrill(cmd.Context(), dir); err != nil {
+					return err
+				}
 			}
 			return runGUI(cmd.Context(), dir)
 		},
@@ -72,6 +83,7 @@ Everything is kept in the data folder (--data).`,
 		def = "" // dataDirFlag reports it if --data is not given either
 	}
 	root.PersistentFlags().String("data", def, "folder for this device's Lifeboat data")
+	root.PersistentFlags().Bool("drill", false, "use the training store for a downtime drill ("+drillDir+" inside the data folder; made-up patients, never exported)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(subcommands()...)
 	return root
@@ -93,6 +105,9 @@ func dataDirFlag(cmd *cobra.Command) (string, error) {
 	f := cmd.Flag("data")
 	if f == nil || f.Value.String() == "" {
 		return "", usageError{errors.New("no data folder: give one with --data DIR")}
+	}
+	if drillFlag(cmd) {
+		return filepath.Join(f.Value.String(), drillDir), nil
 	}
 	return f.Value.String(), nil
 }

@@ -32,6 +32,14 @@ type Env struct {
 	Stdin io.Reader
 	// KDF overrides the Argon2id costs for new key slots (tests only).
 	KDF store.KDFParams
+	// Drill reports whether --drill chose the training store; nil means
+	// never.
+	Drill func(cmd *cobra.Command) bool
+}
+
+// drill reports whether the command works on the drill (training) store.
+func (env *Env) drill(cmd *cobra.Command) bool {
+	return env.Drill != nil && env.Drill(cmd)
 }
 
 // Commands returns the headless subcommands.

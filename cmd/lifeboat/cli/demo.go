@@ -38,7 +38,8 @@ func demoCmd(env *Env) *cobra.Command {
 patients (NHS numbers from the 999 test range) with a day of observations,
 medicines given, handover, a controlled-drugs register, pharmacy stock and
 events from two other devices, as if a ward had been in downtime since
-yesterday. The passphrase and PINs are printed.`,
+yesterday. The passphrase and PINs are printed. With --drill it makes the
+training store for a downtime drill instead (see lifeboat --help).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, path, err := env.storePath(cmd)
@@ -55,11 +56,15 @@ yesterday. The passphrase and PINs are printed.`,
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return fmt.Errorf("make data folder: %w", err)
 			}
-			if err := SeedDemo(cmd.Context(), path, env.KDF, time.Now()); err != nil {
+			seed, what := SeedDemo, "Demo ward"
+			if env.drill(cmd) {
+				seed, what = SeedDrill, "Drill (training) ward"
+			}
+			if err := seed(cmd.Context(), path, env.KDF, time.Now()); err != nil {
 				os.Remove(path)
 				return fmt.Errorf("make demo ward: %w", err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), `Demo ward created in %s
+			fmt.Fprintf(cmd.OutOrStdout(), what+` created in %s
   ward passphrase: %s
   PINs: Ada Admin (IT admin) %s, Nia Nurse (ward staff) %s, Phil Pharmacist %s, Bea Beds (bed manager) %s, Break-glass %s
 `, dir, DemoPassphrase, DemoAdminPIN, DemoNursePIN, demoPharmPIN, demoBedsPIN, demoGlassPIN)
@@ -153,8 +158,23 @@ func demoObs(pid string, sick, i, n int) forms.Observations {
 
 // SeedDemo creates a demo store at path as it would look at now.
 func SeedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Time) error {
-	db, admin, err := store.Init(ctx, path, store.Setup{SiteName: "St Elsewhere General (demo)", Ward: "Ward 7 - Acute Medicine",
-		Passphrase: DemoPassphrase, AdminName: "Ada Admin", AdminPIN: DemoAdminPIN, BreakGlassPIN: demoGlassPIN, KDF: kdf}, store.Options{})
+	return seedDemo(ctx, path, kdf, now, false)
+}
+
+// SeedDrill creates a training store for a downtime drill at path: the
+// demo ward's made-up patients in a store marked as a drill, which the app
+// shows in purple and reconciliation refuses to export.
+func SeedDrill(ctx context.Context, path string, kdf store.KDFParams, now time.Time) error {
+	return seedDemo(ctx, path, kdf, now, true)
+}
+
+func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Time, drill bool) error {
+	site := "St Elsewhere General (demo)"
+	if drill {
+		site = "St Elsewhere General (TRAINING DRILL)"
+	}
+	db, admin, err := store.Init(ctx, path, store.Setup{SiteName: site, Ward: "Ward 7 - Acute Medicine",
+		Passphrase: DemoPassphrase, AdminName: "Ada Admin", AdminPIN: DemoAdminPIN, BreakGlassPIN: demoGlassPIN, KDF: kdf, Drill: drill}, store.Options{})
 	if err != nil {
 		return err
 	}

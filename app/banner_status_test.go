@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"image/color"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"lifeboat/cmd/lifeboat/cli"
+	"lifeboat/store"
+	"lifeboat/sync/mesh"
+	"lifeboat/sync/reconcile"
+)
+
+// The banner says how old the imported census is, from the newest
+// census.imported event, as soon as one is recorded (here or by a peer).
+func TestBanner_SnapshotTime(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	mustShow(t, ui, "Patient data: no snapshot imported")
+
+	for _, asOf := range []time.Time{
+		time.Date(2026, 11, 21, 18, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 20, 6, 0, 0, 0, time.UTC), // an older one does not win
+	} {
+		if _, err := db.Append(t.Context(), ui.Session(), store.Draft{Kind: reconcile.KindCensusImported, Subject: "census",
+			PerformedAt: asOf, Payload: reconcile.CensusImported{Source: "PAS extract", AsOf: asOf}}); err != nil {
+			t.Fatal(err)
+		}
+		settle(ui)
+		mustShow(t, ui, "Patient data as of 21-Nov-2026 18:00")
+	}
+}
+
+// With a mesh, the banner shows sync on and the peers the node can see:
+// a real node on loopback, alone on its ward.
+func TestBanner_SyncState(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	mustShow(t, ui, "Sync: off")
+
+	node, err := mesh.New(mesh.Config{Store: db, BindAddr: "127.0.0.1", BindPort: 0,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- node.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	ui.sync = node
+	ui.refreshSync()
+	mustShow(t, ui, "Sync: on, no other devices yet")
+}
+
+// A drill store is unmistakable: purple banner, "DRILL: TRAINING DATA
+// ONLY", on every screen from unlock on.
+func TestBanner_Drill(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "lifeboat.db")
+			if err := cli.SeedDrill(context.Background(), path, store.TestKDF, demoNow); err != nil {
+				t.Fatal(err)
+			}
+			clock := &testClock{t: demoNow}
+			db, err := store.Open(t.Context(), path, store.Options{Now: clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			test.NewTempApp(t)
+			w := test.NewTempWindow(t, nil)
+			w.Resize(size)
+			ui := newUI(fyne.CurrentApp(), w, db, Options{Now: clock.Now}, testDo.add)
+			t.Cleanup(ui.Close)
+			settle(ui)
+			mustShow(t, ui, DrillTitle)
+			if got := ui.banner.bg.FillColor; got != color.Color(drillBackground) {
+				t.Errorf("locked drill banner colour %v, want %v", got, drillBackground)
+			}
+			signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+			mustShow(t, ui, DrillTitle, "Signed in: Nia Nurse")
+			if shows(ui, BannerTitle) {
+				t.Errorf("drill screen also shows %q", BannerTitle)
+			}
+			file := "ui_drill_ward_" + map[bool]string{true: "desktop", false: "phone"}[size == desktop] + ".png"
+			relayout(ui)
+			img := ui.win.Canvas().Capture()
+			if *update {
+				writePNG(t, filepath.Join("testdata", file), img)
+			}
+			test.AssertImageMatches(t, file, img)
+		})
+	}
+}

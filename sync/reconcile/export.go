@@ -109,7 +109,12 @@ func Snapshot(events []lifeboat.Event) map[string]bool {
 // creates are conditional (ifNoneExist), amendments and entered-in-error
 // are conditional updates of the original resource. Each Bundle holds one
 // patient's entries, in clock order, led by their Patient.
+//
+// A drill store's log is refused with ErrDrill.
 func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
+	if err := refuseDrill(events); err != nil {
+		return nil, err
+	}
 	size := opt.BundleSize
 	if size <= 0 {
 		size = DefaultBundleSize

@@ -225,6 +225,7 @@ func (s *wardScreen) load() {
 		setMsg(s.msg, "")
 		s.rows = rows
 		s.show()
+		s.ui.log.Debug("ward list ready", "patients", len(rows))
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"runtime/debug"
 
 	"golang.org/x/crypto/argon2"
 
@@ -34,8 +35,19 @@ func (p KDFParams) valid() bool {
 }
 
 func (p KDFParams) derive(secret string, salt []byte) []byte {
-	return argon2.IDKey([]byte(secret), salt, p.Time, p.MemoryKiB, p.Lanes, 32)
+	k := argon2.IDKey([]byte(secret), salt, p.Time, p.MemoryKiB, p.Lanes, 32)
+	if p.MemoryKiB >= bigKDFKiB {
+		// The derivation's memory (128 MiB at DefaultKDF) is garbage now:
+		// hand it back at once, so an unlock followed by a PIN does not
+		// hold two of them and a ward PC or phone keeps its memory.
+		debug.FreeOSMemory()
+	}
+	return k
 }
+
+// bigKDFKiB is the derivation size above which derive returns its memory
+// to the operating system straight away.
+const bigKDFKiB = 8 * 1024
 
 // ErrWrongSecret: the passphrase or PIN does not open the store.
 var ErrWrongSecret = fmt.Errorf("wrong passphrase or PIN: %w", lifeboat.ErrPermission)

@@ -30,7 +30,10 @@ const (
 )
 
 func demoCmd(env *Env) *cobra.Command {
-	var ifMissing bool
+	var (
+		ifMissing bool
+		extra     int
+	)
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "Create a demo ward to try Lifeboat (made-up patients only)",
@@ -56,7 +59,12 @@ training store for a downtime drill instead (see lifeboat --help).`,
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return fmt.Errorf("make data folder: %w", err)
 			}
-			seed, what := SeedDemo, "Demo ward"
+			if extra < 0 {
+				return fmt.Errorf("--events %d: give a number of events, 0 or more", extra)
+			}
+			seed, what := func(ctx context.Context, path string, kdf store.KDFParams, now time.Time) error {
+				return SeedDemoLoad(ctx, path, kdf, now, extra)
+			}, "Demo ward"
 			if env.drill(cmd) {
 				seed, what = SeedDrill, "Drill (training) ward"
 			}
@@ -72,6 +80,7 @@ training store for a downtime drill instead (see lifeboat --help).`,
 		},
 	}
 	c.Flags().BoolVar(&ifMissing, "if-missing", false, "do nothing if the data folder already holds a store")
+	c.Flags().IntVar(&extra, "events", 0, "add about this many events from 30 other wards of the site (to try Lifeboat with a big store)")
 	return c
 }
 
@@ -158,17 +167,23 @@ func demoObs(pid string, sick, i, n int) forms.Observations {
 
 // SeedDemo creates a demo store at path as it would look at now.
 func SeedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Time) error {
-	return seedDemo(ctx, path, kdf, now, false)
+	return seedDemo(ctx, path, kdf, now, false, 0)
+}
+
+// SeedDemoLoad is SeedDemo plus about extra events from a whole site (see
+// addLoad), for measuring the app with a big store.
+func SeedDemoLoad(ctx context.Context, path string, kdf store.KDFParams, now time.Time, extra int) error {
+	return seedDemo(ctx, path, kdf, now, false, extra)
 }
 
 // SeedDrill creates a training store for a downtime drill at path: the
 // demo ward's made-up patients in a store marked as a drill, which the app
 // shows in purple and reconciliation refuses to export.
 func SeedDrill(ctx context.Context, path string, kdf store.KDFParams, now time.Time) error {
-	return seedDemo(ctx, path, kdf, now, true)
+	return seedDemo(ctx, path, kdf, now, true, 0)
 }
 
-func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Time, drill bool) error {
+func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Time, drill bool, extra int) error {
 	site := "St Elsewhere General (demo)"
 	if drill {
 		site = "St Elsewhere General (TRAINING DRILL)"
@@ -315,6 +330,9 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		return err
 	} else if len(res.Refused) > 0 {
 		return fmt.Errorf("demo events refused: %s", res.Refused[0].Reason)
+	}
+	if extra > 0 {
+		return addLoad(ctx, db, ns, extra, now)
 	}
 	return nil
 }

@@ -111,7 +111,15 @@ func (db *DB) backupTo(ctx context.Context, dest string) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	// An empty file made here, readable by this user only, which VACUUM
+	// INTO fills.
+	f, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", dest, err)
+	}
+	f.Close()
 	if _, err := db.sql.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+		os.Remove(dest)
 		return fmt.Errorf("copy to %s: %w", dest, err)
 	}
 	return nil

@@ -217,6 +217,13 @@ func buildAtomically(ctx context.Context, path string, opts Options, then func(*
 		}
 	}
 	cleanup() // a leftover from a setup that crashed
+	// Only this user may read the file (and SQLite gives its -wal and -shm
+	// files the same mode): it holds sealed patient data and key slots.
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", tmp, err)
+	}
+	f.Close()
 	if err := build(ctx, tmp, opts, then, passphrase, kdf); err != nil {
 		cleanup()
 		return err

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -44,5 +45,24 @@ func TestInit_DrillMarksTheSite(t *testing.T) {
 			t.Errorf("drill=%v: locked Site().Drill = %v", drill, site.Drill)
 		}
 		db.Close()
+	}
+}
+
+// Store files and their backups are readable by their owner only: they
+// hold sealed patient data and key slots.
+func TestStoreFiles_OwnerOnly(t *testing.T) {
+	db, _ := storetest.MustInit(t, store.Options{})
+	backup := filepath.Join(t.TempDir(), "copy.lifeboat")
+	if err := db.Backup(context.Background(), backup); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{db.Path(), db.Path() + "-wal", backup} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m&0o077 != 0 {
+			t.Errorf("%s has mode %v, want no group or other access", filepath.Base(p), m)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,5 +99,68 @@ func TestBanner_Drill(t *testing.T) {
 			}
 			test.AssertImageMatches(t, file, img)
 		})
+	}
+}
+
+// With StartSync the mesh runs only while the store is unlocked: a real
+// node starts after the passphrase, stops when the device locks (it could
+// not apply anything without the keys), and starts afresh at the next
+// unlock.
+func TestSync_StartsOnUnlockStopsOnLock(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		running int // nodes started and not yet stopped
+		started int
+	)
+	var db *store.DB
+	start := func(ctx context.Context) (Sync, func(), error) {
+		node, err := mesh.New(mesh.Config{Store: db, BindAddr: "127.0.0.1", BindPort: 0,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			return nil, nil, err
+		}
+		runCtx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- node.Run(runCtx) }()
+		mu.Lock()
+		running++
+		started++
+		mu.Unlock()
+		return node, func() {
+			cancel()
+			<-done
+			mu.Lock()
+			running--
+			mu.Unlock()
+		}, nil
+	}
+	ui, d, _ := newTestUIWith(t, desktop, Options{StartSync: start})
+	db = d
+	count := func() (int, int) { mu.Lock(); defer mu.Unlock(); return running, started }
+
+	if r, s := count(); r != 0 || s != 0 {
+		t.Fatalf("before unlock: %d running, %d started", r, s)
+	}
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	if r, s := count(); r != 1 || s != 1 {
+		t.Fatalf("after unlock: %d running, %d started; want 1, 1", r, s)
+	}
+	mustShow(t, ui, "Sync: on, no other devices yet")
+
+	ui.Lock()
+	settle(ui)
+	if r, _ := count(); r != 0 {
+		t.Fatalf("after lock: %d nodes still running", r)
+	}
+	if ui.Sync() != nil {
+		t.Error("Sync() is not nil after lock")
+	}
+	if got := ui.banner.Status().SyncText(); got != "Sync: off" {
+		t.Errorf("banner after lock says %q", got)
+	}
+
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	if r, s := count(); r != 1 || s != 2 {
+		t.Fatalf("after second unlock: %d running, %d started; want 1, 2", r, s)
 	}
 }

@@ -138,6 +138,7 @@ func (ui *UI) showUnlock() {
 			ui.site = site
 			ui.status.Ward = site.Ward
 			ui.status.Drill = site.Drill
+			ui.startMesh()
 			ui.showSignIn()
 		})
 	}

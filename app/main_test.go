@@ -69,12 +69,20 @@ func mustDemoStore(t *testing.T, clock *testClock) *store.DB {
 // newTestUI returns a UI over the demo ward in a test window of size.
 func newTestUI(t *testing.T, size fyne.Size) (*UI, *store.DB, *testClock) {
 	t.Helper()
+	return newTestUIWith(t, size, Options{})
+}
+
+// newTestUIWith is newTestUI with options (its clock and idle lock are
+// the test's own).
+func newTestUIWith(t *testing.T, size fyne.Size, opts Options) (*UI, *store.DB, *testClock) {
+	t.Helper()
 	clock := &testClock{t: demoNow}
 	db := mustDemoStore(t, clock)
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(size)
-	ui := newUI(fyne.CurrentApp(), w, db, Options{Now: clock.Now, IdleLock: 5 * time.Minute}, testDo.add)
+	opts.Now, opts.IdleLock = clock.Now, 5*time.Minute
+	ui := newUI(fyne.CurrentApp(), w, db, opts, testDo.add)
 	t.Cleanup(ui.Close)
 	w.Resize(size)
 	settle(ui)

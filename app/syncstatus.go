@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"lifeboat/sync/reconcile"
@@ -27,7 +28,8 @@ func (ui *UI) refreshSync() {
 	})
 }
 
-// syncLoop refreshes the banner's sync state every syncPoll.
+// syncLoop refreshes the banner's sync state every syncPoll while there is
+// a mesh.
 func (ui *UI) syncLoop() {
 	defer ui.loops.Done()
 	t := time.NewTicker(syncPoll)
@@ -72,4 +74,50 @@ func (ui *UI) refreshSnapshot() {
 			ui.UpdateStatus(func(s *Status) { s.SnapshotAt = at })
 		}
 	})
+}
+
+// startMesh starts the mesh through Options.StartSync, if there is one and
+// it is not running: called once the store is unlocked.
+func (ui *UI) startMesh() {
+	if ui.startSync == nil || ui.stopSync != nil || ui.syncing || ui.st.Locked() {
+		return
+	}
+	ui.syncing = true
+	var (
+		s    Sync
+		stop func()
+	)
+	ui.Run(func(ctx context.Context) (err error) {
+		s, stop, err = ui.startSync(ctx)
+		return err
+	}, func(err error) {
+		ui.syncing = false
+		if err != nil {
+			ui.log.Warn("start sync", "err", err)
+			ui.ShowError(fmt.Errorf("sync could not start, so records stay on this device for now: %w", err))
+			return
+		}
+		if ui.st.Locked() { // locked while it started
+			go stop()
+			return
+		}
+		ui.sync, ui.stopSync = s, stop
+		ui.refreshSync()
+	})
+}
+
+// stopMesh stops a mesh StartSync started (the store is being locked:
+// the mesh could not apply anything without its keys) and shows sync off.
+func (ui *UI) stopMesh() {
+	if ui.stopSync == nil {
+		return
+	}
+	stop := ui.stopSync
+	ui.sync, ui.stopSync = nil, nil
+	ui.tasks.Add(1)
+	go func() {
+		defer ui.tasks.Done()
+		stop()
+	}()
+	ui.UpdateStatus(func(s *Status) { s.Sync, s.Peers, s.Syncing = SyncOff, 0, false })
 }

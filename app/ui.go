@@ -27,8 +27,13 @@ type Options struct {
 	// Logger gets the UI's diagnostics (never patient data); nil discards.
 	Logger *slog.Logger
 	// Sync is the ward mesh this device syncs over; nil when it runs
-	// alone.
+	// alone (or until StartSync has started one).
 	Sync Sync
+	// StartSync, if set, starts the ward mesh once the store is unlocked
+	// (the mesh needs the store's keys to apply what peers send) and
+	// returns it with a function that stops it; the UI stops it when the
+	// store is locked again and starts it afresh at the next unlock.
+	StartSync func(ctx context.Context) (Sync, func(), error)
 }
 
 // DefaultIdleLock is the idle time after which a ward device locks itself.
@@ -46,6 +51,11 @@ type UI struct {
 	win   fyne.Window
 	st    Store
 	sync  Sync // nil: sync off
+	// startSync and stopSync run a mesh tied to the unlocked store
+	// (Options.StartSync); syncing is set while one is being started.
+	startSync func(ctx context.Context) (Sync, func(), error)
+	stopSync  func()
+	syncing   bool
 	now   func() time.Time
 	idle  time.Duration
 	log   *slog.Logger
@@ -84,10 +94,8 @@ func New(a fyne.App, w fyne.Window, st Store, opts Options) *UI {
 		ui.loops.Add(1)
 		go ui.idleLoop()
 	}
-	if ui.sync != nil {
-		ui.loops.Add(1)
-		go ui.syncLoop()
-	}
+	ui.loops.Add(1)
+	go ui.syncLoop()
 	return ui
 }
 
@@ -97,7 +105,7 @@ func New(a fyne.App, w fyne.Window, st Store, opts Options) *UI {
 // them on the worker goroutine).
 func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *UI {
 	ui := &UI{
-		app: a, win: w, st: st, do: do, sync: opts.Sync,
+		app: a, win: w, st: st, do: do, sync: opts.Sync, startSync: opts.StartSync,
 		now:     opts.Now,
 		idle:    opts.IdleLock,
 		log:     opts.Logger,
@@ -133,6 +141,10 @@ func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *
 // result with fyne.Do.
 func (ui *UI) Close() {
 	ui.stop()
+	if ui.stopSync != nil {
+		ui.stopSync()
+		ui.stopSync = nil
+	}
 	done := make(chan struct{})
 	go func() {
 		ui.loops.Wait()
@@ -345,6 +357,7 @@ func (ui *UI) Lock() {
 	ui.session = nil
 	ui.frame = nil
 	ui.drafts = map[string]*obsDraft{}
+	ui.stopMesh()
 	if s != nil {
 		st := ui.st
 		ui.tasks.Add(1)
@@ -396,6 +409,7 @@ func (ui *UI) showStart() {
 		ui.showUnlock()
 		return
 	}
+	ui.startMesh()
 	ui.showSignIn()
 }
 

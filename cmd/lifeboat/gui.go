@@ -16,6 +16,7 @@ import (
 	"lifeboat/assets"
 	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/store"
+	"lifeboat/sync/mesh"
 )
 
 // Metadata mirrored from FyneApp.toml: a plain `go build` does not read that
@@ -34,7 +35,10 @@ var icon = fyne.NewStaticResource("icon.png", assets.Icon)
 // screen), or tells the person how to set one up when there is none yet,
 // and returns when the window is closed or ctx is cancelled (Ctrl-C,
 // SIGTERM).
-func runGUI(ctx context.Context, dataDir string) error {
+//
+// With sync on, the app joins the ward mesh (cfg) whenever the store is
+// unlocked.
+func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool) error {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
@@ -55,7 +59,11 @@ func runGUI(ctx context.Context, dataDir string) error {
 			return fmt.Errorf("open store %s: %w", path, err)
 		}
 		defer db.Close()
-		ui := app.New(a, w, db, app.Options{Logger: log})
+		opts := app.Options{Logger: log}
+		if sync {
+			opts.StartSync = meshStarter(db, cfg, log)
+		}
+		ui := app.New(a, w, db, opts)
 		defer ui.Close()
 	}
 

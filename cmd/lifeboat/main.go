@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"lifeboat/sync/mesh"
 )
 
 func main() {
@@ -75,7 +77,14 @@ it cannot sync with the live ward, whose site key it does not have.`,
 					return err
 				}
 			}
-			return runGUI(cmd.Context(), dir)
+			sync, on, err := syncConfig(cmd)
+			if err != nil {
+				return usageError{err}
+			}
+			if !on {
+				sync = mesh.Config{}
+			}
+			return runGUI(cmd.Context(), dir, sync, on)
 		},
 	}
 	def, err := defaultDataDir()
@@ -84,6 +93,7 @@ it cannot sync with the live ward, whose site key it does not have.`,
 	}
 	root.PersistentFlags().String("data", def, "folder for this device's Lifeboat data")
 	root.PersistentFlags().Bool("drill", false, "use the training store for a downtime drill ("+drillDir+" inside the data folder; made-up patients, never exported)")
+	addSyncFlags(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(subcommands()...)
 	return root

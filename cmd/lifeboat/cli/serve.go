@@ -36,15 +36,9 @@ status is written to ` + StatusFile + ` in the data folder every few seconds;
 read it with ` + "`lifeboat status`" + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			host, port, err := splitHostPort(bind)
+			cfg, err := MeshConfig(bind, advertise, join)
 			if err != nil {
-				return fmt.Errorf("--bind %q: %w", bind, err)
-			}
-			cfg := mesh.Config{BindAddr: host, BindPort: port, Join: join}
-			if advertise != "" {
-				if cfg.AdvertiseAddr, cfg.AdvertisePort, err = splitHostPort(advertise); err != nil {
-					return fmt.Errorf("--advertise %q: %w", advertise, err)
-				}
+				return err
 			}
 			ctx := cmd.Context()
 			db, err := openUnlocked(ctx, cmd, env, env.prompter(cmd.ErrOrStderr()), passFile)
@@ -90,6 +84,27 @@ read it with ` + "`lifeboat status`" + `.`,
 	f.StringSliceVar(&join, "join", nil, "address:port of a peer to join (repeat or comma-separate)")
 	f.DurationVar(&every, "status-every", 2*time.Second, "how often to write "+StatusFile)
 	return c
+}
+
+// MeshConfig is the mesh configuration the --bind, --advertise and --join
+// flags give (the store and logger are the caller's to add).
+func MeshConfig(bind, advertise string, join []string) (mesh.Config, error) {
+	host, port, err := splitHostPort(bind)
+	if err != nil {
+		return mesh.Config{}, fmt.Errorf("--bind %q: %w", bind, err)
+	}
+	cfg := mesh.Config{BindAddr: host, BindPort: port, Join: join}
+	if advertise != "" {
+		if cfg.AdvertiseAddr, cfg.AdvertisePort, err = splitHostPort(advertise); err != nil {
+			return mesh.Config{}, fmt.Errorf("--advertise %q: %w", advertise, err)
+		}
+	}
+	for _, j := range join {
+		if _, _, err := splitHostPort(j); err != nil {
+			return mesh.Config{}, fmt.Errorf("--join %q: %w", j, err)
+		}
+	}
+	return cfg, nil
 }
 
 func splitHostPort(s string) (string, int, error) {

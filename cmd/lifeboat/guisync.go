@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"lifeboat/app"
+	"lifeboat/cmd/lifeboat/cli"
+	"lifeboat/store"
+	"lifeboat/sync/mesh"
+)
+
+// addSyncFlags gives the app (the root command) the mesh flags `lifeboat
+// serve` has: with --join (or --bind) the app syncs with the ward while
+// it is unlocked.
+func addSyncFlags(root *cobra.Command) {
+	f := root.Flags()
+	f.String("bind", "", "sync with the ward: address and port to listen on (UDP and TCP), e.g. 0.0.0.0:"+strconv.Itoa(mesh.DefaultBindPort))
+	f.String("advertise", "", "address and port to tell peers, if not the bound one")
+	f.StringSlice("join", nil, "sync with the ward: address:port of a peer to join (repeat or comma-separate)")
+}
+
+// syncConfig reads the mesh flags; ok is false when sync was not asked for.
+func syncConfig(cmd *cobra.Command) (cfg mesh.Config, ok bool, err error) {
+	bind, _ := cmd.Flags().GetString("bind")
+	advertise, _ := cmd.Flags().GetString("advertise")
+	join, _ := cmd.Flags().GetStringSlice("join")
+	if bind == "" && len(join) == 0 {
+		return mesh.Config{}, false, nil
+	}
+	if bind == "" {
+		bind = net.JoinHostPort("0.0.0.0", strconv.Itoa(mesh.DefaultBindPort))
+	}
+	cfg, err = cli.MeshConfig(bind, advertise, join)
+	return cfg, err == nil, err
+}
+
+// meshStarter returns the app's StartSync: a mesh node over db, running
+// until the function it returns is called (the app calls it on lock).
+func meshStarter(db *store.DB, cfg mesh.Config, log *slog.Logger) func(context.Context) (app.Sync, func(), error) {
+	return func(context.Context) (app.Sync, func(), error) {
+		c := cfg
+		c.Store, c.Logger = db, log
+		node, err := mesh.New(c)
+		if err != nil {
+			return nil, nil, fmt.Errorf("start sync: %w", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- node.Run(ctx) }()
+		return node, func() {
+			cancel()
+			if err := <-done; err != nil {
+				log.Warn("sync stopped", "err", err)
+			}
+		}, nil
+	}
+}

@@ -123,7 +123,7 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 	}
 	ui.drafts[ui.draftKey(patientID)] = d
 
-	f.band.Wrapping = fyne.TextWrapOff
+	f.band.Wrapping = fyne.TextWrapWord
 	var scroll *container.Scroll // set below; entries scroll into it when focused
 	follow := func(o fyne.CanvasObject) func() {
 		return func() {
@@ -207,10 +207,10 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 
 	f.scaleMsg.Hide()
 	f.scaleMsg.Importance = widget.WarningImportance
-	score := container.NewVBox(container.NewHBox(container.NewCenter(f.chip), f.band), f.scaleMsg, f.response, f.due)
-	top := container.NewVBox(f.header, score, widget.NewSeparator())
+	score := container.NewVBox(container.NewHBox(f.chip), f.band, f.scaleMsg, f.response, f.due)
 	scroll = container.NewVScroll(container.NewPadded(form))
-	content := container.NewBorder(container.NewPadded(top), nil, nil, nil, scroll)
+	content := container.New(&obsLayout{}, container.NewPadded(f.header),
+		container.NewPadded(container.NewVBox(score, widget.NewSeparator())), scroll)
 	f.update()
 	return NewScreen(content, f.load), first
 }
@@ -445,4 +445,43 @@ func (ui *UI) draftKey(patientID string) string {
 		return "/" + patientID
 	}
 	return ui.session.User.ID + "/" + patientID
+}
+
+// obsWideWidth is the width from which the observation form puts the
+// NEWS2 score beside the fields instead of above them, so the score, the
+// response and the due time stay in view while the fields scroll.
+const obsWideWidth float32 = 900
+
+// obsScoreWidth is the score column's width on a wide screen.
+const obsScoreWidth float32 = 360
+
+// obsLayout lays out the form's three parts: the patient header (always
+// on top), the score, and the scrolling fields. Narrow: header, score,
+// fields stacked. Wide: header, then fields on the left and the score on
+// the right.
+type obsLayout struct{}
+
+func (obsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	header, score, fields := objs[0], objs[1], objs[2]
+	hh := header.MinSize().Height
+	header.Move(fyne.NewPos(0, 0))
+	header.Resize(fyne.NewSize(size.Width, hh))
+	if size.Width >= obsWideWidth {
+		fw := size.Width - obsScoreWidth
+		fields.Move(fyne.NewPos(0, hh))
+		fields.Resize(fyne.NewSize(fw, size.Height-hh))
+		score.Move(fyne.NewPos(fw, hh))
+		score.Resize(fyne.NewSize(obsScoreWidth, min(score.MinSize().Height, size.Height-hh)))
+		return
+	}
+	sh := score.MinSize().Height
+	score.Move(fyne.NewPos(0, hh))
+	score.Resize(fyne.NewSize(size.Width, sh))
+	fields.Move(fyne.NewPos(0, hh+sh))
+	fields.Resize(fyne.NewSize(size.Width, max(0, size.Height-hh-sh)))
+}
+
+func (obsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	header, score, fields := objs[0].MinSize(), objs[1].MinSize(), objs[2].MinSize()
+	return fyne.NewSize(max(header.Width, score.Width, fields.Width), header.Height+score.Height+fields.Height)
 }

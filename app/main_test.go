@@ -173,8 +173,17 @@ func objects(ui *UI) []fyne.CanvasObject {
 func texts(ui *UI) []string {
 	var out []string
 	for _, o := range objects(ui) {
-		if t, ok := o.(*canvas.Text); ok && t.Text != "" {
-			out = append(out, t.Text)
+		switch t := o.(type) {
+		case *canvas.Text:
+			if t.Text != "" {
+				out = append(out, t.Text)
+			}
+		case *widget.Label:
+			// A wrapped label draws one canvas.Text per line; its whole
+			// text is what the person reads.
+			if t.Wrapping != fyne.TextWrapOff && strings.Contains(t.Text, " ") {
+				out = append(out, t.Text)
+			}
 		}
 	}
 	return out

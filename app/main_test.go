@@ -257,3 +257,36 @@ func signInAs(t *testing.T, ui *UI, name, pin string) {
 		t.Fatalf("not signed in as %s; screen shows %q", name, texts(ui))
 	}
 }
+
+// sizeSuffix names a test size in golden file names.
+func sizeSuffix(s fyne.Size) string {
+	if s == phone {
+		return "phone"
+	}
+	return "desktop"
+}
+
+// golden compares the window with testdata/<name>.png (rewritten with
+// -update; look at it after).
+func golden(t *testing.T, ui *UI, name string) {
+	t.Helper()
+	relayout(ui)
+	img := ui.win.Canvas().Capture()
+	file := name + ".png"
+	if *update {
+		writePNG(t, filepath.Join("testdata", file), img)
+	}
+	test.AssertImageMatches(t, file, img)
+}
+
+// choose finds the visible select whose placeholder starts with ph.
+func choose(t *testing.T, ui *UI, ph string) *widget.Select {
+	t.Helper()
+	for _, o := range objects(ui) {
+		if s, ok := o.(*widget.Select); ok && strings.HasPrefix(s.PlaceHolder, ph) {
+			return s
+		}
+	}
+	t.Fatalf("no choice %q on screen %q", ph, texts(ui))
+	return nil
+}

@@ -1,0 +1,409 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lifeboat"
+	"lifeboat/forms"
+	"lifeboat/store"
+)
+
+func init() {
+	Register(Section{ID: "beds", Title: "Beds", Order: 20,
+		Icon:  theme.DefaultTheme().Icon(theme.IconNameGrid),
+		Roles: []lifeboat.Role{lifeboat.RoleWardStaff, lifeboat.RoleBedManager, lifeboat.RoleITAdmin, lifeboat.RoleBreakGlass},
+		Make:  newBedsScreen})
+}
+
+// bedTileSize is one bed on the board: big enough to read across a bay
+// and to hit with a gloved finger; the grid reflows to the width.
+var bedTileSize = fyne.NewSize(184, 118)
+
+// bedColours is how each state looks: a tinted tile and a solid chip,
+// always with the state in words (never colour alone).
+var bedColours = map[forms.BedState]struct{ tile, chip, text color.Color }{
+	forms.BedAvailable: {color.NRGBA{0xE3, 0xF4, 0xEA, 0xFF}, nhsGreen, nhsWhite},
+	forms.BedOccupied:  {color.NRGBA{0xE1, 0xEC, 0xF8, 0xFF}, nhsBlue, nhsWhite},
+	forms.BedCleaning:  {color.NRGBA{0xFF, 0xF4, 0xD6, 0xFF}, nhsWarmYellow, nhsBlack},
+	forms.BedClosed:    {color.NRGBA{0xE8, 0xED, 0xEE, 0xFF}, color.NRGBA{0x42, 0x54, 0x63, 0xFF}, nhsWhite},
+	forms.BedIsolation: {color.NRGBA{0xEE, 0xE6, 0xF5, 0xFF}, nhsPurple, nhsWhite},
+}
+
+// bedsScreen is the Beds section: the ward's bed board, the site's
+// capacity and the sitrep, with the bed conflicts on top.
+type bedsScreen struct {
+	ui   *UI
+	ward string // ID of the ward shown
+
+	wards    []forms.Ward
+	board    forms.WardBoard
+	patients map[string]store.PatientView
+	clashes  []forms.BedConflict
+	site     []forms.WardSummary
+	total    forms.WardSummary
+
+	picker    *widget.Select
+	summary   *widget.Label
+	conflicts *fyne.Container
+	grid      *fyne.Container
+	unbedded  *fyne.Container
+	capacity  *fyne.Container
+	msg       *widget.Label
+}
+
+func newBedsScreen(ui *UI) fyne.CanvasObject {
+	s := &bedsScreen{ui: ui, summary: wrapped(""), conflicts: container.NewVBox(), unbedded: container.NewVBox(),
+		grid: container.NewGridWrap(bedTileSize), capacity: container.NewVBox(), msg: errorLabel()}
+	s.picker = widget.NewSelect(nil, func(name string) {
+		for _, w := range s.wards {
+			if w.Name == name && w.ID != s.ward {
+				s.ward = w.ID
+				s.load()
+			}
+		}
+	})
+	s.picker.PlaceHolder = "Choose a ward"
+	board := container.NewVBox(s.msg, s.picker, s.summary, s.conflicts, s.grid, s.unbedded)
+	tabs := container.NewAppTabs(
+		container.NewTabItem("Bed board", container.NewVScroll(container.NewPadded(board))),
+		container.NewTabItem("Site capacity", container.NewVScroll(container.NewPadded(s.capacity))),
+	)
+	return NewScreen(tabs, s.load)
+}
+
+// load reads the wards, the chosen ward's board, the patients in it, the
+// site's bed conflicts and capacity.
+func (s *bedsScreen) load() {
+	var (
+		wards    []forms.Ward
+		board    forms.WardBoard
+		pts      []store.PatientView
+		clashes  []forms.BedConflict
+		site     []forms.WardSummary
+		total    forms.WardSummary
+		wardID   = s.ward
+		siteWard = s.ui.Site().Ward
+	)
+	s.ui.Run(func(ctx context.Context) (err error) {
+		if wards, err = s.ui.Store().Wards(ctx); err != nil {
+			return err
+		}
+		if len(wards) == 0 {
+			return nil
+		}
+		if !slices.ContainsFunc(wards, func(w forms.Ward) bool { return w.ID == wardID }) {
+			wardID = wards[0].ID
+			for _, w := range wards {
+				if w.Name == siteWard || w.ID == siteWard {
+					wardID = w.ID
+				}
+			}
+		}
+		if board, err = s.ui.Store().BedBoard(ctx, wardID); err != nil {
+			return err
+		}
+		if pts, err = s.ui.Store().Patients(ctx, ""); err != nil {
+			return err
+		}
+		if clashes, err = s.ui.Store().BedConflicts(ctx); err != nil {
+			return err
+		}
+		site, total, err = s.ui.Store().SiteCapacity(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			setMsg(s.msg, ErrorText(err))
+			return
+		}
+		setMsg(s.msg, "")
+		s.wards, s.board, s.ward, s.clashes, s.site, s.total = wards, board, wardID, clashes, site, total
+		s.patients = map[string]store.PatientView{}
+		for _, p := range pts {
+			s.patients[p.ID] = p
+		}
+		s.show()
+	})
+}
+
+func (s *bedsScreen) show() {
+	if len(s.wards) == 0 {
+		s.summary.SetText("No wards are set up yet. An IT admin defines the ward and its beds.")
+		s.picker.Hide()
+		return
+	}
+	var names []string
+	for _, w := range s.wards {
+		names = append(names, w.Name)
+	}
+	s.picker.SetOptions(names)
+	s.picker.SetSelected(s.board.Ward.Name)
+	if len(names) < 2 {
+		s.picker.Hide()
+	} else {
+		s.picker.Show()
+	}
+	sum := s.board.Summary()
+	s.summary.SetText(fmt.Sprintf("%s: %d open beds, %d occupied, %d available, %d cleaning, %d isolation, %d closed (%.0f%% occupied)",
+		s.board.Ward.Name, sum.Open, sum.Occupied, sum.Available, sum.Cleaning, sum.Isolation, sum.Closed, sum.OccupancyPct))
+
+	s.conflicts.Objects = nil
+	for _, c := range s.clashes {
+		s.conflicts.Add(s.conflictRow(c))
+	}
+	s.conflicts.Refresh()
+
+	s.grid.Objects = nil
+	for _, b := range s.board.Beds {
+		s.grid.Add(s.tile(b))
+	}
+	s.grid.Refresh()
+
+	s.unbedded.Objects = nil
+	for _, p := range s.board.Unbedded {
+		s.unbedded.Add(wrapped(fmt.Sprintf("%s is on this ward without a bed: open the patient to give them one.", s.name(p.PatientID))))
+	}
+	s.unbedded.Refresh()
+	s.showCapacity()
+}
+
+// name is a patient's display name, or a plain placeholder.
+func (s *bedsScreen) name(id string) string {
+	if p, ok := s.patients[id]; ok {
+		return forms.DisplayName(p.Patient)
+	}
+	return "A patient not yet synced to this device"
+}
+
+// tile draws one bed: its name, state in words and colour, and who is in
+// it. Two patients in one bed is drawn as a conflict.
+func (s *bedsScreen) tile(b forms.BedView) fyne.CanvasObject {
+	col := bedColours[b.State]
+	label := canvas.NewText(b.Bed.Label, nhsBlack)
+	label.TextStyle = fyne.TextStyle{Bold: true}
+	label.TextSize = 18
+	state := string(b.State)
+	chips := container.NewHBox(Chip(strings.ToUpper(state[:1])+state[1:], col.chip, col.text, true))
+	if b.Bed.Escalation {
+		chips.Add(Chip("Escalation", nhsWhite, nhsBlack, false))
+	}
+	items := []fyne.CanvasObject{label, chips}
+	for _, id := range b.Patients {
+		l := widget.NewLabel(s.name(id))
+		l.Truncation = fyne.TextTruncateEllipsis
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		items = append(items, container.New(&tightLayout{}, l))
+	}
+	if len(b.Patients) > 1 {
+		items = append(items, container.NewHBox(Chip("CONFLICT: shared bed", nhsRed, nhsWhite, true)))
+	}
+	bed := b
+	c := NewCard(container.NewVBox(items...), func() { s.bedDialog(bed) })
+	c.SetBackground(col.tile)
+	return c
+}
+
+// bedDialog offers what can be done with a bed: the state changes the
+// rules allow from its state, and for an occupied bed moving the patient
+// or opening their record.
+func (s *bedsScreen) bedDialog(b forms.BedView) {
+	s.ui.Touch()
+	reason := widget.NewEntry()
+	reason.SetPlaceHolder("Reason (needed for closed or isolation)")
+	problem := errorLabel()
+	var d dialog.Dialog
+	var actions []fyne.CanvasObject
+	for _, to := range forms.BedStates {
+		// Occupied follows from placing a patient, never set by hand; a
+		// bed with a patient in it changes only when they move or leave.
+		if len(b.Patients) > 0 || to == forms.BedOccupied || forms.CanTransition(b.State, to) != nil {
+			continue
+		}
+		target := to
+		actions = append(actions, widget.NewButton("Mark "+string(target), func() {
+			set := forms.BedStateSet{Ward: s.board.Ward.ID, Bed: b.Bed.ID, State: target, Reason: strings.TrimSpace(reason.Text)}
+			if ps := set.Validate(); len(ps) > 0 {
+				setMsg(problem, ErrorText(ps)) // next to the reason, in the dialog
+				return
+			}
+			d.Hide()
+			s.save(store.Draft{Kind: forms.KindBedState, PerformedAt: s.ui.Now(), Payload: set})
+		}))
+	}
+	for _, id := range b.Patients {
+		pid := id
+		actions = append(actions,
+			widget.NewButtonWithIcon("Move "+s.name(pid), theme.MailForwardIcon(), func() { d.Hide(); s.moveDialog(pid, b.Bed.ID) }),
+			widget.NewButtonWithIcon("Open "+s.name(pid), theme.AccountIcon(), func() { d.Hide(); s.ui.ShowPatient(pid) }))
+	}
+	body := []fyne.CanvasObject{wrapped(fmt.Sprintf("%s is %s.", b.Bed.Label, b.State))}
+	if b.Note != "" {
+		body = append(body, wrapped(b.Note))
+	}
+	if b.State != forms.BedOccupied {
+		body = append(body, reason, problem)
+	}
+	body = append(body, actions...)
+	d = dialog.NewCustom(b.Bed.Label+", "+s.board.Ward.Name, "Close", container.NewVBox(body...), s.ui.win)
+	d.Resize(fyne.NewSize(min(s.ui.win.Canvas().Size().Width-24, 420), 0))
+	d.Show()
+}
+
+// moveDialog moves a patient to a free bed on any ward: a transfer event.
+func (s *bedsScreen) moveDialog(patientID, fromBed string) {
+	type spot struct{ ward, bed, label string }
+	var spots []spot
+	var labels []string
+	for _, w := range s.wards {
+		free := map[string]bool{}
+		if w.ID == s.board.Ward.ID {
+			for _, b := range s.board.Beds {
+				free[b.Bed.ID] = b.State == forms.BedAvailable || b.State == forms.BedIsolation
+			}
+		}
+		for _, b := range w.Beds {
+			if w.ID == s.board.Ward.ID && !free[b.ID] {
+				continue
+			}
+			sp := spot{w.ID, b.ID, w.Name + ", " + b.Label}
+			spots = append(spots, sp)
+			labels = append(labels, sp.label)
+		}
+	}
+	to := widget.NewSelect(labels, nil)
+	to.PlaceHolder = "Choose a free bed"
+	at := widget.NewEntry()
+	at.SetText(s.ui.Now().Local().Format(DateTimeLayout))
+	items := []*widget.FormItem{
+		{Text: "To", Widget: to, HintText: "Free beds on this ward; any bed on other wards"},
+		{Text: "When", Widget: at, HintText: "DD-Mmm-YYYY HH:MM"},
+	}
+	dialog.ShowForm("Move "+s.name(patientID), "Move", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		i := slices.Index(labels, to.Selected)
+		if i < 0 {
+			s.ui.ShowError(forms.Problems{{Field: "bed", Message: "Choose the bed to move the patient to."}})
+			return
+		}
+		when, err := parseWhen(at.Text, s.ui.Now())
+		if err != nil {
+			s.ui.ShowError(err)
+			return
+		}
+		s.save(store.Draft{Kind: forms.KindPatientTransferred, Subject: patientID, PerformedAt: when,
+			Payload: forms.Transfer{PatientID: patientID, FromWard: s.board.Ward.ID, FromBed: fromBed, Ward: spots[i].ward, Bed: spots[i].bed}})
+	}, s.ui.win)
+}
+
+// conflictRow is one bed conflict in red, with the way to resolve it: put
+// the patient in the right place (a move made having seen both, which
+// replaces them).
+func (s *bedsScreen) conflictRow(c forms.BedConflict) fyne.CanvasObject {
+	var text string
+	var buttons []fyne.CanvasObject
+	place := func(p forms.Placement) string {
+		if p.Ward == "" {
+			return "discharged"
+		}
+		return bedName(s.wards, p.Ward, p.Bed)
+	}
+	switch c.Kind {
+	case forms.ConflictPatientTwoPlaces:
+		var where []string
+		for _, p := range c.Placements {
+			where = append(where, place(p))
+			pl := p
+			if pl.Ward == "" {
+				continue
+			}
+			buttons = append(buttons, widget.NewButton("Keep in "+place(pl), func() {
+				s.save(store.Draft{Kind: forms.KindPatientTransferred, Subject: pl.PatientID, PerformedAt: s.ui.Now(),
+					Payload: forms.Transfer{PatientID: pl.PatientID, Ward: pl.Ward, Bed: pl.Bed}})
+			}))
+		}
+		text = fmt.Sprintf("%s is recorded in %d places (%s): devices moved them while apart.", s.name(c.PatientID), len(c.Placements), strings.Join(where, "; "))
+	default:
+		var who []string
+		for _, p := range c.Placements {
+			who = append(who, s.name(p.PatientID))
+			pl := p
+			buttons = append(buttons, widget.NewButton("Move "+s.name(pl.PatientID), func() { s.moveDialog(pl.PatientID, pl.Bed) }))
+		}
+		text = fmt.Sprintf("%s holds %d patients (%s): move the one who is not there.", bedName(s.wards, c.Ward, c.Bed), len(c.Placements), strings.Join(who, ", "))
+	}
+	l := wrapped("Conflict: " + text)
+	l.Importance = widget.DangerImportance
+	return container.NewVBox(l, newFlow(buttons...))
+}
+
+// showCapacity fills the site capacity tab: every ward synced to this
+// device, then the site total.
+func (s *bedsScreen) showCapacity() {
+	s.capacity.Objects = nil
+	s.capacity.Add(heading("Site capacity", theme.SizeNameSubHeadingText))
+	s.capacity.Add(wrapped("Every ward this device has heard of over the ward network, as of its last sync."))
+	row := func(w forms.WardSummary, bold bool) fyne.CanvasObject {
+		l := widget.NewLabel(fmt.Sprintf("%d open · %d occupied · %d available · %d cleaning · %d isolation · %d closed · %.0f%% occupied",
+			w.Open, w.Occupied, w.Available, w.Cleaning, w.Isolation, w.Closed, w.OccupancyPct))
+		l.Wrapping = fyne.TextWrapWord
+		name := widget.NewLabel(w.Name)
+		name.TextStyle = fyne.TextStyle{Bold: true}
+		c := NewCard(container.NewVBox(name, l), nil)
+		if bold {
+			c.SetBackground(bedColours[forms.BedOccupied].tile)
+		}
+		return c
+	}
+	for _, w := range s.site {
+		s.capacity.Add(row(w, false))
+	}
+	t := s.total
+	t.Name = "Whole site"
+	s.capacity.Add(row(t, true))
+	s.capacity.Refresh()
+}
+
+func (s *bedsScreen) save(d store.Draft) {
+	sess := s.ui.Session()
+	s.ui.Run(func(ctx context.Context) error {
+		_, err := s.ui.Store().Append(ctx, sess, d)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.ui.ShowError(err)
+		}
+	})
+}
+
+// tightLayout gives a label its text height without the inner padding,
+// so a bed tile fits its bed, state and patient.
+type tightLayout struct{}
+
+func (tightLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	p := theme.InnerPadding()
+	for _, o := range objs {
+		o.Move(fyne.NewPos(-p, -p))
+		o.Resize(fyne.NewSize(size.Width+2*p, size.Height+2*p))
+	}
+}
+
+func (tightLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	p := theme.InnerPadding()
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize().SubtractWidthHeight(2*p, 2*p))
+	}
+	return m
+}

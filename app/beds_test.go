@@ -1,0 +1,181 @@
+package app
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"lifeboat"
+	"lifeboat/cmd/lifeboat/cli"
+	"lifeboat/forms"
+	"lifeboat/store"
+	"lifeboat/store/storetest"
+)
+
+// demoBed returns how the demo ward's bed board shows bed id.
+func demoBed(t *testing.T, db *store.DB, id string) forms.BedView {
+	t.Helper()
+	b, err := db.BedBoard(t.Context(), "w7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range b.Beds {
+		if v.Bed.ID == id {
+			return v
+		}
+	}
+	t.Fatalf("no bed %s on the demo ward", id)
+	return forms.BedView{}
+}
+
+func openBeds(t *testing.T, ui *UI) {
+	t.Helper()
+	signInAs(t, ui, "Bea Beds", "3691")
+	ui.ShowSection("beds")
+	settle(ui)
+}
+
+func TestBeds_Board(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, _, _ := newTestUI(t, size)
+			openBeds(t, ui)
+			// Every bed is a tile with its state in words and who is in it.
+			mustShow(t, ui, "Bed 1", "OKAFOR, Grace", "Occupied", "Bed 17", "Available", "Bed 20", "Closed",
+				"Bed 21", "Isolation", "Trolley 2", "Escalation")
+			if n := cards(ui); n < 24 {
+				t.Errorf("%d tiles, want the 24 beds", n)
+			}
+			golden(t, ui, "beds_board_"+sizeSuffix(size))
+		})
+	}
+}
+
+func TestBeds_ChangeState(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openBeds(t, ui)
+	test.Tap(card(t, ui, "Bed 17"))
+	settle(ui)
+	// Closing needs a reason: refused without one, nothing saved.
+	tap(t, ui, "Mark closed")
+	if got := demoBed(t, db, "b17").State; got != forms.BedAvailable {
+		t.Fatalf("closed without a reason: bed 17 is %s", got)
+	}
+	mustShow(t, ui, "give the reason the bed is closed")
+	test.Type(entry(t, ui, "Reason"), "no nurse for the bay")
+	tap(t, ui, "Mark closed")
+	if got := demoBed(t, db, "b17").State; got != forms.BedClosed {
+		t.Fatalf("bed 17 is %s, want closed", got)
+	}
+	mustShow(t, ui, "21 open beds")
+	// An occupied bed offers no hand-set states, only the patient.
+	test.Tap(card(t, ui, "Bed 2"))
+	settle(ui)
+	for _, o := range objects(ui) {
+		if b, ok := o.(*widget.Button); ok && len(b.Text) > 5 && b.Text[:5] == "Mark " {
+			t.Errorf("occupied bed offers %q", b.Text)
+		}
+	}
+	mustShow(t, ui, "Move SMITH, Richard", "Open SMITH, Richard")
+}
+
+func TestBeds_MovePatient(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openBeds(t, ui)
+	test.Tap(card(t, ui, "Bed 1"))
+	settle(ui)
+	tap(t, ui, "Move OKAFOR, Grace")
+	sel := choose(t, ui, "Choose a free bed")
+	// Only free beds of this ward are offered.
+	for _, o := range sel.Options {
+		if o == "Ward 7 - Acute Medicine, Bed 2" {
+			t.Errorf("occupied bed 2 offered as a destination")
+		}
+	}
+	sel.SetSelected("Ward 7 - Acute Medicine, Bed 19")
+	tap(t, ui, "Move")
+	pts, _ := db.Patients(t.Context(), "")
+	for _, p := range pts {
+		if p.Surname == "Okafor" && p.Bed != "b19" {
+			t.Fatalf("Grace is in %s, want b19", p.Bed)
+		}
+	}
+	// Bed 1 waits for cleaning; bed 19 shows her.
+	if got := demoBed(t, db, "b1").State; got != forms.BedCleaning {
+		t.Errorf("bed 1 is %s after she left, want cleaning", got)
+	}
+	if v := demoBed(t, db, "b19"); v.State != forms.BedOccupied {
+		t.Errorf("bed 19 is %s, want occupied", v.State)
+	}
+	mustShow(t, ui, "Cleaning")
+}
+
+// Two devices apart moved the same patient: every device shows the
+// conflict in red until a person keeps one place, which is a new move
+// made having seen both.
+func TestBeds_ResolveConflict(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openBeds(t, ui)
+	ctx := t.Context()
+	users, _ := db.Users(ctx)
+	var admin *store.Session
+	for _, u := range users {
+		if u.Name == "Ada Admin" {
+			s, err := db.SignIn(ctx, u.ID, cli.DemoAdminPIN, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin = s
+		}
+	}
+	peer, ps := storetest.MustInit(t, store.Options{})
+	pub, _ := peer.DevicePublicKey(ctx)
+	if _, err := db.Enrol(ctx, admin, pub, "ward laptop 2"); err != nil {
+		t.Fatal(err)
+	}
+	anchor, _ := db.DevicePublicKey(ctx)
+	if err := peer.TrustAnchor(ctx, anchor); err != nil {
+		t.Fatal(err)
+	}
+	all := func(from *store.DB) []lifeboat.Event { evs, _ := from.EventsAfter(ctx, nil, 1<<30); return evs }
+	if _, err := peer.ApplyRemote(ctx, all(db)); err != nil {
+		t.Fatal(err)
+	}
+	var grace string
+	pts, _ := db.Patients(ctx, "")
+	for _, p := range pts {
+		if p.Surname == "Okafor" {
+			grace = p.ID
+		}
+	}
+	// Apart: this device moves her to bed 19, the laptop to bed 22.
+	storetest.MustAppend(t, db, ui.Session(), store.Draft{Kind: forms.KindPatientTransferred, Subject: grace, PerformedAt: demoNow,
+		Payload: forms.Transfer{PatientID: grace, Ward: "w7", Bed: "b19"}})
+	storetest.MustAppend(t, peer, ps, store.Draft{Kind: forms.KindPatientTransferred, Subject: grace, PerformedAt: demoNow,
+		Payload: forms.Transfer{PatientID: grace, Ward: "w7", Bed: "b22"}})
+	if res, err := db.ApplyRemote(ctx, all(peer)); err != nil || len(res.Refused) > 0 {
+		t.Fatalf("apply the laptop's events: %v %+v", err, res.Refused)
+	}
+	settle(ui)
+	mustShow(t, ui, "Conflict: OKAFOR, Grace is recorded in 2 places")
+	tap(t, ui, "Keep in Bed 19")
+	if cs, err := db.BedConflicts(ctx); err != nil || len(cs) != 0 {
+		t.Fatalf("conflicts after keeping bed 19: %+v, %v", cs, err)
+	}
+	if shows(ui, "Conflict:") {
+		t.Errorf("conflict still shown: %q", texts(ui))
+	}
+	if v := demoBed(t, db, "b22"); len(v.Patients) != 0 {
+		t.Errorf("bed 22 still holds %v", v.Patients)
+	}
+}
+
+func TestBeds_SiteCapacity(t *testing.T) {
+	ui, _, _ := newTestUI(t, desktop)
+	openBeds(t, ui)
+	showTab(t, ui, "Site capacity")
+	mustShow(t, ui, "Whole site", "Ward 7 - Acute Medicine", "occupied")
+	golden(t, ui, "beds_capacity_desktop")
+}

@@ -290,3 +290,13 @@ func choose(t *testing.T, ui *UI, ph string) *widget.Select {
 	t.Fatalf("no choice %q on screen %q", ph, texts(ui))
 	return nil
 }
+
+// cardShows reports whether some text drawn inside c contains text.
+func cardShows(c *Card, text string) bool {
+	for _, in := range test.LaidOutObjects(c) {
+		if txt, ok := in.(*canvas.Text); ok && strings.Contains(txt.Text, text) {
+			return true
+		}
+	}
+	return false
+}

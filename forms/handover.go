@@ -38,8 +38,9 @@ type HandoverTask struct {
 // HandoverTaskDone is the payload of handover.task_done: the task is
 // finished. Who and when are the event's author and performed_at.
 type HandoverTaskDone struct {
-	TaskID string `json:"task_id"`
-	Note   string `json:"note,omitempty"`
+	TaskID    string `json:"task_id"`
+	PatientID string `json:"patient_id"` // whose task it was: the record's subject
+	Note      string `json:"note,omitempty"`
 }
 
 // Validate lists what is wrong with n.

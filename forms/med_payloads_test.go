@@ -26,7 +26,7 @@ func TestPayloads_JSONRoundTrip(t *testing.T) {
 		KindBedState:         BedStateSet{Ward: "w7", Bed: "b1", State: BedClosed, Reason: "estates"},
 		KindHandoverNote:     HandoverNote{ID: "n1", PatientID: "p1", Ward: "w7", Text: "settled overnight"},
 		KindHandoverTask:     HandoverTask{ID: "t1", PatientID: "p1", Title: "repeat K+", Due: when, Urgent: true},
-		KindHandoverTaskDone: HandoverTaskDone{TaskID: "t1", Note: "4.1"},
+		KindHandoverTaskDone: HandoverTaskDone{TaskID: "t1", PatientID: "p1", Note: "4.1"},
 	}
 	snake := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	for kind, p := range payloads {

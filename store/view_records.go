@@ -101,10 +101,7 @@ var recordRules = map[string]recordRule{
 		return k.PatientID, k.ID, k.Validate, err
 	},
 	forms.KindHandoverTaskDone: func(b []byte) (string, string, func() forms.Problems, error) {
-		d, err := decodeAs[struct {
-			forms.HandoverTaskDone
-			PatientID string `json:"patient_id"`
-		}](b)
+		d, err := decodeAs[forms.HandoverTaskDone](b)
 		return d.PatientID, d.TaskID, nil, err
 	},
 	forms.KindPharmacyTaskDone: func(b []byte) (string, string, func() forms.Problems, error) {

@@ -47,7 +47,8 @@ func Commands(env *Env) []*cobra.Command {
 	if env.Stdin == nil {
 		env.Stdin = os.Stdin
 	}
-	return []*cobra.Command{initCmd(env), verifyCmd(env), demoCmd(env), serveCmd(env), statusCmd(env)}
+	return []*cobra.Command{initCmd(env), verifyCmd(env), demoCmd(env), serveCmd(env), statusCmd(env),
+		importCmd(env), exportCmd(env), sendCmd(env), worklistCmd(env)}
 }
 
 // storePath is the store file in the data folder.

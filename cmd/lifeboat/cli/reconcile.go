@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"lifeboat"
+	"lifeboat/store"
+	"lifeboat/sync/reconcile"
+)
+
+// personFlags are the flags of a command that records events: who does
+// it, and where their PIN comes from (else a prompt, or a line of stdin
+// after the passphrase).
+type personFlags struct {
+	passFile, user, pinFile string
+}
+
+func (f *personFlags) add(c *cobra.Command) {
+	c.Flags().StringVar(&f.passFile, "passphrase-file", "", "read the ward passphrase from this file")
+	c.Flags().StringVar(&f.user, "user", "", "your name as on the device (the events are recorded as yours)")
+	c.Flags().StringVar(&f.pinFile, "pin-file", "", "read your PIN from this file")
+}
+
+// open unlocks the store and signs the person in; close them both with
+// the returned function.
+func (f *personFlags) open(ctx context.Context, cmd *cobra.Command, env *Env) (*store.DB, *store.Session, func(), error) {
+	if strings.TrimSpace(f.user) == "" {
+		return nil, nil, nil, fmt.Errorf("say who you are with --user NAME: what this command records is signed as yours")
+	}
+	p := env.prompter(cmd.ErrOrStderr())
+	db, err := openUnlocked(ctx, cmd, env, p, f.passFile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	users, err := db.Users(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, plain(err)
+	}
+	var id string
+	for _, u := range users {
+		if strings.EqualFold(u.Name, strings.TrimSpace(f.user)) {
+			id = u.ID
+		}
+	}
+	if id == "" {
+		db.Close()
+		return nil, nil, nil, fmt.Errorf("nobody called %q on this device", f.user)
+	}
+	pin, err := p.secret("PIN for "+f.user, f.pinFile)
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
+	s, err := db.SignIn(ctx, id, pin, "")
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, plain(err)
+	}
+	return db, s, func() { _ = db.SignOut(context.Background(), s); db.Close() }, nil
+}
+
+// appender records reconcile's drafts as s, all in one transaction.
+func appender(db *store.DB, s *store.Session) reconcile.Appender {
+	return reconcile.AppenderFunc(func(ctx context.Context, ds []reconcile.Draft) error {
+		sds := make([]store.Draft, len(ds))
+		for i, d := range ds {
+			sds[i] = store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Corrects: d.Corrects, Payload: d.Payload}
+		}
+		_, err := db.AppendAll(ctx, s, sds)
+		return err
+	})
+}
+
+// wholeLog is every event the store holds.
+func wholeLog(ctx context.Context, db *store.DB) ([]lifeboat.Event, error) {
+	evs, err := db.EventsAfter(ctx, nil, 1<<62)
+	if err != nil {
+		return nil, plain(err)
+	}
+	return evs, nil
+}

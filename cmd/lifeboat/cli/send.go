@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"lifeboat/sync/reconcile"
+)
+
+func sendCmd(env *Env) *cobra.Command {
+	var (
+		who       personFlags
+		base      string
+		tokenFile string
+		size      int
+		ward      string
+	)
+	c := &cobra.Command{
+		Use:   "send",
+		Short: "Send downtime records to the core system's FHIR R4 server",
+		Long: `Export the downtime records not yet accepted (see lifeboat export) and post
+them to a FHIR R4 base URL as transaction Bundles, retrying with backoff.
+Each record's outcome is recorded as a back-entry status that syncs to the
+ward: accepted, or rejected with the server's reason. Sending again sends
+only what is left, and the server creates nothing twice. The bearer token
+is read from --token-file or $LIFEBOAT_FHIR_TOKEN, never from the command
+line (it would show in the process list).`,
+		Example: `  LIFEBOAT_FHIR_TOKEN=... lifeboat send --url https://fhir.trust.nhs.uk/R4 --user "Ada Admin"`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			u, err := url.Parse(base)
+			if base == "" || err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+				return fmt.Errorf("give the FHIR server's base URL with --url https://...")
+			}
+			if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+				return fmt.Errorf("--url %s: patient data goes only over https (http is allowed to this machine only, for testing)", base)
+			}
+			token := os.Getenv("LIFEBOAT_FHIR_TOKEN")
+			if tokenFile != "" {
+				b, err := os.ReadFile(tokenFile)
+				if err != nil {
+					return fmt.Errorf("read token: %w", err)
+				}
+				token = strings.TrimSpace(string(b))
+			}
+			ctx := cmd.Context()
+			db, s, done, err := who.open(ctx, cmd, env)
+			if err != nil {
+				return err
+			}
+			defer done()
+			events, err := wholeLog(ctx, db)
+			if err != nil {
+				return err
+			}
+			x, err := reconcile.ExportFHIR(events, reconcile.ExportOptions{BundleSize: size, Ward: ward,
+				Skip: reconcile.Done(reconcile.Worklist(events))})
+			if err != nil {
+				return plain(err)
+			}
+			if len(x.Bundles) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "Nothing to send: every downtime record is already in the core system.")
+				return nil
+			}
+			if err := db.RecordExport(ctx, s, fmt.Sprintf("FHIR send of %d events to %s", len(x.Events), u.Redacted())); err != nil {
+				return plain(err)
+			}
+			client := &reconcile.Client{BaseURL: strings.TrimRight(base, "/"), Token: token}
+			rep, err := reconcile.Send(ctx, client, x, appender(db, s), s.User.Name, time.Now, func(i, n int) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "\rsent %d/%d bundles", i, n)
+			})
+			fmt.Fprintln(cmd.ErrOrStderr())
+			fmt.Fprintf(cmd.OutOrStdout(), "Sent %d bundles: %d records accepted, %d rejected (see lifeboat worklist --status rejected).\n",
+				rep.Bundles, rep.Accepted, rep.Rejected)
+			if err != nil {
+				return fmt.Errorf("%w (what was sent before this is recorded; run send again to carry on)", err)
+			}
+			return nil
+		},
+	}
+	who.add(c)
+	c.Flags().StringVar(&base, "url", "", "the FHIR R4 server's base URL")
+	c.Flags().StringVar(&tokenFile, "token-file", "", "read the bearer token from this file (else $LIFEBOAT_FHIR_TOKEN)")
+	c.Flags().IntVar(&size, "bundle-size", 0, fmt.Sprintf("most entries per Bundle (default %d)", reconcile.DefaultBundleSize))
+	c.Flags().StringVar(&ward, "ward", "", "only patients last on this ward (its ID)")
+	return c
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}

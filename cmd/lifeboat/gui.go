@@ -42,6 +42,11 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool) err
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
+	release, err := cli.LockDataDir(dataDir)
+	if err != nil {
+		return err
+	}
+	defer release()
 	fyneapp.SetMetadata(fyne.AppMetadata{
 		ID: appID, Name: appName, Version: appVersion, Build: appBuild, Icon: icon,
 		Migrations: map[string]bool{"fyneDo": true},

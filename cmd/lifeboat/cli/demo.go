@@ -45,6 +45,11 @@ yesterday. The passphrase and PINs are printed. With --drill it makes the
 training store for a downtime drill instead (see lifeboat --help).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			release, err := env.lock(cmd)
+			if err != nil {
+				return err
+			}
+			defer release()
 			dir, path, err := env.storePath(cmd)
 			if err != nil {
 				return err

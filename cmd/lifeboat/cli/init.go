@@ -28,6 +28,11 @@ break-glass PIN.`,
   lifeboat init --data /srv/lifeboat --site S --ward W --admin A --passphrase-file pass.txt --admin-pin-file pin.txt --no-break-glass`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			release, err := env.lock(cmd)
+			if err != nil {
+				return err
+			}
+			defer release()
 			ctx := cmd.Context()
 			dir, path, err := env.storePath(cmd)
 			if err != nil {

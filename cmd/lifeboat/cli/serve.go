@@ -36,6 +36,11 @@ status is written to ` + StatusFile + ` in the data folder every few seconds;
 read it with ` + "`lifeboat status`" + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			release, err := env.lock(cmd)
+			if err != nil {
+				return err
+			}
+			defer release()
 			cfg, err := MeshConfig(bind, advertise, join)
 			if err != nil {
 				return err

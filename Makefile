@@ -12,7 +12,7 @@ endif
 FUZZTIME ?= 10s
 STAMP := .cache/deps.stamp
 
-.PHONY: all help deps build run test bench lint fuzz clean smoke
+.PHONY: all help deps build run test bench lint fuzz clean smoke dist dist-check
 all: build
 
 help:
@@ -24,6 +24,8 @@ help:
 	@echo "make lint   go vet and staticcheck"
 	@echo "make fuzz   run every Fuzz target for FUZZTIME ($(FUZZTIME)) each"
 	@echo "make smoke  drive the real app under Xvfb with xdotool (sign in, record obs)"
+	@echo "make dist   release packages in dist/: Linux tar.xz and Windows .exe"
+	@echo "make dist-check  unpack, launch and drive the Linux package; check the .exe"
 	@echo "make clean  remove build output, demo data and caches made here"
 
 deps: $(STAMP)
@@ -46,6 +48,13 @@ test: deps
 	$(GO) vet ./...
 	$(GO) test -vet=off $(TESTFLAGS) ./...
 
+dist: deps
+	sh scripts/deps.sh dist
+	sh scripts/dist.sh
+
+dist-check: dist
+	sh scripts/dist-check.sh
+
 smoke: deps build
 	sh scripts/smoke.sh bin/lifeboat
 
@@ -60,5 +69,5 @@ fuzz: deps
 	FUZZTIME=$(FUZZTIME) sh scripts/fuzz.sh
 
 clean:
-	rm -rf bin .demo .cache
+	rm -rf bin dist .demo .cache
 	find . -path '*/testdata/failed' -type d -prune -exec rm -rf {} +

@@ -3,7 +3,9 @@
 # Ubuntu, given Go: a C compiler and the OpenGL/X11 headers (Fyne's desktop
 # driver is cgo), make, Xvfb and friends for headless GUI checks, then the
 # Go modules. Safe to run again: it installs only what is missing.
-# Run it as root, or as a user who can sudo.
+# Run it as root, or as a user who can sudo. With the argument "dist" it
+# also installs what release packaging needs (mingw-w64 for the Windows
+# build, file and xz).
 set -eu
 
 log=${TMPDIR:-/tmp}/lifeboat-deps.$$.log
@@ -22,6 +24,9 @@ command -v dpkg-query >/dev/null 2>&1 ||
 packages="make gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
 libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool
 imagemagick poppler-utils"
+if [ "${1:-}" = dist ]; then
+	packages="$packages gcc-mingw-w64-x86-64 file xz-utils"
+fi
 
 missing=
 for p in $packages; do

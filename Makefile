@@ -56,7 +56,7 @@ dist-check: dist
 	sh scripts/dist-check.sh
 
 smoke: deps build
-	sh scripts/smoke.sh bin/lifeboat
+	bash scripts/smoke.sh bin/lifeboat
 
 bench: deps
 	sh scripts/bench.sh

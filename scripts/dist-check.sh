@@ -19,7 +19,7 @@ desktop=$root/usr/local/share/applications/uk.nhs.lifeboat.desktop
 grep -q '^Name=Lifeboat$' "$desktop" || fail "no .desktop entry for Lifeboat in $tarball"
 grep -q '^Icon=uk.nhs.lifeboat$' "$desktop" || fail ".desktop has no icon"
 [ -s "$root/usr/local/share/pixmaps/uk.nhs.lifeboat.png" ] || fail "no icon in $tarball"
-ARTIFACTS=${ARTIFACTS:-/tmp/lifeboat-dist} sh scripts/smoke.sh "$root/usr/local/bin/lifeboat"
+ARTIFACTS=${ARTIFACTS:-/tmp/lifeboat-dist} bash scripts/smoke.sh "$root/usr/local/bin/lifeboat"
 echo "dist-check: Linux package unpacked, launched and driven"
 
 [ -f "$exe" ] || fail "no $exe"

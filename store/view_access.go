@@ -193,6 +193,38 @@ func (db *DB) Enrol(ctx context.Context, s *Session, pub ed25519.PublicKey, name
 	return dev, db.audit(ctx, nil, "admin.device_enrolled", s.User.ID, dev, name)
 }
 
+// Admission is what an admin device hands a device it has just enrolled:
+// its ID and what JoinSite needs (this device as the trust anchor, the
+// site and the memberlist keyring).
+type Admission struct {
+	DeviceID string
+	SiteJoin
+}
+
+// Admit enrols the device with public key pub (as Enrol) and returns what
+// it needs to join the site. The keyring it carries is secret: send it
+// only over the pinned enrolment channel.
+func (db *DB) Admit(ctx context.Context, s *Session, pub ed25519.PublicKey, name string) (Admission, error) {
+	info, err := db.Site(ctx)
+	if err != nil {
+		return Admission{}, fmt.Errorf("admit device: %w", err)
+	}
+	keys, err := db.SiteKeys(ctx)
+	if err != nil {
+		return Admission{}, fmt.Errorf("admit device: %w", err)
+	}
+	anchor, err := db.DevicePublicKey(ctx)
+	if err != nil {
+		return Admission{}, fmt.Errorf("admit device: %w", err)
+	}
+	id, err := db.Enrol(ctx, s, pub, name)
+	if err != nil {
+		return Admission{}, err
+	}
+	return Admission{DeviceID: id, SiteJoin: SiteJoin{SiteID: info.SiteID, SiteName: info.SiteName, Ward: info.Ward,
+		Anchor: anchor, SiteKeys: keys, Drill: info.Drill}}, nil
+}
+
 // Revoke removes a device (IT admin only): its events dated after now are
 // refused by every peer that has this event.
 func (db *DB) Revoke(ctx context.Context, s *Session, device, reason string) error {

@@ -16,8 +16,8 @@ import (
 )
 
 // addSyncFlags gives the app (the root command) the mesh flags `lifeboat
-// serve` has: with --join (or --bind) the app syncs with the ward while
-// it is unlocked.
+// serve` has: with --join (or --bind), or the ward addresses `lifeboat
+// enrol` saved, the app syncs with the ward while it is unlocked.
 func addSyncFlags(root *cobra.Command) {
 	f := root.Flags()
 	f.String("bind", "", "sync with the ward: address and port to listen on (UDP and TCP), e.g. 0.0.0.0:"+strconv.Itoa(mesh.DefaultBindPort))
@@ -25,13 +25,19 @@ func addSyncFlags(root *cobra.Command) {
 	f.StringSlice("join", nil, "sync with the ward: address:port of a peer to join (repeat or comma-separate)")
 }
 
-// syncConfig reads the mesh flags; ok is false when sync was not asked for.
-func syncConfig(cmd *cobra.Command) (cfg mesh.Config, ok bool, err error) {
+// syncConfig reads the mesh flags, else the ward addresses `lifeboat
+// enrol` saved in the data folder dir; ok is false when sync was not
+// asked for either way.
+func syncConfig(cmd *cobra.Command, dir string) (cfg mesh.Config, ok bool, err error) {
 	bind, _ := cmd.Flags().GetString("bind")
 	advertise, _ := cmd.Flags().GetString("advertise")
 	join, _ := cmd.Flags().GetStringSlice("join")
 	if bind == "" && len(join) == 0 {
-		return mesh.Config{}, false, nil
+		conf, err := cli.LoadSyncConf(dir)
+		if err != nil || len(conf.Join) == 0 {
+			return mesh.Config{}, false, err
+		}
+		join = conf.Join
 	}
 	if bind == "" {
 		bind = net.JoinHostPort("0.0.0.0", strconv.Itoa(mesh.DefaultBindPort))

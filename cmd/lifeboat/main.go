@@ -77,7 +77,7 @@ it cannot sync with the live ward, whose site key it does not have.`,
 					return err
 				}
 			}
-			sync, on, err := syncConfig(cmd)
+			sync, on, err := syncConfig(cmd, dir)
 			if err != nil {
 				return usageError{err}
 			}

@@ -41,17 +41,12 @@ func (s *site) serveEnrolment(join []string, now func() time.Time) *enrolment {
 	e := &enrolment{invites: mesh.NewInvites(now), fp: fp, addr: ln.Addr().String()}
 	cfg := mesh.EnrolConfig{Invites: e.invites, Cert: cert,
 		Admit: func(ctx context.Context, pub ed25519.PublicKey, name string) (mesh.EnrolGrant, error) {
-			id, err := s.founder.Enrol(ctx, s.admin, pub, name)
+			a, err := s.founder.Admit(ctx, s.admin, pub, name)
 			if err != nil {
 				return mesh.EnrolGrant{}, err
 			}
-			info, _ := s.founder.Site(ctx)
-			keys, err := s.founder.SiteKeys(ctx)
-			if err != nil {
-				return mesh.EnrolGrant{}, err
-			}
-			anchor, _ := s.founder.DevicePublicKey(ctx)
-			return mesh.EnrolGrant{DeviceID: id, SiteID: info.SiteID, SiteName: info.SiteName, Ward: info.Ward, Anchor: anchor, SiteKeys: keys, Join: join}, nil
+			return mesh.EnrolGrant{DeviceID: a.DeviceID, SiteID: a.SiteID, SiteName: a.SiteName, Ward: a.Ward, Drill: a.Drill,
+				Anchor: a.Anchor, SiteKeys: a.SiteKeys, Join: join}, nil
 		},
 		Enrolled: func(_ mesh.EnrolGrant, name string) { e.mu.Lock(); e.names = append(e.names, name); e.mu.Unlock() },
 	}

@@ -41,6 +41,17 @@ read it with ` + "`lifeboat status`" + `.`,
 				return err
 			}
 			defer release()
+			if len(join) == 0 {
+				dir, err := env.DataDir(cmd)
+				if err != nil {
+					return err
+				}
+				conf, err := LoadSyncConf(dir)
+				if err != nil {
+					return err
+				}
+				join = conf.Join
+			}
 			cfg, err := MeshConfig(bind, advertise, join)
 			if err != nil {
 				return err
@@ -86,7 +97,7 @@ read it with ` + "`lifeboat status`" + `.`,
 	f.StringVar(&passFile, "passphrase-file", "", "read the ward passphrase from this file")
 	f.StringVar(&bind, "bind", net.JoinHostPort("0.0.0.0", strconv.Itoa(mesh.DefaultBindPort)), "address and port to listen on (UDP and TCP); port 0 picks a free one")
 	f.StringVar(&advertise, "advertise", "", "address and port to tell peers, if not the bound one")
-	f.StringSliceVar(&join, "join", nil, "address:port of a peer to join (repeat or comma-separate)")
+	f.StringSliceVar(&join, "join", nil, "address:port of a peer to join (repeat or comma-separate; default: those in "+SyncFile+", saved by `lifeboat enrol`)")
 	f.DurationVar(&every, "status-every", 2*time.Second, "how often to write "+StatusFile)
 	return c
 }

@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"lifeboat/store"
+)
+
+// startInvite runs `lifeboat invite` in dir on loopback and returns its
+// output buffer and the channel its result arrives on.
+func startInvite(t *testing.T, ctx context.Context, dir string, args ...string) (*syncBuffer, <-chan error) {
+	t.Helper()
+	root := &cobra.Command{Use: "lifeboat", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(Commands(&Env{DataDir: func(*cobra.Command) (string, error) { return dir, nil },
+		Stdin: strings.NewReader("a long ward passphrase\n2580\n"), KDF: store.TestKDF})...)
+	out := &syncBuffer{}
+	root.SetOut(out)
+	root.SetErr(out)
+	root.SetArgs(append([]string{"invite", "--user", "Ada Admin", "--bind", "127.0.0.1:0", "--listen", "127.0.0.1:0"}, args...))
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	return out, done
+}
+
+// waitFor polls the invite's output until re matches, failing if the
+// command ends first or 20 s pass.
+func waitFor(t *testing.T, out *syncBuffer, done <-chan error, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("invite ended early: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %v within 20s:\n%s", re, out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+var codeRE = regexp.MustCompile(`(LIFEBOAT1:[A-Z2-7]+)`)
+
+// An admin invites, a new device enrols with the code and syncs the whole
+// ward (its staff among it), remembers the ward's address, and the admin's
+// invite ends once the device has synced and left.
+func TestInviteAndEnrol_NewDeviceSyncsTheWard(t *testing.T) {
+	admin := mustInit(t)
+	qr := filepath.Join(t.TempDir(), "invite.png")
+	out, done := startInvite(t, t.Context(), admin, "--qr", qr)
+	code := waitFor(t, out, done, codeRE)[1]
+	if png, err := os.ReadFile(qr); err != nil || len(png) < 100 || string(png[1:4]) != "PNG" {
+		t.Errorf("--qr wrote %d bytes, %v; want a PNG", len(png), err)
+	}
+
+	dev := t.TempDir()
+	got, err := run(t, dev, "another device passphrase\n", "enrol", "--code", code, "--name", "Ward 7 laptop 3", "--bind", "127.0.0.1:0", "--sync-timeout", "30s")
+	if err != nil || !strings.Contains(got, "Enrolled as device") || !strings.Contains(got, "Synced with the ward") {
+		t.Fatalf("enrol = %q, %v", got, err)
+	}
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(out.String(), "Done: the new devices have synced.") {
+			t.Fatalf("invite = %v\n%s", err, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("invite still running 30s after the device synced:\n%s", out.String())
+	}
+	// The new device holds the ward's log (site, admin, break-glass and
+	// its own enrolment, all signed by the admin device) and its staff.
+	v, err := run(t, dev, "another device passphrase\n", "verify")
+	if err != nil || !strings.Contains(v, "OK: 4 events") {
+		t.Errorf("verify on the new device = %q, %v; want the 4 ward events", v, err)
+	}
+	db, err := store.Open(t.Context(), filepath.Join(dev, StoreFile), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Unlock(t.Context(), "another device passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	users, _ := db.Users(t.Context())
+	if len(users) != 2 {
+		t.Errorf("new device knows %d users, want the admin and break-glass", len(users))
+	}
+	conf, err := LoadSyncConf(dev)
+	if err != nil || len(conf.Join) != 1 || !strings.HasPrefix(conf.Join[0], "127.0.0.1:") {
+		t.Errorf("sync.json = %+v, %v; want the admin device's address", conf, err)
+	}
+}
+
+// A used, wrong or mistyped code enrols nothing and leaves no store.
+func TestEnrol_RefusedLeavesNothing(t *testing.T) {
+	admin := mustInit(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	out, done := startInvite(t, ctx, admin)
+	m := waitFor(t, out, done, regexp.MustCompile(`--short-code (\S+) --from (\S+) --fingerprint (\S+)`))
+	short, from, fp := m[1], m[2], m[3]
+	wrong := []byte(short)
+	wrong[0] = 'A'
+	if short[0] == 'A' {
+		wrong[0] = 'B'
+	}
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no code", nil, "give --code"},
+		{"not a code", []string{"--code", "hello"}, "not a Lifeboat enrolment code"},
+		{"bad fingerprint", []string{"--short-code", short, "--from", from, "--fingerprint", "xyz"}, "--fingerprint"},
+		{"other fingerprint", []string{"--short-code", short, "--from", from, "--fingerprint", "0000000000000000"}, "not the one that showed the code"},
+		{"wrong short code", []string{"--short-code", string(wrong), "--from", from, "--fingerprint", fp}, "refused: the enrolment code is not valid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dev := t.TempDir()
+			got, err := run(t, dev, "another device passphrase\n", append([]string{"enrol", "--bind", "127.0.0.1:0"}, tc.args...)...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("enrol = %q, %v; want an error saying %q", got, err, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dev, StoreFile)); err == nil {
+				t.Error("a refused enrolment left a store behind")
+			}
+			if _, err := os.Stat(filepath.Join(dev, SyncFile)); err == nil {
+				t.Error("a refused enrolment left sync.json behind")
+			}
+		})
+	}
+}
+
+func TestLoadSyncConf_DamagedIsExplained(t *testing.T) {
+	dir := t.TempDir()
+	if c, err := LoadSyncConf(dir); err != nil || len(c.Join) != 0 {
+		t.Fatalf("missing file = %+v, %v; want empty, no error", c, err)
+	}
+	for _, body := range []string{"{", `{"join":["no port"]}`} {
+		if err := os.WriteFile(filepath.Join(dir, SyncFile), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadSyncConf(dir); err == nil || !strings.Contains(err.Error(), "--join instead") {
+			t.Errorf("LoadSyncConf(%q) = %v; want advice to delete it", body, err)
+		}
+	}
+}

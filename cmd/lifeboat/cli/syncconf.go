@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// SyncFile is where a device keeps the ward's sync addresses it was given
+// at enrolment, so the app and `lifeboat serve` join the ward without
+// flags. It holds no secret: the keyring is in the encrypted store.
+const SyncFile = "sync.json"
+
+// SyncConf is the sync file's content.
+type SyncConf struct {
+	// Join are host:port addresses of ward peers to join.
+	Join []string `json:"join"`
+}
+
+// LoadSyncConf reads the data folder's sync file; a missing file is an
+// empty configuration, not an error.
+func LoadSyncConf(dir string) (SyncConf, error) {
+	var c SyncConf
+	b, err := os.ReadFile(filepath.Join(dir, SyncFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("read %s: %w", SyncFile, err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return SyncConf{}, fmt.Errorf("%s in %s is damaged (%v): delete it and give --join instead", SyncFile, dir, err)
+	}
+	for _, a := range c.Join {
+		if _, _, err := splitHostPort(a); err != nil {
+			return SyncConf{}, fmt.Errorf("%s in %s: bad address %q: delete it and give --join instead", SyncFile, dir, a)
+		}
+	}
+	return c, nil
+}
+
+// saveSyncConf replaces the sync file atomically.
+func saveSyncConf(dir string, c SyncConf) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, SyncFile+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("save %s: %w", SyncFile, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, SyncFile)); err != nil {
+		return fmt.Errorf("save %s: %w", SyncFile, err)
+	}
+	return nil
+}

@@ -25,12 +25,19 @@ const (
 	MsgUnknown     = "Something went wrong saving this. Nothing was changed. Tell IT if it happens again."
 )
 
+// Plain is an error whose text is already plain words for the person at
+// the screen (and holds no patient data): ErrorText shows it as it is.
+type Plain string
+
+func (p Plain) Error() string { return string(p) }
+
 // ErrorText turns an error from the store or forms into plain words for a
 // clinician: the one place the app does so. Validation problems are
 // already plain words and are shown as they are.
 func ErrorText(err error) string {
 	var out *store.LockedOutError
 	var ps forms.Problems
+	var plain Plain
 	switch {
 	case err == nil:
 		return ""
@@ -42,6 +49,8 @@ func ErrorText(err error) string {
 		return MsgWrongSecret
 	case errors.Is(err, store.ErrLocked):
 		return MsgLocked
+	case errors.As(err, &plain):
+		return string(plain)
 	case errors.As(err, &ps) && len(ps) > 0:
 		msgs := make([]string, len(ps))
 		for i, p := range ps {

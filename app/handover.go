@@ -136,7 +136,7 @@ func (h *handoverTab) finish(t forms.HandoverTask) {
 	note.SetPlaceHolder("Note (optional), e.g. result 4.1")
 	dialog.ShowForm("Done: "+t.Title, "Mark done", "Cancel", []*widget.FormItem{{Text: "Note", Widget: note}}, func(ok bool) {
 		if ok {
-			h.save(store.Draft{Kind: forms.KindHandoverTaskDone, Subject: h.id, PerformedAt: h.ui.Now(),
+			h.ui.appendDraft(store.Draft{Kind: forms.KindHandoverTaskDone, Subject: h.id, PerformedAt: h.ui.Now(),
 				Payload: forms.HandoverTaskDone{TaskID: t.ID, PatientID: h.id, Note: strings.TrimSpace(note.Text)}})
 		}
 	}, h.ui.win)
@@ -149,12 +149,12 @@ func (h *handoverTab) addNote() {
 	text.SetPlaceHolder("Situation, background, assessment, recommendation")
 	text.Wrapping = fyne.TextWrapWord
 	text.SetMinRowsVisible(5)
-	h.form("Handover note", "Save note", []*widget.FormItem{{Text: "Note", Widget: text}}, func() error {
+	h.ui.formDialog("Handover note", "Save note", []*widget.FormItem{{Text: "Note", Widget: text}}, func() error {
 		n := forms.HandoverNote{ID: uuid.Must(uuid.NewV7()).String(), PatientID: h.id, Ward: h.ward, Text: strings.TrimSpace(text.Text)}
 		if ps := n.Validate(); len(ps) > 0 {
 			return ps
 		}
-		h.save(store.Draft{Kind: forms.KindHandoverNote, Subject: h.id, PerformedAt: h.ui.Now(), Payload: n})
+		h.ui.appendDraft(store.Draft{Kind: forms.KindHandoverNote, Subject: h.id, PerformedAt: h.ui.Now(), Payload: n})
 		return nil
 	})
 }
@@ -167,7 +167,7 @@ func (h *handoverTab) addTask() {
 	due := widget.NewEntry()
 	due.SetPlaceHolder("DD-Mmm-YYYY HH:MM, or leave empty")
 	urgent := widget.NewCheck("Urgent", nil)
-	h.form("Handover task", "Save task", []*widget.FormItem{
+	h.ui.formDialog("Handover task", "Save task", []*widget.FormItem{
 		{Text: "Task", Widget: title},
 		{Text: "Due", Widget: due, HintText: "e.g. " + h.ui.Now().Add(2*time.Hour).Local().Format(DateTimeLayout)},
 		{Text: "", Widget: urgent},
@@ -183,39 +183,7 @@ func (h *handoverTab) addTask() {
 		if ps := k.Validate(); len(ps) > 0 {
 			return ps
 		}
-		h.save(store.Draft{Kind: forms.KindHandoverTask, Subject: h.id, PerformedAt: h.ui.Now(), Payload: k})
+		h.ui.appendDraft(store.Draft{Kind: forms.KindHandoverTask, Subject: h.id, PerformedAt: h.ui.Now(), Payload: k})
 		return nil
-	})
-}
-
-// form shows a dialog whose save button runs ok; a problem is shown in
-// the dialog (nothing typed is lost) instead of closing it.
-func (h *handoverTab) form(title, save string, items []*widget.FormItem, ok func() error) {
-	problem := errorLabel()
-	f := widget.NewForm(items...)
-	var d dialog.Dialog
-	saveBtn := widget.NewButtonWithIcon(save, theme.DocumentSaveIcon(), func() {
-		if err := ok(); err != nil {
-			setMsg(problem, ErrorText(err))
-			return
-		}
-		d.Hide()
-	})
-	saveBtn.Importance = widget.HighImportance
-	cancel := widget.NewButton("Cancel", func() { d.Hide() })
-	d = dialog.NewCustomWithoutButtons(title, container.NewVBox(f, problem, container.NewGridWithColumns(2, cancel, saveBtn)), h.ui.win)
-	d.Resize(fyne.NewSize(min(h.ui.win.Canvas().Size().Width-24, 560), 0))
-	d.Show()
-}
-
-func (h *handoverTab) save(d store.Draft) {
-	sess := h.ui.Session()
-	h.ui.Run(func(ctx context.Context) error {
-		_, err := h.ui.Store().Append(ctx, sess, d)
-		return err
-	}, func(err error) {
-		if err != nil {
-			h.ui.ShowError(err)
-		}
 	})
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"time"
 
 	"lifeboat"
@@ -80,6 +81,7 @@ type Store interface {
 	Device(ctx context.Context) (string, error)
 	Devices(ctx context.Context) ([]lifeboat.Device, error)
 	Revoke(ctx context.Context, s *store.Session, device, reason string) error
+	Admit(ctx context.Context, s *store.Session, pub ed25519.PublicKey, name string) (store.Admission, error)
 	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)
 	VerifyAudit(ctx context.Context) error
 	VersionVector(ctx context.Context) (map[string]uint64, error)

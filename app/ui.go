@@ -34,6 +34,10 @@ type Options struct {
 	// returns it with a function that stops it; the UI stops it when the
 	// store is locked again and starts it afresh at the next unlock.
 	StartSync func(ctx context.Context) (Sync, func(), error)
+	// EnrolListen is where the Devices screen listens for a device being
+	// enrolled (TCP host:port); "" means every address on
+	// mesh.DefaultEnrolPort.
+	EnrolListen string
 }
 
 // DefaultIdleLock is the idle time after which a ward device locks itself.
@@ -47,23 +51,24 @@ const DefaultIdleLock = 5 * time.Minute
 // inside fyne.Do), except Run's work function, which runs on its own
 // goroutine.
 type UI struct {
-	app   fyne.App
-	win   fyne.Window
-	st    Store
-	sync  Sync // nil: sync off
+	app  fyne.App
+	win  fyne.Window
+	st   Store
+	sync Sync // nil: sync off
 	// startSync and stopSync run a mesh tied to the unlocked store
 	// (Options.StartSync); syncing is set while one is being started.
 	startSync func(ctx context.Context) (Sync, func(), error)
 	stopSync  func()
 	syncing   bool
-	now   func() time.Time
-	idle  time.Duration
-	log   *slog.Logger
-	ctx   context.Context
-	stop  context.CancelFunc
-	tasks sync.WaitGroup // Run's goroutines
-	lockw sync.WaitGroup // a sign-out and lock in flight; unlocking waits
-	loops sync.WaitGroup // the watch and idle goroutines
+	enrolAt   string // Options.EnrolListen
+	now       func() time.Time
+	idle      time.Duration
+	log       *slog.Logger
+	ctx       context.Context
+	stop      context.CancelFunc
+	tasks     sync.WaitGroup // Run's goroutines
+	lockw     sync.WaitGroup // a sign-out and lock in flight; unlocking waits
+	loops     sync.WaitGroup // the watch and idle goroutines
 
 	changes chan struct{} // store commits (Subscribe)
 	do      func(func())  // runs a function on Fyne's goroutine: fyne.Do
@@ -107,6 +112,7 @@ func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *
 	ui := &UI{
 		app: a, win: w, st: st, do: do, sync: opts.Sync, startSync: opts.StartSync,
 		now:     opts.Now,
+		enrolAt: opts.EnrolListen,
 		idle:    opts.IdleLock,
 		log:     opts.Logger,
 		changes: make(chan struct{}, 1),

@@ -34,6 +34,22 @@ import (
 // keyring and the ward's sync addresses. The keyring never appears in the
 // invite.
 
+// DefaultEnrolPort is where an admin device listens for new devices (TCP,
+// beside the mesh's DefaultBindPort).
+const DefaultEnrolPort = 7947
+
+// EnrolAddr is the address an invite names: the host peers reach this
+// device on (its mesh address nodeAddr), with the enrolment listener's
+// port, unless the listener is bound to one specific address.
+func EnrolAddr(nodeAddr, listenAddr string) string {
+	host, _, _ := net.SplitHostPort(nodeAddr)
+	lhost, port, _ := net.SplitHostPort(listenAddr)
+	if ip := net.ParseIP(lhost); ip != nil && !ip.IsUnspecified() {
+		host = lhost
+	}
+	return net.JoinHostPort(host, port)
+}
+
 // EnrolTimeout bounds one enrolment exchange.
 const EnrolTimeout = 15 * time.Second
 
@@ -317,7 +333,9 @@ func Enrol(ctx context.Context, with EnrolWith, pub ed25519.PublicKey, name stri
 		req.ShortCode = strings.ToUpper(strings.TrimSpace(with.ShortCode))
 		addrs = []string{with.Addr}
 		want := strings.ToLower(with.Fingerprint)
-		pin = func(fp [32]byte) bool { return subtle.ConstantTimeCompare([]byte(FingerprintPrefix(fp)), []byte(want)) == 1 }
+		pin = func(fp [32]byte) bool {
+			return subtle.ConstantTimeCompare([]byte(FingerprintPrefix(fp)), []byte(want)) == 1
+		}
 	default:
 		return EnrolGrant{}, fmt.Errorf("enrol: give the enrolment code, or the short code with the address and the 16-digit fingerprint: %w", lifeboat.ErrInvalid)
 	}

@@ -21,10 +21,6 @@ import (
 	"lifeboat/sync/mesh"
 )
 
-// DefaultEnrolPort is where `lifeboat invite` listens for new devices
-// (TCP, beside the mesh's 7946).
-const DefaultEnrolPort = 7947
-
 func inviteCmd(env *Env) *cobra.Command {
 	var (
 		who                     personFlags
@@ -97,7 +93,7 @@ once the new devices have synced and left, or when the code expires.`,
 				return fmt.Errorf("--listen %s: %w", listen, err)
 			}
 			if addr == "" {
-				addr = enrolAddr(node.Addr(), ln.Addr().String())
+				addr = mesh.EnrolAddr(node.Addr(), ln.Addr().String())
 			}
 			if _, _, err := splitHostPort(addr); err != nil {
 				ln.Close()
@@ -214,23 +210,12 @@ once the new devices have synced and left, or when the code expires.`,
 	f.StringVar(&bind, "bind", net.JoinHostPort("0.0.0.0", strconv.Itoa(mesh.DefaultBindPort)), "sync: address and port to listen on (UDP and TCP)")
 	f.StringVar(&advertise, "advertise", "", "sync: address and port to tell peers, if not the bound one")
 	f.StringSliceVar(&join, "join", nil, "sync: address:port of ward peers (default: those in "+SyncFile+")")
-	f.StringVar(&listen, "listen", net.JoinHostPort("0.0.0.0", strconv.Itoa(DefaultEnrolPort)), "enrolment: address and port to listen on (TCP)")
+	f.StringVar(&listen, "listen", net.JoinHostPort("0.0.0.0", strconv.Itoa(mesh.DefaultEnrolPort)), "enrolment: address and port to listen on (TCP)")
 	f.StringVar(&addr, "addr", "", "enrolment: address:port the new device connects to (default: this device's sync address with the --listen port)")
 	f.StringVar(&qrFile, "qr", "", "also write the QR code to this PNG file")
 	f.IntVar(&devices, "devices", 1, "how many devices to enrol, one code each")
 	f.DurationVar(&wait, "wait", 10*time.Minute, "how long to keep serving the new devices' first sync")
 	return c
-}
-
-// enrolAddr is the address to put in the invite: the host peers reach
-// this device on, with the enrolment listener's port.
-func enrolAddr(nodeAddr, listenAddr string) string {
-	host, _, _ := net.SplitHostPort(nodeAddr)
-	lhost, port, _ := net.SplitHostPort(listenAddr)
-	if ip := net.ParseIP(lhost); ip != nil && !ip.IsUnspecified() {
-		host = lhost
-	}
-	return net.JoinHostPort(host, port)
 }
 
 func grantOf(a store.Admission, join []string) mesh.EnrolGrant {

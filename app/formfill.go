@@ -123,6 +123,7 @@ type formFill struct {
 	users    []store.User
 	msg      *widget.Label
 	save     *widget.Button
+	scroll   *container.Scroll
 	checked  bool // Save was tried: show problems as they are fixed
 }
 
@@ -201,6 +202,7 @@ func newFormFill(ui *UI, patientID string, d *forms.Definition) fyne.CanvasObjec
 	form.Add(container.NewBorder(nil, nil, discard, nil, f.save))
 
 	scroll = container.NewVScroll(container.New(&columnLayout{max: formColumnMax}, form))
+	f.scroll = scroll
 	content := container.NewBorder(container.NewPadded(f.header), nil, nil, nil, scroll)
 	f.update()
 	return NewScreen(content, f.load)
@@ -519,6 +521,38 @@ func (f *formFill) showProblems(ps forms.Problems) {
 	setMsg(f.msg, strings.Join(rest, "\n"))
 }
 
+// showFirstProblem scrolls the first question with a problem into view:
+// Save is at the bottom of a long form, the question may be far above.
+func (f *formFill) showFirstProblem(ps forms.Problems) {
+	var first fyne.CanvasObject
+	if len(ps.For("performed_at").Hard()) > 0 {
+		first = f.probs["performed_at"]
+	}
+	for i := range f.def.Fields {
+		if id := f.def.Fields[i].ID; first == nil && len(ps.For(id).Hard()) > 0 {
+			first = f.rows[id]
+		}
+	}
+	if first == nil {
+		return
+	}
+	f.scroll.Refresh() // lay the problems out before measuring
+	scrollToTop(f.scroll, first)
+}
+
+// scrollToTop scrolls s so o (inside s's content) starts near the top of
+// the view, as far as the content allows: the question, then its problem.
+func scrollToTop(s *container.Scroll, o fyne.CanvasObject) {
+	app := fyne.CurrentApp()
+	if app == nil || s.Content == nil {
+		return
+	}
+	d := app.Driver()
+	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(s.Content).Y
+	y := min(top-theme.Padding()*2, s.Content.Size().Height-s.Size().Height)
+	s.ScrollToOffset(fyne.NewPos(s.Offset.X, max(0, y)))
+}
+
 // trySave saves the form, after the person confirms any unusual answers.
 func (f *formFill) trySave() {
 	f.checked = true
@@ -526,6 +560,7 @@ func (f *formFill) trySave() {
 	ps := f.validate(vals, typed)
 	f.showProblems(ps)
 	if ps.HasHard() {
+		f.showFirstProblem(ps)
 		return
 	}
 	at, _ := f.performedAt()

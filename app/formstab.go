@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -29,10 +30,43 @@ type formsTab struct {
 
 func newFormsTab(ui *UI, patientID string) fyne.CanvasObject {
 	t := &formsTab{ui: ui, id: patientID, msg: errorLabel(), avail: container.NewVBox(), filled: container.NewVBox()}
-	body := container.NewVBox(t.msg,
-		heading("Fill in a form", theme.SizeNameSubHeadingText), t.avail,
-		heading("Filled in", theme.SizeNameSubHeadingText), t.filled)
-	return NewScreen(container.NewVScroll(container.NewPadded(body)), t.load)
+	body := container.New(&formsTabLayout{},
+		container.NewVBox(heading("Fill in a form", theme.SizeNameSubHeadingText), t.avail),
+		container.NewVBox(heading("Filled in", theme.SizeNameSubHeadingText), t.filled))
+	return NewScreen(container.NewVScroll(container.NewPadded(container.NewVBox(t.msg, body))), t.load)
+}
+
+// formsTabWideWidth is the width from which the tab shows the forms to
+// fill in and the ones filled in side by side, so both are in view on a
+// desktop; narrower, one is above the other.
+const formsTabWideWidth float32 = 900
+
+// formsTabLayout lays out the tab's two lists: side by side when wide,
+// stacked when narrow.
+type formsTabLayout struct{}
+
+func (formsTabLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	a, b := objs[0], objs[1]
+	if size.Width >= formsTabWideWidth {
+		gap := theme.Padding() * 2
+		w := (size.Width - gap) / 2
+		a.Move(fyne.NewPos(0, 0))
+		a.Resize(fyne.NewSize(w, a.MinSize().Height))
+		b.Move(fyne.NewPos(w+gap, 0))
+		b.Resize(fyne.NewSize(w, b.MinSize().Height))
+		return
+	}
+	a.Move(fyne.NewPos(0, 0))
+	a.Resize(fyne.NewSize(size.Width, a.MinSize().Height))
+	b.Move(fyne.NewPos(0, a.MinSize().Height+theme.Padding()))
+	b.Resize(fyne.NewSize(size.Width, b.MinSize().Height))
+}
+
+// MinSize is the stacked size: the layout cannot know its width yet, and
+// side by side is never taller.
+func (formsTabLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(max(a.Width, b.Width), a.Height+theme.Padding()+b.Height)
 }
 
 func (t *formsTab) load() {
@@ -76,7 +110,7 @@ func (t *formsTab) show(reg *forms.Registry, recs []formRecord, users map[string
 		title.Wrapping = fyne.TextWrapWord
 		row := container.NewVBox(title)
 		if t.ui.hasFormDraft(t.id, d.ID) {
-			row.Add(container.NewHBox(Chip("Draft kept: tap to carry on", nhsWarmYellow, nhsBlack, true)))
+			row.Add(indented(Chip("Draft kept: tap to carry on", nhsWarmYellow, nhsBlack, true)))
 		}
 		open := widget.NewIcon(theme.NavigateNextIcon())
 		t.avail.Add(NewCard(container.NewBorder(nil, nil, nil, container.NewCenter(open), row), func() { t.ui.showFormFill(t.id, d) }))
@@ -104,10 +138,15 @@ func (t *formsTab) show(reg *forms.Registry, recs []formRecord, users map[string
 		}
 		c := NewCard(row, func() { t.ui.showFormView(fr, users) })
 		if s := statusText(fr.rec.Status); s != "" {
-			row.Objects = append([]fyne.CanvasObject{container.NewHBox(Chip(s, nhsRed, nhsWhite, true))}, row.Objects...)
+			row.Objects = append([]fyne.CanvasObject{indented(Chip(s, nhsRed, nhsWhite, true))}, row.Objects...)
 			c.SetBackground(nhsGrey5)
 		}
 		t.filled.Add(c)
 	}
 	t.filled.Refresh()
+}
+
+// indented lines a chip up with the text of the labels around it.
+func indented(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewHBox(container.New(layout.NewCustomPaddedLayout(0, 0, theme.InnerPadding(), 0), o))
 }

@@ -70,7 +70,7 @@ func statusText(status string) string {
 }
 
 // summary is the form's computed results in one line, e.g. "Falls risk
-// score 4".
+// score: 4".
 func (fr formRecord) summary() string {
 	if fr.def == nil {
 		return ""
@@ -79,7 +79,7 @@ func (fr formRecord) summary() string {
 	var parts []string
 	for _, f := range fr.def.Fields {
 		if v, ok := out[f.ID]; ok {
-			parts = append(parts, f.Label+" "+formatNumber(v)+unitSuffix(f.Unit))
+			parts = append(parts, f.Label+": "+formatNumber(v)+unitSuffix(f.Unit))
 		}
 	}
 	return strings.Join(parts, " · ")

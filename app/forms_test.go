@@ -200,7 +200,7 @@ func TestForms_FillFallsRisk(t *testing.T) {
 	}
 	test.Tap(card(t, ui, "22-Nov-2026 08:30"))
 	settle(ui)
-	mustShow(t, ui, "Done 22-Nov-2026 08:30 by Nia Nurse", "Walks with an aid or one person",
+	mustShow(t, ui, "Done 22-Nov-2026 08:30 by Nia Nurse", "Falls risk score: 5", "Walks with an aid or one person",
 		"Found on the floor by the bed at 06:00, no injury", "HUGHES, Gareth")
 	if shows(ui, "Save form") {
 		t.Error("a filled-in form opened for editing, want read only")
@@ -298,5 +298,70 @@ func TestForms_Golden(t *testing.T) {
 			settle(ui)
 			golden(t, ui, "forms_tab_"+sizeSuffix(size))
 		})
+	}
+}
+
+func TestForms_NumbersAndUnusualAnswers(t *testing.T) {
+	ui, db, _ := newTestUI(t, phone)
+	id := openPatient(t, ui, db, "hughes", "HUGHES, Gareth")
+	showTab(t, ui, "Forms")
+	openForm(t, ui, "Fluid balance")
+
+	// The person filling it in is named, and can be changed.
+	var recorder *widget.Select
+	for _, o := range question(t, ui, "Recorded by") {
+		if s, ok := o.(*widget.Select); ok && recorder == nil {
+			recorder = s
+		}
+	}
+	if recorder == nil || recorder.Selected != "Nia Nurse" {
+		t.Fatalf("Recorded by = %v, want Nia Nurse chosen", recorder)
+	}
+
+	// Totals are worked out as numbers are typed; blanks count as none.
+	mustShow(t, ui, "0 ml")
+	test.Type(answerEntry(t, ui, "Oral intake"), "2000")
+	test.Type(answerEntry(t, ui, "Urine"), "12.5")
+	answer(t, ui, "IV fluid running?", "Yes")
+	answer(t, ui, "IV fluid given", "Sodium chloride 0.9%")
+	tap(t, ui, "Save form")
+	mustShow(t, ui, "Urine must be a whole number")
+	if got := mustSubmissions(t, db, id); len(got) != 0 {
+		t.Fatalf("saved %+v with a problem", got)
+	}
+
+	// An unusual amount is asked about, not refused.
+	retype(answerEntry(t, ui, "Urine"), "300")
+	mustShow(t, ui, "2000 ml", "300 ml", "1700 ml")
+	tap(t, ui, "Save form")
+	mustShow(t, ui, "Oral intake of 2000 ml is unusual: check and confirm", "Balance (in minus out) of 1700 ml is unusual")
+	tap(t, ui, "Yes, save")
+
+	subs := mustSubmissions(t, db, id)
+	if len(subs) != 1 {
+		t.Fatalf("submissions %+v, want 1", subs)
+	}
+	v := subs[0].Values
+	if v["oral_ml"] != 2000.0 || v["urine_ml"] != 300.0 || v["iv_given"] != true || v["iv_fluid"] != "nacl_0_9" {
+		t.Errorf("values %v", v)
+	}
+	if _, ok := v["period_end"]; !ok {
+		t.Error("time of entry not stored")
+	}
+	mustShow(t, ui, "Balance (in minus out): 1700 ml")
+
+	// The IV fluid answer is dropped if the drip is said not to be running.
+	openForm(t, ui, "Fluid balance")
+	answer(t, ui, "IV fluid running?", "Yes")
+	answer(t, ui, "IV fluid given", "Glucose 5%")
+	answer(t, ui, "IV fluid running?", "No")
+	if shows(ui, "Glucose 5%") {
+		t.Error("IV fluid asked with no drip running")
+	}
+	tap(t, ui, "Save form")
+	if subs := mustSubmissions(t, db, id); len(subs) != 2 {
+		t.Fatalf("submissions %+v, want 2", subs)
+	} else if _, ok := subs[1].Values["iv_fluid"]; ok {
+		t.Errorf("hidden answer recorded: %v", subs[1].Values)
 	}
 }

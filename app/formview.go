@@ -215,6 +215,12 @@ func (v *formView) show() {
 	}
 	b.Add(wrapped("Done " + fr.rec.PerformedAt.Local().Format(DateTimeLayout) + " by " + by +
 		". Saved " + fr.rec.RecordedAt.Local().Format(DateTimeLayout) + "."))
+	if sum := fr.summary(); sum != "" {
+		// The scores first: they are what the next person acts on.
+		l := wrapped(sum)
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		b.Add(l)
+	}
 	if fr.def == nil {
 		b.Add(wrapped("This version of the form is not on this device, so the answers are shown as they were stored."))
 		for _, k := range slices.Sorted(maps.Keys(fr.sub.Values)) {

@@ -169,6 +169,9 @@ func newFormFill(ui *UI, patientID string, d *forms.Definition) fyne.CanvasObjec
 	if d.Description != "" {
 		form.Add(wrapped(d.Description))
 	}
+	if slices.ContainsFunc(d.Fields, func(f forms.Field) bool { return f.Required }) {
+		form.Add(wrapped("Questions marked * must be answered."))
+	}
 	if f.at == "" {
 		at := newFocusEntry(false, nil)
 		at.gained = follow(at)

@@ -289,9 +289,10 @@ func TestForms_Golden(t *testing.T) {
 			tap(t, ui, "Save form")
 
 			openForm(t, ui, "Pressure area check")
-			answer(t, ui, "Build / weight for height", "Below average (BMI under 20)")
 			answer(t, ui, "Skin type in risk areas", "Dry")
-			tap(t, ui, "Save form") // problems shown by their questions
+			answer(t, ui, "Skin type in risk areas", "Oedematous")
+			answer(t, ui, "Sex", "Male")
+			tap(t, ui, "Save form") // problems shown by their questions, the first in view
 			golden(t, ui, "forms_fill_"+sizeSuffix(size))
 
 			ui.Back()
@@ -363,5 +364,36 @@ func TestForms_NumbersAndUnusualAnswers(t *testing.T) {
 		t.Fatalf("submissions %+v, want 2", subs)
 	} else if _, ok := subs[1].Values["iv_fluid"]; ok {
 		t.Errorf("hidden answer recorded: %v", subs[1].Values)
+	}
+}
+
+func TestAnswerText(t *testing.T) {
+	score := 2.0
+	users := map[string]string{"u1": "Nia Nurse"}
+	tests := []struct {
+		name string
+		f    forms.Field
+		v    any
+		want string
+	}{
+		{"choice", forms.Field{Type: forms.FieldChoice, Choices: []forms.Choice{{Value: "aid", Label: "With an aid", Score: &score}}}, "aid", "With an aid"},
+		{"multichoice", forms.Field{Type: forms.FieldMultiChoice, Choices: []forms.Choice{{Value: "a", Label: "A"}, {Value: "b", Label: "B"}}}, []any{"a", "b"}, "A; B"},
+		{"yes", forms.Field{Type: forms.FieldYesNo}, true, "Yes"},
+		{"no as text", forms.Field{Type: forms.FieldYesNo}, "no", "No"},
+		{"datetime", forms.Field{Type: forms.FieldDateTime}, "2026-11-22T08:30:00Z", "22-Nov-2026 08:30"},
+		{"date", forms.Field{Type: forms.FieldDate}, "2026-11-22", "22-Nov-2026"},
+		{"number with unit", forms.Field{Type: forms.FieldInteger, Unit: "ml"}, 250.0, "250 ml"},
+		{"decimal", forms.Field{Type: forms.FieldNumber, Unit: "hours"}, 1.5, "1.5 hours"},
+		{"person", forms.Field{Type: forms.FieldPerson}, "u1", "Nia Nurse"},
+		{"person from elsewhere", forms.Field{Type: forms.FieldPerson}, "u9", "another device's user"},
+		{"nhs number", forms.Field{Type: forms.FieldNHSNumber}, "9990000743", "999 000 0743"},
+		{"text", forms.Field{Type: forms.FieldText}, "Found on floor", "Found on floor"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := answerText(&tt.f, tt.v, users); got != tt.want {
+				t.Errorf("answerText(%v) = %q, want %q", tt.v, got, tt.want)
+			}
+		})
 	}
 }

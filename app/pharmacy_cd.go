@@ -1,0 +1,490 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/google/uuid"
+
+	"lifeboat"
+	"lifeboat/forms"
+	"lifeboat/store"
+)
+
+// cdReg is one controlled-drugs register: a product at a location.
+type cdReg struct {
+	subject  string
+	product  forms.CDProduct
+	location string
+}
+
+// cdRow is one line of the register with who made it and when.
+type cdRow struct {
+	line forms.CDLine
+	at   time.Time
+	by   string
+}
+
+// cdTypes are the entry types in the order offered, with their words.
+var cdTypes = []struct {
+	t     forms.CDEntryType
+	words string
+}{
+	{forms.CDReceipt, "Receipt"}, {forms.CDAdministration, "Administration"}, {forms.CDReturn, "Return"},
+	{forms.CDDestruction, "Destruction"}, {forms.CDCorrection, "Correction"},
+}
+
+func cdTypeWords(t forms.CDEntryType) string {
+	for _, c := range cdTypes {
+		if c.t == t {
+			return c.words
+		}
+	}
+	return string(t)
+}
+
+// cdTab is the controlled-drugs register: pick a register (drug, form and
+// strength at a location), read its lines with the running balance, and
+// add an entry with a witness who confirms with their own PIN.
+type cdTab struct {
+	s       *pharmacyScreen
+	content fyne.CanvasObject
+	picker  *widget.Select
+	summary *widget.Label
+	lines   *fyne.Container
+	addBtn  *widget.Button
+
+	regs    []cdReg
+	subject string // the register shown
+	rows    []cdRow
+}
+
+func newCDTab(s *pharmacyScreen) *cdTab {
+	c := &cdTab{s: s, summary: heading("", theme.SizeNameSubHeadingText), lines: container.NewVBox()}
+	c.picker = widget.NewSelect(nil, func(label string) {
+		for _, r := range c.regs {
+			if c.label(r) == label && r.subject != c.subject {
+				c.subject = r.subject
+				c.load()
+			}
+		}
+	})
+	c.picker.PlaceHolder = "Choose a register"
+	c.addBtn = widget.NewButtonWithIcon("Add entry", theme.ContentAddIcon(), func() { c.entryDialog(false) })
+	c.addBtn.Importance = widget.HighImportance
+	newReg := widget.NewButtonWithIcon("New register", theme.FolderNewIcon(), func() { c.entryDialog(true) })
+	top := []fyne.CanvasObject{c.picker}
+	if s.access.edit {
+		top = append(top, newFlow(c.addBtn, newReg))
+	}
+	top = append(top, c.summary, c.lines)
+	c.content = container.NewVScroll(container.NewPadded(container.NewVBox(top...)))
+	return c
+}
+
+// label names a register in the picker.
+func (c *cdTab) label(r cdReg) string {
+	return strings.Join(strings.Fields(r.product.Drug+" "+r.product.Form+" "+r.product.Strength), " ") + " · " + c.s.wardName(r.location)
+}
+
+func (c *cdTab) load() {
+	var (
+		regs    []cdReg
+		lines   []forms.CDLine
+		recs    []store.Record
+		subject = c.subject
+		site    = c.s.ui.Site().Ward
+		wards   = c.s.wards
+	)
+	c.s.ui.Run(func(ctx context.Context) error {
+		subjects, err := c.s.ui.Store().CDRegisters(ctx)
+		if err != nil {
+			return err
+		}
+		byS := map[string][]store.Record{}
+		for _, sub := range subjects {
+			rs, err := c.s.ui.Store().Records(ctx, forms.KindCDEntry, sub)
+			if err != nil {
+				return err
+			}
+			var e forms.CDEntry
+			if len(rs) == 0 || decodeRecord(rs[0], &e) != nil {
+				continue
+			}
+			regs = append(regs, cdReg{subject: sub, product: e.CDProduct, location: e.Location})
+			byS[sub] = rs
+		}
+		if len(regs) == 0 {
+			return nil
+		}
+		if !slices.ContainsFunc(regs, func(r cdReg) bool { return r.subject == subject }) {
+			// First time: this ward's register, else the first.
+			subject = regs[0].subject
+			for _, r := range regs {
+				if r.location == site || slices.ContainsFunc(wards, func(w forms.Ward) bool { return w.ID == r.location && w.Name == site }) {
+					subject = r.subject
+					break
+				}
+			}
+		}
+		i := slices.IndexFunc(regs, func(r cdReg) bool { return r.subject == subject })
+		recs = byS[subject]
+		lines, err = c.s.ui.Store().CDRegister(ctx, regs[i].product, regs[i].location)
+		return err
+	}, func(err error) {
+		if err != nil {
+			setMsg(c.s.msg, ErrorText(err))
+			return
+		}
+		c.regs, c.subject = regs, subject
+		when := map[string]store.Record{}
+		for _, r := range recs {
+			when[r.Key] = r
+		}
+		c.rows = c.rows[:0]
+		for _, l := range lines {
+			r := when[l.Entry.ID]
+			c.rows = append(c.rows, cdRow{line: l, at: r.PerformedAt, by: c.s.userName(r.Author)})
+		}
+		c.show()
+	})
+}
+
+// current is the register shown (zero when there is none).
+func (c *cdTab) current() cdReg {
+	for _, r := range c.regs {
+		if r.subject == c.subject {
+			return r
+		}
+	}
+	return cdReg{}
+}
+
+// balance is the register's running balance after its last line.
+func (c *cdTab) balance() forms.Quantity {
+	if len(c.rows) == 0 {
+		return 0
+	}
+	return c.rows[len(c.rows)-1].line.Balance
+}
+
+func (c *cdTab) show() {
+	c.lines.Objects = nil
+	if len(c.regs) == 0 {
+		c.picker.Hide()
+		c.addBtn.Disable()
+		c.summary.SetText("No controlled-drugs registers yet.")
+		c.lines.Add(wrapped("Start one with New register: its first entry is usually the receipt of stock."))
+		c.lines.Refresh()
+		return
+	}
+	c.picker.Show()
+	c.addBtn.Enable()
+	var labels []string
+	for _, r := range c.regs {
+		labels = append(labels, c.label(r))
+	}
+	c.picker.SetOptions(labels)
+	c.picker.SetSelected(c.label(c.current()))
+	c.summary.SetText(fmt.Sprintf("Balance now: %s (%d entries)", c.balance(), len(c.rows)))
+	for _, r := range c.rows {
+		c.lines.Add(c.lineCard(r))
+	}
+	c.lines.Refresh()
+}
+
+// lineCard is one register line as a paper register reads: date, what,
+// in or out, the running balance, who and their witness. A line with a
+// problem (a negative balance after devices that were apart both used the
+// last ampoule) is red with what to do about it.
+func (c *cdTab) lineCard(r cdRow) fyne.CanvasObject {
+	e := r.line.Entry
+	title := widget.NewLabel(r.at.Local().Format(DateTimeLayout) + " · " + cdTypeWords(e.Type))
+	title.TextStyle = fyne.TextStyle{Bold: true}
+	title.Truncation = fyne.TextTruncateEllipsis
+	move := "In " + r.line.Change.String()
+	if r.line.Change < 0 {
+		move = "Out " + (-r.line.Change).String()
+	}
+	if e.Type == forms.CDCorrection {
+		move = "Adjust " + signed(r.line.Change)
+	}
+	figures := widget.NewLabel(move + " · balance " + r.line.Balance.String())
+	figures.TextStyle = fyne.TextStyle{Bold: true}
+
+	var who []string
+	switch e.Type {
+	case forms.CDReceipt:
+		who = append(who, "From "+e.From)
+	case forms.CDAdministration:
+		who = append(who, "For "+c.s.patientName(e.PatientID))
+	case forms.CDReturn:
+		who = append(who, "To "+e.To)
+	case forms.CDCorrection:
+		if i := slices.IndexFunc(c.rows, func(x cdRow) bool { return x.line.Entry.ID == e.Corrects }); i >= 0 {
+			who = append(who, "Corrects line "+fmt.Sprint(i+1))
+		}
+	}
+	who = append(who, "by "+r.by)
+	if e.Witness != "" {
+		who = append(who, "witness "+e.Witness)
+	} else {
+		who = append(who, "no witness")
+	}
+	if e.Reason != "" {
+		who = append(who, "reason: "+e.Reason)
+	}
+	items := []fyne.CanvasObject{title, figures, wrapped(strings.Join(who, " · "))}
+	chips := container.NewHBox()
+	if r.line.Problem != "" {
+		chips.Add(Chip("CHECK", nhsRed, nhsWhite, true))
+		l := wrapped(r.line.Problem)
+		l.Importance = widget.DangerImportance
+		items = append(items, l)
+	}
+	if len(r.line.CorrectedBy) > 0 {
+		chips.Add(Chip("Corrected later", nhsWarmYellow, nhsBlack, true))
+	}
+	if len(chips.Objects) > 0 {
+		items = append([]fyne.CanvasObject{chips}, items...)
+	}
+	card := NewCard(container.NewVBox(items...), nil)
+	if r.line.Problem != "" {
+		card.SetBackground(cdProblemTile)
+	}
+	return card
+}
+
+// cdProblemTile is the tint of a register line that needs a person.
+var cdProblemTile = stockColours[stockOut].tile
+
+func signed(q forms.Quantity) string {
+	if q > 0 {
+		return "+" + q.String()
+	}
+	return q.String()
+}
+
+// entryDialog adds a line to the register shown, or (newReg) starts a new
+// register with its first line.
+func (c *cdTab) entryDialog(newReg bool) {
+	c.s.ui.Touch()
+	reg := c.current()
+	balance := c.balance()
+	rows := slices.Clone(c.rows)
+	if newReg {
+		reg, balance, rows = cdReg{}, 0, nil
+	}
+	f := newFieldForm(c.s.ui)
+	var drug, form, strength, location *widget.Entry
+	if newReg {
+		drug = f.entry("Drug", "Drug, e.g. morphine sulfate", "drug")
+		form = f.entry("Form", "Form, e.g. oral solution, ampoules", "form")
+		strength = f.entry("Strength", "Strength, e.g. 10 mg/5 ml", "strength")
+		location = f.entry("Held at", "Ward or pharmacy, e.g. Pharmacy CD vault", "location")
+	} else {
+		f.box.Add(wrapped(c.label(reg) + ". Balance now " + balance.String() + "."))
+	}
+	var typeWords []string
+	for _, t := range cdTypes {
+		if !newReg || t.t == forms.CDReceipt {
+			typeWords = append(typeWords, t.words)
+		}
+	}
+	kind := widget.NewSelect(typeWords, nil)
+	kind.PlaceHolder = "Choose the entry type"
+	f.add("Entry", kind, "type")
+	qty := f.entry("Quantity", "Quantity, e.g. 2.5", "quantity")
+	qtyRow := f.rows[len(f.rows)-1]
+
+	var ptLabels []string
+	for _, p := range c.s.patients {
+		ptLabels = append(ptLabels, patientLabel(p))
+	}
+	patient := widget.NewSelect(ptLabels, nil)
+	patient.PlaceHolder = "Choose the patient"
+	ptRow := f.add("Patient", patient, "patient_id")
+	from := f.entry("From", "Supplied by, e.g. Pharmacy", "from")
+	fromRow := f.rows[len(f.rows)-1]
+	to := f.entry("To", "Returned to, e.g. Pharmacy", "to")
+	toRow := f.rows[len(f.rows)-1]
+
+	var lineLabels []string
+	for i, r := range rows {
+		lineLabels = append(lineLabels, fmt.Sprintf("Line %d: %s %s %s", i+1, r.at.Local().Format(DateTimeLayout), cdTypeWords(r.line.Entry.Type), r.line.Change))
+	}
+	corrects := widget.NewSelect(lineLabels, nil)
+	corrects.PlaceHolder = "Choose the line it corrects"
+	corrRow := f.add("Corrects", corrects, "corrects")
+	adjust := f.entry("Change to the balance", "Change, e.g. -5 or +5", "adjustment")
+	adjRow := f.rows[len(f.rows)-1]
+	reason := f.entry("Reason", "Reason, e.g. spilt, expired", "reason")
+	reasonRow := f.rows[len(f.rows)-1]
+
+	// The witness is a second person at the device who confirms with
+	// their own PIN, so a name cannot be put down without them.
+	me := c.s.ui.Session().User.ID
+	var witnesses []store.User
+	for _, u := range c.s.users {
+		if u.ID != me && u.Active && u.Role != lifeboat.RoleBreakGlass {
+			witnesses = append(witnesses, u)
+		}
+	}
+	slices.SortFunc(witnesses, func(a, b store.User) int { return strings.Compare(a.Name, b.Name) })
+	var wNames []string
+	for _, u := range witnesses {
+		wNames = append(wNames, u.Name)
+	}
+	witness := widget.NewSelect(wNames, nil)
+	witness.PlaceHolder = "Choose the witness"
+	f.add("Witness", witness, "witness")
+	pin := widget.NewPasswordEntry()
+	pin.SetPlaceHolder("Witness types their PIN")
+	f.add("Witness PIN", pin, "witness_pin")
+	when := f.entry("When", "DD-Mmm-YYYY HH:MM", "performed_at")
+	when.SetText(c.s.ui.Now().Local().Format(DateTimeLayout))
+
+	entryType := func() forms.CDEntryType {
+		for _, t := range cdTypes {
+			if t.words == kind.Selected {
+				return t.t
+			}
+		}
+		return ""
+	}
+	showIf := func(r *formRow, on bool) {
+		if on {
+			r.box.Show()
+		} else {
+			r.box.Hide()
+		}
+	}
+	kind.OnChanged = func(string) {
+		t := entryType()
+		showIf(qtyRow, t != forms.CDCorrection)
+		showIf(ptRow, t == forms.CDAdministration)
+		showIf(fromRow, t == forms.CDReceipt)
+		showIf(toRow, t == forms.CDReturn)
+		showIf(corrRow, t == forms.CDCorrection)
+		showIf(adjRow, t == forms.CDCorrection)
+		showIf(reasonRow, t == forms.CDDestruction || t == forms.CDCorrection)
+		f.box.Refresh()
+		f.fit()
+	}
+	if newReg {
+		kind.SetSelected(cdTypes[0].words)
+	} else {
+		kind.OnChanged("")
+	}
+
+	var witnessID string
+	build := func() (store.Draft, error) {
+		var ps forms.Problems
+		e := forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: reg.product, Location: reg.location, Type: entryType(),
+			From: strings.TrimSpace(from.Text), To: strings.TrimSpace(to.Text), Reason: strings.TrimSpace(reason.Text)}
+		if newReg {
+			e.CDProduct = forms.CDProduct{Drug: strings.TrimSpace(drug.Text), Form: strings.TrimSpace(form.Text), Strength: strings.TrimSpace(strength.Text)}
+			e.Location = strings.TrimSpace(location.Text)
+		}
+		switch e.Type {
+		case forms.CDCorrection:
+			if s := strings.TrimSpace(adjust.Text); s != "" {
+				q, err := forms.ParseQuantity(s)
+				if err != nil {
+					ps = append(ps, forms.Problem{Field: "adjustment", Message: "Type the change as a number: -5 takes 5 off the balance, +5 adds 5."})
+				}
+				e.Adjustment = q
+			}
+			if i := slices.Index(lineLabels, corrects.Selected); i >= 0 {
+				e.Corrects = rows[i].line.Entry.ID
+			}
+		default:
+			if s := strings.TrimSpace(qty.Text); s != "" {
+				q, err := forms.ParseQuantity(s)
+				if err != nil {
+					ps = append(ps, forms.Problem{Field: "quantity", Message: "Type the quantity as a number, for example 2.5 (a leading 0 before a point: 0.5)."})
+				}
+				e.Quantity = q
+			}
+		}
+		if e.Type == forms.CDAdministration {
+			if i := slices.Index(ptLabels, patient.Selected); i >= 0 {
+				e.PatientID = c.s.patients[i].ID
+			}
+		}
+		witnessID = ""
+		if i := slices.Index(wNames, witness.Selected); i >= 0 {
+			e.Witness, witnessID = witnesses[i].Name, witnesses[i].ID
+			if pin.Text == "" {
+				ps = append(ps, forms.Problem{Field: "witness_pin", Message: "The witness types their PIN to confirm."})
+			}
+		} else if pin.Text != "" {
+			ps = append(ps, forms.Problem{Field: "witness", Message: "Choose who is witnessing."})
+		}
+		at, err := parseWhen(when.Text, c.s.ui.Now())
+		var wp forms.Problems
+		if errors.As(err, &wp) {
+			ps = append(ps, wp...)
+		}
+		for _, p := range e.Validate() {
+			if slices.ContainsFunc(ps, func(x forms.Problem) bool { return x.Field == p.Field }) {
+				continue // already said, e.g. not a number
+			}
+			ps = append(ps, p)
+		}
+		if len(ps) == 0 {
+			// Never below zero: say so here, with the figures, rather
+			// than have the store refuse it.
+			if next := balance + e.Change(); next < 0 {
+				field := "quantity"
+				if e.Type == forms.CDCorrection {
+					field = "adjustment"
+				}
+				ps = append(ps, forms.Problem{Field: field, Message: fmt.Sprintf(
+					"The register holds %s: this would leave %s. Count the stock; if the balance is wrong, record a correction first.", balance, next)})
+			}
+		}
+		if len(ps) > 0 {
+			return store.Draft{}, ps
+		}
+		return store.Draft{Kind: forms.KindCDEntry, PerformedAt: at, Payload: e}, nil
+	}
+	before := func(ctx context.Context) error {
+		if witnessID == "" {
+			return nil
+		}
+		return checkWitness(ctx, c.s.ui.Store(), witnessID, witness.Selected, pin.Text)
+	}
+	title := "Add to the register"
+	if newReg {
+		title = "New controlled-drugs register"
+	}
+	f.show(title, "Save entry", build, before)
+}
+
+// checkWitness confirms the witness is at the device: their PIN signs
+// them in (audited, and counted towards their lockout like any wrong
+// PIN) and straight out again. A wrong PIN is a problem on the PIN field.
+func checkWitness(ctx context.Context, st Store, userID, name, pin string) error {
+	ws, err := st.SignIn(ctx, userID, pin, "")
+	var out *store.LockedOutError
+	switch {
+	case errors.As(err, &out) || errors.Is(err, store.ErrLockedOut):
+		return forms.Problems{{Field: "witness_pin", Message: ErrorText(err)}}
+	case errors.Is(err, store.ErrWrongSecret):
+		return forms.Problems{{Field: "witness_pin", Message: "That is not " + name + "'s PIN. Ask them to type it again."}}
+	case errors.Is(err, lifeboat.ErrPermission):
+		return forms.Problems{{Field: "witness", Message: name + "'s account is disabled: choose another witness."}}
+	case err != nil:
+		return err
+	}
+	return st.SignOut(ctx, ws)
+}

@@ -279,13 +279,14 @@ func (p *planTab) taskCard(k forms.PlanTask, t planTick, done bool) fyne.CanvasO
 	chips.Add(Chip(roleWords(k.OwnerRole), nhsWhite, nhsBlack, false))
 	title := wrapped(k.Title)
 	title.TextStyle = fyne.TextStyle{Bold: true}
-	items := []fyne.CanvasObject{chips, title}
+	items := []fyne.CanvasObject{chips}
+	items = append(items, tight(title)...)
 	if done {
 		line := "Done " + t.at.Local().Format(DateTimeLayout) + " by " + t.by
 		if t.note != "" {
 			line += ": " + t.note
 		}
-		items = append(items, wrapped(line))
+		items = append(items, tight(wrapped(line))...)
 	}
 	body := container.NewVBox(items...)
 	var right fyne.CanvasObject
@@ -293,7 +294,7 @@ func (p *planTab) taskCard(k forms.PlanTask, t planTick, done bool) fyne.CanvasO
 		b := widget.NewButtonWithIcon("Done", theme.ConfirmIcon(), func() { p.tick(k) })
 		right = container.NewCenter(b)
 	}
-	c := NewCard(container.NewBorder(nil, nil, nil, right, body), func() { p.detail(k, t, done) })
+	c := NewCard(container.NewPadded(container.NewBorder(nil, nil, nil, right, body)), func() { p.detail(k, t, done) })
 	if done {
 		c.SetBackground(bedColours[forms.BedAvailable].tile)
 	}

@@ -59,6 +59,7 @@ type cdTab struct {
 	content fyne.CanvasObject
 	picker  *widget.Select
 	summary *widget.Label
+	about   *widget.Label // the register in full: the picker may cut it short
 	lines   *fyne.Container
 	addBtn  *widget.Button
 
@@ -68,7 +69,7 @@ type cdTab struct {
 }
 
 func newCDTab(s *pharmacyScreen) *cdTab {
-	c := &cdTab{s: s, summary: heading("", theme.SizeNameSubHeadingText), lines: container.NewVBox()}
+	c := &cdTab{s: s, summary: heading("", theme.SizeNameSubHeadingText), about: wrapped(""), lines: container.NewVBox()}
 	c.picker = widget.NewSelect(nil, func(label string) {
 		for _, r := range c.regs {
 			if c.label(r) == label && r.subject != c.subject {
@@ -85,14 +86,19 @@ func newCDTab(s *pharmacyScreen) *cdTab {
 	if s.access.edit {
 		top = append(top, newFlow(c.addBtn, newReg))
 	}
-	top = append(top, c.summary, c.lines)
+	top = append(top, c.summary, c.about, c.lines)
 	c.content = container.NewVScroll(container.NewPadded(container.NewVBox(top...)))
 	return c
 }
 
 // label names a register in the picker.
 func (c *cdTab) label(r cdReg) string {
-	return strings.Join(strings.Fields(r.product.Drug+" "+r.product.Form+" "+r.product.Strength), " ") + " · " + c.s.wardName(r.location)
+	return productName(r.product) + " · " + c.s.wardName(r.location)
+}
+
+// productName is a register's drug, form and strength as one name.
+func productName(p forms.CDProduct) string {
+	return strings.Join(strings.Fields(p.Drug+" "+p.Form+" "+p.Strength), " ")
 }
 
 func (c *cdTab) load() {
@@ -182,6 +188,7 @@ func (c *cdTab) show() {
 		c.picker.Hide()
 		c.addBtn.Disable()
 		c.summary.SetText("No controlled-drugs registers yet.")
+		c.about.SetText("")
 		c.lines.Add(wrapped("Start one with New register: its first entry is usually the receipt of stock."))
 		c.lines.Refresh()
 		return
@@ -194,7 +201,8 @@ func (c *cdTab) show() {
 	}
 	c.picker.SetOptions(labels)
 	c.picker.SetSelected(c.label(c.current()))
-	c.summary.SetText(fmt.Sprintf("Balance now: %s (%d entries)", c.balance(), len(c.rows)))
+	c.summary.SetText("Balance now: " + c.balance().String())
+	c.about.SetText(fmt.Sprintf("%s, held at %s: %d entries, oldest first.", productName(c.current().product), c.s.wardName(c.current().location), len(c.rows)))
 	for _, r := range c.rows {
 		c.lines.Add(c.lineCard(r))
 	}
@@ -242,13 +250,13 @@ func (c *cdTab) lineCard(r cdRow) fyne.CanvasObject {
 	if e.Reason != "" {
 		who = append(who, "reason: "+e.Reason)
 	}
-	items := []fyne.CanvasObject{title, figures, wrapped(strings.Join(who, " · "))}
+	items := tight(title, figures, wrapped(strings.Join(who, " · ")))
 	chips := container.NewHBox()
 	if r.line.Problem != "" {
 		chips.Add(Chip("CHECK", nhsRed, nhsWhite, true))
 		l := wrapped(r.line.Problem)
 		l.Importance = widget.DangerImportance
-		items = append(items, l)
+		items = append(items, tight(l)...)
 	}
 	if len(r.line.CorrectedBy) > 0 {
 		chips.Add(Chip("Corrected later", nhsWarmYellow, nhsBlack, true))
@@ -256,7 +264,7 @@ func (c *cdTab) lineCard(r cdRow) fyne.CanvasObject {
 	if len(chips.Objects) > 0 {
 		items = append([]fyne.CanvasObject{chips}, items...)
 	}
-	card := NewCard(container.NewVBox(items...), nil)
+	card := NewCard(container.NewPadded(container.NewVBox(items...)), nil)
 	if r.line.Problem != "" {
 		card.SetBackground(cdProblemTile)
 	}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image/color"
 	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
@@ -70,9 +73,9 @@ func (f *fieldForm) setProblems(ps forms.Problems) {
 		setMsg(r.msg, "")
 	}
 	for _, p := range ps {
-		msg := p.Message
+		msg := sentence(p.Message)
 		if p.Soft {
-			msg = "Check: " + msg
+			msg = "Check: " + p.Message
 		}
 		i := slices.IndexFunc(f.rows, func(r *formRow) bool { return r.box.Visible() && slices.Contains(r.fields, p.Field) })
 		if i < 0 {
@@ -110,7 +113,9 @@ func (f *fieldForm) showError(err error) {
 }
 
 // show opens the form. On save, build makes the record from what was
-// typed (returning its Problems, hard and soft, as the error); before
+// typed, returning its Problems as the error: with hard ones the record
+// is not saved; with only soft ones build returns the record too, saved
+// when Save is tapped again after they are shown. before
 // (may be nil) runs on the store goroutine first, e.g. to check a
 // witness's PIN; then the record is appended and the dialog closes.
 func (f *fieldForm) show(title, save string, build func() (store.Draft, error), before func(ctx context.Context) error) {
@@ -153,7 +158,7 @@ func (f *fieldForm) show(title, save string, build func() (store.Draft, error), 
 	f.save.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", func() { f.d.Hide() })
 	body := container.NewBorder(nil, container.NewVBox(f.other, container.NewGridWithColumns(2, cancel, f.save)), nil, nil,
-		container.NewVScroll(f.box))
+		container.NewVScroll(container.NewBorder(nil, nil, nil, gutter(), f.box)))
 	f.d = dialog.NewCustomWithoutButtons(title, body, f.ui.win)
 	f.fit()
 	f.d.Show()
@@ -169,6 +174,32 @@ func (f *fieldForm) fit() {
 	w := min(win.Width-24, 560)
 	h := min(win.Height-48, f.box.MinSize().Height+f.other.MinSize().Height+150)
 	f.d.Resize(fyne.NewSize(w, h))
+}
+
+// sentence starts a problem's words with a capital letter.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
+}
+
+// gutter keeps a scrolling form's fields clear of its scroll bar.
+func gutter() fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(theme.Padding()*3, 0))
+	return r
+}
+
+// tight drops a label's inner padding, so the lines of a card sit
+// together as the lines of a paper register do.
+func tight(objs ...fyne.CanvasObject) []fyne.CanvasObject {
+	out := make([]fyne.CanvasObject, len(objs))
+	for i, o := range objs {
+		out[i] = container.New(&tightLayout{}, o)
+	}
+	return out
 }
 
 // decodeRecord decodes a record's payload into v.

@@ -78,11 +78,11 @@ func (t *supplyTab) show(rows []supplyRow) {
 		s := r.sup
 		title := wrapped(s.Drug + " · " + s.Quantity.String() + " " + s.Unit)
 		title.TextStyle = fyne.TextStyle{Bold: true}
-		items := []fyne.CanvasObject{
-			widget.NewLabel(r.at.Local().Format(DateTimeLayout) + " · " + t.s.wardName(s.Ward)),
+		items := tight(
+			widget.NewLabel(r.at.Local().Format(DateTimeLayout)+" · "+t.s.wardName(s.Ward)),
 			title,
 			wrapped(t.s.patientName(s.PatientID)),
-		}
+		)
 		check := "checked by " + s.CheckedBy
 		if len(s.Validate().Soft()) > 0 {
 			items = append([]fyne.CanvasObject{container.NewHBox(Chip("No second check", nhsWarmYellow, nhsBlack, true))}, items...)
@@ -92,8 +92,8 @@ func (t *supplyTab) show(rows []supplyRow) {
 		if s.Note != "" {
 			line += " · " + s.Note
 		}
-		items = append(items, wrapped(line))
-		t.list.Add(NewCard(container.NewVBox(items...), nil))
+		items = append(items, tight(wrapped(line))...)
+		t.list.Add(NewCard(container.NewPadded(container.NewVBox(items...)), nil))
 	}
 	t.list.Refresh()
 }
@@ -140,10 +140,11 @@ func (t *supplyTab) addDialog() {
 			ps = append(ps, wp...)
 		}
 		ps = appendNew(ps, s.Validate())
-		if len(ps) > 0 {
+		if ps.HasHard() {
 			return store.Draft{}, ps
 		}
-		return store.Draft{Kind: forms.KindPharmacySupply, PerformedAt: at, Payload: s}, nil
+		// Soft problems come back with the record, to be saved once seen.
+		return store.Draft{Kind: forms.KindPharmacySupply, PerformedAt: at, Payload: s}, ps.Err()
 	}, nil)
 }
 
@@ -267,13 +268,14 @@ func (t *stockTab) card(l forms.StockLevel) fyne.CanvasObject {
 	name.TextStyle = fyne.TextStyle{Bold: true}
 	count := widget.NewLabel(fmt.Sprintf("%s %s (minimum %s)", l.Quantity, l.Unit, l.Minimum))
 	count.Truncation = fyne.TextTruncateEllipsis
-	body := container.NewVBox(container.NewHBox(Chip(col.words, col.chip, col.text, true)), name, count, widget.NewLabel(t.s.wardName(l.Location)))
+	body := container.NewVBox(append([]fyne.CanvasObject{container.NewHBox(Chip(col.words, col.chip, col.text, true))},
+		tight(name, count, widget.NewLabel(t.s.wardName(l.Location)))...)...)
 	level := l
 	var tapped func()
 	if t.s.access.edit {
 		tapped = func() { t.countDialog(level) }
 	}
-	c := NewCard(body, tapped)
+	c := NewCard(container.NewPadded(body), tapped)
 	c.SetBackground(col.tile)
 	return c
 }

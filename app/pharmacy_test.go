@@ -221,6 +221,7 @@ func TestPharmacy_SupplyLog(t *testing.T) {
 	openPharmacy(t, ui)
 	showTab(t, ui, "Supplies")
 	before, _ := db.Supplies(t.Context())
+	mustShow(t, ui, "Apixaban 5 mg tablets · 28 tablets", "Supplied by Phil Pharmacist · checked by Priya Patel")
 
 	tap(t, ui, "Record a supply")
 	tap(t, ui, "Save supply")

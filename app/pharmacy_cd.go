@@ -442,12 +442,7 @@ func (c *cdTab) entryDialog(newReg bool) {
 		if errors.As(err, &wp) {
 			ps = append(ps, wp...)
 		}
-		for _, p := range e.Validate() {
-			if slices.ContainsFunc(ps, func(x forms.Problem) bool { return x.Field == p.Field }) {
-				continue // already said, e.g. not a number
-			}
-			ps = append(ps, p)
-		}
+		ps = appendNew(ps, e.Validate())
 		if len(ps) == 0 {
 			// Never below zero: say so here, with the figures, rather
 			// than have the store refuse it.

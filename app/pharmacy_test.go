@@ -307,3 +307,23 @@ func TestPharmacy_Golden(t *testing.T) {
 		})
 	}
 }
+
+// IT admins see every tab to support staff, and record nothing.
+func TestPharmacy_ITAdminReadOnly(t *testing.T) {
+	ui, _, _ := newTestUI(t, desktop)
+	signInAs(t, ui, "Ada Admin", cli.DemoAdminPIN)
+	ui.ShowSection("pharmacy")
+	settle(ui)
+	if got := tabTitles(ui); !slices.Equal(got, []string{"Plan", "CD register", "Supplies", "Stock"}) {
+		t.Errorf("IT admin sees tabs %q, want all four", got)
+	}
+	mustShow(t, ui, "2 of 6 done")
+	for _, tab := range []string{"Plan", "CD register", "Supplies", "Stock"} {
+		showTab(t, ui, tab)
+		for _, o := range objects(ui) {
+			if b, ok := o.(*widget.Button); ok && slices.Contains([]string{"Done", "Add entry", "New register", "Record a supply", "Record a count"}, b.Text) {
+				t.Errorf("IT admin is offered %q on the %s tab", b.Text, tab)
+			}
+		}
+	}
+}

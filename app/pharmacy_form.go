@@ -206,3 +206,28 @@ func tight(objs ...fyne.CanvasObject) []fyne.CanvasObject {
 func decodeRecord(r store.Record, v any) error {
 	return json.Unmarshal(r.Payload, v)
 }
+
+// quantityProblem parses text into q, or says how to type it.
+func quantityProblem(text, field string, q *forms.Quantity) forms.Problems {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil // the record's own rules say it is needed
+	}
+	v, err := forms.ParseQuantity(text)
+	if err != nil {
+		return forms.Problems{{Field: field, Message: "Type a number, for example 2.5 (with a 0 before a point: 0.5)."}}
+	}
+	*q = v
+	return nil
+}
+
+// appendNew adds the problems of more about fields ps does not already
+// have a problem for (one problem per field is enough to act on).
+func appendNew(ps, more forms.Problems) forms.Problems {
+	for _, p := range more {
+		if !slices.ContainsFunc(ps, func(x forms.Problem) bool { return x.Field == p.Field && p.Field != "" }) {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}

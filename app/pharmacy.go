@@ -52,9 +52,9 @@ func accessFor(r lifeboat.Role) pharmacyAccess {
 	return pharmacyAccess{edit: true}
 }
 
-// plans are the built-in continuity plans (assets/plans), parsed once. A
+// continuityPlans are the built-in continuity plans (assets/plans), parsed once. A
 // plan that does not parse is left out: the ones that do are still shown.
-var plans = sync.OnceValue(func() []forms.ContinuityPlan {
+var continuityPlans = sync.OnceValue(func() []forms.ContinuityPlan {
 	var out []forms.ContinuityPlan
 	names, _ := fs.Glob(assets.Plans, "plans/*.json")
 	for _, n := range names {

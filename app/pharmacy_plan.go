@@ -28,7 +28,7 @@ type planTab struct {
 func newPlanTab(s *pharmacyScreen) *planTab {
 	p := &planTab{s: s, body: container.NewVBox()}
 	p.content = container.NewVScroll(container.NewPadded(p.body))
-	if ps := plans(); len(ps) > 0 {
+	if ps := continuityPlans(); len(ps) > 0 {
 		p.plan = ps[0]
 	}
 	return p

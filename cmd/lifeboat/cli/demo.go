@@ -318,6 +318,14 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		Type: forms.CDReceipt, Quantity: forms.MustQuantity("300"), From: "Pharmacy (ml)"})
 	add(forms.KindCDEntry, "", now.Add(-5*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: demoWard,
 		Type: forms.CDAdministration, Quantity: forms.MustQuantity("1.25"), PatientID: ids[2], Witness: "Sam Staff Nurse"})
+	oxycodone := forms.CDProduct{Drug: "Oxycodone hydrochloride", Form: "capsules", Strength: "5 mg"}
+	add(forms.KindCDEntry, "", start.Add(2*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: oxycodone, Location: "Pharmacy CD vault",
+		Type: forms.CDReceipt, Quantity: forms.MustQuantity("56"), From: "Alliance Healthcare", Witness: "Priya Patel"})
+	add(forms.KindCDEntry, "", now.Add(-3*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: oxycodone, Location: "Pharmacy CD vault",
+		Type: forms.CDDestruction, Quantity: forms.MustQuantity("2"), Witness: "Priya Patel", Reason: "damaged blister"})
+	add(forms.KindPharmacySupply, "", now.Add(-4*time.Hour), forms.PharmacySupply{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[5],
+		Drug: "Apixaban 5 mg tablets", Quantity: forms.MustQuantity("28"), Unit: "tablets", Ward: "Ward 7 - Acute Medicine",
+		SuppliedBy: "Phil Pharmacist", CheckedBy: "Priya Patel"})
 	for _, s := range []forms.StockLevel{
 		{Item: "Insulin aspart 100 units/ml cartridge", Location: "Pharmacy", Quantity: forms.MustQuantity("3"), Unit: "cartridges", Minimum: forms.MustQuantity("10")},
 		{Item: "Enoxaparin 40 mg syringe", Location: "Pharmacy", Quantity: forms.MustQuantity("120"), Unit: "syringes", Minimum: forms.MustQuantity("50")},

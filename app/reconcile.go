@@ -93,11 +93,13 @@ func newReconcileScreen(ui *UI) fyne.CanvasObject {
 	s.worklist = newWorklistTab(ui)
 	s.ids = newIDsTab(ui)
 	s.tabs = container.NewAppTabs(
-		container.NewTabItem("Import census", s.imp.content),
-		container.NewTabItem("Export and send", s.export.content),
+		container.NewTabItem("Import", s.imp.content),
+		container.NewTabItem("Export", s.export.content),
 		container.NewTabItem("Worklist", s.worklist.content),
-		container.NewTabItem("Temporary IDs", s.ids.content),
+		container.NewTabItem("Temp IDs", s.ids.content),
 	)
+	// Short titles: all four fit side by side on a phone, so the tab
+	// open is always in view (never behind the overflow menu).
 	s.tabs.OnSelected = func(*container.TabItem) { s.load() }
 	return NewScreen(s.tabs, s.load)
 }

@@ -103,7 +103,7 @@ func (t *idsTab) patientCard(tp reconcile.TempPatient) fyne.CanvasObject {
 		setMsg(problem, "")
 		t.confirm(tp, digits, "")
 	})
-	rows = append(rows, container.NewBorder(nil, nil, nil, typed, nhs), problem)
+	rows = append(rows, wrapped("Or type the NHS number found in the core system:"), container.NewBorder(nil, nil, nil, typed, nhs), problem)
 	return NewCard(container.NewVBox(rows...), nil)
 }
 

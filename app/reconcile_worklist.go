@@ -25,7 +25,7 @@ const maxWorklistShown = 100
 const (
 	allStatuses = "All statuses"
 	allWards    = "All wards"
-	noWard      = "No ward (beds, forms)"
+	noWard      = "No ward"
 )
 
 // statusWords is each back-entry status in plain words, with its chip
@@ -196,7 +196,7 @@ func (t *worklistTab) show() {
 	if len(inWard) == 0 {
 		t.left.SetText("There are no downtime records to put back into the core systems.")
 	} else {
-		t.left.SetText(fmt.Sprintf("%s of %d left to put into the core systems.", plural(left, "record"), len(inWard)))
+		t.left.SetText(fmt.Sprintf("%d of %s left to put into the core systems.", left, plural(len(inWard), "record")))
 	}
 
 	t.list.RemoveAll()
@@ -237,7 +237,8 @@ func (t *worklistTab) itemCard(it reconcile.Item) fyne.CanvasObject {
 	name.Wrapping = fyne.TextWrapWord
 	what := wrapped(fmt.Sprintf("%s · %s · %s", kindWords(it.Kind), it.PerformedAt.Local().Format(DateTimeLayout), t.wardName(it.Ward)))
 	w := statusWords[it.Status]
-	rows := []fyne.CanvasObject{name, what, container.NewHBox(Chip(w.text, w.bg, w.fg, true))}
+	chip := container.NewVBox(Chip(w.text, w.bg, w.fg, true))
+	rows := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, chip, name), what}
 	if it.Reason != "" {
 		r := wrapped("Server's reason: " + it.Reason)
 		if it.Status == reconcile.StatusRejected {

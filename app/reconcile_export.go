@@ -23,8 +23,8 @@ import (
 
 // Export formats, as offered.
 const (
-	formatFiles  = "One file per bundle"
-	formatNDJSON = "One NDJSON file (a bundle per line)"
+	formatFiles  = "A file per bundle"
+	formatNDJSON = "One NDJSON file"
 )
 
 // exportTab writes the downtime records as FHIR transaction Bundles to a
@@ -43,24 +43,50 @@ type exportTab struct {
 	browse  *widget.Button
 	write   *widget.Button
 	send    *widget.Button
+	running bool
+
+	// Each action shows its progress and outcome under its own button,
+	// where the person who tapped it is looking; out is the one in use.
+	writeOut, sendOut, out *outcome
+}
+
+// outcome is a progress bar, a problem in red, a summary and the records
+// that could not be mapped.
+type outcome struct {
 	bar     *widget.ProgressBar
 	msg     *widget.Label
 	result  *widget.Label
 	skipped *fyne.Container
-	running bool
+	box     *fyne.Container
+}
+
+func newOutcome() *outcome {
+	o := &outcome{bar: widget.NewProgressBar(), msg: errorLabel(), result: wrapped(""), skipped: container.NewVBox()}
+	o.bar.Hide()
+	o.result.Hide()
+	o.box = container.NewVBox(o.bar, o.msg, o.result, o.skipped)
+	return o
+}
+
+// clear hides what the last action showed.
+func (o *outcome) clear() {
+	setMsg(o.msg, "")
+	o.result.Hide()
+	o.skipped.RemoveAll()
+	o.bar.Hide()
 }
 
 func newExportTab(ui *UI) *exportTab {
 	t := &exportTab{ui: ui, folder: widget.NewEntry(), size: widget.NewEntry(), baseURL: widget.NewEntry(),
-		token: widget.NewPasswordEntry(), bar: widget.NewProgressBar(), msg: errorLabel(), result: wrapped(""),
-		skipped: container.NewVBox()}
+		token: widget.NewPasswordEntry(), writeOut: newOutcome(), sendOut: newOutcome()}
+	t.out = t.writeOut
 	t.folder.SetPlaceHolder("Folder to write the bundles to")
 	t.format = widget.NewRadioGroup([]string{formatFiles, formatNDJSON}, nil)
 	t.format.SetSelected(formatFiles)
 	t.format.Required = true
 	t.size.SetPlaceHolder(fmt.Sprintf("Entries per bundle (%d)", reconcile.DefaultBundleSize))
 	t.size.SetText(strconv.Itoa(reconcile.DefaultBundleSize))
-	t.all = widget.NewCheck("Also export records the core system already has", nil)
+	t.all = widget.NewCheck("Include records done", nil)
 	t.baseURL.SetPlaceHolder("FHIR server base URL, https://…")
 	t.token.SetPlaceHolder("Access token, if the server needs one")
 	for _, e := range []*widget.Entry{t.folder, t.size, t.baseURL, t.token} {
@@ -70,30 +96,30 @@ func newExportTab(ui *UI) *exportTab {
 	t.write = widget.NewButtonWithIcon("Export to folder", theme.DocumentSaveIcon(), t.startExport)
 	t.send = widget.NewButtonWithIcon("Send to core system", theme.UploadIcon(), t.startSend)
 	t.send.Importance = widget.HighImportance
-	t.bar.Hide()
-	t.result.Hide()
 	bold := func(s string) *widget.Label {
 		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
 	body := container.NewVBox(
 		heading("Export and send", theme.SizeNameSubHeadingText),
 		wrapped("Every downtime record that goes back to the core systems, as FHIR R4 transaction bundles. "+
-			"Sending or loading the same records twice creates nothing new. Records already accepted, entered by hand or verified are left out."),
-		t.msg, t.bar, t.result, t.skipped,
+			"Sending or loading the same records twice creates nothing new."),
 		bold("Bundle size"),
 		t.size,
+		wrapped("Records accepted, entered by hand or verified are left out of a file export unless you tick this:"),
 		t.all,
 		widget.NewSeparator(),
 		heading("Write files for the integration engine", theme.SizeNameText),
 		container.NewBorder(nil, nil, nil, t.browse, t.folder),
 		t.format,
 		newFlow(t.write),
+		t.writeOut.box,
 		widget.NewSeparator(),
 		heading("Send to the core system's FHIR server", theme.SizeNameText),
 		wrapped("Each record's outcome is recorded on the worklist: accepted, or rejected with the server's reason."),
 		t.baseURL,
 		t.token,
 		newFlow(t.send),
+		t.sendOut.box,
 	)
 	t.content = container.NewVScroll(container.NewPadded(body))
 	return t
@@ -116,7 +142,7 @@ func (t *exportTab) options() (reconcile.ExportOptions, bool) {
 		n, err = reconcile.DefaultBundleSize, nil
 	}
 	if err != nil || n < 1 || n > 1000 {
-		setMsg(t.msg, "Bundle size: type a whole number from 1 to 1000 (most servers take 8).")
+		setMsg(t.out.msg, "Bundle size: type a whole number from 1 to 1000 (most servers take 8).")
 		return reconcile.ExportOptions{}, false
 	}
 	return reconcile.ExportOptions{BundleSize: n}, true
@@ -140,9 +166,10 @@ func (t *exportTab) startExport() {
 	if t.running {
 		return
 	}
+	t.use(t.writeOut)
 	dir := strings.TrimSpace(t.folder.Text)
 	if dir == "" {
-		setMsg(t.msg, "Choose the folder to write the bundles to first.")
+		setMsg(t.out.msg, "Choose the folder to write the bundles to first.")
 		return
 	}
 	opt, ok := t.options()
@@ -185,14 +212,15 @@ func (t *exportTab) startSend() {
 	if t.running {
 		return
 	}
+	t.use(t.sendOut)
 	base := strings.TrimRight(strings.TrimSpace(t.baseURL.Text), "/")
 	u, err := url.Parse(base)
 	if base == "" || err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		setMsg(t.msg, "Type the FHIR server's base URL, starting https://.")
+		setMsg(t.out.msg, "Type the FHIR server's base URL, starting https://.")
 		return
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		setMsg(t.msg, "Patient data goes only over https. Type the server's https:// address.")
+		setMsg(t.out.msg, "Patient data goes only over https. Type the server's https:// address.")
 		return
 	}
 	opt, ok := t.options()
@@ -228,7 +256,7 @@ func (t *exportTab) startSend() {
 		}
 		if err != nil {
 			if errors.Is(err, lifeboat.ErrTransient) {
-				setMsg(t.msg, MsgSendFailed)
+				setMsg(t.out.msg, MsgSendFailed)
 			} else {
 				t.fail(err)
 			}
@@ -248,19 +276,23 @@ func (t *exportTab) progress(done, total int) {
 		return
 	}
 	t.ui.do(func() {
-		t.bar.Max = float64(max(total, 1))
-		t.bar.SetValue(float64(done))
+		t.out.bar.Max = float64(max(total, 1))
+		t.out.bar.SetValue(float64(done))
 	})
+}
+
+// use clears both outcomes and makes o the one shown.
+func (t *exportTab) use(o *outcome) {
+	t.writeOut.clear()
+	t.sendOut.clear()
+	t.out = o
 }
 
 func (t *exportTab) begin() {
 	t.running = true
-	setMsg(t.msg, "")
-	t.result.Hide()
-	t.skipped.RemoveAll()
-	t.bar.Max = 1
-	t.bar.SetValue(0)
-	t.bar.Show()
+	t.out.bar.Max = 1
+	t.out.bar.SetValue(0)
+	t.out.bar.Show()
 	t.write.Disable()
 	t.send.Disable()
 	t.browse.Disable()
@@ -268,7 +300,7 @@ func (t *exportTab) begin() {
 
 func (t *exportTab) end() {
 	t.running = false
-	t.bar.Hide()
+	t.out.bar.Hide()
 	t.write.Enable()
 	t.send.Enable()
 	t.browse.Enable()
@@ -276,28 +308,28 @@ func (t *exportTab) end() {
 
 func (t *exportTab) fail(err error) {
 	if errors.Is(err, errWriteFolder) {
-		setMsg(t.msg, MsgWriteFolder)
+		setMsg(t.out.msg, MsgWriteFolder)
 		return
 	}
-	setMsg(t.msg, reconcileText(err))
+	setMsg(t.out.msg, reconcileText(err))
 }
 
 // summary shows what was done and lists the records that could not be
 // mapped (by event ID and reason; never patient details).
 func (t *exportTab) summary(text string, x *reconcile.Export) {
-	t.result.SetText(text)
-	t.result.Show()
-	t.skipped.RemoveAll()
+	t.out.result.SetText(text)
+	t.out.result.Show()
+	t.out.skipped.RemoveAll()
 	if x == nil || len(x.Skipped) == 0 {
 		return
 	}
-	t.skipped.Add(wrapped(fmt.Sprintf("%s could not be put into FHIR; enter them by hand:", plural(len(x.Skipped), "record"))))
+	t.out.skipped.Add(wrapped(fmt.Sprintf("%s could not be put into FHIR; enter them by hand:", plural(len(x.Skipped), "record"))))
 	for i, sk := range x.Skipped {
 		if i == maxRowErrors {
-			t.skipped.Add(wrapped(fmt.Sprintf("… and %d more.", len(x.Skipped)-maxRowErrors)))
+			t.out.skipped.Add(wrapped(fmt.Sprintf("… and %d more.", len(x.Skipped)-maxRowErrors)))
 			break
 		}
-		t.skipped.Add(wrapped(fmt.Sprintf("Record %s: %s", sk.EventID, sk.Reason)))
+		t.out.skipped.Add(wrapped(fmt.Sprintf("Record %s: %s", sk.EventID, sk.Reason)))
 	}
 }
 

@@ -194,18 +194,19 @@ func (t *importTab) start() {
 // showRows lists every problem found, by line or entry number.
 func (t *importTab) showRows(ie *reconcile.ImportError) {
 	setMsg(t.msg, fmt.Sprintf("Nothing was imported: %s found in the file. Correct the file and import it again.", plural(len(ie.Rows), "problem")))
-	t.rows.RemoveAll()
+	// One label, a line per problem: compact enough to read down a long list.
+	var lines []string
 	for i, r := range ie.Rows {
 		if i == maxRowErrors {
-			t.rows.Add(wrapped(fmt.Sprintf("… and %d more.", len(ie.Rows)-maxRowErrors)))
+			lines = append(lines, fmt.Sprintf("… and %d more.", len(ie.Rows)-maxRowErrors))
 			break
 		}
-		text := r.String()
-		if text != "" {
-			text = strings.ToUpper(text[:1]) + text[1:]
+		if text := r.String(); text != "" {
+			lines = append(lines, strings.ToUpper(text[:1])+text[1:])
 		}
-		t.rows.Add(wrapped(text))
 	}
+	t.rows.RemoveAll()
+	t.rows.Add(wrapped(strings.Join(lines, "\n")))
 }
 
 // setRunning shows the progress bar and stops a second import starting

@@ -276,6 +276,9 @@ func (t *exportTab) progress(done, total int) {
 		return
 	}
 	t.ui.do(func() {
+		// A long send is activity: the idle lock must not lock the store
+		// under it half-way.
+		t.ui.Touch()
 		t.out.bar.Max = float64(max(total, 1))
 		t.out.bar.SetValue(float64(done))
 	})

@@ -193,6 +193,9 @@ type fhirServer struct {
 	mu      sync.Mutex
 	entries int
 	token   string
+	// refuse, if set, refuses a whole transaction holding a resource of
+	// this type, as a server does with an OperationOutcome.
+	refuse string
 }
 
 func (f *fhirServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -200,6 +203,14 @@ func (f *fhirServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewDecoder(r.Body).Decode(&b); err != nil || b.Type != "transaction" {
 		http.Error(w, "not a transaction", http.StatusBadRequest)
 		return
+	}
+	for i, e := range b.Entry {
+		if f.refuse != "" && e.Resource != nil && e.Resource.ResourceType == f.refuse {
+			w.Header().Set("Content-Type", "application/fhir+json")
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			fmt.Fprintf(w, `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"processing","diagnostics":"Unknown medication code","expression":["Bundle.entry[%d].resource"]}]}`, i)
+			return
+		}
 	}
 	f.mu.Lock()
 	f.entries += len(b.Entry)
@@ -303,6 +314,36 @@ func TestReconcile_Send(t *testing.T) {
 	}
 	reconTab(t, ui, "Worklist")
 	mustShow(t, ui, "Accepted: ", "0 of ")
+}
+
+// What the server refuses is rejected on the worklist with its reason,
+// and the rest is accepted.
+func TestReconcile_SendRejected(t *testing.T) {
+	ui, _, _ := newTestUI(t, desktop)
+	openRecon(t, ui, "Export")
+	srv := httptest.NewServer(&fhirServer{refuse: "MedicationAdministration"})
+	t.Cleanup(srv.Close)
+	entry(t, ui, "FHIR server base URL").SetText(srv.URL)
+	tap(t, ui, "Send to core system")
+	mustShow(t, ui, "See the rejected ones, with the server's reasons, on the Worklist.")
+	reconTab(t, ui, "Worklist")
+	n := worklistCounts(ui)
+	if n["Rejected"] == 0 || n["Accepted"] == 0 || n["Pending"] != 0 {
+		t.Fatalf("worklist counts after a partly refused send: %v", n)
+	}
+	choose(t, ui, "Status").SetSelected("Rejected")
+	settle(ui)
+	mustShow(t, ui, "Medicine given", "Server's reason: Unknown medication code")
+	if cards(ui) != min(n["Rejected"], maxWorklistShown) {
+		t.Errorf("%d records shown as rejected, want %d", cards(ui), n["Rejected"])
+	}
+	// A rejected record can still be entered by hand.
+	test.Tap(card(t, ui, "Medicine given"))
+	settle(ui)
+	tap(t, ui, "Mark entered by hand")
+	if got := worklistCounts(ui); got["Rejected"] != n["Rejected"]-1 || got["Entered by hand"] != 1 {
+		t.Errorf("counts after entering a rejected one by hand: %v", got)
+	}
 }
 
 // A drill's made-up records never leave the device.

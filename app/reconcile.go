@@ -105,9 +105,11 @@ func newReconcileScreen(ui *UI) fyne.CanvasObject {
 }
 
 // load refreshes the tab shown: the worklist and temporary IDs read the
-// log; import and export have nothing to fetch until asked.
+// log, export the wards; import has nothing to fetch until asked.
 func (s *reconcileScreen) load() {
 	switch s.tabs.SelectedIndex() {
+	case 1:
+		s.export.load()
 	case 2:
 		s.worklist.load()
 	case 3:

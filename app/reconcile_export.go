@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lifeboat"
+	"lifeboat/forms"
 	"lifeboat/sync/reconcile"
 )
 
@@ -35,6 +37,8 @@ type exportTab struct {
 	content fyne.CanvasObject
 
 	folder  *widget.Entry
+	ward    *widget.Select
+	wards   []forms.Ward
 	format  *widget.RadioGroup
 	size    *widget.Entry
 	all     *widget.Check
@@ -81,6 +85,9 @@ func newExportTab(ui *UI) *exportTab {
 		token: widget.NewPasswordEntry(), writeOut: newOutcome(), sendOut: newOutcome()}
 	t.out = t.writeOut
 	t.folder.SetPlaceHolder("Folder to write the bundles to")
+	t.ward = widget.NewSelect([]string{allWards}, nil)
+	t.ward.PlaceHolder = "Ward"
+	t.ward.SetSelectedIndex(0)
 	t.format = widget.NewRadioGroup([]string{formatFiles, formatNDJSON}, nil)
 	t.format.SetSelected(formatFiles)
 	t.format.Required = true
@@ -103,6 +110,9 @@ func newExportTab(ui *UI) *exportTab {
 		heading("Export and send", theme.SizeNameSubHeadingText),
 		wrapped("Every downtime record that goes back to the core systems, as FHIR R4 transaction bundles. "+
 			"Sending or loading the same records twice creates nothing new."),
+		bold("Ward"),
+		wrapped("Only the records of patients last on one ward, or every ward."),
+		t.ward,
 		bold("Bundle size"),
 		t.size,
 		wrapped("Records accepted, entered by hand or verified are left out of a file export unless you tick this:"),
@@ -125,6 +135,29 @@ func newExportTab(ui *UI) *exportTab {
 	return t
 }
 
+// load offers the wards this device knows.
+func (t *exportTab) load() {
+	var wards []forms.Ward
+	t.ui.Run(func(ctx context.Context) (err error) {
+		wards, err = t.ui.Store().Wards(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			return // the ward choice stays "All wards"
+		}
+		t.wards = wards
+		opts := []string{allWards}
+		for _, w := range wards {
+			opts = append(opts, w.Name)
+		}
+		t.ward.Options = opts
+		if !slices.Contains(opts, t.ward.Selected) {
+			t.ward.Selected = allWards
+		}
+		t.ward.Refresh()
+	})
+}
+
 // choose opens Fyne's folder dialog.
 func (t *exportTab) choose() {
 	t.ui.Touch()
@@ -145,7 +178,13 @@ func (t *exportTab) options() (reconcile.ExportOptions, bool) {
 		setMsg(t.out.msg, "Bundle size: type a whole number from 1 to 1000 (most servers take 8).")
 		return reconcile.ExportOptions{}, false
 	}
-	return reconcile.ExportOptions{BundleSize: n}, true
+	opt := reconcile.ExportOptions{BundleSize: n}
+	for _, w := range t.wards {
+		if w.Name == t.ward.Selected {
+			opt.Ward = w.ID
+		}
+	}
+	return opt, true
 }
 
 // plan reads the whole log and maps it to Bundles, skipping what is done

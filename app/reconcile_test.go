@@ -306,6 +306,7 @@ func TestReconcile_Send(t *testing.T) {
 		}
 	}
 	// Sending again sends nothing: it is all in the core system.
+	choose(t, ui, "Ward").SetSelected("Ward 7 - Acute Medicine")
 	got := fake.entries
 	tap(t, ui, "Send to core system")
 	mustShow(t, ui, "Nothing to send")

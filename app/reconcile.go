@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"io/fs"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -48,7 +47,6 @@ const (
 // reconcileText is ErrorText for reconciliation: the refusals that have
 // their own plain words here, the rest as everywhere else.
 func reconcileText(err error) string {
-	var pe *fs.PathError
 	switch {
 	case err == nil:
 		return ""
@@ -56,7 +54,7 @@ func reconcileText(err error) string {
 		return MsgDrillExport
 	case errors.Is(err, errNoReconcile):
 		return MsgNoReconcile
-	case errors.As(err, &pe):
+	case errors.Is(err, errReadFile):
 		return MsgReadFile
 	}
 	return ErrorText(err)
@@ -71,7 +69,10 @@ func showReconError(ui *UI, err error) {
 	dialog.ShowInformation("Not done", reconcileText(err), ui.win)
 }
 
-var errNoReconcile = errors.New("store cannot reconcile")
+var (
+	errNoReconcile = errors.New("store cannot reconcile")
+	errReadFile    = errors.New("read census file")
+)
 
 // reconcileScreen is the IT admin's Reconciliation section: importing the
 // census before downtime, and after it exporting or sending the downtime

@@ -137,13 +137,13 @@ func (t *importTab) start() {
 		}
 		f, err := os.Open(path)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: %w", errReadFile, err)
 		}
 		defer f.Close()
 		// Bounded, so a wrong file cannot exhaust memory.
 		data, err := io.ReadAll(io.LimitReader(f, reconcile.MaxCensusBytes+1))
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: %w", errReadFile, err)
 		}
 		if len(data) > reconcile.MaxCensusBytes {
 			return &reconcile.ImportError{Rows: []reconcile.RowError{{Msg: "the file is too big to be a census"}}}

@@ -161,6 +161,23 @@ func TestReconcile_ImportCensus(t *testing.T) {
 	}
 }
 
+// A FHIR Bundle carries its own "data as of".
+func TestReconcile_ImportFHIRCensus(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openRecon(t, ui, "Import")
+	data, err := os.ReadFile(filepath.Join("..", "sync", "reconcile", "testdata", "census-bundle.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry(t, ui, "Census file").SetText(writeFile(t, "pas-extract.json", string(data)))
+	tap(t, ui, "Import census")
+	mustShow(t, ui, "Imported pas-extract.json, data as of 21-Nov-2026 06:00")
+	pts, _ := db.Patients(t.Context(), "")
+	if !slices.ContainsFunc(pts, func(p store.PatientView) bool { return p.NHSNumber == "9990000085" && p.Surname == "Chalmers" }) {
+		t.Errorf("Peter Chalmers not registered by the FHIR import")
+	}
+}
+
 func TestReconcile_ImportBadCensus(t *testing.T) {
 	ui, db, _ := newTestUI(t, desktop)
 	openRecon(t, ui, "Import")

@@ -153,6 +153,15 @@ func TestReconcile_ImportCensus(t *testing.T) {
 	if !found {
 		t.Errorf("Carys Lewis not in bed 17 after import: %+v", after)
 	}
+	// An older census would roll the ward back: refused, nothing recorded.
+	n := eventCount(t, db)
+	entry(t, ui, "Data as of").SetText("20-Nov-2026 06:00")
+	tap(t, ui, "Import census")
+	mustShow(t, ui, MsgOlderCensus)
+	if got := eventCount(t, db); got != n {
+		t.Errorf("%d events recorded from an older census", got-n)
+	}
+
 	// The banner tells everyone how old the snapshot is.
 	ui.refreshSnapshot()
 	settle(ui)

@@ -1,0 +1,305 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lifeboat"
+	"lifeboat/forms"
+	"lifeboat/sync/reconcile"
+)
+
+// maxWorklistShown is how many worklist records are drawn at once; the
+// filters narrow a long list.
+const maxWorklistShown = 100
+
+// Filter choices meaning "no filter".
+const (
+	allStatuses = "All statuses"
+	allWards    = "All wards"
+	noWard      = "No ward"
+)
+
+// statusWords is each back-entry status in plain words, with its chip
+// colours (always words too, never colour alone).
+var statusWords = map[reconcile.Status]struct {
+	text     string
+	bg, fg   color.Color
+	lastWord string
+}{
+	reconcile.StatusPending:  {"Pending", nhsWarmYellow, nhsBlack, "pending"},
+	reconcile.StatusSent:     {"Sent, no answer", nhsGrey1, nhsWhite, "sent"},
+	reconcile.StatusAccepted: {"Accepted", nhsGreen, nhsWhite, "accepted"},
+	reconcile.StatusRejected: {"Rejected", nhsRed, nhsWhite, "rejected"},
+	reconcile.StatusByHand:   {"Entered by hand", nhsBlue, nhsWhite, "entered by hand"},
+	reconcile.StatusVerified: {"Verified", nhsDarkBlue, nhsWhite, "verified"},
+}
+
+// kindWords names an event kind as the worklist shows it.
+func kindWords(kind string) string {
+	switch kind {
+	case forms.KindPatientRegistered:
+		return "Patient details"
+	case forms.KindPatientAdmitted:
+		return "Admission"
+	case forms.KindPatientTransferred:
+		return "Transfer"
+	case forms.KindPatientDischarged:
+		return "Discharge"
+	case forms.KindObsRecorded:
+		return "Observations"
+	case forms.KindMedAdministered:
+		return "Medicine given"
+	case forms.KindPharmacySupply:
+		return "Pharmacy supply"
+	case forms.KindFormSubmitted:
+		return "Form"
+	case forms.KindBedState:
+		return "Bed state"
+	case lifeboat.KindEnteredInError:
+		return "Entered in error"
+	}
+	return kind
+}
+
+// worklistTab is the back-entry worklist: every downtime record with its
+// status, counts per status, filters by status and ward, and the hand
+// entries and second-person checks recorded as events.
+type worklistTab struct {
+	ui      *UI
+	content fyne.CanvasObject
+
+	items     []reconcile.Item
+	wardNames map[string]string // ward ID -> name
+
+	status *widget.Select
+	ward   *widget.Select
+	counts *fyne.Container
+	left   *widget.Label
+	list   *fyne.Container
+	more   *widget.Label
+	msg    *widget.Label
+}
+
+func newWorklistTab(ui *UI) *worklistTab {
+	t := &worklistTab{ui: ui, counts: newFlow(), left: wrapped(""), list: container.NewVBox(), more: wrapped(""), msg: errorLabel()}
+	opts := []string{allStatuses}
+	for _, s := range reconcile.Statuses {
+		opts = append(opts, statusWords[s].text)
+	}
+	t.status = widget.NewSelect(opts, func(string) { t.show() })
+	t.status.PlaceHolder = "Status"
+	t.status.SetSelectedIndex(0)
+	t.ward = widget.NewSelect([]string{allWards}, func(string) { t.show() })
+	t.ward.PlaceHolder = "Ward"
+	t.ward.SetSelectedIndex(0)
+	t.more.Hide()
+	filters := container.NewGridWithColumns(2, t.status, t.ward)
+	body := container.NewVBox(
+		heading("Back-entry worklist", theme.SizeNameSubHeadingText),
+		wrapped("Every downtime record that goes back to the core systems. Tap one to record that it was entered by hand, or that a second person checked it."),
+		t.msg, t.counts, t.left, filters, t.list, t.more,
+	)
+	t.content = container.NewVScroll(container.NewPadded(body))
+	return t
+}
+
+// load reads the log and the wards, and builds the worklist.
+func (t *worklistTab) load() {
+	var (
+		items []reconcile.Item
+		wards []forms.Ward
+	)
+	t.ui.Run(func(ctx context.Context) error {
+		events, err := wholeLog(ctx, t.ui)
+		if err != nil {
+			return err
+		}
+		items = reconcile.Worklist(events)
+		wards, err = t.ui.Store().Wards(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			setMsg(t.msg, reconcileText(err))
+			return
+		}
+		setMsg(t.msg, "")
+		t.items = items
+		t.wardNames = map[string]string{}
+		for _, w := range wards {
+			t.wardNames[w.ID] = w.Name
+		}
+		t.setWards()
+		t.show()
+	})
+}
+
+// wardName is a ward's name, its ID if unknown, or noWard.
+func (t *worklistTab) wardName(id string) string {
+	if id == "" {
+		return noWard
+	}
+	if n, ok := t.wardNames[id]; ok {
+		return n
+	}
+	return id
+}
+
+// setWards offers the wards the worklist's records come from.
+func (t *worklistTab) setWards() {
+	opts := []string{allWards}
+	for _, it := range t.items {
+		if n := t.wardName(it.Ward); !slices.Contains(opts, n) {
+			opts = append(opts, n)
+		}
+	}
+	slices.Sort(opts[1:])
+	t.ward.Options = opts
+	if !slices.Contains(opts, t.ward.Selected) {
+		t.ward.Selected = allWards
+	}
+	t.ward.Refresh()
+}
+
+// show draws the counts and the records the filters let through.
+func (t *worklistTab) show() {
+	if t.wardNames == nil {
+		return // not loaded yet
+	}
+	var inWard []reconcile.Item
+	for _, it := range t.items {
+		if t.ward.Selected == allWards || t.wardName(it.Ward) == t.ward.Selected {
+			inWard = append(inWard, it)
+		}
+	}
+	count := map[reconcile.Status]int{}
+	left := 0
+	for _, it := range inWard {
+		count[it.Status]++
+		if !it.Status.Done() {
+			left++
+		}
+	}
+	t.counts.RemoveAll()
+	for _, s := range reconcile.Statuses {
+		w := statusWords[s]
+		t.counts.Add(Chip(fmt.Sprintf("%s: %d", w.text, count[s]), w.bg, w.fg, count[s] > 0))
+	}
+	if len(inWard) == 0 {
+		t.left.SetText("There are no downtime records to put back into the core systems.")
+	} else {
+		t.left.SetText(fmt.Sprintf("%d of %s left to put into the core systems.", left, plural(len(inWard), "record")))
+	}
+
+	t.list.RemoveAll()
+	shown, total := 0, 0
+	for _, it := range inWard {
+		if t.status.Selected != allStatuses && statusWords[it.Status].text != t.status.Selected {
+			continue
+		}
+		total++
+		if shown < maxWorklistShown {
+			t.list.Add(t.itemCard(it))
+			shown++
+		}
+	}
+	switch {
+	case total == 0 && len(inWard) > 0:
+		t.more.SetText("No records with this status.")
+		t.more.Show()
+	case total > shown:
+		t.more.SetText(fmt.Sprintf("Showing the first %d of %d. Choose a status or ward to see the rest.", shown, total))
+		t.more.Show()
+	default:
+		t.more.Hide()
+	}
+}
+
+// itemCard is one record: who it is about, what and when, its status.
+func (t *worklistTab) itemCard(it reconcile.Item) fyne.CanvasObject {
+	who := it.Patient
+	if who == "" {
+		who = t.wardName(it.Ward)
+		if it.Ward == "" {
+			who = "Not about a patient"
+		}
+	}
+	name := widget.NewLabel(who)
+	name.TextStyle = fyne.TextStyle{Bold: true}
+	name.Wrapping = fyne.TextWrapWord
+	what := wrapped(fmt.Sprintf("%s · %s · %s", kindWords(it.Kind), it.PerformedAt.Local().Format(DateTimeLayout), t.wardName(it.Ward)))
+	w := statusWords[it.Status]
+	chip := container.NewVBox(Chip(w.text, w.bg, w.fg, true))
+	rows := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, chip, name), what}
+	if it.Reason != "" {
+		r := wrapped("Server's reason: " + it.Reason)
+		if it.Status == reconcile.StatusRejected {
+			r.Importance = widget.DangerImportance
+		}
+		rows = append(rows, r)
+	}
+	if it.By != "" && it.Status != reconcile.StatusPending {
+		rows = append(rows, wrapped(fmt.Sprintf("%s by %s, %s", w.text, it.By, it.StatusAt.Local().Format(DateTimeLayout))))
+	}
+	item := it
+	return NewCard(container.NewVBox(rows...), func() { t.actions(item) })
+}
+
+// actions offers what can be recorded about one record: entered by hand
+// when it is not in the core system yet, verified when someone else
+// entered it by hand. Verification must be by a second person, as the
+// Synnovis back-entry showed: one person re-keying alone makes errors
+// nobody sees.
+func (t *worklistTab) actions(it reconcile.Item) {
+	t.ui.Touch()
+	me := t.ui.Session().User.Name
+	var d dialog.Dialog
+	body := []fyne.CanvasObject{
+		wrapped(fmt.Sprintf("%s, %s. Status: %s.", kindWords(it.Kind), it.PerformedAt.Local().Format(DateTimeLayout), statusWords[it.Status].lastWord)),
+	}
+	if !it.Status.Done() {
+		body = append(body, widget.NewButton("Mark entered by hand", func() {
+			d.Hide()
+			t.record(reconcile.StatusChange{EventID: it.EventID, Status: reconcile.StatusByHand, By: me})
+		}))
+	}
+	switch {
+	case it.Status == reconcile.StatusByHand && it.By == me:
+		body = append(body, wrapped("You entered this one by hand: a second person must check it in the core system and mark it verified."))
+	case it.Status == reconcile.StatusByHand:
+		b := widget.NewButton("Mark verified", func() {
+			d.Hide()
+			t.record(reconcile.StatusChange{EventID: it.EventID, Status: reconcile.StatusVerified, By: me})
+		})
+		b.Importance = widget.HighImportance
+		body = append(body, wrapped(fmt.Sprintf("Entered by hand by %s. Check it in the core system, then:", it.By)), b)
+	case it.Status.Done():
+		body = append(body, wrapped("Nothing is left to do for this record."))
+	}
+	title := it.Patient
+	if title == "" {
+		title = kindWords(it.Kind)
+	}
+	d = dialog.NewCustom(title, "Close", container.NewVBox(body...), t.ui.win)
+	d.Resize(fyne.NewSize(min(t.ui.win.Canvas().Size().Width-24, 460), 0))
+	d.Show()
+}
+
+// record appends one status change; the screen reloads with it, as after
+// every change to the store.
+func (t *worklistTab) record(c reconcile.StatusChange) {
+	sess := t.ui.Session()
+	t.ui.Run(func(ctx context.Context) error {
+		return reconAppender(t.ui.Store(), sess).AppendAll(ctx, []reconcile.Draft{reconcile.StatusDraft(c, t.ui.Now())})
+	}, func(err error) {
+		showReconError(t.ui, err)
+	})
+}

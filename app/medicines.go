@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	RegisterPatientTab(PatientTab{ID: "medicines", Title: "Medicines", Order: 20, Make: newMedicinesTab})
+	RegisterPatientTab(PatientTab{ID: "medicines", Title: "Medicines", Short: "Meds", Order: 20, Make: newMedicinesTab})
 }
 
 // medicinesTab is a patient's medicines administration record for today:

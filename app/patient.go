@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	RegisterPatientTab(PatientTab{ID: "obs", Title: "Observations", Order: 10, Make: newObsChart})
+	RegisterPatientTab(PatientTab{ID: "obs", Title: "Observations", Short: "Obs", Order: 10, Make: newObsChart})
 }
 
 // PatientHeader shows the four core identifiers, always at the top of a
@@ -102,7 +102,11 @@ func newPatientScreen(ui *UI, id string) fyne.CanvasObject {
 		}
 		obj := t.Make(ui, id)
 		s.tabs = append(s.tabs, obj)
-		items = append(items, container.NewTabItem(t.Title, obj))
+		title := t.Title
+		if t.Short != "" && ui.narrow() {
+			title = t.Short
+		}
+		items = append(items, container.NewTabItem(title, obj))
 	}
 	var body fyne.CanvasObject = widget.NewLabel("")
 	switch len(items) {
@@ -308,3 +312,6 @@ func plainDuration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d h %d min", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
+
+// narrow reports whether the window is phone-width (below NarrowWidth).
+func (ui *UI) narrow() bool { return ui.win.Canvas().Size().Width < NarrowWidth }

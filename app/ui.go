@@ -263,6 +263,9 @@ func (s Section) Allowed(role lifeboat.Role) bool {
 type PatientTab struct {
 	ID    string
 	Title string
+	// Short is the title on a phone (below NarrowWidth), where every tab
+	// must fit across the screen; "" uses Title.
+	Short string
 	Roles []lifeboat.Role // nil: everyone
 	Order int             // lowest first; observations are 10
 	// Make builds the tab for one patient. It may implement Reloader.

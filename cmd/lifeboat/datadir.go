@@ -11,7 +11,10 @@ import (
 // defaultDataDir is where Lifeboat keeps its data when --data is not given:
 // $XDG_DATA_HOME/lifeboat or ~/.local/share/lifeboat on Linux and the BSDs,
 // %APPDATA%\Lifeboat on Windows, ~/Library/Application Support/Lifeboat on
-// macOS.
+// macOS; on a phone, inside the app's sandbox: $FILESDIR/lifeboat on
+// Android (the app's private files folder, which Fyne's Android driver
+// names in $FILESDIR) and ~/Library/Application Support/Lifeboat on iOS,
+// where $HOME is the app's container.
 func defaultDataDir() (string, error) {
 	return dataDirFor(runtime.GOOS, os.Getenv, os.UserHomeDir)
 }
@@ -26,6 +29,12 @@ func dataDirFor(goos string, getenv func(string) string, home func() (string, er
 			return "", errors.New("find data folder: %APPDATA% is not set")
 		}
 		return strings.TrimRight(appData, `\/`) + `\Lifeboat`, nil
+	case "android":
+		files := getenv("FILESDIR")
+		if !filepath.IsAbs(files) {
+			return "", errors.New("find data folder: $FILESDIR (the app's private files folder) is not set")
+		}
+		return filepath.Join(files, "lifeboat"), nil
 	case "darwin", "ios":
 		h, err := home()
 		if err != nil {

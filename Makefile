@@ -12,14 +12,15 @@ endif
 FUZZTIME ?= 10s
 STAMP := .cache/deps.stamp
 
-.PHONY: all help deps build run test bench lint fuzz clean smoke dist dist-check
+.PHONY: all help deps build run test bench lint fuzz clean smoke dist dist-check mobile-check
 all: build
 
 help:
 	@echo "make deps   install system packages and Go modules (once)"
 	@echo "make build  build bin/lifeboat"
 	@echo "make run    deps + build, then open Lifeboat on a demo ward in DEMO_DIR ($(DEMO_DIR))"
-	@echo "make test   go vet and go test for every package"
+	@echo "make test   go vet and go test for every package (and mobile-check)"
+	@echo "make mobile-check  the packages below the UI build for Android and iOS"
 	@echo "make bench  run the benchmarks and print their figures"
 	@echo "make lint   go vet and staticcheck"
 	@echo "make fuzz   run every Fuzz target for FUZZTIME ($(FUZZTIME)) each"
@@ -44,9 +45,16 @@ run: deps build
 # One build configuration (cgo on, no tags) for vet, test and build, so the
 # OpenGL driver's C code is compiled once and shared through the Go build
 # cache; vet already ran, so go test skips its own vet pass.
-test: deps
+test: deps mobile-check
 	$(GO) vet ./...
 	$(GO) test -vet=off $(TESTFLAGS) ./...
+
+# Everything below the UI (store, sync, forms, the commands) must build for
+# phones; the Fyne mobile driver itself needs the Android NDK or Xcode,
+# which are not here (docs/mobile.md).
+mobile-check:
+	GOOS=android GOARCH=arm64 CGO_ENABLED=0 $(GO) build . ./forms/... ./store/... ./sync/... ./cmd/lifeboat/cli/
+	GOOS=ios GOARCH=arm64 CGO_ENABLED=0 $(GO) build . ./forms/... ./store/... ./sync/... ./cmd/lifeboat/cli/
 
 dist: deps
 	sh scripts/deps.sh dist

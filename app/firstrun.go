@@ -1,16 +1,44 @@
 package app
 
 import (
+	"context"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"lifeboat/forms"
+	"lifeboat/store"
 )
 
-// ShowFirstRun fills w with what to do on a device with no ward yet: the
-// commands that set one up in dataDir. (A first-run screen that creates
-// the site, or joins one by enrolment, is still to come.)
-func ShowFirstRun(w fyne.Window, dataDir string) {
+// FirstRun is what the first-run screen can do on a device with no ward
+// yet, besides explaining how IT sets one up.
+type FirstRun struct {
+	// Enrol joins this device to a ward through an admin device showing an
+	// enrolment code, making its store protected by the ward passphrase.
+	// Its errors are shown as they are, so they must be plain words (see
+	// Plain). Nil leaves the Join form out.
+	Enrol func(ctx context.Context, j JoinRequest) error
+	// Joined runs on Fyne's goroutine after Enrol succeeds: it opens the
+	// new store in the window.
+	Joined func()
+}
+
+// JoinRequest is what a person types to enrol a device: the full code
+// (LIFEBOAT1:...) or the short code with the admin device's address and
+// fingerprint, a name for the device and the ward passphrase.
+type JoinRequest struct {
+	Code, ShortCode, From, Fingerprint string
+	Name, Passphrase                   string
+}
+
+// ShowFirstRun fills w with what to do on a device with no ward yet: join
+// the ward by enrolment (what most devices do, and the only way on a
+// phone), or the commands IT uses to set up a new ward or a demo in
+// dataDir.
+func ShowFirstRun(w fyne.Window, dataDir string, fr FirstRun) {
 	b := NewBanner(Status{})
 	cmd := func(s string) fyne.CanvasObject {
 		e := widget.NewEntry()
@@ -18,14 +46,102 @@ func ShowFirstRun(w fyne.Window, dataDir string) {
 		e.TextStyle = fyne.TextStyle{Monospace: true}
 		return e
 	}
-	body := centred(
-		heading("This device has no ward yet", theme.SizeNameHeadingText),
-		wrapped("To set up a new ward (the IT team does this once), close Lifeboat and run:"),
+	objs := []fyne.CanvasObject{heading("This device has no ward yet", theme.SizeNameHeadingText)}
+	if fr.Enrol != nil {
+		objs = append(objs, joinForm(w, fr)...)
+	}
+	objs = append(objs,
+		heading("Set up a new ward", theme.SizeNameSubHeadingText),
+		wrapped("The IT team does this once per ward, on a PC. Close Lifeboat and run:"),
 		cmd("lifeboat init --data \""+dataDir+"\""),
 		wrapped("To try Lifeboat on a made-up demo ward, run this instead, then open Lifeboat again:"),
 		cmd("lifeboat demo --data \""+dataDir+"\""),
 		wrapped("The demo prints its ward passphrase and PINs."),
 	)
 	w.SetPadded(false)
-	w.SetContent(container.New(&shellLayout{banner: b}, b, body))
+	w.SetContent(container.New(&shellLayout{banner: b}, b, centred(objs...)))
+}
+
+// joinForm is the Join a ward form: the code IT shows on an enrolled
+// device, this device's name and the ward passphrase (twice).
+func joinForm(w fyne.Window, fr FirstRun) []fyne.CanvasObject {
+	code := widget.NewEntry()
+	code.SetPlaceHolder("LIFEBOAT1:… or XXXX-XXXX-XXXX-XXXX")
+	from := widget.NewEntry()
+	from.SetPlaceHolder("Admin device address, e.g. 10.1.7.20:7947")
+	fp := widget.NewEntry()
+	fp.SetPlaceHolder("16-letter fingerprint shown beside the short code")
+	name := widget.NewEntry()
+	name.SetPlaceHolder("This device's name, e.g. Ward 7 phone 2")
+	pass, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	pass.SetPlaceHolder("Ward passphrase (from the sealed card)")
+	again.SetPlaceHolder("Ward passphrase again")
+	msg := errorLabel()
+	progress := widget.NewProgressBarInfinite()
+	progress.Hide()
+	// The short code needs the address and fingerprint; the full code
+	// carries them.
+	shortOnly := container.NewVBox(from, fp)
+	shortOnly.Hide()
+	code.OnChanged = func(s string) {
+		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(s)), "LIFEBOAT1:") || strings.TrimSpace(s) == "" {
+			shortOnly.Hide()
+		} else {
+			shortOnly.Show()
+		}
+	}
+	var join *widget.Button
+	join = widget.NewButtonWithIcon("Join the ward", theme.LoginIcon(), func() {
+		req := JoinRequest{Name: strings.TrimSpace(name.Text), Passphrase: pass.Text}
+		c := strings.TrimSpace(code.Text)
+		if strings.HasPrefix(strings.ToUpper(c), "LIFEBOAT1:") {
+			req.Code = c
+		} else {
+			req.ShortCode, req.From, req.Fingerprint = c, strings.TrimSpace(from.Text), strings.TrimSpace(fp.Text)
+		}
+		var ps forms.Problems
+		switch {
+		case c == "":
+			ps = append(ps, forms.Problem{Field: "code", Message: "Type or paste the enrolment code IT shows on the ward PC."})
+		case req.ShortCode != "" && (req.From == "" || req.Fingerprint == ""):
+			ps = append(ps, forms.Problem{Field: "code", Message: "With the short code, also type the admin device's address and fingerprint shown beside it."})
+		}
+		if req.Name == "" {
+			ps = append(ps, forms.Problem{Field: "name", Message: "Give this device a name IT will recognise."})
+		}
+		if len([]rune(pass.Text)) < store.MinPassphraseLen {
+			ps = append(ps, forms.Problem{Field: "passphrase", Message: "The ward passphrase is at least 12 characters: copy it from the sealed card."})
+		} else if pass.Text != again.Text {
+			ps = append(ps, forms.Problem{Field: "passphrase", Message: "The two passphrases are different: type them again."})
+		}
+		if len(ps) > 0 {
+			setMsg(msg, ErrorText(ps))
+			return
+		}
+		setMsg(msg, "")
+		join.Disable()
+		progress.Show()
+		progress.Start()
+		go func() {
+			err := fr.Enrol(context.Background(), req)
+			fyne.Do(func() {
+				progress.Stop()
+				progress.Hide()
+				join.Enable()
+				if err != nil {
+					setMsg(msg, ErrorText(err))
+					return
+				}
+				if fr.Joined != nil {
+					fr.Joined()
+				}
+			})
+		}()
+	})
+	join.Importance = widget.HighImportance
+	return []fyne.CanvasObject{
+		heading("Join a ward", theme.SizeNameSubHeadingText),
+		wrapped("Ask IT to show an enrolment code on the ward PC (Devices and staff, then Enrol a device), then type it here."),
+		code, shortOnly, name, pass, again, msg, progress, join,
+	}
 }

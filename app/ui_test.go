@@ -64,7 +64,7 @@ func TestShowFirstRun(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(phone)
-	ShowFirstRun(w, "/home/nurse/lifeboat")
+	ShowFirstRun(w, "/home/nurse/lifeboat", FirstRun{})
 	got := shownTexts(w)
 	for _, want := range []string{"DOWNTIME MODE", "This device has no ward yet"} {
 		if !slices.Contains(got, want) {

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/dialog"
 
+	"lifeboat"
 	"lifeboat/app"
 	"lifeboat/assets"
 	"lifeboat/cmd/lifeboat/cli"
@@ -56,20 +60,48 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool) err
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(os.Getenv("LIFEBOAT_LOG"))}))
 
 	path := filepath.Join(dataDir, cli.StoreFile)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		app.ShowFirstRun(w, dataDir)
-	} else {
-		db, err := store.Open(ctx, path, store.Options{Logger: log})
-		if err != nil {
+	var (
+		db *store.DB
+		ui *app.UI
+	)
+	defer func() {
+		if ui != nil {
+			ui.Close()
+		}
+		if db != nil {
+			db.Close()
+		}
+	}()
+	open := func() error {
+		var err error
+		if db, err = store.Open(ctx, path, store.Options{Logger: log}); err != nil {
 			return fmt.Errorf("open store %s: %w", path, err)
 		}
-		defer db.Close()
 		opts := app.Options{Logger: log}
 		if sync {
 			opts.StartSync = meshStarter(db, cfg, log)
 		}
-		ui := app.New(a, w, db, opts)
-		defer ui.Close()
+		ui = app.New(a, w, db, opts)
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		app.ShowFirstRun(w, dataDir, app.FirstRun{
+			Enrol: func(ctx context.Context, j app.JoinRequest) error { return enrolHere(ctx, dataDir, j) },
+			Joined: func() {
+				// Sync with the ward the enrolment named.
+				if conf, err := cli.LoadSyncConf(dataDir); err == nil && len(conf.Join) > 0 && !sync {
+					if c, err := cli.MeshConfig(net.JoinHostPort("0.0.0.0", strconv.Itoa(mesh.DefaultBindPort)), "", conf.Join); err == nil {
+						cfg, sync = c, true
+					}
+				}
+				if err := open(); err != nil {
+					log.Error("open the new store", "err", err)
+					dialog.ShowInformation("Not done", "The device joined the ward but its store could not be opened. Close Lifeboat and open it again.", w)
+				}
+			},
+		})
+	} else if err := open(); err != nil {
+		return err
 	}
 
 	done := make(chan struct{})
@@ -86,6 +118,23 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool) err
 	close(done)
 	<-stopped
 	return nil
+}
+
+// enrolHere enrols this device into the ward (the first-run Join form),
+// with errors in plain words for the screen.
+func enrolHere(ctx context.Context, dataDir string, j app.JoinRequest) error {
+	with, err := cli.ParseEnrolment(j.Code, j.ShortCode, j.From, j.Fingerprint)
+	if err != nil {
+		return app.Plain(err.Error())
+	}
+	_, err = cli.EnrolDevice(ctx, dataDir, with, j.Name, j.Passphrase, store.KDFParams{})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, mesh.ErrEnrolRefused), errors.Is(err, lifeboat.ErrPermission):
+		return app.Plain(err.Error())
+	}
+	return app.Plain("Could not reach the admin device. Check it is still showing the code and that both devices are on the ward network, then try again.")
 }
 
 // setupWindow gives a the Lifeboat theme and icon and returns its main

@@ -273,7 +273,14 @@ join the ward with no flags. If enrolment fails nothing is left behind.`,
   lifeboat enrol --short-code ABCD-EFGH-JKLM-NPQR --from 10.0.7.20:7947 --fingerprint 3f2a9c0d11e4b7a2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			with, err := enrolWith(code, codeFile, short, from, fingerprint)
+			if codeFile != "" {
+				b, err := os.ReadFile(codeFile)
+				if err != nil {
+					return fmt.Errorf("read --code-file: %w", err)
+				}
+				code = string(b)
+			}
+			with, err := ParseEnrolment(code, short, from, fingerprint)
 			if err != nil {
 				return err
 			}
@@ -298,22 +305,20 @@ join the ward with no flags. If enrolment fails nothing is left behind.`,
 			if err != nil {
 				return err
 			}
-			db, err := store.Create(ctx, path, pass, env.KDF, store.Options{})
+			g, err := EnrolDevice(ctx, dir, with, name, pass, env.KDF)
+			if err != nil {
+				return err
+			}
+			db, err := store.Open(ctx, path, store.Options{})
 			if err != nil {
 				return plain(err)
 			}
-			g, err := enrolStore(ctx, db, with, name)
-			if err != nil {
-				db.Close()
-				removeStore(path)
-				return err
-			}
 			defer db.Close()
+			if err := db.Unlock(ctx, pass); err != nil {
+				return plain(err)
+			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "Enrolled as device %s in %s, %s.\n", g.DeviceID, g.SiteName, g.Ward)
-			if err := saveSyncConf(dir, SyncConf{Join: g.Join}); err != nil {
-				return err
-			}
 			cfg, err := MeshConfig(bind, "", g.Join)
 			if err != nil {
 				return err
@@ -344,16 +349,11 @@ join the ward with no flags. If enrolment fails nothing is left behind.`,
 	return c
 }
 
-// enrolWith reads the enrolment flags.
-func enrolWith(code, codeFile, short, from, fingerprint string) (mesh.EnrolWith, error) {
-	if codeFile != "" {
-		b, err := os.ReadFile(codeFile)
-		if err != nil {
-			return mesh.EnrolWith{}, fmt.Errorf("read --code-file: %w", err)
-		}
-		code = string(b)
-	}
-	code = strings.TrimSpace(code)
+// ParseEnrolment reads how to reach the admin device: the full code
+// (LIFEBOAT1:...), or the short code with the admin device's address and
+// fingerprint. Its errors are plain words.
+func ParseEnrolment(code, short, from, fingerprint string) (mesh.EnrolWith, error) {
+	code, short, from, fingerprint = strings.TrimSpace(code), strings.TrimSpace(short), strings.TrimSpace(from), strings.TrimSpace(fingerprint)
 	switch {
 	case code != "" && short != "":
 		return mesh.EnrolWith{}, errors.New("give the enrolment code or the short code, not both")
@@ -368,14 +368,43 @@ func enrolWith(code, codeFile, short, from, fingerprint string) (mesh.EnrolWith,
 		return mesh.EnrolWith{Invite: &iv}, nil
 	case short != "":
 		if _, _, err := splitHostPort(from); err != nil {
-			return mesh.EnrolWith{}, fmt.Errorf("--from %q: give the admin device's address as host:port", from)
+			return mesh.EnrolWith{}, fmt.Errorf("the admin device's address %q must be host:port, e.g. 10.1.7.20:7947", from)
 		}
 		if len(fingerprint) != 16 || strings.Trim(strings.ToLower(fingerprint), "0123456789abcdef") != "" {
-			return mesh.EnrolWith{}, errors.New("--fingerprint: give the 16 letters and digits shown beside the short code")
+			return mesh.EnrolWith{}, errors.New("the fingerprint is the 16 letters and digits shown beside the short code: type it again")
 		}
 		return mesh.EnrolWith{ShortCode: short, Addr: from, Fingerprint: fingerprint}, nil
 	}
 	return mesh.EnrolWith{}, errors.New("give --code (or --code-file), or --short-code with --from and --fingerprint")
+}
+
+// EnrolDevice makes a new store in the data folder dir, protected by
+// passphrase, and enrols it through the admin device with; on success the
+// store belongs to the site and sync.json names the ward's peers, on
+// failure nothing is left behind. The caller holds the folder's lock. Its
+// errors are plain words.
+func EnrolDevice(ctx context.Context, dir string, with mesh.EnrolWith, name, passphrase string, kdf store.KDFParams) (mesh.EnrolGrant, error) {
+	path := filepath.Join(dir, StoreFile)
+	if _, err := os.Stat(path); err == nil {
+		return mesh.EnrolGrant{}, fmt.Errorf("%s already holds a Lifeboat store: enrol into an empty data folder", dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return mesh.EnrolGrant{}, fmt.Errorf("make data folder: %w", err)
+	}
+	db, err := store.Create(ctx, path, passphrase, kdf, store.Options{})
+	if err != nil {
+		return mesh.EnrolGrant{}, plain(err)
+	}
+	g, err := enrolStore(ctx, db, with, name)
+	db.Close()
+	if err == nil {
+		err = saveSyncConf(dir, SyncConf{Join: g.Join})
+	}
+	if err != nil {
+		removeStore(path)
+		return mesh.EnrolGrant{}, err
+	}
+	return g, nil
 }
 
 // enrolStore enrols db's device and joins the site with the grant.

@@ -123,7 +123,7 @@ func TestEnrol_RefusedLeavesNothing(t *testing.T) {
 	}{
 		{"no code", nil, "give --code"},
 		{"not a code", []string{"--code", "hello"}, "not a Lifeboat enrolment code"},
-		{"bad fingerprint", []string{"--short-code", short, "--from", from, "--fingerprint", "xyz"}, "--fingerprint"},
+		{"bad fingerprint", []string{"--short-code", short, "--from", from, "--fingerprint", "xyz"}, "the fingerprint is the 16 letters"},
 		{"other fingerprint", []string{"--short-code", short, "--from", from, "--fingerprint", "0000000000000000"}, "not the one that showed the code"},
 		{"wrong short code", []string{"--short-code", string(wrong), "--from", from, "--fingerprint", fp}, "refused: the enrolment code is not valid"},
 	} {

@@ -207,16 +207,14 @@ func statusView(st mesh.Status, names map[string]string, admin bool, release fun
 	out := container.NewVBox()
 
 	// This device.
-	self := names[st.Device]
-	if self == "" {
-		self = "This device"
+	me := container.NewVBox(bold("This device"))
+	if n := names[st.Device]; n != "" {
+		me.Objects[0] = bold(n)
+		me.Add(container.NewHBox(Chip("This device", nhsBlue, nhsWhite, true)))
 	}
-	out.Add(NewCard(container.NewVBox(
-		bold(self),
-		container.NewHBox(Chip("This device", nhsBlue, nhsWhite, true)),
-		wrapped("ID "+st.Device),
-		wrapped("Sync address "+st.Addr),
-	), nil))
+	me.Add(wrapped("ID " + st.Device))
+	me.Add(wrapped("Sync address " + st.Addr))
+	out.Add(NewCard(me, nil))
 
 	// Overall state.
 	if st.Synced() {

@@ -32,9 +32,13 @@ func init() {
 // the ones to act on, and hundreds of cards would bury the rest.
 const maxQuarantineShown = 20
 
+// syncScreenPoll is how often the Sync screen reads the mesh while shown
+// (tests shorten it).
+var syncScreenPoll = syncPoll
+
 // syncScreen is the Sync section: whether this device syncs, with whom,
 // how far behind it is, and what it refused or holds back for review. It
-// polls the mesh every syncPoll while it is on screen.
+// polls the mesh every syncScreenPoll while it is on screen.
 type syncScreen struct {
 	ui     *UI
 	screen *Screen
@@ -121,7 +125,7 @@ func (s *syncScreen) shown() bool {
 }
 
 // startPolling starts a goroutine that refreshes the screen every
-// syncPoll until the screen is no longer on show (the next reload, when
+// syncScreenPoll until the screen is no longer on show (the next reload, when
 // it comes back, starts it again) or the UI closes.
 func (s *syncScreen) startPolling() {
 	if s.stop != nil || s.ui.ctx.Err() != nil {
@@ -129,11 +133,11 @@ func (s *syncScreen) startPolling() {
 	}
 	stop := make(chan struct{})
 	s.stop = stop
-	ui := s.ui
+	ui, every := s.ui, syncScreenPoll
 	ui.loops.Add(1)
 	go func() {
 		defer ui.loops.Done()
-		t := time.NewTicker(syncPoll)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {

@@ -28,11 +28,13 @@ type fakeSync struct {
 	mu       sync.Mutex
 	st       mesh.Status
 	released []string
+	reads    int // Status calls
 }
 
 func (f *fakeSync) Status() mesh.Status {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads++
 	st := f.st
 	st.Held = maps.Clone(f.st.Held)
 	return st
@@ -44,6 +46,12 @@ func (f *fakeSync) Release(device string) {
 	f.released = append(f.released, device)
 	f.st.Held = maps.Clone(f.st.Held)
 	delete(f.st.Held, device)
+}
+
+func (f *fakeSync) statusReads() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reads
 }
 
 func (f *fakeSync) releases() []string {
@@ -310,5 +318,36 @@ func TestReasonText(t *testing.T) {
 		if got := peerReasonText(reason); !strings.Contains(got, want) {
 			t.Errorf("peerReasonText(%q) = %q, want it to say %q", reason, got, want)
 		}
+	}
+}
+
+// The screen polls the mesh while it is shown and stops once another
+// screen replaces it.
+func TestSyncScreen_PollsOnlyWhileShown(t *testing.T) {
+	defer func(d time.Duration) { syncScreenPoll = d }(syncScreenPoll)
+	syncScreenPoll = 20 * time.Millisecond
+	fake := &fakeSync{st: reviewStatus()}
+	ui, _, _ := newTestUIWith(t, desktop, Options{Sync: fake})
+	openSync(t, ui, "Nia Nurse", cli.DemoNursePIN)
+
+	start := fake.statusReads()
+	deadline := time.Now().Add(10 * time.Second)
+	for fake.statusReads() < start+3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Status read %d times while shown, want polling", fake.statusReads()-start)
+		}
+		time.Sleep(syncScreenPoll / 2)
+		settle(ui)
+	}
+
+	ui.ShowSection("ward")
+	settle(ui)
+	time.Sleep(3 * syncScreenPoll) // a tick in flight finds the screen gone
+	settle(ui)
+	after := fake.statusReads()
+	time.Sleep(10 * syncScreenPoll)
+	settle(ui)
+	if got := fake.statusReads(); got != after {
+		t.Errorf("Status read %d more times after leaving the screen, want 0", got-after)
 	}
 }

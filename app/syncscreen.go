@@ -1,0 +1,420 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lifeboat"
+	"lifeboat/store"
+	"lifeboat/sync/mesh"
+)
+
+func init() {
+	Register(Section{ID: "sync", Title: "Sync", Order: 70,
+		Icon:  theme.DefaultTheme().Icon(theme.IconNameViewRefresh),
+		Roles: []lifeboat.Role{lifeboat.RoleWardStaff, lifeboat.RolePharmacist, lifeboat.RoleBedManager, lifeboat.RoleITAdmin},
+		Make:  newSyncScreen})
+}
+
+// maxQuarantineShown bounds the refused events listed: the newest are
+// the ones to act on, and hundreds of cards would bury the rest.
+const maxQuarantineShown = 20
+
+// syncScreenPoll is how often the Sync screen reads the mesh while shown
+// (tests shorten it).
+var syncScreenPoll = syncPoll
+
+// syncScreen is the Sync section: whether this device syncs, with whom,
+// how far behind it is, and what it refused or holds back for review. It
+// polls the mesh every syncScreenPoll while it is on screen.
+type syncScreen struct {
+	ui     *UI
+	screen *Screen
+	body   *fyne.Container
+	names  map[string]string // device ID -> name from its enrolment
+	stop   chan struct{}     // closes the poll goroutine; nil when none runs
+}
+
+func newSyncScreen(ui *UI) fyne.CanvasObject {
+	s := &syncScreen{ui: ui, body: container.NewStack(), names: map[string]string{}}
+	s.screen = NewScreen(container.NewVScroll(container.NewPadded(s.body)), s.reload)
+	return s.screen
+}
+
+// reload reads device names from the store, shows the mesh's state now
+// and (re)starts polling it.
+func (s *syncScreen) reload() {
+	s.poll()
+	s.startPolling()
+	var names map[string]string
+	s.ui.Run(func(ctx context.Context) error {
+		devs, err := loadDevices(ctx, s.ui.Store())
+		if err != nil {
+			return err
+		}
+		names = map[string]string{}
+		for _, d := range devs {
+			if d.Name != "" {
+				names[d.ID] = d.Name
+			}
+		}
+		return nil
+	}, func(err error) {
+		if err != nil {
+			// Names are a nicety: IDs are shown without them.
+			s.ui.log.Warn("read device names", "err", err)
+			return
+		}
+		s.names = names
+		s.poll()
+	})
+}
+
+// poll reads the mesh's state off Fyne's goroutine and shows it. It does
+// not count as use of the app (unlike Run): a screen left open must still
+// lock when idle.
+func (s *syncScreen) poll() {
+	sy := s.ui.Sync()
+	if sy == nil {
+		s.show(syncOffView())
+		return
+	}
+	ui := s.ui
+	ui.tasks.Add(1)
+	go func() {
+		defer ui.tasks.Done()
+		st := sy.Status()
+		if ui.ctx.Err() != nil {
+			return
+		}
+		ui.do(func() {
+			if ui.Sync() != sy { // sync stopped or restarted meanwhile
+				s.poll()
+				return
+			}
+			s.show(statusView(st, s.names, s.admin(), s.confirmRelease))
+		})
+	}()
+}
+
+func (s *syncScreen) show(o fyne.CanvasObject) {
+	s.body.Objects = []fyne.CanvasObject{o}
+	s.body.Refresh()
+}
+
+func (s *syncScreen) admin() bool {
+	sess := s.ui.Session()
+	return sess != nil && sess.User.Role == lifeboat.RoleITAdmin
+}
+
+// shown reports whether the screen is the one on show.
+func (s *syncScreen) shown() bool {
+	return s.ui.frame != nil && s.ui.session != nil && s.ui.frame.top() == s.screen
+}
+
+// startPolling starts a goroutine that refreshes the screen every
+// syncScreenPoll until the screen is no longer on show (the next reload, when
+// it comes back, starts it again) or the UI closes.
+func (s *syncScreen) startPolling() {
+	if s.stop != nil || s.ui.ctx.Err() != nil {
+		return
+	}
+	stop := make(chan struct{})
+	s.stop = stop
+	ui, every := s.ui, syncScreenPoll
+	ui.loops.Add(1)
+	go func() {
+		defer ui.loops.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ui.ctx.Done():
+				return
+			case <-stop:
+				return
+			case <-t.C:
+				ui.do(func() {
+					if s.stop != stop {
+						return // already stopped
+					}
+					if !s.shown() {
+						close(stop)
+						s.stop = nil
+						return
+					}
+					s.poll()
+				})
+			}
+		}
+	}()
+}
+
+// confirmRelease asks before letting in the events held back from a
+// device, then releases them.
+func (s *syncScreen) confirmRelease(device, name string) {
+	s.ui.Touch()
+	dialog.ShowConfirm("Let in the records held from "+name+"?",
+		"Only do this once you have checked with the ward that the corrections and cancellations from this device are genuine. "+
+			"Its records will then be applied on this device.",
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			sy := s.ui.Sync()
+			if sy == nil {
+				s.ui.ShowError(Plain("Sync is off on this device, so there is nothing to let in. Start sync and try again."))
+				return
+			}
+			s.ui.Run(func(context.Context) error {
+				sy.Release(device)
+				return nil
+			}, func(error) { s.poll() })
+		}, s.ui.win)
+}
+
+// syncOffView explains a device that does not sync, in plain words.
+func syncOffView() fyne.CanvasObject {
+	return container.NewVBox(
+		heading("Sync is off on this device", theme.SizeNameSubHeadingText),
+		wrapped("This device keeps every record made on it. It shares them with the ward's other devices, and receives theirs, the next time it syncs."),
+		wrapped("Keep recording as usual. Nothing is lost while sync is off."),
+		heading("Turning sync on", theme.SizeNameText),
+		wrapped("This is a job for IT. They either start Lifeboat on this device with --join and the sync address of a ward device "+
+			"(shown on that device's Sync screen), or enrol this device from one that syncs (Devices and staff, then Enrol a device)."),
+	)
+}
+
+// statusView shows a mesh's state: this device, the overall state, a
+// card per peer, what needs review and the refused devices. names maps
+// device IDs to names (missing ones are shown by ID); admin offers "Let
+// these in" for held devices, calling release.
+func statusView(st mesh.Status, names map[string]string, admin bool, release func(device, name string)) fyne.CanvasObject {
+	name := func(id string) string {
+		if n := names[id]; n != "" {
+			return n
+		}
+		return "Device " + id
+	}
+	out := container.NewVBox()
+
+	// This device.
+	me := container.NewVBox(bold("This device"))
+	if n := names[st.Device]; n != "" {
+		me.Objects[0] = bold(n)
+		me.Add(container.NewHBox(Chip("This device", nhsBlue, nhsWhite, true)))
+	}
+	me.Add(wrapped("ID " + st.Device))
+	me.Add(wrapped("Sync address " + st.Addr))
+	out.Add(NewCard(me, nil))
+
+	// Overall state.
+	if st.Synced() {
+		out.Add(heading("Up to date", theme.SizeNameSubHeadingText))
+	} else {
+		out.Add(heading("Receiving: "+count(st.ToReceive, "event", "events")+" to go", theme.SizeNameSubHeadingText))
+		bar := widget.NewProgressBar()
+		bar.SetValue(st.Progress())
+		out.Add(bar)
+	}
+	if st.LastSync.IsZero() {
+		out.Add(wrapped("Nothing received from another device yet."))
+	} else {
+		out.Add(wrapped("Last sync " + st.LastSync.Local().Format(DateTimeLayout)))
+	}
+
+	// Peers.
+	out.Add(heading("Devices in reach ("+strconv.Itoa(len(st.Peers))+")", theme.SizeNameText))
+	if len(st.Peers) == 0 {
+		out.Add(wrapped("No other ward device is in reach yet. They appear here when they are switched on and on the same network."))
+	}
+	for _, p := range st.Peers {
+		out.Add(peerCard(p, name))
+	}
+
+	// Needs review.
+	out.Add(heading("Needs review", theme.SizeNameText))
+	if len(st.Held) == 0 && len(st.Quarantined) == 0 {
+		out.Add(wrapped("Nothing to review."))
+	}
+	held := sortedKeys(st.Held)
+	for _, d := range held {
+		n := name(d)
+		info := container.NewVBox(bold("Records held from "+n),
+			container.NewHBox(Chip("Held for review", nhsWarmYellow, nhsBlack, true)),
+			wrapped(reasonText(nil, st.Held[d])))
+		var action fyne.CanvasObject
+		if admin {
+			dev := d
+			b := widget.NewButtonWithIcon("Let these in", theme.ConfirmIcon(), func() { release(dev, n) })
+			b.Importance = widget.WarningImportance
+			action = b
+		} else {
+			action = wrapped("Ask IT to review")
+		}
+		info.Add(container.NewHBox(action))
+		out.Add(NewCard(info, nil))
+	}
+	qs := slices.Clone(st.Quarantined)
+	slices.Reverse(qs) // newest first
+	for i, q := range qs {
+		if i == maxQuarantineShown {
+			out.Add(wrapped("And " + count(uint64(len(qs)-i), "more refused record", "more refused records") + "."))
+			break
+		}
+		out.Add(NewCard(container.NewVBox(
+			bold("Refused record "+strconv.FormatUint(q.Seq, 10)+" from "+name(q.Device)),
+			wrapped("Offered by "+name(q.Peer)+" at "+q.At.Local().Format(DateTimeLayout)),
+			wrapped(reasonText(q.Err, q.Reason)),
+		), nil))
+	}
+
+	// Refused devices.
+	if len(st.RefusedPeers) > 0 {
+		out.Add(heading("Devices refused", theme.SizeNameText))
+		for _, d := range sortedKeys(st.RefusedPeers) {
+			out.Add(NewCard(container.NewVBox(
+				bold(name(d)),
+				container.NewHBox(Chip("Not syncing", nhsRed, nhsWhite, true)),
+				wrapped(peerReasonText(st.RefusedPeers[d])),
+			), nil))
+		}
+	}
+	return out
+}
+
+// peerCard is one live peer.
+func peerCard(p mesh.PeerStatus, name func(string) string) fyne.CanvasObject {
+	info := container.NewVBox(bold(name(p.Device)))
+	if p.SkewWarning {
+		info.Add(container.NewHBox(Chip("Clock differs by "+skewMinutes(p.ClockSkew), nhsRed, nhsWhite, true)))
+	}
+	info.Add(wrapped("ID " + p.Device + " · address " + p.Addr))
+	heard := "Not heard from yet"
+	if !p.LastHeard.IsZero() {
+		heard = "Last heard " + p.LastHeard.Local().Format(DateTimeLayout)
+	}
+	synced := "nothing received from it yet"
+	if !p.LastSync.IsZero() {
+		synced = "last sync " + p.LastSync.Local().Format(DateTimeLayout)
+	}
+	info.Add(wrapped(heard + " · " + synced))
+	if p.Ahead > 0 {
+		info.Add(wrapped("Holds " + count(p.Ahead, "event", "events") + " this device does not have yet"))
+	} else {
+		info.Add(wrapped("Holds nothing this device lacks"))
+	}
+	info.Add(wrapped(skewText(p.ClockSkew)))
+	return NewCard(info, nil)
+}
+
+func bold(text string) *widget.Label {
+	l := wrapped(text)
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	return l
+}
+
+// count is "1 event", "2 events".
+func count(n uint64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatUint(n, 10) + " " + many
+}
+
+// skewMinutes is a clock difference in whole minutes, at least 1.
+func skewMinutes(d time.Duration) string {
+	m := max(1, int(math.Round(math.Abs(d.Minutes()))))
+	return strconv.Itoa(m) + " min"
+}
+
+// skewText says how a peer's clock compares with this device's. Times
+// recorded on a device with a wrong clock look out of order on a chart.
+func skewText(d time.Duration) string {
+	abs := d.Abs()
+	switch {
+	case abs < time.Second:
+		return "Clock matches this device"
+	case abs < time.Minute:
+		return fmt.Sprintf("Clock %d s %s this device", int(abs.Seconds()), aheadBehind(d))
+	}
+	return "Clock " + skewMinutes(d) + " " + aheadBehind(d) + " this device"
+}
+
+func aheadBehind(d time.Duration) string {
+	if d > 0 {
+		return "ahead of"
+	}
+	return "behind"
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// reasons are the refusals and holds the mesh knows, in plain words. The
+// mesh's own reasons are technical (and a peer could put anything in
+// them), so they are never shown as they are.
+var reasons = []struct {
+	err  error
+	text string
+}{
+	{mesh.ErrFlood, "Many corrections or cancellations came from this device in a short time, more than a ward makes. " +
+		"Its records are held back until IT has checked them: a broken or stolen device could otherwise wipe out the ward's record."},
+	{store.ErrUnknownDevice, "It was made on a device that is not enrolled at this site."},
+	{store.ErrRevokedDevice, "It was made on a device after that device was revoked."},
+	{store.ErrBadSignature, "Its signature does not check out: it may have been altered on the way."},
+	{store.ErrFork, "It does not fit that device's earlier records: the device may have been restored from an old copy."},
+	{lifeboat.ErrPermission, "The device that made it was not allowed to."},
+	{lifeboat.ErrConflict, "It clashes with a record this device already has."},
+	{lifeboat.ErrCorrupt, "It arrived damaged."},
+	{lifeboat.ErrInvalid, "It is not a record this version of Lifeboat accepts."},
+}
+
+// reasonText is why an event was refused or a device held, in plain
+// words, from its error (when known) or its reason text.
+func reasonText(err error, reason string) string {
+	for _, r := range reasons {
+		if errors.Is(err, r.err) || strings.Contains(reason, r.err.Error()) {
+			return r.text
+		}
+	}
+	return "It could not be checked. Tell IT if this keeps happening."
+}
+
+// peerReasons are why the mesh refuses a device, in plain words.
+var peerReasons = []struct {
+	err  error
+	text string
+}{
+	{mesh.ErrUnknownPeer, "It is not enrolled at this site. If it is a ward device, IT can enrol it from Devices and staff."},
+	{mesh.ErrRevokedPeer, "It has been revoked (lost, stolen or retired)."},
+	{mesh.ErrKeyMismatch, "Its key does not match the one it was enrolled with: it may be a different device using the same ID."},
+}
+
+// peerReasonText is why a device was refused, in plain words.
+func peerReasonText(reason string) string {
+	for _, r := range peerReasons {
+		if strings.Contains(reason, r.err.Error()) {
+			return r.text
+		}
+	}
+	return "It did not identify itself as a device of this site. Tell IT."
+}

@@ -183,4 +183,4 @@ func (a *adminScreen) setActive(u store.User, active bool) {
 }
 
 // errNotSyncing is why a device cannot be enrolled from here.
-var errNotSyncing = Plain("This device is not syncing with the ward, so a new device could not fetch the ward's records from it: start Lifeboat here with --bind (see the deployment guide), or enrol from the ward PC.")
+var errNotSyncing = Plain("This device is not syncing with the ward, so a new device could not fetch the ward's records from it: start Lifeboat here with --bind or --join (see the deployment guide), or enrol from the ward PC.")

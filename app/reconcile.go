@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	Register(Section{ID: "reconcile", Title: "Reconciliation", Order: 80,
+	Register(Section{ID: "reconcile", Title: "Reconciliation", Order: 85,
 		Icon:  theme.DefaultTheme().Icon(theme.IconNameUpload),
 		Roles: []lifeboat.Role{lifeboat.RoleITAdmin},
 		Make:  newReconcileScreen})

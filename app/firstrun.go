@@ -21,8 +21,12 @@ type FirstRun struct {
 	// Its errors are shown as they are, so they must be plain words (see
 	// Plain). Nil leaves the Join form out.
 	Enrol func(ctx context.Context, j JoinRequest) error
-	// Joined runs on Fyne's goroutine after Enrol succeeds: it opens the
-	// new store in the window.
+	// Setup makes a new site and ward here, with its first IT admin (what
+	// `lifeboat init` does); the app has already checked s. Nil leaves the
+	// Set up form out.
+	Setup func(ctx context.Context, s store.Setup) error
+	// Joined runs on Fyne's goroutine after Enrol or Setup succeeds: it
+	// opens the new store in the window.
 	Joined func()
 }
 
@@ -50,9 +54,12 @@ func ShowFirstRun(w fyne.Window, dataDir string, fr FirstRun) {
 	if fr.Enrol != nil {
 		objs = append(objs, joinForm(w, fr)...)
 	}
+	objs = append(objs, heading("Set up a new ward", theme.SizeNameSubHeadingText))
+	if fr.Setup != nil {
+		objs = append(objs, setupForm(fr)...)
+	}
 	objs = append(objs,
-		heading("Set up a new ward", theme.SizeNameSubHeadingText),
-		wrapped("The IT team does this once per ward, on a PC. Close Lifeboat and run:"),
+		wrapped("Or, from a command line (the IT team does this once per ward):"),
 		cmd("lifeboat init --data \""+dataDir+"\""),
 		wrapped("To try Lifeboat on a made-up demo ward, run this instead, then open Lifeboat again:"),
 		cmd("lifeboat demo --data \""+dataDir+"\""),
@@ -143,5 +150,80 @@ func joinForm(w fyne.Window, fr FirstRun) []fyne.CanvasObject {
 		heading("Join a ward", theme.SizeNameSubHeadingText),
 		wrapped("Ask IT to show an enrolment code on the ward PC (Devices and staff, then Enrol a device), then type it here."),
 		code, shortOnly, name, pass, again, msg, progress, join,
+	}
+}
+
+// setupForm is the Set up a new ward form, behind a button: the site and
+// ward, the first IT admin and their PIN, the break-glass PIN and the ward
+// passphrase (twice each).
+func setupForm(fr FirstRun) []fyne.CanvasObject {
+	site, ward, admin := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	site.SetPlaceHolder("Site (hospital) name, e.g. St Elsewhere General")
+	ward.SetPlaceHolder("Ward name, e.g. Ward 7B")
+	admin.SetPlaceHolder("Your full name (the first IT admin)")
+	pin, pin2, glass := widget.NewPasswordEntry(), widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	pin.SetPlaceHolder("Your PIN (4 to 8 digits)")
+	pin2.SetPlaceHolder("Your PIN again")
+	glass.SetPlaceHolder("Break-glass PIN (for the sealed card)")
+	pass, pass2 := widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	pass.SetPlaceHolder("New ward passphrase (12 characters or more)")
+	pass2.SetPlaceHolder("New ward passphrase again")
+	msg := errorLabel()
+	progress := widget.NewProgressBarInfinite()
+	progress.Hide()
+	var create *widget.Button
+	create = widget.NewButtonWithIcon("Set up the ward", theme.ConfirmIcon(), func() {
+		s := store.Setup{SiteName: strings.TrimSpace(site.Text), Ward: strings.TrimSpace(ward.Text), AdminName: strings.TrimSpace(admin.Text),
+			AdminPIN: pin.Text, BreakGlassPIN: glass.Text, Passphrase: pass.Text}
+		var problems []string
+		if err := s.Check(); err != nil {
+			for _, line := range strings.Split(strings.TrimPrefix(err.Error(), "invalid: "), "\n") {
+				problems = append(problems, sentence(strings.TrimSuffix(strings.TrimSpace(line), ": invalid"))+".")
+			}
+		}
+		if glass.Text == "" {
+			problems = append(problems, "Choose a break-glass PIN: it goes on the sealed card for emergencies.")
+		}
+		if pin.Text != pin2.Text {
+			problems = append(problems, "The two PINs are different: type them again.")
+		}
+		if pass.Text != pass2.Text {
+			problems = append(problems, "The two passphrases are different: type them again.")
+		}
+		if len(problems) > 0 {
+			setMsg(msg, strings.Join(problems, "\n"))
+			return
+		}
+		setMsg(msg, "")
+		create.Disable()
+		progress.Show()
+		progress.Start()
+		go func() {
+			err := fr.Setup(context.Background(), s)
+			fyne.Do(func() {
+				progress.Stop()
+				progress.Hide()
+				create.Enable()
+				if err != nil {
+					setMsg(msg, ErrorText(err))
+					return
+				}
+				if fr.Joined != nil {
+					fr.Joined()
+				}
+			})
+		}()
+	})
+	create.Importance = widget.HighImportance
+	fields := container.NewVBox(site, ward, admin, pin, pin2, glass, pass, pass2, msg, progress, create)
+	fields.Hide()
+	var open *widget.Button
+	open = widget.NewButtonWithIcon("Set up a new ward on this device", theme.ContentAddIcon(), func() {
+		open.Hide()
+		fields.Show()
+	})
+	return []fyne.CanvasObject{
+		wrapped("For the first device of a new ward (IT does this once): this device becomes the ward's first device and you its first IT admin."),
+		open, fields,
 	}
 }

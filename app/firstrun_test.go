@@ -141,3 +141,66 @@ func TestFirstRun_JoinTheWard(t *testing.T) {
 		t.Error("a used code enrolled a second device")
 	}
 }
+
+// The first device of a new ward is set up from its first-run screen:
+// every problem is listed first, then the store is made and Joined opens it.
+func TestFirstRun_SetUpANewWard(t *testing.T) {
+	test.NewTempApp(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, cli.StoreFile)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(desktop)
+	var ready atomic.Bool
+	ShowFirstRun(w, dir, FirstRun{
+		Setup: func(ctx context.Context, s store.Setup) error {
+			s.KDF = store.TestKDF
+			db, _, err := store.Init(ctx, path, s, store.Options{NoBackup: true})
+			if err != nil {
+				return err
+			}
+			return db.Close()
+		},
+		Joined: func() { ready.Store(true) },
+	})
+	test.Tap(inWindow[*widget.Button](t, w, "Set up a new ward on this device"))
+	create := inWindow[*widget.Button](t, w, "Set up the ward")
+	test.Type(inWindow[*widget.Entry](t, w, "Your PIN (4"), "1234")
+	test.Tap(create)
+	shown := strings.Join(shownTexts(w), " ")
+	for _, want := range []string{"Site name is required.", "Ward name is required.", "Admin PIN: a PIN must not be a run like 1234 or 1111.", "Choose a break-glass PIN", "at least 12 characters"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("empty form: screen shows %q, want %q", shown, want)
+		}
+	}
+	if ready.Load() {
+		t.Fatal("set up with problems")
+	}
+	for ph, v := range map[string]string{"Site (hospital)": "St Elsewhere General", "Ward name": "Ward 7B", "Your full name": "Ada Admin",
+		"Your PIN again": "2580", "Break-glass PIN": "7391", "New ward passphrase (12": "a long ward passphrase", "New ward passphrase again": "a long ward passphrase"} {
+		test.Type(inWindow[*widget.Entry](t, w, ph), v)
+	}
+	pin := inWindow[*widget.Entry](t, w, "Your PIN (4")
+	pin.SetText("")
+	test.Type(pin, "2580")
+	test.Tap(create)
+	deadline := time.Now().Add(20 * time.Second)
+	for !ready.Load() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not set up within 20s; screen shows %q", shownTexts(w))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	db, err := store.Open(t.Context(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Unlock(t.Context(), "a long ward passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := db.Site(t.Context())
+	users, _ := db.Users(t.Context())
+	if info.SiteName != "St Elsewhere General" || info.Ward != "Ward 7B" || len(users) != 2 {
+		t.Errorf("site %+v with %d users; want St Elsewhere General, Ward 7B, the admin and break-glass", info, len(users))
+	}
+}

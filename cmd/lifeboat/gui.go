@@ -87,6 +87,14 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool) err
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		app.ShowFirstRun(w, dataDir, app.FirstRun{
 			Enrol: func(ctx context.Context, j app.JoinRequest) error { return enrolHere(ctx, dataDir, j) },
+			Setup: func(ctx context.Context, s store.Setup) error {
+				db, _, err := store.Init(ctx, path, s, store.Options{})
+				if err != nil {
+					log.Warn("set up the ward", "err", err)
+					return err
+				}
+				return db.Close()
+			},
 			Joined: func() {
 				// Sync with the ward the enrolment named.
 				if conf, err := cli.LoadSyncConf(dataDir); err == nil && len(conf.Join) > 0 && !sync {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -161,8 +162,14 @@ func TestAdmin_EnrolAndRevokeDevice(t *testing.T) {
 	if len(g.Join) != 1 || g.Join[0] != node.Addr() {
 		t.Errorf("grant joins %v, want this device's sync address %s", g.Join, node.Addr())
 	}
-	settle(ui)
-	mustShow(t, ui, "Ward 7 laptop 3 is enrolled")
+	// The admin device hears of it just after the new device has its
+	// grant: wait for the dialog to say so.
+	for deadline := time.Now().Add(10 * time.Second); !shows(ui, "Ward 7 laptop 3 is enrolled"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the dialog never said the device enrolled: %q", texts(ui))
+		}
+		settle(ui)
+	}
 	tap(t, ui, "Close")
 	mustShow(t, ui, "Ward 7 laptop 3", "enrolled 22-Nov-2026", "by Ada Admin")
 	// (No golden: device IDs are fresh keys each run.)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"io"
 	"slices"
 	"strings"
 
@@ -237,7 +238,7 @@ func (s *bedsScreen) bedDialog(b forms.BedView) {
 				return
 			}
 			d.Hide()
-			s.save(store.Draft{Kind: forms.KindBedState, PerformedAt: s.ui.Now(), Payload: set})
+			s.ui.appendDraft(store.Draft{Kind: forms.KindBedState, PerformedAt: s.ui.Now(), Payload: set})
 		}))
 	}
 	for _, id := range b.Patients {
@@ -302,7 +303,7 @@ func (s *bedsScreen) moveDialog(patientID, fromBed string) {
 			s.ui.ShowError(err)
 			return
 		}
-		s.save(store.Draft{Kind: forms.KindPatientTransferred, Subject: patientID, PerformedAt: when,
+		s.ui.appendDraft(store.Draft{Kind: forms.KindPatientTransferred, Subject: patientID, PerformedAt: when,
 			Payload: forms.Transfer{PatientID: patientID, FromWard: s.board.Ward.ID, FromBed: fromBed, Ward: spots[i].ward, Bed: spots[i].bed}})
 	}, s.ui.win)
 }
@@ -329,7 +330,7 @@ func (s *bedsScreen) conflictRow(c forms.BedConflict) fyne.CanvasObject {
 				continue
 			}
 			buttons = append(buttons, widget.NewButton("Keep in "+place(pl), func() {
-				s.save(store.Draft{Kind: forms.KindPatientTransferred, Subject: pl.PatientID, PerformedAt: s.ui.Now(),
+				s.ui.appendDraft(store.Draft{Kind: forms.KindPatientTransferred, Subject: pl.PatientID, PerformedAt: s.ui.Now(),
 					Payload: forms.Transfer{PatientID: pl.PatientID, Ward: pl.Ward, Bed: pl.Bed}})
 			}))
 		}
@@ -372,18 +373,58 @@ func (s *bedsScreen) showCapacity() {
 	t := s.total
 	t.Name = "Whole site"
 	s.capacity.Add(row(t, true))
+	sitrep := widget.NewButtonWithIcon("Save today's sitrep (CSV)", theme.DocumentSaveIcon(), s.saveSitrep)
+	s.capacity.Add(newFlow(sitrep))
+	s.capacity.Add(wrapped("The sitrep has one row per ward and the site total (core beds, escalation beds open, closed, open, occupied, available, cleaning, isolation, occupancy), for the bed bureau or the site's command cell."))
 	s.capacity.Refresh()
 }
 
-func (s *bedsScreen) save(d store.Draft) {
-	sess := s.ui.Session()
-	s.ui.Run(func(ctx context.Context) error {
-		_, err := s.ui.Store().Append(ctx, sess, d)
+// saveFile asks where to save name and writes it with write; tests
+// replace it (Fyne's file dialog cannot be driven by the test driver).
+var saveFile = func(ui *UI, name string, write func(io.Writer) error, done func(error)) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			done(err)
+			return
+		}
+		err = write(w)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		done(err)
+	}, ui.win)
+	d.SetFileName(name)
+	d.Show()
+}
+
+// saveSitrep writes today's sitrep as CSV where the person chooses, and
+// records the export (it is site data, no patients).
+func (s *bedsScreen) saveSitrep() {
+	s.ui.Touch()
+	var rep forms.SitrepReport
+	now, sess := s.ui.Now(), s.ui.Session()
+	s.ui.Run(func(ctx context.Context) (err error) {
+		rep, err = s.ui.Store().Sitrep(ctx, now)
 		return err
 	}, func(err error) {
 		if err != nil {
 			s.ui.ShowError(err)
+			return
 		}
+		saveFile(s.ui, "sitrep-"+now.Local().Format("2006-01-02")+".csv", rep.WriteCSV, func(err error) {
+			if err != nil {
+				s.ui.log.Warn("save sitrep", "kind", errorKind(err))
+				s.ui.ShowError(Plain("The sitrep could not be saved there. Choose another folder and try again."))
+				return
+			}
+			s.ui.Run(func(ctx context.Context) error {
+				return s.ui.Store().RecordExport(ctx, sess, "sitrep "+now.Local().Format("2006-01-02"))
+			}, func(err error) {
+				if err != nil {
+					s.ui.ShowError(err)
+				}
+			})
+		})
 	})
 }
 

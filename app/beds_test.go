@@ -1,6 +1,11 @@
 package app
 
 import (
+	"bytes"
+	"encoding/csv"
+	"io"
+	"slices"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -178,4 +183,32 @@ func TestBeds_SiteCapacity(t *testing.T) {
 	showTab(t, ui, "Site capacity")
 	mustShow(t, ui, "Whole site", "Ward 7 - Acute Medicine", "occupied")
 	golden(t, ui, "beds_capacity_desktop")
+}
+
+// The sitrep is saved as CSV: a row per ward and the site total, with
+// the export audited.
+func TestBeds_SaveSitrep(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openBeds(t, ui)
+	showTab(t, ui, "Site capacity")
+	var buf bytes.Buffer
+	var name string
+	old := saveFile
+	saveFile = func(_ *UI, n string, write func(io.Writer) error, done func(error)) {
+		name = n
+		done(write(&buf))
+	}
+	t.Cleanup(func() { saveFile = old })
+	tap(t, ui, "Save today's sitrep")
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatalf("sitrep CSV: %v", err)
+	}
+	if name != "sitrep-2026-11-22.csv" || len(rows) != 3 || !slices.Equal(rows[0], forms.SitrepCSVHeader) || rows[1][2] != "Ward 7 - Acute Medicine" {
+		t.Fatalf("saved %q: %q; want the header, Ward 7 and the site total", name, rows)
+	}
+	entries, _ := db.AuditLog(t.Context(), 0, 5)
+	if !slices.ContainsFunc(entries, func(e store.AuditEntry) bool { return e.Action == "data.exported" && strings.Contains(e.Detail, "sitrep") }) {
+		t.Errorf("the sitrep export was not audited: %+v", entries)
+	}
 }

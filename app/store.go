@@ -84,6 +84,12 @@ type Store interface {
 	Admit(ctx context.Context, s *store.Session, pub ed25519.PublicKey, name string) (store.Admission, error)
 	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)
 	VerifyAudit(ctx context.Context) error
+
+	// Device check: where the store is, its keys, a full verification.
+
+	Path() string
+	SiteKeys(ctx context.Context) ([][]byte, error)
+	Verify(ctx context.Context) (store.VerifyReport, error)
 	VersionVector(ctx context.Context) (map[string]uint64, error)
 
 	// Subscribe registers ch for a non-blocking signal after every

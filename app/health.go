@@ -1,0 +1,247 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lifeboat"
+	"lifeboat/store"
+	"lifeboat/sync/mesh"
+)
+
+func init() {
+	Register(Section{ID: "health", Title: "Device check", Order: 75,
+		Icon:  theme.DefaultTheme().Icon(theme.IconNameInfo),
+		Roles: []lifeboat.Role{lifeboat.RoleWardStaff, lifeboat.RolePharmacist, lifeboat.RoleBedManager, lifeboat.RoleITAdmin},
+		Make:  newHealthScreen})
+}
+
+// Free space below which the device check warns, and below which it is a
+// problem (a day of a busy ward's records is a few MB; backups before an
+// upgrade copy the whole store).
+const (
+	diskLow      = 1 << 30
+	diskCritical = 200 << 20
+)
+
+// healthLevel is how a check came out.
+type healthLevel int
+
+const (
+	healthOK healthLevel = iota
+	healthWarn
+	healthBad
+)
+
+var healthChips = map[healthLevel]struct {
+	text   string
+	bg, fg color.Color
+}{
+	healthOK:   {"OK", nhsGreen, nhsWhite},
+	healthWarn: {"Check", nhsWarmYellow, nhsBlack},
+	healthBad:  {"Problem", nhsRed, nhsWhite},
+}
+
+// healthItem is one line of the device check.
+type healthItem struct {
+	What   string
+	Level  healthLevel
+	Detail string
+}
+
+// healthInput is what the device check looks at, gathered off the UI
+// thread so the checks themselves are a pure function.
+type healthInput struct {
+	Now        time.Time
+	Free       uint64
+	FreeErr    error
+	StoreBytes int64
+	Device     string
+	SiteKeys   int
+	Sync       *mesh.Status // nil: sync off
+	Drill      bool
+}
+
+// healthChecks turns what was gathered into the device check's lines.
+func healthChecks(in healthInput) []healthItem {
+	var out []healthItem
+	disk := healthItem{What: "Storage"}
+	switch {
+	case in.FreeErr != nil:
+		disk.Level, disk.Detail = healthWarn, "Free space could not be read on this device."
+	case in.Free < diskCritical:
+		disk.Level, disk.Detail = healthBad, fmt.Sprintf("Only %s free: new records may fail to save. Ask IT to free space now.", bytesText(in.Free))
+	case in.Free < diskLow:
+		disk.Level, disk.Detail = healthWarn, fmt.Sprintf("%s free: ask IT to free some space.", bytesText(in.Free))
+	default:
+		disk.Detail = fmt.Sprintf("%s free.", bytesText(in.Free))
+	}
+	disk.Detail += fmt.Sprintf(" The ward's records take %s here.", bytesText(uint64(max(in.StoreBytes, 0))))
+	out = append(out, disk)
+
+	keys := healthItem{What: "Keys", Detail: fmt.Sprintf("This device's signing key (device %s) and the ward's sync key are present.", in.Device)}
+	switch {
+	case in.Device == "":
+		keys.Level, keys.Detail = healthBad, "This device has no signing key: ask IT to enrol it again."
+	case in.SiteKeys == 0:
+		keys.Level, keys.Detail = healthBad, "This device has no sync key for the ward: ask IT to enrol it again."
+	}
+	out = append(out, keys)
+
+	syncItem := healthItem{What: "Sync"}
+	clock := healthItem{What: "Clock", Detail: "Not compared: no other ward device is in reach."}
+	switch {
+	case in.Sync == nil:
+		syncItem.Level, syncItem.Detail = healthWarn, "Sync is off: records made here stay on this device until it syncs with the ward."
+		clock.Level = healthWarn
+	case len(in.Sync.Peers) == 0:
+		syncItem.Level, syncItem.Detail = healthWarn, "No other ward device is in reach. Check the network; records are kept here meanwhile."
+		clock.Level = healthWarn
+	default:
+		st := in.Sync
+		syncItem.Detail = fmt.Sprintf("%d other device(s) in reach.", len(st.Peers))
+		if st.LastSync.IsZero() {
+			syncItem.Detail += " Nothing new received yet."
+		} else {
+			syncItem.Detail += " Last received " + st.LastSync.Local().Format(DateTimeLayout) + "."
+		}
+		if st.ToReceive > 0 {
+			syncItem.Level = healthWarn
+			syncItem.Detail += fmt.Sprintf(" %d records still to receive.", st.ToReceive)
+		}
+		var worst time.Duration
+		for _, p := range st.Peers {
+			if d := p.ClockSkew.Abs(); d > worst {
+				worst = d
+			}
+		}
+		clock.Detail = "Within a minute of the other ward devices."
+		if worst >= time.Minute {
+			clock.Detail = fmt.Sprintf("Differs from another ward device by up to %d min.", int(math.Round(worst.Minutes())))
+		}
+		if worst > mesh.ClockSkewLimit {
+			clock.Level = healthBad
+			clock.Detail += " Check this device's date and time settings: times recorded here may be wrong (the order of records is still kept)."
+		}
+	}
+	out = append(out, syncItem, clock)
+	if in.Drill {
+		out = append(out, healthItem{What: "Drill", Level: healthWarn, Detail: "This is the training store: nothing here is real or exported."})
+	}
+	return out
+}
+
+// bytesText is a size for people.
+func bytesText(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.0f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d KB", n>>10)
+}
+
+// healthScreen is the device check: storage, keys, sync and clock, and a
+// full check of the store on demand.
+type healthScreen struct {
+	ui     *UI
+	msg    *widget.Label
+	items  *fyne.Container
+	verify *widget.Label
+	busy   *widget.ProgressBarInfinite
+}
+
+func newHealthScreen(ui *UI) fyne.CanvasObject {
+	h := &healthScreen{ui: ui, msg: errorLabel(), items: container.NewVBox(), verify: wrapped(""), busy: widget.NewProgressBarInfinite()}
+	h.busy.Hide()
+	h.verify.Hide()
+	check := widget.NewButtonWithIcon("Check the store now", theme.SearchIcon(), h.verifyStore)
+	body := container.NewVBox(h.msg,
+		wrapped("Run before a downtime, at each shift change during one, and whenever something seems wrong."),
+		h.items, heading("The ward's records on this device", theme.SizeNameSubHeadingText),
+		wrapped("Checks every record's signature, the chain of records and the audit log. It can take a minute on a big ward."),
+		newFlow(check), h.busy, h.verify)
+	return NewScreen(container.NewVScroll(container.NewPadded(body)), h.load)
+}
+
+func (h *healthScreen) load() {
+	in := healthInput{Now: h.ui.Now(), Drill: h.ui.Site().Drill}
+	if s := h.ui.Sync(); s != nil {
+		st := s.Status()
+		in.Sync = &st
+	}
+	h.ui.Run(func(ctx context.Context) (err error) {
+		if in.Device, err = h.ui.Store().Device(ctx); err != nil {
+			return err
+		}
+		keys, err := h.ui.Store().SiteKeys(ctx)
+		if err != nil {
+			return err
+		}
+		in.SiteKeys = len(keys)
+		path := h.ui.Store().Path()
+		in.Free, in.FreeErr = diskFree(filepath.Dir(path))
+		for _, p := range []string{path, path + "-wal"} {
+			if fi, err := os.Stat(p); err == nil {
+				in.StoreBytes += fi.Size()
+			}
+		}
+		return nil
+	}, func(err error) {
+		if err != nil {
+			setMsg(h.msg, ErrorText(err))
+			return
+		}
+		setMsg(h.msg, "")
+		h.items.Objects = nil
+		for _, it := range healthChecks(in) {
+			c := healthChips[it.Level]
+			title := widget.NewLabel(it.What)
+			title.TextStyle = fyne.TextStyle{Bold: true}
+			h.items.Add(NewCard(container.NewVBox(container.NewHBox(Chip(c.text, c.bg, c.fg, true), title), wrapped(it.Detail)), nil))
+		}
+		h.items.Refresh()
+	})
+}
+
+// verifyStore runs the store's full check on a goroutine.
+func (h *healthScreen) verifyStore() {
+	h.ui.Touch()
+	h.busy.Show()
+	h.busy.Start()
+	h.verify.Hide()
+	var rep store.VerifyReport
+	h.ui.Run(func(ctx context.Context) (err error) {
+		rep, err = h.ui.Store().Verify(ctx)
+		return err
+	}, func(err error) {
+		h.busy.Stop()
+		h.busy.Hide()
+		h.verify.Importance = widget.SuccessImportance
+		switch {
+		case err != nil:
+			h.verify.Importance = widget.DangerImportance
+			h.verify.SetText(ErrorText(err))
+		case rep.OK():
+			h.verify.SetText(fmt.Sprintf("All %d records checked: nothing is damaged or altered.", rep.Events))
+		default:
+			h.ui.log.Warn("store check found problems", "count", len(rep.Problems))
+			h.verify.Importance = widget.DangerImportance
+			h.verify.SetText(fmt.Sprintf("%d problems found in %d records. Stop using this device for new records and tell IT (lifeboat verify lists them).", len(rep.Problems), rep.Events))
+		}
+		h.verify.TextStyle = fyne.TextStyle{Bold: true}
+		h.verify.Show()
+		h.verify.Refresh()
+	})
+}

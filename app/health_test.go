@@ -1,0 +1,77 @@
+package app
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"lifeboat/cmd/lifeboat/cli"
+	"lifeboat/sync/mesh"
+)
+
+func TestHealthChecks(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	peer := func(skew time.Duration) mesh.PeerStatus { return mesh.PeerStatus{Device: "P", ClockSkew: skew} }
+	ok := healthInput{Now: now, Free: 10 << 30, Device: "ABC", SiteKeys: 1,
+		Sync: &mesh.Status{Peers: []mesh.PeerStatus{peer(20 * time.Second)}, LastSync: now}}
+	level := func(items []healthItem, what string) (healthLevel, string) {
+		for _, it := range items {
+			if it.What == what {
+				return it.Level, it.Detail
+			}
+		}
+		t.Fatalf("no %s check in %+v", what, items)
+		return 0, ""
+	}
+	tests := []struct {
+		name   string
+		change func(*healthInput)
+		what   string
+		want   healthLevel
+		says   string
+	}{
+		{"all well: storage", func(*healthInput) {}, "Storage", healthOK, "10.0 GB free"},
+		{"all well: clock", func(*healthInput) {}, "Clock", healthOK, "Within a minute"},
+		{"all well: sync", func(*healthInput) {}, "Sync", healthOK, "1 other device(s) in reach"},
+		{"disk at the low mark is fine", func(in *healthInput) { in.Free = diskLow }, "Storage", healthOK, "1.0 GB free"},
+		{"disk just under the low mark", func(in *healthInput) { in.Free = diskLow - 1 }, "Storage", healthWarn, "ask IT to free some space"},
+		{"disk at the critical mark warns", func(in *healthInput) { in.Free = diskCritical }, "Storage", healthWarn, "200 MB free"},
+		{"disk just under the critical mark", func(in *healthInput) { in.Free = diskCritical - 1 }, "Storage", healthBad, "may fail to save"},
+		{"free space unreadable", func(in *healthInput) { in.FreeErr = errors.New("statfs") }, "Storage", healthWarn, "could not be read"},
+		{"no device key", func(in *healthInput) { in.Device = "" }, "Keys", healthBad, "no signing key"},
+		{"no site key", func(in *healthInput) { in.SiteKeys = 0 }, "Keys", healthBad, "no sync key"},
+		{"sync off", func(in *healthInput) { in.Sync = nil }, "Sync", healthWarn, "Sync is off"},
+		{"nobody in reach", func(in *healthInput) { in.Sync = &mesh.Status{} }, "Sync", healthWarn, "No other ward device"},
+		{"backlog", func(in *healthInput) { in.Sync.ToReceive = 40 }, "Sync", healthWarn, "40 records still to receive"},
+		{"clock at the limit is fine", func(in *healthInput) { in.Sync.Peers = []mesh.PeerStatus{peer(-mesh.ClockSkewLimit)} }, "Clock", healthOK, "up to 5 min"},
+		{"clock past the limit", func(in *healthInput) {
+			in.Sync.Peers = []mesh.PeerStatus{peer(time.Second), peer(mesh.ClockSkewLimit + time.Second)}
+		}, "Clock", healthBad, "date and time settings"},
+		{"drill", func(in *healthInput) { in.Drill = true }, "Drill", healthWarn, "training store"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := ok
+			st := *ok.Sync
+			in.Sync = &st
+			tt.change(&in)
+			got, detail := level(healthChecks(in), tt.what)
+			if got != tt.want || !strings.Contains(detail, tt.says) {
+				t.Errorf("%s = %v %q; want %v saying %q", tt.what, got, detail, tt.want, tt.says)
+			}
+		})
+	}
+}
+
+// A nurse opens the device check on the demo ward (sync off) and checks
+// the store.
+func TestHealthScreen(t *testing.T) {
+	ui, _, _ := newTestUI(t, desktop)
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	ui.ShowSection("health")
+	settle(ui)
+	mustShow(t, ui, "Storage", "free.", "Keys", "are present", "Sync is off", "Clock")
+	tap(t, ui, "Check the store now")
+	mustShow(t, ui, "records checked: nothing is damaged or altered")
+}

@@ -112,14 +112,16 @@ func (b *Book) bedTile(x, y, w float64, v forms.BedView, patients map[string]sto
 	b.pdf.SetLineWidth(0.2)
 	b.ink(fg)
 	b.font("B", 10)
-	label := v.Bed.Label
-	if v.Bed.Escalation {
-		label += " (escalation)"
-	}
-	b.text(x+1, y, w*0.62, strip, label, "L")
+	b.text(x+1, y, w*0.5, strip, v.Bed.Label, "L")
 	b.font("B", 8)
-	b.text(x+w*0.6, y, w*0.4-1, strip, strings.ToUpper(string(v.State)), "R")
+	b.text(x+w*0.45, y, w*0.55-1, strip, strings.ToUpper(string(v.State)), "R")
 	b.ink(black)
+	if v.Bed.Escalation {
+		b.font("", 7)
+		b.ink(grey)
+		b.text(x+1, y+tileH-10, w-2, 4, "escalation bed", "R")
+		b.ink(black)
+	}
 	ty := y + strip + 1
 	switch len(v.Patients) {
 	case 0:
@@ -148,7 +150,13 @@ func (b *Book) bedTile(x, y, w float64, v forms.BedView, patients map[string]sto
 	if v.Note != "" {
 		b.font("B", 7)
 		b.ink(nhsRed)
-		b.text(x+1, y+tileH-5, w-2, 4.5, v.Note, "L")
+		lines := b.pdf.SplitText(v.Note, w-3)
+		if len(lines) > 2 {
+			lines = lines[:2]
+		}
+		for i, l := range lines {
+			b.text(x+1, y+tileH-7.5+float64(i)*3.3, w-2, 3.3, l, "L")
+		}
 		b.ink(black)
 	}
 }

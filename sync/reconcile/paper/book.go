@@ -187,9 +187,9 @@ func bandWords(b forms.Band) string {
 	return "incomplete"
 }
 
-func (b *Book) fill(c rgb)  { b.pdf.SetFillColor(c.r, c.g, c.b) }
-func (b *Book) ink(c rgb)   { b.pdf.SetTextColor(c.r, c.g, c.b) }
-func (b *Book) draw(c rgb)  { b.pdf.SetDrawColor(c.r, c.g, c.b) }
+func (b *Book) fill(c rgb) { b.pdf.SetFillColor(c.r, c.g, c.b) }
+func (b *Book) ink(c rgb)  { b.pdf.SetTextColor(c.r, c.g, c.b) }
+func (b *Book) draw(c rgb) { b.pdf.SetDrawColor(c.r, c.g, c.b) }
 func (b *Book) font(style string, size float64) {
 	b.pdf.SetFont("Helvetica", style, size)
 }
@@ -324,10 +324,10 @@ func (b *Book) startPage(orient, doc, title string, p *Patient) (pageW, y float6
 		}
 	} else {
 		fs = []field{
-			{"Ward", b.h.Ward, 0.34},
-			{"Printed at", b.when(b.h.PrintedAt), 0.22},
-			{"Printed by", b.h.PrintedBy, 0.2},
-			{"Site", b.h.Site, 0.24},
+			{"Ward", b.h.Ward, 0.31},
+			{"Printed at", b.when(b.h.PrintedAt), 0.2},
+			{"Printed by", b.h.PrintedBy, 0.17},
+			{"Site", b.h.Site, 0.32},
 		}
 	}
 	boxW := w - 2*margin - qrSize - 2

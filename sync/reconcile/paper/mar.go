@@ -260,8 +260,8 @@ func (b *Book) prnSection(p Patient, g marGrid, prn []forms.MARRow, y, pageH flo
 	}
 	slotW := (277 - marDrugW - 40) / slots
 	cols := []column{{"When required (PRN) medicine", marDrugW}, {"Limits", 40}}
-	for i := range slots {
-		cols = append(cols, column{fmt.Sprintf("Dose %d: time, dose, sign", i+1), slotW})
+	for range slots {
+		cols = append(cols, column{"Time, dose, sign", slotW})
 	}
 	b.font("B", 8)
 	y = b.tableHead(margin, y, cols, marHeadH)
@@ -325,4 +325,3 @@ func (b *Book) omissionKey(y, pageH float64, p Patient, g marGrid) {
 	b.font("", 7.5)
 	b.text(margin, y+4, 277, 4, strings.Join(parts, "   "), "L")
 }
-

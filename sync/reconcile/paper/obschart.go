@@ -275,9 +275,9 @@ func (b *Book) scoreKey(y float64, scale int) {
 		text string
 	}{
 		{forms.BandNone, "0: routine, obs at least every 12 hours"},
-		{forms.BandLow, "1-4: registered nurse assesses; obs at least every 4-6 hours"},
-		{forms.BandLowMedium, "3 in one parameter: urgent ward-based response; obs at least hourly"},
-		{forms.BandMedium, "5-6: urgent response, inform the medical team; obs at least hourly"},
+		{forms.BandLow, "1-4: registered nurse assesses; obs every 4-6 hours"},
+		{forms.BandLowMedium, "a 3 in one parameter: urgent ward response; obs hourly"},
+		{forms.BandMedium, "5-6: urgent response, tell the medical team; obs hourly"},
 		{forms.BandHigh, "7 or more: emergency response; continuous monitoring"},
 	}
 	for i, r := range resp {

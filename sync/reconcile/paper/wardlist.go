@@ -46,7 +46,7 @@ func (b *Book) tableHead(x, y float64, cols []column, h float64) float64 {
 func (b *Book) WardList(ps []Patient) {
 	const rowH = 8.5
 	cols := []column{{"Bed", 18}, {"SURNAME", 36}, {"First name", 28}, {"Date of birth", 25}, {"NHS number", 28},
-		{"NEWS2 (latest)", 30}, {"Latest obs", 27}, {"Next obs due", 35}, {"Notes", 50}}
+		{"NEWS2 (latest)", 40}, {"Latest obs", 26}, {"Next obs due", 44}, {"Notes", 32}}
 	var y, pageH float64
 	newPage := func() {
 		_, y = b.startPage("L", DocWard, "Ward list", nil)

@@ -253,7 +253,7 @@ func (b *Book) marDrug(x, y float64, l marLine) {
 // prnSection lists the when-required medicines with the doses recorded
 // that day and boxes to write more, and returns the y below it.
 func (b *Book) prnSection(p Patient, g marGrid, prn []forms.MARRow, y, pageH float64, blank bool) float64 {
-	const rowH, slots = 11.0, 6
+	const rowH, slots = 12.0, 6
 	need := marHeadH + rowH*float64(max(len(prn), 1))
 	if y+need > bottom(pageH) {
 		_, y = b.startPage("L", g.doc, g.title, &p)
@@ -288,11 +288,11 @@ func (b *Book) prnSection(p Patient, g marGrid, prn []forms.MARRow, y, pageH flo
 			b.text(x+1, y+0.8, 38, 4, fmt.Sprintf("At least %s h apart", o.MinIntervalHours), "L")
 		}
 		if o.MaxDailyDose != 0 {
-			b.text(x+1, y+4.6, 38, 4, fmt.Sprintf("Max %s %s in 24 h", o.MaxDailyDose, o.MaxDailyDoseUnit), "L")
+			b.text(x+1, y+4.4, 38, 4, fmt.Sprintf("Max %s %s in 24 h", o.MaxDailyDose, o.MaxDailyDoseUnit), "L")
 		}
 		if o.Controlled {
 			b.font("B", 7)
-			b.text(x+1, y+7.4, 38, 3.5, "CD: witness", "L")
+			b.text(x+1, y+8.0, 38, 3.5, "CD: witness each dose", "L")
 		}
 		x += 40
 		for i := range slots {

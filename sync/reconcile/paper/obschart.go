@@ -13,7 +13,7 @@ import (
 const (
 	obsLabelW   = 46.0
 	obsCols     = 12
-	obsRowH     = 6.6
+	obsRowH     = 7.4
 	obsMaxSets  = 48 // the newest sets printed; older ones are on earlier printouts
 	scoreKeyRow = 4.4
 )

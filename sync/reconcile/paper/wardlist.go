@@ -44,7 +44,7 @@ func (b *Book) tableHead(x, y float64, cols []column, h float64) float64 {
 // band colour, and when observations are next due (OVERDUE as of the time
 // printed). It runs onto more pages as needed.
 func (b *Book) WardList(ps []Patient) {
-	const rowH = 8.5
+	const rowH = 7.5
 	cols := []column{{"Bed", 18}, {"SURNAME", 36}, {"First name", 28}, {"Date of birth", 25}, {"NHS number", 28},
 		{"NEWS2 (latest)", 40}, {"Latest obs", 26}, {"Next obs due", 44}, {"Notes", 32}}
 	var y, pageH float64

@@ -23,12 +23,6 @@ import (
 	"lifeboat/sync/reconcile/paper"
 )
 
-// Rendered is one checked page: its PNG file and its text.
-type Rendered struct {
-	PNG  string
-	Text string
-}
-
 // MustHaveTools skips the test when poppler's tools are missing (CI
 // installs them with scripts/deps.sh).
 func MustHaveTools(tb testing.TB) {
@@ -40,11 +34,42 @@ func MustHaveTools(tb testing.TB) {
 	}
 }
 
+// Rendered is one checked page: its PNG file, its text and what its QR
+// code says.
+type Rendered struct {
+	PNG   string
+	Text  string
+	QR    string
+	Label paper.Label
+}
+
 // Check renders pdf at 100 dpi and checks every page against pages (from
 // Book.Pages): a patient's page shows their four core identifiers, a ward
 // page says when it was printed, and each page's QR code decodes to its
 // payload. It returns the rendered pages.
 func Check(tb testing.TB, pdf []byte, pages []paper.Page) []Rendered {
+	tb.Helper()
+	out := CheckFile(tb, pdf)
+	if len(out) != len(pages) {
+		tb.Fatalf("PDF has %d pages, Book.Pages lists %d", len(out), len(pages))
+	}
+	for i, pg := range pages {
+		for _, want := range Identifiers(pg) {
+			if !strings.Contains(out[i].Text, want) {
+				tb.Errorf("page %d (%s): text does not show %q:\n%s", i+1, pg.Label.Doc, want, out[i].Text)
+			}
+		}
+		if out[i].QR != pg.Payload {
+			tb.Errorf("page %d QR code = %q, want %q", i+1, out[i].QR, pg.Payload)
+		}
+	}
+	return out
+}
+
+// CheckFile renders pdf at 100 dpi and checks that every page's QR code
+// decodes to a Lifeboat label, as when the paper comes back after an
+// outage and nothing else is known about it.
+func CheckFile(tb testing.TB, pdf []byte) []Rendered {
 	tb.Helper()
 	MustHaveTools(tb)
 	dir := tb.TempDir()
@@ -57,28 +82,25 @@ func Check(tb testing.TB, pdf []byte, pages []paper.Page) []Rendered {
 	}
 	pngs, _ := filepath.Glob(filepath.Join(dir, "page-*.png"))
 	sort.Slice(pngs, func(i, j int) bool { return pageNumber(pngs[i]) < pageNumber(pngs[j]) })
-	if len(pngs) != len(pages) {
-		tb.Fatalf("PDF has %d pages, Book.Pages lists %d", len(pngs), len(pages))
+	if len(pngs) == 0 {
+		tb.Fatal("pdftoppm made no pages")
 	}
-	out := make([]Rendered, len(pages))
-	for i, pg := range pages {
+	out := make([]Rendered, len(pngs))
+	for i, png := range pngs {
 		n := strconv.Itoa(i + 1)
 		b, err := exec.Command("pdftotext", "-enc", "UTF-8", "-layout", "-f", n, "-l", n, file, "-").Output()
 		if err != nil {
 			tb.Fatalf("pdftotext page %d: %v", i+1, err)
 		}
-		text := string(b)
-		out[i] = Rendered{PNG: pngs[i], Text: text}
-		for _, want := range Identifiers(pg) {
-			if !strings.Contains(text, want) {
-				tb.Errorf("page %d (%s): text does not show %q:\n%s", i+1, pg.Label.Doc, want, text)
-			}
-		}
-		got, err := DecodeQR(pngs[i])
+		out[i] = Rendered{PNG: png, Text: string(b)}
+		qr, err := DecodeQR(png)
 		if err != nil {
-			tb.Errorf("page %d (%s): QR code: %v", i+1, pg.Label.Doc, err)
-		} else if got != pg.Payload {
-			tb.Errorf("page %d QR code = %q, want %q", i+1, got, pg.Payload)
+			tb.Errorf("page %d: QR code: %v", i+1, err)
+			continue
+		}
+		out[i].QR = qr
+		if out[i].Label, err = paper.ParsePayload(qr); err != nil {
+			tb.Errorf("page %d: QR code %q: %v", i+1, qr, err)
 		}
 	}
 	return out

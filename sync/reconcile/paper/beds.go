@@ -119,7 +119,7 @@ func (b *Book) bedTile(x, y, w float64, v forms.BedView, patients map[string]sto
 	if v.Bed.Escalation {
 		b.font("", 7)
 		b.ink(grey)
-		b.text(x+1, y+tileH-10, w-2, 4, "escalation bed", "R")
+		b.text(x+w/2, y+strip+0.5, w/2-1, 4, "escalation bed", "R")
 		b.ink(black)
 	}
 	ty := y + strip + 1

@@ -70,7 +70,8 @@ class Repo extends MemoryRepository {
   }
 
   index(resource, add) {
-    for (const id of resource.identifier ?? []) {
+    // QuestionnaireResponse.identifier is one Identifier, not a list.
+    for (const id of [].concat(resource.identifier ?? [])) {
       const k = `${resource.resourceType}|${id.system ?? ''}|${id.value ?? ''}`;
       let s = this.byIdent.get(k);
       if (!s) {

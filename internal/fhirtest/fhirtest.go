@@ -125,13 +125,29 @@ func install(dir string) error {
 
 // Resource is the part of a stored resource the tests look at.
 type Resource struct {
-	ResourceType string `json:"resourceType"`
-	ID           string `json:"id"`
-	Identifier   []struct {
-		System string `json:"system"`
-		Value  string `json:"value"`
-	} `json:"identifier"`
-	Status string `json:"status"`
+	ResourceType string          `json:"resourceType"`
+	ID           string          `json:"id"`
+	Identifier   json.RawMessage `json:"identifier"` // a list, or one (QuestionnaireResponse)
+	Status       string          `json:"status"`
+}
+
+// Identifier is a system and value.
+type Identifier struct {
+	System string `json:"system"`
+	Value  string `json:"value"`
+}
+
+// Identifiers returns r's identifiers, whether it holds a list or one.
+func (r Resource) Identifiers() []Identifier {
+	var list []Identifier
+	if json.Unmarshal(r.Identifier, &list) == nil {
+		return list
+	}
+	var one Identifier
+	if json.Unmarshal(r.Identifier, &one) == nil && one.Value != "" {
+		return []Identifier{one}
+	}
+	return nil
 }
 
 // Search returns every resource of type typ the server holds matching

@@ -1,8 +1,9 @@
 #!/bin/sh
 # deps.sh installs what building and testing Lifeboat needs on Debian 12 or
 # Ubuntu, given Go: a C compiler and the OpenGL/X11 headers (Fyne's desktop
-# driver is cgo), make, Xvfb and friends for headless GUI checks, then the
-# Go modules. Safe to run again: it installs only what is missing.
+# driver is cgo), make, Xvfb and friends for headless GUI checks, Node.js
+# and npm for the test FHIR server, then the Go modules. Safe to run again:
+# it installs only what is missing.
 # Run it as root, or as a user who can sudo. With the argument "dist" it
 # also installs what release packaging needs (mingw-w64 for the Windows
 # build, file and xz).
@@ -23,7 +24,10 @@ command -v dpkg-query >/dev/null 2>&1 ||
 
 packages="make gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
 libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool
-imagemagick poppler-utils"
+imagemagick poppler-utils nodejs"
+# npm runs the test FHIR server (sync/reconcile/testdata/fhirserver). Debian
+# packages it apart from nodejs; NodeSource's nodejs already includes it.
+command -v npm >/dev/null 2>&1 || packages="$packages npm"
 if [ "${1:-}" = dist ]; then
 	packages="$packages gcc-mingw-w64-x86-64 file xz-utils"
 fi

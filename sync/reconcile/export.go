@@ -200,17 +200,21 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 	for _, p := range order {
 		var b *Bundle
 		seen := map[string]int{}
+		targets := map[string]string{} // target -> fullUrl, see target
 		for _, g := range groups[p] {
-			fresh := 0
+			fresh, clash := 0, false
 			for _, en := range g.entries {
 				if _, ok := seen[en.FullURL]; !ok {
 					fresh++
 				}
+				if u, ok := targets[target(en)]; ok && u != en.FullURL {
+					clash = true
+				}
 			}
-			if b == nil || len(b.Entry)+fresh > size {
+			if b == nil || len(b.Entry)+fresh > size || clash {
 				out.Bundles = append(out.Bundles, Bundle{ResourceType: "Bundle", Type: "transaction"})
 				b = &out.Bundles[len(out.Bundles)-1]
-				seen = map[string]int{}
+				seen, targets = map[string]int{}, map[string]string{}
 			}
 			for _, en := range g.entries {
 				if k, ok := seen[en.FullURL]; ok {
@@ -218,11 +222,26 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 					continue
 				}
 				seen[en.FullURL] = len(b.Entry)
+				targets[target(en)] = en.FullURL
 				b.Entry = append(b.Entry, en)
 			}
 		}
 	}
 	return out, nil
+}
+
+// target is the server resource an entry writes, as its conditional URL
+// ("Observation?identifier=...|id"). Two entries of one transaction must
+// not write the same resource under different fullUrls: servers resolve
+// every condition before applying any entry (FHIR R4 3.1.0.11.2), so a
+// create and an amendment of the same record, or two moves of one stay,
+// in one transaction either fail (Medplum: "Resource ID did not match
+// resolved ID") or make two resources. Such a write goes in the next Bundle.
+func target(en Entry) string {
+	if en.Request.Method == "POST" {
+		return en.Request.URL + "?" + en.Request.IfNoneExist
+	}
+	return en.Request.URL
 }
 
 // wardOfEvent is the ward an event belongs to for --ward.

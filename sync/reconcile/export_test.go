@@ -340,3 +340,34 @@ func TestExportFHIR_TempPatientUsesNHSNumberOnceMatched(t *testing.T) {
 		}
 	}
 }
+
+// A record and its correction (or an admission and a move) write the same
+// server resource; in one transaction the server resolves both conditions
+// before applying either, so they must go in separate Bundles, in order.
+func TestExportFHIR_OneWritePerResourcePerBundle(t *testing.T) {
+	d := MustDowntime(t)
+	x, err := ExportFHIR(d.events, ExportOptions{BundleSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := map[string]int{} // target -> bundle of its create
+	for i, b := range x.Bundles {
+		writes := map[string]string{}
+		for _, e := range b.Entry {
+			k := target(e)
+			if u, ok := writes[k]; ok && u != e.FullURL {
+				t.Errorf("bundle %d writes %s twice (%s and %s)", i, k, u, e.FullURL)
+			}
+			writes[k] = e.FullURL
+			if _, ok := created[k]; !ok && e.Request.Method == "POST" {
+				created[k] = i
+			}
+			if j, ok := created[k]; ok && e.Request.Method == "PUT" && j >= i {
+				t.Errorf("bundle %d updates %s created in bundle %d", i, k, j)
+			}
+		}
+	}
+	if len(x.Bundles) < 4 {
+		t.Errorf("%d bundles: the corrections should have split some", len(x.Bundles))
+	}
+}

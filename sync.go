@@ -1,6 +1,9 @@
 package lifeboat
 
-import "crypto/ed25519"
+import (
+	"crypto/ed25519"
+	"time"
+)
 
 // Refusal is an event a store would not apply, and why.
 type Refusal struct {
@@ -9,6 +12,19 @@ type Refusal struct {
 	Seq    uint64
 	Reason string
 	Err    error // wraps an error kind: ErrInvalid, ErrCorrupt, ErrPermission, ErrConflict
+}
+
+// Quarantined is an event refused from a peer and kept, with why, for a
+// person to review: never applied while it is there. It names the event
+// but holds none of its payload.
+type Quarantined struct {
+	ID     string // the event's ID (or its hash, if it had none)
+	Device string // the device it claims to be from
+	Seq    uint64
+	Kind   string
+	Peer   string    // the peer it came from
+	At     time.Time // when it was first refused
+	Reason string    // why it was refused, most recently
 }
 
 // ApplyResult says what a store did with a batch of events from a peer.

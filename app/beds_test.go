@@ -208,7 +208,9 @@ func TestBeds_SaveSitrep(t *testing.T) {
 		t.Fatalf("saved %q: %q; want the header, Ward 7 and the site total", name, rows)
 	}
 	entries, _ := db.AuditLog(t.Context(), 0, 5)
-	if !slices.ContainsFunc(entries, func(e store.AuditEntry) bool { return e.Action == "data.exported" && strings.Contains(e.Detail, "sitrep") }) {
+	if !slices.ContainsFunc(entries, func(e store.AuditEntry) bool {
+		return e.Action == "data.exported" && strings.Contains(e.Detail, "sitrep")
+	}) {
 		t.Errorf("the sitrep export was not audited: %+v", entries)
 	}
 }

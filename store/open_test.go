@@ -136,6 +136,9 @@ func TestMigrate_FromRecordedV1(t *testing.T) {
 	if err != nil || !rep.OK() {
 		t.Errorf("Verify after migration = %+v, %v", rep.Problems, err)
 	}
+	if qs, err := db.Quarantined(ctx); err != nil || len(qs) != 0 {
+		t.Errorf("Quarantined() after migration = %v, %v; want an empty quarantine (schema 4)", qs, err)
+	}
 	// The backup is still a v1 store and still opens (migrating its copy).
 	backup := filepath.Join(t.TempDir(), "b.lifeboat")
 	os.WriteFile(backup, fileBytes(t, path+".backup-v1"), 0o600)

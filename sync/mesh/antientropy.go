@@ -18,7 +18,8 @@ type syncState struct {
 	nextID       uint64
 	joined       bool
 	lastSync     time.Time
-	quarantine   []Quarantined
+	quarantine   []Quarantined               // the newest of the store's quarantine
+	quarantined  int                         // how many events the store's quarantine holds
 	refusedPeers map[string]string           // peer -> why the alive delegate refused it
 	dead         map[string]departed         // peers that left or were declared dead
 	addrs        map[string]*memberlist.Node // last known address of each peer
@@ -57,7 +58,8 @@ type request struct {
 	last   int64  // Part of the batch that said no more, -1 until seen
 }
 
-// maxQuarantine bounds the refusals Status keeps (the newest are kept).
+// maxQuarantine bounds the refusals Status lists (the newest are kept;
+// the store keeps more).
 const maxQuarantine = 1000
 
 func newSyncState() syncState {
@@ -115,6 +117,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			if err := n.refreshRegistry(ctx); err != nil && ctx.Err() == nil {
 				n.log.Warn("registry", "err", err)
 			}
+			n.reloadQuarantine(ctx, nil) // a person may have released or discarded some
 			debounce()
 			n.plan()
 		case <-announceC:
@@ -235,7 +238,9 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	n.mu.Unlock()
 
 	var res lifeboat.ApplyResult
-	b.Events = n.holdFloods(b.From, b.Events)
+	var held []kept
+	b.Events, held = n.holdFloods(b.From, b.Events)
+	n.quarantine(ctx, held)
 	if len(b.Events) > 0 {
 		var err error
 		res, err = n.st.ApplyRemote(ctx, b.Events)
@@ -263,6 +268,25 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	for i := range b.Events {
 		size += uint64(len(b.Events[i].Encode()))
 	}
+	if len(res.Refused) > 0 {
+		// Keep them, with why, for a person to review.
+		type ref struct {
+			id, device string
+			seq        uint64
+		}
+		byRef := make(map[ref]*lifeboat.Event, len(b.Events))
+		for i := range b.Events {
+			e := &b.Events[i]
+			byRef[ref{e.ID, e.Device, e.Seq}] = e
+		}
+		ks := make([]kept, 0, len(res.Refused))
+		for _, r := range res.Refused {
+			if e := byRef[ref{r.ID, r.Device, r.Seq}]; e != nil {
+				ks = append(ks, kept{ev: *e, q: Quarantined{Peer: b.From, At: now, Refusal: r}})
+			}
+		}
+		n.quarantine(ctx, ks)
+	}
 
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -273,14 +297,9 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	n.stats.eventBytes += size
 	p.synced, n.s.lastSync = now, now
 	for _, r := range res.Refused {
-		// Keep it, with why, for a person to review; don't ask this peer
-		// for that device again for a while (another may hold the good
-		// events).
-		n.s.quarantine = append(n.s.quarantine, Quarantined{Peer: b.From, At: now, Refusal: r})
+		// Don't ask this peer for that device again for a while (another
+		// may hold the good events).
 		p.backoff[r.Device] = now.Add(n.cfg.RefusalBackoff)
-	}
-	if len(n.s.quarantine) > maxQuarantine {
-		n.s.quarantine = append([]Quarantined(nil), n.s.quarantine[len(n.s.quarantine)-maxQuarantine:]...)
 	}
 	if len(res.Refused) > 0 {
 		n.log.Warn("refused events from a peer", "peer", b.From, "refused", len(res.Refused), "first", res.Refused[0].Reason)

@@ -13,13 +13,15 @@
 // taking each device's range from one peer only so relayed events are not
 // sent twice, and applies each batch with the store's ApplyRemote (every
 // signature checked, duplicates skipped, one transaction per batch).
-// Refused events are kept in Status with their reason and are not asked
-// for again from that peer for a while. Local commits are announced after
+// Refused events are kept in the store's quarantine with their reason
+// (so a restart does not forget them; Status lists them) and are not
+// asked for again from that peer for a while. Local commits are announced after
 // a short debounce, so a ward converges within seconds.
 //
 // A device that sends more corrections or cancellations than FloodLimit
 // within FloodWindow has the rest of its log held back (Status.Held) until
-// a person calls Release. Peers' clocks more than ClockSkewLimit from ours
+// a person calls Release; the first event held goes to the quarantine, and
+// the hold outlasts a restart while that event is not in the log. Peers' clocks more than ClockSkewLimit from ours
 // are reported. Invite, Invites and DecodeInvite are the enrolment code a
 // new device scans (QR) or types (ShortCode): a one-time token valid for
 // InviteTTL and the admin device's TLS fingerprint, never the site key.

@@ -22,12 +22,14 @@ var ErrFlood = fmt.Errorf("a flood of corrections from one device is held for re
 // these, made more than FloodLimit corrections within FloodWindow (by the
 // events' clocks), from the first over the limit on: a device's log is a
 // chain, so what follows it waits too. The device is then not pulled
-// until Release. Called by the sync loop only.
-func (n *Node) holdFloods(peer string, batch []lifeboat.Event) []lifeboat.Event {
+// until Release. held is the first event held of each such device, for
+// the store's quarantine (the rest are not kept: they are pulled again
+// after Release). Called by the sync loop only.
+func (n *Node) holdFloods(peer string, batch []lifeboat.Event) (out []lifeboat.Event, held []kept) {
 	now := n.cfg.Now()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	out := batch[:0:0]
+	out = batch[:0:0]
 	cut := map[string]bool{}
 	for i := range batch {
 		e := &batch[i]
@@ -43,9 +45,9 @@ func (n *Node) holdFloods(peer string, batch []lifeboat.Event) []lifeboat.Event 
 			if len(times) > n.cfg.FloodLimit {
 				cut[e.Device] = true
 				n.s.held[e.Device] = ErrFlood.Error()
-				n.s.quarantine = append(n.s.quarantine, Quarantined{Peer: peer, At: now, Refusal: lifeboat.Refusal{
+				held = append(held, kept{ev: *e, q: Quarantined{Peer: peer, At: now, Refusal: lifeboat.Refusal{
 					ID: e.ID, Device: e.Device, Seq: e.Seq, Err: ErrFlood,
-					Reason: fmt.Sprintf("%d corrections within %v, from seq %d on: %v", len(times), n.cfg.FloodWindow, e.Seq, ErrFlood)}})
+					Reason: fmt.Sprintf("%d corrections within %v, from seq %d on: %v", len(times), n.cfg.FloodWindow, e.Seq, ErrFlood)}}})
 				n.log.Warn("holding a flood of corrections", "device", e.Device, "from_seq", e.Seq, "peer", peer)
 				continue
 			}
@@ -56,12 +58,15 @@ func (n *Node) holdFloods(peer string, batch []lifeboat.Event) []lifeboat.Event 
 		}
 		out = append(out, *e)
 	}
-	return out
+	return out, held
 }
 
 // Release lets a device held for a flood of corrections be pulled again,
 // after a person has reviewed it: the events peers hold for it now are
-// accepted, and its corrections are counted afresh after them.
+// accepted, and its corrections are counted afresh after them. The held
+// event stays listed in the store's quarantine until an IT admin releases
+// (it is then already in the log) or discards it; a restart holds the
+// device again only while that event is not in the log.
 func (n *Node) Release(device string) {
 	n.mu.Lock()
 	delete(n.s.held, device)

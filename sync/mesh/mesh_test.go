@@ -443,6 +443,56 @@ func TestNode_ForgedSignatureQuarantined(t *testing.T) {
 	}
 }
 
+func TestNode_QuarantineSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	b, f := s.device(true), s.device(true)
+	ward(t, s.founder, s.admin, 1)
+	a := s.start(s.founder, nil)
+	nb := s.start(b, []string{a.Addr()})
+	nf := s.start(forger{f}, []string{a.Addr()})
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, s.founder, b, f)
+
+	pts, _ := f.Patients(ctx, "")
+	forged := storetest.MustAppend(t, f, s.signIn(f), storetest.ObsDraft(pts[0].ID, 14, 97, 120, 70, 37, storetest.T0))
+	waitFor(t, 30*time.Second, "B quarantines the forged event", func() (bool, string) {
+		st := nb.Status()
+		return len(st.Quarantined) > 0 && st.Quarantined[0].ID == forged.ID, fmt.Sprintf("%+v", st.Quarantined)
+	})
+	nf.stop()
+
+	// B stops, its store is closed and opened again, and B starts again.
+	nb.stop()
+	path := b.Path()
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b2, err := store.Open(ctx, path, store.Options{Now: s.clock.Now, NoBackup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b2.Close() })
+	if err := b2.Unlock(ctx, storetest.Passphrase); err != nil {
+		t.Fatal(err)
+	}
+	nb2 := s.start(b2, []string{a.Addr()})
+	st := nb2.Status()
+	if len(st.Quarantined) != 1 || st.QuarantinedTotal != 1 || st.Quarantined[0].ID != forged.ID || st.Quarantined[0].Peer == "" ||
+		!strings.Contains(st.Quarantined[0].Reason, "signature") {
+		t.Fatalf("after a restart, Status().Quarantined = %+v (total %d), want the forged event", st.Quarantined, st.QuarantinedTotal)
+	}
+
+	// An IT admin discards it; the running node stops listing it.
+	if err := b2.DiscardQuarantined(ctx, s.signIn(b2), forged.ID, "forged signature: reported"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "B forgets the discarded event", func() (bool, string) {
+		st := nb2.Status()
+		return len(st.Quarantined) == 0 && st.QuarantinedTotal == 0, fmt.Sprintf("%+v", st.Quarantined)
+	})
+}
+
 // faults drops traffic between addresses on either side of a partition.
 type faults struct {
 	mu      sync.Mutex
@@ -637,6 +687,27 @@ func TestNode_FloodOfCorrectionsHeldForReview(t *testing.T) {
 	}
 	if st := nb.Status(); st.Synced() != true {
 		t.Errorf("B Synced() = false with only held events owed (ToReceive %d)", st.ToReceive)
+	}
+
+	// Restarted, B still holds the device back: it knows A holds more of
+	// it and does not count that as owed.
+	nb.stop()
+	before, _ := b.VersionVector(ctx)
+	nb = s.start(b, []string{a.Addr()}, func(c *mesh.Config) { c.FloodLimit = 10 })
+	if st := nb.Status(); st.Held[nn.Device()] == "" || len(st.Quarantined) != 1 || !errors.Is(st.Quarantined[0].Err, mesh.ErrFlood) {
+		t.Errorf("after a restart, Held = %v, Quarantined = %+v, want the flood still held", st.Held, st.Quarantined)
+	}
+	waitFor(t, 30*time.Second, "restarted B knows what A holds", func() (bool, string) {
+		st := nb.Status()
+		for _, p := range st.Peers {
+			if p.Device == a.Device() && p.Ahead > 0 && st.Synced() {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", st.Peers)
+	})
+	if after := nb.Status().Vector; after[nn.Device()] != before[nn.Device()] {
+		t.Errorf("restarted B pulled the held device: seq %d, was %d", after[nn.Device()], before[nn.Device()])
 	}
 
 	// A person reviews it and releases the device.

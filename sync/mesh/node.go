@@ -39,6 +39,12 @@ type Store interface {
 	ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat.ApplyResult, error)
 	// Subscribe registers a channel signalled after every commit.
 	Subscribe(ch chan<- struct{})
+	// Quarantine keeps an event refused from peer, with why, so that a
+	// restart does not forget it (idempotent per event ID).
+	Quarantine(ctx context.Context, ev lifeboat.Event, peer, reason string) error
+	// Quarantined lists the events kept by Quarantine that a person has
+	// not released or discarded yet, oldest first.
+	Quarantined(ctx context.Context) ([]lifeboat.Quarantined, error)
 }
 
 // Defaults for the zero values in Config.
@@ -209,6 +215,7 @@ func New(cfg Config) (*Node, error) {
 	if n.s.mine, err = cfg.Store.VersionVector(ctx); err != nil {
 		return nil, fmt.Errorf("new mesh node: %w", err)
 	}
+	n.restoreQuarantine(ctx)
 
 	mc := memberlist.DefaultLANConfig()
 	mc.Name = self

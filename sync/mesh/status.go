@@ -20,9 +20,14 @@ type Status struct {
 	// started. Progress follows both.
 	ToReceive, Received uint64
 	LastSync            time.Time // last batch applied, zero if none
-	// Quarantined lists the newest events refused from peers, each with
-	// its reason (never applied; kept for a person to review).
-	Quarantined []Quarantined
+	// Quarantined lists the newest events refused from peers or held for
+	// a flood, each with its reason (never applied; kept in the store's
+	// quarantine, across restarts, for a person to release or discard).
+	// QuarantinedTotal is how many the store holds (Quarantined lists at
+	// most the newest 1000). Err is set only for refusals seen since the
+	// node started, and for flood holds (ErrFlood).
+	Quarantined      []Quarantined
+	QuarantinedTotal int
 	// RefusedPeers are devices the node would not admit, with why.
 	RefusedPeers map[string]string
 	// Held are devices whose further events are held back for review
@@ -71,7 +76,7 @@ func (n *Node) Status() Status {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	st := Status{Device: n.self, Addr: n.addr, Vector: copyVector(n.s.mine), Received: n.stats.received, LastSync: n.s.lastSync,
-		Quarantined: append([]Quarantined(nil), n.s.quarantine...), RefusedPeers: map[string]string{},
+		Quarantined: append([]Quarantined(nil), n.s.quarantine...), QuarantinedTotal: n.s.quarantined, RefusedPeers: map[string]string{},
 		BytesSent: n.stats.bytesSent, BytesReceived: n.stats.bytesRecv, EventBytes: n.stats.eventBytes}
 	for k, v := range n.s.refusedPeers {
 		st.RefusedPeers[k] = v

@@ -48,7 +48,8 @@ func Commands(env *Env) []*cobra.Command {
 		env.Stdin = os.Stdin
 	}
 	return []*cobra.Command{initCmd(env), verifyCmd(env), demoCmd(env), serveCmd(env), statusCmd(env),
-		importCmd(env), exportCmd(env), sendCmd(env), worklistCmd(env), inviteCmd(env), enrolCmd(env), printCmd(env)}
+		importCmd(env), exportCmd(env), sendCmd(env), worklistCmd(env), inviteCmd(env), enrolCmd(env), printCmd(env),
+		quarantineCmd(env)}
 }
 
 // storePath is the store file in the data folder.

@@ -148,8 +148,11 @@ type statusDoc struct {
 	Progress    float64           `json:"progress"`
 	LastSync    time.Time         `json:"last_sync,omitzero"`
 	Quarantined []quarantineDoc   `json:"quarantined,omitempty"`
-	Refused     map[string]string `json:"refused_peers,omitempty"`
-	Held        map[string]string `json:"held,omitempty"`
+	// QuarantinedTotal is how many events the store's quarantine holds
+	// (Quarantined lists the newest).
+	QuarantinedTotal int               `json:"quarantined_total"`
+	Refused          map[string]string `json:"refused_peers,omitempty"`
+	Held             map[string]string `json:"held,omitempty"`
 }
 
 type peerDoc struct {
@@ -173,7 +176,7 @@ type quarantineDoc struct {
 
 func toDoc(s mesh.Status, every time.Duration) statusDoc {
 	d := statusDoc{Written: time.Now().UTC(), Every: every.String(), Device: s.Device, Addr: s.Addr, Vector: s.Vector,
-		ToReceive: s.ToReceive, Received: s.Received, Progress: s.Progress(), LastSync: s.LastSync, Refused: s.RefusedPeers, Held: s.Held, Peers: []peerDoc{}}
+		ToReceive: s.ToReceive, Received: s.Received, Progress: s.Progress(), LastSync: s.LastSync, Refused: s.RefusedPeers, Held: s.Held, Peers: []peerDoc{}, QuarantinedTotal: s.QuarantinedTotal}
 	for _, p := range s.Peers {
 		d.Peers = append(d.Peers, peerDoc{Device: p.Device, Addr: p.Addr, LastHeard: p.LastHeard, LastSync: p.LastSync, Ahead: p.Ahead,
 			ClockSkewMS: p.ClockSkew.Milliseconds(), SkewWarning: p.SkewWarning})

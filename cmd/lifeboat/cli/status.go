@@ -76,8 +76,8 @@ passphrase; the status holds no patient data.`,
 			for peer, why := range d.Refused {
 				fmt.Fprintf(out, "Refused peer %s: %s\n", peer, why)
 			}
-			if len(d.Quarantined) > 0 {
-				fmt.Fprintf(out, "Quarantined: %d events refused from peers\n", len(d.Quarantined))
+			if n := max(d.QuarantinedTotal, len(d.Quarantined)); n > 0 {
+				fmt.Fprintf(out, "Quarantined: %d events refused from peers (review them with `lifeboat quarantine list`)\n", n)
 				for _, q := range d.Quarantined {
 					fmt.Fprintf(out, "  %s/%d from %s: %s\n", q.Device, q.Seq, q.Peer, q.Reason)
 				}

@@ -12,16 +12,6 @@ import (
 
 const demoAdminIn = DemoPassphrase + "\n" + DemoAdminPIN + "\n"
 
-// mustDemo is a demo ward in a fresh data folder.
-func mustDemo(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if out, err := run(t, dir, "", "demo"); err != nil {
-		t.Fatalf("demo: %v\n%s", err, out)
-	}
-	return dir
-}
-
 // worklist reads the back-entry worklist of the store in dir.
 func worklist(t *testing.T, dir string) []reconcile.Item {
 	t.Helper()

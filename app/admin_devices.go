@@ -202,10 +202,15 @@ func showEnrolDialog(ui *UI, done func()) {
 	short.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
 	short.Alignment = fyne.TextAlignCenter
 	status := wrapped("Waiting for the new device. The code works once, until " + iv.Expires.Local().Format("15:04") + ".")
-	typed := wrapped("On the new device run:\nlifeboat enrol --short-code " + iv.ShortCode() +
+	field := func(label, value string) fyne.CanvasObject {
+		v := widget.NewLabel(value)
+		v.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+		v.Wrapping = fyne.TextWrapBreak
+		return container.NewBorder(nil, nil, widget.NewLabel(label), nil, v)
+	}
+	typed := wrapped("On a PC you can run instead:\nlifeboat enrol --short-code " + iv.ShortCode() +
 		" --from " + addr + " --fingerprint " + mesh.FingerprintPrefix(fp))
 	typed.TextStyle = fyne.TextStyle{Monospace: true}
-
 	ctx, cancel := context.WithCancel(context.Background())
 	sess := ui.Session()
 	var d dialog.Dialog
@@ -215,8 +220,10 @@ func showEnrolDialog(ui *UI, done func()) {
 		ui.app.Clipboard().SetContent(code)
 	})
 	body := container.NewVBox(
-		wrapped("Enrol the new device with this one-time code: the QR code holds it in full (for lifeboat enrol --code), or type the short code."),
-		container.NewCenter(qr), short, typed, container.NewCenter(copyBtn), status)
+		wrapped("On the new device, open Lifeboat and choose Join a ward. Type the short code, this device's address and the fingerprint:"),
+		short, field("Address", addr), field("Fingerprint", mesh.FingerprintPrefix(fp)), status,
+		wrapped("The QR code holds the whole code (LIFEBOAT1:…), for a device that can read it:"),
+		container.NewCenter(qr), container.NewCenter(copyBtn), typed)
 	d = dialog.NewCustomWithoutButtons("Enrol a device", container.NewBorder(nil, closeBtn, nil, nil, container.NewVScroll(body)), ui.win)
 	d.SetOnClosed(cancel)
 	d.Resize(fyne.NewSize(min(ui.win.Canvas().Size().Width-24, 560), min(ui.win.Canvas().Size().Height-24, 720)))

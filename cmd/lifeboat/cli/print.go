@@ -106,15 +106,15 @@ back afterwards. The ward is the one this device is set up for, or
 					}
 				}
 			}
-			what := fmt.Sprintf("printed %s for %d patients of ward %s (%d pages) to %s", doc, len(job.Patients), job.Header.WardID, len(book.Pages()), out)
+			what := fmt.Sprintf("printed %s for %d patients of ward %s (%s) to %s", doc, len(job.Patients), job.Header.WardID, plural(len(book.Pages()), "page"), out)
 			if err := db.RecordExport(ctx, s, what); err != nil {
 				return plain(err)
 			}
 			if err := writeFileAtomic(out, buf.Bytes()); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Wrote %s: %d pages (%s, %s). Print it now, while the printer has power.\n",
-				out, len(book.Pages()), doc, job.Header.Ward)
+			fmt.Fprintf(cmd.OutOrStdout(), "Wrote %s: %s (%s, %s). Print it now, while the printer has power.\n",
+				out, plural(len(book.Pages()), "page"), doc, job.Header.Ward)
 			return nil
 		},
 	}
@@ -337,4 +337,12 @@ func writeFileAtomic(path string, b []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// plural is n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

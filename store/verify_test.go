@@ -68,7 +68,8 @@ func TestVerify_IntactStorePasses(t *testing.T) {
 
 func TestVerify_NamesTamperedRecords(t *testing.T) {
 	tests := map[string]string{
-		"flipped ciphertext":  "UPDATE events SET sealed = CAST(substr(sealed, 1, 30) || x'00' || substr(sealed, 32) AS BLOB) WHERE id = ?",
+		// Byte 31 is set to a value it does not have (0 unless it is 0).
+		"flipped ciphertext":  "UPDATE events SET sealed = CAST(substr(sealed, 1, 30) || CASE WHEN substr(sealed, 31, 1) = x'00' THEN x'01' ELSE x'00' END || substr(sealed, 32) AS BLOB) WHERE id = ?",
 		"changed clear kind":  "UPDATE events SET kind = 'obs.nothing' WHERE id = ?",
 		"moved to other seq":  "UPDATE events SET seq = seq + 100000 WHERE id = ?",
 		"swapped ciphertext":  "UPDATE events SET sealed = (SELECT sealed FROM events e2 WHERE e2.seq = 1 AND e2.device = events.device) WHERE id = ?",

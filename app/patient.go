@@ -187,6 +187,7 @@ func (s *patientScreen) showActions() {
 	} else {
 		s.actions.Add(widget.NewButtonWithIcon("Admit", theme.LoginIcon(), func() { s.move(forms.KindPatientAdmitted) }))
 	}
+	s.actions.Add(widget.NewButtonWithIcon("Print", theme.DocumentPrintIcon(), func() { s.ui.showPrint(patientPrints, s.id) }))
 	s.actions.Refresh()
 }
 

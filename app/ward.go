@@ -204,7 +204,8 @@ func newWardScreen(ui *UI) fyne.CanvasObject {
 	s.search.SetPlaceHolder("Search name, NHS number or bed")
 	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	s.search.OnChanged = func(string) { ui.Touch(); s.show() }
-	top := container.NewVBox(s.search, container.NewHBox(s.count, layout.NewSpacer()), s.msg)
+	print := widget.NewButtonWithIcon("Print", theme.DocumentPrintIcon(), func() { ui.showPrint(wardPrints, "") })
+	top := container.NewVBox(s.search, container.NewHBox(s.count, layout.NewSpacer(), print), s.msg)
 	content := container.NewBorder(container.NewPadded(top), nil, nil, nil,
 		container.NewVScroll(container.NewPadded(s.list)))
 	return NewScreen(content, s.load)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"os"
@@ -132,6 +133,17 @@ func TestExportAndWorklist(t *testing.T) {
 	}
 	if _, err := run(t, dir, "a long ward passphrase\n", "worklist", "--status", "lost"); err == nil || !strings.Contains(err.Error(), "choose one of pending") {
 		t.Errorf("bad --status: %v", err)
+	}
+	// The same report as a PDF to print; never over an existing file.
+	pdf := filepath.Join(t.TempDir(), "left.pdf")
+	if msg, err := run(t, dir, "a long ward passphrase\n", "worklist", "--pdf", pdf, "--by", "patient"); err != nil || !strings.Contains(msg, "1 record, 2 pages") {
+		t.Fatalf("worklist --pdf = %q, %v", msg, err)
+	}
+	if b, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("worklist --pdf wrote %d bytes, %v; want a PDF", len(b), err)
+	}
+	if _, err := run(t, dir, "a long ward passphrase\n", "worklist", "--pdf", pdf); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("worklist --pdf over an existing file: %v", err)
 	}
 }
 

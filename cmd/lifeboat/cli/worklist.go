@@ -1,20 +1,24 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"lifeboat/store"
 	"lifeboat/sync/reconcile"
+	"lifeboat/sync/reconcile/paper"
 )
 
 func worklistCmd(env *Env) *cobra.Command {
 	var (
-		passFile, out, by, status, ward string
+		passFile, out, by, status, ward, pdf string
 	)
 	c := &cobra.Command{
 		Use:   "worklist",
@@ -22,9 +26,12 @@ func worklistCmd(env *Env) *cobra.Command {
 		Long: `List every downtime record that goes back to the core systems with its
 back-entry status (pending, sent, accepted, rejected with the server's
 reason, entered by hand, verified), as CSV. With --by ward or --by patient,
-print what is left per ward or per patient instead.`,
+print what is left per ward or per patient instead. With --pdf, write the
+same report as a PDF to print: what is left per ward (or --by patient),
+then every record not yet done with the server's reason.`,
 		Example: `  lifeboat worklist --status rejected
-  lifeboat worklist --by ward --out left-per-ward.csv`,
+  lifeboat worklist --by ward --out left-per-ward.csv
+  lifeboat worklist --pdf left.pdf --by patient`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if status != "" && !reconcile.Status(status).Valid() {
@@ -46,6 +53,9 @@ print what is left per ward or per patient instead.`,
 			items := slices.DeleteFunc(reconcile.Worklist(events), func(it reconcile.Item) bool {
 				return (status != "" && string(it.Status) != status) || (ward != "" && it.Ward != ward)
 			})
+			if pdf != "" {
+				return worklistPDF(cmd, db, items, by, pdf)
+			}
 			var w io.Writer = cmd.OutOrStdout()
 			if out != "" {
 				f, err := os.OpenFile(out, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
@@ -74,6 +84,7 @@ print what is left per ward or per patient instead.`,
 	c.Flags().StringVar(&by, "by", "", "summarise what is left per ward or per patient")
 	c.Flags().StringVar(&status, "status", "", "only records with this status ("+statusNames()+")")
 	c.Flags().StringVar(&ward, "ward", "", "only records from this ward (its ID)")
+	c.Flags().StringVar(&pdf, "pdf", "", "write the report as a PDF to this new file")
 	return c
 }
 
@@ -83,4 +94,31 @@ func statusNames() string {
 		s = append(s, string(st))
 	}
 	return strings.Join(s, ", ")
+}
+
+// worklistPDF writes the back-entry report as a PDF (per ward unless by
+// is "patient").
+func worklistPDF(cmd *cobra.Command, db *store.DB, items []reconcile.Item, by, out string) error {
+	if by == "" {
+		by = "ward"
+	}
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("--pdf %s already exists: choose a new file", out)
+	}
+	info, err := db.Site(cmd.Context())
+	if err != nil {
+		return plain(err)
+	}
+	book := paper.New(paper.Header{SiteID: info.SiteID, Site: info.SiteName, WardID: info.Ward, Ward: info.Ward,
+		PrintedAt: time.Now(), PrintedBy: "lifeboat worklist", Drill: info.Drill})
+	book.Worklist(items, by)
+	var buf bytes.Buffer
+	if err := book.Output(&buf); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "%s, %s, written to %s\n", plural(len(items), "record"), plural(len(book.Pages()), "page"), out)
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"lifeboat/forms"
 	"lifeboat/store"
+	"lifeboat/sync/reconcile"
 	"lifeboat/sync/reconcile/paper"
 	"lifeboat/sync/reconcile/paper/papertest"
 )
@@ -192,6 +193,8 @@ func TestBook_EveryPageIdentifiedAndScannable(t *testing.T) {
 				b.BlankMAR(p)
 			}
 		}, []string{"blank", "New medicine", "Date:"}},
+		{paper.DocWorklist, func(b *paper.Book) { b.Worklist(worklistFixture(ps), "patient") }, []string{
+			"what is left", "3 records, 2 left", "records left", "Rejected", "By hand", "Observation.code: unknown LOINC"}},
 	}
 	for _, d := range docs {
 		t.Run(d.name, func(t *testing.T) {
@@ -280,5 +283,18 @@ func TestBook_Drill(t *testing.T) {
 		if !strings.Contains(r.Text, "TRAINING DRILL") {
 			t.Errorf("a drill page does not say TRAINING DRILL")
 		}
+	}
+}
+
+// worklistFixture is three records of the fixture's patients: one
+// accepted, one rejected with the server's reason, one pending.
+func worklistFixture(ps []paper.Patient) []reconcile.Item {
+	at := header().PrintedAt.Add(-3 * time.Hour)
+	name := func(p paper.Patient) string { return strings.ToUpper(p.Surname) + ", " + p.Given }
+	return []reconcile.Item{
+		{EventID: "e1", Kind: "obs.recorded", PatientID: ps[0].ID, Patient: name(ps[0]), Ward: "w7", PerformedAt: at, Status: reconcile.StatusAccepted},
+		{EventID: "e2", Kind: "obs.recorded", PatientID: ps[1].ID, Patient: name(ps[1]), Ward: "w7", PerformedAt: at, Status: reconcile.StatusRejected,
+			Reason: "Observation.code: unknown LOINC"},
+		{EventID: "e3", Kind: "med.administered", PatientID: ps[1].ID, Patient: name(ps[1]), Ward: "w7", PerformedAt: at, Status: reconcile.StatusPending},
 	}
 }

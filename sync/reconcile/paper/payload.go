@@ -23,6 +23,7 @@ const (
 	DocBeds     = "beds"      // the ward's bed board
 	DocBlankObs = "blank-obs" // a blank observation chart for a patient
 	DocBlankMAR = "blank-mar" // a blank MAR for a patient
+	DocWorklist = "worklist"  // the back-entry report: what is left
 )
 
 // Label is what a printed page's QR code says: which site printed it,

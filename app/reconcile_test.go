@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -570,4 +571,18 @@ func TestReconcile_TempIDs(t *testing.T) {
 		t.Errorf("after confirming: NHS %q temp %q, want %q and %q", got.NHSNumber, got.TempID, smith, tid)
 	}
 	mustShow(t, ui, "no temporary downtime IDs are waiting")
+}
+
+// What is left prints as a PDF, audited.
+func TestReconcile_WorklistPrint(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openRecon(t, ui, "Worklist")
+	buf, name := captureSave(t)
+	tap(t, ui, "Print what is left")
+	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) || !strings.HasPrefix(*name, "worklist-") {
+		t.Fatalf("saved %q (%d bytes); want the worklist PDF", *name, buf.Len())
+	}
+	if !audited(t, db, "data.exported", "printed the back-entry worklist") {
+		t.Error("the worklist print was not audited")
+	}
 }

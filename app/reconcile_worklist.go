@@ -1,9 +1,11 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"image/color"
+	"io"
 	"slices"
 
 	"fyne.io/fyne/v2"
@@ -15,6 +17,7 @@ import (
 	"lifeboat"
 	"lifeboat/forms"
 	"lifeboat/sync/reconcile"
+	"lifeboat/sync/reconcile/paper"
 )
 
 // maxWorklistShown is how many worklist records are drawn at once; the
@@ -78,6 +81,7 @@ type worklistTab struct {
 	content fyne.CanvasObject
 
 	items     []reconcile.Item
+	inWard    []reconcile.Item  // items in the chosen ward, as shown
 	wardNames map[string]string // ward ID -> name
 
 	status *widget.Select
@@ -103,10 +107,11 @@ func newWorklistTab(ui *UI) *worklistTab {
 	t.ward.SetSelectedIndex(0)
 	t.more.Hide()
 	filters := container.NewGridWithColumns(2, t.status, t.ward)
+	print := widget.NewButtonWithIcon("Print what is left (PDF)", theme.DocumentPrintIcon(), t.print)
 	body := container.NewVBox(
 		heading("Back-entry worklist", theme.SizeNameSubHeadingText),
 		wrapped("Every downtime record that goes back to the core systems. Tap one to record that it was entered by hand, or that a second person checked it."),
-		t.msg, t.counts, t.left, filters, t.list, t.more,
+		t.msg, t.counts, t.left, newFlow(print), filters, t.list, t.more,
 	)
 	t.content = container.NewVScroll(container.NewPadded(body))
 	return t
@@ -180,6 +185,7 @@ func (t *worklistTab) show() {
 			inWard = append(inWard, it)
 		}
 	}
+	t.inWard = inWard
 	count := map[reconcile.Status]int{}
 	left := 0
 	for _, it := range inWard {
@@ -301,5 +307,34 @@ func (t *worklistTab) record(c reconcile.StatusChange) {
 		return reconAppender(t.ui.Store(), sess).AppendAll(ctx, []reconcile.Draft{reconcile.StatusDraft(c, t.ui.Now())})
 	}, func(err error) {
 		showReconError(t.ui, err)
+	})
+}
+
+// print saves the report of what is left in the chosen ward (per
+// patient, then each record not done) as a PDF, and audits it.
+func (t *worklistTab) print() {
+	t.ui.Touch()
+	items, sess, now, site := t.inWard, t.ui.Session(), t.ui.Now(), t.ui.Site()
+	book := paper.New(paper.Header{SiteID: site.SiteID, Site: site.SiteName, WardID: site.Ward, Ward: site.Ward,
+		PrintedAt: now, PrintedBy: sess.User.Name, Drill: site.Drill})
+	book.Worklist(items, "patient")
+	var buf bytes.Buffer
+	if err := book.Output(&buf); err != nil {
+		t.ui.ShowError(err)
+		return
+	}
+	saveFile(t.ui, "worklist-"+now.Local().Format("2006-01-02-1504")+".pdf", func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }, func(err error) {
+		if err != nil {
+			t.ui.log.Warn("save worklist", "kind", errorKind(err))
+			t.ui.ShowError(Plain("The PDF could not be saved there. Choose another folder and try again."))
+			return
+		}
+		t.ui.Run(func(ctx context.Context) error {
+			return t.ui.Store().RecordExport(ctx, sess, fmt.Sprintf("printed the back-entry worklist (%d records)", len(items)))
+		}, func(err error) {
+			if err != nil {
+				t.ui.ShowError(err)
+			}
+		})
 	})
 }

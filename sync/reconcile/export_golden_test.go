@@ -4,8 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"lifeboat"
 	"lifeboat/forms"
@@ -234,4 +237,12 @@ func BenchmarkExportSynth(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func TestResourceIDIsUUIDv5(t *testing.T) {
+	for _, k := range []string{"", "patient:x", strings.Repeat("k", 300)} {
+		if got, want := ResourceID(k), uuid.NewSHA1(idSpace, []byte(k)).String(); got != want {
+			t.Errorf("ResourceID(%q) = %s, want %s", k, got, want)
+		}
+	}
 }

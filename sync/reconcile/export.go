@@ -60,6 +60,11 @@ type exporter struct {
 	wardOf    map[string]string // patient -> last ward
 	stays     map[string]*stay  // patient -> current stay while walking
 	locations map[string]bool
+	urls      map[string]string // "patient:"+ID or "location:"+key -> fullUrl
+
+	// timesOf's performed-at and recorded-at, formatted once per event.
+	timesOf *lifeboat.Event
+	times   []Extension
 }
 
 // stay is a patient's encounter as the walk reaches each move.
@@ -122,7 +127,8 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 	evs := slices.Clone(events)
 	slices.SortStableFunc(evs, func(a, b lifeboat.Event) int { return a.HLC.Compare(b.HLC) })
 	x := &exporter{snapshot: Snapshot(evs), byID: map[string]*lifeboat.Event{}, patients: map[string]forms.Patient{},
-		orders: map[string]forms.MedicationOrder{}, wardOf: map[string]string{}, stays: map[string]*stay{}}
+		orders: map[string]forms.MedicationOrder{}, wardOf: map[string]string{}, stays: map[string]*stay{},
+		urls: map[string]string{}}
 	cancelled := map[string]bool{}
 	for i := range evs {
 		e := &evs[i]
@@ -200,7 +206,7 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 	for _, p := range order {
 		var b *Bundle
 		seen := map[string]int{}
-		targets := map[string]string{} // target -> fullUrl, see target
+		targets := map[targetKey]string{} // target -> fullUrl
 		for _, g := range groups[p] {
 			fresh, clash := 0, false
 			for _, en := range g.entries {
@@ -214,7 +220,7 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 			if b == nil || len(b.Entry)+fresh > size || clash {
 				out.Bundles = append(out.Bundles, Bundle{ResourceType: "Bundle", Type: "transaction"})
 				b = &out.Bundles[len(out.Bundles)-1]
-				seen, targets = map[string]int{}, map[string]string{}
+				seen, targets = map[string]int{}, map[targetKey]string{}
 			}
 			for _, en := range g.entries {
 				if k, ok := seen[en.FullURL]; ok {
@@ -231,17 +237,25 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 }
 
 // target is the server resource an entry writes, as its conditional URL
-// ("Observation?identifier=...|id"). Two entries of one transaction must
+// ("Observation?identifier=...|id") cut at the "?" (so no new string is
+// made for each entry). Two entries of one transaction must
 // not write the same resource under different fullUrls: servers resolve
 // every condition before applying any entry (FHIR R4 3.1.0.11.2), so a
 // create and an amendment of the same record, or two moves of one stay,
 // in one transaction either fail (Medplum: "Resource ID did not match
 // resolved ID") or make two resources. Such a write goes in the next Bundle.
-func target(en Entry) string {
+func target(en Entry) targetKey {
 	if en.Request.Method == "POST" {
-		return en.Request.URL + "?" + en.Request.IfNoneExist
+		return targetKey{en.Request.URL, en.Request.IfNoneExist, true}
 	}
-	return en.Request.URL
+	path, query, ok := strings.Cut(en.Request.URL, "?")
+	return targetKey{path, query, ok}
+}
+
+// targetKey is a conditional URL cut at its "?" (see target).
+type targetKey struct {
+	path, query string
+	hasQuery    bool
 }
 
 // wardOfEvent is the ward an event belongs to for --ward.
@@ -309,10 +323,8 @@ func (x *exporter) mapEvent(e *lifeboat.Event) ([]Entry, string, error) {
 // stamp adds identifiers and the performed-at and recorded-at extensions.
 // Times are always those of the event being sent (e), the identifier that
 // of the original record.
-func stamp(r *Resource, h how, e *lifeboat.Event, part string) {
-	r.Extension = append(r.Extension,
-		Extension{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)},
-		Extension{URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)})
+func (x *exporter) stamp(r *Resource, h how, e *lifeboat.Event, part string) {
+	r.Extension = append(r.Extension, x.timeExtensions(e)...)
 	r.addIdentifier(Identifier{System: EventIDSystem, Value: h.idEvent.ID + part})
 	if !h.update {
 		r.ID = ResourceID(h.idEvent.ID + part)
@@ -321,6 +333,21 @@ func stamp(r *Resource, h how, e *lifeboat.Event, part string) {
 		r.Status = h.status
 	}
 }
+
+// timeExtensions are e's performed-at and recorded-at extensions. Every
+// resource of e shares them: nothing changes them once made (the slice is
+// clipped, so an append copies it).
+func (x *exporter) timeExtensions(e *lifeboat.Event) []Extension {
+	if x.timesOf != e {
+		x.timesOf = e
+		x.times = []Extension{{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)}}
+	}
+	return x.times
+}
+
+// performedAt and recordedAt are e's times as FHIR dateTimes.
+func (x *exporter) performedAt(e *lifeboat.Event) string { return x.timeExtensions(e)[0].ValueDateTime }
+func (x *exporter) recordedAt(e *lifeboat.Event) string  { return x.timeExtensions(e)[1].ValueDateTime }
 
 // entry wraps a stamped resource in a create or a conditional update.
 func entry(r *Resource, h how, part string) Entry {
@@ -333,15 +360,29 @@ func entry(r *Resource, h how, part string) Entry {
 		Request: &Request{Method: "POST", URL: r.ResourceType, IfNoneExist: ident}}
 }
 
-func patientURL(id string) string { return "urn:uuid:" + ResourceID("patient:"+id) }
+// url is "urn:uuid:" and ResourceID(key), made once per key: the same
+// patients and locations recur in every export.
+func (x *exporter) url(key string) string {
+	u, ok := x.urls[key]
+	if !ok {
+		u = "urn:uuid:" + ResourceID(key)
+		x.urls[key] = u
+	}
+	return u
+}
 
-func patientRef(id string) *Ref { return &Ref{Reference: patientURL(id)} }
+func (x *exporter) patientURL(id string) string { return x.url("patient:" + id) }
+
+func (x *exporter) patientRef(id string) *Ref { return &Ref{Reference: x.patientURL(id)} }
+
+func (x *exporter) locationURL(key string) string { return x.url("location:" + key) }
 
 // patientEntry is the Patient, matched on the server by NHS number (or
 // Lifeboat's patient ID when there is none yet). e gives the times.
 func (x *exporter) patientEntry(id string, e *lifeboat.Event) Entry {
 	p := x.patients[id]
-	r := &Resource{ResourceType: "Patient", ID: ResourceID("patient:" + id), Gender: p.Sex, BirthDate: p.BirthDate}
+	u := x.patientURL(id)
+	r := &Resource{ResourceType: "Patient", ID: strings.TrimPrefix(u, "urn:uuid:"), Gender: p.Sex, BirthDate: p.BirthDate}
 	if p.Given != "" || p.Surname != "" {
 		r.Name = []HumanName{{Use: "official", Family: p.Surname, Given: strings.Fields(p.Given)}}
 	}
@@ -357,24 +398,25 @@ func (x *exporter) patientEntry(id string, e *lifeboat.Event) Entry {
 	if p.TempID != "" {
 		r.addIdentifier(Identifier{System: TempIDSystem, Value: p.TempID})
 	}
-	r.Extension = []Extension{{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)}}
-	return Entry{FullURL: patientURL(id), Resource: r, Request: &Request{Method: "POST", URL: "Patient", IfNoneExist: match}}
+	r.Extension = x.timeExtensions(e)
+	return Entry{FullURL: u, Resource: r, Request: &Request{Method: "POST", URL: "Patient", IfNoneExist: match}}
 }
 
 // locationEntry is a ward (bed "") or bed Location, created if missing.
-func locationEntry(ward, bed string, e *lifeboat.Event) Entry {
+func (x *exporter) locationEntry(ward, bed string, e *lifeboat.Event) Entry {
 	key, code, name := ward, "wa", "Ward"
 	if bed != "" {
 		key, code, name = ward+"/"+bed, "bd", "Bed"
 	}
-	r := &Resource{ResourceType: "Location", ID: ResourceID("location:" + key), Status: "active", Name: key,
+	u := x.locationURL(key)
+	r := &Resource{ResourceType: "Location", ID: strings.TrimPrefix(u, "urn:uuid:"), Status: "active", Name: key,
 		Identifier:   []Identifier{{System: LocationSystem, Value: key}},
 		PhysicalType: &Codeable{Coding: []Coding{{System: physType, Code: code, Display: name}}},
-		Extension:    []Extension{{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)}}}
+		Extension:    x.timeExtensions(e)}
 	if bed != "" {
-		r.PartOf = &Ref{Reference: "urn:uuid:" + ResourceID("location:"+ward)}
+		r.PartOf = &Ref{Reference: x.locationURL(ward)}
 	}
-	return Entry{FullURL: "urn:uuid:" + r.ID, Resource: r,
+	return Entry{FullURL: u, Resource: r,
 		Request: &Request{Method: "POST", URL: "Location", IfNoneExist: "identifier=" + LocationSystem + "|" + key}}
 }
 
@@ -410,7 +452,7 @@ func (x *exporter) stayEntries(src, e *lifeboat.Event) ([]Entry, string, error) 
 		st.locs[len(st.locs)-1].end = at
 		st.end, st.finished = at, true
 	}
-	r := &Resource{ResourceType: "Encounter", Status: "in-progress", Subject: patientRef(pid),
+	r := &Resource{ResourceType: "Encounter", Status: "in-progress", Subject: x.patientRef(pid),
 		Class:  &Coding{System: actCode, Code: "IMP", Display: "inpatient encounter"},
 		Period: &Period{Start: st.start, End: st.end}}
 	if st.finished {
@@ -418,11 +460,11 @@ func (x *exporter) stayEntries(src, e *lifeboat.Event) ([]Entry, string, error) 
 	}
 	entries := []Entry{x.patientEntry(pid, e)}
 	for _, l := range st.locs {
-		entries = append(entries, locationEntry(l.ward, "", e))
-		ref := "urn:uuid:" + ResourceID("location:"+l.ward)
+		entries = append(entries, x.locationEntry(l.ward, "", e))
+		ref := x.locationURL(l.ward)
 		if l.bed != "" {
-			entries = append(entries, locationEntry(l.ward, l.bed, e))
-			ref = "urn:uuid:" + ResourceID("location:"+l.ward+"/"+l.bed)
+			entries = append(entries, x.locationEntry(l.ward, l.bed, e))
+			ref = x.locationURL(l.ward + "/" + l.bed)
 		}
 		status := "active"
 		if l.end != "" {
@@ -432,7 +474,7 @@ func (x *exporter) stayEntries(src, e *lifeboat.Event) ([]Entry, string, error) 
 	}
 	admit := x.byID[st.admitEvent]
 	h := how{idEvent: admit, urlKey: src.ID, update: src.Kind != forms.KindPatientAdmitted}
-	stamp(r, h, e, "")
+	x.stamp(r, h, e, "")
 	return append(entries, entry(r, h, "")), pid, nil
 }
 
@@ -455,16 +497,16 @@ func (x *exporter) bedEntries(e *lifeboat.Event) ([]Entry, string, error) {
 	if !ok || b.Ward == "" || b.Bed == "" {
 		return nil, "", fmt.Errorf("bed state %q of %s/%s cannot be sent", b.State, b.Ward, b.Bed)
 	}
-	bed := locationEntry(b.Ward, b.Bed, e)
+	bed := x.locationEntry(b.Ward, b.Bed, e)
 	r := *bed.Resource
 	r.ID, r.Identifier, r.Extension = "", nil, nil
 	r.OperationalStatus = &c
 	h := how{idEvent: e, urlKey: e.ID, update: true}
-	r.Extension = []Extension{{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)}}
+	r.Extension = x.timeExtensions(e)
 	r.Identifier = []Identifier{{System: LocationSystem, Value: b.Ward + "/" + b.Bed}}
 	upd := Entry{FullURL: "urn:uuid:" + ResourceID(h.urlKey), Resource: &r,
 		Request: &Request{Method: "PUT", URL: "Location?identifier=" + LocationSystem + "|" + b.Ward + "/" + b.Bed}}
-	return []Entry{locationEntry(b.Ward, "", e), upd}, "", nil
+	return []Entry{x.locationEntry(b.Ward, "", e), upd}, "", nil
 }
 
 func code(system, c, display string) *Codeable {
@@ -494,7 +536,8 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 		return nil, "", fmt.Errorf("read observations: %w", err)
 	}
 	pid := src.Subject
-	entries := []Entry{x.patientEntry(pid, e)}
+	entries := make([]Entry, 1, 8)
+	entries[0] = x.patientEntry(pid, e)
 	var derived []Ref
 	add := func(part string, r *Resource) {
 		r.ResourceType = "Observation"
@@ -504,11 +547,11 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 		if r.Category == nil {
 			r.Category = vitalSigns
 		}
-		r.Subject = patientRef(pid)
-		r.EffectiveDateTime = fhirTime(e.PerformedAt)
-		r.Issued = fhirTime(e.RecordedAt)
+		r.Subject = x.patientRef(pid)
+		r.EffectiveDateTime = x.performedAt(e)
+		r.Issued = x.recordedAt(e)
 		r.Performer = []Ref{{Display: e.Author}}
-		stamp(r, h, e, part)
+		x.stamp(r, h, e, part)
 		en := entry(r, h, part)
 		derived = append(derived, Ref{Reference: en.FullURL})
 		entries = append(entries, en)
@@ -592,7 +635,7 @@ func (x *exporter) adminEntries(src, e *lifeboat.Event, h how) ([]Entry, string,
 	}
 	pid := src.Subject
 	r := &Resource{ResourceType: "MedicationAdministration", Status: "completed", MedicationCodeableConcept: medicine(o.Drug, o.DMDCode),
-		Subject: patientRef(pid), EffectiveDateTime: fhirTime(e.PerformedAt), Performer: []Actor{{Actor: Ref{Display: e.Author}}}}
+		Subject: x.patientRef(pid), EffectiveDateTime: x.performedAt(e), Performer: []Actor{{Actor: Ref{Display: e.Author}}}}
 	if a.Outcome == forms.OutcomeGiven {
 		dose := a.Dose
 		if dose == 0 {
@@ -615,7 +658,7 @@ func (x *exporter) adminEntries(src, e *lifeboat.Event, h how) ([]Entry, string,
 			r.Note = append(r.Note, Note{Text: n})
 		}
 	}
-	stamp(r, h, e, "")
+	x.stamp(r, h, e, "")
 	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
 }
 
@@ -646,7 +689,7 @@ func (x *exporter) dispenseEntries(src, e *lifeboat.Event, h how) ([]Entry, stri
 		perf = append(perf, Actor{Actor: Ref{Display: "checked by " + s.CheckedBy}})
 	}
 	r := &Resource{ResourceType: "MedicationDispense", Status: "completed", MedicationCodeableConcept: medicine(s.Drug, ""),
-		Subject: patientRef(pid), Performer: perf, WhenHandedOver: fhirTime(e.PerformedAt),
+		Subject: x.patientRef(pid), Performer: perf, WhenHandedOver: x.performedAt(e),
 		Quantity: &Quantity{Value: float64(s.Quantity) / forms.QuantityScale, Unit: s.Unit}}
 	if s.Note != "" {
 		r.Note = []Note{{Text: s.Note}}
@@ -654,7 +697,7 @@ func (x *exporter) dispenseEntries(src, e *lifeboat.Event, h how) ([]Entry, stri
 	if h.status == "amended" {
 		h.status = "" // MedicationDispense has no amended status
 	}
-	stamp(r, h, e, "")
+	x.stamp(r, h, e, "")
 	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
 }
 
@@ -666,7 +709,7 @@ func (x *exporter) formEntries(src, e *lifeboat.Event, h how) ([]Entry, string, 
 	}
 	r := &Resource{ResourceType: "QuestionnaireResponse", Status: "completed",
 		Questionnaire: fmt.Sprintf("%s%s|%d", QuestionnaireURL, s.FormID, s.Version),
-		Authored:      fhirTime(e.PerformedAt), Author: &Ref{Display: e.Author}}
+		Authored:      x.performedAt(e), Author: &Ref{Display: e.Author}}
 	keys := make([]string, 0, len(s.Values))
 	for k := range s.Values {
 		keys = append(keys, k)
@@ -680,10 +723,10 @@ func (x *exporter) formEntries(src, e *lifeboat.Event, h how) ([]Entry, string, 
 	}
 	var entries []Entry
 	if s.PatientID != "" {
-		r.Subject = patientRef(s.PatientID)
+		r.Subject = x.patientRef(s.PatientID)
 		entries = append(entries, x.patientEntry(s.PatientID, e))
 	}
-	stamp(r, h, e, "")
+	x.stamp(r, h, e, "")
 	return append(entries, entry(r, h, "")), s.PatientID, nil
 }
 

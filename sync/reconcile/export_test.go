@@ -325,7 +325,7 @@ func TestExportFHIR_DeterministicAndSized(t *testing.T) {
 func TestExportFHIR_TempPatientUsesNHSNumberOnceMatched(t *testing.T) {
 	d := MustDowntime(t)
 	x, _ := ExportFHIR(d.events, ExportOptions{})
-	p := find(x, func(e Entry) bool { return e.FullURL == patientURL(d.tempPID) })
+	p := find(x, func(e Entry) bool { return e.FullURL == "urn:uuid:"+ResourceID("patient:"+d.tempPID) })
 	if len(p) == 0 || !strings.Contains(p[0].Request.IfNoneExist, PatientIDSystem) {
 		t.Fatalf("temporary patient = %+v", p)
 	}
@@ -334,7 +334,7 @@ func TestExportFHIR_TempPatientUsesNHSNumberOnceMatched(t *testing.T) {
 	}
 	evs, _ := d.db.EventsAfter(t.Context(), nil, 1<<30)
 	x, _ = ExportFHIR(evs, ExportOptions{})
-	for _, e := range find(x, func(e Entry) bool { return e.FullURL == patientURL(d.tempPID) }) {
+	for _, e := range find(x, func(e Entry) bool { return e.FullURL == "urn:uuid:"+ResourceID("patient:"+d.tempPID) }) {
 		if e.Request.IfNoneExist != "identifier="+NHSNumberSystem+"|9990000093" {
 			t.Errorf("after the match, patient matched on %s", e.Request.IfNoneExist)
 		}
@@ -350,20 +350,20 @@ func TestExportFHIR_OneWritePerResourcePerBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := map[string]int{} // target -> bundle of its create
+	created := map[targetKey]int{} // target -> bundle of its create
 	for i, b := range x.Bundles {
-		writes := map[string]string{}
+		writes := map[targetKey]string{}
 		for _, e := range b.Entry {
 			k := target(e)
 			if u, ok := writes[k]; ok && u != e.FullURL {
-				t.Errorf("bundle %d writes %s twice (%s and %s)", i, k, u, e.FullURL)
+				t.Errorf("bundle %d writes %v twice (%s and %s)", i, k, u, e.FullURL)
 			}
 			writes[k] = e.FullURL
 			if _, ok := created[k]; !ok && e.Request.Method == "POST" {
 				created[k] = i
 			}
 			if j, ok := created[k]; ok && e.Request.Method == "PUT" && j >= i {
-				t.Errorf("bundle %d updates %s created in bundle %d", i, k, j)
+				t.Errorf("bundle %d updates %v created in bundle %d", i, k, j)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"crypto/sha1"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,7 +37,17 @@ var idSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://lifeboat.example/f
 
 // ResourceID is the deterministic FHIR id of the resource an event (or
 // one part of it, "eventID#part") becomes: UUIDv5 in Lifeboat's namespace.
-func ResourceID(key string) string { return uuid.NewSHA1(idSpace, []byte(key)).String() }
+// It is uuid.NewSHA1(idSpace, key) without its hasher and copies: export
+// makes several per event.
+func ResourceID(key string) string {
+	var buf [128]byte
+	sum := sha1.Sum(append(append(buf[:0], idSpace[:]...), key...))
+	var id uuid.UUID
+	copy(id[:], sum[:])
+	id[6] = id[6]&0x0f | 0x50 // version 5
+	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
+	return id.String()
+}
 
 // Bundle is a FHIR R4 Bundle as exported and as returned by a server.
 type Bundle struct {

@@ -102,6 +102,7 @@ func TestSyncReview_AdminTriesAgainThenDiscards(t *testing.T) {
 
 	tapIn(t, ui, title, "Try again")
 	mustShow(t, ui, "Tried again: still refused. "+plain, title)
+	golden(t, ui, "syncreview_desktop")
 	if qs, _ := db.Quarantined(t.Context()); len(qs) != 1 {
 		t.Errorf("after Try again, Quarantined() = %+v, want it kept", qs)
 	}

@@ -24,6 +24,7 @@ import (
 type review struct {
 	qs      []lifeboat.Quarantined // oldest first, as the store lists them
 	qRead   bool                   // qs is the store's; else the mesh's list is shown
+	qFailed bool                   // the last read of the store's quarantine failed
 	retried map[string]string      // event ID -> plain words of its refusal on Try again
 	note    string                 // what the last Try again let in, in plain words
 }
@@ -32,10 +33,10 @@ type review struct {
 // could not be read (the mesh's copy, if sync is on, is then shown).
 func (r *review) setQuarantine(qs []lifeboat.Quarantined, err error) {
 	if err != nil {
-		r.qs, r.qRead = nil, false
+		r.qs, r.qRead, r.qFailed = nil, false, true
 		return
 	}
-	r.qs, r.qRead = qs, true
+	r.qs, r.qRead, r.qFailed = qs, true, false
 	for id := range r.retried {
 		if !slices.ContainsFunc(qs, func(q lifeboat.Quarantined) bool { return q.ID == id }) {
 			delete(r.retried, id)
@@ -81,14 +82,14 @@ func (r *review) entries(meshQs []mesh.Quarantined, meshTotal int) (list []revie
 func (s *syncScreen) reviewView(held map[string]string, meshQs []mesh.Quarantined, meshTotal int) fyne.CanvasObject {
 	list, total := s.entries(meshQs, meshTotal)
 	admin := s.admin()
-	if s.st == nil && len(list) == 0 && s.note == "" && s.qRead && !admin {
+	if s.st == nil && len(list) == 0 && s.note == "" && !s.qFailed && !admin {
 		return nil
 	}
 	out := container.NewVBox(heading("Needs review", theme.SizeNameText))
 	if s.note != "" {
 		out.Add(wrapped(s.note))
 	}
-	if !s.qRead {
+	if s.qFailed {
 		out.Add(wrapped("The refused records kept on this device could not be read just now. Tell IT if this keeps happening."))
 	}
 	if len(held) == 0 && len(list) == 0 {

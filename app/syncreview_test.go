@@ -1,12 +1,15 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -216,4 +219,29 @@ func hasButton(ui *UI, label string) bool {
 		}
 	}
 	return false
+}
+
+// quarantineUnreadable is the real store whose quarantine cannot be read.
+type quarantineUnreadable struct{ *store.DB }
+
+func (quarantineUnreadable) Quarantined(context.Context) ([]lifeboat.Quarantined, error) {
+	return nil, errors.New("list quarantine: e1: message authentication failed")
+}
+
+// If the store's quarantine cannot be read, the mesh's copy is listed and
+// the screen says so in plain words.
+func TestSyncReview_StoreUnreadableShowsMeshCopy(t *testing.T) {
+	clock := &testClock{t: demoNow}
+	db := mustDemoStore(t, clock)
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(desktop)
+	fake := &fakeSync{st: reviewStatus()}
+	ui := newUI(fyne.CurrentApp(), w, quarantineUnreadable{db}, Options{Now: clock.Now, Sync: fake}, testDo.add)
+	t.Cleanup(ui.Close)
+	openSync(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	mustShow(t, ui, "could not be read just now", "Refused record 42 from Device d-old", "after that device was revoked")
+	if shows(ui, "authentication failed") {
+		t.Errorf("raw error text on screen: %q", texts(ui))
+	}
 }

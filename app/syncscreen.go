@@ -92,6 +92,9 @@ func (s *syncScreen) reload() {
 		} else {
 			s.names, s.self = names, self
 		}
+		if qErr != nil {
+			s.ui.log.Warn("read quarantine", "kind", errorKind(qErr))
+		}
 		s.setQuarantine(qs, qErr)
 		s.render()
 	})
@@ -127,8 +130,7 @@ func (s *syncScreen) poll() {
 }
 
 // render shows the mesh's state as last read (or that sync is off) with
-// what needs review. With sync off, Needs review appears only when the
-// store's quarantine holds something.
+// what needs review (see reviewView).
 func (s *syncScreen) render() {
 	var o fyne.CanvasObject
 	if s.st == nil {

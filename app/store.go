@@ -85,6 +85,15 @@ type Store interface {
 	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)
 	VerifyAudit(ctx context.Context) error
 
+	// Sync review: events refused from peers and kept in quarantine, and
+	// devices let in after a flood of corrections. Releasing, discarding
+	// and letting in are IT admin only and audited.
+
+	Quarantined(ctx context.Context) ([]lifeboat.Quarantined, error)
+	ReleaseQuarantined(ctx context.Context, s *store.Session, id string) (*lifeboat.Refusal, error)
+	DiscardQuarantined(ctx context.Context, s *store.Session, id, reason string) error
+	RecordRelease(ctx context.Context, s *store.Session, device string) error
+
 	// Device check: where the store is, its keys, a full verification.
 
 	Path() string

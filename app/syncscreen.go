@@ -30,7 +30,7 @@ func init() {
 
 // maxQuarantineShown bounds the refused events listed: the newest are
 // the ones to act on, and hundreds of cards would bury the rest.
-const maxQuarantineShown = 20
+const maxQuarantineShown = 50
 
 // syncScreenPoll is how often the Sync screen reads the mesh while shown
 // (tests shorten it).
@@ -44,41 +44,59 @@ type syncScreen struct {
 	screen *Screen
 	body   *fyne.Container
 	names  map[string]string // device ID -> name from its enrolment
+	self   string            // this device's ID, once read
 	stop   chan struct{}     // closes the poll goroutine; nil when none runs
+	st     *mesh.Status      // the mesh's state as last read; nil when sync is off
+
+	review // the store's quarantine and what was done to it here
 }
 
 func newSyncScreen(ui *UI) fyne.CanvasObject {
-	s := &syncScreen{ui: ui, body: container.NewStack(), names: map[string]string{}}
+	s := &syncScreen{ui: ui, body: container.NewStack(), names: map[string]string{}, review: review{retried: map[string]string{}}}
 	s.screen = NewScreen(container.NewVScroll(container.NewPadded(s.body)), s.reload)
 	return s.screen
 }
 
-// reload reads device names from the store, shows the mesh's state now
-// and (re)starts polling it.
+// reload reads device names and the quarantine from the store, shows the
+// mesh's state now and (re)starts polling it.
 func (s *syncScreen) reload() {
 	s.poll()
 	s.startPolling()
-	var names map[string]string
+	var (
+		names          map[string]string
+		self           string
+		qs             []lifeboat.Quarantined
+		namesErr, qErr error
+	)
 	s.ui.Run(func(ctx context.Context) error {
+		qs, qErr = s.ui.Store().Quarantined(ctx)
 		devs, err := loadDevices(ctx, s.ui.Store())
 		if err != nil {
-			return err
+			namesErr = err
+			return nil
 		}
 		names = map[string]string{}
 		for _, d := range devs {
+			if d.Self {
+				self = d.ID
+			}
 			if d.Name != "" {
 				names[d.ID] = d.Name
 			}
 		}
 		return nil
-	}, func(err error) {
-		if err != nil {
+	}, func(error) {
+		if namesErr != nil {
 			// Names are a nicety: IDs are shown without them.
-			s.ui.log.Warn("read device names", "err", err)
-			return
+			s.ui.log.Warn("read device names", "err", namesErr)
+		} else {
+			s.names, s.self = names, self
 		}
-		s.names = names
-		s.poll()
+		if qErr != nil {
+			s.ui.log.Warn("read quarantine", "kind", errorKind(qErr))
+		}
+		s.setQuarantine(qs, qErr)
+		s.render()
 	})
 }
 
@@ -88,7 +106,8 @@ func (s *syncScreen) reload() {
 func (s *syncScreen) poll() {
 	sy := s.ui.Sync()
 	if sy == nil {
-		s.show(syncOffView())
+		s.st = nil
+		s.render()
 		return
 	}
 	ui := s.ui
@@ -104,14 +123,43 @@ func (s *syncScreen) poll() {
 				s.poll()
 				return
 			}
-			s.show(statusView(st, s.names, s.admin(), s.confirmRelease))
+			s.st = &st
+			s.render()
 		})
 	}()
 }
 
-func (s *syncScreen) show(o fyne.CanvasObject) {
+// render shows the mesh's state as last read (or that sync is off) with
+// what needs review (see reviewView).
+func (s *syncScreen) render() {
+	var o fyne.CanvasObject
+	if s.st == nil {
+		off := syncOffView().(*fyne.Container)
+		if r := s.reviewView(nil, nil, 0); r != nil {
+			off.Add(r)
+		}
+		o = off
+	} else {
+		o = statusView(*s.st, s.names, s.reviewView(s.st.Held, s.st.Quarantined, s.st.QuarantinedTotal))
+	}
 	s.body.Objects = []fyne.CanvasObject{o}
 	s.body.Refresh()
+}
+
+// name is a device's name from its enrolment, or its ID ("this device"
+// for this one when it has no name: a founding device has no enrolment).
+func (s *syncScreen) name(id string) string {
+	if id == s.self && s.names[id] == "" {
+		return "this device"
+	}
+	return deviceName(s.names, id)
+}
+
+func deviceName(names map[string]string, id string) string {
+	if n := names[id]; n != "" {
+		return n
+	}
+	return "Device " + id
 }
 
 func (s *syncScreen) admin() bool {
@@ -178,10 +226,18 @@ func (s *syncScreen) confirmRelease(device, name string) {
 				s.ui.ShowError(Plain("Sync is off on this device, so there is nothing to let in. Start sync and try again."))
 				return
 			}
-			s.ui.Run(func(context.Context) error {
+			sess := s.ui.Session()
+			s.ui.Run(func(ctx context.Context) error {
+				// Audited first: a release that cannot be recorded is not made.
+				if err := s.ui.Store().RecordRelease(ctx, sess, device); err != nil {
+					return err
+				}
 				sy.Release(device)
 				return nil
-			}, func(error) { s.poll() })
+			}, func(err error) {
+				s.ui.ShowError(err)
+				s.poll()
+			})
 		}, s.ui.win)
 }
 
@@ -198,16 +254,11 @@ func syncOffView() fyne.CanvasObject {
 }
 
 // statusView shows a mesh's state: this device, the overall state, a
-// card per peer, what needs review and the refused devices. names maps
-// device IDs to names (missing ones are shown by ID); admin offers "Let
-// these in" for held devices, calling release.
-func statusView(st mesh.Status, names map[string]string, admin bool, release func(device, name string)) fyne.CanvasObject {
-	name := func(id string) string {
-		if n := names[id]; n != "" {
-			return n
-		}
-		return "Device " + id
-	}
+// card per peer, then review (what needs review, see reviewView) and the
+// refused devices. names maps device IDs to names (missing ones are shown
+// by ID).
+func statusView(st mesh.Status, names map[string]string, review fyne.CanvasObject) fyne.CanvasObject {
+	name := func(id string) string { return deviceName(names, id) }
 	out := container.NewVBox()
 
 	// This device.
@@ -244,41 +295,8 @@ func statusView(st mesh.Status, names map[string]string, admin bool, release fun
 		out.Add(peerCard(p, name))
 	}
 
-	// Needs review.
-	out.Add(heading("Needs review", theme.SizeNameText))
-	if len(st.Held) == 0 && len(st.Quarantined) == 0 {
-		out.Add(wrapped("Nothing to review."))
-	}
-	held := sortedKeys(st.Held)
-	for _, d := range held {
-		n := name(d)
-		info := container.NewVBox(bold("Records held from "+n),
-			container.NewHBox(Chip("Held for review", nhsWarmYellow, nhsBlack, true)),
-			wrapped(reasonText(nil, st.Held[d])))
-		var action fyne.CanvasObject
-		if admin {
-			dev := d
-			b := widget.NewButtonWithIcon("Let these in", theme.ConfirmIcon(), func() { release(dev, n) })
-			b.Importance = widget.WarningImportance
-			action = b
-		} else {
-			action = wrapped("Ask IT to review")
-		}
-		info.Add(container.NewHBox(action))
-		out.Add(NewCard(info, nil))
-	}
-	qs := slices.Clone(st.Quarantined)
-	slices.Reverse(qs) // newest first
-	for i, q := range qs {
-		if i == maxQuarantineShown {
-			out.Add(wrapped("And " + count(uint64(len(qs)-i), "more refused record", "more refused records") + "."))
-			break
-		}
-		out.Add(NewCard(container.NewVBox(
-			bold("Refused record "+strconv.FormatUint(q.Seq, 10)+" from "+name(q.Device)),
-			wrapped("Offered by "+name(q.Peer)+" at "+q.At.Local().Format(DateTimeLayout)),
-			wrapped(reasonText(q.Err, q.Reason)),
-		), nil))
+	if review != nil {
+		out.Add(review)
 	}
 
 	// Refused devices.

@@ -17,6 +17,7 @@ import (
 
 	"lifeboat"
 	"lifeboat/cmd/lifeboat/cli"
+	"lifeboat/forms"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
 	"lifeboat/sync/mesh"
@@ -61,7 +62,9 @@ func (f *fakeSync) releases() []string {
 }
 
 // reviewStatus is a mesh in the middle of a large sync with something of
-// everything to review. Its times are fixed, so goldens are stable.
+// everything to review. Its times are fixed, so goldens are stable. Its
+// refused record is listed only while the store's quarantine cannot be
+// read: see quarantineRevoked for the one the screen lists.
 func reviewStatus() mesh.Status {
 	at := demoNow.Add(-3 * time.Minute)
 	return mesh.Status{
@@ -75,6 +78,17 @@ func reviewStatus() mesh.Status {
 		Quarantined: []mesh.Quarantined{{Peer: "d-laptop", At: at, Refusal: lifeboat.Refusal{
 			ID: "e1", Device: "d-old", Seq: 42, Reason: "signed by a revoked device: " + store.ErrRevokedDevice.Error(), Err: store.ErrRevokedDevice}}},
 		RefusedPeers: map[string]string{"d-stranger": "refuse: " + mesh.ErrUnknownPeer.Error()},
+	}
+}
+
+// quarantineRevoked keeps in db's quarantine (which must be unlocked) a
+// record from revoked device d-old, offered by d-laptop: the store keeps
+// whatever it is given, so the event need not be real to be listed.
+func quarantineRevoked(t *testing.T, db *store.DB) {
+	t.Helper()
+	e := lifeboat.Event{ID: "e1", Device: "d-old", Seq: 42, Kind: forms.KindObsRecorded}
+	if err := db.Quarantine(t.Context(), e, "d-laptop", "signed by a revoked device: "+store.ErrRevokedDevice.Error()); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -233,8 +247,11 @@ func TestSyncScreen_Review(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := &fakeSync{st: reviewStatus()}
-			ui, _, _ := newTestUIWith(t, phone, Options{Sync: fake})
-			openSync(t, ui, tc.name, tc.pin)
+			ui, db, _ := newTestUIWith(t, phone, Options{Sync: fake})
+			signInAs(t, ui, tc.name, tc.pin)
+			quarantineRevoked(t, db)
+			ui.ShowSection("sync")
+			settle(ui)
 			mustShow(t, ui,
 				"Sync address 10.7.0.11:7946",
 				"Receiving: 300 events to go",
@@ -247,6 +264,7 @@ func TestSyncScreen_Review(t *testing.T) {
 				"Records held from Device d-tablet",
 				"Many corrections or cancellations",
 				"Refused record 42 from Device d-old",
+				"Observations · offered by Device d-laptop at 22-Nov-2026 09:00",
 				"after that device was revoked",
 				"Devices refused",
 				"not enrolled at this site",
@@ -273,6 +291,9 @@ func TestSyncScreen_Review(t *testing.T) {
 			tap(t, ui, "Yes")
 			if got := fake.releases(); !slices.Equal(got, []string{"d-tablet"}) {
 				t.Fatalf("released %q, want [d-tablet]", got)
+			}
+			if e, ok := lastAudit(t, db, "admin.device_released"); !ok || e.Subject != "d-tablet" {
+				t.Errorf("audit of the release = %+v, %v, want one for d-tablet", e, ok)
 			}
 			if shows(ui, "Records held from") {
 				t.Errorf("held device still shown after release: %q", texts(ui))

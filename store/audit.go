@@ -135,6 +135,19 @@ func (db *DB) RecordExport(ctx context.Context, s *Session, what string) error {
 	return db.audit(ctx, nil, "data.exported", s.User.ID, "", what)
 }
 
+// RecordRelease audits that an IT admin let in the events held back from
+// device after a flood of corrections (the mesh holds them in memory, so
+// the release itself leaves no other trace).
+func (db *DB) RecordRelease(ctx context.Context, s *Session, device string) error {
+	if err := s.require(lifeboat.RoleITAdmin); err != nil {
+		return fmt.Errorf("record release: %w", err)
+	}
+	if device == "" {
+		return fmt.Errorf("record release: no device: %w", lifeboat.ErrInvalid)
+	}
+	return db.audit(ctx, nil, "admin.device_released", s.User.ID, device, "")
+}
+
 // AuditLog returns up to limit entries, newest first, before seq before
 // (0 means from the newest).
 func (db *DB) AuditLog(ctx context.Context, before int64, limit int) ([]AuditEntry, error) {

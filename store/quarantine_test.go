@@ -163,3 +163,37 @@ func TestReleaseQuarantined_AppliesOnceTheDeviceIsEnrolled(t *testing.T) {
 		t.Errorf("ReleaseQuarantined(gone) = %v, want ErrNotFound", err)
 	}
 }
+
+func TestRecordRelease_AuditedForITAdminOnly(t *testing.T) {
+	ctx := t.Context()
+	db, admin := storetest.MustInit(t, testOpts(storetest.NewClock(storetest.T0)))
+	nurse, err := db.NewUser(ctx, admin, "Nia Nurse", lifeboat.RoleWardStaff, "4826")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := db.SignIn(ctx, nurse.ID, "4826", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordRelease(ctx, ns, "d-tablet"); !errors.Is(err, lifeboat.ErrPermission) {
+		t.Errorf("RecordRelease(nurse) = %v, want ErrPermission", err)
+	}
+	if err := db.RecordRelease(ctx, nil, "d-tablet"); !errors.Is(err, lifeboat.ErrPermission) {
+		t.Errorf("RecordRelease(nobody) = %v, want ErrPermission", err)
+	}
+	if err := db.RecordRelease(ctx, admin, ""); !errors.Is(err, lifeboat.ErrInvalid) {
+		t.Errorf("RecordRelease(no device) = %v, want ErrInvalid", err)
+	}
+	if _, ok := auditActions(t, db)["admin.device_released"]; ok {
+		t.Fatal("a refused RecordRelease was audited")
+	}
+	if err := db.RecordRelease(ctx, admin, "d-tablet"); err != nil {
+		t.Fatalf("RecordRelease(admin) = %v", err)
+	}
+	if e, ok := auditActions(t, db)["admin.device_released"]; !ok || e.Subject != "d-tablet" || e.Actor != admin.User.ID {
+		t.Errorf("audit of the release = %+v, %v, want d-tablet by %s", e, ok, admin.User.ID)
+	}
+	if err := db.VerifyAudit(ctx); err != nil {
+		t.Errorf("VerifyAudit() = %v", err)
+	}
+}

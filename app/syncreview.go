@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,9 +146,16 @@ func (s *syncScreen) quarantineCard(e reviewEntry, admin bool) fyne.CanvasObject
 		return NewCard(info, nil)
 	}
 	q := e.Quarantined
-	again := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), func() { s.tryAgain(q, title) })
 	discard := widget.NewButtonWithIcon("Discard", theme.DeleteIcon(), func() { s.discard(q, title) })
 	discard.Importance = widget.DangerImportance
+	// A flood hold is lifted for the whole device with "Let these in",
+	// after review; trying one record again would slip it past the hold.
+	if errors.Is(e.err, mesh.ErrFlood) || strings.Contains(e.Reason, mesh.ErrFlood.Error()) {
+		info.Add(wrapped("Held back with the rest of this device's records: review them, then use Let these in."))
+		info.Add(container.NewHBox(discard))
+		return NewCard(info, nil)
+	}
+	again := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), func() { s.tryAgain(q, title) })
 	info.Add(container.NewHBox(again, discard))
 	return NewCard(info, nil)
 }

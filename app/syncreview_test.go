@@ -18,6 +18,7 @@ import (
 	"lifeboat/forms"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
+	"lifeboat/sync/mesh"
 )
 
 // lastAudit is the newest audit entry for action, if any (among the
@@ -244,4 +245,28 @@ func TestSyncReview_StoreUnreadableShowsMeshCopy(t *testing.T) {
 	if shows(ui, "authentication failed") {
 		t.Errorf("raw error text on screen: %q", texts(ui))
 	}
+}
+
+// A record held back with a flood is not offered "Try again": that would
+// slip it past the hold, which "Let these in" lifts after review.
+func TestSyncReview_FloodHoldHasNoTryAgain(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	signInAs(t, ui, "Ada Admin", cli.DemoAdminPIN)
+	pts, _ := db.Patients(t.Context(), "")
+	evs, err := db.Events(t.Context(), pts[0].ID, forms.KindPatientRegistered)
+	if err != nil || len(evs) == 0 {
+		t.Fatal(err)
+	}
+	if err := db.Quarantine(t.Context(), evs[0], "d-laptop", "101 corrections within 10m0s, from seq 7 on: "+mesh.ErrFlood.Error()); err != nil {
+		t.Fatal(err)
+	}
+	ui.ShowSection("sync")
+	settle(ui)
+	mustShow(t, ui, "Many corrections", "review them, then use Let these in")
+	for _, o := range objects(ui) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Try again" {
+			t.Fatal("a flood-held record offers Try again")
+		}
+	}
+	button(t, ui, "Discard")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/go-pdf/fpdf"
 	"github.com/skip2/go-qrcode"
 
+	"lifeboat/assets"
 	"lifeboat/forms"
 	"lifeboat/store"
 )
@@ -57,6 +58,9 @@ type Page struct {
 	Patient *forms.Patient // nil on ward-level pages
 }
 
+// fontFamily is the printouts' typeface (assets.FontRegular and kin).
+const fontFamily = "NotoSans"
+
 // Page geometry, in millimetres.
 const (
 	margin   = 10.0
@@ -92,7 +96,11 @@ func New(h Header) *Book {
 	pdf.SetCreationDate(h.PrintedAt)
 	pdf.SetModificationDate(h.PrintedAt)
 	pdf.SetCatalogSort(true)
-	b := &Book{h: h, pdf: pdf, tr: pdf.UnicodeTranslatorFromDescriptor(""), qrs: map[string]string{}}
+	// A Unicode font: names such as Łucja or Nguyễn print as written.
+	pdf.AddUTF8FontFromBytes(fontFamily, "", assets.FontRegular)
+	pdf.AddUTF8FontFromBytes(fontFamily, "B", assets.FontBold)
+	pdf.AddUTF8FontFromBytes(fontFamily, "I", assets.FontItalic)
+	b := &Book{h: h, pdf: pdf, tr: func(s string) string { return s }, qrs: map[string]string{}}
 	pdf.SetFooterFunc(b.footer)
 	return b
 }
@@ -191,7 +199,7 @@ func (b *Book) fill(c rgb) { b.pdf.SetFillColor(c.r, c.g, c.b) }
 func (b *Book) ink(c rgb)  { b.pdf.SetTextColor(c.r, c.g, c.b) }
 func (b *Book) draw(c rgb) { b.pdf.SetDrawColor(c.r, c.g, c.b) }
 func (b *Book) font(style string, size float64) {
-	b.pdf.SetFont("Helvetica", style, size)
+	b.pdf.SetFont(fontFamily, style, size)
 }
 
 // text writes s in a cell of w x h at x, y: align is "L", "C" or "R"
@@ -375,7 +383,7 @@ func (b *Book) footer() {
 	b.draw(lightGrey)
 	b.pdf.Line(margin, y-1, w-margin, y-1)
 	b.draw(black)
-	b.font("", 7)
+	b.font("", 6.5)
 	b.ink(grey)
 	b.text(margin, y, w-2*margin-30, 4, "Lifeboat downtime printout. Check the patient's identity against their wristband before use. "+
 		"Write on this paper during the outage and enter it into Lifeboat or the core system afterwards: the QR code matches it back.", "L")

@@ -261,7 +261,7 @@ func (b *Book) prnSection(p Patient, g marGrid, prn []forms.MARRow, y, pageH flo
 	slotW := (277 - marDrugW - 40) / slots
 	cols := []column{{"When required (PRN) medicine", marDrugW}, {"Limits", 40}}
 	for range slots {
-		cols = append(cols, column{"Time, dose, sign", slotW})
+		cols = append(cols, column{"Dose given", slotW})
 	}
 	b.font("B", 8)
 	y = b.tableHead(margin, y, cols, marHeadH)

@@ -48,7 +48,7 @@ func obsRows(scale int) []obsRow {
 			return "O2"
 		}},
 		{"Systolic BP mmHg", forms.ParamSystolic, func(o forms.Observations) string { return intText(o.Systolic) }},
-		{"Diastolic BP mmHg (not scored)", -1, func(o forms.Observations) string { return intText(o.Diastolic) }},
+		{"Diastolic BP (not scored)", -1, func(o forms.Observations) string { return intText(o.Diastolic) }},
 		{"Pulse /min", forms.ParamPulse, func(o forms.Observations) string { return intText(o.Pulse) }},
 		{"Consciousness (ACVPU)", forms.ParamConsciousness, func(o forms.Observations) string { return o.Consciousness }},
 		{"Temperature \u00b0C", forms.ParamTemperature, func(o forms.Observations) string {

@@ -80,7 +80,7 @@ func fixture() ([]paper.Patient, forms.WardBoard) {
 		[]forms.AdminRecord{given(para, at(6, 0), forms.OutcomeGiven, "", "u-nia"), given(enox, at(8, 0), forms.OutcomeGiven, "", "u-sam")}, printedAt, printedAt)
 	ps = append(ps, grace)
 
-	piotr := paper.Patient{PatientView: patient("p-piotr", "Nowak", "Piotr", "1939-12-25", "9990000026", "b3"), BedLabel: "Bed 3", Scale: 1}
+	piotr := paper.Patient{PatientView: patient("p-piotr", "Nowak", "Łukasz Piotr", "1939-12-25", "9990000026", "b3"), BedLabel: "Bed 3", Scale: 1}
 	sets := []forms.Observations{
 		well("p-piotr"),
 		{RespRate: ip(21), SpO2: ip(95), OnOxygen: bp(false), Systolic: ip(108), Diastolic: ip(70), Pulse: ip(95), Consciousness: "A", TempC: fp(37.9)},

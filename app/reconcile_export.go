@@ -2,12 +2,10 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -228,7 +226,7 @@ func (t *exportTab) startExport() {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return errWriteFolder
 		}
-		files, err = writeBundles(dir, x.Bundles, ndjson, t.progress)
+		files, err = reconcile.WriteBundles(dir, x.Bundles, ndjson, t.progress)
 		if err != nil {
 			return errWriteFolder
 		}
@@ -377,57 +375,4 @@ func (t *exportTab) summary(text string, x *reconcile.Export) {
 
 func isLoopback(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
-}
-
-// writeBundles writes bs into dir, each file whole or not at all (written
-// beside and renamed), and returns how many files it wrote. progress is
-// called after each Bundle. It is what lifeboat export writes.
-func writeBundles(dir string, bs []reconcile.Bundle, ndjson bool, progress func(i, n int)) (int, error) {
-	write := func(name string, fill func(f *os.File) error) error {
-		tmp, err := os.CreateTemp(dir, ".export-*")
-		if err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		defer os.Remove(tmp.Name())
-		if err := fill(tmp); err != nil {
-			tmp.Close()
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if err := tmp.Sync(); err != nil {
-			tmp.Close()
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if err := tmp.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		return os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
-	if ndjson {
-		err := write("bundles.ndjson", func(f *os.File) error {
-			enc := json.NewEncoder(f)
-			for i, b := range bs {
-				if err := enc.Encode(b); err != nil {
-					return err
-				}
-				progress(i+1, len(bs))
-			}
-			return nil
-		})
-		if err != nil {
-			return 0, err
-		}
-		return 1, nil
-	}
-	for i, b := range bs {
-		name := fmt.Sprintf("bundle-%05d.json", i+1)
-		if err := write(name, func(f *os.File) error {
-			enc := json.NewEncoder(f)
-			enc.SetIndent("", " ")
-			return enc.Encode(b)
-		}); err != nil {
-			return i, err
-		}
-		progress(i+1, len(bs))
-	}
-	return len(bs), nil
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"image/color"
 	"slices"
@@ -150,21 +149,13 @@ func loadObsSummary(ctx context.Context, st Store, r *WardRow, now time.Time) er
 	return nil
 }
 
-// spo2Scale is the patient's SpO2 scale from the newest setting (1 if
-// none): scale 2 is set by a clinician, never guessed.
+// spo2Scale is the patient's SpO2 scale (forms.CurrentSpO2Scale).
 func spo2Scale(ctx context.Context, st Store, patientID string) (int, error) {
 	evs, err := st.Events(ctx, patientID, forms.KindNEWS2Scale)
 	if err != nil {
 		return 0, fmt.Errorf("load SpO2 scale: %w", err)
 	}
-	scale := 1
-	for _, e := range evs {
-		var s forms.SpO2ScaleSetting
-		if json.Unmarshal(e.Payload, &s) == nil && (s.Scale == 1 || s.Scale == 2) {
-			scale = s.Scale
-		}
-	}
-	return scale, nil
+	return forms.CurrentSpO2Scale(evs), nil
 }
 
 // Matches reports whether the row matches a search: part of the name, the

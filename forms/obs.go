@@ -1,5 +1,11 @@
 package forms
 
+import (
+	"encoding/json"
+
+	"lifeboat"
+)
+
 // Event kinds for observations.
 const (
 	KindObsRecorded = "obs.recorded"       // payload Observations
@@ -33,4 +39,18 @@ type SpO2ScaleSetting struct {
 	Scale     int    `json:"scale"` // 1 or 2
 	SetBy     string `json:"set_by"`
 	Reason    string `json:"reason,omitempty"`
+}
+
+// CurrentSpO2Scale is the scale the newest of a patient's obs.spo2_scale_set
+// events (in log order) sets: 1 when there is none or none is readable.
+// Scale 2 is set by a clinician, never guessed.
+func CurrentSpO2Scale(settings []lifeboat.Event) int {
+	scale := 1
+	for _, e := range settings {
+		var s SpO2ScaleSetting
+		if json.Unmarshal(e.Payload, &s) == nil && (s.Scale == 1 || s.Scale == 2) {
+			scale = s.Scale
+		}
+	}
+	return scale
 }

@@ -1,9 +1,12 @@
 package forms
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
+
+	"lifeboat"
 )
 
 func TestValidateObservations_Cases(t *testing.T) {
@@ -89,5 +92,28 @@ func TestObsLimitFor_Known(t *testing.T) {
 	}
 	if _, ok := ObsLimitFor("nope"); ok {
 		t.Errorf("ObsLimitFor(%q) ok = true, want false", "nope")
+	}
+}
+
+func TestCurrentSpO2Scale(t *testing.T) {
+	set := func(scale int) lifeboat.Event {
+		b, _ := json.Marshal(SpO2ScaleSetting{PatientID: "p", Scale: scale, SetBy: "u"})
+		return lifeboat.Event{Kind: KindNEWS2Scale, Payload: b}
+	}
+	junk := lifeboat.Event{Kind: KindNEWS2Scale, Payload: []byte("{")}
+	for _, tt := range []struct {
+		name string
+		evs  []lifeboat.Event
+		want int
+	}{
+		{"none", nil, 1},
+		{"set to 2", []lifeboat.Event{set(2)}, 2},
+		{"set to 2 then back to 1", []lifeboat.Event{set(2), set(1)}, 1},
+		{"an out-of-range setting is ignored", []lifeboat.Event{set(2), set(3)}, 2},
+		{"an unreadable setting is ignored", []lifeboat.Event{set(2), junk}, 2},
+	} {
+		if got := CurrentSpO2Scale(tt.evs); got != tt.want {
+			t.Errorf("%s: CurrentSpO2Scale = %d, want %d", tt.name, got, tt.want)
+		}
 	}
 }

@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -62,7 +60,7 @@ are left out unless --all. The export is recorded in the audit log.`,
 			if err := os.MkdirAll(out, 0o700); err != nil {
 				return fmt.Errorf("make %s: %w", out, err)
 			}
-			files, err := writeBundles(out, x.Bundles, ndjson, func(i, n int) {
+			files, err := reconcile.WriteBundles(out, x.Bundles, ndjson, func(i, n int) {
 				if i%100 == 0 || i == n {
 					fmt.Fprintf(cmd.ErrOrStderr(), "\rwrote %d/%d bundles", i, n)
 				}
@@ -89,56 +87,4 @@ are left out unless --all. The export is recorded in the audit log.`,
 	c.Flags().StringVar(&ward, "ward", "", "only patients last on this ward (its ID)")
 	c.Flags().BoolVar(&all, "all", false, "also export records the core system already has")
 	return c
-}
-
-// writeBundles writes bs into dir, each file whole or not at all (written
-// beside and renamed), and returns how many files it wrote.
-func writeBundles(dir string, bs []reconcile.Bundle, ndjson bool, progress func(i, n int)) (int, error) {
-	write := func(name string, fill func(f *os.File) error) error {
-		tmp, err := os.CreateTemp(dir, ".export-*")
-		if err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		defer os.Remove(tmp.Name())
-		if err := fill(tmp); err != nil {
-			tmp.Close()
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if err := tmp.Sync(); err != nil {
-			tmp.Close()
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		if err := tmp.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		return os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
-	if ndjson {
-		err := write("bundles.ndjson", func(f *os.File) error {
-			enc := json.NewEncoder(f)
-			for i, b := range bs {
-				if err := enc.Encode(b); err != nil {
-					return err
-				}
-				progress(i+1, len(bs))
-			}
-			return nil
-		})
-		if err != nil {
-			return 0, err
-		}
-		return 1, nil
-	}
-	for i, b := range bs {
-		name := fmt.Sprintf("bundle-%05d.json", i+1)
-		if err := write(name, func(f *os.File) error {
-			enc := json.NewEncoder(f)
-			enc.SetIndent("", " ")
-			return enc.Encode(b)
-		}); err != nil {
-			return i, err
-		}
-		progress(i+1, len(bs))
-	}
-	return len(bs), nil
 }

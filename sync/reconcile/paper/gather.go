@@ -2,7 +2,6 @@ package paper
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -179,21 +178,13 @@ func pickWard(wards []forms.Ward, arg, deviceWard string) (forms.Ward, error) {
 	return forms.Ward{}, fmt.Errorf("say which ward: one of %s", strings.Join(names, ", "))
 }
 
-// spo2Scale is the patient's SpO2 scale from the newest setting (1 if
-// none): scale 2 is set by a clinician, never guessed.
+// spo2Scale is the patient's SpO2 scale (forms.CurrentSpO2Scale).
 func spo2Scale(ctx context.Context, db Source, patientID string) (int, error) {
 	evs, err := db.Events(ctx, patientID, forms.KindNEWS2Scale)
 	if err != nil {
 		return 0, fmt.Errorf("print: %w", err)
 	}
-	scale := 1
-	for _, e := range evs {
-		var s forms.SpO2ScaleSetting
-		if json.Unmarshal(e.Payload, &s) == nil && (s.Scale == 1 || s.Scale == 2) {
-			scale = s.Scale
-		}
-	}
-	return scale, nil
+	return forms.CurrentSpO2Scale(evs), nil
 }
 
 // Render adds doc (one of Docs) to book.

@@ -1,9 +1,6 @@
 package app
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,7 +8,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -27,24 +23,7 @@ func openAdmin(t *testing.T, ui *UI, tab string) {
 	signInAs(t, ui, "Ada Admin", cli.DemoAdminPIN)
 	ui.ShowSection("admin")
 	settle(ui)
-	selectTab(t, ui, tab)
-}
-
-// selectTab picks the tab titled title in every visible AppTabs that has one.
-func selectTab(t *testing.T, ui *UI, title string) {
-	t.Helper()
-	for _, o := range objects(ui) {
-		if tabs, ok := o.(*container.AppTabs); ok {
-			for _, it := range tabs.Items {
-				if it.Text == title {
-					tabs.Select(it)
-					settle(ui)
-					return
-				}
-			}
-		}
-	}
-	t.Fatalf("no tab %q on screen %q", title, texts(ui))
+	showTab(t, ui, tab)
 }
 
 func userNamed(t *testing.T, db *store.DB, name string) (store.User, bool) {
@@ -130,15 +109,7 @@ func TestAdmin_Staff(t *testing.T) {
 func TestAdmin_EnrolAndRevokeDevice(t *testing.T) {
 	ui, db, clock := newTestUI(t, desktop)
 	openAdmin(t, ui, "Devices")
-	node, err := mesh.New(mesh.Config{Store: db, BindAddr: "127.0.0.1", BindPort: 0,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- node.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	node := startNode(t, db)
 	ui.sync = node
 	ui.enrolAt = "127.0.0.1:0"
 	mustShow(t, ui, "This device")

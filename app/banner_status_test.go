@@ -46,15 +46,7 @@ func TestBanner_SyncState(t *testing.T) {
 	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
 	mustShow(t, ui, "Sync: off")
 
-	node, err := mesh.New(mesh.Config{Store: db, BindAddr: "127.0.0.1", BindPort: 0,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- node.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	node := startNode(t, db)
 
 	ui.sync = node
 	ui.refreshSync()
@@ -66,22 +58,7 @@ func TestBanner_SyncState(t *testing.T) {
 func TestBanner_Drill(t *testing.T) {
 	for _, size := range []fyne.Size{desktop, phone} {
 		t.Run(sizeName(size), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "lifeboat.db")
-			if err := cli.SeedDrill(context.Background(), path, store.TestKDF, demoNow); err != nil {
-				t.Fatal(err)
-			}
-			clock := &testClock{t: demoNow}
-			db, err := store.Open(t.Context(), path, store.Options{Now: clock.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			test.NewTempApp(t)
-			w := test.NewTempWindow(t, nil)
-			w.Resize(size)
-			ui := newUI(fyne.CurrentApp(), w, db, Options{Now: clock.Now}, testDo.add)
-			t.Cleanup(ui.Close)
-			settle(ui)
+			ui := newDrillUI(t, size)
 			mustShow(t, ui, DrillTitle)
 			if got := ui.banner.bg.FillColor; got != color.Color(drillBackground) {
 				t.Errorf("locked drill banner colour %v, want %v", got, drillBackground)

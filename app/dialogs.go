@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"lifeboat/forms"
 	"lifeboat/store"
 )
 
@@ -44,5 +46,47 @@ func (ui *UI) appendDraft(d store.Draft) {
 		if err != nil {
 			ui.ShowError(err)
 		}
+	})
+}
+
+// confirmSoft saves at once when there are no soft problems; otherwise it
+// lists them under title and saves only if the person says they are right.
+func (ui *UI) confirmSoft(title string, soft forms.Problems, save func()) {
+	if len(soft) == 0 {
+		save()
+		return
+	}
+	msgs := make([]string, len(soft))
+	for i, p := range soft {
+		msgs[i] = "• " + p.Message
+	}
+	c := dialog.NewConfirm(title, strings.Join(msgs, "\n")+"\n\nAre they right?", func(ok bool) {
+		if ok {
+			save()
+		}
+	}, ui.win)
+	c.SetConfirmText("Yes, save")
+	c.SetDismissText("Go back")
+	c.Show()
+}
+
+// recordAndBack appends d as the signed-in person with save disabled
+// meanwhile; once it is stored, saved runs (drop the draft) and the
+// screen goes back. A failure is shown and nothing is dropped.
+func (ui *UI) recordAndBack(save *widget.Button, d store.Draft, saved func()) {
+	sess := ui.Session()
+	save.Disable()
+	ui.Run(func(ctx context.Context) error {
+		_, err := ui.Store().Append(ctx, sess, d)
+		return err
+	}, func(err error) {
+		save.Enable()
+		if err != nil {
+			ui.ShowError(err)
+			return
+		}
+		ui.log.Debug("recorded", "kind", d.Kind)
+		saved()
+		ui.Back()
 	})
 }

@@ -568,40 +568,10 @@ func (f *formFill) trySave() {
 	}
 	at, _ := f.performedAt()
 	sub := forms.NewSubmission(f.def, f.id, vals)
-	if soft := ps.Soft(); len(soft) > 0 {
-		var msgs []string
-		for _, p := range soft {
-			msgs = append(msgs, "• "+p.Message)
-		}
-		c := dialog.NewConfirm("Check these answers", strings.Join(msgs, "\n")+"\n\nAre they right?", func(ok bool) {
-			if ok {
-				f.commit(sub, at)
-			}
-		}, f.ui.win)
-		c.SetConfirmText("Yes, save")
-		c.SetDismissText("Go back")
-		c.Show()
-		return
-	}
-	f.commit(sub, at)
-}
-
-// commit appends form.submitted and returns to the patient.
-func (f *formFill) commit(sub forms.FormSubmission, at time.Time) {
-	sess := f.ui.Session()
-	f.save.Disable()
-	f.ui.Run(func(ctx context.Context) error {
-		_, err := f.ui.Store().Append(ctx, sess, store.Draft{Kind: forms.KindFormSubmitted, Subject: f.id, PerformedAt: at, Payload: sub})
-		return err
-	}, func(err error) {
-		f.save.Enable()
-		if err != nil {
-			f.ui.ShowError(err)
-			return
-		}
-		f.ui.log.Debug("recorded", "kind", forms.KindFormSubmitted)
-		delete(formDraftsFor(f.ui), f.ui.formDraftKey(f.id, f.def.ID))
-		f.ui.Back()
+	f.ui.confirmSoft("Check these answers", ps.Soft(), func() {
+		f.ui.recordAndBack(f.save, store.Draft{Kind: forms.KindFormSubmitted, Subject: f.id, PerformedAt: at, Payload: sub}, func() {
+			delete(formDraftsFor(f.ui), f.ui.formDraftKey(f.id, f.def.ID))
+		})
 	})
 }
 

@@ -300,3 +300,26 @@ func cardShows(c *Card, text string) bool {
 	}
 	return false
 }
+
+// newDrillUI is the UI at size over a freshly seeded drill (training)
+// store, locked.
+func newDrillUI(t *testing.T, size fyne.Size) *UI {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "lifeboat.db")
+	if err := cli.SeedDrill(context.Background(), path, store.TestKDF, demoNow); err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{t: demoNow}
+	db, err := store.Open(t.Context(), path, store.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(size)
+	ui := newUI(fyne.CurrentApp(), w, db, Options{Now: clock.Now}, testDo.add)
+	t.Cleanup(ui.Close)
+	settle(ui)
+	return ui
+}

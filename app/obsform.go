@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -392,40 +391,10 @@ func (f *obsForm) trySave() {
 		return
 	}
 	at, _ := parseWhen(f.draft.At, f.ui.Now())
-	if soft := ps.Soft(); len(soft) > 0 {
-		var msgs []string
-		for _, p := range soft {
-			msgs = append(msgs, "• "+p.Message)
-		}
-		c := dialog.NewConfirm("Check these readings", strings.Join(msgs, "\n")+"\n\nAre they right?", func(ok bool) {
-			if ok {
-				f.commit(o, at)
-			}
-		}, f.ui.win)
-		c.SetConfirmText("Yes, save")
-		c.SetDismissText("Go back")
-		c.Show()
-		return
-	}
-	f.commit(o, at)
-}
-
-// commit appends obs.recorded and returns to the patient.
-func (f *obsForm) commit(o forms.Observations, at time.Time) {
-	sess := f.ui.Session()
-	f.save.Disable()
-	f.ui.Run(func(ctx context.Context) error {
-		_, err := f.ui.Store().Append(ctx, sess, store.Draft{Kind: forms.KindObsRecorded, Subject: f.id, PerformedAt: at, Payload: o})
-		return err
-	}, func(err error) {
-		f.save.Enable()
-		if err != nil {
-			f.ui.ShowError(err)
-			return
-		}
-		f.ui.log.Debug("recorded", "kind", forms.KindObsRecorded)
-		delete(f.ui.drafts, f.ui.draftKey(f.id))
-		f.ui.Back()
+	f.ui.confirmSoft("Check these readings", ps.Soft(), func() {
+		f.ui.recordAndBack(f.save, store.Draft{Kind: forms.KindObsRecorded, Subject: f.id, PerformedAt: at, Payload: o}, func() {
+			delete(f.ui.drafts, f.ui.draftKey(f.id))
+		})
 	})
 }
 

@@ -198,7 +198,7 @@ func (c *cdTab) show() {
 	}
 	c.picker.SetOptions(labels)
 	c.picker.SetSelected(c.label(c.current()))
-	c.summary.SetText("Balance now: " + c.balance().String())
+	c.summary.SetText("Balance now: " + withUnit(c.balance().String(), c.current().product))
 	c.about.SetText(fmt.Sprintf("%s, held at %s: %d entries, oldest first.", productName(c.current().product), c.s.wardName(c.current().location), len(c.rows)))
 	for _, r := range c.rows {
 		c.lines.Add(c.lineCard(r))
@@ -212,17 +212,18 @@ func (c *cdTab) show() {
 // last ampoule) is red with what to do about it.
 func (c *cdTab) lineCard(r cdRow) fyne.CanvasObject {
 	e := r.line.Entry
+	unit := c.current().product
 	title := widget.NewLabel(r.at.Local().Format(DateTimeLayout) + " · " + cdTypeWords(e.Type))
 	title.TextStyle = fyne.TextStyle{Bold: true}
 	title.Truncation = fyne.TextTruncateEllipsis
-	move := "In " + r.line.Change.String()
+	move := "In " + withUnit(r.line.Change.String(), unit)
 	if r.line.Change < 0 {
-		move = "Out " + (-r.line.Change).String()
+		move = "Out " + withUnit((-r.line.Change).String(), unit)
 	}
 	if e.Type == forms.CDCorrection {
-		move = "Adjust " + signed(r.line.Change)
+		move = "Adjust " + withUnit(signed(r.line.Change), unit)
 	}
-	figures := widget.NewLabel(move + " · balance " + r.line.Balance.String())
+	figures := widget.NewLabel(move + " · balance " + withUnit(r.line.Balance.String(), unit))
 	figures.TextStyle = fyne.TextStyle{Bold: true}
 
 	var who []string
@@ -276,4 +277,12 @@ func signed(q forms.Quantity) string {
 		return "+" + q.String()
 	}
 	return q.String()
+}
+
+// withUnit is a register quantity with the product's unit, if it has one.
+func withUnit(q string, p forms.CDProduct) string {
+	if u := p.Unit(); u != "" {
+		return q + " " + u
+	}
+	return q
 }

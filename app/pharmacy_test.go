@@ -126,7 +126,7 @@ func TestPharmacy_CDAdministrationWithWitness(t *testing.T) {
 	ui, db, _ := newTestUI(t, desktop)
 	openPharmacy(t, ui)
 	showTab(t, ui, "CD register")
-	mustShow(t, ui, "Balance now: 298.75", "Receipt", "Administration", "Out 1.25 · balance 298.75", "witness Sam Staff Nurse")
+	mustShow(t, ui, "Balance now: 298.75 ml", "Receipt", "Administration", "Out 1.25 ml · balance 298.75 ml", "witness Sam Staff Nurse")
 
 	tap(t, ui, "Add entry")
 	choose(t, ui, "Choose the entry type").SetSelected("Administration")
@@ -167,7 +167,7 @@ func TestPharmacy_CDAdministrationWithWitness(t *testing.T) {
 	if shows(ui, "Witness types their PIN") {
 		t.Error("dialog still open after saving")
 	}
-	mustShow(t, ui, "Balance now: 296.25", "Out 2.5 · balance 296.25", "by Phil Pharmacist · witness Nia Nurse")
+	mustShow(t, ui, "Balance now: 296.25 ml", "Out 2.5 ml · balance 296.25 ml", "by Phil Pharmacist · witness Nia Nurse")
 }
 
 func TestPharmacy_CDCorrectionAndNewRegister(t *testing.T) {
@@ -190,7 +190,7 @@ func TestPharmacy_CDCorrectionAndNewRegister(t *testing.T) {
 	if len(lines) != 3 || lines[2].Balance != forms.MustQuantity("295") || len(lines[0].CorrectedBy) != 1 {
 		t.Fatalf("register after correction: %+v", lines)
 	}
-	mustShow(t, ui, "Balance now: 295", "Adjust -3.75", "Corrected later", "Corrects line 1")
+	mustShow(t, ui, "Balance now: 295 ml", "Adjust -3.75 ml", "Corrected later", "Corrects line 1")
 
 	// A new register starts with a receipt.
 	tap(t, ui, "New register")
@@ -213,7 +213,7 @@ func TestPharmacy_CDCorrectionAndNewRegister(t *testing.T) {
 	}
 	choose(t, ui, "Choose a register").SetSelected("Morphine sulfate ampoules 10 mg/1 ml · Pharmacy CD vault")
 	settle(ui)
-	mustShow(t, ui, "Balance now: 50", "From Alliance wholesale")
+	mustShow(t, ui, "Balance now: 50 ampoules", "From Alliance wholesale")
 }
 
 func TestPharmacy_SupplyLog(t *testing.T) {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,7 +15,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,24 +31,7 @@ func openRecon(t *testing.T, ui *UI, tab string) {
 	signInAs(t, ui, "Ada Admin", cli.DemoAdminPIN)
 	ui.ShowSection("reconcile")
 	settle(ui)
-	reconTab(t, ui, tab)
-}
-
-// reconTab selects the Reconciliation tab titled tab.
-func reconTab(t *testing.T, ui *UI, tab string) {
-	t.Helper()
-	for _, o := range objects(ui) {
-		if tabs, ok := o.(*container.AppTabs); ok {
-			for i, it := range tabs.Items {
-				if it.Text == tab {
-					tabs.SelectIndex(i)
-					settle(ui)
-					return
-				}
-			}
-		}
-	}
-	t.Fatalf("no tab %q on screen %q", tab, texts(ui))
+	showTab(t, ui, tab)
 }
 
 // nurseSession signs the demo nurse in on the store itself, as another
@@ -340,7 +321,7 @@ func TestReconcile_Send(t *testing.T) {
 	if fake.entries != got {
 		t.Errorf("second send posted %d more entries", fake.entries-got)
 	}
-	reconTab(t, ui, "Worklist")
+	showTab(t, ui, "Worklist")
 	mustShow(t, ui, "Accepted: ", "0 of ")
 }
 
@@ -354,7 +335,7 @@ func TestReconcile_SendRejected(t *testing.T) {
 	entry(t, ui, "FHIR server base URL").SetText(srv.URL)
 	tap(t, ui, "Send to core system")
 	mustShow(t, ui, "See the rejected ones, with the server's reasons, on the Worklist.")
-	reconTab(t, ui, "Worklist")
+	showTab(t, ui, "Worklist")
 	n := worklistCounts(ui)
 	if n["Rejected"] == 0 || n["Accepted"] == 0 || n["Pending"] != 0 {
 		t.Fatalf("worklist counts after a partly refused send: %v", n)
@@ -376,22 +357,7 @@ func TestReconcile_SendRejected(t *testing.T) {
 
 // A drill's made-up records never leave the device.
 func TestReconcile_DrillRefuses(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lifeboat.db")
-	if err := cli.SeedDrill(context.Background(), path, store.TestKDF, demoNow); err != nil {
-		t.Fatal(err)
-	}
-	clock := &testClock{t: demoNow}
-	db, err := store.Open(t.Context(), path, store.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	w.Resize(desktop)
-	ui := newUI(fyne.CurrentApp(), w, db, Options{Now: clock.Now}, testDo.add)
-	t.Cleanup(ui.Close)
-	settle(ui)
+	ui := newDrillUI(t, desktop)
 	openRecon(t, ui, "Export")
 	dir := filepath.Join(t.TempDir(), "out")
 	entry(t, ui, "Folder to write").SetText(dir)

@@ -361,12 +361,26 @@ func TestSyncScreen_PollsOnlyWhileShown(t *testing.T) {
 		settle(ui)
 	}
 
+	// Leave the screen: the poller notices at its next tick and ends (it
+	// is the only loop the test UI runs). Once it has, nothing reads the
+	// mesh any more.
 	ui.ShowSection("ward")
-	settle(ui)
-	time.Sleep(3 * syncScreenPoll) // a tick in flight finds the screen gone
+	stopped := make(chan struct{})
+	go func() { ui.loops.Wait(); close(stopped) }()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		settle(ui)
+		select {
+		case <-stopped:
+		case <-time.After(syncScreenPoll):
+			if time.Now().After(deadline) {
+				t.Fatal("the Sync screen kept polling after it was left")
+			}
+			continue
+		}
+		break
+	}
 	settle(ui)
 	after := fake.statusReads()
-	time.Sleep(10 * syncScreenPoll)
 	settle(ui)
 	if got := fake.statusReads(); got != after {
 		t.Errorf("Status read %d more times after leaving the screen, want 0", got-after)

@@ -37,6 +37,26 @@ type CDProduct struct {
 	Strength string `json:"strength"`
 }
 
+// Unit is what the register's quantities count, read from the product's
+// form as a paper CD register heads its columns: ml for liquids, else the
+// form's own pieces (tablets, capsules, ampoules, patches...). It is ""
+// when the form says nothing recognisable: the quantity is then shown bare
+// rather than with a guessed unit.
+func (p CDProduct) Unit() string {
+	f := strings.ToLower(p.Form)
+	for _, u := range []struct{ word, unit string }{
+		{"solution for injection", "ampoules"}, {"injection", "ampoules"}, {"ampoule", "ampoules"}, {"vial", "vials"},
+		{"solution", "ml"}, {"liquid", "ml"}, {"suspension", "ml"}, {"syrup", "ml"}, {"linctus", "ml"},
+		{"tablet", "tablets"}, {"capsule", "capsules"}, {"patch", "patches"}, {"lozenge", "lozenges"},
+		{"suppositor", "suppositories"},
+	} {
+		if strings.Contains(f, u.word) {
+			return u.unit
+		}
+	}
+	return ""
+}
+
 // CDEntry is the payload of cd.entry: one line of the register for a
 // product at a location. Quantity is in the product's own unit (tablets,
 // ampoules, ml) and always positive except for corrections, which carry a

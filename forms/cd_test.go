@@ -243,3 +243,24 @@ func BenchmarkCDLedger(b *testing.B) {
 		}
 	}
 }
+
+func TestCDProduct_Unit(t *testing.T) {
+	for form, want := range map[string]string{
+		"oral solution":           "ml",
+		"Oral Solution":           "ml",
+		"solution for injection":  "ampoules",
+		"injection":               "ampoules",
+		"tablets":                 "tablets",
+		"modified-release tablet": "tablets",
+		"capsules":                "capsules",
+		"transdermal patch":       "patches",
+		"oral suspension":         "ml",
+		"vial":                    "vials",
+		"":                        "",
+		"powder":                  "",
+	} {
+		if got := (CDProduct{Drug: "X", Form: form}).Unit(); got != want {
+			t.Errorf("Unit(%q) = %q, want %q", form, got, want)
+		}
+	}
+}

@@ -315,7 +315,7 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		PatientID: ids[10], Ward: demoWard, Text: "Family visiting at 14:00, wish to speak to the consultant."}, now.Add(-90*time.Minute)))
 	morphine := forms.CDProduct{Drug: "Oramorph (morphine sulfate)", Form: "oral solution", Strength: "10 mg/5 ml"}
 	add(forms.KindCDEntry, "", start, forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: demoWard,
-		Type: forms.CDReceipt, Quantity: forms.MustQuantity("300"), From: "Pharmacy (ml)"})
+		Type: forms.CDReceipt, Quantity: forms.MustQuantity("300"), From: "Pharmacy"})
 	add(forms.KindCDEntry, "", now.Add(-5*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: demoWard,
 		Type: forms.CDAdministration, Quantity: forms.MustQuantity("1.25"), PatientID: ids[2], Witness: "Sam Staff Nurse"})
 	oxycodone := forms.CDProduct{Drug: "Oxycodone hydrochloride", Form: "capsules", Strength: "5 mg"}

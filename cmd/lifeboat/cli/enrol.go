@@ -51,11 +51,6 @@ once the new devices have synced and left, or when the code expires.`,
 			if devices < 1 || devices > 20 {
 				return fmt.Errorf("--devices must be between 1 and 20")
 			}
-			release, err := env.lock(cmd)
-			if err != nil {
-				return err
-			}
-			defer release()
 			ctx := cmd.Context()
 			db, s, done, err := who.open(ctx, cmd, env)
 			if err != nil {

@@ -157,3 +157,43 @@ func TestLoadSyncConf_DamagedIsExplained(t *testing.T) {
 		}
 	}
 }
+
+func TestInvite_BadFlagsAreExplained(t *testing.T) {
+	dir := mustInit(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"invite", "--user", "Ada Admin", "--devices", "0"}, "--devices must be between 1 and 20"},
+		{[]string{"invite"}, "say who you are with --user"},
+		{[]string{"invite", "--user", "Ada Admin", "--bind", "127.0.0.1:0", "--listen", "nonsense"}, "--listen nonsense"},
+	} {
+		out, err := run(t, dir, "a long ward passphrase\n2580\n", tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v = %q, %v; want an error saying %q", tc.args, out, err, tc.want)
+		}
+	}
+}
+
+// Whatever is in sync.json, loading it never panics, and what it accepts
+// names only host:port addresses.
+func FuzzLoadSyncConf(f *testing.F) {
+	f.Add([]byte(`{"join":["10.1.7.20:7946"]}`))
+	f.Add([]byte(`{"join":["no port"]}`))
+	f.Add([]byte(`{`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, SyncFile), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := LoadSyncConf(dir)
+		if err != nil {
+			return
+		}
+		for _, a := range c.Join {
+			if _, _, err := splitHostPort(a); err != nil {
+				t.Errorf("accepted bad address %q", a)
+			}
+		}
+	})
+}

@@ -35,11 +35,6 @@ are left out unless --all. The export is recorded in the audit log.`,
 				return fmt.Errorf("say where to write with --out FOLDER")
 			}
 			ctx := cmd.Context()
-			release, err := env.lock(cmd)
-			if err != nil {
-				return err
-			}
-			defer release()
 			db, s, done, err := who.open(ctx, cmd, env)
 			if err != nil {
 				return err

@@ -62,11 +62,6 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 				return importProblems(err)
 			}
 			ctx := cmd.Context()
-			release, err := env.lock(cmd)
-			if err != nil {
-				return err
-			}
-			defer release()
 			db, s, done, err := who.open(ctx, cmd, env)
 			if err != nil {
 				return err

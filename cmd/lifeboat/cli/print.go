@@ -73,11 +73,6 @@ back afterwards. The ward is the one this device is set up for, or
 				return fmt.Errorf("cannot write %s: no folder %s", out, filepath.Dir(out))
 			}
 			ctx := cmd.Context()
-			release, err := env.lock(cmd)
-			if err != nil {
-				return err
-			}
-			defer release()
 			db, s, done, err := who.open(ctx, cmd, env)
 			if err != nil {
 				return err

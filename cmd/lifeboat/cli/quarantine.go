@@ -65,11 +65,6 @@ func quarantineReleaseCmd(env *Env) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			release, err := env.lock(cmd)
-			if err != nil {
-				return err
-			}
-			defer release()
 			db, s, done, err := who.open(ctx, cmd, env)
 			if err != nil {
 				return err
@@ -105,11 +100,6 @@ func quarantineDiscardCmd(env *Env) *cobra.Command {
 				return fmt.Errorf("say why with --reason: the audit log records it")
 			}
 			ctx := cmd.Context()
-			release, err := env.lock(cmd)
-			if err != nil {
-				return err
-			}
-			defer release()
 			db, s, done, err := who.open(ctx, cmd, env)
 			if err != nil {
 				return err

@@ -25,15 +25,23 @@ func (f *personFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.pinFile, "pin-file", "", "read your PIN from this file")
 }
 
-// open unlocks the store and signs the person in; close them both with
-// the returned function.
-func (f *personFlags) open(ctx context.Context, cmd *cobra.Command, env *Env) (*store.DB, *store.Session, func(), error) {
+// open takes the data folder's lock (these commands write), unlocks the
+// store and signs the person in; done signs out, closes and unlocks.
+func (f *personFlags) open(ctx context.Context, cmd *cobra.Command, env *Env) (db *store.DB, s *store.Session, done func(), err error) {
 	if strings.TrimSpace(f.user) == "" {
 		return nil, nil, nil, fmt.Errorf("say who you are with --user NAME: what this command records is signed as yours")
 	}
-	p := env.prompter(cmd.ErrOrStderr())
-	db, err := openUnlocked(ctx, cmd, env, p, f.passFile)
+	release, err := env.lock(cmd)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			release()
+		}
+	}()
+	p := env.prompter(cmd.ErrOrStderr())
+	if db, err = openUnlocked(ctx, cmd, env, p, f.passFile); err != nil {
 		return nil, nil, nil, err
 	}
 	users, err := db.Users(ctx)
@@ -56,12 +64,11 @@ func (f *personFlags) open(ctx context.Context, cmd *cobra.Command, env *Env) (*
 		db.Close()
 		return nil, nil, nil, err
 	}
-	s, err := db.SignIn(ctx, id, pin, "")
-	if err != nil {
+	if s, err = db.SignIn(ctx, id, pin, ""); err != nil {
 		db.Close()
 		return nil, nil, nil, plain(err)
 	}
-	return db, s, func() { _ = db.SignOut(context.Background(), s); db.Close() }, nil
+	return db, s, func() { _ = db.SignOut(context.Background(), s); db.Close(); release() }, nil
 }
 
 // appender records reconcile's drafts as s, all in one transaction.

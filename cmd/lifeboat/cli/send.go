@@ -49,11 +49,6 @@ line (it would show in the process list).`,
 				token = strings.TrimSpace(string(b))
 			}
 			ctx := cmd.Context()
-			release, err := env.lock(cmd)
-			if err != nil {
-				return err
-			}
-			defer release()
 			db, s, done, err := who.open(ctx, cmd, env)
 			if err != nil {
 				return err

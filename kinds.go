@@ -10,6 +10,8 @@ const (
 	KindDeviceRevoked  = "device.revoked"          // payload DeviceRevoked; subject "device:<id>"
 	KindUserSaved      = "user.saved"              // payload UserRecord; subject "user:<id>"
 	KindEnteredInError = "record.entered_in_error" // payload EnteredInError; Corrects names the record
+	KindSiteKeyRotated = "site.key_rotated"        // payload SiteKeyRotated; subject "site"
+	KindSiteKeyStep    = "site.key_step"           // payload SiteKeyStep; subject "site"; author "device:<its own id>"
 )
 
 // Role is what a person may do.
@@ -78,6 +80,30 @@ type DeviceEnrolled struct {
 type DeviceRevoked struct {
 	Device string `json:"device"`
 	Reason string `json:"reason,omitempty"`
+}
+
+// SiteKeyRotated starts a change of the site key (the memberlist keyring),
+// recorded with a revocation: a new random key, sealed to each remaining
+// device's own key so that only those devices can read it. The revoked
+// device, which still holds the old key, is not among them.
+type SiteKeyRotated struct {
+	Key     string            `json:"key"`               // the new key's ID (never the key)
+	Revoked string            `json:"revoked,omitempty"` // the device whose revocation it follows
+	Reason  string            `json:"reason"`            // why (the revocation's reason)
+	Wrapped map[string][]byte `json:"wrapped"`           // device ID -> the key sealed to that device
+}
+
+// Steps a device takes through a site key rotation, each recorded as a
+// SiteKeyStep event by the device itself.
+const (
+	KeyStepInstalled = "installed" // the device can read the new key (accepts messages under it)
+	KeyStepInUse     = "in_use"    // the device now sends under it (or a newer key)
+)
+
+// SiteKeyStep is a device's report that it reached a step of a rotation.
+type SiteKeyStep struct {
+	Key  string `json:"key"` // the rotation's key ID
+	Step string `json:"step"`
 }
 
 // UserRecord creates or updates a person; the newest record (by HLC) wins.

@@ -44,3 +44,20 @@ type Device struct {
 
 // Revoked reports whether the device has been revoked.
 func (d Device) Revoked() bool { return d.RevokedAt > 0 }
+
+// KeyRotation reports a site key rotation's progress.
+type KeyRotation struct {
+	Key     string    // the new key's ID
+	Revoked string    // the device whose revocation it follows
+	Reason  string    // why it was rotated
+	At      time.Time // when
+	// Step is what the ward is waiting for: "install" (devices to read
+	// the new key), "use" (devices to send under it) or "done".
+	Step string
+	// Waiting lists the remaining devices that have not reached Step.
+	Waiting []string
+	// Missed: this device was not given the new key (it was enrolled
+	// while the rotation was under way). Once the rotation is done it can
+	// no longer reach the ward and must be enrolled again.
+	Missed bool
+}

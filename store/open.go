@@ -50,6 +50,8 @@ type DB struct {
 	now  func() time.Time
 	opts Options
 
+	keyMu sync.Mutex // serialises AdvanceSiteKeys
+
 	mu      sync.Mutex // serialises Append and guards the fields below
 	aead    cipherAEAD // nil while locked
 	dataKey []byte

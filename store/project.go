@@ -70,6 +70,9 @@ func checkPayload(e *lifeboat.Event) error {
 			return fmt.Errorf("an entered-in-error record needs the record it cancels and a reason: %w", lifeboat.ErrInvalid)
 		}
 	}
+	if err := checkKeyEvent(e); err != nil {
+		return fmt.Errorf("%s: %w", e.Kind, err)
+	}
 	for _, p := range ps {
 		if p.check == nil {
 			continue

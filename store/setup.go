@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base32"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -325,51 +324,6 @@ func found(ctx context.Context, db *DB, setup Setup) error {
 		}
 	}
 	return db.audit(ctx, nil, "site.created", founder.User.ID, "", setup.SiteName+" / "+setup.Ward)
-}
-
-// SiteKeys returns the site's memberlist keyring, primary key first.
-func (db *DB) SiteKeys(ctx context.Context) ([][]byte, error) {
-	aead, err := db.keys()
-	if err != nil {
-		return nil, err
-	}
-	sealed, err := db.meta(ctx, "site_keys")
-	if err != nil {
-		return nil, fmt.Errorf("read site keys: %w", lifeboat.ErrNotFound)
-	}
-	plain, err := open(aead, sealed, ad("meta", "site_keys"))
-	if err != nil {
-		return nil, fmt.Errorf("read site keys: %w", err)
-	}
-	var keys [][]byte
-	if err := json.Unmarshal(plain, &keys); err != nil {
-		return nil, fmt.Errorf("read site keys: %w", lifeboat.ErrCorrupt)
-	}
-	return keys, nil
-}
-
-// SetSiteKeys replaces the site keyring (primary first), sealed at rest.
-// Keys are 16, 24 or 32 bytes (AES-128/192/256 for memberlist).
-func (db *DB) SetSiteKeys(ctx context.Context, keys [][]byte) error {
-	aead, err := db.keys()
-	if err != nil {
-		return err
-	}
-	if len(keys) == 0 {
-		return fmt.Errorf("save site keys: none given: %w", lifeboat.ErrInvalid)
-	}
-	for _, k := range keys {
-		if n := len(k); n != 16 && n != 24 && n != 32 {
-			return fmt.Errorf("save site keys: a key is %d bytes: %w", n, lifeboat.ErrInvalid)
-		}
-	}
-	plain, _ := json.Marshal(keys)
-	_, err = db.sql.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('site_keys', ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, seal(aead, plain, ad("meta", "site_keys")))
-	if err != nil {
-		return fmt.Errorf("save site keys: %w", err)
-	}
-	return nil
 }
 
 func (db *DB) adminID(ctx context.Context) (string, error) {

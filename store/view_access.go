@@ -226,13 +226,27 @@ func (db *DB) Admit(ctx context.Context, s *Session, pub ed25519.PublicKey, name
 }
 
 // Revoke removes a device (IT admin only): its events dated after now are
-// refused by every peer that has this event.
+// refused by every peer that has this event, and the site key is rotated
+// with a new key sealed to every other active device.
 func (db *DB) Revoke(ctx context.Context, s *Session, device, reason string) error {
 	if err := s.require(lifeboat.RoleITAdmin); err != nil {
 		return fmt.Errorf("revoke device: %w", err)
 	}
-	if _, err := db.Append(ctx, s, Draft{Kind: lifeboat.KindDeviceRevoked, Subject: "device:" + device, PerformedAt: db.now(),
-		Payload: lifeboat.DeviceRevoked{Device: device, Reason: reason}}); err != nil {
+	self, err := db.Device(ctx)
+	if err != nil {
+		return fmt.Errorf("revoke device: %w", err)
+	}
+	if device == self {
+		return fmt.Errorf("revoke device: a device cannot revoke itself; revoke it from another admin device: %w", lifeboat.ErrInvalid)
+	}
+	// The site key changes with it: the revoked device holds the current
+	// one (see planKeys for how the ward moves to the new key).
+	rot, err := db.rotationDraft(ctx, device, reason)
+	if err != nil {
+		return fmt.Errorf("revoke device: %w", err)
+	}
+	if _, err := db.AppendAll(ctx, s, []Draft{{Kind: lifeboat.KindDeviceRevoked, Subject: "device:" + device, PerformedAt: db.now(),
+		Payload: lifeboat.DeviceRevoked{Device: device, Reason: reason}}, rot}); err != nil {
 		return fmt.Errorf("revoke device: %w", err)
 	}
 	return db.audit(ctx, nil, "admin.device_revoked", s.User.ID, device, reason)

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"bytes"
+	"slices"
+	"time"
+
+	"lifeboat"
+)
+
+// A site key rotation goes through memberlist's keyring in three steps,
+// each device moving on only when the log shows every remaining device has
+// caught up, so that no two devices are ever without a key in common:
+//
+//  1. install: a device that can open the new key adds it for reading and
+//     records KeyStepInstalled; it still sends under the old key.
+//  2. use: once every remaining device has installed it, each sends under
+//     the new key and records KeyStepInUse; all still read the old one.
+//  3. retire: once every remaining device uses it (or a newer key), each
+//     drops the older keys. A revoked device, which only ever had those,
+//     can no longer join or read anything.
+//
+// A device switched off during a rotation holds the rotation at step 1 or
+// 2 until it comes back (it can still join under the old key and catch
+// up) or is itself revoked. planKeys works all this out from the facts in
+// the log; it is a pure function so that every rule is table-tested.
+
+// rotation is one site.key_rotated event.
+type rotation struct {
+	id         string // key ID
+	revoked    string
+	reason     string
+	at         time.Time
+	recipients map[string]bool // devices the key was sealed to
+}
+
+// keyFacts is what planKeys decides from.
+type keyFacts struct {
+	self      string
+	held      [][]byte   // keys this device holds: the original primary first, then as obtained
+	rotations []rotation // in clock order
+	// steps[key ID][device] is the set of steps the device recorded.
+	steps   map[string]map[string]map[string]bool
+	revoked map[string]bool
+}
+
+// keyPlan is what this device should do now.
+type keyPlan struct {
+	ring   [][]byte               // memberlist keyring, primary first
+	retire []string               // key IDs to forget
+	acks   []lifeboat.SiteKeyStep // steps to record
+	status []lifeboat.KeyRotation
+}
+
+func (f keyFacts) holds(id string) bool { return f.key(id) != nil }
+
+func (f keyFacts) key(id string) []byte {
+	for _, k := range f.held {
+		if keyID(k) == id {
+			return k
+		}
+	}
+	return nil
+}
+
+// waiting lists the remaining recipients of rotation i that have not
+// recorded step (for "in_use", using rotation i's key or a newer one
+// counts).
+func (f keyFacts) waiting(i int, step string) []string {
+	var out []string
+	for d := range f.recipients(i) {
+		if !f.reached(i, d, step) {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (f keyFacts) recipients(i int) map[string]bool {
+	out := map[string]bool{}
+	for d := range f.rotations[i].recipients {
+		if !f.revoked[d] {
+			out[d] = true
+		}
+	}
+	return out
+}
+
+func (f keyFacts) reached(i int, d, step string) bool {
+	if step == lifeboat.KeyStepInstalled {
+		return f.steps[f.rotations[i].id][d][step]
+	}
+	for j := i; j < len(f.rotations); j++ {
+		if f.steps[f.rotations[j].id][d][step] {
+			return true
+		}
+	}
+	return false
+}
+
+// planKeys decides this device's keyring and the steps it should record.
+func planKeys(f keyFacts) keyPlan {
+	var p keyPlan
+	// use: the newest rotation every remaining device has installed; done:
+	// the newest every remaining device already uses.
+	use, done := -1, -1
+	for i := len(f.rotations) - 1; i >= 0; i-- {
+		if !f.holds(f.rotations[i].id) {
+			continue
+		}
+		if use < 0 && len(f.waiting(i, lifeboat.KeyStepInstalled)) == 0 {
+			use = i
+		}
+		if done < 0 && len(f.waiting(i, lifeboat.KeyStepInUse)) == 0 {
+			done = i
+		}
+	}
+	// Every device using a key means every device had it: a newer "done"
+	// than "use" (installed reports still on their way here) is safe to use.
+	use = max(use, done)
+
+	for i, r := range f.rotations {
+		if f.holds(r.id) && !f.steps[r.id][f.self][lifeboat.KeyStepInstalled] {
+			p.acks = append(p.acks, lifeboat.SiteKeyStep{Key: r.id, Step: lifeboat.KeyStepInstalled})
+		}
+		st := lifeboat.KeyRotation{Key: r.id, Revoked: r.revoked, Reason: r.reason, At: r.at, Step: "done",
+			Missed: !f.holds(r.id) && !r.recipients[f.self]}
+		if w := f.waiting(i, lifeboat.KeyStepInstalled); len(w) > 0 {
+			st.Step, st.Waiting = "install", w
+		} else if w := f.waiting(i, lifeboat.KeyStepInUse); len(w) > 0 {
+			st.Step, st.Waiting = "use", w
+		}
+		p.status = append(p.status, st)
+	}
+	if use >= 0 && !f.reached(use, f.self, lifeboat.KeyStepInUse) {
+		p.acks = append(p.acks, lifeboat.SiteKeyStep{Key: f.rotations[use].id, Step: lifeboat.KeyStepInUse})
+	}
+
+	// Retire the keys every device has stopped sending under: the
+	// original keys and those of rotations older than "done".
+	keep := map[string]bool{}
+	if done >= 0 {
+		for _, r := range f.rotations[done:] {
+			keep[r.id] = true
+		}
+	}
+	var primary []byte
+	if use >= 0 {
+		primary = f.key(f.rotations[use].id)
+	}
+	var rest [][]byte
+	for _, k := range f.held {
+		id := keyID(k)
+		switch {
+		case done >= 0 && !keep[id]:
+			p.retire = append(p.retire, id)
+		case primary == nil:
+			primary = k
+		case !bytes.Equal(k, primary):
+			rest = append(rest, k)
+		}
+	}
+	if primary != nil {
+		p.ring = append([][]byte{primary}, rest...)
+	}
+	return p
+}

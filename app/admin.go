@@ -47,7 +47,7 @@ func newAdminScreen(ui *UI) fyne.CanvasObject {
 	staff := container.NewVBox(a.msg, newFlow(add),
 		wrapped("Everyone who signs in on this ward's devices. A person added here can sign in on every device once it has synced."), a.staff)
 	devices := container.NewVBox(newFlow(enrol),
-		wrapped("Devices enrolled in this site. Revoke a lost or stolen device: every peer then refuses it."), a.devices)
+		wrapped("Devices enrolled in this site. Revoke a lost or stolen device: every peer then refuses it, and the site key changes so that it cannot connect again."), a.devices)
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Staff", container.NewVScroll(container.NewPadded(staff))),
 		container.NewTabItem("Devices", container.NewVScroll(container.NewPadded(devices))),
@@ -60,12 +60,16 @@ func (a *adminScreen) load() {
 	var (
 		users []store.User
 		devs  []deviceRow
+		rots  []lifeboat.KeyRotation
 	)
 	a.ui.Run(func(ctx context.Context) (err error) {
 		if users, err = a.ui.Store().Users(ctx); err != nil {
 			return err
 		}
-		devs, err = loadDevices(ctx, a.ui.Store())
+		if devs, err = loadDevices(ctx, a.ui.Store()); err != nil {
+			return err
+		}
+		rots, err = a.ui.Store().KeyRotations(ctx)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -74,7 +78,7 @@ func (a *adminScreen) load() {
 		}
 		setMsg(a.msg, "")
 		a.showStaff(users)
-		a.showDevices(devs)
+		a.showDevices(devs, rots)
 	})
 	a.audit.load()
 }

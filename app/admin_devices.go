@@ -78,8 +78,11 @@ func loadDevices(ctx context.Context, st Store) ([]deviceRow, error) {
 	return out, nil
 }
 
-func (a *adminScreen) showDevices(devs []deviceRow) {
+func (a *adminScreen) showDevices(devs []deviceRow, rots []lifeboat.KeyRotation) {
 	a.devices.Objects = nil
+	if card := siteKeyCard(rots, devs); card != nil {
+		a.devices.Add(card)
+	}
 	for _, d := range devs {
 		name := d.Name
 		switch {
@@ -132,7 +135,7 @@ func (a *adminScreen) revoke(d deviceRow, name string) {
 	reason := widget.NewEntry()
 	reason.SetPlaceHolder("e.g. laptop lost on ward 7")
 	a.ui.formDialog("Revoke "+name+"?", "Revoke", []*widget.FormItem{
-		{Text: "Reason", Widget: reason, HintText: "Every peer will refuse this device and what it records from now on."},
+		{Text: "Reason", Widget: reason, HintText: "Every peer will refuse this device and what it records from now on, and the ward moves to a new site key it does not have."},
 	}, func() error {
 		why := strings.TrimSpace(reason.Text)
 		if why == "" {

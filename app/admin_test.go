@@ -167,7 +167,7 @@ func TestAdmin_EnrolAndRevokeDevice(t *testing.T) {
 			t.Error("the device is not revoked")
 		}
 	}
-	mustShow(t, ui, "Revoked ")
+	mustShow(t, ui, "Revoked ", "Site key", "when Ward 7 laptop 3 was revoked (left on the bus)")
 }
 
 // Without sync running, enrolment is refused in plain words.

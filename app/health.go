@@ -68,6 +68,9 @@ type healthInput struct {
 	StoreBytes int64
 	Device     string
 	SiteKeys   int
+	// MissedKey: the ward finished changing its sync key without this
+	// device (enrolled while the change was under way).
+	MissedKey bool
 	Sync       *mesh.Status // nil: sync off
 	Drill      bool
 }
@@ -95,6 +98,8 @@ func healthChecks(in healthInput) []healthItem {
 		keys.Level, keys.Detail = healthBad, "This device has no signing key: ask IT to enrol it again."
 	case in.SiteKeys == 0:
 		keys.Level, keys.Detail = healthBad, "This device has no sync key for the ward: ask IT to enrol it again."
+	case in.MissedKey:
+		keys.Level, keys.Detail = healthBad, "The ward changed its sync key while this device was being enrolled, and this device did not receive the new one: it can no longer reach the ward. Ask IT to enrol it again."
 	}
 	out = append(out, keys)
 
@@ -190,6 +195,13 @@ func (h *healthScreen) load() {
 			return err
 		}
 		in.SiteKeys = len(keys)
+		rots, err := h.ui.Store().KeyRotations(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rots {
+			in.MissedKey = in.MissedKey || (r.Missed && r.Step == "done")
+		}
 		path := h.ui.Store().Path()
 		in.Free, in.FreeErr = diskFree(filepath.Dir(path))
 		for _, p := range []string{path, path + "-wal"} {

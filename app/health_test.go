@@ -41,6 +41,7 @@ func TestHealthChecks(t *testing.T) {
 		{"free space unreadable", func(in *healthInput) { in.FreeErr = errors.New("statfs") }, "Storage", healthWarn, "could not be read"},
 		{"no device key", func(in *healthInput) { in.Device = "" }, "Keys", healthBad, "no signing key"},
 		{"no site key", func(in *healthInput) { in.SiteKeys = 0 }, "Keys", healthBad, "no sync key"},
+		{"missed a key change", func(in *healthInput) { in.MissedKey = true }, "Keys", healthBad, "did not receive the new one"},
 		{"sync off", func(in *healthInput) { in.Sync = nil }, "Sync", healthWarn, "Sync is off"},
 		{"nobody in reach", func(in *healthInput) { in.Sync = &mesh.Status{} }, "Sync", healthWarn, "No other ward device"},
 		{"backlog", func(in *healthInput) { in.Sync.ToReceive = 40 }, "Sync", healthWarn, "40 records still to receive"},

@@ -80,6 +80,7 @@ type Store interface {
 	SetUserActive(ctx context.Context, s *store.Session, userID string, active bool) error
 	Device(ctx context.Context) (string, error)
 	Devices(ctx context.Context) ([]lifeboat.Device, error)
+	KeyRotations(ctx context.Context) ([]lifeboat.KeyRotation, error)
 	Revoke(ctx context.Context, s *store.Session, device, reason string) error
 	Admit(ctx context.Context, s *store.Session, pub ed25519.PublicKey, name string) (store.Admission, error)
 	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)

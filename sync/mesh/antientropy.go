@@ -29,6 +29,7 @@ type syncState struct {
 	exempt       map[string]uint64           // device -> seqs up to this released by a person
 	reconnecting bool
 	lastRejoin   time.Time
+	rotations    []lifeboat.KeyRotation // site key rotations, as last read
 }
 
 type peerState struct {
@@ -92,6 +93,7 @@ func (s *syncState) clear(name string, p *peerState) {
 // sync state besides the delegates' refusals.
 func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 	n.loadMine(ctx)
+	n.refreshKeys(ctx)
 	n.tryJoin()
 	tick := time.NewTicker(n.cfg.SyncInterval)
 	defer tick.Stop()
@@ -118,6 +120,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 				n.log.Warn("registry", "err", err)
 			}
 			n.reloadQuarantine(ctx, nil) // a person may have released or discarded some
+			n.refreshKeys(ctx)
 			debounce()
 			n.plan()
 		case <-announceC:
@@ -141,6 +144,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			}
 			n.plan()
 		case <-tick.C:
+			n.refreshKeys(ctx)
 			n.tryJoin()
 			n.reconnect()
 			n.expire()

@@ -619,10 +619,15 @@ func TestNode_PartitionAndHealSurfacesADoubleDose(t *testing.T) {
 	}
 }
 
+// TestNode_RevokedDeviceRefused: a revoked device is refused membership
+// and events by the alive delegate, even while the ward still shares its
+// old site key (here a ward PC switched off holds up the key rotation;
+// TestNode_RevocationRotatesTheSiteKey covers the ward after it).
 func TestNode_RevokedDeviceRefused(t *testing.T) {
 	ctx := context.Background()
 	s := newSite(t)
 	b, r := s.device(true), s.device(true)
+	s.device(true) // enrolled, switched off
 	ward(t, s.founder, s.admin, 1)
 	a := s.start(s.founder, nil)
 	s.start(b, []string{a.Addr()})

@@ -28,8 +28,13 @@ type Store interface {
 	DevicePublicKey(ctx context.Context) (ed25519.PublicKey, error)
 	// Devices lists the site's device registry.
 	Devices(ctx context.Context) ([]lifeboat.Device, error)
-	// SiteKeys returns the memberlist keyring, primary first.
+	// SiteKeys returns the memberlist keyring to use now, primary first.
 	SiteKeys(ctx context.Context) ([][]byte, error)
+	// AdvanceSiteKeys moves this device along any site key rotation in
+	// the log (opening keys sealed to it, recording its steps).
+	AdvanceSiteKeys(ctx context.Context) (bool, error)
+	// KeyRotations reports the site key rotations and their progress.
+	KeyRotations(ctx context.Context) ([]lifeboat.KeyRotation, error)
 	// VersionVector maps each device to its highest contiguous seq held.
 	VersionVector(ctx context.Context) (map[string]uint64, error)
 	// EventsAfter returns up to limit events a holder of have lacks, in
@@ -129,6 +134,7 @@ type Node struct {
 	self  string
 	fp    string // fingerprint of our public key
 	ml    *memberlist.Memberlist
+	ring  *memberlist.Keyring // the site keys memberlist encrypts with
 	addr  string
 	wg    sync.WaitGroup // goroutines sending messages
 	sem   chan struct{}  // bounds concurrent sends
@@ -200,7 +206,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("new mesh node: keyring: %w", lifeboat.ErrInvalid)
 	}
 	n := &Node{
-		cfg: cfg, st: cfg.Store, self: self, fp: Fingerprint(pub),
+		cfg: cfg, st: cfg.Store, self: self, fp: Fingerprint(pub), ring: ring,
 		log:   cfg.Logger.With("component", "mesh", "device", self),
 		sem:   make(chan struct{}, 16),
 		inbox: make(chan inbound, 256),

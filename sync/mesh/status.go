@@ -37,6 +37,11 @@ type Status struct {
 	// memberlist's gossip); EventBytes is the encoded size of the events
 	// received, the least a sync could have moved.
 	BytesSent, BytesReceived, EventBytes uint64
+	// KeyRotations are the site key rotations (after a revocation) and
+	// how far the ward has got with each; Keys is how many site keys
+	// memberlist holds now (1 once every rotation is done).
+	KeyRotations []lifeboat.KeyRotation
+	Keys         int
 }
 
 // PeerStatus is what a node knows of one live peer.
@@ -77,7 +82,8 @@ func (n *Node) Status() Status {
 	defer n.mu.Unlock()
 	st := Status{Device: n.self, Addr: n.addr, Vector: copyVector(n.s.mine), Received: n.stats.received, LastSync: n.s.lastSync,
 		Quarantined: append([]Quarantined(nil), n.s.quarantine...), QuarantinedTotal: n.s.quarantined, RefusedPeers: map[string]string{},
-		BytesSent: n.stats.bytesSent, BytesReceived: n.stats.bytesRecv, EventBytes: n.stats.eventBytes}
+		BytesSent: n.stats.bytesSent, BytesReceived: n.stats.bytesRecv, EventBytes: n.stats.eventBytes,
+		KeyRotations: n.s.keyRotations(), Keys: len(n.ring.GetKeys())}
 	for k, v := range n.s.refusedPeers {
 		st.RefusedPeers[k] = v
 	}

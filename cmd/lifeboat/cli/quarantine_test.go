@@ -113,3 +113,22 @@ func TestStatus_ShowsTheQuarantineTotal(t *testing.T) {
 		t.Errorf("status --json quarantined_total = %d, %v", doc.QuarantinedTotal, err)
 	}
 }
+
+func TestStatus_ShowsKeyRotations(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	st := mesh.Status{Device: "DEV1", Addr: "127.0.0.1:7946", Keys: 2, KeyRotations: []lifeboat.KeyRotation{
+		{Key: "aaaa", Revoked: "LOST1", At: at, Step: "done"},
+		{Key: "bbbb", Revoked: "LOST2", At: at, Step: "install", Waiting: []string{"PC1", "PHONE2"}},
+	}}
+	if err := writeStatus(dir, st, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, dir, "", "status")
+	for _, want := range []string{"Site key aaaa (after revoking LOST1", "done, old key retired",
+		"Site key bbbb (after revoking LOST2", "waiting for PC1, PHONE2 to receive the new key", "Site keys held: 2"} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("status = %q, %v; want %q", out, err, want)
+		}
+	}
+}

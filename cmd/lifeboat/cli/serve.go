@@ -153,6 +153,21 @@ type statusDoc struct {
 	QuarantinedTotal int               `json:"quarantined_total"`
 	Refused          map[string]string `json:"refused_peers,omitempty"`
 	Held             map[string]string `json:"held,omitempty"`
+	// SiteKeys is how many site keys the node holds (2 or more while a
+	// rotation after a revocation is under way); KeyRotations how far
+	// each rotation has got.
+	SiteKeys     int           `json:"site_keys"`
+	KeyRotations []rotationDoc `json:"key_rotations,omitempty"`
+}
+
+type rotationDoc struct {
+	Key     string    `json:"key"`
+	Revoked string    `json:"revoked_device,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	At      time.Time `json:"at"`
+	Step    string    `json:"step"`
+	Waiting []string  `json:"waiting_for,omitempty"`
+	Missed  bool      `json:"missed,omitempty"`
 }
 
 type peerDoc struct {
@@ -180,6 +195,10 @@ func toDoc(s mesh.Status, every time.Duration) statusDoc {
 	for _, p := range s.Peers {
 		d.Peers = append(d.Peers, peerDoc{Device: p.Device, Addr: p.Addr, LastHeard: p.LastHeard, LastSync: p.LastSync, Ahead: p.Ahead,
 			ClockSkewMS: p.ClockSkew.Milliseconds(), SkewWarning: p.SkewWarning})
+	}
+	d.SiteKeys = s.Keys
+	for _, r := range s.KeyRotations {
+		d.KeyRotations = append(d.KeyRotations, rotationDoc{Key: r.Key, Revoked: r.Revoked, Reason: r.Reason, At: r.At, Step: r.Step, Waiting: r.Waiting, Missed: r.Missed})
 	}
 	for _, q := range s.Quarantined {
 		d.Quarantined = append(d.Quarantined, quarantineDoc{Peer: q.Peer, At: q.At, Event: q.ID, Device: q.Device, Seq: q.Seq, Reason: q.Reason})

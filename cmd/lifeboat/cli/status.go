@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -82,9 +84,30 @@ passphrase; the status holds no patient data.`,
 					fmt.Fprintf(out, "  %s/%d from %s: %s\n", q.Device, q.Seq, q.Peer, q.Reason)
 				}
 			}
+			printRotations(out, d)
 			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the status file as JSON")
 	return c
+}
+
+// printRotations says where the ward is with each site key rotation.
+func printRotations(out io.Writer, d statusDoc) {
+	for _, r := range d.KeyRotations {
+		fmt.Fprintf(out, "Site key %s (after revoking %s, %s): ", r.Key, r.Revoked, r.At.Local().Format(time.DateTime))
+		switch {
+		case r.Missed && r.Step == "done":
+			fmt.Fprintln(out, "MISSED by this device: it can no longer reach the ward; enrol it again")
+		case r.Step == "install":
+			fmt.Fprintf(out, "waiting for %s to receive the new key (the ward keeps the old one until then)\n", strings.Join(r.Waiting, ", "))
+		case r.Step == "use":
+			fmt.Fprintf(out, "waiting for %s to switch to the new key\n", strings.Join(r.Waiting, ", "))
+		default:
+			fmt.Fprintln(out, "done, old key retired")
+		}
+	}
+	if d.SiteKeys > 1 {
+		fmt.Fprintf(out, "Site keys held: %d (a rotation is under way)\n", d.SiteKeys)
+	}
 }

@@ -1,0 +1,90 @@
+package mesh
+
+import (
+	"bytes"
+	"context"
+	"slices"
+
+	"lifeboat"
+)
+
+// refreshKeys moves this device along any site key rotation in the log
+// (the store opens new keys sealed to it and records its steps) and makes
+// memberlist's keyring match what the store says to use now: keys added
+// for reading first, the primary switched, retired keys removed. Called
+// at start, after every commit and on every tick; cheap when nothing
+// changed.
+func (n *Node) refreshKeys(ctx context.Context) {
+	if _, err := n.st.AdvanceSiteKeys(ctx); err != nil && ctx.Err() == nil {
+		n.log.Warn("site key rotation", "err", err)
+	}
+	keys, err := n.st.SiteKeys(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			n.log.Warn("read site keys", "err", err)
+		}
+		return
+	}
+	rots, err := n.st.KeyRotations(ctx)
+	if err != nil && ctx.Err() == nil {
+		n.log.Warn("read key rotations", "err", err)
+	}
+	n.mu.Lock()
+	n.s.rotations = rots
+	n.mu.Unlock()
+	n.installKeys(keys)
+}
+
+// installKeys sets memberlist's keyring to keys (primary first). Only
+// counts are logged, never keys.
+func (n *Node) installKeys(keys [][]byte) {
+	if len(keys) == 0 {
+		return
+	}
+	ring := n.ring
+	added, removed := 0, 0
+	for _, k := range keys {
+		if !slices.ContainsFunc(ring.GetKeys(), func(x []byte) bool { return bytes.Equal(x, k) }) {
+			if err := ring.AddKey(k); err != nil {
+				n.log.Warn("add site key", "err", err)
+				return
+			}
+			added++
+		}
+	}
+	switched := !bytes.Equal(ring.GetPrimaryKey(), keys[0])
+	if switched {
+		if err := ring.UseKey(keys[0]); err != nil {
+			n.log.Warn("use site key", "err", err)
+			return
+		}
+	}
+	// GetKeys returns the ring's own slice, which RemoveKey rearranges.
+	for _, k := range slices.Clone(ring.GetKeys()) {
+		if !slices.ContainsFunc(keys, func(x []byte) bool { return bytes.Equal(x, k) }) {
+			if err := ring.RemoveKey(k); err != nil {
+				n.log.Warn("remove site key", "err", err)
+				continue
+			}
+			removed++
+		}
+	}
+	if added > 0 || switched || removed > 0 {
+		n.log.Info("site keyring changed", "added", added, "primary_changed", switched, "removed", removed, "keys", len(keys))
+	}
+}
+
+// Keyring returns a copy of the keys memberlist holds now, primary
+// first (for tests and the device check; never log them).
+func (n *Node) Keyring() [][]byte {
+	var out [][]byte
+	for _, k := range n.ring.GetKeys() {
+		out = append(out, bytes.Clone(k))
+	}
+	return out
+}
+
+// keyRotations is the status's copy of the rotations.
+func (s *syncState) keyRotations() []lifeboat.KeyRotation {
+	return append([]lifeboat.KeyRotation(nil), s.rotations...)
+}

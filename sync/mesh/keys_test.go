@@ -1,0 +1,171 @@
+package mesh_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lifeboat/store/storetest"
+	"lifeboat/sync/mesh"
+)
+
+// recorder keeps every log message, for tests that look for a line.
+type recorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	r.msgs = append(r.msgs, rec.Message)
+	r.mu.Unlock()
+	return nil
+}
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *recorder) WithGroup(string) slog.Handler      { return r }
+
+func (r *recorder) has(s string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range r.msgs {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func oneKey(n *node) ([]byte, bool) {
+	ring := n.Keyring()
+	if len(ring) != 1 {
+		return nil, false
+	}
+	return ring[0], true
+}
+
+// TestNode_RevocationRotatesTheSiteKey: revoking a lost laptop moves the
+// other three devices to a new site key (install, use, retire) with no
+// one losing touch; afterwards the laptop, which still holds the old key,
+// cannot even open a connection to the ward (its messages fail to
+// decrypt), while a remaining device restarted on the new key rejoins.
+func TestNode_RevocationRotatesTheSiteKey(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	b, c, lost := s.device(true), s.device(true), s.device(true)
+	ward(t, s.founder, s.admin, 1)
+	log := &recorder{}
+	a := s.start(s.founder, nil, func(cfg *mesh.Config) { cfg.Logger = slog.New(log) })
+	nb := s.start(b, []string{a.Addr()})
+	s.start(c, []string{a.Addr()})
+	nl := s.start(lost, []string{a.Addr()})
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, s.founder, b, c, lost)
+	old, _ := oneKey(a)
+
+	if err := s.founder.Revoke(ctx, s.admin, nl.Device(), "laptop lost"); err != nil {
+		t.Fatal(err)
+	}
+	nodes := []*node{a, nb}
+	var newKey []byte
+	waitFor(t, 30*time.Second, "the ward moves to one new key", func() (bool, string) {
+		var state []string
+		newKey = nil
+		done := true
+		for _, n := range nodes {
+			st := n.Status()
+			k, one := oneKey(n)
+			state = append(state, fmt.Sprintf("%d keys %+v", st.Keys, st.KeyRotations))
+			if !one || bytes.Equal(k, old) || (newKey != nil && !bytes.Equal(k, newKey)) ||
+				len(st.KeyRotations) != 1 || st.KeyRotations[0].Step != "done" {
+				done = false
+				continue
+			}
+			newKey = k
+		}
+		return done, strings.Join(state, "; ")
+	})
+	// C too (it is not in nodes above only to keep the state short).
+	if keys, err := c.SiteKeys(ctx); err != nil || len(keys) != 1 || !bytes.Equal(keys[0], newKey) {
+		t.Errorf("C's keys after the rotation: %d, %v; want the new key alone", len(keys), err)
+	}
+	if keys, _ := lost.SiteKeys(ctx); len(keys) != 1 || !bytes.Equal(keys[0], old) {
+		t.Errorf("the lost laptop's keyring changed: it must never see the new key")
+	}
+
+	// The lost laptop is switched on again with its old key.
+	nl.stop()
+	nl2 := s.start(lost, []string{a.Addr()})
+	waitFor(t, 30*time.Second, "A cannot read the lost laptop's messages", func() (bool, string) {
+		return log.has("no installed keys could decrypt"), "no decryption failure logged"
+	})
+	if peers := nl2.Status().Peers; len(peers) != 0 {
+		t.Errorf("the lost laptop joined %d peers with the old key", len(peers))
+	}
+
+	// A remaining device restarted reads its new key from its store and
+	// rejoins: a record made afterwards reaches it.
+	nb.stop()
+	s.start(b, []string{a.Addr()})
+	storetest.MustAppend(t, s.founder, s.admin, storetest.PatientDraft("After", "Rotation", "1970-01-01", "", storetest.T0))
+	_, n1 := digest(t, s.founder)
+	converged(t, 30*time.Second, n1, s.founder, b, c)
+}
+
+// TestNode_RotationWaitsForADeviceSwitchedOff: a ward PC switched off
+// during a revocation keeps the ward on the old key (for reading and
+// sending) until it is back and has the new one; then all finish.
+func TestNode_RotationWaitsForADeviceSwitchedOff(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	b, off, lost := s.device(true), s.device(true), s.device(true)
+	ward(t, s.founder, s.admin, 1)
+	a := s.start(s.founder, nil)
+	s.start(b, []string{a.Addr()})
+	noff := s.start(off, []string{a.Addr()})
+	nl := s.start(lost, []string{a.Addr()})
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, s.founder, b, off, lost)
+	old, _ := oneKey(a)
+	noff.stop()
+	nl.stop()
+
+	if err := s.founder.Revoke(ctx, s.admin, nl.Device(), "phone lost"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "A and B install the new key and wait for the PC", func() (bool, string) {
+		st := a.Status()
+		ok := len(st.KeyRotations) == 1 && st.KeyRotations[0].Step == "install" &&
+			len(st.KeyRotations[0].Waiting) == 1 && st.KeyRotations[0].Waiting[0] == noff.Device()
+		return ok && st.Keys == 2 && bytes.Equal(a.Keyring()[0], old), fmt.Sprintf("%d keys %+v", st.Keys, st.KeyRotations)
+	})
+	storetest.MustAppend(t, s.founder, s.admin, storetest.PatientDraft("While", "Away", "1970-01-01", "", storetest.T0))
+
+	// Back on, with only the old key: it rejoins, catches up, and the
+	// ward completes the rotation.
+	nback := s.start(off, []string{a.Addr()})
+	waitFor(t, 30*time.Second, "every device on the new key alone", func() (bool, string) {
+		var state []string
+		var first []byte
+		ok := true
+		for _, n := range []*node{a, nback} {
+			k, one := oneKey(n)
+			state = append(state, fmt.Sprintf("%d keys", len(n.Keyring())))
+			if !one || bytes.Equal(k, old) || (first != nil && !bytes.Equal(k, first)) {
+				ok = false
+			}
+			first = k
+		}
+		return ok, strings.Join(state, ", ")
+	})
+	_, n1 := digest(t, s.founder)
+	converged(t, 30*time.Second, n1, s.founder, b, off)
+	if keys, _ := b.SiteKeys(ctx); len(keys) != 1 || !bytes.Equal(keys[0], a.Keyring()[0]) {
+		t.Errorf("B's store keys after the rotation: %d", len(keys))
+	}
+}

@@ -7,7 +7,9 @@
 # the three must converge (identical version vectors in `lifeboat status
 # --json`, the same event count from `lifeboat verify`). Then device 3's
 # link is cut, both sides record, the link is restored, and the three
-# must converge again. Every wait polls against a deadline.
+# must converge again. Last, device 3 is revoked: the other two change the
+# site key and device 3, restarted, cannot connect. Every wait polls
+# against a deadline.
 #
 # usage: scripts/netns-test.sh [BINARY]   (default bin/lifeboat)
 # Needs root, iproute2 (ip netns) and jq; skips (exit 0) without root or
@@ -132,7 +134,7 @@ for i in 2 3; do
 	deadline=$((SECONDS + DEADLINE))
 	code=
 	until [[ -n $code ]]; do
-		code=$(grep -o 'LIFEBOAT1:[A-Z2-7]*' "$ARTIFACTS/invite$i.log" | head -n1 || true)
+		code=$(grep -so 'LIFEBOAT1:[A-Z2-7]*' "$ARTIFACTS/invite$i.log" | head -n1 || true)
 		kill -0 "${pid[invite]}" 2>/dev/null || [[ -n $code ]] || fail "invite ended without a code"
 		((SECONDS < deadline)) || fail "no enrolment code from invite"
 		[[ -n $code ]] || sleep 0.2
@@ -251,4 +253,29 @@ v3=$(status 3 | jq -cS .vector)
 ip link set "${tag}v3" up
 step "device 3 reconnected"
 converge "after the partition healed" 1 2 3
+
+# Revoke device 3 (as lost) from device 1: devices 1 and 2 move to a new
+# site key sealed only to them; device 3, restarted with the old key,
+# cannot even open a connection (device 1 fails to decrypt it).
+dev3=$(status 3 | jq -r .device)
+stop 1
+lb 1 revoke "$dev3" --reason "netns test: lost" --user "Ada Admin" --pin-file "$work/pin" \
+	--passphrase-file "$work/pass1" >>"$ARTIFACTS/revoke.log" 2>&1 || fail "revoke device 3"
+start 1
+deadline=$((SECONDS + DEADLINE))
+until [[ $(status 1 | jq -r '[.site_keys, (.key_rotations // [])[-1].step] | @tsv') == $'1\tdone' &&
+	$(status 2 | jq -r '[.site_keys, (.key_rotations // [])[-1].step] | @tsv') == $'1\tdone' ]]; do
+	((SECONDS < deadline)) || fail "devices 1 and 2 did not finish the key change: $(status 1 | jq -c .key_rotations) / $(status 2 | jq -c .key_rotations)"
+	sleep 0.2
+done
+step "devices 1 and 2 changed the site key after revoking device 3"
+stop 3
+start 3
+deadline=$((SECONDS + DEADLINE))
+until grep -q "no installed keys could decrypt" "$ARTIFACTS/serve1.log" "$ARTIFACTS/serve2.log"; do
+	((SECONDS < deadline)) || fail "the revoked device's messages were not refused at decryption"
+	sleep 0.2
+done
+[[ $(status 3 | jq '.peers | length') == 0 ]] || fail "the revoked device joined: $(status 3 | jq -c .peers)"
+step "the revoked device cannot connect with the old key"
 step "PASS"

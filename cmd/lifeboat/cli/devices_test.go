@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"lifeboat/store"
+)
+
+// enrolExtra enrols a fresh device key in the store at dir and returns
+// its ID.
+func enrolExtra(t *testing.T, dir, name string) string {
+	t.Helper()
+	ctx := t.Context()
+	other, err := store.Create(ctx, filepath.Join(t.TempDir(), "other.lifeboat"), passphrase, store.TestKDF, store.Options{NoBackup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := other.DevicePublicKey(ctx)
+	other.Close()
+	db, err := store.Open(ctx, filepath.Join(dir, StoreFile), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Unlock(ctx, passphrase); err != nil {
+		t.Fatal(err)
+	}
+	users, _ := db.Users(ctx)
+	for _, u := range users {
+		if u.Name == "Ada Admin" {
+			s, err := db.SignIn(ctx, u.ID, "2580", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := db.Enrol(ctx, s, pub, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+	}
+	t.Fatal("no Ada Admin")
+	return ""
+}
+
+func TestRevoke_ListRevokeAndTheKeyChange(t *testing.T) {
+	dir := mustInit(t)
+	mustQuarantine(t, dir) // adds Nia Nurse (4826)
+	lost := enrolExtra(t, dir, "lost laptop")
+	keep := enrolExtra(t, dir, "ward pc")
+
+	out, err := run(t, dir, passphrase+"\n", "devices")
+	if err != nil || !strings.Contains(out, lost+"  active") || !strings.Contains(out, "(this device)") || strings.Contains(out, "Site key") {
+		t.Fatalf("devices = %q, %v; want the devices, active, and no key change", out, err)
+	}
+	for _, c := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"revoke", lost, "--user", "Ada Admin"}, passphrase + "\n2580\n", "--reason"},
+		{[]string{"revoke", "NOSUCHDEV", "--reason", "x", "--user", "Ada Admin"}, passphrase + "\n2580\n", "no device NOSUCHDEV"},
+		{[]string{"revoke", lost, "--reason", "x", "--user", "Nia Nurse"}, passphrase + "\n4826\n", "only an IT admin"},
+	} {
+		if out, err := run(t, dir, c.stdin, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v = %q, %v; want an error saying %q", c.args, out, err, c.want)
+		}
+	}
+	out, err = run(t, dir, passphrase+"\n2580\n", "revoke", lost, "--reason", "left on the bus", "--user", "Ada Admin")
+	if err != nil || !strings.Contains(out, "Revoked "+lost) {
+		t.Fatalf("revoke = %q, %v", out, err)
+	}
+	if out, err := run(t, dir, passphrase+"\n2580\n", "revoke", lost, "--reason", "again", "--user", "Ada Admin"); err == nil || !strings.Contains(err.Error(), "already revoked") {
+		t.Errorf("revoke again = %q, %v; want already revoked", out, err)
+	}
+	out, err = run(t, dir, passphrase+"\n", "devices")
+	if err != nil || !strings.Contains(out, lost+"  REVOKED") || !strings.Contains(out, "(after revoking "+lost) ||
+		!strings.Contains(out, "waiting for") || !strings.Contains(out, keep) {
+		t.Errorf("devices after revoke = %q, %v; want it revoked and the key change waiting for the others", out, err)
+	}
+	if out, err := run(t, dir, passphrase+"\n", "verify"); err != nil {
+		t.Errorf("verify after revoke = %q, %v", out, err)
+	}
+}

@@ -71,8 +71,8 @@ type healthInput struct {
 	// MissedKey: the ward finished changing its sync key without this
 	// device (enrolled while the change was under way).
 	MissedKey bool
-	Sync       *mesh.Status // nil: sync off
-	Drill      bool
+	Sync      *mesh.Status // nil: sync off
+	Drill     bool
 }
 
 // healthChecks turns what was gathered into the device check's lines.

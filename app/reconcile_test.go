@@ -465,7 +465,9 @@ func TestReconcile_WorklistFiltersAndMarks(t *testing.T) {
 	}
 	tap(t, ui, "Close")
 
-	// Someone else entered another by hand: Ada verifies it.
+	// Someone else entered another by hand (another member of staff who
+	// happens to be called Ada Admin too: people are told apart by user
+	// ID, not name): Ada verifies it.
 	evs, _ := db.EventsAfter(t.Context(), nil, 1<<62)
 	var target reconcile.Item
 	for _, it := range reconcile.Worklist(evs) {
@@ -474,7 +476,7 @@ func TestReconcile_WorklistFiltersAndMarks(t *testing.T) {
 			break
 		}
 	}
-	d := reconcile.StatusDraft(reconcile.StatusChange{EventID: target.EventID, Status: reconcile.StatusByHand, By: "Nia Nurse"}, demoNow)
+	d := reconcile.StatusDraft(reconcile.StatusChange{EventID: target.EventID, Status: reconcile.StatusByHand, By: "Ada Admin"}, demoNow)
 	if _, err := db.Append(t.Context(), ns, store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Payload: d.Payload}); err != nil {
 		t.Fatal(err)
 	}

@@ -266,7 +266,10 @@ func (t *worklistTab) itemCard(it reconcile.Item) fyne.CanvasObject {
 // nobody sees.
 func (t *worklistTab) actions(it reconcile.Item) {
 	t.ui.Touch()
-	me := t.ui.Session().User.Name
+	sess := t.ui.Session()
+	me := sess.User.Name
+	// The same person, told apart by user ID (two staff may share a name).
+	enteredByMe := it.ByUser == sess.User.ID
 	var d dialog.Dialog
 	body := []fyne.CanvasObject{
 		wrapped(fmt.Sprintf("%s, %s. Status: %s.", kindWords(it.Kind), it.PerformedAt.Local().Format(DateTimeLayout), statusWords[it.Status].lastWord)),
@@ -278,7 +281,7 @@ func (t *worklistTab) actions(it reconcile.Item) {
 		}))
 	}
 	switch {
-	case it.Status == reconcile.StatusByHand && it.By == me:
+	case it.Status == reconcile.StatusByHand && enteredByMe:
 		body = append(body, wrapped("You entered this one by hand: a second person must check it in the core system and mark it verified."))
 	case it.Status == reconcile.StatusByHand:
 		b := widget.NewButton("Mark verified", func() {

@@ -65,6 +65,7 @@ type Item struct {
 	Status      Status
 	Reason      string
 	By          string
+	ByUser      string    // user ID of the person who recorded the newest status change
 	StatusAt    time.Time // recorded time of the newest status change
 }
 
@@ -79,6 +80,7 @@ func Worklist(events []lifeboat.Event) []Item {
 	ward := map[string]string{}
 	latest := map[string]StatusChange{}
 	latestAt := map[string]time.Time{}
+	latestBy := map[string]string{}
 	for _, e := range evs {
 		switch e.Kind {
 		case forms.KindPatientRegistered:
@@ -95,7 +97,7 @@ func Worklist(events []lifeboat.Event) []Item {
 		case KindReconStatus:
 			var c StatusChange
 			if json.Unmarshal(e.Payload, &c) == nil && c.Status.Valid() {
-				latest[c.EventID], latestAt[c.EventID] = c, e.RecordedAt
+				latest[c.EventID], latestAt[c.EventID], latestBy[c.EventID] = c, e.RecordedAt, e.Author
 			}
 		}
 	}
@@ -121,7 +123,7 @@ func Worklist(events []lifeboat.Event) []Item {
 			it.Ward = b.Ward
 		}
 		if c, ok := latest[e.ID]; ok {
-			it.Status, it.Reason, it.By, it.StatusAt = c.Status, c.Reason, c.By, latestAt[e.ID]
+			it.Status, it.Reason, it.By, it.ByUser, it.StatusAt = c.Status, c.Reason, c.By, latestBy[e.ID], latestAt[e.ID]
 		}
 		out = append(out, it)
 	}

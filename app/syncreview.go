@@ -246,6 +246,8 @@ var reviewKinds = map[string]string{
 	lifeboat.KindSiteCreated:     "Site set-up",
 	lifeboat.KindDeviceEnrolled:  "Device enrolment",
 	lifeboat.KindDeviceRevoked:   "Device revocation",
+	lifeboat.KindSiteKeyRotated:  "Site key change",
+	lifeboat.KindSiteKeyStep:     "Site key change step",
 	lifeboat.KindUserSaved:       "Staff account",
 	lifeboat.KindEnteredInError:  "Correction (entered in error)",
 	forms.KindPatientRegistered:  "Patient details",

@@ -17,23 +17,48 @@ func init() {
 	RegisterPatientTab(PatientTab{ID: "forms", Title: "Forms", Order: 40, Make: newFormsTab})
 }
 
-// formsTab is a patient's custom forms: the trust's forms that can be
-// filled in for them (falls risk, pressure areas, fluid balance...), and
-// the ones already filled in, newest first, each opened read only.
-type formsTab struct {
+// formLists is a forms screen's two lists: the forms that can be filled
+// in, and the ones already filled in, newest first, each opened read only.
+// A patient's Forms tab lists the forms about one patient (falls risk,
+// pressure areas, fluid balance...); the ward's forms screen (patient ID
+// empty) lists the forms about the ward, such as the downtime incident
+// log, filed under "form:<form ID>".
+type formLists struct {
 	ui     *UI
-	id     string
+	id     string // the patient; empty for the ward's forms
 	msg    *widget.Label
 	avail  *fyne.Container
 	filled *fyne.Container
 }
 
 func newFormsTab(ui *UI, patientID string) fyne.CanvasObject {
-	t := &formsTab{ui: ui, id: patientID, msg: errorLabel(), avail: container.NewVBox(), filled: container.NewVBox()}
+	return newFormLists(ui, patientID, nil)
+}
+
+// showWardForms opens the ward's forms: the forms not about one patient.
+func (ui *UI) showWardForms() {
+	intro := wrapped("Forms about the ward rather than one patient. The downtime incident log is reported on the trust's incident system when the systems are back.")
+	ui.Push("Ward forms", newFormLists(ui, "", intro))
+}
+
+// newFormLists returns the screen listing the forms for a patient (or,
+// with patientID empty, the ward), with intro (may be nil) above them.
+func newFormLists(ui *UI, patientID string, intro fyne.CanvasObject) fyne.CanvasObject {
+	l := &formLists{ui: ui, id: patientID, msg: errorLabel(), avail: container.NewVBox(), filled: container.NewVBox()}
 	body := container.New(&formsTabLayout{},
-		container.NewVBox(heading("Fill in a form", theme.SizeNameSubHeadingText), t.avail),
-		container.NewVBox(heading("Filled in", theme.SizeNameSubHeadingText), t.filled))
-	return NewScreen(container.NewVScroll(container.NewPadded(container.NewVBox(t.msg, body))), t.load)
+		container.NewVBox(heading("Fill in a form", theme.SizeNameSubHeadingText), l.avail),
+		container.NewVBox(heading("Filled in", theme.SizeNameSubHeadingText), l.filled))
+	top := container.NewVBox(l.msg, body)
+	if intro != nil {
+		top.Objects = append([]fyne.CanvasObject{intro}, top.Objects...)
+	}
+	return NewScreen(container.NewVScroll(container.NewPadded(top)), l.load)
+}
+
+// offered reports whether d is filled in on this list's screen: forms
+// with a patient question on the ward's, the others on a patient's.
+func (l *formLists) offered(d *forms.Definition) bool {
+	return patientForm(d) == (l.id != "")
 }
 
 // formsTabWideWidth is the width from which the tab shows the forms to
@@ -69,60 +94,81 @@ func (formsTabLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(max(a.Width, b.Width), a.Height+theme.Padding()+b.Height)
 }
 
-func (t *formsTab) load() {
+func (l *formLists) load() {
 	var (
 		rs    []store.Record
 		users []store.User
 	)
 	reg, regErr := formRegistry()
-	t.ui.Run(func(ctx context.Context) (err error) {
-		if rs, err = t.ui.Store().FormSubmissions(ctx, t.id); err != nil {
-			return err
+	var ward []string // the ward's forms, whose records are filed under them
+	if regErr == nil && l.id == "" {
+		for _, id := range reg.IDs() {
+			if d, err := reg.Latest(id); err == nil && l.offered(d) {
+				ward = append(ward, id)
+			}
 		}
-		users, err = t.ui.Store().Users(ctx)
+	}
+	l.ui.Run(func(ctx context.Context) (err error) {
+		if l.id != "" {
+			if rs, err = l.ui.Store().FormSubmissions(ctx, l.id); err != nil {
+				return err
+			}
+		}
+		for _, id := range ward {
+			more, err := l.ui.Store().Records(ctx, forms.KindFormSubmitted, "form:"+id)
+			if err != nil {
+				return err
+			}
+			rs = append(rs, more...)
+		}
+		users, err = l.ui.Store().Users(ctx)
 		return err
 	}, func(err error) {
 		if err == nil {
 			err = regErr
 		}
 		if err != nil {
-			setMsg(t.msg, ErrorText(err))
+			setMsg(l.msg, ErrorText(err))
 			return
 		}
-		setMsg(t.msg, "")
+		setMsg(l.msg, "")
 		names := map[string]string{}
 		for _, u := range users {
 			names[u.ID] = u.Name
 		}
-		t.show(reg, decodeFormRecords(rs, reg), names)
+		l.show(reg, decodeFormRecords(rs, reg), names)
 	})
 }
 
-func (t *formsTab) show(reg *forms.Registry, recs []formRecord, users map[string]string) {
-	t.avail.Objects = nil
+func (l *formLists) show(reg *forms.Registry, recs []formRecord, users map[string]string) {
+	l.avail.Objects = nil
 	for _, id := range reg.IDs() {
 		d, err := reg.Latest(id)
-		if err != nil || !patientForm(d) {
+		if err != nil || !l.offered(d) {
 			continue
 		}
 		title := widget.NewLabel(d.Title)
 		title.TextStyle = fyne.TextStyle{Bold: true}
 		title.Wrapping = fyne.TextWrapWord
 		row := container.NewVBox(title)
-		if t.ui.hasFormDraft(t.id, d.ID) {
+		if l.ui.hasFormDraft(l.id, d.ID) {
 			row.Add(indented(Chip("Draft kept: tap to carry on", nhsWarmYellow, nhsBlack, true)))
 		}
 		open := widget.NewIcon(theme.NavigateNextIcon())
-		t.avail.Add(NewCard(container.NewBorder(nil, nil, nil, container.NewCenter(open), row), func() { t.ui.showFormFill(t.id, d) }))
+		l.avail.Add(NewCard(container.NewBorder(nil, nil, nil, container.NewCenter(open), row), func() { l.ui.showFormFill(l.id, d) }))
 	}
-	if len(t.avail.Objects) == 0 {
-		t.avail.Add(wrapped("No forms are set up on this device."))
+	if len(l.avail.Objects) == 0 {
+		l.avail.Add(wrapped("No forms are set up on this device."))
 	}
-	t.avail.Refresh()
+	l.avail.Refresh()
 
-	t.filled.Objects = nil
+	l.filled.Objects = nil
 	if len(recs) == 0 {
-		t.filled.Add(wrapped("No forms filled in for this patient yet."))
+		if l.id == "" {
+			l.filled.Add(wrapped("No ward forms filled in yet."))
+		} else {
+			l.filled.Add(wrapped("No forms filled in for this patient yet."))
+		}
 	}
 	for _, fr := range recs {
 		title := widget.NewLabel(fr.title())
@@ -136,14 +182,14 @@ func (t *formsTab) show(reg *forms.Registry, recs []formRecord, users map[string
 		if s := fr.summary(); s != "" {
 			row.Add(wrapped(s))
 		}
-		c := NewCard(row, func() { t.ui.showFormView(fr, users) })
+		c := NewCard(row, func() { l.ui.showFormView(fr, users) })
 		if s := statusText(fr.rec.Status); s != "" {
 			row.Objects = append([]fyne.CanvasObject{indented(Chip(s, nhsRed, nhsWhite, true))}, row.Objects...)
 			c.SetBackground(nhsGrey5)
 		}
-		t.filled.Add(c)
+		l.filled.Add(c)
 	}
-	t.filled.Refresh()
+	l.filled.Refresh()
 }
 
 // indented lines a chip up with the text of the labels around it.

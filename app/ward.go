@@ -195,8 +195,11 @@ func newWardScreen(ui *UI) fyne.CanvasObject {
 	s.search.SetPlaceHolder("Search name, NHS number or bed")
 	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	s.search.OnChanged = func(string) { ui.Touch(); s.show() }
+	// The ward's own forms (the incident log) are about no one patient, so
+	// they are reached from the ward, not a patient's record.
+	wardForms := widget.NewButtonWithIcon("Ward forms", theme.DocumentCreateIcon(), ui.showWardForms)
 	print := widget.NewButtonWithIcon("Print", theme.DocumentPrintIcon(), func() { ui.showPrint(wardPrints, "") })
-	top := container.NewVBox(s.search, container.NewHBox(s.count, layout.NewSpacer(), print), s.msg)
+	top := container.NewVBox(s.search, container.NewHBox(s.count, layout.NewSpacer(), wardForms, print), s.msg)
 	content := container.NewBorder(container.NewPadded(top), nil, nil, nil,
 		container.NewVScroll(container.NewPadded(s.list)))
 	return NewScreen(content, s.load)

@@ -103,31 +103,35 @@ func patientForm(d *forms.Definition) bool {
 	return !slices.ContainsFunc(d.Fields, func(f forms.Field) bool { return f.Type == forms.FieldPatient })
 }
 
-// formFill is the screen that fills in one custom form for a patient,
-// built from the definition's fields: answers shown and hidden as show_if
-// rules say, computed scores worked out as answers change, problems under
-// the question they are about.
+// formFill is the screen that fills in one custom form for a patient (or,
+// with no patient, for the ward), built from the definition's fields:
+// answers shown and hidden as show_if rules say, computed scores worked
+// out as answers change, problems under the question they are about.
 type formFill struct {
 	ui    *UI
-	id    string
+	id    string // the patient; empty for a ward form
 	def   *forms.Definition
 	draft *formDraft
 	at    string // timeField(def)
 
 	header   *PatientHeader
+	ward     *widget.Label // a ward form's ward, in place of the patient header
 	rows     map[string]fyne.CanvasObject
 	probs    map[string]*widget.Label
 	computed map[string]*widget.Label
 	options  map[string]*optionList
 	persons  map[string]*widget.Select
 	users    []store.User
+	patients map[string]*widget.Select // a ward form's patient questions
+	onWard   []patientChoice
 	msg      *widget.Label
 	save     *widget.Button
 	scroll   *container.Scroll
 	checked  bool // Save was tried: show problems as they are fixed
 }
 
-// showFormFill opens form d for a patient, restoring any draft.
+// showFormFill opens form d for a patient (or, with patientID empty, for
+// the ward), restoring any draft.
 func (ui *UI) showFormFill(patientID string, d *forms.Definition) {
 	ui.Push(d.Title, newFormFill(ui, patientID, d))
 	ui.log.Debug("form ready", "form", d.ID)
@@ -146,7 +150,7 @@ func newFormFill(ui *UI, patientID string, d *forms.Definition) fyne.CanvasObjec
 		header: NewPatientHeader(),
 		rows:   map[string]fyne.CanvasObject{}, probs: map[string]*widget.Label{},
 		computed: map[string]*widget.Label{}, options: map[string]*optionList{}, persons: map[string]*widget.Select{},
-		msg: errorLabel(),
+		patients: map[string]*widget.Select{}, msg: errorLabel(),
 	}
 	now := ui.Now().Local().Format(DateTimeLayout)
 	if !ok {
@@ -166,6 +170,14 @@ func newFormFill(ui *UI, patientID string, d *forms.Definition) fyne.CanvasObjec
 		}
 	}
 	form := container.NewVBox()
+	if patientID == "" {
+		// A ward form is about no one patient: it says so where a
+		// patient's form has the patient's header, and scrolls away (the
+		// banner above names the ward too).
+		f.ward = wrapped("")
+		f.ward.TextStyle = fyne.TextStyle{Bold: true}
+		form.Add(f.ward)
+	}
 	if d.Description != "" {
 		form.Add(wrapped(d.Description))
 	}
@@ -206,7 +218,11 @@ func newFormFill(ui *UI, patientID string, d *forms.Definition) fyne.CanvasObjec
 
 	scroll = container.NewVScroll(container.New(&columnLayout{max: formColumnMax}, form))
 	f.scroll = scroll
-	content := container.NewBorder(container.NewPadded(f.header), nil, nil, nil, scroll)
+	var top fyne.CanvasObject
+	if patientID != "" {
+		top = container.NewPadded(f.header)
+	}
+	content := container.NewBorder(top, nil, nil, nil, scroll)
 	f.update()
 	return NewScreen(content, f.load)
 }
@@ -298,7 +314,21 @@ func (f *formFill) input(fld *forms.Field, follow func(fyne.CanvasObject) func()
 		}
 		return s
 	case forms.FieldPatient:
-		return wrapped("This patient")
+		if f.id != "" {
+			return wrapped("This patient")
+		}
+		s := widget.NewSelect(nil, func(label string) {
+			dr.Picks[id] = nil
+			for _, p := range f.onWard {
+				if p.label == label {
+					dr.Picks[id] = []string{p.id}
+				}
+			}
+			f.update()
+		})
+		s.PlaceHolder = "Choose a patient on this ward"
+		f.patients[id] = s
+		return s
 	case forms.FieldComputed:
 		l := widget.NewLabel("")
 		l.TextStyle = fyne.TextStyle{Bold: true}
@@ -317,16 +347,23 @@ func (f *formFill) problem(id string) *widget.Label {
 	return l
 }
 
-// load reads the patient (for the header) and the people a person
-// question may name.
+// load reads the patient (for the header) or, for a ward form, the
+// patients on the ward a patient question may name, and the people a
+// person question may name.
 func (f *formFill) load() {
 	var (
 		p     store.PatientView
 		wards []forms.Ward
 		users []store.User
+		rows  []WardRow
 	)
+	ward := f.ui.Site().Ward
 	f.ui.Run(func(ctx context.Context) (err error) {
-		if p, err = f.ui.Store().Patient(ctx, f.id); err != nil {
+		if f.id != "" {
+			if p, err = f.ui.Store().Patient(ctx, f.id); err != nil {
+				return err
+			}
+		} else if rows, err = wardPatients(ctx, f.ui.Store(), ward); err != nil {
 			return err
 		}
 		if wards, err = f.ui.Store().Wards(ctx); err != nil {
@@ -339,8 +376,13 @@ func (f *formFill) load() {
 			setMsg(f.msg, ErrorText(err))
 			return
 		}
-		f.header.Set(p, bedName(wards, p.Ward, p.Bed), nil)
-		f.header.news.Hide()
+		if f.id != "" {
+			f.header.Set(p, bedName(wards, p.Ward, p.Bed), nil)
+			f.header.news.Hide()
+		} else {
+			f.ward.SetText("A ward form for " + wardName(wards, ward) + ", not on one patient's record.")
+			f.showPatients(rows)
+		}
 		f.users = f.users[:0]
 		var names []string
 		for _, u := range users {
@@ -425,10 +467,77 @@ func (f *formFill) values() (map[string]any, forms.Problems) {
 				vals[id] = picks[0] == "yes"
 			}
 		case forms.FieldPatient:
-			vals[id] = f.id
+			if f.id != "" {
+				vals[id] = f.id
+			} else if len(picks) > 0 {
+				vals[id] = picks[0] // the patient on the ward chosen
+			}
 		}
 	}
 	return vals, ps
+}
+
+// patientChoice is a patient a ward form's patient question may name.
+type patientChoice struct {
+	id, label string
+}
+
+// wardPatientLabel is a patient as a ward form's patient question offers and
+// shows them: "SURNAME, Given (Bed 4, 943 476 5919)", bed left out when
+// empty. The bed and the NHS number (or temporary ID) tell apart two
+// patients of the same name.
+func wardPatientLabel(p forms.Patient, bed string) string {
+	id := forms.PatientIdentifier(p)
+	if p.NHSNumber == "" && id != "" {
+		id = "Temp ID " + id
+	}
+	var in []string
+	for _, s := range []string{bed, id} {
+		if s != "" {
+			in = append(in, s)
+		}
+	}
+	if len(in) == 0 {
+		return forms.DisplayName(p)
+	}
+	return forms.DisplayName(p) + " (" + strings.Join(in, ", ") + ")"
+}
+
+// showPatients offers the ward's patients to the patient questions, in
+// bed order. A patient chosen in a draft who has left the ward since is
+// no longer chosen: the answer must be one the person can see.
+func (f *formFill) showPatients(rows []WardRow) {
+	f.onWard = f.onWard[:0]
+	labels := make([]string, 0, len(rows))
+	for _, r := range rows {
+		c := patientChoice{id: r.Patient.ID, label: wardPatientLabel(r.Patient.Patient, r.BedName)}
+		f.onWard = append(f.onWard, c)
+		labels = append(labels, c.label)
+	}
+	for id, s := range f.patients {
+		picked := f.draft.Picks[id]
+		f.draft.Picks[id] = nil
+		s.SetOptions(labels)
+		s.ClearSelected()
+		for _, c := range f.onWard {
+			if len(picked) > 0 && c.id == picked[0] {
+				s.SetSelected(c.label)
+			}
+		}
+	}
+}
+
+// wardName is the name of ward (an ID or name) as the ward list shows it.
+func wardName(wards []forms.Ward, ward string) string {
+	for _, w := range wards {
+		if w.ID == ward || w.Name == ward {
+			return w.Name
+		}
+	}
+	if ward == "" {
+		return "All wards"
+	}
+	return ward
 }
 
 // performedAt is when the form was done, as typed.

@@ -46,6 +46,61 @@ type WardRow struct {
 // LoadWard reads the ward list for ward (an ID or name; empty: every
 // admitted patient) as it stands at now. It belongs in UI.Run's work.
 func LoadWard(ctx context.Context, st Store, ward string, now time.Time) ([]WardRow, error) {
+	rows, err := wardPatients(ctx, st, ward)
+	if err != nil {
+		return nil, err
+	}
+	bedClash, err := st.BedConflicts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load bed conflicts: %w", err)
+	}
+	clashes := map[string]int{}
+	for _, c := range bedClash {
+		if c.PatientID != "" {
+			clashes[c.PatientID]++
+		}
+		for _, p := range c.Placements {
+			if c.PatientID == "" {
+				clashes[p.PatientID]++
+			}
+		}
+	}
+	for i := range rows {
+		r := &rows[i]
+		r.Conflicts = clashes[r.Patient.ID]
+		if err := loadObsSummary(ctx, st, r, now); err != nil {
+			return nil, err
+		}
+		mar, err := st.MAR(ctx, r.Patient.ID, now, now)
+		if err != nil {
+			return nil, fmt.Errorf("load MAR: %w", err)
+		}
+		for _, row := range mar.Rows {
+			for _, c := range row.Cells {
+				switch c.Status {
+				case forms.StatusDue:
+					r.DosesDue++
+				case forms.StatusOverdue:
+					r.DosesOverdue++
+				case forms.StatusConflict:
+					r.Conflicts++
+				}
+			}
+		}
+		doses, err := st.DoseConflicts(ctx, r.Patient.ID)
+		if err != nil {
+			return nil, fmt.Errorf("load dose conflicts: %w", err)
+		}
+		r.Conflicts += len(doses)
+	}
+	return rows, nil
+}
+
+// wardPatients lists the patients admitted to ward (an ID or name; empty:
+// every admitted patient) in board order, Bed 1, Bed 2, ... Bed 10, then
+// patients with no bed, with only Patient and BedName filled in. It
+// belongs in UI.Run's work.
+func wardPatients(ctx context.Context, st Store, ward string) ([]WardRow, error) {
 	wards, err := st.Wards(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load wards: %w", err)
@@ -64,57 +119,17 @@ func LoadWard(ctx context.Context, st Store, ward string, now time.Time) ([]Ward
 	if err != nil {
 		return nil, fmt.Errorf("load patients: %w", err)
 	}
-	bedClash, err := st.BedConflicts(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load bed conflicts: %w", err)
-	}
-	clashes := map[string]int{}
-	for _, c := range bedClash {
-		if c.PatientID != "" {
-			clashes[c.PatientID]++
-		}
-		for _, p := range c.Placements {
-			if c.PatientID == "" {
-				clashes[p.PatientID]++
-			}
-		}
-	}
 	var rows []WardRow
 	for _, p := range pts {
 		if p.Status != store.PatientAdmitted || (wardID != "" && p.Ward != wardID) {
 			continue
 		}
-		r := WardRow{Patient: p, BedName: beds[p.Ward+"/"+p.Bed], Conflicts: clashes[p.ID]}
+		r := WardRow{Patient: p, BedName: beds[p.Ward+"/"+p.Bed]}
 		if r.BedName == "" {
 			r.BedName = p.Bed
 		}
-		if err := loadObsSummary(ctx, st, &r, now); err != nil {
-			return nil, err
-		}
-		mar, err := st.MAR(ctx, p.ID, now, now)
-		if err != nil {
-			return nil, fmt.Errorf("load MAR: %w", err)
-		}
-		for _, row := range mar.Rows {
-			for _, c := range row.Cells {
-				switch c.Status {
-				case forms.StatusDue:
-					r.DosesDue++
-				case forms.StatusOverdue:
-					r.DosesOverdue++
-				case forms.StatusConflict:
-					r.Conflicts++
-				}
-			}
-		}
-		doses, err := st.DoseConflicts(ctx, p.ID)
-		if err != nil {
-			return nil, fmt.Errorf("load dose conflicts: %w", err)
-		}
-		r.Conflicts += len(doses)
 		rows = append(rows, r)
 	}
-	// Board order: Bed 1, Bed 2, ... Bed 10, then patients with no bed.
 	bedOrder := func(r WardRow) int {
 		if i, ok := order[r.Patient.Ward+"/"+r.Patient.Bed]; ok {
 			return i

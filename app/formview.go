@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"lifeboat"
 	"lifeboat/forms"
 	"lifeboat/store"
 )
@@ -164,50 +166,134 @@ func answerText(f *forms.Field, v any, users map[string]string) string {
 
 // formView shows one filled-in form, read only: who did it and when, each
 // question answered, and the scores worked out from the answers on the
-// version of the form they were given on.
+// version of the form they were given on. A form that should not have
+// been filled in is marked entered in error, with the reason: it stays
+// on record, marked.
 type formView struct {
-	ui     *UI
-	fr     formRecord
-	header *PatientHeader
-	users  map[string]string
-	body   *fyne.Container
-	msg    *widget.Label
+	ui       *UI
+	fr       formRecord
+	header   *PatientHeader
+	users    map[string]string
+	patients map[string]string // a ward form's patient answers: ID -> wardPatientLabel
+	reason   string            // why it was entered in error, once loaded
+	body     *fyne.Container
+	msg      *widget.Label
 }
 
 func (ui *UI) showFormView(fr formRecord, users map[string]string) {
 	v := &formView{ui: ui, fr: fr, users: users, header: NewPatientHeader(), body: container.NewVBox(), msg: errorLabel()}
+	if v.wardForm() {
+		v.header.Hide() // about the ward: the patient involved is an answer
+	}
 	v.show()
 	scroll := container.NewVScroll(container.New(&columnLayout{max: formColumnMax}, container.NewVBox(v.msg, v.body)))
 	ui.Push(fr.title(), NewScreen(container.NewBorder(container.NewPadded(v.header), nil, nil, nil, scroll), v.load))
 }
 
+// wardForm reports whether the form is about the ward, not one patient.
+func (v *formView) wardForm() bool { return v.fr.sub.PatientID == "" }
+
+// load reads the record again (it may have been entered in error since),
+// why it was entered in error, and the patient: the one the form is about
+// for the header, or those a ward form names.
 func (v *formView) load() {
 	var (
-		p     store.PatientView
-		wards []forms.Ward
+		p        store.PatientView
+		wards    []forms.Ward
+		rs       []store.Record
+		reason   string
+		patients = map[string]string{}
 	)
+	fr := v.fr
 	v.ui.Run(func(ctx context.Context) (err error) {
-		if p, err = v.ui.Store().Patient(ctx, v.fr.rec.Subject); err != nil {
+		if rs, err = v.ui.Store().Records(ctx, forms.KindFormSubmitted, fr.rec.Subject); err != nil {
 			return err
 		}
-		wards, err = v.ui.Store().Wards(ctx)
-		return err
+		for _, r := range rs {
+			if r.EventID == fr.rec.EventID {
+				fr.rec = r
+			}
+		}
+		if fr.rec.Status == store.StatusEnteredInError && fr.rec.CorrectedBy != "" {
+			e, err := v.ui.Store().Event(ctx, fr.rec.CorrectedBy)
+			if err != nil {
+				return err
+			}
+			var why lifeboat.EnteredInError
+			if json.Unmarshal(e.Payload, &why) == nil {
+				reason = why.Reason
+			}
+		}
+		if wards, err = v.ui.Store().Wards(ctx); err != nil {
+			return err
+		}
+		if !v.wardForm() {
+			p, err = v.ui.Store().Patient(ctx, fr.rec.Subject)
+			return err
+		}
+		for _, id := range v.patientAnswers() {
+			pv, err := v.ui.Store().Patient(ctx, id)
+			if errors.Is(err, lifeboat.ErrNotFound) {
+				continue // recorded on a device whose patients are not here yet
+			}
+			if err != nil {
+				return err
+			}
+			patients[id] = wardPatientLabel(pv.Patient, "")
+		}
+		return nil
 	}, func(err error) {
 		if err != nil {
 			setMsg(v.msg, ErrorText(err))
 			return
 		}
-		v.header.Set(p, bedName(wards, p.Ward, p.Bed), nil)
-		v.header.news.Hide()
+		setMsg(v.msg, "")
+		v.fr, v.reason, v.patients = fr, reason, patients
+		if !v.wardForm() {
+			v.header.Set(p, bedName(wards, p.Ward, p.Bed), nil)
+			v.header.news.Hide()
+		}
+		v.show()
 	})
+}
+
+// patientAnswers lists the patient IDs a ward form's answers name.
+func (v *formView) patientAnswers() []string {
+	var ids []string
+	if v.fr.def == nil {
+		return nil
+	}
+	for _, f := range v.fr.def.Fields {
+		if id, ok := v.fr.sub.Values[f.ID].(string); ok && f.Type == forms.FieldPatient && id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// answer is the answer to f as people read it: on a ward form the
+// patient question names the patient.
+func (v *formView) answer(f *forms.Field, val any) string {
+	if f.Type != forms.FieldPatient || !v.wardForm() {
+		return answerText(f, val, v.users)
+	}
+	id, _ := val.(string)
+	if l, ok := v.patients[id]; ok {
+		return l
+	}
+	return "A patient not on this device yet"
 }
 
 func (v *formView) show() {
 	fr := v.fr
 	b := v.body
+	b.Objects = nil
 	b.Add(heading(fr.title(), theme.SizeNameSubHeadingText))
 	if s := statusText(fr.rec.Status); s != "" {
 		b.Add(container.NewHBox(Chip(s, nhsRed, nhsWhite, true)))
+	}
+	if fr.rec.Status == store.StatusEnteredInError && v.reason != "" {
+		b.Add(wrapped("Reason: " + v.reason))
 	}
 	by := v.users[fr.rec.Author]
 	if by == "" {
@@ -226,28 +312,56 @@ func (v *formView) show() {
 		for _, k := range slices.Sorted(maps.Keys(fr.sub.Values)) {
 			b.Add(answerCard(k, answerText(&forms.Field{Type: forms.FieldText}, fr.sub.Values[k], v.users)))
 		}
-		return
-	}
-	out, _ := forms.Compute(fr.def, fr.sub.Values)
-	vis := fr.def.Visible(fr.sub.Values)
-	for i := range fr.def.Fields {
-		f := &fr.def.Fields[i]
-		if !vis[f.ID] {
-			continue
-		}
-		if f.Type == forms.FieldComputed {
-			if x, ok := out[f.ID]; ok {
-				b.Add(answerCard(f.Label, formatNumber(x)+unitSuffix(f.Unit)))
+	} else {
+		out, _ := forms.Compute(fr.def, fr.sub.Values)
+		vis := fr.def.Visible(fr.sub.Values)
+		for i := range fr.def.Fields {
+			f := &fr.def.Fields[i]
+			if !vis[f.ID] {
+				continue
 			}
-			continue
+			if f.Type == forms.FieldComputed {
+				if x, ok := out[f.ID]; ok {
+					b.Add(answerCard(f.Label, formatNumber(x)+unitSuffix(f.Unit)))
+				}
+				continue
+			}
+			val, ok := fr.sub.Values[f.ID]
+			text := "Not answered"
+			if ok {
+				text = v.answer(f, val)
+			}
+			b.Add(answerCard(f.Label, text))
 		}
-		val, ok := fr.sub.Values[f.ID]
-		text := "Not answered"
-		if ok {
-			text = answerText(f, val, v.users)
-		}
-		b.Add(answerCard(f.Label, text))
 	}
+	if fr.rec.Final() {
+		eie := widget.NewButtonWithIcon("Entered in error…", theme.CancelIcon(), v.enterInError)
+		eie.Importance = widget.DangerImportance
+		b.Add(container.NewHBox(eie))
+	}
+	b.Refresh()
+}
+
+// enterInError marks the form entered in error with a reason, asked for
+// first. It stays on record, marked, with the reason.
+func (v *formView) enterInError() {
+	v.ui.Touch()
+	reason := widget.NewEntry()
+	reason.SetPlaceHolder("Why is it wrong? e.g. filled in for the wrong patient")
+	v.ui.formDialog("Mark as entered in error", "Mark entered in error", []*widget.FormItem{
+		{Text: "Reason", Widget: reason, HintText: "The form stays on record, marked entered in error, with the reason."},
+	}, func() error {
+		why := strings.TrimSpace(reason.Text)
+		if why == "" {
+			return forms.Problems{{Field: "reason", Message: "Say why the form is wrong."}}
+		}
+		sess, id, now := v.ui.Session(), v.fr.rec.EventID, v.ui.Now()
+		v.ui.Run(func(ctx context.Context) error {
+			_, err := v.ui.Store().EnterInError(ctx, sess, id, why, now)
+			return err
+		}, v.ui.ShowError)
+		return nil
+	})
 }
 
 // answerCard is one question and its answer.

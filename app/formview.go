@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -337,7 +338,8 @@ func (v *formView) show() {
 	if fr.rec.Final() {
 		eie := widget.NewButtonWithIcon("Entered in error…", theme.CancelIcon(), v.enterInError)
 		eie.Importance = widget.DangerImportance
-		b.Add(container.NewHBox(eie))
+		// Room below: it is the last thing on a long form.
+		b.Add(container.New(layout.NewCustomPaddedLayout(theme.Padding(), theme.Padding()*4, 0, 0), container.NewHBox(eie)))
 	}
 	b.Refresh()
 }
@@ -346,10 +348,13 @@ func (v *formView) show() {
 // first. It stays on record, marked, with the reason.
 func (v *formView) enterInError() {
 	v.ui.Touch()
-	reason := widget.NewEntry()
-	reason.SetPlaceHolder("Why is it wrong? e.g. filled in for the wrong patient")
-	v.ui.formDialog("Mark as entered in error", "Mark entered in error", []*widget.FormItem{
-		{Text: "Reason", Widget: reason, HintText: "The form stays on record, marked entered in error, with the reason."},
+	// Wrapping, so the dialog fits a phone's width.
+	reason := widget.NewMultiLineEntry()
+	reason.Wrapping = fyne.TextWrapWord
+	reason.SetMinRowsVisible(2)
+	reason.SetPlaceHolder("Why is it wrong? e.g. wrong patient, or entered twice")
+	v.ui.formDialog("Mark as entered in error", "Mark in error", []*widget.FormItem{
+		{Text: "Reason", Widget: reason},
 	}, func() error {
 		why := strings.TrimSpace(reason.Text)
 		if why == "" {

@@ -298,7 +298,7 @@ func TestForms_PatientQuestionOnRecord(t *testing.T) {
 func enterInError(t *testing.T, ui *UI, db *store.DB, subject, reason string) {
 	t.Helper()
 	tap(t, ui, "Entered in error")
-	tap(t, ui, "Mark entered in error")
+	tap(t, ui, "Mark in error")
 	mustShow(t, ui, "Say why the form is wrong.")
 	rs, err := db.Records(t.Context(), forms.KindFormSubmitted, subject)
 	if err != nil {
@@ -308,7 +308,7 @@ func enterInError(t *testing.T, ui *UI, db *store.DB, subject, reason string) {
 		t.Fatalf("records %+v after no reason, want one standing", rs)
 	}
 	test.Type(entry(t, ui, "Why is it wrong"), reason)
-	tap(t, ui, "Mark entered in error")
+	tap(t, ui, "Mark in error")
 }
 
 func TestWardForms_EnteredInError(t *testing.T) {

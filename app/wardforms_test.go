@@ -46,6 +46,9 @@ func fillIncident(t *testing.T, ui *UI, involved string) {
 	answer(t, ui, "Which system was unavailable?", "ePrescribing / eMAR")
 	answer(t, ui, "What kind of incident?", "Medication error or near miss")
 	answer(t, ui, "Was a patient involved?", involved)
+	if involved == "Yes" {
+		answer(t, ui, "Is the patient on this ward?", "Yes")
+	}
 	test.Type(answerEntry(t, ui, "What happened?"), "Evening furosemide given twice: paper chart not updated")
 }
 
@@ -128,6 +131,7 @@ func TestWardForms_IncidentLog(t *testing.T) {
 		t.Error("patient asked with no patient involved")
 	}
 	answer(t, ui, "Was a patient involved?", "Yes")
+	answer(t, ui, "Is the patient on this ward?", "Yes")
 	mustShow(t, ui, "Patient *", "Choose a patient on this ward")
 
 	// The chooser offers the ward's patients in bed order, by name, bed
@@ -222,6 +226,30 @@ func TestWardForms_PatientRequired(t *testing.T) {
 	}
 	if _, ok := subs[0].Values["patient"]; ok || subs[0].Values["patient_involved"] != false {
 		t.Errorf("values %v, want no patient with none involved", subs[0].Values)
+	}
+}
+
+// A patient not on this ward (another ward's, or discharged) is named by
+// NHS number instead of being chosen.
+func TestWardForms_PatientNotOnThisWard(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openWardForms(t, ui)
+	openForm(t, ui, "Downtime incident log")
+	fillIncident(t, ui, "Yes")
+	answer(t, ui, "Is the patient on this ward?", "No")
+	if shows(ui, "Choose a patient on this ward") {
+		t.Error("the ward's patients offered for a patient not on the ward")
+	}
+	answer(t, ui, "Harm to the patient", "No harm (near miss)")
+	tap(t, ui, "Save form")
+	if got := problemUnder(t, ui, "The patient's NHS number *"); !strings.Contains(got, "required") {
+		t.Errorf("problem under the NHS number = %q, want it required", got)
+	}
+	test.Type(answerEntry(t, ui, "The patient's NHS number"), "943 476 5919")
+	tap(t, ui, "Save form")
+	_, subs := wardSubmissions(t, db, "downtime-incident")
+	if len(subs) != 1 || subs[0].Values["nhs_number"] != "9434765919" || subs[0].Values["patient"] != nil {
+		t.Fatalf("ward submissions %+v, want one naming NHS 9434765919 and no patient", subs)
 	}
 }
 

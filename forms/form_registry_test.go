@@ -109,8 +109,15 @@ func TestLoadDefinitions_BuiltIn(t *testing.T) {
 		t.Errorf("LoadDefinitions(assets.Forms).IDs() = %v, want %v", got, want)
 	}
 	names, _ := fs.Glob(assets.Forms, "forms/*.json")
-	if len(names) != len(want) {
-		t.Errorf("assets.Forms holds %d files, want %d", len(names), len(want))
+	if len(names) != len(want)+1 {
+		t.Errorf("assets.Forms holds %d files, want %d (the incident log has two versions)", len(names), len(want)+1)
+	}
+	// Records made on the first incident log keep their definition.
+	if d, err := r.Lookup("downtime-incident", 1); err != nil || slices.ContainsFunc(d.Fields, func(f Field) bool { return f.ID == "patient_here" }) {
+		t.Errorf("incident log version 1 = %v; want it kept as it was", err)
+	}
+	if d, _ := r.Latest("downtime-incident"); d.Version != 2 {
+		t.Errorf("latest incident log is version %d, want 2", d.Version)
 	}
 }
 
@@ -154,13 +161,31 @@ func TestBuiltInForms_Examples(t *testing.T) {
 		}, map[string]float64{}, []string{"special_risks"}},
 		{"downtime-incident", map[string]any{
 			"occurred_at": "2025-06-15T09:10", "system": "eprescribing", "category": []any{"medication"},
-			"patient_involved": true, "patient": "p1", "harm": "moderate", "escalated_to": "consultant",
+			"patient_involved": true, "patient_here": true, "patient": "p1", "harm": "moderate", "escalated_to": "consultant",
 			"description": "Dose given twice: paper chart not updated", "reported_by": "u1",
 		}, map[string]float64{}, nil},
 		{"downtime-incident", map[string]any{
 			"occurred_at": "2025-06-15T13:10", "system": "other", "category": []any{"delay"},
-			"patient_involved": true, "harm": "severe", "nhs_number": "9434765918", "description": "x", "reported_by": "u1",
-		}, map[string]float64{}, []string{"occurred_at", "system_other", "patient", "nhs_number", "escalated_to"}},
+			"patient_involved": true, "patient_here": false, "harm": "severe", "nhs_number": "9434765918", "description": "x", "reported_by": "u1",
+		}, map[string]float64{}, []string{"occurred_at", "system_other", "nhs_number", "escalated_to"}},
+		// A patient not on this ward (another ward's, or discharged) is
+		// named by NHS number: the chooser of this ward's patients is not asked.
+		{"downtime-incident", map[string]any{
+			"occurred_at": "2025-06-15T09:10", "system": "pas", "category": []any{"identity"}, "patient_involved": true,
+			"patient_here": false, "nhs_number": "9434765919", "harm": "none", "description": "x", "reported_by": "u1",
+		}, map[string]float64{}, nil},
+		{"downtime-incident", map[string]any{
+			"occurred_at": "2025-06-15T09:10", "system": "pas", "category": []any{"identity"}, "patient_involved": true,
+			"patient_here": false, "harm": "none", "description": "x", "reported_by": "u1",
+		}, map[string]float64{}, []string{"nhs_number"}},
+		{"downtime-incident", map[string]any{
+			"occurred_at": "2025-06-15T09:10", "system": "pas", "category": []any{"identity"}, "patient_involved": true,
+			"patient_here": true, "harm": "none", "description": "x", "reported_by": "u1",
+		}, map[string]float64{}, []string{"patient"}},
+		{"downtime-incident", map[string]any{
+			"occurred_at": "2025-06-15T09:10", "system": "pas", "category": []any{"identity"}, "patient_involved": true,
+			"harm": "none", "description": "x", "reported_by": "u1",
+		}, map[string]float64{}, []string{"patient_here"}},
 	}
 	for i, tt := range tests {
 		d, err := r.Latest(tt.form)
@@ -183,6 +208,20 @@ func TestBuiltInForms_Examples(t *testing.T) {
 		}
 		if !slices.Equal(fields, tt.problems) {
 			t.Errorf("ValidateSubmission(%s #%d) = %q on %v, want problems on %v", tt.form, i, ps.Error(), fields, tt.problems)
+		}
+	}
+}
+
+func TestNewSubmission_KeepsNHSNumbersAsDigits(t *testing.T) {
+	r, err := LoadDefinitions(assets.Forms, "forms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := r.Latest("downtime-incident")
+	for typed, want := range map[string]string{"943 476 5919": "9434765919", "943-476-5919": "9434765919", " 9434765919 ": "9434765919", "943 476 591": "943 476 591"} {
+		s := NewSubmission(d, "", map[string]any{"patient_involved": true, "patient_here": false, "nhs_number": typed})
+		if s.Values["nhs_number"] != want {
+			t.Errorf("NewSubmission(nhs_number %q) keeps %q, want %q", typed, s.Values["nhs_number"], want)
 		}
 	}
 }

@@ -46,6 +46,12 @@ func NewSubmission(d *Definition, patientID string, values map[string]any) FormS
 		}
 		if s, isStr := v.(string); isStr {
 			v = strings.TrimSpace(s)
+			// NHS numbers are typed with spaces or dashes and kept as
+			// digits (one that does not parse is kept as typed, for
+			// validation to refuse).
+			if digits, err := ParseNHSNumber(s); f.Type == FieldNHSNumber && err == nil {
+				v = digits
+			}
 		}
 		kept[k] = v
 	}

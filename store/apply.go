@@ -67,6 +67,13 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat
 		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 	}
 	defer tx.Rollback()
+	// The batch's statements run under a context that is never cancelled:
+	// modernc/sqlite starts a goroutine per statement to watch a
+	// cancellable one, which costs more than a small insert. Cancelling
+	// ctx still abandons the whole batch: database/sql rolls back the
+	// transaction begun with it, and the loop below checks it.
+	cancelled := ctx.Err
+	ctx = context.WithoutCancel(ctx)
 	t := &txn{tx: tx, aead: aead, db: db}
 	// Only events some correction names need their corrections refreshed:
 	// find them once for the batch instead of once per event.
@@ -110,6 +117,9 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat
 		progress = false
 		var next []string
 		for _, dev := range pending {
+			if err := cancelled(); err != nil {
+				return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+			}
 			d, ok := reg[dev]
 			if !ok {
 				next = append(next, dev)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"lifeboat"
@@ -83,7 +84,7 @@ func (t *txn) open(sealed []byte, parts ...string) ([]byte, error) {
 
 // eventAD binds an event's ciphertext to its row.
 func eventAD(id, device string, seq uint64, kind string) []byte {
-	return ad("ev", id, device, fmt.Sprint(seq), kind)
+	return ad("ev", id, device, strconv.FormatUint(seq, 10), kind)
 }
 
 // insertEvent seals and writes one event row. It reports ErrConflict if

@@ -40,20 +40,31 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat
 		res.Refused = append(res.Refused, lifeboat.Refusal{ID: e.ID, Device: e.Device, Seq: e.Seq, Reason: err.Error(), Err: err})
 	}
 
+	// Encode and hash every event on all CPUs: the hash is checked against
+	// the chain, the encoding is what prepare seals.
+	items := make([]item, len(batch))
+	parallel(len(batch), func(i int) {
+		items[i].e = &batch[i]
+		items[i].enc, items[i].hash = batch[i].EncodeAndHash()
+	})
+
 	// Shape checks and de-duplication within the batch.
+	type devSeq struct {
+		dev string
+		seq uint64
+	}
 	groups := map[string][]*item{}
-	seen := map[string]*item{}
+	seen := make(map[devSeq]*item, len(batch))
 	for i := range batch {
-		e := &batch[i]
+		e, it := &batch[i], &items[i]
 		if err := e.Check(); err != nil {
 			refuse(e, err)
 			continue
 		}
-		it := &item{e: e, hash: e.Hash()}
-		key := fmt.Sprintf("%s/%d", e.Device, e.Seq)
+		key := devSeq{e.Device, e.Seq}
 		if prev, ok := seen[key]; ok {
 			if prev.hash != it.hash {
-				refuse(e, fmt.Errorf("two different events for %s: %w", key, ErrFork))
+				refuse(e, fmt.Errorf("two different events for %s/%d: %w", e.Device, e.Seq, ErrFork))
 			} else {
 				res.Duplicates++
 			}
@@ -188,9 +199,10 @@ type item struct {
 	sigOK        bool
 	verifiedWith ed25519.PublicKey
 	applied      bool
+	enc          []byte // the event's encoding, until sealed
 	// Worked out by prepare, before the transaction.
 	payloadErr error  // checkPayload's verdict
-	sealed     []byte // the row's ciphertext (sealEvent)
+	sealed     []byte // the row's ciphertext (as sealEvent makes it)
 }
 
 type regDevice struct {
@@ -310,8 +322,10 @@ func prepare(aead cipherAEAD, groups map[string][]*item) {
 	}
 	parallel(len(items), func(i int) {
 		it := items[i]
-		it.payloadErr = checkPayload(it.e)
-		it.sealed = sealEvent(aead, it.e)
+		e := it.e
+		it.payloadErr = checkPayload(e)
+		it.sealed = seal(aead, it.enc, eventAD(e.ID, e.Device, e.Seq, e.Kind))
+		it.enc = nil
 	})
 }
 

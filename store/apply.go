@@ -87,7 +87,7 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat
 	// transaction begun with it, and the loop below checks it.
 	cancelled := ctx.Err
 	ctx = context.WithoutCancel(ctx)
-	t := &txn{tx: tx, aead: aead, db: db}
+	t := &txn{tx: tx, aead: aead, db: db, rows: preparedRows(groups)}
 	// Only events some correction names need their corrections refreshed:
 	// find them once for the batch instead of once per event.
 	corrected, err := batchCorrected(ctx, t, batch)
@@ -201,8 +201,9 @@ type item struct {
 	applied      bool
 	enc          []byte // the event's encoding, until sealed
 	// Worked out by prepare, before the transaction.
-	payloadErr error  // checkPayload's verdict
-	sealed     []byte // the row's ciphertext (as sealEvent makes it)
+	payloadErr error     // checkPayload's verdict
+	sealed     []byte    // the row's ciphertext (as sealEvent makes it)
+	rows       []viewRow // built by the views' row, in projectorsFor order
 }
 
 type regDevice struct {
@@ -311,10 +312,11 @@ func verifyRuns(groups map[string][]*item, key func(dev string) ed25519.PublicKe
 	wg.Wait()
 }
 
-// prepare checks every event's payload and seals its row on all CPUs,
-// before the transaction: the work that needs no database comes off the
-// serial part of the batch, where each event waits for the one before.
-// (An event refused later was sealed for nothing; that is rare.)
+// prepare checks every event's payload and seals its rows (in the log
+// and in the views that build rows ahead) on all CPUs, before the
+// transaction: the work that needs no database comes off the serial part
+// of the batch, where each event waits for the one before. (An event
+// refused later was sealed for nothing; that is rare.)
 func prepare(aead cipherAEAD, groups map[string][]*item) {
 	var items []*item
 	for _, g := range groups {
@@ -326,7 +328,41 @@ func prepare(aead cipherAEAD, groups map[string][]*item) {
 		it.payloadErr = checkPayload(e)
 		it.sealed = seal(aead, it.enc, eventAD(e.ID, e.Device, e.Seq, e.Kind))
 		it.enc = nil
+		if it.payloadErr != nil {
+			return
+		}
+		for _, p := range projectorsFor(e.Kind) {
+			if p.row != nil {
+				r, err := p.row(aead, e)
+				if err != nil {
+					r = viewRow{} // apply builds it again and reports the error
+				}
+				it.rows = append(it.rows, r)
+			}
+		}
 	})
+}
+
+// preparedRows indexes the rows prepare built for t.row.
+func preparedRows(groups map[string][]*item) map[rowKey]viewRow {
+	rows := map[rowKey]viewRow{}
+	for _, g := range groups {
+		for _, it := range g {
+			if it.rows == nil {
+				continue
+			}
+			i := 0
+			for _, p := range projectorsFor(it.e.Kind) {
+				if p.row != nil {
+					if it.rows[i].sealed != nil {
+						rows[rowKey{p.name, it.e}] = it.rows[i]
+					}
+					i++
+				}
+			}
+		}
+	}
+	return rows
 }
 
 // parallel calls f for every i in [0, n), in chunks, on all CPUs.

@@ -23,6 +23,9 @@ type txn struct {
 	// corrected, if set, says whether any event might correct id; nil
 	// means ask the database every time.
 	corrected func(id string) bool
+	// rows holds view rows built ahead of the transaction (see
+	// projector.row).
+	rows map[rowKey]viewRow
 }
 
 func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {

@@ -419,6 +419,7 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held 
 	if err := t.insertSealed(ctx, e, it.hash, it.sealed); err != nil {
 		return err
 	}
+	it.sealed = nil // written: let it go before the batch ends
 	if err := t.project(ctx, e); err != nil {
 		return err
 	}

@@ -53,6 +53,7 @@ type viewRow struct {
 // projector's row): the one prepared for the batch, or a new one.
 func (t *txn) row(view string, build func(cipherAEAD, *lifeboat.Event) (viewRow, error), e *lifeboat.Event) (viewRow, error) {
 	if r, ok := t.rows[rowKey{view, e}]; ok {
+		delete(t.rows, rowKey{view, e}) // used once: let it go before the batch ends
 		return r, nil
 	}
 	return build(t.aead, e)

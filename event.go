@@ -71,7 +71,11 @@ var ErrEncoding = fmt.Errorf("bad event encoding: %w", ErrCorrupt)
 // Sig: the bytes the device signs and the chain hashes. Strings are
 // length-prefixed (uvarint), integers big-endian, times Unix microseconds.
 func (e *Event) SignedBytes() []byte {
-	b := make([]byte, 0, 128+len(e.Payload)+len(e.Subject)+len(e.Author))
+	return e.appendSigned(make([]byte, 0, e.signedLen()))
+}
+
+// appendSigned appends SignedBytes to b.
+func (e *Event) appendSigned(b []byte) []byte {
 	b = append(b, magic...)
 	b = appendString(b, e.ID)
 	b = appendString(b, e.Device)
@@ -89,14 +93,48 @@ func (e *Event) SignedBytes() []byte {
 	return b
 }
 
+// signedLen is len(SignedBytes()), so that encoders allocate once (events
+// are encoded several times on their way through sync).
+func (e *Event) signedLen() int {
+	return len(magic) + fieldLen(len(e.ID)) + fieldLen(len(e.Device)) + 8 + len(e.Prev) + 8 + 4 +
+		fieldLen(len(e.Author)) + fieldLen(len(e.Kind)) + fieldLen(len(e.Subject)) + 8 + 8 +
+		fieldLen(len(e.Corrects)) + fieldLen(len(e.Payload))
+}
+
+// fieldLen is the encoded size of a length-prefixed field of n bytes.
+func fieldLen(n int) int {
+	k := 1
+	for u := uint64(n); u >= 0x80; u >>= 7 {
+		k++
+	}
+	return k + n
+}
+
 // Encode returns SignedBytes followed by the length-prefixed signature: the
 // form an event takes on the wire and inside its ciphertext at rest.
 func (e *Event) Encode() []byte {
-	return appendBytes(e.SignedBytes(), e.Sig)
+	enc, _ := e.encode(false)
+	return enc
 }
+
+// EncodedLen is len(Encode()), worked out without encoding.
+func (e *Event) EncodedLen() int { return e.signedLen() + fieldLen(len(e.Sig)) }
 
 // Hash returns the SHA-256 of SignedBytes.
 func (e *Event) Hash() Hash { return sha256.Sum256(e.SignedBytes()) }
+
+// EncodeAndHash returns Encode() and Hash(), encoding the event once.
+func (e *Event) EncodeAndHash() ([]byte, Hash) { return e.encode(true) }
+
+func (e *Event) encode(hash bool) ([]byte, Hash) {
+	n := e.signedLen()
+	b := e.appendSigned(make([]byte, 0, e.EncodedLen()))
+	var h Hash
+	if hash {
+		h = sha256.Sum256(b[:n])
+	}
+	return appendBytes(b, e.Sig), h
+}
 
 // Sign normalises the times and signs the event with the device key.
 func (e *Event) Sign(key ed25519.PrivateKey) {
@@ -259,7 +297,13 @@ func (d *decoder) u32() uint32 {
 	return binary.BigEndian.Uint32(p)
 }
 
-func (d *decoder) bytes(max int) []byte {
+func (d *decoder) bytes(max int) []byte { return bytes.Clone(d.field(max)) }
+
+// str copies a field into a string (once: not through bytes).
+func (d *decoder) str(max int) string { return string(d.field(max)) }
+
+// field returns a length-prefixed field, not copied.
+func (d *decoder) field(max int) []byte {
 	if d.err != nil {
 		return nil
 	}
@@ -273,11 +317,5 @@ func (d *decoder) bytes(max int) []byte {
 		return nil
 	}
 	d.b = d.b[k:]
-	p := d.take(int(n))
-	if p == nil {
-		return nil
-	}
-	return bytes.Clone(p)
+	return d.take(int(n))
 }
-
-func (d *decoder) str(max int) string { return string(d.bytes(max)) }

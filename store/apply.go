@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"lifeboat"
 )
@@ -39,20 +40,31 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat
 		res.Refused = append(res.Refused, lifeboat.Refusal{ID: e.ID, Device: e.Device, Seq: e.Seq, Reason: err.Error(), Err: err})
 	}
 
+	// Encode and hash every event on all CPUs: the hash is checked against
+	// the chain, the encoding is what prepare seals.
+	items := make([]item, len(batch))
+	parallel(len(batch), func(i int) {
+		items[i].e = &batch[i]
+		items[i].enc, items[i].hash = batch[i].EncodeAndHash()
+	})
+
 	// Shape checks and de-duplication within the batch.
+	type devSeq struct {
+		dev string
+		seq uint64
+	}
 	groups := map[string][]*item{}
-	seen := map[string]*item{}
+	seen := make(map[devSeq]*item, len(batch))
 	for i := range batch {
-		e := &batch[i]
+		e, it := &batch[i], &items[i]
 		if err := e.Check(); err != nil {
 			refuse(e, err)
 			continue
 		}
-		it := &item{e: e, hash: e.Hash()}
-		key := fmt.Sprintf("%s/%d", e.Device, e.Seq)
+		key := devSeq{e.Device, e.Seq}
 		if prev, ok := seen[key]; ok {
 			if prev.hash != it.hash {
-				refuse(e, fmt.Errorf("two different events for %s: %w", key, ErrFork))
+				refuse(e, fmt.Errorf("two different events for %s/%d: %w", e.Device, e.Seq, ErrFork))
 			} else {
 				res.Duplicates++
 			}
@@ -61,13 +73,21 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat
 		seen[key] = it
 		groups[e.Device] = append(groups[e.Device], it)
 	}
+	prepare(aead, groups)
 
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 	}
 	defer tx.Rollback()
-	t := &txn{tx: tx, aead: aead, db: db}
+	// The batch's statements run under a context that is never cancelled:
+	// modernc/sqlite starts a goroutine per statement to watch a
+	// cancellable one, which costs more than a small insert. Cancelling
+	// ctx still abandons the whole batch: database/sql rolls back the
+	// transaction begun with it, and the loop below checks it.
+	cancelled := ctx.Err
+	ctx = context.WithoutCancel(ctx)
+	t := &txn{tx: tx, aead: aead, db: db, rows: preparedRows(groups)}
 	// Only events some correction names need their corrections refreshed:
 	// find them once for the batch instead of once per event.
 	corrected, err := batchCorrected(ctx, t, batch)
@@ -110,6 +130,9 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat
 		progress = false
 		var next []string
 		for _, dev := range pending {
+			if err := cancelled(); err != nil {
+				return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+			}
 			d, ok := reg[dev]
 			if !ok {
 				next = append(next, dev)
@@ -176,6 +199,11 @@ type item struct {
 	sigOK        bool
 	verifiedWith ed25519.PublicKey
 	applied      bool
+	enc          []byte // the event's encoding, until sealed
+	// Worked out by prepare, before the transaction.
+	payloadErr error     // checkPayload's verdict
+	sealed     []byte    // the row's ciphertext (as sealEvent makes it)
+	rows       []viewRow // built by the views' row, in projectorsFor order
 }
 
 type regDevice struct {
@@ -284,6 +312,80 @@ func verifyRuns(groups map[string][]*item, key func(dev string) ed25519.PublicKe
 	wg.Wait()
 }
 
+// prepare checks every event's payload and seals its rows (in the log
+// and in the views that build rows ahead) on all CPUs, before the
+// transaction: the work that needs no database comes off the serial part
+// of the batch, where each event waits for the one before. (An event
+// refused later was sealed for nothing; that is rare.)
+func prepare(aead cipherAEAD, groups map[string][]*item) {
+	var items []*item
+	for _, g := range groups {
+		items = append(items, g...)
+	}
+	parallel(len(items), func(i int) {
+		it := items[i]
+		e := it.e
+		it.payloadErr = checkPayload(e)
+		it.sealed = seal(aead, it.enc, eventAD(e.ID, e.Device, e.Seq, e.Kind))
+		it.enc = nil
+		if it.payloadErr != nil {
+			return
+		}
+		for _, p := range projectorsFor(e.Kind) {
+			if p.row != nil {
+				r, err := p.row(aead, e)
+				if err != nil {
+					r = viewRow{} // apply builds it again and reports the error
+				}
+				it.rows = append(it.rows, r)
+			}
+		}
+	})
+}
+
+// preparedRows indexes the rows prepare built for t.row.
+func preparedRows(groups map[string][]*item) map[rowKey]viewRow {
+	rows := map[rowKey]viewRow{}
+	for _, g := range groups {
+		for _, it := range g {
+			if it.rows == nil {
+				continue
+			}
+			i := 0
+			for _, p := range projectorsFor(it.e.Kind) {
+				if p.row != nil {
+					if it.rows[i].sealed != nil {
+						rows[rowKey{p.name, it.e}] = it.rows[i]
+					}
+					i++
+				}
+			}
+		}
+	}
+	return rows
+}
+
+// parallel calls f for every i in [0, n), in chunks, on all CPUs.
+func parallel(n int, f func(i int)) {
+	const chunk = 64
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= n {
+					return
+				}
+				for i := lo; i < min(lo+chunk, n); i++ {
+					f(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // applyOne checks one event against the device's stored history and
 // writes it.
 func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held map[uint64]heldEvent) error {
@@ -311,12 +413,13 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held 
 	if h, ok := held[e.Seq+1]; ok && h.prev != it.hash {
 		return fmt.Errorf("the event after it does not follow it: %w", ErrFork)
 	}
-	if err := checkPayload(e); err != nil {
+	if it.payloadErr != nil {
+		return it.payloadErr
+	}
+	if err := t.insertSealed(ctx, e, it.hash, it.sealed); err != nil {
 		return err
 	}
-	if err := t.insertEvent(ctx, e, it.hash); err != nil {
-		return err
-	}
+	it.sealed = nil // written: let it go before the batch ends
 	if err := t.project(ctx, e); err != nil {
 		return err
 	}

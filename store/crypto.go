@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"hash"
 	"runtime/debug"
+	"strconv"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/chacha20poly1305"
 
 	"lifeboat"
 )
@@ -65,8 +67,12 @@ func randomBytes(n int) []byte {
 
 // seal encrypts plaintext as nonce||ciphertext bound to ad.
 func seal(a cipherAEAD, plaintext, ad []byte) []byte {
-	nonce := randomBytes(a.NonceSize())
-	return a.Seal(nonce, nonce, plaintext, ad)
+	n := a.NonceSize()
+	out := make([]byte, n, n+len(plaintext)+chacha20poly1305.Overhead)
+	if _, err := rand.Read(out); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // the OS has no randomness: nothing is safe
+	}
+	return a.Seal(out, out, plaintext, ad)
 }
 
 // open reverses seal.
@@ -89,11 +95,20 @@ func subkey(dataKey []byte, purpose string) []byte {
 	return m.Sum(nil)
 }
 
-// ad builds associated data from labelled parts, unambiguously.
+// ad builds associated data from labelled parts, unambiguously: each
+// part as "<len>:<part>|". Every sealed row is bound to these bytes, so
+// they must never change.
 func ad(parts ...string) []byte {
-	var b []byte
+	n := 0
 	for _, p := range parts {
-		b = fmt.Appendf(b, "%d:%s|", len(p), p)
+		n += len(p) + 8
+	}
+	b := make([]byte, 0, n)
+	for _, p := range parts {
+		b = strconv.AppendInt(b, int64(len(p)), 10)
+		b = append(b, ':')
+		b = append(b, p...)
+		b = append(b, '|')
 	}
 	return b
 }

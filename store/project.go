@@ -29,6 +29,11 @@ type projector struct {
 	validate func(ctx context.Context, t *txn, e *lifeboat.Event) error
 	// check validates an event's payload before it is written.
 	check func(e *lifeboat.Event) error
+	// row, if set, builds the row apply writes for an event: work that
+	// needs no database (decoding, encoding, sealing). ApplyRemote builds
+	// the rows of a whole batch on all CPUs before its transaction, and
+	// apply takes them with t.row.
+	row func(aead cipherAEAD, e *lifeboat.Event) (viewRow, error)
 	// apply projects an event.
 	apply func(ctx context.Context, t *txn, e *lifeboat.Event) error
 	// correct records that target is now amended or entered in error
@@ -36,6 +41,29 @@ type projector struct {
 	correct func(ctx context.Context, t *txn, target *lifeboat.Event, status, by string) error
 	// digest writes the view's decrypted rows in a fixed order.
 	digest func(ctx context.Context, t *txn, w func(row ...any)) error
+}
+
+// viewRow is what a projector's row builds for one event.
+type viewRow struct {
+	subject, key string
+	sealed       []byte
+}
+
+// row returns the row the view named builds for e with build (its
+// projector's row): the one prepared for the batch, or a new one.
+func (t *txn) row(view string, build func(cipherAEAD, *lifeboat.Event) (viewRow, error), e *lifeboat.Event) (viewRow, error) {
+	if r, ok := t.rows[rowKey{view, e}]; ok {
+		delete(t.rows, rowKey{view, e}) // used once: let it go before the batch ends
+		return r, nil
+	}
+	return build(t.aead, e)
+}
+
+// rowKey names a prepared row: the projector and the event (by address,
+// as ApplyRemote passes it).
+type rowKey struct {
+	view string
+	e    *lifeboat.Event
 }
 
 // projectors lists every view. Workflows add theirs here.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"lifeboat"
@@ -22,6 +23,9 @@ type txn struct {
 	// corrected, if set, says whether any event might correct id; nil
 	// means ask the database every time.
 	corrected func(id string) bool
+	// rows holds view rows built ahead of the transaction (see
+	// projector.row).
+	rows map[rowKey]viewRow
 }
 
 func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -83,13 +87,22 @@ func (t *txn) open(sealed []byte, parts ...string) ([]byte, error) {
 
 // eventAD binds an event's ciphertext to its row.
 func eventAD(id, device string, seq uint64, kind string) []byte {
-	return ad("ev", id, device, fmt.Sprint(seq), kind)
+	return ad("ev", id, device, strconv.FormatUint(seq, 10), kind)
+}
+
+// sealEvent encrypts an event's canonical encoding for its row.
+func sealEvent(aead cipherAEAD, e *lifeboat.Event) []byte {
+	return seal(aead, e.Encode(), eventAD(e.ID, e.Device, e.Seq, e.Kind))
 }
 
 // insertEvent seals and writes one event row. It reports ErrConflict if
 // the ID or (device, seq) is already taken.
 func (t *txn) insertEvent(ctx context.Context, e *lifeboat.Event, h lifeboat.Hash) error {
-	sealed := seal(t.aead, e.Encode(), eventAD(e.ID, e.Device, e.Seq, e.Kind))
+	return t.insertSealed(ctx, e, h, sealEvent(t.aead, e))
+}
+
+// insertSealed is insertEvent for a row already sealed by sealEvent.
+func (t *txn) insertSealed(ctx context.Context, e *lifeboat.Event, h lifeboat.Hash, sealed []byte) error {
 	_, err := t.exec(ctx, `INSERT INTO events (id, device, seq, hlc_wall, hlc_logical, kind, subject, corrects, hash, prev, sealed)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.Device, int64(e.Seq), e.HLC.Wall, int64(e.HLC.Logical), e.Kind, e.Subject, e.Corrects, h[:], e.Prev[:], sealed)

@@ -48,22 +48,15 @@ var observationsView = &projector{
 		}
 		return nil
 	},
+	row: observationRow,
 	apply: func(ctx context.Context, t *txn, e *lifeboat.Event) error {
-		// The row holds the envelope fields and the payload as recorded
-		// (check has already decoded it, so it is valid JSON).
-		head, err := json.Marshal(obsHead{EventID: e.ID, PatientID: e.Subject, PerformedAt: e.PerformedAt, RecordedAt: e.RecordedAt, Author: e.Author, Device: e.Device})
+		r, err := t.row("observations", observationRow, e)
 		if err != nil {
 			return err
 		}
-		plain := make([]byte, 0, len(head)+len(e.Payload)+16)
-		plain = append(plain, `{"head":`...)
-		plain = append(plain, head...)
-		plain = append(plain, `,"obs":`...)
-		plain = append(plain, e.Payload...)
-		plain = append(plain, '}')
 		_, err = t.exec(ctx, `INSERT INTO p_observations (event_id, patient_id, performed_at, status, corrected_by, sealed)
 			VALUES (?, ?, ?, ?, '', ?) ON CONFLICT (event_id) DO NOTHING`,
-			e.ID, e.Subject, e.PerformedAt.UnixMilli(), StatusFinal, t.seal(plain, "p_observations", e.ID))
+			e.ID, e.Subject, e.PerformedAt.UnixMilli(), StatusFinal, r.sealed)
 		return err
 	},
 	correct: func(ctx context.Context, t *txn, target *lifeboat.Event, status, by string) error {
@@ -74,6 +67,22 @@ var observationsView = &projector{
 		return digestRows(ctx, t, "p_observations",
 			"SELECT event_id, patient_id, performed_at, status, corrected_by, sealed FROM p_observations ORDER BY event_id", w)
 	},
+}
+
+// observationRow seals a chart row: the envelope fields and the payload
+// as recorded (check has already decoded it, so it is valid JSON).
+func observationRow(aead cipherAEAD, e *lifeboat.Event) (viewRow, error) {
+	head, err := json.Marshal(obsHead{EventID: e.ID, PatientID: e.Subject, PerformedAt: e.PerformedAt, RecordedAt: e.RecordedAt, Author: e.Author, Device: e.Device})
+	if err != nil {
+		return viewRow{}, err
+	}
+	plain := make([]byte, 0, len(head)+len(e.Payload)+16)
+	plain = append(plain, `{"head":`...)
+	plain = append(plain, head...)
+	plain = append(plain, `,"obs":`...)
+	plain = append(plain, e.Payload...)
+	plain = append(plain, '}')
+	return viewRow{sealed: seal(aead, plain, ad("p_observations", e.ID))}, nil
 }
 
 // Observations returns a patient's observation chart, oldest first,

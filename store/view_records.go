@@ -200,31 +200,15 @@ var recordsView = &projector{
 		}
 		return validateWorkflow(ctx, t, e)
 	},
+	row: recordRow,
 	apply: func(ctx context.Context, t *txn, e *lifeboat.Event) error {
-		subject, key, _, err := recordRules[e.Kind](e.Payload)
+		r, err := t.row("records", recordRow, e)
 		if err != nil {
 			return err
 		}
-		var seen struct {
-			Seen forms.VersionVector `json:"seen"`
-		}
-		if seenKinds[e.Kind] {
-			_ = json.Unmarshal(e.Payload, &seen) // absent in records from older versions
-		}
-		head, err := json.Marshal(recordHead{Device: e.Device, Seq: e.Seq, PerformedAt: e.PerformedAt, RecordedAt: e.RecordedAt, Author: e.Author, Seen: seen.Seen})
-		if err != nil {
-			return err
-		}
-		plain := make([]byte, 0, len(head)+len(e.Payload)+24)
-		plain = append(plain, `{"head":`...)
-		plain = append(plain, head...)
-		plain = append(plain, `,"payload":`...)
-		plain = append(plain, e.Payload...)
-		plain = append(plain, '}')
 		_, err = t.exec(ctx, `INSERT INTO p_records (event_id, kind, subject, key, performed_at, hlc_wall, hlc_logical, device, status, corrected_by, sealed)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?) ON CONFLICT (event_id) DO NOTHING`,
-			e.ID, e.Kind, subject, key, e.PerformedAt.UnixMilli(), e.HLC.Wall, int64(e.HLC.Logical), e.Device, StatusFinal,
-			t.seal(plain, "p_records", e.ID))
+			e.ID, e.Kind, r.subject, r.key, e.PerformedAt.UnixMilli(), e.HLC.Wall, int64(e.HLC.Logical), e.Device, StatusFinal, r.sealed)
 		return err
 	},
 	correct: func(ctx context.Context, t *txn, target *lifeboat.Event, status, by string) error {
@@ -235,6 +219,32 @@ var recordsView = &projector{
 		return digestRows(ctx, t, "p_records", `SELECT event_id, kind, subject, key, performed_at, hlc_wall, hlc_logical, device,
 			status, corrected_by, sealed FROM p_records ORDER BY event_id`, w)
 	},
+}
+
+// recordRow files a record under the subject and key its kind's rule
+// gives and seals its envelope fields with the payload as recorded.
+func recordRow(aead cipherAEAD, e *lifeboat.Event) (viewRow, error) {
+	subject, key, _, err := recordRules[e.Kind](e.Payload)
+	if err != nil {
+		return viewRow{}, err
+	}
+	var seen struct {
+		Seen forms.VersionVector `json:"seen"`
+	}
+	if seenKinds[e.Kind] {
+		_ = json.Unmarshal(e.Payload, &seen) // absent in records from older versions
+	}
+	head, err := json.Marshal(recordHead{Device: e.Device, Seq: e.Seq, PerformedAt: e.PerformedAt, RecordedAt: e.RecordedAt, Author: e.Author, Seen: seen.Seen})
+	if err != nil {
+		return viewRow{}, err
+	}
+	plain := make([]byte, 0, len(head)+len(e.Payload)+24)
+	plain = append(plain, `{"head":`...)
+	plain = append(plain, head...)
+	plain = append(plain, `,"payload":`...)
+	plain = append(plain, e.Payload...)
+	plain = append(plain, '}')
+	return viewRow{subject: subject, key: key, sealed: seal(aead, plain, ad("p_records", e.ID))}, nil
 }
 
 // records reads the rows of kind filed under subject (or under key when

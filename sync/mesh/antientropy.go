@@ -270,7 +270,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	}
 	var size uint64
 	for i := range b.Events {
-		size += uint64(len(b.Events[i].Encode()))
+		size += uint64(b.Events[i].EncodedLen())
 	}
 	if len(res.Refused) > 0 {
 		// Keep them, with why, for a person to review.

@@ -1,7 +1,6 @@
 package mesh
 
 import (
-	"bytes"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -54,7 +53,8 @@ func (d *delegate) NotifyMsg(b []byte) {
 		}
 		n.queue(inbound{st: &m}, false)
 	case msgBatch:
-		m, err := decodeBatch(bytes.Clone(b)) // b is reused after we return
+		// b is reused after we return: decodeBatch copies what it keeps.
+		m, err := decodeBatch(b)
 		if err != nil {
 			n.log.Debug("refused a batch", "err", err)
 			return

@@ -55,9 +55,9 @@ type Store interface {
 // Defaults for the zero values in Config.
 const (
 	DefaultBindPort       = 7946
-	DefaultBatchEvents    = 1000
-	DefaultBatchBytes     = 1 << 20
-	DefaultWindow         = 16
+	DefaultBatchEvents    = 2000
+	DefaultBatchBytes     = 2 << 20
+	DefaultWindow         = 8
 	DefaultAnnounceDelay  = 100 * time.Millisecond
 	DefaultSyncInterval   = time.Second
 	DefaultRequestTimeout = 10 * time.Second
@@ -86,11 +86,14 @@ type Config struct {
 	// every SyncInterval until one answers.
 	Join []string
 
-	// Batch bounds for one pull: events and bytes (defaults 1000, 1 MiB).
+	// Batch bounds for one pull: events and bytes (defaults 2000, 2 MiB).
+	// Each batch is one store transaction and one fsync, so a batch of
+	// a few thousand events costs much less per event than a small one.
 	BatchEvents int
 	BatchBytes  int
 	// Window is how many batches a peer sends for one pull before
-	// waiting to be asked again (16).
+	// waiting to be asked again (8: with the defaults, up to 16 MiB in
+	// flight, enough to keep the receiver busy applying).
 	Window int
 	// AnnounceDelay debounces announcements of local commits (100 ms).
 	AnnounceDelay time.Duration

@@ -106,6 +106,26 @@ func TestWire_RoundTrip(t *testing.T) {
 	}
 }
 
+// memberlist reuses a message's bytes once NotifyMsg returns, so a
+// decoded batch must not share them.
+func TestWire_DecodeBatchCopies(t *testing.T) {
+	b := sampleMessages(t)["batch.bin"]
+	want, err := decodeBatch(bytes.Clone(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeBatch(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range b {
+		b[i] = 0xFF
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("decodeBatch result changed with its input: %+v, want %+v", got, want)
+	}
+}
+
 func TestWire_GoldenDecodes(t *testing.T) {
 	for name, b := range seeds(t) {
 		if _, err := decodeAny(b); err != nil {

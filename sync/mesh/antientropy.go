@@ -452,7 +452,7 @@ func (n *Node) plan() {
 	n.mu.Unlock()
 	for _, s := range sends {
 		f := &failedPull{peer: s.to.Name, id: s.id}
-		n.sendOr(s.to, s.msg, func() { n.queue(inbound{failed: f}, true) })
+		n.sendOr(s.to, s.msg, len(s.msg), func() { n.queue(inbound{failed: f}, true) })
 	}
 }
 

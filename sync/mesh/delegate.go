@@ -26,9 +26,15 @@ func (d *delegate) NodeMeta(limit int) []byte {
 func (d *delegate) NotifyMsg(b []byte) {
 	n := (*Node)(d)
 	n.mu.Lock()
-	n.stats.bytesRecv += uint64(len(b))
+	n.stats.wireRecv += uint64(len(b))
 	n.mu.Unlock()
 	t, err := peekType(b)
+	logical := len(b)
+	defer func() {
+		n.mu.Lock()
+		n.stats.bytesRecv += uint64(logical)
+		n.mu.Unlock()
+	}()
 	if err != nil {
 		n.log.Debug("refused a message", "err", err)
 		return
@@ -59,6 +65,7 @@ func (d *delegate) NotifyMsg(b []byte) {
 			n.log.Debug("refused a batch", "err", err)
 			return
 		}
+		logical = m.Size + 3
 		n.queue(inbound{b: &m}, true)
 	}
 }

@@ -167,7 +167,8 @@ type failedPull struct {
 }
 
 type counters struct {
-	bytesSent, bytesRecv, eventBytes uint64
+	bytesSent, bytesRecv, eventBytes uint64 // messages before compression; events
+	wireSent, wireRecv               uint64 // messages as sent (batches compressed)
 	received                         uint64
 	dropped                          uint64
 }
@@ -233,6 +234,7 @@ func New(cfg Config) (*Node, error) {
 	mc.AdvertiseAddr = cfg.AdvertiseAddr
 	mc.AdvertisePort = cfg.AdvertisePort
 	mc.Keyring = ring
+	mc.EnableCompression = false // batches are compressed with Snappy (see wire.go)
 	mc.GossipVerifyIncoming = true
 	mc.GossipVerifyOutgoing = true
 	mc.Delegate = (*delegate)(n)
@@ -374,10 +376,11 @@ func (n *Node) shutdown() {
 
 // send delivers msg to a member over the reliable channel, in the
 // background (a dead peer must not stall the sync loop).
-func (n *Node) send(to *memberlist.Node, msg []byte) { n.sendOr(to, msg, nil) }
+func (n *Node) send(to *memberlist.Node, msg []byte) { n.sendOr(to, msg, len(msg), nil) }
 
 // sendOr is send with a callback for a failed delivery.
-func (n *Node) sendOr(to *memberlist.Node, msg []byte, failed func()) {
+// logical is the message's size before compression (see Status).
+func (n *Node) sendOr(to *memberlist.Node, msg []byte, logical int, failed func()) {
 	select {
 	case <-n.quit:
 		return
@@ -396,7 +399,8 @@ func (n *Node) sendOr(to *memberlist.Node, msg []byte, failed func()) {
 			return
 		}
 		n.mu.Lock()
-		n.stats.bytesSent += uint64(len(msg))
+		n.stats.bytesSent += uint64(logical)
+		n.stats.wireSent += uint64(len(msg))
 		n.mu.Unlock()
 	}()
 }

@@ -77,7 +77,8 @@ func (n *Node) answer(ctx context.Context, req pull) error {
 				more = true
 			}
 		}
-		n.send(to, encodeBatch(n.self, req.ID, part, more, mine, encs))
+		msg, logical := encodeBatch(n.self, req.ID, part, more, mine, encs)
+		n.sendOr(to, msg, logical, nil)
 		if !more {
 			break
 		}

@@ -37,6 +37,9 @@ type Status struct {
 	// memberlist's gossip); EventBytes is the encoded size of the events
 	// received, the least a sync could have moved.
 	BytesSent, BytesReceived, EventBytes uint64
+	// WireBytesSent and WireBytesReceived are the same messages as they
+	// went over the network (batches compressed).
+	WireBytesSent, WireBytesReceived uint64
 	// KeyRotations are the site key rotations (after a revocation) and
 	// how far the ward has got with each; Keys is how many site keys
 	// memberlist holds now (1 once every rotation is done).
@@ -83,6 +86,7 @@ func (n *Node) Status() Status {
 	st := Status{Device: n.self, Addr: n.addr, Vector: copyVector(n.s.mine), Received: n.stats.received, LastSync: n.s.lastSync,
 		Quarantined: append([]Quarantined(nil), n.s.quarantine...), QuarantinedTotal: n.s.quarantined, RefusedPeers: map[string]string{},
 		BytesSent: n.stats.bytesSent, BytesReceived: n.stats.bytesRecv, EventBytes: n.stats.eventBytes,
+		WireBytesSent: n.stats.wireSent, WireBytesReceived: n.stats.wireRecv,
 		KeyRotations: n.s.keyRotations(), Keys: len(n.ring.GetKeys())}
 	for k, v := range n.s.refusedPeers {
 		st.RefusedPeers[k] = v

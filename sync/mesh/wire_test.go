@@ -2,12 +2,15 @@ package mesh
 
 import (
 	"bytes"
+	"encoding/binary"
 	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/golang/snappy"
 
 	"lifeboat"
 	"lifeboat/store/storetest"
@@ -146,10 +149,13 @@ func TestWire_RefusesMalformed(t *testing.T) {
 		"zero limits":    (&pull{From: "BBBBBBBB", ID: 1, Have: map[string]uint64{}}).encode(),
 		"empty sender":   (&state{Vector: map[string]uint64{}}).encode(),
 		"huge vector":    append([]byte{wireMagic, wireVersion, byte(msgState), 1, 'A', 0, 0xff, 0xff, 0xff, 0xff, 0x0f}, make([]byte, 16)...),
-		"huge count":     append([]byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f}, make([]byte, 16)...),
-		"bad event":      append([]byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 0, 0, 0, 1, 3}, 'x', 'y', 'z'),
-		"more not bool":  []byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 0, 2, 0, 0},
-		"part too big":   []byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 99, 0, 0, 0},
+		"huge count":     rawBatch(append([]byte{1, 'A', 1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f}, make([]byte, 16)...)),
+		"bad event":      rawBatch([]byte{1, 'A', 1, 0, 0, 0, 1, 3, 'x', 'y', 'z'}),
+		"more not bool":  rawBatch([]byte{1, 'A', 1, 0, 2, 0, 0}),
+		"part too big":   rawBatch([]byte{1, 'A', 1, 99, 0, 0, 0}),
+		"not snappy":     []byte{wireMagic, wireVersion, byte(msgBatch), 0x05, 0xff, 0xff},
+		"body too big":   append([]byte{wireMagic, wireVersion, byte(msgBatch)}, binary.AppendUvarint(nil, maxMessage+1)...),
+		"uncompressed":   []byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 0, 0, 0, 0},
 		"zero window":    (&pull{From: "BBBBBBBB", ID: 1, Have: map[string]uint64{}, MaxEvents: 10, MaxBytes: 100}).encode(),
 	}
 	for name, b := range cases {
@@ -157,6 +163,11 @@ func TestWire_RefusesMalformed(t *testing.T) {
 			t.Errorf("%s: decode = %+v, want an error", name, m)
 		}
 	}
+}
+
+// rawBatch makes a batch message around a hand-made body.
+func rawBatch(body []byte) []byte {
+	return append([]byte{wireMagic, wireVersion, byte(msgBatch)}, snappy.Encode(nil, body)...)
 }
 
 // decodeAny decodes any mesh message or node metadata.

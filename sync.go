@@ -61,3 +61,11 @@ type KeyRotation struct {
 	// no longer reach the ward and must be enrolled again.
 	Missed bool
 }
+
+// EncodedEvent is one event's signed encoding as a store keeps it (see
+// Event.Encode), for sending to a peer without decoding it first.
+type EncodedEvent struct {
+	Device string
+	Seq    uint64
+	Bytes  []byte
+}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -356,5 +357,35 @@ func TestApplyRemote_PreparedRowsMatchRebuild(t *testing.T) {
 	}
 	if _, after := digests(t, db); before != after {
 		t.Error("views after Rebuild differ from the ones ApplyRemote built")
+	}
+}
+
+// EncodedAfter hands out exactly what EventsAfter does, as the events'
+// signed encodings, honouring have and limit.
+func TestEncodedAfter_MatchesEventsAfter(t *testing.T) {
+	ctx := t.Context()
+	a, as, _, _ := pair(t)
+	ward(t, a, as, 3)
+	mine, _ := a.VersionVector(ctx)
+	for _, c := range []struct {
+		have  map[string]uint64
+		limit int
+	}{{nil, 1 << 20}, {nil, 5}, {mine, 10}} {
+		evs, err := a.EventsAfter(ctx, c.have, c.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		encs, err := a.EncodedAfter(ctx, c.have, c.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(encs) != len(evs) {
+			t.Fatalf("EncodedAfter gave %d events, EventsAfter %d", len(encs), len(evs))
+		}
+		for i := range evs {
+			if encs[i].Device != evs[i].Device || encs[i].Seq != evs[i].Seq || !bytes.Equal(encs[i].Bytes, evs[i].Encode()) {
+				t.Errorf("event %d differs: %s/%d", i, encs[i].Device, encs[i].Seq)
+			}
+		}
 	}
 }

@@ -41,31 +41,80 @@ func (db *DB) EventsAfter(ctx context.Context, have map[string]uint64, limit int
 	if err != nil {
 		return nil, err
 	}
-	mine, err := db.VersionVector(ctx)
+	var out []lifeboat.Event
+	err = db.runsAfter(ctx, have, limit, func(d string, from, to uint64, n int) (int, error) {
+		evs, err := queryEvents(ctx, db.sql, aead, eventCols+"WHERE device = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+			d, int64(from), int64(to), n)
+		out = append(out, evs...)
+		return len(evs), err
+	})
+	return out, err
+}
+
+// EncodedAfter is EventsAfter for sending: each event's signed encoding as
+// stored, decrypted but not decoded (the receiver decodes and verifies it;
+// the row's associated data already ties it to its device and seq).
+func (db *DB) EncodedAfter(ctx context.Context, have map[string]uint64, limit int) ([]lifeboat.EncodedEvent, error) {
+	aead, err := db.keys()
 	if err != nil {
 		return nil, err
+	}
+	var out []lifeboat.EncodedEvent
+	err = db.runsAfter(ctx, have, limit, func(d string, from, to uint64, n int) (int, error) {
+		rows, err := db.sql.QueryContext(ctx, "SELECT id, seq, kind, sealed FROM events WHERE device = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+			d, int64(from), int64(to), n)
+		if err != nil {
+			return 0, fmt.Errorf("read events: %w", err)
+		}
+		defer rows.Close()
+		got := 0
+		for rows.Next() {
+			var id, kind string
+			var seq int64
+			var sealed []byte
+			if err := rows.Scan(&id, &seq, &kind, &sealed); err != nil {
+				return got, fmt.Errorf("read events: %w", err)
+			}
+			plain, err := open(aead, sealed, eventAD(id, d, uint64(seq), kind))
+			if err != nil {
+				return got, fmt.Errorf("read event %s/%d: %w", d, seq, err)
+			}
+			out = append(out, lifeboat.EncodedEvent{Device: d, Seq: uint64(seq), Bytes: plain})
+			got++
+		}
+		return got, rows.Err()
+	})
+	return out, err
+}
+
+// runsAfter calls read for each device, in order, whose events this store
+// holds beyond have, with the range (from, to] and how many more events
+// fit under limit; read returns how many it took.
+func (db *DB) runsAfter(ctx context.Context, have map[string]uint64, limit int, read func(dev string, from, to uint64, n int) (int, error)) error {
+	mine, err := db.VersionVector(ctx)
+	if err != nil {
+		return err
 	}
 	devs := make([]string, 0, len(mine))
 	for d := range mine {
 		devs = append(devs, d)
 	}
 	sort.Strings(devs)
-	var out []lifeboat.Event
+	taken := 0
 	for _, d := range devs {
-		if len(out) >= limit {
+		if taken >= limit {
 			break
 		}
 		if mine[d] <= have[d] {
 			continue
 		}
-		evs, err := queryEvents(ctx, db.sql, aead, eventCols+"WHERE device = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-			d, int64(have[d]), int64(mine[d]), limit-len(out))
+		n, err := read(d, have[d], mine[d], limit-taken)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, evs...)
+		taken += n
 	}
-	return out, nil
+	return nil
 }
 
 // Events returns a subject's events of one kind (all kinds if kind is

@@ -397,14 +397,19 @@ func TestNode_UnknownDeviceRefused(t *testing.T) {
 // forger serves its own device's events with a corrupted signature.
 type forger struct{ *store.DB }
 
-func (f forger) EventsAfter(ctx context.Context, have map[string]uint64, limit int) ([]lifeboat.Event, error) {
-	evs, err := f.DB.EventsAfter(ctx, have, limit)
+func (f forger) EncodedAfter(ctx context.Context, have map[string]uint64, limit int) ([]lifeboat.EncodedEvent, error) {
+	evs, err := f.DB.EncodedAfter(ctx, have, limit)
 	self, _ := f.DB.Device(ctx)
 	for i := range evs {
 		if evs[i].Device == self {
-			sig := append([]byte(nil), evs[i].Sig...)
+			e, derr := lifeboat.DecodeEvent(evs[i].Bytes)
+			if derr != nil {
+				return nil, derr
+			}
+			sig := append([]byte(nil), e.Sig...)
 			sig[0] ^= 0xff
-			evs[i].Sig = sig
+			e.Sig = sig
+			evs[i].Bytes = e.Encode()
 		}
 	}
 	return evs, err

@@ -19,7 +19,7 @@ import (
 )
 
 // Store is what the mesh needs from the event store. *store.DB satisfies
-// it; the store must be unlocked (EventsAfter and ApplyRemote need the
+// it; the store must be unlocked (EncodedAfter and ApplyRemote need the
 // data key).
 type Store interface {
 	// Device returns this device's ID, used as the memberlist node name.
@@ -37,9 +37,9 @@ type Store interface {
 	KeyRotations(ctx context.Context) ([]lifeboat.KeyRotation, error)
 	// VersionVector maps each device to its highest contiguous seq held.
 	VersionVector(ctx context.Context) (map[string]uint64, error)
-	// EventsAfter returns up to limit events a holder of have lacks, in
-	// (device, seq) order.
-	EventsAfter(ctx context.Context, have map[string]uint64, limit int) ([]lifeboat.Event, error)
+	// EncodedAfter returns up to limit events a holder of have lacks, in
+	// (device, seq) order, each as its signed encoding.
+	EncodedAfter(ctx context.Context, have map[string]uint64, limit int) ([]lifeboat.EncodedEvent, error)
 	// ApplyRemote verifies and applies a batch in one transaction.
 	ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat.ApplyResult, error)
 	// Subscribe registers a channel signalled after every commit.

@@ -56,14 +56,14 @@ func (n *Node) answer(ctx context.Context, req pull) error {
 	// Up to a window of batches in a row: the peer applies one while we
 	// read the next.
 	for part := range window {
-		evs, err := n.st.EventsAfter(ctx, have, limit)
+		evs, err := n.st.EncodedAfter(ctx, have, limit)
 		if err != nil {
 			return err
 		}
 		var encs [][]byte
 		size := 0
 		for i := range evs {
-			b := evs[i].Encode()
+			b := evs[i].Bytes
 			if len(encs) > 0 && size+len(b) > budget {
 				break
 			}

@@ -69,3 +69,11 @@ type EncodedEvent struct {
 	Seq    uint64
 	Bytes  []byte
 }
+
+// PreparedBatch is a batch of peers' events a store has made ready to
+// apply: checked, hashed and sealed off the writer's path (see the
+// store's PrepareRemote and ApplyPrepared).
+type PreparedBatch interface {
+	// Events are the batch's events as given.
+	Events() []Event
+}

@@ -31,11 +31,36 @@ var (
 // only advances over contiguous runs. The error is for failures of the
 // store itself, in which case nothing was applied.
 func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat.ApplyResult, error) {
-	var res lifeboat.ApplyResult
+	rb, err := db.PrepareRemote(batch)
+	if err != nil {
+		return lifeboat.ApplyResult{}, err
+	}
+	return db.ApplyPrepared(ctx, rb)
+}
+
+// RemoteBatch is a batch of peers' events made ready by PrepareRemote: the
+// work that needs no database (encoding, hashing, shape and payload
+// checks, sealing rows) done on all CPUs, so that it can run while the
+// previous batch is being written.
+type RemoteBatch struct {
+	aead   cipherAEAD
+	batch  []lifeboat.Event
+	groups map[string][]*item
+	res    lifeboat.ApplyResult // refusals and duplicates found so far
+}
+
+// Events are the batch's events, as given to PrepareRemote.
+func (rb *RemoteBatch) Events() []lifeboat.Event { return rb.batch }
+
+// PrepareRemote does ApplyRemote's work that needs no database. The store
+// must be unlocked; the batch must not change until it is applied.
+func (db *DB) PrepareRemote(batch []lifeboat.Event) (lifeboat.PreparedBatch, error) {
 	aead, err := db.keys()
 	if err != nil {
-		return res, fmt.Errorf("apply: %w", err)
+		return nil, fmt.Errorf("apply: %w", err)
 	}
+	rb := &RemoteBatch{aead: aead, batch: batch}
+	res := &rb.res
 	refuse := func(e *lifeboat.Event, err error) {
 		res.Refused = append(res.Refused, lifeboat.Refusal{ID: e.ID, Device: e.Device, Seq: e.Seq, Reason: err.Error(), Err: err})
 	}
@@ -74,6 +99,25 @@ func (db *DB) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat
 		groups[e.Device] = append(groups[e.Device], it)
 	}
 	prepare(aead, groups)
+	rb.groups = groups
+	return rb, nil
+}
+
+// ApplyPrepared is ApplyRemote for a batch PrepareRemote made ready. A
+// batch is applied once.
+func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (lifeboat.ApplyResult, error) {
+	rb, ok := p.(*RemoteBatch)
+	if !ok || rb == nil || rb.groups == nil {
+		return lifeboat.ApplyResult{}, fmt.Errorf("apply: the batch was not prepared, or was applied already: %w", lifeboat.ErrInvalid)
+	}
+	aead, batch, groups, res := rb.aead, rb.batch, rb.groups, rb.res
+	rb.groups = nil
+	if _, err := db.keys(); err != nil {
+		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err) // locked since it was prepared
+	}
+	refuse := func(e *lifeboat.Event, err error) {
+		res.Refused = append(res.Refused, lifeboat.Refusal{ID: e.ID, Device: e.Device, Seq: e.Seq, Reason: err.Error(), Err: err})
+	}
 
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {

@@ -389,3 +389,40 @@ func TestEncodedAfter_MatchesEventsAfter(t *testing.T) {
 		}
 	}
 }
+
+// A batch prepared ahead is applied once, as ApplyRemote would, and not
+// at all if the store was locked in between.
+func TestApplyPrepared_OnceAndOnlyUnlocked(t *testing.T) {
+	ctx := t.Context()
+	a, as, b, _ := pair(t)
+	ward(t, a, as, 2)
+	evs := allEvents(t, a)
+	p, err := b.PrepareRemote(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Events()) != len(evs) {
+		t.Fatalf("prepared %d events, want %d", len(p.Events()), len(evs))
+	}
+	res, err := b.ApplyPrepared(ctx, p)
+	if err != nil || res.Applied == 0 || len(res.Refused) != 0 {
+		t.Fatalf("ApplyPrepared = %+v, %v", res, err)
+	}
+	if _, err := b.ApplyPrepared(ctx, p); !errors.Is(err, lifeboat.ErrInvalid) {
+		t.Errorf("applying the same prepared batch again: %v, want ErrInvalid", err)
+	}
+	for _, e := range evs {
+		if _, err := b.Event(ctx, e.ID); err != nil {
+			t.Fatalf("event %s not applied: %v", e.ID, err)
+		}
+	}
+	more := storetest.MustAppend(t, a, as, storetest.PatientDraft("Late", "Comer", "1950-01-01", "", storetest.T0))
+	p, err = b.PrepareRemote([]lifeboat.Event{more})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Lock()
+	if _, err := b.ApplyPrepared(ctx, p); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("ApplyPrepared on a locked store: %v, want ErrLocked", err)
+	}
+}

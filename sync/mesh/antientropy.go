@@ -226,6 +226,15 @@ func merge(v, u map[string]uint64) {
 	}
 }
 
+// awaited reports whether a batch from peer answering pull id is one the
+// node is waiting for.
+func (n *Node) awaited(peer string, id uint64) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p := n.s.peers[peer]
+	return p != nil && p.inflight != nil && p.inflight.id == id
+}
+
 func (n *Node) onBatch(ctx context.Context, b *batch) {
 	now := n.cfg.Now()
 	n.mu.Lock()
@@ -246,8 +255,14 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	b.Events, held = n.holdFloods(b.From, b.Events)
 	n.quarantine(ctx, held)
 	if len(b.Events) > 0 {
-		var err error
-		res, err = n.st.ApplyRemote(ctx, b.Events)
+		prepared, err := b.prepared, error(nil)
+		if prepared == nil || len(held) > 0 {
+			// Not prepared as it arrived, or some of it held back.
+			prepared, err = n.st.PrepareRemote(b.Events)
+		}
+		if err == nil {
+			res, err = n.st.ApplyPrepared(ctx, prepared)
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				n.log.Warn("apply batch", "peer", b.From, "events", len(b.Events), "err", err)

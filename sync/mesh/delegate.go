@@ -66,6 +66,14 @@ func (d *delegate) NotifyMsg(b []byte) {
 			return
 		}
 		logical = m.Size + 3
+		// Prepare it here, on memberlist's goroutine for this stream,
+		// while the sync loop writes the batch before it; only batches we
+		// are waiting for (others are dropped by onBatch anyway).
+		if n.awaited(m.From, m.ID) {
+			if p, err := n.st.PrepareRemote(m.Events); err == nil {
+				m.prepared = p
+			}
+		}
 		n.queue(inbound{b: &m}, true)
 	}
 }

@@ -11,7 +11,7 @@
 // contiguous seq). When a peer holds events this node lacks, the node asks
 // for them in bounded batches over memberlist's reliable (TCP) channel,
 // taking each device's range from one peer only so relayed events are not
-// sent twice, and applies each batch with the store's ApplyRemote (every
+// sent twice, and applies each batch with the store's ApplyPrepared (every
 // signature checked, duplicates skipped, one transaction per batch).
 // Refused events are kept in the store's quarantine with their reason
 // (so a restart does not forget them; Status lists them) and are not

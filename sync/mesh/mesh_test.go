@@ -263,7 +263,7 @@ func TestNode_LateJoinerThroughAPeerItDoesNotKnowYet(t *testing.T) {
 	converged(t, 20*time.Second, n1, s.founder, b, d)
 }
 
-// stalling is a store whose first ApplyRemote commits and then hangs
+// stalling is a store whose first ApplyPrepared commits and then hangs
 // until the node is stopped: a node stopped in the middle of a sync.
 type stalling struct {
 	*store.DB
@@ -271,8 +271,8 @@ type stalling struct {
 	once    sync.Once
 }
 
-func (s *stalling) ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat.ApplyResult, error) {
-	res, err := s.DB.ApplyRemote(ctx, batch)
+func (s *stalling) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (lifeboat.ApplyResult, error) {
+	res, err := s.DB.ApplyPrepared(ctx, p)
 	s.once.Do(func() { close(s.applied) })
 	<-ctx.Done()
 	return res, err

@@ -19,7 +19,7 @@ import (
 )
 
 // Store is what the mesh needs from the event store. *store.DB satisfies
-// it; the store must be unlocked (EncodedAfter and ApplyRemote need the
+// it; the store must be unlocked (EncodedAfter and ApplyPrepared need the
 // data key).
 type Store interface {
 	// Device returns this device's ID, used as the memberlist node name.
@@ -40,8 +40,12 @@ type Store interface {
 	// EncodedAfter returns up to limit events a holder of have lacks, in
 	// (device, seq) order, each as its signed encoding.
 	EncodedAfter(ctx context.Context, have map[string]uint64, limit int) ([]lifeboat.EncodedEvent, error)
-	// ApplyRemote verifies and applies a batch in one transaction.
-	ApplyRemote(ctx context.Context, batch []lifeboat.Event) (lifeboat.ApplyResult, error)
+	// PrepareRemote does the work of applying a batch that needs no
+	// database (it runs as each batch arrives, while the one before is
+	// written); ApplyPrepared then verifies and applies it in one
+	// transaction.
+	PrepareRemote(batch []lifeboat.Event) (lifeboat.PreparedBatch, error)
+	ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (lifeboat.ApplyResult, error)
 	// Subscribe registers a channel signalled after every commit.
 	Subscribe(ch chan<- struct{})
 	// Quarantine keeps an event refused from peer, with why, so that a

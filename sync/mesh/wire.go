@@ -74,6 +74,10 @@ type batch struct {
 	Vector map[string]uint64
 	Events []lifeboat.Event
 	Size   int // bytes of the body before compression (set by decodeBatch)
+
+	// prepared is the store's PrepareRemote of Events, made as the batch
+	// arrived (nil if it was not asked for, or could not be prepared).
+	prepared lifeboat.PreparedBatch
 }
 
 func header(t msgType) []byte { return []byte{wireMagic, wireVersion, byte(t)} }

@@ -336,7 +336,7 @@ func decodeBatch(b []byte) (batch, error) {
 		return batch{}, fmt.Errorf("batch body: %w", errWire)
 	}
 	r.b = body
-	m := batch{Size: len(body),From: r.device("from"), ID: r.uvarint("id")}
+	m := batch{Size: len(body), From: r.device("from"), ID: r.uvarint("id")}
 	if part := r.uvarint("part"); part < maxWindow {
 		m.Part = uint32(part)
 	} else {

@@ -21,9 +21,11 @@ func (ui *UI) formDialog(title, save string, items []*widget.FormItem, ok func()
 	problem := errorLabel()
 	f := widget.NewForm(items...)
 	var d dialog.Dialog
+	width := min(ui.win.Canvas().Size().Width-24, 560)
 	saveBtn := widget.NewButtonWithIcon(save, theme.DocumentSaveIcon(), func() {
 		if err := ok(); err != nil {
 			setMsg(problem, ErrorText(err))
+			d.Resize(fyne.NewSize(width, 0)) // taller now, to show the problem
 			return
 		}
 		d.Hide()
@@ -31,7 +33,7 @@ func (ui *UI) formDialog(title, save string, items []*widget.FormItem, ok func()
 	saveBtn.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", func() { d.Hide() })
 	d = dialog.NewCustomWithoutButtons(title, container.NewVBox(f, problem, container.NewGridWithColumns(2, cancel, saveBtn)), ui.win)
-	d.Resize(fyne.NewSize(min(ui.win.Canvas().Size().Width-24, 560), 0))
+	d.Resize(fyne.NewSize(width, 0))
 	d.Show()
 }
 

@@ -213,25 +213,25 @@ func (c *obsChart) details(o store.ObsView, n forms.NEWS2) {
 // enterInError cancels a set with a reason. The set stays on the chart,
 // struck through.
 func (c *obsChart) enterInError(o store.ObsView) {
-	reason := widget.NewEntry()
+	// Wrapping, so the dialog fits a phone's width.
+	reason := widget.NewMultiLineEntry()
+	reason.Wrapping = fyne.TextWrapWord
+	reason.SetMinRowsVisible(2)
 	reason.SetPlaceHolder("Why is it wrong? e.g. wrong patient")
-	reason.Validator = func(s string) error {
-		if strings.TrimSpace(s) == "" {
-			return fmt.Errorf("say why")
+	c.ui.formDialog("Mark as entered in error", "Mark in error", []*widget.FormItem{
+		{Text: "Reason", Widget: reason},
+	}, func() error {
+		why := strings.TrimSpace(reason.Text)
+		if why == "" {
+			return forms.Problems{{Field: "reason", Message: "Say why the observations are wrong."}}
 		}
-		return nil
-	}
-	items := []*widget.FormItem{{Text: "Reason", Widget: reason}}
-	dialog.ShowForm("Mark as entered in error", "Mark entered in error", "Cancel", items, func(ok bool) {
-		if !ok {
-			return
-		}
-		sess, why, now := c.ui.Session(), strings.TrimSpace(reason.Text), c.ui.Now()
+		sess, now := c.ui.Session(), c.ui.Now()
 		c.ui.Run(func(ctx context.Context) error {
 			_, err := c.ui.Store().EnterInError(ctx, sess, o.EventID, why, now)
 			return err
 		}, c.ui.ShowError)
-	}, c.ui.win)
+		return nil
+	})
 }
 
 // strike draws a line through t when on is true.

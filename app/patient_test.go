@@ -239,7 +239,13 @@ func TestRecordObservations_DraftKept(t *testing.T) {
 }
 
 func TestEnterInError(t *testing.T) {
-	ui, db, _ := newTestUI(t, desktop)
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) { enterObsInError(t, size) })
+	}
+}
+
+func enterObsInError(t *testing.T, size fyne.Size) {
+	ui, db, _ := newTestUI(t, size)
 	id := openPatient(t, ui, db, "smith", "SMITH, Richard")
 	obs := mustObs(t, db, id)
 	last := obs[len(obs)-1]
@@ -247,8 +253,13 @@ func TestEnterInError(t *testing.T) {
 	test.Tap(card(t, ui, when))
 	settle(ui)
 	tap(t, ui, "Entered in error")
+	tap(t, ui, "Mark in error") // no reason: refused in the dialog
+	mustShow(t, ui, "Say why the observations are wrong.")
+	if got := mustObs(t, db, id); got[len(got)-1].Status == store.StatusEnteredInError {
+		t.Fatal("entered in error with no reason")
+	}
 	test.Type(entry(t, ui, "Why is it wrong"), "wrong patient")
-	tap(t, ui, "Mark entered in error")
+	tap(t, ui, "Mark in error")
 	obs = mustObs(t, db, id)
 	var got store.ObsView
 	for _, o := range obs {

@@ -296,16 +296,14 @@ func (f *formFill) input(fld *forms.Field, follow func(fyne.CanvasObject) func()
 		f.options[id] = l
 		return l.box
 	case forms.FieldPerson:
-		s := widget.NewSelect(nil, func(name string) {
-			dr.Picks[id] = nil
+		s := f.idSelect(id, "Choose a person", func(name string) string {
 			for _, u := range f.users {
 				if u.Name == name {
-					dr.Picks[id] = []string{u.ID}
+					return u.ID
 				}
 			}
-			f.update()
+			return ""
 		})
-		s.PlaceHolder = "Choose a person"
 		f.persons[id] = s
 		if _, ok := dr.Picks[id]; !ok && fld.Required && f.ui.session != nil {
 			// The person filling the form in is usually the one who did it:
@@ -317,16 +315,14 @@ func (f *formFill) input(fld *forms.Field, follow func(fyne.CanvasObject) func()
 		if f.id != "" {
 			return wrapped("This patient")
 		}
-		s := widget.NewSelect(nil, func(label string) {
-			dr.Picks[id] = nil
+		s := f.idSelect(id, "Choose a patient on this ward", func(label string) string {
 			for _, p := range f.onWard {
 				if p.label == label {
-					dr.Picks[id] = []string{p.id}
+					return p.id
 				}
 			}
-			f.update()
+			return ""
 		})
-		s.PlaceHolder = "Choose a patient on this ward"
 		f.patients[id] = s
 		return s
 	case forms.FieldComputed:
@@ -338,6 +334,20 @@ func (f *formFill) input(fld *forms.Field, follow func(fyne.CanvasObject) func()
 		return l
 	}
 	return wrapped("This question cannot be answered on this device.")
+}
+
+// idSelect is a choice among named people or patients whose answer to
+// question id is the chosen one's ID (idOf maps a shown label to it).
+func (f *formFill) idSelect(id, placeholder string, idOf func(label string) string) *widget.Select {
+	s := widget.NewSelect(nil, func(label string) {
+		f.draft.Picks[id] = nil
+		if v := idOf(label); v != "" {
+			f.draft.Picks[id] = []string{v}
+		}
+		f.update()
+	})
+	s.PlaceHolder = placeholder
+	return s
 }
 
 // problem returns the label for one field's problems, under the field.

@@ -19,30 +19,13 @@ func enrolExtra(t *testing.T, dir, name string) string {
 	}
 	pub, _ := other.DevicePublicKey(ctx)
 	other.Close()
-	db, err := store.Open(ctx, filepath.Join(dir, StoreFile), store.Options{})
+	db, s := openAsAdmin(t, dir)
+	defer db.Close()
+	id, err := db.Enrol(ctx, s, pub, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.Unlock(ctx, passphrase); err != nil {
-		t.Fatal(err)
-	}
-	users, _ := db.Users(ctx)
-	for _, u := range users {
-		if u.Name == "Ada Admin" {
-			s, err := db.SignIn(ctx, u.ID, "2580", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			id, err := db.Enrol(ctx, s, pub, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return id
-		}
-	}
-	t.Fatal("no Ada Admin")
-	return ""
+	return id
 }
 
 func TestRevoke_ListRevokeAndTheKeyChange(t *testing.T) {

@@ -16,28 +16,42 @@ import (
 
 const passphrase = "a long ward passphrase"
 
-// mustQuarantine puts an event from a device the site never enrolled into
-// the store's quarantine, and adds a ward nurse (PIN 4826).
-func mustQuarantine(t *testing.T, dir string) lifeboat.Event {
+// openAsAdmin opens the store in dir, unlocked, with Ada Admin signed in;
+// the caller closes it.
+func openAsAdmin(t *testing.T, dir string) (*store.DB, *store.Session) {
 	t.Helper()
 	ctx := t.Context()
 	db, err := store.Open(ctx, filepath.Join(dir, StoreFile), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	if err := db.Unlock(ctx, passphrase); err != nil {
+		db.Close()
 		t.Fatal(err)
 	}
 	users, _ := db.Users(ctx)
-	var admin *store.Session
 	for _, u := range users {
 		if u.Name == "Ada Admin" {
-			if admin, err = db.SignIn(ctx, u.ID, "2580", ""); err != nil {
+			s, err := db.SignIn(ctx, u.ID, "2580", "")
+			if err != nil {
+				db.Close()
 				t.Fatal(err)
 			}
+			return db, s
 		}
 	}
+	db.Close()
+	t.Fatal("no Ada Admin in the store")
+	return nil, nil
+}
+
+// mustQuarantine puts an event from a device the site never enrolled into
+// the store's quarantine, and adds a ward nurse (PIN 4826).
+func mustQuarantine(t *testing.T, dir string) lifeboat.Event {
+	t.Helper()
+	ctx := t.Context()
+	db, admin := openAsAdmin(t, dir)
+	defer db.Close()
 	if _, err := db.NewUser(ctx, admin, "Nia Nurse", lifeboat.RoleWardStaff, "4826"); err != nil {
 		t.Fatal(err)
 	}

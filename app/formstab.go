@@ -179,7 +179,7 @@ func (l *formLists) show(reg *forms.Registry, recs []formRecord, users map[strin
 			by = "another device's user"
 		}
 		row := container.NewVBox(title, widget.NewLabel(fr.rec.PerformedAt.Local().Format(DateTimeLayout)+" · "+by))
-		if s := fr.summary(); s != "" {
+		if s := fr.listSummary(); s != "" {
 			row.Add(wrapped(s))
 		}
 		c := NewCard(row, func() { l.ui.showFormView(fr, users) })

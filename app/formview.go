@@ -88,6 +88,31 @@ func (fr formRecord) summary() string {
 	return strings.Join(parts, " · ")
 }
 
+// listSummary is the line under a filled-in form in a list: its scores,
+// or for a form with none (the incident log) its first few answers to
+// required choice questions, so a long list can be read without opening
+// each one.
+func (fr formRecord) listSummary() string {
+	if s := fr.summary(); s != "" || fr.def == nil {
+		return s
+	}
+	var parts []string
+	for i := range fr.def.Fields {
+		f := &fr.def.Fields[i]
+		v, ok := fr.sub.Values[f.ID]
+		if !ok || !f.Required || (f.Type != forms.FieldChoice && f.Type != forms.FieldMultiChoice) {
+			continue
+		}
+		if parts = append(parts, answerText(f, v, nil)); len(parts) == maxListAnswers {
+			break
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// maxListAnswers bounds the answers listSummary shows.
+const maxListAnswers = 3
+
 // answerText is an answer as people read it.
 func answerText(f *forms.Field, v any, users map[string]string) string {
 	switch f.Type {

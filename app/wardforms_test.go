@@ -386,3 +386,29 @@ func TestForms_EnteredInError(t *testing.T) {
 		t.Errorf("Forms tab does not mark it entered in error: %q", texts(ui))
 	}
 }
+
+// A filled-in form with no scores is listed with its first answers to
+// required choice questions; a scored one with its scores.
+func TestFormRecord_ListSummary(t *testing.T) {
+	reg, err := formRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, _ := reg.Latest("downtime-incident")
+	fr := formRecord{def: inc, sub: forms.NewSubmission(inc, "", map[string]any{
+		"system": "eprescribing", "category": []any{"medication", "communication"}, "patient_involved": true,
+		"patient_here": true, "patient": "p1", "harm": "none", "description": "x", "reported_by": "u1"})}
+	if got, want := fr.listSummary(), "ePrescribing / eMAR · Medication error or near miss; Communication or handover · No harm (near miss)"; got != want {
+		t.Errorf("incident log listSummary() = %q, want %q", got, want)
+	}
+	falls, _ := reg.Latest("falls-risk")
+	fr = formRecord{def: falls, sub: forms.NewSubmission(falls, "p1", map[string]any{
+		"assessed_at": "2025-06-15T11:00", "fall_last_year": false, "fall_this_admission": true, "confusion": false,
+		"mobility": "independent", "toileting": false, "medicines": false, "postural_drop": "no", "vision": false, "assessor": "u1"})}
+	if got := fr.listSummary(); got != fr.summary() || got == "" {
+		t.Errorf("scored form listSummary() = %q, want its scores %q", got, fr.summary())
+	}
+	if got := (formRecord{}).listSummary(); got != "" {
+		t.Errorf("unknown form's listSummary() = %q, want nothing", got)
+	}
+}

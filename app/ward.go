@@ -316,28 +316,17 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// NEWS2 band colours as on the RCP chart: white for 0, yellow for low,
-// orange for a single 3 and medium, red for high.
-var (
-	newsOrange = color.NRGBA{R: 0xED, G: 0x8B, B: 0x00, A: 0xFF}
-	newsYellow = color.NRGBA{R: 0xFF, G: 0xEB, B: 0x3B, A: 0xFF}
-	newsGreen  = color.NRGBA{R: 0xE3, G: 0xF2, B: 0xE6, A: 0xFF}
-)
+// NEWS2 colours (see forms.BandColours).
+var newsOrange = nrgba(forms.ColourNEWSOrange)
 
-// BandColours returns the background and text colours for a NEWS2 band.
+// BandColours returns the background and text colours for a NEWS2 band
+// (forms.BandColours: the same on paper).
 func BandColours(b forms.Band) (bg, fg color.Color) {
-	switch b {
-	case forms.BandNone:
-		return newsGreen, nhsBlack
-	case forms.BandLow:
-		return newsYellow, nhsBlack
-	case forms.BandLowMedium, forms.BandMedium:
-		return newsOrange, nhsBlack
-	case forms.BandHigh:
-		return nhsRed, nhsWhite
-	}
-	return nhsGrey4, nhsBlack
+	c, t := forms.BandColours(b)
+	return nrgba(c), nrgba(t)
 }
+
+func nrgba(c forms.RGB) color.NRGBA { return color.NRGBA{R: c.R, G: c.G, B: c.B, A: 0xFF} }
 
 // BandText is a band in plain words.
 func BandText(n forms.NEWS2) string {

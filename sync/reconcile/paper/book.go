@@ -139,10 +139,10 @@ var (
 	nhsBlue    = rgb{0x00, 0x5E, 0xB8}
 	nhsRed     = rgb{0xD5, 0x28, 0x1B}
 	purple     = rgb{0x33, 0x00, 0x72}
-	newsRed    = nhsRed
-	newsOrange = rgb{0xED, 0x8B, 0x00}
-	newsYellow = rgb{0xFF, 0xEB, 0x3B}
-	newsGreen  = rgb{0xE3, 0xF2, 0xE6}
+	newsRed    = fromRGB(forms.ColourNEWSRed)
+	newsOrange = fromRGB(forms.ColourNEWSOrange)
+	newsYellow = fromRGB(forms.ColourNEWSYellow)
+	newsGreen  = fromRGB(forms.ColourNEWSGreen)
 	paleRed    = rgb{0xFB, 0xE4, 0xE2}
 	paleYellow = rgb{0xFF, 0xF4, 0xD6}
 )
@@ -161,22 +161,14 @@ func scoreColours(s int) (bg, fg rgb) {
 	return white, black
 }
 
-// bandColours is how a NEWS2 total looks: green tint for 0, yellow for
-// low, orange for a single 3 or medium, red for high, grey when
-// incomplete (the same as the app's ward list).
+// bandColours is how a NEWS2 total looks (forms.BandColours: the same as
+// on screen).
 func bandColours(b forms.Band) (bg, fg rgb) {
-	switch b {
-	case forms.BandNone:
-		return newsGreen, black
-	case forms.BandLow:
-		return newsYellow, black
-	case forms.BandLowMedium, forms.BandMedium:
-		return newsOrange, black
-	case forms.BandHigh:
-		return newsRed, white
-	}
-	return lightGrey, black
+	c, t := forms.BandColours(b)
+	return fromRGB(c), fromRGB(t)
 }
+
+func fromRGB(c forms.RGB) rgb { return rgb{int(c.R), int(c.G), int(c.B)} }
 
 // bandWords is a band in plain words, short enough for a table cell.
 func bandWords(b forms.Band) string {

@@ -45,6 +45,15 @@ type Device struct {
 // Revoked reports whether the device has been revoked.
 func (d Device) Revoked() bool { return d.RevokedAt > 0 }
 
+// SiteKeyState is where a device stands with the site keys after moving
+// along any rotation: the keyring to use (primary first), the rotations'
+// progress, and whether this call changed anything.
+type SiteKeyState struct {
+	Ring      [][]byte
+	Rotations []KeyRotation
+	Changed   bool
+}
+
 // KeyRotation reports a site key rotation's progress.
 type KeyRotation struct {
 	Key     string    // the new key's ID

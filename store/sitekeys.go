@@ -85,21 +85,33 @@ func (db *DB) KeyRotations(ctx context.Context) ([]lifeboat.KeyRotation, error) 
 
 // AdvanceSiteKeys moves this device along any site key rotation: it opens
 // new keys sealed to it, records the steps it has reached and forgets
-// retired keys. It reports whether anything changed (then SiteKeys may
-// differ). The mesh calls it after receiving key events and periodically;
-// it is idempotent.
-func (db *DB) AdvanceSiteKeys(ctx context.Context) (bool, error) {
+// retired keys. It returns the keyring to use now and the rotations'
+// progress (what SiteKeys and KeyRotations would), and whether anything
+// changed. The mesh calls it after every commit and periodically; it is
+// idempotent.
+func (db *DB) AdvanceSiteKeys(ctx context.Context) (lifeboat.SiteKeyState, error) {
+	changed, plan, err := db.advanceSiteKeys(ctx)
+	if err != nil {
+		return lifeboat.SiteKeyState{}, fmt.Errorf("advance site keys: %w", err)
+	}
+	if len(plan.ring) == 0 {
+		return lifeboat.SiteKeyState{}, fmt.Errorf("advance site keys: none held: %w", lifeboat.ErrNotFound)
+	}
+	return lifeboat.SiteKeyState{Ring: plan.ring, Rotations: plan.status, Changed: changed}, nil
+}
+
+func (db *DB) advanceSiteKeys(ctx context.Context) (bool, keyPlan, error) {
 	db.keyMu.Lock()
 	defer db.keyMu.Unlock()
 	db.mu.Lock()
 	priv, self, site := db.devPriv, db.device, db.site
 	db.mu.Unlock()
 	if priv == nil {
-		return false, fmt.Errorf("advance site keys: %w", ErrLocked)
+		return false, keyPlan{}, ErrLocked
 	}
 	f, err := db.keyFacts(ctx)
 	if err != nil {
-		return false, fmt.Errorf("advance site keys: %w", err)
+		return false, keyPlan{}, err
 	}
 	changed := false
 	for _, w := range f.sealed {
@@ -120,21 +132,26 @@ func (db *DB) AdvanceSiteKeys(ctx context.Context) (bool, error) {
 	}
 	if changed {
 		if err := db.SetSiteKeys(ctx, f.held); err != nil {
-			return false, fmt.Errorf("advance site keys: %w", err)
+			return false, keyPlan{}, err
 		}
 	}
-	if len(plan.acks) > 0 {
-		me := &Session{User: User{ID: "device:" + self, Name: "this device"}}
-		drafts := make([]Draft, len(plan.acks))
-		for i, a := range plan.acks {
-			drafts[i] = Draft{Kind: lifeboat.KindSiteKeyStep, Subject: "site", PerformedAt: db.now(), Payload: a}
-		}
-		if _, err := db.AppendAll(ctx, me, drafts); err != nil {
-			return false, fmt.Errorf("advance site keys: %w", err)
-		}
-		changed = true
+	if len(plan.acks) == 0 {
+		return changed, plan, nil
 	}
-	return changed, nil
+	me := &Session{User: User{ID: "device:" + self, Name: "this device"}}
+	drafts := make([]Draft, len(plan.acks))
+	for i, a := range plan.acks {
+		drafts[i] = Draft{Kind: lifeboat.KindSiteKeyStep, Subject: "site", PerformedAt: db.now(), Payload: a}
+	}
+	if _, err := db.AppendAll(ctx, me, drafts); err != nil {
+		return false, keyPlan{}, err
+	}
+	// Our own steps move the plan on (the last install reported means
+	// every device may switch): plan again with them.
+	if f, err = db.keyFacts(ctx); err != nil {
+		return false, keyPlan{}, err
+	}
+	return true, planKeys(f.keyFacts), nil
 }
 
 // sealedForMe is a rotation's key sealed to this device, not yet opened.

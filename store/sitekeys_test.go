@@ -74,11 +74,14 @@ func advance(t *testing.T, dbs ...*store.DB) bool {
 	t.Helper()
 	any := false
 	for _, db := range dbs {
-		changed, err := db.AdvanceSiteKeys(t.Context())
+		st, err := db.AdvanceSiteKeys(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
-		any = any || changed
+		if want := ring(t, db); len(st.Ring) != len(want) || !bytes.Equal(st.Ring[0], want[0]) {
+			t.Fatalf("AdvanceSiteKeys returned a ring of %d keys, SiteKeys %d", len(st.Ring), len(want))
+		}
+		any = any || st.Changed
 	}
 	return any
 }

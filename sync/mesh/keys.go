@@ -15,24 +15,17 @@ import (
 // at start, after every commit and on every tick; cheap when nothing
 // changed.
 func (n *Node) refreshKeys(ctx context.Context) {
-	if _, err := n.st.AdvanceSiteKeys(ctx); err != nil && ctx.Err() == nil {
-		n.log.Warn("site key rotation", "err", err)
-	}
-	keys, err := n.st.SiteKeys(ctx)
+	st, err := n.st.AdvanceSiteKeys(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			n.log.Warn("read site keys", "err", err)
+			n.log.Warn("site key rotation", "err", err)
 		}
 		return
 	}
-	rots, err := n.st.KeyRotations(ctx)
-	if err != nil && ctx.Err() == nil {
-		n.log.Warn("read key rotations", "err", err)
-	}
 	n.mu.Lock()
-	n.s.rotations = rots
+	n.s.rotations = st.Rotations
 	n.mu.Unlock()
-	n.installKeys(keys)
+	n.installKeys(st.Ring)
 }
 
 // installKeys sets memberlist's keyring to keys (primary first). Only

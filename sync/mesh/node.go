@@ -31,10 +31,9 @@ type Store interface {
 	// SiteKeys returns the memberlist keyring to use now, primary first.
 	SiteKeys(ctx context.Context) ([][]byte, error)
 	// AdvanceSiteKeys moves this device along any site key rotation in
-	// the log (opening keys sealed to it, recording its steps).
-	AdvanceSiteKeys(ctx context.Context) (bool, error)
-	// KeyRotations reports the site key rotations and their progress.
-	KeyRotations(ctx context.Context) ([]lifeboat.KeyRotation, error)
+	// the log (opening keys sealed to it, recording its steps) and returns
+	// the keyring to use and the rotations' progress.
+	AdvanceSiteKeys(ctx context.Context) (lifeboat.SiteKeyState, error)
 	// VersionVector maps each device to its highest contiguous seq held.
 	VersionVector(ctx context.Context) (map[string]uint64, error)
 	// EncodedAfter returns up to limit events a holder of have lacks, in

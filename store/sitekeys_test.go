@@ -108,9 +108,13 @@ func TestRevoke_RotatesTheSiteKey(t *testing.T) {
 	if err := a.Revoke(ctx, as, aID, "oops"); !errors.Is(err, lifeboat.ErrInvalid) {
 		t.Errorf("revoking this device itself: %v, want ErrInvalid", err)
 	}
+	bID, _ := b.Device(ctx)
 	rots, err := a.KeyRotations(ctx)
-	if err != nil || len(rots) != 1 || rots[0].Step != "install" || len(rots[0].Waiting) != 2 {
-		t.Fatalf("rotations after revoke = %+v, %v; want one waiting for two devices to install", rots, err)
+	if err != nil || len(rots) != 1 || rots[0].Step != "install" || len(rots[0].Waiting) != 1 || rots[0].Waiting[0] != bID {
+		t.Fatalf("rotations after revoke = %+v, %v; want one waiting for the laptop to install (the admin device took its step)", rots, err)
+	}
+	if r := ring(t, a); len(r) != 2 || !bytes.Equal(r[0], old[0]) {
+		t.Fatalf("the admin device's ring after revoking: %d keys; want the old key primary and the new one installed", len(r))
 	}
 	// Step by step: the ward never loses a key in common, and gets there.
 	var steps []string

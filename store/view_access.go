@@ -249,7 +249,15 @@ func (db *DB) Revoke(ctx context.Context, s *Session, device, reason string) err
 		Payload: lifeboat.DeviceRevoked{Device: device, Reason: reason}}, rot}); err != nil {
 		return fmt.Errorf("revoke device: %w", err)
 	}
-	return db.audit(ctx, nil, "admin.device_revoked", s.User.ID, device, reason)
+	if err := db.audit(ctx, nil, "admin.device_revoked", s.User.ID, device, reason); err != nil {
+		return err
+	}
+	// This device takes its first step at once (sync may be off): the
+	// ward then waits only for the others.
+	if _, _, err := db.advanceSiteKeys(ctx); err != nil {
+		db.log.Warn("site key rotation after a revocation", "err", err)
+	}
+	return nil
 }
 
 // TrustAnchor records a device this store trusts before any event names it:

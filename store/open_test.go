@@ -240,3 +240,27 @@ func TestInit_RefusesBadSetupAndLeavesNothing(t *testing.T) {
 		t.Error("Init over an existing file succeeded")
 	}
 }
+
+// New stores are made with 16 KiB pages in WAL mode: the page size can
+// only be set before the first table, so a wrong order here leaves 4 KiB.
+func TestInit_LargePagesAndWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ward.lifeboat")
+	db, _ := storetest.MustInitAt(t, path, store.Options{})
+	db.Close()
+	sdb, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	var pageSize int
+	var mode string
+	if err := sdb.QueryRow("PRAGMA page_size").Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := sdb.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if pageSize != 16384 || mode != "wal" {
+		t.Errorf("page size %d, journal mode %q; want 16384, wal", pageSize, mode)
+	}
+}

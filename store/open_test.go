@@ -167,7 +167,7 @@ func writeV1Fixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP TABLE p_patients", "DROP TABLE p_observations", "PRAGMA user_version = 1", "VACUUM"} {
+	for _, q := range []string{"DROP TABLE p_patients", "DROP TABLE IF EXISTS p_observations", "PRAGMA user_version = 1", "VACUUM"} {
 		if _, err := sdb.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}

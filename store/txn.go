@@ -177,6 +177,14 @@ type corrector struct {
 	hlc              lifeboat.HLC
 }
 
+// before orders correctors as correctors lists them: by clock, then device.
+func (c corrector) before(d corrector) bool {
+	if o := c.hlc.Compare(d.hlc); o != 0 {
+		return o < 0
+	}
+	return c.device < d.device
+}
+
 // correctors lists the events whose Corrects names id, oldest first.
 func correctors(ctx context.Context, x execer, id string) ([]corrector, error) {
 	rows, err := x.QueryContext(ctx, "SELECT id, kind, device, hlc_wall, hlc_logical FROM events WHERE corrects = ? AND corrects <> '' ORDER BY hlc_wall, hlc_logical, device", id)

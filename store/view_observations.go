@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"lifeboat"
@@ -23,20 +24,12 @@ type ObsView struct {
 	Obs         forms.Observations
 }
 
-// obsHead is the envelope part of a sealed observation row.
-type obsHead struct {
-	EventID     string    `json:"event_id"`
-	PatientID   string    `json:"patient_id"`
-	PerformedAt time.Time `json:"performed_at"`
-	RecordedAt  time.Time `json:"recorded_at"`
-	Author      string    `json:"author"`
-	Device      string    `json:"device"`
-}
-
+// observationsView only checks observation sets: a chart is read from
+// the log itself (Observations), so recording or receiving a set writes
+// nothing beyond its event row.
 var observationsView = &projector{
 	name:           "observations",
 	kinds:          []string{forms.KindObsRecorded},
-	tables:         []string{"p_observations"},
 	patientSubject: func(string) bool { return true },
 	check: func(e *lifeboat.Event) error {
 		var o forms.Observations // decoded whole: a chart must never hold a set it cannot read
@@ -48,41 +41,6 @@ var observationsView = &projector{
 		}
 		return nil
 	},
-	row: observationRow,
-	apply: func(ctx context.Context, t *txn, e *lifeboat.Event) error {
-		r, err := t.row("observations", observationRow, e)
-		if err != nil {
-			return err
-		}
-		_, err = t.exec(ctx, `INSERT INTO p_observations (event_id, patient_id, performed_at, status, corrected_by, sealed)
-			VALUES (?, ?, ?, ?, '', ?) ON CONFLICT (event_id) DO NOTHING`,
-			e.ID, e.Subject, e.PerformedAt.UnixMilli(), StatusFinal, r.sealed)
-		return err
-	},
-	correct: func(ctx context.Context, t *txn, target *lifeboat.Event, status, by string) error {
-		_, err := t.tx.ExecContext(ctx, "UPDATE p_observations SET status = ?, corrected_by = ? WHERE event_id = ?", status, by, target.ID)
-		return err
-	},
-	digest: func(ctx context.Context, t *txn, w func(row ...any)) error {
-		return digestRows(ctx, t, "p_observations",
-			"SELECT event_id, patient_id, performed_at, status, corrected_by, sealed FROM p_observations ORDER BY event_id", w)
-	},
-}
-
-// observationRow seals a chart row: the envelope fields and the payload
-// as recorded (check has already decoded it, so it is valid JSON).
-func observationRow(aead cipherAEAD, e *lifeboat.Event) (viewRow, error) {
-	head, err := json.Marshal(obsHead{EventID: e.ID, PatientID: e.Subject, PerformedAt: e.PerformedAt, RecordedAt: e.RecordedAt, Author: e.Author, Device: e.Device})
-	if err != nil {
-		return viewRow{}, err
-	}
-	plain := make([]byte, 0, len(head)+len(e.Payload)+16)
-	plain = append(plain, `{"head":`...)
-	plain = append(plain, head...)
-	plain = append(plain, `,"obs":`...)
-	plain = append(plain, e.Payload...)
-	plain = append(plain, '}')
-	return viewRow{sealed: seal(aead, plain, ad("p_observations", e.ID))}, nil
 }
 
 // Observations returns a patient's observation chart, oldest first,
@@ -93,37 +51,58 @@ func (db *DB) Observations(ctx context.Context, patientID string) ([]ObsView, er
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT event_id, status, corrected_by, sealed FROM p_observations
-		WHERE patient_id = ? ORDER BY performed_at, event_id`, patientID)
+	// One statement, so one snapshot: the patient's sets, then the events
+	// correcting any of them (an amendment is itself a set, so it is in
+	// both parts).
+	rows, err := db.sql.QueryContext(ctx, `
+		SELECT 0, id, device, seq, kind, sealed, '', 0, 0 FROM events WHERE subject = ?1 AND kind = ?2
+		UNION ALL
+		SELECT 1, id, device, seq, kind, NULL, corrects, hlc_wall, hlc_logical FROM events
+		WHERE corrects <> '' AND corrects IN (SELECT id FROM events WHERE subject = ?1 AND kind = ?2)`,
+		patientID, forms.KindObsRecorded)
 	if err != nil {
 		return nil, fmt.Errorf("read observations: %w", err)
 	}
 	defer rows.Close()
-	var out []ObsView
+	var sets []lifeboat.Event
+	fixes := map[string][]corrector{}
 	for rows.Next() {
-		var id, status, by string
+		var part, seq int64
+		var id, device, kind, corrects string
 		var sealed []byte
-		if err := rows.Scan(&id, &status, &by, &sealed); err != nil {
+		var c corrector
+		if err := rows.Scan(&part, &id, &device, &seq, &kind, &sealed, &corrects, &c.hlc.Wall, &c.hlc.Logical); err != nil {
 			return nil, fmt.Errorf("read observations: %w", err)
 		}
-		plain, err := open(aead, sealed, ad("p_observations", id))
+		if part == 1 {
+			c.id, c.kind, c.device = id, kind, device
+			fixes[corrects] = append(fixes[corrects], c)
+			continue
+		}
+		e, err := decodeSealed(aead, id, device, seq, kind, sealed)
 		if err != nil {
 			return nil, fmt.Errorf("read observations %s: %w", id, err)
 		}
-		var row struct {
-			Head obsHead            `json:"head"`
-			Obs  forms.Observations `json:"obs"`
-		}
-		if err := json.Unmarshal(plain, &row); err != nil {
-			return nil, fmt.Errorf("read observations %s: %w", id, lifeboat.ErrCorrupt)
-		}
-		h := row.Head
-		v := ObsView{EventID: h.EventID, PatientID: h.PatientID, PerformedAt: h.PerformedAt, RecordedAt: h.RecordedAt,
-			Author: h.Author, Device: h.Device, Status: status, CorrectedBy: by, Obs: row.Obs}
-		out = append(out, v)
+		sets = append(sets, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read observations: %w", err)
 	}
+	out := make([]ObsView, 0, len(sets))
+	for _, e := range sets {
+		var o forms.Observations
+		if err := json.Unmarshal(e.Payload, &o); err != nil {
+			return nil, fmt.Errorf("read observations %s: %w", e.ID, lifeboat.ErrCorrupt)
+		}
+		cs := fixes[e.ID]
+		sort.Slice(cs, func(i, j int) bool { return cs[i].before(cs[j]) })
+		status, by := correctionStatus(e.Kind, cs)
+		out = append(out, ObsView{EventID: e.ID, PatientID: e.Subject, PerformedAt: e.PerformedAt, RecordedAt: e.RecordedAt,
+			Author: e.Author, Device: e.Device, Status: status, CorrectedBy: by, Obs: o})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].PerformedAt.UnixMilli(), out[j].PerformedAt.UnixMilli()
+		return a < b || a == b && out[i].EventID < out[j].EventID
+	})
 	return out, nil
 }

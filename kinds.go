@@ -12,6 +12,7 @@ const (
 	KindEnteredInError = "record.entered_in_error" // payload EnteredInError; Corrects names the record
 	KindSiteKeyRotated = "site.key_rotated"        // payload SiteKeyRotated; subject "site"
 	KindSiteKeyStep    = "site.key_step"           // payload SiteKeyStep; subject "site"; author "device:<its own id>"
+	KindSiteKeyShared  = "site.key_shared"         // payload SiteKeyShared; subject "site"; author "device:<its own id>"
 )
 
 // Role is what a person may do.
@@ -104,6 +105,15 @@ const (
 type SiteKeyStep struct {
 	Key  string `json:"key"` // the rotation's key ID
 	Step string `json:"step"`
+}
+
+// SiteKeyShared seals a rotation's key to devices it was not sealed to: a
+// device enrolled while the rotation was under way, through an admin
+// device that did not have the new key yet. A device holding the key
+// records it for every such device it knows of.
+type SiteKeyShared struct {
+	Key     string            `json:"key"`     // the rotation's key ID
+	Wrapped map[string][]byte `json:"wrapped"` // device ID -> the key sealed to that device
 }
 
 // UserRecord creates or updates a person; the newest record (by HLC) wins.

@@ -247,7 +247,7 @@ func showEnrolDialog(ui *UI, done func()) {
 					return mesh.EnrolGrant{}, err
 				}
 				return mesh.EnrolGrant{DeviceID: a.DeviceID, SiteID: a.SiteID, SiteName: a.SiteName, Ward: a.Ward, Drill: a.Drill,
-					Anchor: a.Anchor, SiteKeys: a.SiteKeys, Join: []string{join}}, nil
+					Anchor: a.Anchor, SiteKeys: a.SiteKeys, Join: []string{join}, Devices: mesh.GrantDevices(a.Devices)}, nil
 			},
 			Enrolled: func(g mesh.EnrolGrant, name string) {
 				ui.do(func() {

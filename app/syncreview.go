@@ -248,6 +248,7 @@ var reviewKinds = map[string]string{
 	lifeboat.KindDeviceRevoked:   "Device revocation",
 	lifeboat.KindSiteKeyRotated:  "Site key change",
 	lifeboat.KindSiteKeyStep:     "Site key change step",
+	lifeboat.KindSiteKeyShared:   "Site key handed to a new device",
 	lifeboat.KindUserSaved:       "Staff account",
 	lifeboat.KindEnteredInError:  "Correction (entered in error)",
 	forms.KindPatientRegistered:  "Patient details",

@@ -169,6 +169,12 @@ type SiteJoin struct {
 	Anchor                 ed25519.PublicKey // the enrolling device, trusted to vouch for the rest
 	SiteKeys               [][]byte          // memberlist keyring, primary first
 	Drill                  bool              // a training site (Setup.Drill)
+	// Devices are the other devices the enrolling device knows, revoked
+	// ones included (their earlier events stand; the log revokes them).
+	// Without them a device enrolled by any device but the founding one
+	// could verify nothing older than its anchor: the founding device
+	// vouches only for itself.
+	Devices []ed25519.PublicKey
 }
 
 // JoinSite makes a store made by Create part of a site.
@@ -179,8 +185,10 @@ func (db *DB) JoinSite(ctx context.Context, j SiteJoin) error {
 	if _, err := db.meta(ctx, "site_id"); err == nil {
 		return fmt.Errorf("join site: this store already belongs to a site: %w", lifeboat.ErrConflict)
 	}
-	if err := db.TrustAnchor(ctx, j.Anchor); err != nil {
-		return fmt.Errorf("join site: %w", err)
+	for _, pub := range append([]ed25519.PublicKey{j.Anchor}, j.Devices...) {
+		if err := db.TrustAnchor(ctx, pub); err != nil {
+			return fmt.Errorf("join site: %w", err)
+		}
 	}
 	if err := db.SetSiteKeys(ctx, j.SiteKeys); err != nil {
 		return fmt.Errorf("join site: %w", err)

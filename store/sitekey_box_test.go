@@ -99,14 +99,24 @@ func FuzzCheckKeyEvent(f *testing.F) {
 	f.Add(lifeboat.KindSiteKeyRotated, []byte(`{"key":"0123456789abcdef","reason":"x","wrapped":{"dev":"AAAA"}}`), "device:d")
 	f.Add(lifeboat.KindSiteKeyStep, []byte(`{"key":"0123456789abcdef","step":"installed"}`), "device:d")
 	f.Add(lifeboat.KindSiteKeyStep, []byte(`{"key":1}`), "u")
+	f.Add(lifeboat.KindSiteKeyShared, []byte(`{"key":"0123456789abcdef","wrapped":{"dev":"AAAA"}}`), "device:d")
+	f.Add(lifeboat.KindSiteKeyShared, []byte(`{"key":"0123456789abcdef","wrapped":{}}`), "device:e")
 	f.Fuzz(func(t *testing.T, kind string, payload []byte, author string) {
 		e := &lifeboat.Event{Kind: kind, Subject: "site", Device: "d", Author: author, Payload: payload}
-		if checkKeyEvent(e) != nil || kind != lifeboat.KindSiteKeyRotated {
+		if checkKeyEvent(e) != nil {
 			return
 		}
-		var p lifeboat.SiteKeyRotated
-		if err := decodePayload(e, &p); err != nil || len(p.Wrapped) == 0 {
-			t.Fatalf("accepted a rotation that does not decode: %v", err)
+		switch kind {
+		case lifeboat.KindSiteKeyRotated:
+			var p lifeboat.SiteKeyRotated
+			if err := decodePayload(e, &p); err != nil || len(p.Wrapped) == 0 {
+				t.Fatalf("accepted a rotation that does not decode: %v", err)
+			}
+		case lifeboat.KindSiteKeyShared:
+			var p lifeboat.SiteKeyShared
+			if err := decodePayload(e, &p); err != nil || len(p.Wrapped) == 0 || author != "device:d" {
+				t.Fatalf("accepted a share that does not decode or is in another's name: %v", err)
+			}
 		}
 	})
 }

@@ -20,6 +20,15 @@ import (
 //     drops the older keys. A revoked device, which only ever had those,
 //     can no longer join or read anything.
 //
+// A device enrolled while a rotation is under way, through an admin device
+// that did not have the new key yet, is not among the devices the key was
+// sealed to. Any device holding the key seals it to such a device in a
+// site.key_shared event. A share made before its author recorded its own
+// install step makes the device one the rotation waits for: no device can
+// move past step 1 without that install step, and whoever has the install
+// step has the share before it (a device's events apply in order), so
+// every device agrees. A later share only hands the key over.
+//
 // A device switched off during a rotation holds the rotation at step 1 or
 // 2 until it comes back (it can still join under the old key and catch
 // up) or is itself revoked. planKeys works all this out from the facts in
@@ -34,14 +43,26 @@ type rotation struct {
 	recipients map[string]bool // devices the key was sealed to
 }
 
+// keyShare is one site.key_shared event.
+type keyShare struct {
+	key, by string // the rotation's key ID; the device that shared it
+	seq     uint64 // the event's place in its device's log
+	to      []string
+}
+
 // keyFacts is what planKeys decides from.
 type keyFacts struct {
 	self      string
 	held      [][]byte   // keys this device holds: the original primary first, then as obtained
 	rotations []rotation // in clock order
 	// steps[key ID][device] is the set of steps the device recorded.
-	steps   map[string]map[string]map[string]bool
-	revoked map[string]bool
+	steps map[string]map[string]map[string]bool
+	// installedAt[key ID][device] is the seq of the device's first
+	// installed step for that key.
+	installedAt map[string]map[string]uint64
+	shares      []keyShare
+	devices     []string // every device not revoked
+	revoked     map[string]bool
 }
 
 // keyPlan is what this device should do now.
@@ -49,6 +70,7 @@ type keyPlan struct {
 	ring   [][]byte               // memberlist keyring, primary first
 	retire []string               // key IDs to forget
 	acks   []lifeboat.SiteKeyStep // steps to record
+	share  []keyShare             // keys to seal to devices that lack them (by is empty)
 	status []lifeboat.KeyRotation
 }
 
@@ -77,6 +99,8 @@ func (f keyFacts) waiting(i int, step string) []string {
 	return out
 }
 
+// recipients are the devices rotation i waits for: those its key was
+// sealed to and those of shares that count, less any revoked since.
 func (f keyFacts) recipients(i int) map[string]bool {
 	out := map[string]bool{}
 	for d := range f.rotations[i].recipients {
@@ -84,6 +108,45 @@ func (f keyFacts) recipients(i int) map[string]bool {
 			out[d] = true
 		}
 	}
+	for _, s := range f.shares {
+		if s.key != f.rotations[i].id || !f.counts(s) {
+			continue
+		}
+		for _, d := range s.to {
+			if !f.revoked[d] {
+				out[d] = true
+			}
+		}
+	}
+	return out
+}
+
+// counts reports whether a share adds its devices to those the rotation
+// waits for: only if its author had not yet recorded its install step.
+func (f keyFacts) counts(s keyShare) bool {
+	at, ok := f.installedAt[s.key][s.by]
+	return !ok || s.seq < at
+}
+
+// lacking lists the devices not revoked that rotation i's key has not
+// been sealed or shared to and that have not installed it.
+func (f keyFacts) lacking(i int) []string {
+	r := f.rotations[i]
+	given := map[string]bool{f.self: true}
+	for _, s := range f.shares {
+		if s.key == r.id {
+			for _, d := range s.to {
+				given[d] = true
+			}
+		}
+	}
+	var out []string
+	for _, d := range f.devices {
+		if !given[d] && !r.recipients[d] && !f.revoked[d] && !f.steps[r.id][d][lifeboat.KeyStepInstalled] {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 
@@ -125,13 +188,18 @@ func planKeys(f keyFacts) keyPlan {
 			p.acks = append(p.acks, lifeboat.SiteKeyStep{Key: r.id, Step: lifeboat.KeyStepInstalled})
 		}
 		st := lifeboat.KeyRotation{Key: r.id, Revoked: r.revoked, Reason: r.reason, At: r.at, Step: "done",
-			Missed: !f.holds(r.id) && !r.recipients[f.self]}
+			Missed: !f.holds(r.id) && !f.recipients(i)[f.self]}
 		if w := f.waiting(i, lifeboat.KeyStepInstalled); len(w) > 0 {
 			st.Step, st.Waiting = "install", w
 		} else if w := f.waiting(i, lifeboat.KeyStepInUse); len(w) > 0 {
 			st.Step, st.Waiting = "use", w
 		}
 		p.status = append(p.status, st)
+		if f.holds(r.id) && st.Step != "done" {
+			if to := f.lacking(i); len(to) > 0 {
+				p.share = append(p.share, keyShare{key: r.id, to: to})
+			}
+		}
 	}
 	if use >= 0 && !f.reached(use, f.self, lifeboat.KeyStepInUse) {
 		p.acks = append(p.acks, lifeboat.SiteKeyStep{Key: f.rotations[use].id, Step: lifeboat.KeyStepInUse})

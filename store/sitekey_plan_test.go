@@ -227,3 +227,83 @@ func TestPlanKeys_NeverWithoutAKeyInCommon(t *testing.T) {
 	}
 	t.Logf("%d states, %d end states", len(seen), finals)
 }
+
+// TestPlanKeys_Shares: a device N enrolled during rotation r1 (sealed to A
+// and B) is handed the key by a device holding it, and is waited for only
+// if that share came before its author's install step, so a late share
+// never holds back a rotation others have moved on with.
+func TestPlanKeys_Shares(t *testing.T) {
+	k0, k1 := bytes.Repeat([]byte{0}, 32), bytes.Repeat([]byte{1}, 32)
+	r1 := rotation{id: keyID(k1), recipients: map[string]bool{"A": true, "B": true}}
+	type step struct {
+		dev, step string
+		seq       uint64
+	}
+	facts := func(steps []step, shares []keyShare, revoked ...string) keyFacts {
+		f := keyFacts{self: "A", held: [][]byte{k0, k1}, rotations: []rotation{r1}, shares: shares,
+			steps:       map[string]map[string]map[string]bool{r1.id: {}},
+			installedAt: map[string]map[string]uint64{r1.id: {}}, revoked: map[string]bool{}}
+		for _, d := range []string{"A", "B", "N"} {
+			if !slices.Contains(revoked, d) {
+				f.devices = append(f.devices, d)
+			}
+		}
+		for _, d := range revoked {
+			f.revoked[d] = true
+		}
+		for _, s := range steps {
+			if f.steps[r1.id][s.dev] == nil {
+				f.steps[r1.id][s.dev] = map[string]bool{}
+			}
+			f.steps[r1.id][s.dev][s.step] = true
+			if s.step == "installed" {
+				f.installedAt[r1.id][s.dev] = s.seq
+			}
+		}
+		return f
+	}
+	installed := []step{{"A", "installed", 10}, {"B", "installed", 6}}
+	inUse := append(slices.Clone(installed), step{"A", "in_use", 11}, step{"B", "in_use", 8})
+	shareBefore := []keyShare{{key: r1.id, by: "B", seq: 5, to: []string{"N"}}}
+	shareAfter := []keyShare{{key: r1.id, by: "B", seq: 7, to: []string{"N"}}}
+	cases := []struct {
+		name   string
+		f      keyFacts
+		share  string // devices this device should share with
+		status string
+		ring   string // 0 and 1 for k0 and k1, primary first
+	}{
+		{"N enrolled during the rotation and not given the key: share it", facts(nil, nil), "N", "install[A B]", "0 1"},
+		{"a share before its author's install counts: the ward waits for N", facts(installed, shareBefore), "", "install[N]", "0 1"},
+		{"a share after its author's install only hands the key over", facts(installed, shareAfter), "", "use[A B]", "1 0"},
+		{"the same late share does not hold back a ward already using the key", facts(inUse, shareAfter), "", "done", "1"},
+		{"N installed the key it was given at enrolment: nothing to share", facts(append(slices.Clone(installed), step{"N", "installed", 3}), nil), "", "use[A B]", "1 0"},
+		{"N revoked: never shared", facts(nil, nil, "N"), "", "install[A B]", "0 1"},
+		{"the rotation is done: nothing to share", facts(inUse, nil), "", "done", "1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := planKeys(c.f)
+			var share, ring []string
+			for _, s := range p.share {
+				share = append(share, s.to...)
+			}
+			for _, k := range p.ring {
+				ring = append(ring, fmt.Sprint(k[0]))
+			}
+			st := p.status[0].Step
+			if st != "done" {
+				st += "[" + strings.Join(p.status[0].Waiting, " ") + "]"
+			}
+			if got := strings.Join(share, " "); got != c.share {
+				t.Errorf("share with %q, want %q", got, c.share)
+			}
+			if st != c.status {
+				t.Errorf("status %s, want %s", st, c.status)
+			}
+			if got := strings.Join(ring, " "); got != c.ring {
+				t.Errorf("ring %s, want %s", got, c.ring)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -135,13 +136,18 @@ func (db *DB) advanceSiteKeys(ctx context.Context) (bool, keyPlan, error) {
 			return false, keyPlan{}, err
 		}
 	}
-	if len(plan.acks) == 0 {
+	if len(plan.acks) == 0 && len(plan.share) == 0 {
 		return changed, plan, nil
 	}
 	me := &Session{User: User{ID: "device:" + self, Name: "this device"}}
-	drafts := make([]Draft, len(plan.acks))
-	for i, a := range plan.acks {
-		drafts[i] = Draft{Kind: lifeboat.KindSiteKeyStep, Subject: "site", PerformedAt: db.now(), Payload: a}
+	// Shares go first: one made before this device's install step makes
+	// the devices it names ones the rotation waits for (see planKeys).
+	drafts, err := db.shareDrafts(ctx, site, f.keyFacts, plan.share)
+	if err != nil {
+		return false, keyPlan{}, err
+	}
+	for _, a := range plan.acks {
+		drafts = append(drafts, Draft{Kind: lifeboat.KindSiteKeyStep, Subject: "site", PerformedAt: db.now(), Payload: a})
 	}
 	if _, err := db.AppendAll(ctx, me, drafts); err != nil {
 		return false, keyPlan{}, err
@@ -203,18 +209,44 @@ func (db *DB) keyFacts(ctx context.Context) (keyFactsWithSealed, error) {
 		return f, err
 	}
 	f.steps = map[string]map[string]map[string]bool{}
+	f.installedAt = map[string]map[string]uint64{}
 	for i := range steps {
 		var p lifeboat.SiteKeyStep
-		if err := decodePayload(&steps[i], &p); err != nil {
+		e := &steps[i]
+		if err := decodePayload(e, &p); err != nil {
 			return f, err
 		}
 		if f.steps[p.Key] == nil {
 			f.steps[p.Key] = map[string]map[string]bool{}
+			f.installedAt[p.Key] = map[string]uint64{}
 		}
-		if f.steps[p.Key][steps[i].Device] == nil {
-			f.steps[p.Key][steps[i].Device] = map[string]bool{}
+		if f.steps[p.Key][e.Device] == nil {
+			f.steps[p.Key][e.Device] = map[string]bool{}
 		}
-		f.steps[p.Key][steps[i].Device][p.Step] = true
+		f.steps[p.Key][e.Device][p.Step] = true
+		if at, ok := f.installedAt[p.Key][e.Device]; p.Step == lifeboat.KeyStepInstalled && (!ok || e.Seq < at) {
+			f.installedAt[p.Key][e.Device] = e.Seq
+		}
+	}
+	shares, err := db.Events(ctx, "site", lifeboat.KindSiteKeyShared)
+	if err != nil {
+		return f, err
+	}
+	for i := range shares {
+		var p lifeboat.SiteKeyShared
+		e := &shares[i]
+		if err := decodePayload(e, &p); err != nil {
+			return f, err
+		}
+		s := keyShare{key: p.Key, by: e.Device, seq: e.Seq}
+		for d := range p.Wrapped {
+			s.to = append(s.to, d)
+		}
+		slices.Sort(s.to)
+		f.shares = append(f.shares, s)
+		if w, ok := p.Wrapped[f.self]; ok && !f.holds(p.Key) && !slices.ContainsFunc(f.sealed, func(x sealedForMe) bool { return x.id == p.Key }) {
+			f.sealed = append(f.sealed, sealedForMe{id: p.Key, sealed: w})
+		}
 	}
 	devs, err := db.Devices(ctx)
 	if err != nil {
@@ -224,9 +256,45 @@ func (db *DB) keyFacts(ctx context.Context) (keyFactsWithSealed, error) {
 	for _, d := range devs {
 		if d.Revoked() {
 			f.revoked[d.ID] = true
+		} else {
+			f.devices = append(f.devices, d.ID)
 		}
 	}
 	return f, nil
+}
+
+// shareDrafts makes a site.key_shared record for each key the plan says
+// to share, sealed to each device's own key.
+func (db *DB) shareDrafts(ctx context.Context, site string, f keyFacts, shares []keyShare) ([]Draft, error) {
+	if len(shares) == 0 {
+		return nil, nil
+	}
+	devs, err := db.Devices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pubs := map[string]ed25519.PublicKey{}
+	for _, d := range devs {
+		pubs[d.ID] = d.PublicKey
+	}
+	var out []Draft
+	for _, s := range shares {
+		key := f.key(s.key)
+		p := lifeboat.SiteKeyShared{Key: s.key, Wrapped: map[string][]byte{}}
+		for _, d := range s.to {
+			if pubs[d] == nil {
+				continue
+			}
+			if p.Wrapped[d], err = sealSiteKey(key, site, d, pubs[d]); err != nil {
+				return nil, err
+			}
+		}
+		if len(p.Wrapped) > 0 {
+			db.log.Info("sharing a site key with devices enrolled during its rotation", "key", s.key, "devices", len(p.Wrapped))
+			out = append(out, Draft{Kind: lifeboat.KindSiteKeyShared, Subject: "site", PerformedAt: db.now(), Payload: p})
+		}
+	}
+	return out, nil
 }
 
 // rotationDraft makes a site.key_rotated record following the revocation
@@ -268,6 +336,22 @@ func checkKeyEvent(e *lifeboat.Event) error {
 			if d == "" || len(d) > lifeboat.MaxIDLen || len(w) > maxSealedKey {
 				return fmt.Errorf("a key rotation has a malformed sealed key: %w", lifeboat.ErrInvalid)
 			}
+		}
+	case lifeboat.KindSiteKeyShared:
+		var p lifeboat.SiteKeyShared
+		if err := decodePayload(e, &p); err != nil {
+			return err
+		}
+		if e.Subject != "site" || len(p.Key) != 16 || len(p.Wrapped) == 0 || len(p.Wrapped) > maxRecipients {
+			return fmt.Errorf("a key share needs its key ID and the key sealed to at least one device: %w", lifeboat.ErrInvalid)
+		}
+		for d, w := range p.Wrapped {
+			if d == "" || len(d) > lifeboat.MaxIDLen || len(w) > maxSealedKey {
+				return fmt.Errorf("a key share has a malformed sealed key: %w", lifeboat.ErrInvalid)
+			}
+		}
+		if e.Author != "device:"+e.Device {
+			return fmt.Errorf("a device may only share keys in its own name: %w", lifeboat.ErrInvalid)
 		}
 	case lifeboat.KindSiteKeyStep:
 		var p lifeboat.SiteKeyStep

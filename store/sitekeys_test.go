@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 
 	"lifeboat"
@@ -195,6 +196,61 @@ func TestRevoke_RotationWaitsForADeviceSwitchedOff(t *testing.T) {
 	for _, db := range []*store.DB{a, b, away} {
 		if r := ring(t, db); len(r) != 1 || bytes.Equal(r[0], old) {
 			t.Errorf("after the device came back a keyring has %d keys", len(r))
+		}
+	}
+}
+
+// TestRevoke_DeviceEnrolledDuringTheRotationGetsTheKey: a device enrolled
+// through an admin device that had not yet heard of a rotation is given
+// only the old key; once that admin device has the new key it hands it
+// over before taking its own first step, the ward waits for the new device
+// too, and all end on the new key, never without a key in common.
+func TestRevoke_DeviceEnrolledDuringTheRotationGetsTheKey(t *testing.T) {
+	ctx := t.Context()
+	a, as := storetest.MustInit(t, store.Options{NoBackup: true})
+	b := joinVia(t, a, as, "laptop")
+	lost := joinVia(t, a, as, "phone")
+	exchange(t, a, b, lost)
+	bs, err := b.SignIn(ctx, as.User.ID, storetest.AdminPIN, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := ring(t, a)[0]
+	lostID, _ := lost.Device(ctx)
+	if err := a.Revoke(ctx, as, lostID, "phone lost"); err != nil {
+		t.Fatal(err)
+	}
+	// The laptop has not heard of the revocation when it enrols a ward PC.
+	late := joinVia(t, b, bs, "ward pc")
+	if r := ring(t, late); len(r) != 1 || !bytes.Equal(r[0], old) {
+		t.Fatalf("the ward PC starts with %d keys, want the old key alone", len(r))
+	}
+	lateID, _ := late.Device(ctx)
+	waitedFor := false
+	devs := []*store.DB{a, b, late}
+	for round := 0; round < 12; round++ {
+		exchange(t, devs...)
+		advance(t, devs...)
+		for _, x := range devs {
+			for _, y := range devs {
+				if !hasKey(ring(t, x), ring(t, y)[0]) {
+					t.Fatalf("round %d: a device cannot read what another sends", round)
+				}
+			}
+		}
+		rots, _ := a.KeyRotations(ctx)
+		waitedFor = waitedFor || slices.Contains(rots[0].Waiting, lateID)
+	}
+	if !waitedFor {
+		t.Error("the rotation never waited for the ward PC")
+	}
+	want := ring(t, a)
+	for i, db := range devs {
+		if r := ring(t, db); len(r) != 1 || bytes.Equal(r[0], old) || !bytes.Equal(r[0], want[0]) {
+			t.Errorf("device %d ends with %d keys, want the new key alone", i, len(r))
+		}
+		if rots, _ := db.KeyRotations(ctx); rots[0].Step != "done" || rots[0].Missed {
+			t.Errorf("device %d sees the rotation as %+v, want done and not missed", i, rots[0])
 		}
 	}
 }

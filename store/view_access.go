@@ -221,8 +221,18 @@ func (db *DB) Admit(ctx context.Context, s *Session, pub ed25519.PublicKey, name
 	if err != nil {
 		return Admission{}, err
 	}
+	devs, err := db.Devices(ctx)
+	if err != nil {
+		return Admission{}, fmt.Errorf("admit device: %w", err)
+	}
+	var others []ed25519.PublicKey
+	for _, d := range devs {
+		if d.ID != id && !d.PublicKey.Equal(anchor) {
+			others = append(others, d.PublicKey)
+		}
+	}
 	return Admission{DeviceID: id, SiteJoin: SiteJoin{SiteID: info.SiteID, SiteName: info.SiteName, Ward: info.Ward,
-		Anchor: anchor, SiteKeys: keys, Drill: info.Drill}}, nil
+		Anchor: anchor, SiteKeys: keys, Drill: info.Drill, Devices: others}}, nil
 }
 
 // Revoke removes a device (IT admin only): its events dated after now are

@@ -30,8 +30,9 @@ import (
 // trusted), proves the one-time token and sends its device public key.
 // The admin device records device.enrolled (signed by itself) through
 // EnrolConfig.Admit and answers with what the new device needs to join:
-// the site, the admin device's key as its trust anchor, the memberlist
-// keyring and the ward's sync addresses. The keyring never appears in the
+// the site, the admin device's key as its trust anchor and the keys of the
+// other devices it knows, the memberlist keyring and the ward's sync
+// addresses. The keyring never appears in the
 // invite.
 
 // DefaultEnrolPort is where an admin device listens for new devices (TCP,
@@ -79,6 +80,31 @@ type EnrolGrant struct {
 	Anchor   []byte   `json:"anchor,omitempty"`    // the admin device's public key
 	SiteKeys [][]byte `json:"site_keys,omitempty"` // memberlist keyring, primary first
 	Join     []string `json:"join,omitempty"`      // host:port of ward sync peers
+	Devices  [][]byte `json:"devices,omitempty"`   // public keys of the other devices the admin device knows
+}
+
+// maxGrantDevices bounds the devices a grant names (the message limit
+// allows about 1,300).
+const maxGrantDevices = 1000
+
+// GrantDevices turns the admin device's known device keys into a grant's
+// Devices.
+func GrantDevices(pubs []ed25519.PublicKey) [][]byte {
+	out := make([][]byte, len(pubs))
+	for i, p := range pubs {
+		out[i] = p
+	}
+	return out
+}
+
+// DeviceKeys returns the grant's Devices as public keys (checked by
+// DecodeEnrolGrant).
+func (g EnrolGrant) DeviceKeys() []ed25519.PublicKey {
+	out := make([]ed25519.PublicKey, len(g.Devices))
+	for i, k := range g.Devices {
+		out[i] = k
+	}
+	return out
 }
 
 // DecodeEnrolRequest parses and checks a request from the wire.
@@ -121,6 +147,14 @@ func DecodeEnrolGrant(b []byte) (EnrolGrant, error) {
 	for _, k := range g.SiteKeys {
 		if len(k) != 32 {
 			return EnrolGrant{}, fmt.Errorf("enrolment answer: site keys must be 32 bytes: %w", lifeboat.ErrInvalid)
+		}
+	}
+	if len(g.Devices) > maxGrantDevices {
+		return EnrolGrant{}, fmt.Errorf("enrolment answer: more than %d devices: %w", maxGrantDevices, lifeboat.ErrInvalid)
+	}
+	for _, k := range g.Devices {
+		if len(k) != ed25519.PublicKeySize {
+			return EnrolGrant{}, fmt.Errorf("enrolment answer: device keys must be %d bytes: %w", ed25519.PublicKeySize, lifeboat.ErrInvalid)
 		}
 	}
 	for _, a := range g.Join {

@@ -217,10 +217,18 @@ func FuzzDecodeEnrolRequest(f *testing.F) {
 func FuzzDecodeEnrolGrant(f *testing.F) {
 	f.Add([]byte(`{"error":"no"}`))
 	f.Add([]byte(`{"device_id":"d","site_id":"s","anchor":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","site_keys":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],"join":["127.0.0.1:7946"]}`))
+	f.Add([]byte(`{"device_id":"d","site_id":"s","anchor":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","site_keys":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],"devices":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","AAAA"]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		g, err := mesh.DecodeEnrolGrant(b)
 		if err == nil && g.Error == "" && (len(g.Anchor) != ed25519.PublicKeySize || len(g.SiteKeys) == 0) {
 			t.Fatalf("accepted an incomplete grant %+v", g)
+		}
+		if err == nil && g.Error == "" {
+			for _, k := range g.DeviceKeys() {
+				if len(k) != ed25519.PublicKeySize {
+					t.Fatalf("accepted a device key of %d bytes", len(k))
+				}
+			}
 		}
 	})
 }

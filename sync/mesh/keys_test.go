@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"lifeboat/store"
 	"lifeboat/store/storetest"
 	"lifeboat/sync/mesh"
 )
@@ -167,5 +169,74 @@ func TestNode_RotationWaitsForADeviceSwitchedOff(t *testing.T) {
 	converged(t, 30*time.Second, n1, s.founder, b, off)
 	if keys, _ := b.SiteKeys(ctx); len(keys) != 1 || !bytes.Equal(keys[0], a.Keyring()[0]) {
 		t.Errorf("B's store keys after the rotation: %d", len(keys))
+	}
+}
+
+// TestNode_EnrolledThroughAnotherAdminDuringARotation: a ward PC is
+// enrolled through the laptop (not the founding device) while the laptop
+// is switched off and has not heard that the phone was revoked. The PC
+// gets the old key only, and the founding device's events come from a
+// device that did not vouch for it. Back on, the laptop hands the PC the
+// new key, the ward waits for it, and all three end on the new key alone
+// with identical logs.
+func TestNode_EnrolledThroughAnotherAdminDuringARotation(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	laptop, lost := s.device(true), s.device(true)
+	ward(t, s.founder, s.admin, 1)
+	a := s.start(s.founder, nil)
+	nb := s.start(laptop, []string{a.Addr()})
+	nl := s.start(lost, []string{a.Addr()})
+	_, n0 := digest(t, s.founder)
+	converged(t, 20*time.Second, n0, s.founder, laptop, lost)
+	old, _ := oneKey(a)
+	nb.stop()
+	nl.stop()
+	if err := s.founder.Revoke(ctx, s.admin, nl.Device(), "phone lost"); err != nil {
+		t.Fatal(err)
+	}
+
+	// The laptop, offline, enrols the PC as its enrolment screen would.
+	ls, err := laptop.SignIn(ctx, s.admin.User.ID, storetest.AdminPIN, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := store.Create(ctx, filepath.Join(t.TempDir(), "pc.lifeboat"), storetest.Passphrase, store.TestKDF, store.Options{Now: s.clock.Now, NoBackup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	pub, _ := pc.DevicePublicKey(ctx)
+	adm, err := laptop.Admit(ctx, ls, pub, "ward pc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.JoinSite(ctx, adm.SiteJoin); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ := pc.SiteKeys(ctx); len(keys) != 1 || !bytes.Equal(keys[0], old) {
+		t.Fatalf("the PC was given %d keys, want the old key alone", len(keys))
+	}
+
+	nb = s.start(laptop, []string{a.Addr()})
+	npc := s.start(pc, []string{nb.Addr()})
+	waitFor(t, 30*time.Second, "every device on the new key alone", func() (bool, string) {
+		var state []string
+		var first []byte
+		ok := true
+		for _, n := range []*node{a, nb, npc} {
+			k, one := oneKey(n)
+			state = append(state, fmt.Sprintf("%d keys", len(n.Keyring())))
+			if !one || bytes.Equal(k, old) || (first != nil && !bytes.Equal(k, first)) {
+				ok = false
+			}
+			first = k
+		}
+		return ok, strings.Join(state, ", ")
+	})
+	_, n1 := digest(t, s.founder)
+	converged(t, 30*time.Second, n1, s.founder, laptop, pc)
+	if st := npc.Status(); len(st.Quarantined) > 0 {
+		t.Errorf("the PC quarantined %d events, first: %s", len(st.Quarantined), st.Quarantined[0].Refusal.Reason)
 	}
 }

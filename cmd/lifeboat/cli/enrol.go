@@ -215,7 +215,7 @@ once the new devices have synced and left, or when the code expires.`,
 
 func grantOf(a store.Admission, join []string) mesh.EnrolGrant {
 	return mesh.EnrolGrant{DeviceID: a.DeviceID, SiteID: a.SiteID, SiteName: a.SiteName, Ward: a.Ward, Drill: a.Drill,
-		Anchor: a.Anchor, SiteKeys: a.SiteKeys, Join: join}
+		Anchor: a.Anchor, SiteKeys: a.SiteKeys, Join: join, Devices: mesh.GrantDevices(a.Devices)}
 }
 
 // showInvite prints the code three ways: a QR code drawn in the terminal,
@@ -417,7 +417,7 @@ func enrolStore(ctx context.Context, db *store.DB, with mesh.EnrolWith, name str
 	case err != nil:
 		return mesh.EnrolGrant{}, fmt.Errorf("not enrolled: %w (is `lifeboat invite` still running there, and the address right?)", err)
 	}
-	if err := db.JoinSite(ctx, store.SiteJoin{SiteID: g.SiteID, SiteName: g.SiteName, Ward: g.Ward, Anchor: g.Anchor, SiteKeys: g.SiteKeys, Drill: g.Drill}); err != nil {
+	if err := db.JoinSite(ctx, store.SiteJoin{SiteID: g.SiteID, SiteName: g.SiteName, Ward: g.Ward, Anchor: g.Anchor, SiteKeys: g.SiteKeys, Drill: g.Drill, Devices: g.DeviceKeys()}); err != nil {
 		return mesh.EnrolGrant{}, fmt.Errorf("join site: %w", err)
 	}
 	return g, nil

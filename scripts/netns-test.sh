@@ -2,7 +2,9 @@
 # Multi-host test of the real binary: three devices, each in its own
 # network namespace, joined by a bridge (one veth pair each), as three
 # ward PCs on a LAN. Device 1 sets up the site (`lifeboat init`) and
-# enrols the other two (`lifeboat invite` / `lifeboat enrol`); each runs
+# enrols device 2, which enrols device 3 (`lifeboat invite` / `lifeboat
+# enrol`: any admin device can enrol, and device 3 must still accept the
+# events of device 1, which did not vouch for it); each runs
 # `lifeboat serve` on its own address. A census is imported on one and
 # the three must converge (identical version vectors in `lifeboat status
 # --json`, the same event count from `lifeboat verify`). Then device 3's
@@ -128,8 +130,9 @@ lb 1 init --site "St Netns" --ward "Ward 7" --admin "Ada Admin" \
 step "device 1: site set up"
 
 for i in 2 3; do
-	ip netns exec "$tag-1" "$bin" --data "$work/d1" invite --user "Ada Admin" --pin-file "$work/pin" --passphrase-file "$work/pass" \
-		--bind "$(addr 1)" --listen "$net.1:7947" --wait 60s >"$ARTIFACTS/invite$i.log" 2>&1 &
+	via=$((i - 1))
+	ip netns exec "$tag-$via" "$bin" --data "$work/d$via" invite --user "Ada Admin" --pin-file "$work/pin" --passphrase-file "$work/pass$via" \
+		--bind "$(addr "$via")" --listen "$net.$via:7947" --wait 60s >"$ARTIFACTS/invite$i.log" 2>&1 &
 	pid[invite]=$!
 	deadline=$((SECONDS + DEADLINE))
 	code=
@@ -143,7 +146,7 @@ for i in 2 3; do
 		--bind "$(addr "$i")" --sync-timeout 60s >"$ARTIFACTS/enrol$i.log" 2>&1 || fail "enrol device $i"
 	wait "${pid[invite]}" || fail "invite for device $i"
 	unset 'pid[invite]'
-	step "device $i enrolled"
+	step "device $i enrolled through device $via"
 done
 
 start() { # start I: lifeboat serve as device I, waiting until it reports

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"net"
 	"slices"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 
 	"lifeboat"
 	"lifeboat/forms"
+	"lifeboat/store"
 	"lifeboat/sync/mesh"
 )
 
@@ -165,6 +167,13 @@ func showEnrolDialog(ui *UI, done func()) {
 	ui.Touch()
 	if ui.Sync() == nil {
 		ui.ShowError(errNotSyncing)
+		return
+	}
+	if err := ui.Store().CanEnrol(context.Background()); errors.Is(err, store.ErrKeyChangeUnderWay) {
+		ui.ShowError(Plain("The site key is being changed (see Site key). Enrol new devices once the change has finished: switch on the devices it waits for, or revoke them if they are lost."))
+		return
+	} else if err != nil {
+		ui.ShowError(err)
 		return
 	}
 	join := ui.Sync().Status().Addr

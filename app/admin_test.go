@@ -170,6 +170,30 @@ func TestAdmin_EnrolAndRevokeDevice(t *testing.T) {
 	mustShow(t, ui, "Revoked ", "Site key", "when Ward 7 laptop 3 was revoked (left on the bus)")
 }
 
+// While a site key change waits for a device, enrolment is refused in
+// plain words (the new device could hold keys the ward drops before it is
+// counted).
+func TestAdmin_EnrolRefusedDuringAKeyChange(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	ctx := t.Context()
+	openAdmin(t, ui, "Devices")
+	away, lost := storetest.NewDevice(t), storetest.NewDevice(t)
+	for _, d := range []*storetest.Device{away, lost} {
+		if _, err := db.Enrol(ctx, ui.Session(), d.Pub, "ward pc"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Revoke(ctx, ui.Session(), lost.ID, "lost"); err != nil {
+		t.Fatal(err)
+	}
+	ui.sync = startNode(t, db)
+	tap(t, ui, "Enrol a device")
+	mustShow(t, ui, "The site key is being changed")
+	if shows(ui, "--short-code") {
+		t.Error("an enrolment code was shown during the key change")
+	}
+}
+
 // Without sync running, enrolment is refused in plain words.
 func TestAdmin_EnrolNeedsSync(t *testing.T) {
 	ui, _, _ := newTestUI(t, desktop)

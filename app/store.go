@@ -83,6 +83,7 @@ type Store interface {
 	KeyRotations(ctx context.Context) ([]lifeboat.KeyRotation, error)
 	Revoke(ctx context.Context, s *store.Session, device, reason string) error
 	Admit(ctx context.Context, s *store.Session, pub ed25519.PublicKey, name string) (store.Admission, error)
+	CanEnrol(ctx context.Context) error
 	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)
 	VerifyAudit(ctx context.Context) error
 

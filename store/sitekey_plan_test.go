@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"lifeboat"
 )
 
 // TestPlanKeys walks the rules of a site key rotation (install, use,
@@ -275,9 +277,10 @@ func TestPlanKeys_Shares(t *testing.T) {
 	}{
 		{"N enrolled during the rotation and not given the key: share it", facts(nil, nil), "N", "install[A B]", "0 1"},
 		{"a share before its author's install counts: the ward waits for N", facts(installed, shareBefore), "", "install[N]", "0 1"},
-		{"a share after its author's install only hands the key over", facts(installed, shareAfter), "", "use[A B]", "1 0"},
+		{"a share after its author's install only hands the key over (and A shares too)", facts(installed, shareAfter), "N", "use[A B]", "1 0"},
 		{"the same late share does not hold back a ward already using the key", facts(inUse, shareAfter), "", "done", "1"},
-		{"N installed the key it was given at enrolment: nothing to share", facts(append(slices.Clone(installed), step{"N", "installed", 3}), nil), "", "use[A B]", "1 0"},
+		{"N installed a key no counted share gave it: share anyway", facts(append(slices.Clone(installed), step{"N", "installed", 3}), nil), "N", "use[A B]", "1 0"},
+		{"our own share is not repeated", facts(installed, []keyShare{{key: r1.id, by: "A", seq: 12, to: []string{"N"}}}), "", "use[A B]", "1 0"},
 		{"N revoked: never shared", facts(nil, nil, "N"), "", "install[A B]", "0 1"},
 		{"the rotation is done: nothing to share", facts(inUse, nil), "", "done", "1"},
 	}
@@ -306,4 +309,124 @@ func TestPlanKeys_Shares(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPlanKeys_LateDeviceNeverCutOff explores every order of events when
+// N is enrolled through B after A rotated the key (sealed to A and B) and
+// before B heard of it: A learns that N exists only from B's log, N can
+// open the key only once it has heard a share to it, and every device
+// acts on what it has heard (shares, then steps, as AdvanceSiteKeys
+// records them). In every reachable state each device can read what every
+// other sends, and every order ends with all three on the new key alone.
+// Without the share rule N is cut off; with every share counted a late
+// share would hold back a ward that moved on.
+func TestPlanKeys_LateDeviceNeverCutOff(t *testing.T) {
+	k0, k1 := bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{8}, 32)
+	devs := []string{"A", "B", "N"}
+	const A, B, N = 0, 1, 2
+	r := rotation{id: keyID(k1), recipients: map[string]bool{"A": true, "B": true}}
+	type state struct {
+		open [3]bool
+		rec  [3][]string // records in order: "enrol" (B's, of N), "share", "installed", "in_use"
+		view [3][3]int
+	}
+	facts := func(s state, d int) keyFacts {
+		f := keyFacts{self: devs[d], held: [][]byte{k0}, rotations: []rotation{r}, revoked: map[string]bool{},
+			steps: map[string]map[string]map[string]bool{r.id: {}}, installedAt: map[string]map[string]uint64{r.id: {}}}
+		if s.open[d] {
+			f.held = append(f.held, k1)
+		}
+		f.devices = []string{"A", "B"}
+		if d == N || s.view[d][B] >= 1 { // B's first record enrols N
+			f.devices = append(f.devices, "N")
+		}
+		for x := range devs {
+			f.steps[r.id][devs[x]] = map[string]bool{}
+			for i, rec := range s.rec[x][:s.view[d][x]] {
+				switch rec {
+				case "share":
+					f.shares = append(f.shares, keyShare{key: r.id, by: devs[x], seq: uint64(i + 1), to: []string{"N"}})
+				case lifeboat.KeyStepInstalled, lifeboat.KeyStepInUse:
+					f.steps[r.id][devs[x]][rec] = true
+					if _, ok := f.installedAt[r.id][devs[x]]; !ok && rec == lifeboat.KeyStepInstalled {
+						f.installedAt[r.id][devs[x]] = uint64(i + 1)
+					}
+				}
+			}
+		}
+		return f
+	}
+	plan := func(s state, d int) keyPlan { return planKeys(facts(s, d)) }
+	heardShare := func(s state) bool {
+		for x := range devs {
+			if slices.Contains(s.rec[x][:s.view[N][x]], "share") {
+				return true
+			}
+		}
+		return false
+	}
+	start := state{}
+	start.rec[B] = []string{"enrol"}
+	start.view[B][B] = 1
+	seen := map[string]bool{}
+	finals := 0
+	var walk func(s state)
+	walk = func(s state) {
+		key := fmt.Sprint(s)
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		for a := range devs {
+			pa := plan(s, a)
+			for b := range devs {
+				if pb := plan(s, b); a != b && !slices.ContainsFunc(pb.ring, func(k []byte) bool { return bytes.Equal(k, pa.ring[0]) }) {
+					t.Fatalf("%s sends under a key %s cannot read, in state %v", devs[a], devs[b], s)
+				}
+			}
+		}
+		moved := false
+		for d := range devs {
+			if !s.open[d] && (d != N || heardShare(s)) {
+				next := s
+				next.open[d] = true
+				walk(next)
+				moved = true
+			}
+			if p := plan(s, d); len(p.share) > 0 || len(p.acks) > 0 {
+				next := s
+				next.rec[d] = slices.Clone(s.rec[d])
+				for range p.share {
+					next.rec[d] = append(next.rec[d], "share")
+				}
+				for _, a := range p.acks {
+					next.rec[d] = append(next.rec[d], a.Step)
+				}
+				next.view[d][d] = len(next.rec[d])
+				walk(next)
+				moved = true
+			}
+			for x := range devs {
+				if s.view[d][x] < len(s.rec[x]) {
+					next := s
+					next.view[d][x]++
+					walk(next)
+					moved = true
+				}
+			}
+		}
+		if !moved {
+			finals++
+			for d := range devs {
+				if p := plan(s, d); len(p.ring) != 1 || !bytes.Equal(p.ring[0], k1) {
+					t.Fatalf("%s ends with ring %d keys, primary new = %v, in state %v", devs[d], len(p.ring), bytes.Equal(p.ring[0], k1), s)
+				}
+			}
+		}
+	}
+	walk(start)
+	if finals == 0 {
+		t.Fatal("no end state reached")
+	}
+	t.Logf("%d states, %d end states", len(seen), finals)
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 
@@ -252,6 +253,47 @@ func TestRevoke_DeviceEnrolledDuringTheRotationGetsTheKey(t *testing.T) {
 		if rots, _ := db.KeyRotations(ctx); rots[0].Step != "done" || rots[0].Missed {
 			t.Errorf("device %d sees the rotation as %+v, want done and not missed", i, rots[0])
 		}
+	}
+}
+
+// TestAdmit_RefusedDuringAKeyChange: a device that knows of a key change
+// under way enrols no one until it has finished (the new device could hold
+// keys the ward drops before it is counted), and writes nothing trying.
+func TestAdmit_RefusedDuringAKeyChange(t *testing.T) {
+	ctx := t.Context()
+	a, as := storetest.MustInit(t, store.Options{NoBackup: true})
+	b := joinVia(t, a, as, "laptop")
+	lost := joinVia(t, a, as, "phone")
+	exchange(t, a, b, lost)
+	lostID, _ := lost.Device(ctx)
+	if err := a.Revoke(ctx, as, lostID, "phone lost"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.CanEnrol(ctx); !errors.Is(err, store.ErrKeyChangeUnderWay) {
+		t.Fatalf("CanEnrol during the change = %v, want ErrKeyChangeUnderWay", err)
+	}
+	before, _ := a.VersionVector(ctx)
+	pc, err := store.Create(ctx, t.TempDir()+"/pc.lifeboat", storetest.Passphrase, store.TestKDF, store.Options{NoBackup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	pub, _ := pc.DevicePublicKey(ctx)
+	if _, err := a.Admit(ctx, as, pub, "ward pc"); !errors.Is(err, store.ErrKeyChangeUnderWay) {
+		t.Fatalf("Admit during the change = %v, want ErrKeyChangeUnderWay", err)
+	}
+	if after, _ := a.VersionVector(ctx); !maps.Equal(before, after) {
+		t.Error("a refused Admit wrote to the log")
+	}
+	for range 6 {
+		advance(t, a, b)
+		exchange(t, a, b)
+	}
+	if err := a.CanEnrol(ctx); err != nil {
+		t.Fatalf("CanEnrol after the change = %v", err)
+	}
+	if _, err := a.Admit(ctx, as, pub, "ward pc"); err != nil {
+		t.Fatalf("Admit after the change: %v", err)
 	}
 }
 

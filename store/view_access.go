@@ -201,10 +201,35 @@ type Admission struct {
 	SiteJoin
 }
 
+// ErrKeyChangeUnderWay is why a device cannot enrol others for now.
+var ErrKeyChangeUnderWay = fmt.Errorf("a site key change is under way: enrol new devices once it has finished (switch on the devices it waits for, or revoke them if they are lost): %w", lifeboat.ErrConflict)
+
+// CanEnrol reports whether this device may enrol others now: not while a
+// site key change it knows of is under way. A device it enrolled then
+// would hold keys the ward may drop before that device is counted in the
+// change; one enrolled by a device that has not yet heard of the change
+// is handed the new key (see planKeys).
+func (db *DB) CanEnrol(ctx context.Context) error {
+	rots, err := db.KeyRotations(ctx)
+	if err != nil {
+		return fmt.Errorf("can enrol: %w", err)
+	}
+	for _, r := range rots {
+		if r.Step != "done" && !r.Missed {
+			return fmt.Errorf("%w (waiting for %d device(s): %s)", ErrKeyChangeUnderWay, len(r.Waiting), strings.Join(r.Waiting, ", "))
+		}
+	}
+	return nil
+}
+
 // Admit enrols the device with public key pub (as Enrol) and returns what
 // it needs to join the site. The keyring it carries is secret: send it
-// only over the pinned enrolment channel.
+// only over the pinned enrolment channel. It refuses while a site key
+// change is under way (CanEnrol).
 func (db *DB) Admit(ctx context.Context, s *Session, pub ed25519.PublicKey, name string) (Admission, error) {
+	if err := db.CanEnrol(ctx); err != nil {
+		return Admission{}, fmt.Errorf("admit device: %w", err)
+	}
 	info, err := db.Site(ctx)
 	if err != nil {
 		return Admission{}, fmt.Errorf("admit device: %w", err)

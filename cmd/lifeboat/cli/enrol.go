@@ -60,6 +60,9 @@ once the new devices have synced and left, or when the code expires.`,
 			if s.User.Role != lifeboat.RoleITAdmin {
 				return fmt.Errorf("only an IT admin can enrol devices; %s is not one", s.User.Name)
 			}
+			if err := db.CanEnrol(ctx); err != nil {
+				return plain(err) // which devices it waits for: lifeboat devices
+			}
 			dir := filepath.Dir(db.Path())
 			if len(join) == 0 {
 				conf, err := LoadSyncConf(dir)

@@ -202,7 +202,7 @@ type Admission struct {
 }
 
 // ErrKeyChangeUnderWay is why a device cannot enrol others for now.
-var ErrKeyChangeUnderWay = fmt.Errorf("a site key change is under way: enrol new devices once it has finished (switch on the devices it waits for, or revoke them if they are lost): %w", lifeboat.ErrConflict)
+var ErrKeyChangeUnderWay = fmt.Errorf("a site key change is under way: %w", lifeboat.ErrConflict)
 
 // CanEnrol reports whether this device may enrol others now: not while a
 // site key change it knows of is under way. A device it enrolled then
@@ -216,7 +216,7 @@ func (db *DB) CanEnrol(ctx context.Context) error {
 	}
 	for _, r := range rots {
 		if r.Step != "done" && !r.Missed {
-			return fmt.Errorf("%w (waiting for %d device(s): %s)", ErrKeyChangeUnderWay, len(r.Waiting), strings.Join(r.Waiting, ", "))
+			return fmt.Errorf("enrolment waits for the change to finish, which waits for %s: %w", strings.Join(r.Waiting, ", "), ErrKeyChangeUnderWay)
 		}
 	}
 	return nil

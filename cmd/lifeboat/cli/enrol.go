@@ -60,8 +60,10 @@ once the new devices have synced and left, or when the code expires.`,
 			if s.User.Role != lifeboat.RoleITAdmin {
 				return fmt.Errorf("only an IT admin can enrol devices; %s is not one", s.User.Name)
 			}
-			if err := db.CanEnrol(ctx); err != nil {
-				return plain(err) // which devices it waits for: lifeboat devices
+			if err := db.CanEnrol(ctx); errors.Is(err, store.ErrKeyChangeUnderWay) {
+				return fmt.Errorf("the site key is being changed: enrol new devices once the change has finished. `lifeboat devices` shows the devices it waits for: switch them on, or revoke them if they are lost")
+			} else if err != nil {
+				return err
 			}
 			dir := filepath.Dir(db.Path())
 			if len(join) == 0 {

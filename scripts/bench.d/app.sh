@@ -59,5 +59,5 @@ END {
 	# median of the runs
 	for (a = 1; a <= NR; a++) for (b = a + 1; b <= NR; b++) if (t[b] < t[a]) { x = t[a]; t[a] = t[b]; t[b] = x }
 	printf "App launch to usable ward list, %d-event store: median %.2f s of %d runs (target < 1.5 s, unlock excluded)\n", n, t[int((NR+1)/2)], NR
-	printf "App resident memory at the ward list: %d MB, peak %d MB including the 128 MiB Argon2id unlock (target < 250 MB)\n", rss, peak
+	printf "App resident memory at the ward list: %d MB, peak %d MB including the Argon2id unlock (target < 250 MB)\n", rss, peak
 }' "$work/runs"

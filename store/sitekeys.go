@@ -329,26 +329,16 @@ func checkKeyEvent(e *lifeboat.Event) error {
 		if err := decodePayload(e, &p); err != nil {
 			return err
 		}
-		if e.Subject != "site" || len(p.Key) != 16 || len(p.Wrapped) == 0 || len(p.Wrapped) > maxRecipients {
-			return fmt.Errorf("a key rotation needs its key ID and the key sealed to at least one device: %w", lifeboat.ErrInvalid)
-		}
-		for d, w := range p.Wrapped {
-			if d == "" || len(d) > lifeboat.MaxIDLen || len(w) > maxSealedKey {
-				return fmt.Errorf("a key rotation has a malformed sealed key: %w", lifeboat.ErrInvalid)
-			}
+		if err := checkSealedKeys(e, p.Key, p.Wrapped); err != nil {
+			return fmt.Errorf("a key rotation %w", err)
 		}
 	case lifeboat.KindSiteKeyShared:
 		var p lifeboat.SiteKeyShared
 		if err := decodePayload(e, &p); err != nil {
 			return err
 		}
-		if e.Subject != "site" || len(p.Key) != 16 || len(p.Wrapped) == 0 || len(p.Wrapped) > maxRecipients {
-			return fmt.Errorf("a key share needs its key ID and the key sealed to at least one device: %w", lifeboat.ErrInvalid)
-		}
-		for d, w := range p.Wrapped {
-			if d == "" || len(d) > lifeboat.MaxIDLen || len(w) > maxSealedKey {
-				return fmt.Errorf("a key share has a malformed sealed key: %w", lifeboat.ErrInvalid)
-			}
+		if err := checkSealedKeys(e, p.Key, p.Wrapped); err != nil {
+			return fmt.Errorf("a key share %w", err)
 		}
 		if e.Author != "device:"+e.Device {
 			return fmt.Errorf("a device may only share keys in its own name: %w", lifeboat.ErrInvalid)
@@ -363,6 +353,21 @@ func checkKeyEvent(e *lifeboat.Event) error {
 		}
 		if e.Author != "device:"+e.Device {
 			return fmt.Errorf("a device may only report its own key steps: %w", lifeboat.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// checkSealedKeys checks what a rotation and a share have in common: about
+// the site, a key ID, and the key sealed to between one and maxRecipients
+// devices. Its error reads after "a key rotation" or "a key share".
+func checkSealedKeys(e *lifeboat.Event, key string, wrapped map[string][]byte) error {
+	if e.Subject != "site" || len(key) != 16 || len(wrapped) == 0 || len(wrapped) > maxRecipients {
+		return fmt.Errorf("needs its key ID and the key sealed to at least one device: %w", lifeboat.ErrInvalid)
+	}
+	for d, w := range wrapped {
+		if d == "" || len(d) > lifeboat.MaxIDLen || len(w) > maxSealedKey {
+			return fmt.Errorf("has a malformed sealed key: %w", lifeboat.ErrInvalid)
 		}
 	}
 	return nil

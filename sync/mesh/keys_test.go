@@ -51,6 +51,26 @@ func oneKey(n *node) ([]byte, bool) {
 	return ring[0], true
 }
 
+// onNewKeyAlone waits until every node holds one key, the same one, and
+// not old.
+func onNewKeyAlone(t *testing.T, old []byte, nodes ...*node) {
+	t.Helper()
+	waitFor(t, 30*time.Second, "every device on the new key alone", func() (bool, string) {
+		var state []string
+		var first []byte
+		ok := true
+		for _, n := range nodes {
+			k, one := oneKey(n)
+			state = append(state, fmt.Sprintf("%d keys", len(n.Keyring())))
+			if !one || bytes.Equal(k, old) || (first != nil && !bytes.Equal(k, first)) {
+				ok = false
+			}
+			first = k
+		}
+		return ok, strings.Join(state, ", ")
+	})
+}
+
 // TestNode_RevocationRotatesTheSiteKey: revoking a lost laptop moves the
 // other three devices to a new site key (install, use, retire) with no
 // one losing touch; afterwards the laptop, which still holds the old key,
@@ -151,20 +171,7 @@ func TestNode_RotationWaitsForADeviceSwitchedOff(t *testing.T) {
 	// Back on, with only the old key: it rejoins, catches up, and the
 	// ward completes the rotation.
 	nback := s.start(off, []string{a.Addr()})
-	waitFor(t, 30*time.Second, "every device on the new key alone", func() (bool, string) {
-		var state []string
-		var first []byte
-		ok := true
-		for _, n := range []*node{a, nback} {
-			k, one := oneKey(n)
-			state = append(state, fmt.Sprintf("%d keys", len(n.Keyring())))
-			if !one || bytes.Equal(k, old) || (first != nil && !bytes.Equal(k, first)) {
-				ok = false
-			}
-			first = k
-		}
-		return ok, strings.Join(state, ", ")
-	})
+	onNewKeyAlone(t, old, a, nback)
 	_, n1 := digest(t, s.founder)
 	converged(t, 30*time.Second, n1, s.founder, b, off)
 	if keys, _ := b.SiteKeys(ctx); len(keys) != 1 || !bytes.Equal(keys[0], a.Keyring()[0]) {
@@ -220,20 +227,7 @@ func TestNode_EnrolledThroughAnotherAdminDuringARotation(t *testing.T) {
 
 	nb = s.start(laptop, []string{a.Addr()})
 	npc := s.start(pc, []string{nb.Addr()})
-	waitFor(t, 30*time.Second, "every device on the new key alone", func() (bool, string) {
-		var state []string
-		var first []byte
-		ok := true
-		for _, n := range []*node{a, nb, npc} {
-			k, one := oneKey(n)
-			state = append(state, fmt.Sprintf("%d keys", len(n.Keyring())))
-			if !one || bytes.Equal(k, old) || (first != nil && !bytes.Equal(k, first)) {
-				ok = false
-			}
-			first = k
-		}
-		return ok, strings.Join(state, ", ")
-	})
+	onNewKeyAlone(t, old, a, nb, npc)
 	_, n1 := digest(t, s.founder)
 	converged(t, 30*time.Second, n1, s.founder, laptop, pc)
 	if st := npc.Status(); len(st.Quarantined) > 0 {

@@ -50,11 +50,7 @@ revocation started: which devices it still waits for.`,
 				}
 				fmt.Fprintf(out, "%s  %s\n", d.ID, state)
 			}
-			doc := statusDoc{}
-			for _, r := range rots {
-				doc.KeyRotations = append(doc.KeyRotations, rotationDoc{Key: r.Key, Revoked: r.Revoked, Reason: r.Reason, At: r.At, Step: r.Step, Waiting: r.Waiting, Missed: r.Missed})
-			}
-			printRotations(out, doc)
+			printRotations(out, statusDoc{KeyRotations: rotationDocs(rots)})
 			return nil
 		},
 	}

@@ -66,4 +66,9 @@ func TestRevoke_ListRevokeAndTheKeyChange(t *testing.T) {
 	if out, err := run(t, dir, passphrase+"\n", "verify"); err != nil {
 		t.Errorf("verify after revoke = %q, %v", out, err)
 	}
+	// While the change waits for the ward PC, this device enrols no one.
+	if out, err := run(t, dir, passphrase+"\n2580\n", "invite", "--user", "Ada Admin", "--listen", "127.0.0.1:0"); err == nil ||
+		!strings.Contains(err.Error(), "the site key is being changed") || strings.Contains(out, "LIFEBOAT1:") {
+		t.Errorf("invite during the key change = %q, %v; want it refused before any code is shown", out, err)
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"lifeboat"
 	"lifeboat/sync/mesh"
 )
 
@@ -170,6 +171,14 @@ type rotationDoc struct {
 	Missed  bool      `json:"missed,omitempty"`
 }
 
+func rotationDocs(rots []lifeboat.KeyRotation) []rotationDoc {
+	var out []rotationDoc
+	for _, r := range rots {
+		out = append(out, rotationDoc{Key: r.Key, Revoked: r.Revoked, Reason: r.Reason, At: r.At, Step: r.Step, Waiting: r.Waiting, Missed: r.Missed})
+	}
+	return out
+}
+
 type peerDoc struct {
 	Device      string    `json:"device"`
 	Addr        string    `json:"addr"`
@@ -197,9 +206,7 @@ func toDoc(s mesh.Status, every time.Duration) statusDoc {
 			ClockSkewMS: p.ClockSkew.Milliseconds(), SkewWarning: p.SkewWarning})
 	}
 	d.SiteKeys = s.Keys
-	for _, r := range s.KeyRotations {
-		d.KeyRotations = append(d.KeyRotations, rotationDoc{Key: r.Key, Revoked: r.Revoked, Reason: r.Reason, At: r.At, Step: r.Step, Waiting: r.Waiting, Missed: r.Missed})
-	}
+	d.KeyRotations = rotationDocs(s.KeyRotations)
 	for _, q := range s.Quarantined {
 		d.Quarantined = append(d.Quarantined, quarantineDoc{Peer: q.Peer, At: q.At, Event: q.ID, Device: q.Device, Seq: q.Seq, Reason: q.Reason})
 	}

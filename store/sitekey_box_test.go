@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/crypto/curve25519"
@@ -119,4 +120,42 @@ func FuzzCheckKeyEvent(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestShareOfAnUnknownKeyIsIgnored: a site.key_shared event sealing a key
+// that no rotation in the log started (any enrolled device could make
+// one) never reaches the keyring.
+func TestShareOfAnUnknownKeyIsIgnored(t *testing.T) {
+	ctx := t.Context()
+	db, _, err := Init(ctx, filepath.Join(t.TempDir(), "ward.lifeboat"), Setup{SiteName: "S", Ward: "W", Passphrase: "a long ward passphrase",
+		AdminName: "Ada Admin", AdminPIN: "2580", BreakGlassPIN: "7391", KDF: TestKDF}, Options{NoBackup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	self, _ := db.Device(ctx)
+	pub, _ := db.DevicePublicKey(ctx)
+	info, _ := db.Site(ctx)
+	stray := bytes.Repeat([]byte{9}, 32)
+	w, err := sealSiteKey(stray, info.SiteID, self, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := &Session{User: User{ID: "device:" + self, Name: "this device"}}
+	if _, err := db.AppendAll(ctx, me, []Draft{{Kind: lifeboat.KindSiteKeyShared, Subject: "site", PerformedAt: db.now(),
+		Payload: lifeboat.SiteKeyShared{Key: keyID(stray), Wrapped: map[string][]byte{self: w}}}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.AdvanceSiteKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range st.Ring {
+		if bytes.Equal(k, stray) {
+			t.Fatal("a key no rotation started was taken into the keyring")
+		}
+	}
+	if len(st.Ring) != 1 {
+		t.Errorf("keyring has %d keys, want the site key alone", len(st.Ring))
+	}
 }

@@ -122,8 +122,13 @@ func (f keyFacts) recipients(i int) map[string]bool {
 }
 
 // counts reports whether a share adds its devices to those the rotation
-// waits for: only if its author had not yet recorded its install step.
+// waits for: only if its author had not yet recorded its install step,
+// and is not revoked since (so revoking a device that named devices that
+// never come, as it could, frees the rotation it held up).
 func (f keyFacts) counts(s keyShare) bool {
+	if f.revoked[s.by] {
+		return false
+	}
 	at, ok := f.installedAt[s.key][s.by]
 	return !ok || s.seq < at
 }

@@ -282,6 +282,7 @@ func TestPlanKeys_Shares(t *testing.T) {
 		{"N installed a key no counted share gave it: share anyway", facts(append(slices.Clone(installed), step{"N", "installed", 3}), nil), "N", "use[A B]", "1 0"},
 		{"our own share is not repeated", facts(installed, []keyShare{{key: r1.id, by: "A", seq: 12, to: []string{"N"}}}), "", "use[A B]", "1 0"},
 		{"N revoked: never shared", facts(nil, nil, "N"), "", "install[A B]", "0 1"},
+		{"a share by a device revoked since does not count", facts(installed, []keyShare{{key: r1.id, by: "C", seq: 1, to: []string{"N"}}}, "C"), "N", "use[A B]", "1 0"},
 		{"the rotation is done: nothing to share", facts(inUse, nil), "", "done", "1"},
 	}
 	for _, c := range cases {

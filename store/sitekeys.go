@@ -244,7 +244,12 @@ func (db *DB) keyFacts(ctx context.Context) (keyFactsWithSealed, error) {
 		}
 		slices.Sort(s.to)
 		f.shares = append(f.shares, s)
-		if w, ok := p.Wrapped[f.self]; ok && !f.holds(p.Key) && !slices.ContainsFunc(f.sealed, func(x sealedForMe) bool { return x.id == p.Key }) {
+		// Only the key of a rotation in the log is taken: a share of any
+		// other key (which an enrolled device could seal to anyone) is
+		// ignored. One that arrives before its rotation is taken once the
+		// rotation is here, as facts are gathered afresh each time.
+		known := slices.ContainsFunc(f.rotations, func(r rotation) bool { return r.id == p.Key })
+		if w, ok := p.Wrapped[f.self]; ok && known && !f.holds(p.Key) && !slices.ContainsFunc(f.sealed, func(x sealedForMe) bool { return x.id == p.Key }) {
 			f.sealed = append(f.sealed, sealedForMe{id: p.Key, sealed: w})
 		}
 	}

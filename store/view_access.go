@@ -242,19 +242,20 @@ func (db *DB) Admit(ctx context.Context, s *Session, pub ed25519.PublicKey, name
 	if err != nil {
 		return Admission{}, fmt.Errorf("admit device: %w", err)
 	}
-	id, err := db.Enrol(ctx, s, pub, name)
-	if err != nil {
-		return Admission{}, err
-	}
 	devs, err := db.Devices(ctx)
 	if err != nil {
 		return Admission{}, fmt.Errorf("admit device: %w", err)
 	}
 	var others []ed25519.PublicKey
 	for _, d := range devs {
-		if d.ID != id && !d.PublicKey.Equal(anchor) {
+		if !d.PublicKey.Equal(anchor) && !d.PublicKey.Equal(pub) {
 			others = append(others, d.PublicKey)
 		}
+	}
+	// Last: everything that can fail without writing has been done.
+	id, err := db.Enrol(ctx, s, pub, name)
+	if err != nil {
+		return Admission{}, err
 	}
 	return Admission{DeviceID: id, SiteJoin: SiteJoin{SiteID: info.SiteID, SiteName: info.SiteName, Ward: info.Ward,
 		Anchor: anchor, SiteKeys: keys, Drill: info.Drill, Devices: others}}, nil

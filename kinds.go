@@ -8,7 +8,8 @@ const (
 	KindSiteCreated    = "site.created"            // payload SiteCreated; subject "site"
 	KindDeviceEnrolled = "device.enrolled"         // payload DeviceEnrolled; subject "device:<id>"
 	KindDeviceRevoked  = "device.revoked"          // payload DeviceRevoked; subject "device:<id>"
-	KindUserSaved      = "user.saved"              // payload UserRecord; subject "user:<id>"
+	KindUserSaved      = "user.saved"              // payload UserRecord; subject "user:<id>"; privileged
+	KindPINChanged     = "user.pin_changed"        // payload PINChange; subject "user:<id>"; author the person themselves
 	KindEnteredInError = "record.entered_in_error" // payload EnteredInError; Corrects names the record
 	KindSiteKeyRotated = "site.key_rotated"        // payload SiteKeyRotated; subject "site"
 	KindSiteKeyStep    = "site.key_step"           // payload SiteKeyStep; subject "site"; author "device:<its own id>"
@@ -67,6 +68,12 @@ type SiteCreated struct {
 	PublicKey []byte `json:"public_key"`
 	// Drill marks a training site for downtime drills, never exported.
 	Drill bool `json:"drill,omitempty"`
+	// Admin and AdminKey are the founding IT admin and their personal
+	// Ed25519 public key: the root every admin grant chains back to. The
+	// site ID is derived from the founding device's key and AdminKey
+	// (store.SiteIDFor), so no other event can claim to be the root.
+	Admin    string `json:"admin,omitempty"`
+	AdminKey []byte `json:"admin_key,omitempty"`
 }
 
 // DeviceEnrolled admits a device to the site; signed by an admin's device.
@@ -76,11 +83,14 @@ type DeviceEnrolled struct {
 	Name      string `json:"name,omitempty"`
 }
 
-// DeviceRevoked removes a device: its events dated after the revocation
-// are refused everywhere.
+// DeviceRevoked removes a device. LastSeq is the last sequence number of
+// the revoked device that the ward accepts (what the revoking admin's
+// device held of it): its later events are refused everywhere, whatever
+// their timestamp and whoever relays them.
 type DeviceRevoked struct {
-	Device string `json:"device"`
-	Reason string `json:"reason,omitempty"`
+	Device  string `json:"device"`
+	Reason  string `json:"reason,omitempty"`
+	LastSeq uint64 `json:"last_seq"`
 }
 
 // SiteKeyRotated starts a change of the site key (the memberlist keyring),
@@ -126,6 +136,38 @@ type UserRecord struct {
 	PINHash []byte `json:"pin_hash"`
 	PINSalt []byte `json:"pin_salt"`
 	KDF     [3]int `json:"kdf"` // Argon2id time, memory KiB, lanes
+	// AdminKey is an IT admin's personal key (required for RoleITAdmin):
+	// what privileged events are signed with.
+	AdminKey *SealedKey `json:"admin_key,omitempty"`
+}
+
+// PINChange is a person's new PIN hash, recorded by the person themselves
+// (an IT admin's PIN changes with a new UserRecord instead).
+type PINChange struct {
+	ID      string `json:"id"`
+	PINHash []byte `json:"pin_hash"`
+	PINSalt []byte `json:"pin_salt"`
+	KDF     [3]int `json:"kdf"`
+}
+
+// SealedKey is an Ed25519 key pair whose private half is sealed under a
+// passphrase only its owner knows (Argon2id, then XChaCha20-Poly1305). It
+// travels in the replicated log, so the owner can act from any device by
+// typing the passphrase; a stolen device holds only the sealed form.
+type SealedKey struct {
+	Public []byte `json:"public"`
+	Salt   []byte `json:"salt"`
+	Sealed []byte `json:"sealed"`
+	KDF    [3]int `json:"kdf"` // Argon2id time, memory KiB, lanes
+}
+
+// Auth is an IT admin's authority for a privileged event: their personal
+// key's signature over the event (see store's authority rules). It sits in
+// the event's payload as "auth", beside "seen" (the recording device's
+// version vector: the event's causal past).
+type Auth struct {
+	By  string `json:"by"`  // the admin's user ID (the event's author)
+	Sig []byte `json:"sig"` // Ed25519 over the auth statement
 }
 
 // EnteredInError cancels the record named by the event's Corrects.

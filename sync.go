@@ -32,6 +32,10 @@ type ApplyResult struct {
 	Applied    int
 	Duplicates int
 	Refused    []Refusal
+	// Held are events whose causal past (the records that would allow
+	// them) has not arrived yet: neither applied nor refused. Peers offer
+	// them again, and they apply once what they rely on is here.
+	Held []Refusal
 }
 
 // Device is an entry in a site's device registry.
@@ -40,6 +44,7 @@ type Device struct {
 	PublicKey ed25519.PublicKey
 	Source    string // self, anchor (trusted at enrolment) or event
 	RevokedAt int64  // HLC wall ms of the revocation; 0 while active
+	LastSeq   uint64 // once revoked: the last of its events the ward accepts
 }
 
 // Revoked reports whether the device has been revoked.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -84,6 +85,8 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 	var prevHash lifeboat.Hash
 	copy(prevHash[:], prev)
 
+	var auth authCache
+	rebuild := false
 	out := make([]lifeboat.Event, 0, len(drafts))
 	for i, d := range drafts {
 		if d.Corrects != "" {
@@ -104,7 +107,7 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
 			}
 		}
-		if seenKinds[d.Kind] {
+		if seenKinds[d.Kind] || privileged(d.Kind) {
 			if payloads[i], err = withSeen(ctx, t, payloads[i]); err != nil {
 				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
 			}
@@ -116,6 +119,13 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 			HLC: clock.Now(), Author: s.User.ID, Kind: d.Kind, Subject: subject,
 			PerformedAt: d.PerformedAt, RecordedAt: now, Corrects: d.Corrects, Payload: payloads[i],
 		}
+		if privileged(d.Kind) {
+			// The IT admin's personal key signs it, not only this device:
+			// a device alone cannot make a privileged change.
+			if err := signAuth(&e, s.User.ID, s.signAdmin); err != nil {
+				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+			}
+		}
 		e.Sign(priv)
 		if err := e.Check(); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
@@ -126,12 +136,32 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 		if err := t.checkLocal(ctx, &e); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
 		}
+		// The same authority rules as for a peer's event.
+		if err := t.authorise(ctx, &e, &auth); err != nil {
+			if errors.Is(err, ErrHeld) {
+				err = fmt.Errorf("%w: %w", err, lifeboat.ErrPermission)
+			}
+			return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+		}
 		h := e.Hash()
 		if err := t.insertEvent(ctx, &e, h); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
 		}
 		if err := t.project(ctx, &e); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
+		}
+		if err := setHead(ctx, tx, device, seq); err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		auth.afterApply(&e)
+		if e.Kind == lifeboat.KindDeviceRevoked {
+			// Events of the revoked device held here beyond those the
+			// revocation accepts leave the log, as on every peer.
+			n, err := db.applyRevocation(ctx, t, nil, &e)
+			if err != nil {
+				return nil, fmt.Errorf("record: %w", err)
+			}
+			rebuild = rebuild || n > 0
 		}
 		if s.User.Role == lifeboat.RoleBreakGlass {
 			if err := db.audit(ctx, tx, "break_glass.recorded", s.User.ID, e.Subject, e.Kind+" "+e.ID); err != nil {
@@ -141,15 +171,23 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 		prevHash = h
 		out = append(out, e)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO heads (device, contiguous, max_seq) VALUES (?, ?, ?)
-		ON CONFLICT (device) DO UPDATE SET contiguous = excluded.contiguous, max_seq = excluded.max_seq`, device, seq, seq); err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+	if rebuild {
+		if err := t.rebuild(ctx); err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	db.changed()
 	return out, nil
+}
+
+// setHead records that this device's own log runs to seq, contiguously.
+func setHead(ctx context.Context, x execer, device string, seq int64) error {
+	_, err := x.ExecContext(ctx, `INSERT INTO heads (device, contiguous, max_seq) VALUES (?, ?, ?)
+		ON CONFLICT (device) DO UPDATE SET contiguous = excluded.contiguous, max_seq = excluded.max_seq`, device, seq, seq)
+	return err
 }
 
 func marshalPayload(v any) ([]byte, error) {

@@ -166,34 +166,46 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 		return candidates[dev]
 	})
 
-	// Apply device by device; a device becomes known when its enrolment
-	// in this batch is applied, so repeat until nothing more can be done.
-	pending := devices
+	// Apply device by device, in rounds: a device becomes known when its
+	// enrolment is applied, and an event held for its causal past or its
+	// author's record may be freed by another event of the batch. Repeat
+	// until a round changes nothing. The verdicts depend only on what the
+	// store holds, so the order of rounds does not change them.
+	var auth authCache
 	var maxHLC lifeboat.HLC
-	for progress := true; progress && len(pending) > 0; {
+	retracted := false
+	waiting := map[*item]error{}
+	for progress := true; progress; {
 		progress = false
-		var next []string
-		for _, dev := range pending {
+		for _, dev := range devices {
 			if err := cancelled(); err != nil {
 				return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 			}
 			d, ok := reg[dev]
 			if !ok {
-				next = append(next, dev)
 				continue
 			}
-			progress = true
 			g := groups[dev]
-			held, err := heldRange(ctx, t, dev, max(g[0].e.Seq, 1)-1, g[len(g)-1].e.Seq+1)
-			if err != nil {
-				return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
-			}
+			var held map[uint64]heldEvent
+			moved := false
 			for _, it := range g {
+				if it.done {
+					continue
+				}
+				if held == nil {
+					var err error
+					if held, err = heldRange(ctx, t, dev, max(g[0].e.Seq, 1)-1, g[len(g)-1].e.Seq+1); err != nil {
+						return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+					}
+				}
 				if it.verifiedWith != nil && !it.verifiedWith.Equal(d.pub) {
 					it.sigOK = it.e.VerifySig(d.pub)
 				}
-				err := db.applyOne(ctx, t, it, d, held)
+				err := db.applyOne(ctx, t, it, d, held, &auth)
 				switch {
+				case errors.Is(err, ErrHeld):
+					waiting[it] = err
+					continue
 				case errors.Is(err, errDuplicate):
 					res.Duplicates++
 				case err != nil && isRefusal(err):
@@ -210,17 +222,42 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 							reg[k] = regDevice{pub: pub}
 						}
 					}
+					auth.afterApply(it.e)
+					if it.e.Kind == lifeboat.KindDeviceRevoked {
+						n, err := db.applyRevocation(ctx, t, reg, it.e)
+						if err != nil {
+							return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+						}
+						retracted = retracted || n > 0
+					}
+				}
+				it.done, moved = true, true
+				delete(waiting, it)
+			}
+			if moved {
+				progress = true
+				if err := advanceHead(ctx, tx, dev); err != nil {
+					return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 				}
 			}
-			if err := advanceHead(ctx, tx, dev); err != nil {
-				return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
-			}
 		}
-		pending = next
 	}
-	for _, dev := range pending {
+	for _, dev := range devices {
 		for _, it := range groups[dev] {
+			if it.done {
+				continue
+			}
+			if err, ok := waiting[it]; ok {
+				res.Held = append(res.Held, lifeboat.Refusal{ID: it.e.ID, Device: it.e.Device, Seq: it.e.Seq, Reason: err.Error(), Err: err})
+				continue
+			}
 			refuse(it.e, ErrUnknownDevice)
+		}
+	}
+	if retracted {
+		// Events taken out of the log: the views are rebuilt without them.
+		if err := t.rebuild(ctx); err != nil {
+			return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -243,6 +280,7 @@ type item struct {
 	sigOK        bool
 	verifiedWith ed25519.PublicKey
 	applied      bool
+	done         bool // applied, duplicate or refused: not tried again
 	enc          []byte // the event's encoding, until sealed
 	// Worked out by prepare, before the transaction.
 	payloadErr error     // checkPayload's verdict
@@ -251,8 +289,9 @@ type item struct {
 }
 
 type regDevice struct {
-	pub       ed25519.PublicKey
-	revokedAt int64
+	pub        ed25519.PublicKey
+	revokedAt  int64  // when first revoked (HLC wall ms); 0 while active
+	revokedSeq uint64 // once revoked: the last of its events accepted
 }
 
 var errDuplicate = errors.New("duplicate")
@@ -267,7 +306,7 @@ func isRefusal(err error) bool {
 }
 
 func loadRegistry(ctx context.Context, t *txn) (map[string]regDevice, error) {
-	rows, err := t.tx.QueryContext(ctx, "SELECT device, public, revoked_at FROM devices")
+	rows, err := t.tx.QueryContext(ctx, "SELECT device, public, revoked_at, revoked_seq FROM devices")
 	if err != nil {
 		return nil, err
 	}
@@ -277,10 +316,11 @@ func loadRegistry(ctx context.Context, t *txn) (map[string]regDevice, error) {
 		var dev string
 		var d regDevice
 		var pub []byte
-		if err := rows.Scan(&dev, &pub, &d.revokedAt); err != nil {
+		var last int64
+		if err := rows.Scan(&dev, &pub, &d.revokedAt, &last); err != nil {
 			return nil, err
 		}
-		d.pub = pub
+		d.pub, d.revokedSeq = pub, uint64(last)
 		reg[dev] = d
 	}
 	return reg, rows.Err()
@@ -430,9 +470,9 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// applyOne checks one event against the device's stored history and
-// writes it.
-func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held map[uint64]heldEvent) error {
+// applyOne checks one event against the device's stored history and the
+// authority rule of its kind, and writes it.
+func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held map[uint64]heldEvent, auth *authCache) error {
 	e := it.e
 	if it.verifiedWith == nil {
 		it.sigOK, it.verifiedWith = e.VerifySig(d.pub), d.pub
@@ -440,7 +480,8 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held 
 	if !it.sigOK {
 		return ErrBadSignature
 	}
-	if d.revokedAt > 0 && e.HLC.Wall > d.revokedAt {
+	// By sequence number, never by clock: the revoked device sets its own.
+	if d.revokedAt > 0 && e.Seq > d.revokedSeq {
 		return ErrRevokedDevice
 	}
 	// Compare with the neighbours we hold: the same bytes at this seq are
@@ -460,6 +501,9 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held 
 	if it.payloadErr != nil {
 		return it.payloadErr
 	}
+	if err := t.authorise(ctx, e, auth); err != nil {
+		return err
+	}
 	if err := t.insertSealed(ctx, e, it.hash, it.sealed); err != nil {
 		return err
 	}
@@ -470,6 +514,47 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held 
 	held[e.Seq] = heldEvent{hash: it.hash, prev: e.Prev}
 	it.applied = true
 	return nil
+}
+
+// applyRevocation brings the registry up to a device.revoked event just
+// applied, and takes out of the log any events of the revoked device
+// beyond the last one the ward accepts: they may have arrived before the
+// revocation did. They go to quarantine with the reason (kept for review,
+// never lost), and the caller rebuilds the views. It returns how many.
+func (db *DB) applyRevocation(ctx context.Context, t *txn, reg map[string]regDevice, e *lifeboat.Event) (int, error) {
+	var p lifeboat.DeviceRevoked
+	if err := decodePayload(e, &p); err != nil {
+		return 0, err
+	}
+	at, last, err := t.revocation(ctx, p.Device)
+	if err != nil {
+		return 0, err
+	}
+	if d, ok := reg[p.Device]; ok && reg != nil {
+		d.revokedAt, d.revokedSeq = at, last
+		reg[p.Device] = d
+	}
+	evs, err := queryEvents(ctx, t.tx, t.aead, eventCols+"WHERE device = ? AND seq > ? ORDER BY seq", p.Device, int64(last))
+	if err != nil {
+		return 0, err
+	}
+	for _, ev := range evs {
+		if err := db.quarantineTx(ctx, t.tx, t.aead, ev, "", ErrRevokedDevice.Error()); err != nil {
+			return 0, err
+		}
+		if _, err := t.tx.ExecContext(ctx, "DELETE FROM events WHERE id = ?", ev.ID); err != nil {
+			return 0, err
+		}
+	}
+	if len(evs) > 0 {
+		if _, err := t.tx.ExecContext(ctx, "DELETE FROM heads WHERE device = ?", p.Device); err != nil {
+			return 0, err
+		}
+		if err := advanceHead(ctx, t.tx, p.Device); err != nil {
+			return 0, err
+		}
+	}
+	return len(evs), nil
 }
 
 // heldEvent is what the chain checks need of a stored event.

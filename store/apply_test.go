@@ -14,25 +14,13 @@ import (
 	"lifeboat/store/storetest"
 )
 
-// pair makes two stores where each trusts the other: A enrols B, B trusts
-// A as its enrolment anchor.
+// pair makes two devices of one site: A founds it and enrols B, which
+// joins with A's log.
 func pair(t *testing.T) (a *store.DB, as *store.Session, b *store.DB, bs *store.Session) {
 	t.Helper()
-	ctx := t.Context()
 	clock := storetest.NewClock(storetest.T0.Add(15 * time.Hour)) // late evening: the day's doses are past
 	a, as = storetest.MustInit(t, testOpts(clock))
-	b, bs = storetest.MustInit(t, testOpts(clock))
-	bpub, err := b.DevicePublicKey(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Enrol(ctx, as, bpub, "ward laptop 2"); err != nil {
-		t.Fatal(err)
-	}
-	apub, _ := a.DevicePublicKey(ctx)
-	if err := b.TrustAnchor(ctx, apub); err != nil {
-		t.Fatal(err)
-	}
+	b, bs = storetest.MustJoin(t, a, as, testOpts(clock))
 	return a, as, b, bs
 }
 
@@ -226,27 +214,70 @@ func TestApplyRemote_ForkRefused(t *testing.T) {
 	}
 }
 
-func TestApplyRemote_RevokedDeviceRefusedAfterRevocation(t *testing.T) {
+// Revocation is by sequence number, never by clock. On main before this
+// change the cut-off compared HLC timestamps, which the revoked device
+// sets itself: an event it back-dated to before the revocation was taken
+// by every peer, and one that reached a peer before the revocation did
+// stayed there.
+func TestApplyRemote_RevokedDeviceRefusedBySequence(t *testing.T) {
 	ctx := t.Context()
-	a, as, _, _ := pair(t)
+	a, as, b, _ := pair(t)
 	d := storetest.NewDevice(t)
 	if _, err := a.Enrol(ctx, as, d.Pub, "lost phone"); err != nil {
 		t.Fatal(err)
 	}
+	mustApply(t, b, allEvents(t, a))
 	body := func(id string) []byte {
 		return []byte(`{"id":"` + id + `","surname":"A","given":"B","birth_date":"2000-01-01","temp_id":"DT-` + id + `"}`)
 	}
 	before := d.Next(as.User.ID, forms.KindPatientRegistered, "p1", body("p1"), storetest.T0)
+	if res := mustApply(t, a, []lifeboat.Event{before}); res.Applied != 1 {
+		t.Fatalf("before the revocation: %+v", res)
+	}
+	// The thief's next record, back-dated to long before the revocation,
+	// reaches B (which has not heard of the revocation yet).
+	backdated := d.Next(as.User.ID, forms.KindPatientRegistered, "p2", body("p2"), storetest.T0.Add(-48*time.Hour))
+	backdated.HLC = lifeboat.HLC{Wall: storetest.T0.Add(-48 * time.Hour).UnixMilli()}
+	backdated.Sign(d.Priv)
+	if res := mustApply(t, b, []lifeboat.Event{before, backdated}); res.Applied != 2 {
+		t.Fatalf("B before the revocation: %+v", res)
+	}
 	if err := a.Revoke(ctx, as, d.ID, "phone lost"); err != nil {
 		t.Fatal(err)
 	}
-	// An event the lost phone makes with a clock reading after revocation.
-	after := d.Next(as.User.ID, forms.KindPatientRegistered, "p2", body("p2"), storetest.T0)
-	after.HLC = lifeboat.HLC{Wall: storetest.T0.Add(48 * time.Hour).UnixMilli()}
-	after.Sign(d.Priv)
-	res := mustApply(t, a, []lifeboat.Event{before, after})
-	if res.Applied != 1 || len(res.Refused) != 1 || !errors.Is(res.Refused[0].Err, store.ErrRevokedDevice) {
-		t.Errorf("ApplyRemote = %+v, want the earlier event applied and the later refused as revoked", res)
+	devs, _ := a.Devices(ctx)
+	for _, dv := range devs {
+		if dv.ID == d.ID && (!dv.Revoked() || dv.LastSeq != 1) {
+			t.Errorf("registry: %+v, want revoked after seq 1", dv)
+		}
+	}
+	// A refuses it, whatever its clock says.
+	res := mustApply(t, a, []lifeboat.Event{backdated})
+	if res.Applied != 0 || len(res.Refused) != 1 || !errors.Is(res.Refused[0].Err, store.ErrRevokedDevice) {
+		t.Errorf("A: ApplyRemote(back-dated) = %+v, want refused as revoked", res)
+	}
+	// B takes the revocation: the back-dated record leaves its log (kept in
+	// quarantine), and B ends with A's log and views.
+	mustApply(t, b, allEvents(t, a))
+	la, _ := digests(t, a)
+	lb, _ := digests(t, b)
+	if la != lb {
+		t.Errorf("B's log differs from A's after the revocation")
+	}
+	if pts, _ := b.Patients(ctx, ""); len(pts) != 1 {
+		t.Errorf("B's patients = %d, want 1 (the back-dated registration is gone from the views)", len(pts))
+	}
+	q, err := b.Quarantined(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 1 || q[0].ID != backdated.ID {
+		t.Errorf("B's quarantine = %+v, want the back-dated record", q)
+	}
+	// Relayed by an honest peer later: still refused.
+	res = mustApply(t, b, []lifeboat.Event{backdated})
+	if res.Applied != 0 || len(res.Refused) != 1 {
+		t.Errorf("B: relayed again = %+v, want refused", res)
 	}
 }
 

@@ -56,6 +56,12 @@ func peerEventsMix(tb testing.TB, db *store.DB, s *store.Session, devices, n int
 	tb.Helper()
 	ctx := context.Background()
 	per := n / devices
+	// Authors the store knows: ward staff for the clinical records (and
+	// the CD register), the IT admin for the wards.
+	nurse, admin := "author", "author"
+	if db != nil {
+		nurse, admin = storetest.MustPerson(tb, db, s, "Bench Nurse", lifeboat.RoleWardStaff).User.ID, s.User.ID
+	}
 	var batches [][]lifeboat.Event
 	for d := range devices {
 		dev := storetest.NewDevice(tb)
@@ -67,14 +73,14 @@ func peerEventsMix(tb testing.TB, db *store.DB, s *store.Session, devices, n int
 		pid := "patient-" + dev.ID
 		reg, _ := json.Marshal(forms.Patient{ID: pid, Surname: "Bench", Given: "Mark", BirthDate: "1960-01-01", TempID: "DT-" + dev.ID + "-1"})
 		var batch []lifeboat.Event
-		batch = append(batch, dev.Next("author", forms.KindPatientRegistered, pid, reg, storetest.T0))
+		batch = append(batch, dev.Next(nurse, forms.KindPatientRegistered, pid, reg, storetest.T0))
 		if mixed {
 			ward, _ := json.Marshal(forms.Ward{ID: "w-" + dev.ID, Name: "Ward " + dev.ID, Beds: []forms.BedDef{{ID: "b1", Label: "Bed 1"}}})
-			batch = append(batch, dev.Next("author", forms.KindWardDefined, "ward:w-"+dev.ID, ward, storetest.T0))
+			batch = append(batch, dev.Next(admin, forms.KindWardDefined, "ward:w-"+dev.ID, ward, storetest.T0))
 		}
 		for i := 1; i < per; i++ {
 			if mixed && i%5 == 0 {
-				batch = append(batch, mixedEvent(dev, pid, i))
+				batch = append(batch, mixedEvent(dev, nurse, pid, i))
 				if len(batch) == 1000 {
 					batches = append(batches, batch)
 					batch = nil
@@ -85,7 +91,7 @@ func peerEventsMix(tb testing.TB, db *store.DB, s *store.Session, devices, n int
 			air := false
 			obs, _ := json.Marshal(forms.Observations{PatientID: pid, RespRate: &r, SpO2: &sp, SpO2Scale: 1, OnOxygen: &air,
 				Systolic: &pulse, Diastolic: &pulse, Pulse: &pulse, Consciousness: "A", TempC: &t})
-			batch = append(batch, dev.Next("author", forms.KindObsRecorded, pid, obs, storetest.T0.Add(time.Duration(i)*time.Second)))
+			batch = append(batch, dev.Next(nurse, forms.KindObsRecorded, pid, obs, storetest.T0.Add(time.Duration(i)*time.Second)))
 			if len(batch) == 1000 {
 				batches = append(batches, batch)
 				batch = nil
@@ -99,26 +105,26 @@ func peerEventsMix(tb testing.TB, db *store.DB, s *store.Session, devices, n int
 }
 
 // mixedEvent makes the i'th non-observation event of a device's stream.
-func mixedEvent(dev *storetest.Device, pid string, i int) lifeboat.Event {
+func mixedEvent(dev *storetest.Device, author, pid string, i int) lifeboat.Event {
 	at := storetest.T0.Add(time.Duration(i) * time.Second)
 	q := forms.MustQuantity
 	switch (i / 5) % 5 {
 	case 0:
 		b, _ := json.Marshal(forms.MedicationOrder{ID: fmt.Sprintf("o%d", i), PatientID: pid, Drug: "Paracetamol", Dose: q("1"), DoseUnit: "g", Route: "oral", Frequency: "QDS", Start: storetest.T0, Source: "entered"})
-		return dev.Next("author", forms.KindMedOrdered, pid, b, at)
+		return dev.Next(author, forms.KindMedOrdered, pid, b, at)
 	case 1:
 		b, _ := json.Marshal(forms.Administration{OrderID: fmt.Sprintf("o%d", i-5), PatientID: pid, Slot: forms.SlotTime(at), Outcome: forms.OutcomeGiven, Dose: q("1")})
-		return dev.Next("author", forms.KindMedAdministered, pid, b, at)
+		return dev.Next(author, forms.KindMedAdministered, pid, b, at)
 	case 2:
 		e := forms.CDEntry{ID: fmt.Sprintf("cd%d", i), CDProduct: forms.CDProduct{Drug: "Morphine", Form: "injection", Strength: "10 mg/ml"}, Location: "w-" + dev.ID, Type: forms.CDReceipt, Quantity: q("10"), From: "Pharmacy"}
 		b, _ := json.Marshal(e)
-		return dev.Next("author", forms.KindCDEntry, store.CDSubject(e.CDProduct, e.Location), b, at)
+		return dev.Next(author, forms.KindCDEntry, store.CDSubject(e.CDProduct, e.Location), b, at)
 	case 3:
 		b, _ := json.Marshal(forms.HandoverNote{ID: fmt.Sprintf("n%d", i), PatientID: pid, Text: "Settled"})
-		return dev.Next("author", forms.KindHandoverNote, pid, b, at)
+		return dev.Next(author, forms.KindHandoverNote, pid, b, at)
 	default:
 		b, _ := json.Marshal(forms.Transfer{PatientID: pid, Ward: "w-" + dev.ID, Bed: "b1"})
-		return dev.Next("author", forms.KindPatientTransferred, pid, b, at)
+		return dev.Next(author, forms.KindPatientTransferred, pid, b, at)
 	}
 }
 
@@ -282,7 +288,7 @@ func BenchmarkUnlock(b *testing.B) {
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "ward.lifeboat")
 	db, _, err := store.Init(ctx, path, store.Setup{SiteName: "S", Ward: "W", Passphrase: storetest.Passphrase,
-		AdminName: "A", AdminPIN: storetest.AdminPIN}, store.Options{})
+		AdminName: "A", AdminPIN: storetest.AdminPIN, AdminPassphrase: storetest.AdminPassphrase}, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

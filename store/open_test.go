@@ -211,15 +211,18 @@ func TestUnlock_WrongPassphraseAndChange(t *testing.T) {
 
 func TestInit_RefusesBadSetupAndLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
-	good := store.Setup{SiteName: "S", Ward: "W", Passphrase: "long enough passphrase", AdminName: "A", AdminPIN: "2580", KDF: store.TestKDF}
+	good := store.Setup{SiteName: "S", Ward: "W", Passphrase: "long enough passphrase", AdminName: "A", AdminPIN: "2580", KDF: store.TestKDF,
+		AdminPassphrase: "admin passphrase here", AdminKDF: store.TestKDF}
 	tests := map[string]func(*store.Setup){
-		"short passphrase": func(s *store.Setup) { s.Passphrase = "short" },
-		"no ward":          func(s *store.Setup) { s.Ward = " " },
-		"pin letters":      func(s *store.Setup) { s.AdminPIN = "12ab" },
-		"pin run":          func(s *store.Setup) { s.AdminPIN = "1234" },
-		"pin same":         func(s *store.Setup) { s.AdminPIN = "0000" },
-		"pin short":        func(s *store.Setup) { s.AdminPIN = "25" },
-		"bad costs":        func(s *store.Setup) { s.KDF = store.KDFParams{Time: 0, MemoryKiB: 1, Lanes: 1} },
+		"short passphrase":         func(s *store.Setup) { s.Passphrase = "short" },
+		"no ward":                  func(s *store.Setup) { s.Ward = " " },
+		"pin letters":              func(s *store.Setup) { s.AdminPIN = "12ab" },
+		"pin run":                  func(s *store.Setup) { s.AdminPIN = "1234" },
+		"pin same":                 func(s *store.Setup) { s.AdminPIN = "0000" },
+		"pin short":                func(s *store.Setup) { s.AdminPIN = "25" },
+		"bad costs":                func(s *store.Setup) { s.KDF = store.KDFParams{Time: 0, MemoryKiB: 1, Lanes: 1} },
+		"short admin passphrase":   func(s *store.Setup) { s.AdminPassphrase = "short" },
+		"admin passphrase is ward": func(s *store.Setup) { s.AdminPassphrase = s.Passphrase },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {

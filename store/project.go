@@ -207,10 +207,25 @@ func (db *DB) Rebuild(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	t := &txn{tx: tx, aead: aead, db: db}
+	if err := t.rebuild(ctx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rebuild: %w", err)
+	}
+	db.changed()
+	return nil
+}
+
+// rebuild empties every view and replays the log into it, within t.
+func (t *txn) rebuild(ctx context.Context) error {
+	tx := t.tx
 	corrected, err := correctedIDs(ctx, tx, "SELECT DISTINCT corrects FROM events WHERE corrects <> ''")
 	if err != nil {
 		return fmt.Errorf("rebuild: %w", err)
 	}
+	saved := t.corrected
+	defer func() { t.corrected = saved }()
 	t.corrected = func(id string) bool { return corrected[id] }
 	for _, p := range projectors {
 		if p.clear != nil {
@@ -234,7 +249,7 @@ func (db *DB) Rebuild(ctx context.Context) error {
 	}
 	after.wall = -1
 	for {
-		evs, err := queryEvents(ctx, t, aead, eventCols+`WHERE (hlc_wall, hlc_logical, device) > (?, ?, ?)
+		evs, err := queryEvents(ctx, t, t.aead, eventCols+`WHERE (hlc_wall, hlc_logical, device) > (?, ?, ?)
 			ORDER BY hlc_wall, hlc_logical, device LIMIT ?`, after.wall, after.logical, after.device, page)
 		if err != nil {
 			return fmt.Errorf("rebuild: %w", err)
@@ -250,10 +265,6 @@ func (db *DB) Rebuild(ctx context.Context) error {
 		last := evs[len(evs)-1]
 		after.wall, after.logical, after.device = last.HLC.Wall, int64(last.HLC.Logical), last.Device
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("rebuild: %w", err)
-	}
-	db.changed()
 	return nil
 }
 

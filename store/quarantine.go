@@ -44,12 +44,23 @@ func (db *DB) Quarantine(ctx context.Context, e lifeboat.Event, peer, reason str
 	if err != nil {
 		return fmt.Errorf("quarantine: %w", err)
 	}
-	key := quarantineKey(&e)
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("quarantine: %w", err)
 	}
 	defer tx.Rollback()
+	if err := db.quarantineTx(ctx, tx, aead, e, peer, reason); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("quarantine: %w", err)
+	}
+	return nil
+}
+
+// quarantineTx is Quarantine within a transaction.
+func (db *DB) quarantineTx(ctx context.Context, tx execer, aead cipherAEAD, e lifeboat.Event, peer, reason string) error {
+	key := quarantineKey(&e)
 	var n, have int
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*), COUNT(*) FILTER (WHERE event_id = ?) FROM quarantine", key).Scan(&n, &have); err != nil {
 		return fmt.Errorf("quarantine: %w", err)
@@ -65,9 +76,6 @@ func (db *DB) Quarantine(ctx context.Context, e lifeboat.Event, peer, reason str
 	if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine (event_id, device, seq, kind, peer, at, reason, sealed)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, key, e.Device, int64(e.Seq), e.Kind, peer, db.now().UnixMilli(), why, sealed); err != nil {
 		return fmt.Errorf("quarantine %s: %w", key, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("quarantine: %w", err)
 	}
 	return nil
 }

@@ -28,6 +28,13 @@ type Setup struct {
 	Passphrase string
 	AdminName  string
 	AdminPIN   string
+	// AdminPassphrase seals the first IT admin's personal key, the root of
+	// the site's authority (at least MinPassphraseLen characters, and not
+	// the ward passphrase).
+	AdminPassphrase string
+	// AdminKDF sets the Argon2id costs of the admin's personal key; zero
+	// means DefaultAdminKDF.
+	AdminKDF KDFParams
 	// BreakGlassPIN, if set, creates the break-glass account.
 	BreakGlassPIN string
 	// KDF sets the Argon2id costs; zero means DefaultKDF.
@@ -54,6 +61,14 @@ func (s Setup) Check() error {
 	}
 	if err := CheckPIN(s.AdminPIN); err != nil {
 		errs = append(errs, fmt.Errorf("admin PIN: %w", err))
+	}
+	if utf8.RuneCountInString(s.AdminPassphrase) < MinPassphraseLen {
+		errs = append(errs, fmt.Errorf("the admin passphrase must be at least %d characters", MinPassphraseLen))
+	} else if s.AdminPassphrase == s.Passphrase {
+		errs = append(errs, errors.New("the admin passphrase must not be the ward passphrase"))
+	}
+	if s.AdminKDF != (KDFParams{}) && !s.AdminKDF.valid() {
+		errs = append(errs, errors.New("admin key derivation costs are out of range"))
 	}
 	if s.BreakGlassPIN != "" {
 		if err := CheckPIN(s.BreakGlassPIN); err != nil {
@@ -110,8 +125,14 @@ func Init(ctx context.Context, path string, setup Setup, opts Options) (*DB, *Se
 	if setup.KDF == (KDFParams{}) {
 		setup.KDF = DefaultKDF
 	}
+	if setup.AdminKDF == (KDFParams{}) {
+		setup.AdminKDF = DefaultAdminKDF
+	}
+	var adminKey ed25519.PrivateKey
 	if err := buildAtomically(ctx, path, opts, func(db *DB, dataKey []byte) error {
-		return found(ctx, db, setup)
+		var err error
+		adminKey, err = found(ctx, db, setup)
+		return err
 	}, setup.Passphrase, setup.KDF); err != nil {
 		return nil, nil, fmt.Errorf("set up store: %w", err)
 	}
@@ -133,6 +154,9 @@ func Init(ctx context.Context, path string, setup Setup, opts Options) (*DB, *Se
 		db.Close()
 		return nil, nil, err
 	}
+	// The founder has just typed their admin passphrase: their session
+	// holds the personal key (to enrol the first devices, add people).
+	sess.setAdminKey(adminKey)
 	return db, sess, nil
 }
 
@@ -302,40 +326,47 @@ func build(ctx context.Context, path string, opts Options, then func(*DB, []byte
 }
 
 // found records a new site: its metadata and first site key, the
-// site.created event, the first admin and the break-glass account.
-func found(ctx context.Context, db *DB, setup Setup) error {
-	siteID := uuid.Must(uuid.NewV7()).String()
+// site.created event (the root of authority: this device and the first
+// admin's personal key), the first admin and the break-glass account. It
+// returns the admin's personal key.
+func found(ctx context.Context, db *DB, setup Setup) (ed25519.PrivateKey, error) {
 	adminID := uuid.Must(uuid.NewV7()).String()
+	adminKey, adminPriv := newSealedKey(adminID, setup.AdminPassphrase, setup.AdminKDF)
+	db.mu.Lock()
+	device, pub := db.device, db.devPub
+	db.mu.Unlock()
+	siteID := SiteIDFor(pub, adminKey.Public)
 	meta := map[string]string{"site_id": siteID, "site_name": setup.SiteName, "ward": setup.Ward, "admin_id": adminID}
 	if setup.Drill {
 		meta["drill"] = "1"
 	}
 	for k, v := range meta {
 		if _, err := db.sql.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", k, []byte(v)); err != nil {
-			return fmt.Errorf("save %s: %w", k, err)
+			return nil, fmt.Errorf("save %s: %w", k, err)
 		}
 	}
 	if err := db.SetSiteKeys(ctx, [][]byte{randomBytes(32)}); err != nil {
-		return err
+		return nil, err
 	}
 	db.mu.Lock()
-	device, pub := db.device, db.devPub
 	db.site = siteID
 	db.mu.Unlock()
 	founder := &Session{User: User{ID: adminID, Name: setup.AdminName, Role: lifeboat.RoleITAdmin, Active: true}}
+	founder.setAdminKey(adminPriv)
 	if _, err := db.Append(ctx, founder, Draft{Kind: lifeboat.KindSiteCreated, Subject: "site", PerformedAt: db.now(),
-		Payload: lifeboat.SiteCreated{SiteID: siteID, SiteName: setup.SiteName, Ward: setup.Ward, Device: device, PublicKey: pub, Drill: setup.Drill}}); err != nil {
-		return err
+		Payload: lifeboat.SiteCreated{SiteID: siteID, SiteName: setup.SiteName, Ward: setup.Ward, Device: device, PublicKey: pub, Drill: setup.Drill,
+			Admin: adminID, AdminKey: adminKey.Public}}); err != nil {
+		return nil, err
 	}
-	if _, err := db.saveUser(ctx, founder, adminID, setup.AdminName, lifeboat.RoleITAdmin, setup.AdminPIN, setup.KDF); err != nil {
-		return err
+	if _, err := db.saveUser(ctx, founder, adminID, setup.AdminName, lifeboat.RoleITAdmin, setup.AdminPIN, setup.KDF, adminKey); err != nil {
+		return nil, err
 	}
 	if setup.BreakGlassPIN != "" {
-		if _, err := db.saveUser(ctx, founder, uuid.Must(uuid.NewV7()).String(), "Break-glass", lifeboat.RoleBreakGlass, setup.BreakGlassPIN, setup.KDF); err != nil {
-			return err
+		if _, err := db.saveUser(ctx, founder, uuid.Must(uuid.NewV7()).String(), "Break-glass", lifeboat.RoleBreakGlass, setup.BreakGlassPIN, setup.KDF, nil); err != nil {
+			return nil, err
 		}
 	}
-	return db.audit(ctx, nil, "site.created", founder.User.ID, "", setup.SiteName+" / "+setup.Ward)
+	return adminPriv, db.audit(ctx, nil, "site.created", founder.User.ID, "", setup.SiteName+" / "+setup.Ward)
 }
 
 func (db *DB) adminID(ctx context.Context) (string, error) {

@@ -21,7 +21,7 @@ func TestInit_DrillMarksTheSite(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "ward.lifeboat")
 		db, _, err := store.Init(ctx, path, store.Setup{SiteName: "St Elsewhere", Ward: "Ward 7",
 			Passphrase: storetest.Passphrase, AdminName: "Ada Admin", AdminPIN: storetest.AdminPIN,
-			KDF: store.TestKDF, Drill: drill}, store.Options{})
+			KDF: store.TestKDF, AdminPassphrase: storetest.AdminPassphrase, AdminKDF: store.TestKDF, Drill: drill}, store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

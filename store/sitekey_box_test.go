@@ -128,7 +128,8 @@ func FuzzCheckKeyEvent(f *testing.F) {
 func TestShareOfAnUnknownKeyIsIgnored(t *testing.T) {
 	ctx := t.Context()
 	db, _, err := Init(ctx, filepath.Join(t.TempDir(), "ward.lifeboat"), Setup{SiteName: "S", Ward: "W", Passphrase: "a long ward passphrase",
-		AdminName: "Ada Admin", AdminPIN: "2580", BreakGlassPIN: "7391", KDF: TestKDF}, Options{NoBackup: true})
+		AdminName: "Ada Admin", AdminPIN: "2580", BreakGlassPIN: "7391", KDF: TestKDF,
+		AdminPassphrase: "admin's own long passphrase", AdminKDF: TestKDF}, Options{NoBackup: true})
 	if err != nil {
 		t.Fatal(err)
 	}

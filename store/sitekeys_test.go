@@ -216,6 +216,9 @@ func TestRevoke_DeviceEnrolledDuringTheRotationGetsTheKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := b.UnlockAdmin(ctx, bs, storetest.AdminPassphrase); err != nil {
+		t.Fatal(err)
+	}
 	old := ring(t, a)[0]
 	lostID, _ := lost.Device(ctx)
 	if err := a.Revoke(ctx, as, lostID, "phone lost"); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/subtle"
 	"database/sql"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,6 +35,48 @@ type Session struct {
 	// Reason is why the break-glass account was used (empty otherwise).
 	Reason string
 	Since  time.Time
+
+	mu       sync.Mutex
+	adminKey ed25519.PrivateKey // an IT admin's personal key, once opened (UnlockAdmin)
+}
+
+// AdminUnlocked reports whether the session holds its IT admin's personal
+// key, which privileged changes need (UnlockAdmin).
+func (s *Session) AdminUnlocked() bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.adminKey != nil
+}
+
+func (s *Session) setAdminKey(k ed25519.PrivateKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.adminKey != nil {
+		clear(s.adminKey)
+	}
+	s.adminKey = k
+}
+
+// signAdmin signs msg with the session's personal admin key, under the
+// session's lock (so ForgetAdminKey cannot clear it mid-signature).
+func (s *Session) signAdmin(msg []byte) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.adminKey == nil {
+		return nil, false
+	}
+	return ed25519.Sign(s.adminKey, msg), true
+}
+
+// ForgetAdminKey drops the session's personal admin key (SignOut does).
+func (s *Session) ForgetAdminKey() {
+	if s == nil {
+		return
+	}
+	s.setAdminKey(nil)
 }
 
 // require checks the session holds one of roles (IT admin may do anything
@@ -78,11 +122,49 @@ func (db *DB) NewUser(ctx context.Context, s *Session, name string, role lifeboa
 	if err := CheckPIN(pin); err != nil {
 		return User{}, fmt.Errorf("add user: %w", err)
 	}
-	u, err := db.saveUser(ctx, s, uuid.Must(uuid.NewV7()).String(), strings.TrimSpace(name), role, pin, DefaultKDF)
+	if role == lifeboat.RoleITAdmin {
+		return User{}, fmt.Errorf("add user: an IT admin needs an admin passphrase of their own (NewAdmin): %w", lifeboat.ErrInvalid)
+	}
+	u, err := db.saveUser(ctx, s, uuid.Must(uuid.NewV7()).String(), strings.TrimSpace(name), role, pin, DefaultKDF, nil)
 	if err != nil {
 		return User{}, fmt.Errorf("add user: %w", err)
 	}
 	return u, db.audit(ctx, nil, "admin.user_added", s.User.ID, u.ID, string(role))
+}
+
+// NewAdmin creates an IT admin (IT admin only, with their personal key
+// open): a person with a PIN to sign in and a personal key, sealed under
+// their own admin passphrase, that privileged changes are signed with.
+// The new admin's key is sealed with the same costs as the creating
+// admin's.
+func (db *DB) NewAdmin(ctx context.Context, s *Session, name, pin, passphrase string) (User, error) {
+	if err := s.require(lifeboat.RoleITAdmin); err != nil {
+		return User{}, fmt.Errorf("add admin: %w", err)
+	}
+	if strings.TrimSpace(name) == "" {
+		return User{}, fmt.Errorf("add admin: a name is required: %w", lifeboat.ErrInvalid)
+	}
+	if err := CheckPIN(pin); err != nil {
+		return User{}, fmt.Errorf("add admin: %w", err)
+	}
+	if err := CheckAdminPassphrase(passphrase); err != nil {
+		return User{}, fmt.Errorf("add admin: %w", err)
+	}
+	if !s.AdminUnlocked() {
+		return User{}, fmt.Errorf("add admin: %w", ErrAdminKeyNeeded)
+	}
+	kdf := DefaultAdminKDF
+	if me, err := db.userRecord(ctx, s.User.ID); err == nil && me.AdminKey != nil {
+		kdf = KDFParams{Time: uint32(me.AdminKey.KDF[0]), MemoryKiB: uint32(me.AdminKey.KDF[1]), Lanes: uint8(me.AdminKey.KDF[2])}
+	}
+	id := uuid.Must(uuid.NewV7()).String()
+	key, priv := newSealedKey(id, passphrase, kdf)
+	clear(priv)
+	u, err := db.saveUser(ctx, s, id, strings.TrimSpace(name), lifeboat.RoleITAdmin, pin, DefaultKDF, key)
+	if err != nil {
+		return User{}, fmt.Errorf("add admin: %w", err)
+	}
+	return u, db.audit(ctx, nil, "admin.user_added", s.User.ID, u.ID, string(lifeboat.RoleITAdmin))
 }
 
 // SetUserActive enables or disables a person (IT admin only).
@@ -101,9 +183,10 @@ func (db *DB) SetUserActive(ctx context.Context, s *Session, userID string, acti
 	return db.audit(ctx, nil, "admin.user_changed", s.User.ID, userID, fmt.Sprintf("active=%v", active))
 }
 
-// ChangePIN sets a new PIN for the signed-in person and re-wraps this
-// device's PIN key slot; other devices drop their old slot when the change
-// reaches them.
+// ChangePIN sets a new PIN for the signed-in person: a user.pin_changed
+// record that only the person themselves may make (authority rule), and
+// re-wraps this device's PIN key slot; other devices drop their old slot
+// when the change reaches them.
 func (db *DB) ChangePIN(ctx context.Context, s *Session, newPIN string) error {
 	if s == nil {
 		return fmt.Errorf("change PIN: %w", lifeboat.ErrPermission)
@@ -115,18 +198,26 @@ func (db *DB) ChangePIN(ctx context.Context, s *Session, newPIN string) error {
 	if err != nil {
 		return fmt.Errorf("change PIN: %w", err)
 	}
-	if _, err := db.saveUser(ctx, s, rec.ID, rec.Name, rec.Role, newPIN, DefaultKDF); err != nil {
+	p := DefaultKDF
+	salt := randomBytes(16)
+	rec.PINHash, rec.PINSalt, rec.KDF = p.derive(newPIN, salt), salt, [3]int{int(p.Time), int(p.MemoryKiB), int(p.Lanes)}
+	if _, err := db.Append(ctx, s, Draft{Kind: lifeboat.KindPINChanged, Subject: "user:" + rec.ID, PerformedAt: db.now(),
+		Payload: lifeboat.PINChange{ID: rec.ID, PINHash: rec.PINHash, PINSalt: rec.PINSalt, KDF: rec.KDF}}); err != nil {
+		return fmt.Errorf("change PIN: %w", err)
+	}
+	if err := db.makeUserSlot(ctx, rec, newPIN); err != nil {
 		return fmt.Errorf("change PIN: %w", err)
 	}
 	return db.audit(ctx, nil, "user.pin_changed", s.User.ID, "", "")
 }
 
-// saveUser appends a user.saved event with a fresh PIN hash and makes
-// this device's PIN key slot for them.
-func (db *DB) saveUser(ctx context.Context, s *Session, id, name string, role lifeboat.Role, pin string, p KDFParams) (User, error) {
+// saveUser appends a user.saved event with a fresh PIN hash (and, for an
+// IT admin, their sealed personal key) and makes this device's PIN key
+// slot for them.
+func (db *DB) saveUser(ctx context.Context, s *Session, id, name string, role lifeboat.Role, pin string, p KDFParams, key *lifeboat.SealedKey) (User, error) {
 	salt := randomBytes(16)
 	rec := lifeboat.UserRecord{ID: id, Name: name, Role: role, Active: true, PINHash: p.derive(pin, salt), PINSalt: salt,
-		KDF: [3]int{int(p.Time), int(p.MemoryKiB), int(p.Lanes)}}
+		KDF: [3]int{int(p.Time), int(p.MemoryKiB), int(p.Lanes)}, AdminKey: key}
 	if _, err := db.Append(ctx, s, Draft{Kind: lifeboat.KindUserSaved, Subject: "user:" + id, PerformedAt: db.now(), Payload: rec}); err != nil {
 		return User{}, err
 	}
@@ -280,11 +371,12 @@ func (db *DB) SignIn(ctx context.Context, userID, pin, reason string) (*Session,
 	return &Session{User: User{ID: rec.ID, Name: rec.Name, Role: rec.Role, Active: rec.Active}, Reason: reason, Since: db.now()}, nil
 }
 
-// SignOut ends a session (audited).
+// SignOut ends a session (audited) and forgets its personal admin key.
 func (db *DB) SignOut(ctx context.Context, s *Session) error {
 	if s == nil {
 		return nil
 	}
+	s.ForgetAdminKey()
 	return db.audit(ctx, nil, "user.sign_out", s.User.ID, "", "")
 }
 

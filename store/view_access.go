@@ -94,32 +94,74 @@ var devicesView = &projector{
 				return err
 			}
 		}
-		// The earliest revocation wins, whatever order events arrive in.
-		var revokedAt int64
-		if err := t.tx.QueryRowContext(ctx, "SELECT coalesce(min(hlc_wall), 0) FROM events WHERE subject = ? AND kind = ?",
-			"device:"+dev, lifeboat.KindDeviceRevoked).Scan(&revokedAt); err != nil {
+		// The revocation accepting the fewest of the device's events wins
+		// (then the earliest), whatever order revocations arrive in.
+		revokedAt, revokedSeq, err := t.revocation(ctx, dev)
+		if err != nil {
 			return err
 		}
-		_, err := t.tx.ExecContext(ctx, "UPDATE devices SET revoked_at = ? WHERE device = ?", revokedAt, dev)
+		_, err = t.tx.ExecContext(ctx, "UPDATE devices SET revoked_at = ?, revoked_seq = ? WHERE device = ?", revokedAt, int64(revokedSeq), dev)
 		return err
 	},
 	digest: func(ctx context.Context, t *txn, w func(row ...any)) error {
-		return digestRows(ctx, t, "devices", "SELECT device, public, source, enrolled_by, enrolled_at, revoked_at, sealed FROM devices ORDER BY device", w)
+		return digestRows(ctx, t, "devices", "SELECT device, public, source, enrolled_by, enrolled_at, revoked_at, revoked_seq, sealed FROM devices ORDER BY device", w)
 	},
 }
 
-// usersView keeps the newest record of each person.
+// revocation reads a device's accepted revocations: when the first was
+// recorded (HLC wall ms, 0 if none) and the lowest last sequence number
+// they accept.
+func (t *txn) revocation(ctx context.Context, dev string) (at int64, lastSeq uint64, err error) {
+	evs, err := queryEvents(ctx, t.tx, t.aead, eventCols+"WHERE subject = ? AND kind = ?", "device:"+dev, lifeboat.KindDeviceRevoked)
+	if err != nil {
+		return 0, 0, err
+	}
+	for i, ev := range evs {
+		var p lifeboat.DeviceRevoked
+		if err := decodePayload(&evs[i], &p); err != nil {
+			return 0, 0, err
+		}
+		if i == 0 || p.LastSeq < lastSeq {
+			lastSeq = p.LastSeq
+		}
+		if at == 0 || ev.HLC.Wall < at {
+			at = ev.HLC.Wall
+		}
+	}
+	return at, lastSeq, nil
+}
+
+// usersView keeps the newest record of each person (by clock, device
+// breaking ties), with the PIN of their newest record or PIN change, and
+// every role each person has ever been given (user_roles, which the
+// authority rule of clinical kinds reads).
 var usersView = &projector{
 	name:   "users",
-	kinds:  []string{lifeboat.KindUserSaved},
-	tables: []string{"users"},
+	kinds:  []string{lifeboat.KindUserSaved, lifeboat.KindPINChanged},
+	tables: []string{"users", "user_roles"},
 	check: func(e *lifeboat.Event) error {
+		if e.Kind == lifeboat.KindPINChanged {
+			var c lifeboat.PINChange
+			if err := decodePayload(e, &c); err != nil {
+				return err
+			}
+			if c.ID == "" || e.Subject != "user:"+c.ID || len(c.PINHash) != 32 || len(c.PINSalt) < 16 {
+				return fmt.Errorf("incomplete PIN change: %w", lifeboat.ErrInvalid)
+			}
+			return nil
+		}
 		var u lifeboat.UserRecord
 		if err := decodePayload(e, &u); err != nil {
 			return err
 		}
 		if u.ID == "" || e.Subject != "user:"+u.ID || !u.Role.Valid() || len(u.PINHash) != 32 || len(u.PINSalt) < 16 {
 			return fmt.Errorf("incomplete person record: %w", lifeboat.ErrInvalid)
+		}
+		if u.AdminKey != nil && len(u.AdminKey.Public) != ed25519.PublicKeySize {
+			return fmt.Errorf("person record with a malformed admin key: %w", lifeboat.ErrInvalid)
+		}
+		if u.Role == lifeboat.RoleITAdmin && u.AdminKey == nil {
+			return fmt.Errorf("an IT admin's record needs their personal key: %w", lifeboat.ErrInvalid)
 		}
 		return nil
 	},
@@ -134,6 +176,24 @@ var usersView = &projector{
 		var u lifeboat.UserRecord
 		if err := decodePayload(&evs[0], &u); err != nil {
 			return err
+		}
+		if e.Kind == lifeboat.KindUserSaved {
+			if _, err := t.tx.ExecContext(ctx, "INSERT OR IGNORE INTO user_roles (user_id, role) VALUES (?, ?)", u.ID, string(u.Role)); err != nil {
+				return err
+			}
+		}
+		// A PIN change newer than the record sets the PIN.
+		pins, err := queryEvents(ctx, t.tx, t.aead, eventCols+`WHERE subject = ? AND kind = ?
+			ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC LIMIT 1`, e.Subject, lifeboat.KindPINChanged)
+		if err != nil {
+			return err
+		}
+		if len(pins) > 0 && (pins[0].HLC.Compare(evs[0].HLC) > 0 || (pins[0].HLC == evs[0].HLC && pins[0].Device > evs[0].Device)) {
+			var c lifeboat.PINChange
+			if err := decodePayload(&pins[0], &c); err != nil {
+				return err
+			}
+			u.PINHash, u.PINSalt, u.KDF = c.PINHash, c.PINSalt, c.KDF
 		}
 		plain, _ := json.Marshal(u)
 		if _, err := t.tx.ExecContext(ctx, `INSERT INTO users (id, role, active, sealed) VALUES (?, ?, ?, ?)
@@ -151,13 +211,16 @@ var usersView = &projector{
 		return err
 	},
 	digest: func(ctx context.Context, t *txn, w func(row ...any)) error {
+		if err := digestRows(ctx, t, "user_roles", "SELECT user_id, role FROM user_roles ORDER BY user_id, role", w); err != nil {
+			return err
+		}
 		return digestRows(ctx, t, "users", "SELECT id, role, active, sealed FROM users ORDER BY id", w)
 	},
 }
 
 // Devices lists the device registry.
 func (db *DB) Devices(ctx context.Context) ([]lifeboat.Device, error) {
-	rows, err := db.sql.QueryContext(ctx, "SELECT device, public, source, revoked_at FROM devices ORDER BY device")
+	rows, err := db.sql.QueryContext(ctx, "SELECT device, public, source, revoked_at, revoked_seq FROM devices ORDER BY device")
 	if err != nil {
 		return nil, fmt.Errorf("list devices: %w", err)
 	}
@@ -166,10 +229,11 @@ func (db *DB) Devices(ctx context.Context) ([]lifeboat.Device, error) {
 	for rows.Next() {
 		var d lifeboat.Device
 		var pub []byte
-		if err := rows.Scan(&d.ID, &pub, &d.Source, &d.RevokedAt); err != nil {
+		var last int64
+		if err := rows.Scan(&d.ID, &pub, &d.Source, &d.RevokedAt, &last); err != nil {
 			return nil, fmt.Errorf("list devices: %w", err)
 		}
-		d.PublicKey = pub
+		d.PublicKey, d.LastSeq = pub, uint64(last)
 		out = append(out, d)
 	}
 	return out, rows.Err()
@@ -261,9 +325,10 @@ func (db *DB) Admit(ctx context.Context, s *Session, pub ed25519.PublicKey, name
 		Anchor: anchor, SiteKeys: keys, Drill: info.Drill, Devices: others}}, nil
 }
 
-// Revoke removes a device (IT admin only): its events dated after now are
-// refused by every peer that has this event, and the site key is rotated
-// with a new key sealed to every other active device.
+// Revoke removes a device (IT admin only, with their personal key open):
+// its events beyond those this device holds of it are refused by every
+// peer that has this event, whoever relays them, and the site key is
+// rotated with a new key sealed to every other active device.
 func (db *DB) Revoke(ctx context.Context, s *Session, device, reason string) error {
 	if err := s.require(lifeboat.RoleITAdmin); err != nil {
 		return fmt.Errorf("revoke device: %w", err)
@@ -281,8 +346,14 @@ func (db *DB) Revoke(ctx context.Context, s *Session, device, reason string) err
 	if err != nil {
 		return fmt.Errorf("revoke device: %w", err)
 	}
+	// The ward accepts what this device holds of the revoked one, and
+	// nothing it signs after that, whatever its clock says.
+	vv, err := db.VersionVector(ctx)
+	if err != nil {
+		return fmt.Errorf("revoke device: %w", err)
+	}
 	if _, err := db.AppendAll(ctx, s, []Draft{{Kind: lifeboat.KindDeviceRevoked, Subject: "device:" + device, PerformedAt: db.now(),
-		Payload: lifeboat.DeviceRevoked{Device: device, Reason: reason}}, rot}); err != nil {
+		Payload: lifeboat.DeviceRevoked{Device: device, Reason: reason, LastSeq: vv[device]}}, rot}); err != nil {
 		return fmt.Errorf("revoke device: %w", err)
 	}
 	if err := db.audit(ctx, nil, "admin.device_revoked", s.User.ID, device, reason); err != nil {

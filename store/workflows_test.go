@@ -31,17 +31,18 @@ func seedWard(t *testing.T, db *store.DB, s *store.Session) (patientID string, o
 	storetest.MustAppend(t, db, s, store.Draft{Kind: forms.KindMedAdministered, PerformedAt: slots[0].Time,
 		Payload: forms.Administration{OrderID: order.ID, PatientID: p.Subject, Slot: forms.SlotTime(slots[0].Time), Outcome: forms.OutcomeGiven, Dose: q("1")}})
 	morphine := forms.CDProduct{Drug: "Morphine sulfate", Form: "injection", Strength: "10 mg/1 ml"}
-	storetest.MustAppend(t, db, s, store.Draft{Kind: forms.KindCDEntry, PerformedAt: at,
+	pharm := storetest.MustPerson(t, db, s, "Phil Pharmacist", lifeboat.RolePharmacist)
+	storetest.MustAppend(t, db, pharm, store.Draft{Kind: forms.KindCDEntry, PerformedAt: at,
 		Payload: forms.CDEntry{ID: "cd-1", CDProduct: morphine, Location: "w7", Type: forms.CDReceipt, Quantity: q("10"), From: "Pharmacy"}})
-	storetest.MustAppend(t, db, s, store.Draft{Kind: forms.KindCDEntry, PerformedAt: at,
+	storetest.MustAppend(t, db, pharm, store.Draft{Kind: forms.KindCDEntry, PerformedAt: at,
 		Payload: forms.CDEntry{ID: "cd-2", CDProduct: morphine, Location: "w7", Type: forms.CDAdministration, Quantity: q("1"), PatientID: p.Subject, Witness: "Nia Nurse"}})
 	storetest.MustAppend(t, db, s, store.Draft{Kind: forms.KindHandoverNote, PerformedAt: at,
 		Payload: forms.HandoverNote{ID: "n-1", PatientID: p.Subject, Text: "Settled overnight"}})
 	storetest.MustAppend(t, db, s, store.Draft{Kind: forms.KindHandoverTask, PerformedAt: at,
 		Payload: forms.HandoverTask{ID: "t-1", PatientID: p.Subject, Title: "Repeat potassium", Due: day.Add(18 * time.Hour)}})
-	storetest.MustAppend(t, db, s, store.Draft{Kind: forms.KindStockLevel, PerformedAt: at,
+	storetest.MustAppend(t, db, pharm, store.Draft{Kind: forms.KindStockLevel, PerformedAt: at,
 		Payload: forms.StockLevel{Item: "Insulin aspart", Location: "Pharmacy", Quantity: q("2"), Unit: "cartridges", Minimum: q("5")}})
-	storetest.MustAppend(t, db, s, store.Draft{Kind: forms.KindPharmacyTaskDone, PerformedAt: at,
+	storetest.MustAppend(t, db, pharm, store.Draft{Kind: forms.KindPharmacyTaskDone, PerformedAt: at,
 		Payload: forms.PharmacyTaskDone{PlanID: "pharmacy-continuity", TaskID: "t1"}})
 	return p.Subject, order
 }

@@ -23,8 +23,9 @@ import (
 
 // Passphrase and PIN used by MustInit.
 const (
-	Passphrase = "correct horse battery staple"
-	AdminPIN   = "2580"
+	Passphrase      = "correct horse battery staple"
+	AdminPIN        = "2580"
+	AdminPassphrase = "admin's own long passphrase"
 )
 
 // Clock is a settable clock, safe for concurrent use.
@@ -58,6 +59,7 @@ func MustInitAt(tb testing.TB, path string, opts store.Options) (*store.DB, *sto
 	db, s, err := store.Init(context.Background(), path, store.Setup{
 		SiteName: "St Elsewhere", Ward: "Ward 7", Passphrase: Passphrase,
 		AdminName: "Ada Admin", AdminPIN: AdminPIN, BreakGlassPIN: "7391", KDF: store.TestKDF,
+		AdminPassphrase: AdminPassphrase, AdminKDF: store.TestKDF,
 	}, opts)
 	if err != nil {
 		tb.Fatalf("store.Init: %v", err)
@@ -136,4 +138,68 @@ func (d *Device) Next(author, kind, subject string, payload []byte, at time.Time
 	e.Sign(d.Priv)
 	d.prev = e.Hash()
 	return e
+}
+
+// MustJoin makes a second device of a's site the way enrolment does: a new
+// store (Create), admitted by a's admin (who must have their personal key
+// open), joined to the site and given a's log. It returns the new store
+// and the same admin signed in on it with their personal key open. It is
+// closed when the test ends.
+func MustJoin(tb testing.TB, a *store.DB, as *store.Session, opts store.Options) (*store.DB, *store.Session) {
+	tb.Helper()
+	return MustJoinAt(tb, a, as, filepath.Join(tb.TempDir(), "ward.lifeboat"), opts)
+}
+
+// MustJoinAt is MustJoin at a chosen path.
+func MustJoinAt(tb testing.TB, a *store.DB, as *store.Session, path string, opts store.Options) (*store.DB, *store.Session) {
+	tb.Helper()
+	ctx := context.Background()
+	b, err := store.Create(ctx, path, Passphrase, store.TestKDF, opts)
+	if err != nil {
+		tb.Fatalf("store.Create: %v", err)
+	}
+	tb.Cleanup(func() { b.Close() })
+	pub, err := b.DevicePublicKey(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	adm, err := a.Admit(ctx, as, pub, "ward laptop")
+	if err != nil {
+		tb.Fatalf("Admit: %v", err)
+	}
+	if err := b.JoinSite(ctx, adm.SiteJoin); err != nil {
+		tb.Fatalf("JoinSite: %v", err)
+	}
+	evs, err := a.EventsAfter(ctx, nil, 1<<30)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := b.ApplyRemote(ctx, evs)
+	if err != nil || len(res.Refused) > 0 || len(res.Held) > 0 {
+		tb.Fatalf("ApplyRemote of the site's log = %+v, %v", res, err)
+	}
+	s, err := b.SignIn(ctx, as.User.ID, AdminPIN, "")
+	if err != nil {
+		tb.Fatalf("SignIn: %v", err)
+	}
+	if err := b.UnlockAdmin(ctx, s, AdminPassphrase); err != nil {
+		tb.Fatalf("UnlockAdmin: %v", err)
+	}
+	return b, s
+}
+
+// MustPerson adds a person with role (not IT admin) and signs them in.
+func MustPerson(tb testing.TB, db *store.DB, admin *store.Session, name string, role lifeboat.Role) *store.Session {
+	tb.Helper()
+	ctx := context.Background()
+	const pin = "4826"
+	u, err := db.NewUser(ctx, admin, name, role, pin)
+	if err != nil {
+		tb.Fatalf("NewUser(%s): %v", name, err)
+	}
+	s, err := db.SignIn(ctx, u.ID, pin, "")
+	if err != nil {
+		tb.Fatalf("SignIn(%s): %v", name, err)
+	}
+	return s
 }

@@ -19,7 +19,7 @@ func TestExportFHIR_RefusesDrill(t *testing.T) {
 	for _, drill := range []bool{false, true} {
 		db, s, err := store.Init(ctx, filepath.Join(t.TempDir(), "ward.lifeboat"), store.Setup{SiteName: "St Elsewhere",
 			Ward: "Ward 7", Passphrase: storetest.Passphrase, AdminName: "Ada Admin", AdminPIN: storetest.AdminPIN,
-			KDF: store.TestKDF, Drill: drill}, store.Options{})
+			KDF: store.TestKDF, AdminPassphrase: storetest.AdminPassphrase, AdminKDF: store.TestKDF, Drill: drill}, store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -37,6 +37,15 @@ type Env struct {
 	Drill func(cmd *cobra.Command) bool
 }
 
+// adminKDF is the cost of a new admin's personal key: KDF when tests set
+// it, else the store's default for admin keys.
+func (env *Env) adminKDF() store.KDFParams {
+	if env.KDF != (store.KDFParams{}) {
+		return env.KDF
+	}
+	return store.DefaultAdminKDF
+}
+
 // drill reports whether the command works on the drill (training) store.
 func (env *Env) drill(cmd *cobra.Command) bool {
 	return env.Drill != nil && env.Drill(cmd)

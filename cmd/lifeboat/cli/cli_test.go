@@ -29,7 +29,10 @@ func run(t *testing.T, dir, stdin string, args ...string) (string, error) {
 	return out.String(), err
 }
 
-const setupInput = "a long ward passphrase\n2580\n7391\n"
+const setupInput = "a long ward passphrase\n2580\n" + adminPassphrase + "\n7391\n"
+
+// adminPassphrase is the first admin's own admin passphrase in setupInput.
+const adminPassphrase = "ada's admin passphrase"
 
 func mustInit(t *testing.T) string {
 	t.Helper()
@@ -56,7 +59,7 @@ func TestInit_BadInputIsExplainedAndLeavesNothing(t *testing.T) {
 		want  string
 	}{
 		{"missing flags", setupInput, []string{"init"}, `required flag(s) "admin", "site", "ward" not set`},
-		{"short passphrase and weak pin", "short\n1234\n7391\n", []string{"init", "--site", "S", "--ward", "W", "--admin", "A"}, "at least 12 characters"},
+		{"short passphrase and weak pin", "short\n1234\nshort\n7391\n", []string{"init", "--site", "S", "--ward", "W", "--admin", "A"}, "at least 12 characters"},
 		{"unknown flag", setupInput, []string{"init", "--sight", "S"}, "unknown flag: --sight"},
 		{"no input", "", []string{"init", "--site", "S", "--ward", "W", "--admin", "A"}, "read ward passphrase from standard input"},
 	}

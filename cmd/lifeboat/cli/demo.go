@@ -22,6 +22,9 @@ import (
 const (
 	DemoPassphrase = "lifeboat demo ward"
 	DemoAdminPIN   = "2580"
+	// DemoAdminPassphrase opens Ada Admin's personal key, which adding
+	// people and enrolling or revoking devices need.
+	DemoAdminPassphrase = "ada's admin passphrase"
 	DemoNursePIN   = "1357"
 	demoPharmPIN   = "2468"
 	demoBedsPIN    = "3691"
@@ -194,7 +197,8 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		site = "St Elsewhere General (TRAINING DRILL)"
 	}
 	db, admin, err := store.Init(ctx, path, store.Setup{SiteName: site, Ward: "Ward 7 - Acute Medicine",
-		Passphrase: DemoPassphrase, AdminName: "Ada Admin", AdminPIN: DemoAdminPIN, BreakGlassPIN: demoGlassPIN, KDF: kdf, Drill: drill}, store.Options{})
+		Passphrase: DemoPassphrase, AdminName: "Ada Admin", AdminPIN: DemoAdminPIN, BreakGlassPIN: demoGlassPIN, KDF: kdf, Drill: drill,
+		AdminPassphrase: DemoAdminPassphrase, AdminKDF: kdf}, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -212,6 +216,18 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 			return err
 		}
 	}
+	var pharmacist string
+	if us, err := db.Users(ctx); err == nil {
+		for _, u := range us {
+			if u.Role == lifeboat.RolePharmacist {
+				pharmacist = u.ID
+			}
+		}
+	}
+	ps, err := db.SignIn(ctx, pharmacist, demoPharmPIN, "")
+	if err != nil {
+		return err
+	}
 	ns, err := db.SignIn(ctx, nurse.ID, DemoNursePIN, "")
 	if err != nil {
 		return err
@@ -227,7 +243,10 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		w.Beds = append(w.Beds, forms.BedDef{ID: fmt.Sprintf("b%d", i), Label: fmt.Sprintf("Bed %d", i)})
 	}
 	w.Beds = append(w.Beds, forms.BedDef{ID: "e1", Label: "Trolley 1", Escalation: true}, forms.BedDef{ID: "e2", Label: "Trolley 2", Escalation: true})
-	add(forms.KindWardDefined, "", start, w)
+	// The ward comes with the census, which an IT admin imports.
+	if _, err := db.Append(ctx, admin, store.Draft{Kind: forms.KindWardDefined, PerformedAt: start, Payload: w}); err != nil {
+		return err
+	}
 	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: demoWard, Bed: "e1", State: forms.BedAvailable, Reason: "escalation opened overnight"})
 	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: demoWard, Bed: "b20", State: forms.BedClosed, Reason: "broken bed rail"})
 	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: demoWard, Bed: "b21", State: forms.BedIsolation, Reason: "held for C. difficile side room"})
@@ -318,6 +337,11 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		Type: forms.CDReceipt, Quantity: forms.MustQuantity("300"), From: "Pharmacy"})
 	add(forms.KindCDEntry, "", now.Add(-5*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: demoWard,
 		Type: forms.CDAdministration, Quantity: forms.MustQuantity("1.25"), PatientID: ids[2], Witness: "Sam Staff Nurse"})
+	if _, err := db.AppendAll(ctx, ns, drafts); err != nil {
+		return err
+	}
+	// The pharmacy's own records, by the pharmacist.
+	drafts = drafts[:0]
 	oxycodone := forms.CDProduct{Drug: "Oxycodone hydrochloride", Form: "capsules", Strength: "5 mg"}
 	add(forms.KindCDEntry, "", start.Add(2*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: oxycodone, Location: "Pharmacy CD vault",
 		Type: forms.CDReceipt, Quantity: forms.MustQuantity("56"), From: "Alliance Healthcare", Witness: "Priya Patel"})
@@ -336,16 +360,16 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 	for _, task := range []string{"declare-downtime", "switch-to-paper"} {
 		add(forms.KindPharmacyTaskDone, "", start.Add(time.Hour), forms.PharmacyTaskDone{PlanID: "pharmacy-continuity", TaskID: task})
 	}
-	if _, err := db.AppendAll(ctx, ns, drafts); err != nil {
+	if _, err := db.AppendAll(ctx, ps, drafts); err != nil {
 		return err
 	}
 	if res, err := db.ApplyRemote(ctx, remote); err != nil {
 		return err
-	} else if len(res.Refused) > 0 {
-		return fmt.Errorf("demo events refused: %s", res.Refused[0].Reason)
+	} else if len(res.Refused) > 0 || len(res.Held) > 0 {
+		return fmt.Errorf("demo events refused or held: %+v %+v", res.Refused, res.Held)
 	}
 	if extra > 0 {
-		return addLoad(ctx, db, ns, extra, now)
+		return addLoad(ctx, db, admin, ns, extra, now)
 	}
 	return nil
 }

@@ -109,7 +109,7 @@ The change completes once every remaining device has synced
 			return nil
 		},
 	}
-	who.add(c)
+	who.addAdmin(c)
 	c.Flags().StringVar(&reason, "reason", "", "why it is revoked (recorded in the audit log)")
 	return c
 }

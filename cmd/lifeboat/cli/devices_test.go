@@ -43,19 +43,19 @@ func TestRevoke_ListRevokeAndTheKeyChange(t *testing.T) {
 		stdin string
 		want  string
 	}{
-		{[]string{"revoke", lost, "--user", "Ada Admin"}, passphrase + "\n2580\n", "--reason"},
-		{[]string{"revoke", "NOSUCHDEV", "--reason", "x", "--user", "Ada Admin"}, passphrase + "\n2580\n", "no device NOSUCHDEV"},
+		{[]string{"revoke", lost, "--user", "Ada Admin"}, passphrase + "\n2580\n" + adminPassphrase + "\n", "--reason"},
+		{[]string{"revoke", "NOSUCHDEV", "--reason", "x", "--user", "Ada Admin"}, passphrase + "\n2580\n" + adminPassphrase + "\n", "no device NOSUCHDEV"},
 		{[]string{"revoke", lost, "--reason", "x", "--user", "Nia Nurse"}, passphrase + "\n4826\n", "only an IT admin"},
 	} {
 		if out, err := run(t, dir, c.stdin, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v = %q, %v; want an error saying %q", c.args, out, err, c.want)
 		}
 	}
-	out, err = run(t, dir, passphrase+"\n2580\n", "revoke", lost, "--reason", "left on the bus", "--user", "Ada Admin")
+	out, err = run(t, dir, passphrase+"\n2580\n"+adminPassphrase+"\n", "revoke", lost, "--reason", "left on the bus", "--user", "Ada Admin")
 	if err != nil || !strings.Contains(out, "Revoked "+lost) {
 		t.Fatalf("revoke = %q, %v", out, err)
 	}
-	if out, err := run(t, dir, passphrase+"\n2580\n", "revoke", lost, "--reason", "again", "--user", "Ada Admin"); err == nil || !strings.Contains(err.Error(), "already revoked") {
+	if out, err := run(t, dir, passphrase+"\n2580\n"+adminPassphrase+"\n", "revoke", lost, "--reason", "again", "--user", "Ada Admin"); err == nil || !strings.Contains(err.Error(), "already revoked") {
 		t.Errorf("revoke again = %q, %v; want already revoked", out, err)
 	}
 	out, err = run(t, dir, passphrase+"\n", "devices")
@@ -67,7 +67,7 @@ func TestRevoke_ListRevokeAndTheKeyChange(t *testing.T) {
 		t.Errorf("verify after revoke = %q, %v", out, err)
 	}
 	// While the change waits for the ward PC, this device enrols no one.
-	if out, err := run(t, dir, passphrase+"\n2580\n", "invite", "--user", "Ada Admin", "--listen", "127.0.0.1:0"); err == nil ||
+	if out, err := run(t, dir, passphrase+"\n2580\n"+adminPassphrase+"\n", "invite", "--user", "Ada Admin", "--listen", "127.0.0.1:0"); err == nil ||
 		!strings.Contains(err.Error(), "the site key is being changed") || strings.Contains(out, "LIFEBOAT1:") {
 		t.Errorf("invite during the key change = %q, %v; want it refused before any code is shown", out, err)
 	}

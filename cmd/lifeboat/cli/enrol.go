@@ -205,7 +205,7 @@ once the new devices have synced and left, or when the code expires.`,
 			}
 		},
 	}
-	who.add(c)
+	who.addAdmin(c)
 	f := c.Flags()
 	f.StringVar(&bind, "bind", net.JoinHostPort("0.0.0.0", strconv.Itoa(mesh.DefaultBindPort)), "sync: address and port to listen on (UDP and TCP)")
 	f.StringVar(&advertise, "advertise", "", "sync: address and port to tell peers, if not the bound one")

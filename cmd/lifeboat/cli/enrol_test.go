@@ -20,7 +20,7 @@ func startInvite(t *testing.T, ctx context.Context, dir string, args ...string) 
 	t.Helper()
 	root := &cobra.Command{Use: "lifeboat", SilenceUsage: true, SilenceErrors: true}
 	root.AddCommand(Commands(&Env{DataDir: func(*cobra.Command) (string, error) { return dir, nil },
-		Stdin: strings.NewReader("a long ward passphrase\n2580\n"), KDF: store.TestKDF})...)
+		Stdin: strings.NewReader("a long ward passphrase\n2580\n" + adminPassphrase + "\n"), KDF: store.TestKDF})...)
 	out := &syncBuffer{}
 	root.SetOut(out)
 	root.SetErr(out)
@@ -168,7 +168,7 @@ func TestInvite_BadFlagsAreExplained(t *testing.T) {
 		{[]string{"invite"}, "say who you are with --user"},
 		{[]string{"invite", "--user", "Ada Admin", "--bind", "127.0.0.1:0", "--listen", "nonsense"}, "--listen nonsense"},
 	} {
-		out, err := run(t, dir, "a long ward passphrase\n2580\n", tc.args...)
+		out, err := run(t, dir, "a long ward passphrase\n2580\n"+adminPassphrase+"\n", tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v = %q, %v; want an error saying %q", tc.args, out, err, tc.want)
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 func initCmd(env *Env) *cobra.Command {
-	var site, ward, admin, passFile, pinFile, bgFile string
+	var site, ward, admin, passFile, pinFile, adminPassFile, bgFile string
 	var noBreakGlass bool
 	c := &cobra.Command{
 		Use:   "init",
@@ -20,10 +20,15 @@ func initCmd(env *Env) *cobra.Command {
 the ward passphrase (from the sealed downtime pack) and the first IT admin.
 A break-glass account is created too unless --no-break-glass is given.
 
+The first IT admin also chooses an admin passphrase of their own (12
+characters or more, not the ward passphrase): it seals their personal key,
+which adding people and enrolling or revoking devices need. Keep it apart
+from the downtime pack.
+
 Secrets are never taken as flags (they would show in the process list):
 they are read from the files named, else asked for on the terminal, else
 read a line each from standard input in this order: passphrase, admin PIN,
-break-glass PIN.`,
+admin passphrase, break-glass PIN.`,
 		Example: `  lifeboat init --site "St Elsewhere" --ward "Ward 7" --admin "Ada Lovelace"
   lifeboat init --data /srv/lifeboat --site S --ward W --admin A --passphrase-file pass.txt --admin-pin-file pin.txt --no-break-glass`,
 		Args: cobra.NoArgs,
@@ -50,6 +55,10 @@ break-glass PIN.`,
 			if err != nil {
 				return err
 			}
+			adminPass, err := p.secret("Admin passphrase (the admin's own, 12+ characters)", adminPassFile)
+			if err != nil {
+				return err
+			}
 			var bg string
 			if !noBreakGlass {
 				if bg, err = p.secret("Break-glass PIN", bgFile); err != nil {
@@ -58,6 +67,7 @@ break-glass PIN.`,
 			}
 			db, _, err := store.Init(ctx, path, store.Setup{
 				SiteName: site, Ward: ward, Passphrase: pass, AdminName: admin, AdminPIN: pin, BreakGlassPIN: bg, KDF: env.KDF,
+				AdminPassphrase: adminPass, AdminKDF: env.adminKDF(),
 			}, store.Options{})
 			if err != nil {
 				return initProblem(err)
@@ -77,6 +87,7 @@ break-glass PIN.`,
 	f.StringVar(&admin, "admin", "", "first IT admin's full name (required)")
 	f.StringVar(&passFile, "passphrase-file", "", "read the ward passphrase from this file")
 	f.StringVar(&pinFile, "admin-pin-file", "", "read the admin's PIN from this file")
+	f.StringVar(&adminPassFile, "admin-passphrase-file", "", "read the admin's own admin passphrase from this file")
 	f.StringVar(&bgFile, "break-glass-pin-file", "", "read the break-glass PIN from this file")
 	f.BoolVar(&noBreakGlass, "no-break-glass", false, "do not create the break-glass account")
 	for _, req := range []string{"site", "ward", "admin"} {

@@ -33,6 +33,9 @@ func openAsAdmin(t *testing.T, dir string) (*store.DB, *store.Session) {
 	for _, u := range users {
 		if u.Name == "Ada Admin" {
 			s, err := db.SignIn(ctx, u.ID, "2580", "")
+			if err == nil {
+				err = db.UnlockAdmin(ctx, s, adminPassphrase)
+			}
 			if err != nil {
 				db.Close()
 				t.Fatal(err)

@@ -17,12 +17,25 @@ import (
 // after the passphrase).
 type personFlags struct {
 	passFile, user, pinFile string
+	// adminFile names a file holding the IT admin's own admin passphrase;
+	// admin is set by commands that make privileged changes (enrol,
+	// revoke), which need the admin's personal key.
+	adminFile string
+	admin     bool
 }
 
 func (f *personFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.passFile, "passphrase-file", "", "read the ward passphrase from this file")
 	c.Flags().StringVar(&f.user, "user", "", "your name as on the device (the events are recorded as yours)")
 	c.Flags().StringVar(&f.pinFile, "pin-file", "", "read your PIN from this file")
+}
+
+// addAdmin is add for a command that makes privileged changes: it also
+// asks for the IT admin's own admin passphrase (after the PIN).
+func (f *personFlags) addAdmin(c *cobra.Command) {
+	f.add(c)
+	f.admin = true
+	c.Flags().StringVar(&f.adminFile, "admin-passphrase-file", "", "read your admin passphrase from this file")
 }
 
 // open takes the data folder's lock (these commands write), unlocks the
@@ -67,6 +80,17 @@ func (f *personFlags) open(ctx context.Context, cmd *cobra.Command, env *Env) (d
 	if s, err = db.SignIn(ctx, id, pin, ""); err != nil {
 		db.Close()
 		return nil, nil, nil, plain(err)
+	}
+	if f.admin && s.User.Role == lifeboat.RoleITAdmin {
+		ap, err := p.secret("Admin passphrase for "+f.user, f.adminFile)
+		if err == nil {
+			err = db.UnlockAdmin(ctx, s, ap)
+		}
+		if err != nil {
+			_ = db.SignOut(context.Background(), s)
+			db.Close()
+			return nil, nil, nil, plain(err)
+		}
 	}
 	return db, s, func() { _ = db.SignOut(context.Background(), s); db.Close(); release() }, nil
 }

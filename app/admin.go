@@ -125,11 +125,16 @@ func (a *adminScreen) addPerson() {
 	pin, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	pin.SetPlaceHolder("4 to 8 digits")
 	again.SetPlaceHolder("The same PIN again")
+	adminPass, adminAgain := widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	adminPass.SetPlaceHolder("IT admins only: 12 characters or more")
+	adminAgain.SetPlaceHolder("The same admin passphrase again")
 	a.ui.formDialog("Add a person", "Add", []*widget.FormItem{
 		{Text: "Name", Widget: name},
 		{Text: "Role", Widget: role},
 		{Text: "PIN", Widget: pin, HintText: "They can change it after signing in."},
 		{Text: "PIN again", Widget: again},
+		{Text: "Admin passphrase", Widget: adminPass, HintText: "For an IT admin only: their own passphrase, which they type to add people or enrol devices. Let them type it."},
+		{Text: "Admin passphrase again", Widget: adminAgain},
 	}, func() error {
 		var ps forms.Problems
 		n := strings.TrimSpace(name.Text)
@@ -145,17 +150,30 @@ func (a *adminScreen) addPerson() {
 		} else if pin.Text != again.Text {
 			ps = append(ps, forms.Problem{Field: "pin", Message: "The two PINs are different: type them again."})
 		}
+		if ok && r == lifeboat.RoleITAdmin {
+			if err := store.CheckAdminPassphrase(adminPass.Text); err != nil {
+				ps = append(ps, forms.Problem{Field: "admin passphrase", Message: "An IT admin needs an admin passphrase of their own, 12 characters or more."})
+			} else if adminPass.Text != adminAgain.Text {
+				ps = append(ps, forms.Problem{Field: "admin passphrase", Message: "The two admin passphrases are different: type them again."})
+			}
+		}
 		if len(ps) > 0 {
 			return ps
 		}
-		sess, p := a.ui.Session(), pin.Text
-		a.ui.Run(func(ctx context.Context) error {
-			_, err := a.ui.Store().NewUser(ctx, sess, n, r, p)
-			return err
-		}, func(err error) {
-			if err != nil {
-				a.ui.ShowError(err)
-			}
+		sess, p, ap := a.ui.Session(), pin.Text, adminPass.Text
+		a.ui.withAdminKey(func() {
+			a.ui.Run(func(ctx context.Context) error {
+				if r == lifeboat.RoleITAdmin {
+					_, err := a.ui.Store().NewAdmin(ctx, sess, n, p, ap)
+					return err
+				}
+				_, err := a.ui.Store().NewUser(ctx, sess, n, r, p)
+				return err
+			}, func(err error) {
+				if err != nil {
+					a.ui.ShowError(err)
+				}
+			})
 		})
 		return nil
 	})
@@ -164,13 +182,15 @@ func (a *adminScreen) addPerson() {
 func (a *adminScreen) setActive(u store.User, active bool) {
 	a.ui.Touch()
 	do := func() {
-		sess := a.ui.Session()
-		a.ui.Run(func(ctx context.Context) error {
-			return a.ui.Store().SetUserActive(ctx, sess, u.ID, active)
-		}, func(err error) {
-			if err != nil {
-				a.ui.ShowError(err)
-			}
+		a.ui.withAdminKey(func() {
+			sess := a.ui.Session()
+			a.ui.Run(func(ctx context.Context) error {
+				return a.ui.Store().SetUserActive(ctx, sess, u.ID, active)
+			}, func(err error) {
+				if err != nil {
+					a.ui.ShowError(err)
+				}
+			})
 		})
 	}
 	if active {

@@ -143,13 +143,15 @@ func (a *adminScreen) revoke(d deviceRow, name string) {
 		if why == "" {
 			return forms.Problems{{Field: "reason", Message: "Say why the device is revoked, for the audit log."}}
 		}
-		sess := a.ui.Session()
-		a.ui.Run(func(ctx context.Context) error {
-			return a.ui.Store().Revoke(ctx, sess, d.ID, why)
-		}, func(err error) {
-			if err != nil {
-				a.ui.ShowError(err)
-			}
+		a.ui.withAdminKey(func() {
+			sess := a.ui.Session()
+			a.ui.Run(func(ctx context.Context) error {
+				return a.ui.Store().Revoke(ctx, sess, d.ID, why)
+			}, func(err error) {
+				if err != nil {
+					a.ui.ShowError(err)
+				}
+			})
 		})
 		return nil
 	})
@@ -163,6 +165,8 @@ const enrolQRSize = 260
 // for the enrolment, shows a one-time QR code and a short code, and says
 // when the device has enrolled. Closing the dialog (or the code expiring)
 // stops listening. done runs on Fyne's goroutine after an enrolment.
+// It first says why enrolment cannot happen now, if it cannot, then asks
+// for the admin's passphrase if their personal key is not open.
 func showEnrolDialog(ui *UI, done func()) {
 	ui.Touch()
 	if ui.Sync() == nil {
@@ -176,6 +180,11 @@ func showEnrolDialog(ui *UI, done func()) {
 		ui.ShowError(err)
 		return
 	}
+	ui.withAdminKey(func() { serveEnrolDialog(ui, done) })
+}
+
+// serveEnrolDialog is showEnrolDialog once enrolment may go ahead.
+func serveEnrolDialog(ui *UI, done func()) {
 	join := ui.Sync().Status().Addr
 	listen := ui.enrolAt
 	if listen == "" {

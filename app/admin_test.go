@@ -71,6 +71,7 @@ func TestAdmin_Staff(t *testing.T) {
 			e.SetText("")
 			test.Type(e, "4826")
 			tap(t, ui, "Add")
+			typeAdminPassphrase(t, ui)
 			u, ok := userNamed(t, db, "Sam Student")
 			if !ok || u.Role != lifeboat.RoleWardStaff || !u.Active {
 				t.Fatalf("Sam Student = %+v, %v; want active ward staff", u, ok)
@@ -115,6 +116,7 @@ func TestAdmin_EnrolAndRevokeDevice(t *testing.T) {
 	mustShow(t, ui, "This device")
 
 	tap(t, ui, "Enrol a device")
+	typeAdminPassphrase(t, ui)
 	m := regexp.MustCompile(`--short-code (\S+) --from (\S+) --fingerprint (\S+)`).FindStringSubmatch(strings.Join(texts(ui), "\n"))
 	if m == nil {
 		t.Fatalf("no short code on screen %q", texts(ui))
@@ -178,6 +180,9 @@ func TestAdmin_EnrolRefusedDuringAKeyChange(t *testing.T) {
 	ctx := t.Context()
 	openAdmin(t, ui, "Devices")
 	away, lost := storetest.NewDevice(t), storetest.NewDevice(t)
+	if err := db.UnlockAdmin(ctx, ui.Session(), cli.DemoAdminPassphrase); err != nil {
+		t.Fatal(err)
+	}
 	for _, d := range []*storetest.Device{away, lost} {
 		if _, err := db.Enrol(ctx, ui.Session(), d.Pub, "ward pc"); err != nil {
 			t.Fatal(err)
@@ -209,4 +214,15 @@ func TestAdmin_AuditLog(t *testing.T) {
 	mustShow(t, ui, "Signed in", "By Ada Admin", "Unlocked with the ward passphrase")
 	tap(t, ui, "Check the log is intact")
 	mustShow(t, ui, "The audit log is intact")
+}
+
+// typeAdminPassphrase answers the admin passphrase dialog (withAdminKey)
+// with the demo admin's own passphrase.
+func typeAdminPassphrase(t *testing.T, ui *UI) {
+	t.Helper()
+	settle(ui)
+	mustShow(t, ui, "Your admin passphrase")
+	test.Type(entry(t, ui, "Your own admin passphrase"), cli.DemoAdminPassphrase)
+	tap(t, ui, "Continue")
+	settle(ui)
 }

@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lifeboat"
-	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/forms"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
@@ -124,26 +123,8 @@ func TestBeds_ResolveConflict(t *testing.T) {
 	ui, db, _ := newTestUI(t, desktop)
 	openBeds(t, ui)
 	ctx := t.Context()
-	users, _ := db.Users(ctx)
-	var admin *store.Session
-	for _, u := range users {
-		if u.Name == "Ada Admin" {
-			s, err := db.SignIn(ctx, u.ID, cli.DemoAdminPIN, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			admin = s
-		}
-	}
-	peer, ps := storetest.MustInit(t, store.Options{})
-	pub, _ := peer.DevicePublicKey(ctx)
-	if _, err := db.Enrol(ctx, admin, pub, "ward laptop 2"); err != nil {
-		t.Fatal(err)
-	}
-	anchor, _ := db.DevicePublicKey(ctx)
-	if err := peer.TrustAnchor(ctx, anchor); err != nil {
-		t.Fatal(err)
-	}
+	admin := adminSession(t, db)
+	peer, ps := storetest.MustJoin(t, db, admin, store.Options{})
 	all := func(from *store.DB) []lifeboat.Event { evs, _ := from.EventsAfter(ctx, nil, 1<<30); return evs }
 	if _, err := peer.ApplyRemote(ctx, all(db)); err != nil {
 		t.Fatal(err)

@@ -47,6 +47,10 @@ func ErrorText(err error) string {
 		return "Too many wrong PINs. Wait a few minutes and try again."
 	case errors.Is(err, store.ErrWrongSecret):
 		return MsgWrongSecret
+	case errors.Is(err, store.ErrAdminKeyNeeded):
+		return "This needs your own admin passphrase. Sign out and in again, then type it when asked."
+	case errors.Is(err, store.ErrNotAuthorised):
+		return "Your IT admin rights do not allow this (they may have been removed on another device). Ask another IT admin."
 	case errors.Is(err, store.ErrLocked):
 		return MsgLocked
 	case errors.As(err, &plain):

@@ -168,13 +168,16 @@ func setupForm(fr FirstRun) []fyne.CanvasObject {
 	pass, pass2 := widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	pass.SetPlaceHolder("New ward passphrase (12 characters or more)")
 	pass2.SetPlaceHolder("New ward passphrase again")
+	adminPass, adminPass2 := widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	adminPass.SetPlaceHolder("Your own admin passphrase (12+ characters, not the ward's)")
+	adminPass2.SetPlaceHolder("Your admin passphrase again")
 	msg := errorLabel()
 	progress := widget.NewProgressBarInfinite()
 	progress.Hide()
 	var create *widget.Button
 	create = widget.NewButtonWithIcon("Set up the ward", theme.ConfirmIcon(), func() {
 		s := store.Setup{SiteName: strings.TrimSpace(site.Text), Ward: strings.TrimSpace(ward.Text), AdminName: strings.TrimSpace(admin.Text),
-			AdminPIN: pin.Text, BreakGlassPIN: glass.Text, Passphrase: pass.Text}
+			AdminPIN: pin.Text, BreakGlassPIN: glass.Text, Passphrase: pass.Text, AdminPassphrase: adminPass.Text}
 		var problems []string
 		if err := s.Check(); err != nil {
 			for _, line := range strings.Split(strings.TrimPrefix(err.Error(), "invalid: "), "\n") {
@@ -189,6 +192,9 @@ func setupForm(fr FirstRun) []fyne.CanvasObject {
 		}
 		if pass.Text != pass2.Text {
 			problems = append(problems, "The two passphrases are different: type them again.")
+		}
+		if adminPass.Text != adminPass2.Text {
+			problems = append(problems, "The two admin passphrases are different: type them again.")
 		}
 		if len(problems) > 0 {
 			setMsg(msg, strings.Join(problems, "\n"))
@@ -215,7 +221,7 @@ func setupForm(fr FirstRun) []fyne.CanvasObject {
 		}()
 	})
 	create.Importance = widget.HighImportance
-	fields := container.NewVBox(site, ward, admin, pin, pin2, glass, pass, pass2, msg, progress, create)
+	fields := container.NewVBox(site, ward, admin, pin, pin2, adminPass, adminPass2, glass, pass, pass2, msg, progress, create)
 	fields.Hide()
 	var open *widget.Button
 	open = widget.NewButtonWithIcon("Set up a new ward on this device", theme.ContentAddIcon(), func() {

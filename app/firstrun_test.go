@@ -54,6 +54,9 @@ func TestFirstRun_JoinTheWard(t *testing.T) {
 	ui, db, _ := newTestUI(t, desktop)
 	signInAs(t, ui, "Ada Admin", cli.DemoAdminPIN)
 	admin := ui.Session()
+	if err := db.UnlockAdmin(t.Context(), admin, cli.DemoAdminPassphrase); err != nil {
+		t.Fatal(err)
+	}
 	cert, fp, err := mesh.NewEnrolCert()
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +156,7 @@ func TestFirstRun_SetUpANewWard(t *testing.T) {
 	var ready atomic.Bool
 	ShowFirstRun(w, dir, FirstRun{
 		Setup: func(ctx context.Context, s store.Setup) error {
-			s.KDF = store.TestKDF
+			s.KDF, s.AdminKDF = store.TestKDF, store.TestKDF
 			db, _, err := store.Init(ctx, path, s, store.Options{NoBackup: true})
 			if err != nil {
 				return err
@@ -176,7 +179,8 @@ func TestFirstRun_SetUpANewWard(t *testing.T) {
 		t.Fatal("set up with problems")
 	}
 	for ph, v := range map[string]string{"Site (hospital)": "St Elsewhere General", "Ward name": "Ward 7B", "Your full name": "Ada Admin",
-		"Your PIN again": "2580", "Break-glass PIN": "7391", "New ward passphrase (12": "a long ward passphrase", "New ward passphrase again": "a long ward passphrase"} {
+		"Your PIN again": "2580", "Break-glass PIN": "7391",
+		"Your own admin passphrase": "ada's admin passphrase", "Your admin passphrase again": "ada's admin passphrase", "New ward passphrase (12": "a long ward passphrase", "New ward passphrase again": "a long ward passphrase"} {
 		test.Type(inWindow[*widget.Entry](t, w, ph), v)
 	}
 	pin := inWindow[*widget.Entry](t, w, "Your PIN (4")

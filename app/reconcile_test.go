@@ -36,6 +36,30 @@ func openRecon(t *testing.T, ui *UI, tab string) {
 
 // nurseSession signs the demo nurse in on the store itself, as another
 // person on another device would be.
+// adminSession signs Ada Admin in on the demo ward with her personal
+// admin key open (what enrolling and revoking devices need).
+func adminSession(t *testing.T, db *store.DB) *store.Session {
+	t.Helper()
+	users, err := db.Users(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if u.Name == "Ada Admin" {
+			s, err := db.SignIn(t.Context(), u.ID, cli.DemoAdminPIN, "")
+			if err == nil {
+				err = db.UnlockAdmin(t.Context(), s, cli.DemoAdminPassphrase)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+	}
+	t.Fatal("no Ada Admin on the demo ward")
+	return nil
+}
+
 func nurseSession(t *testing.T, db *store.DB) *store.Session {
 	t.Helper()
 	users, err := db.Users(t.Context())
@@ -421,8 +445,11 @@ func TestReconcile_WorklistFiltersAndMarks(t *testing.T) {
 	// Filter by ward: a second ward closed a bed.
 	ns := nurseSession(t, db)
 	w9 := forms.Ward{ID: "w9", Name: "Ward 9 - Surgery", Beds: []forms.BedDef{{ID: "s1", Label: "Bed 1"}}}
+	// Wards come with the census, which an IT admin imports.
+	if _, err := db.Append(t.Context(), adminSession(t, db), store.Draft{Kind: forms.KindWardDefined, PerformedAt: demoNow, Payload: w9}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.AppendAll(t.Context(), ns, []store.Draft{
-		{Kind: forms.KindWardDefined, PerformedAt: demoNow, Payload: w9},
 		{Kind: forms.KindBedState, PerformedAt: demoNow, Payload: forms.BedStateSet{Ward: "w9", Bed: "s1", State: forms.BedClosed, Reason: "no staff"}},
 	}); err != nil {
 		t.Fatal(err)

@@ -77,6 +77,9 @@ type Store interface {
 	// IT admin: users, devices, audit.
 
 	NewUser(ctx context.Context, s *store.Session, name string, role lifeboat.Role, pin string) (store.User, error)
+	NewAdmin(ctx context.Context, s *store.Session, name, pin, passphrase string) (store.User, error)
+	UnlockAdmin(ctx context.Context, s *store.Session, passphrase string) error
+	AuthorityReview(ctx context.Context) ([]store.AuthorityFlag, error)
 	SetUserActive(ctx context.Context, s *store.Session, userID string, active bool) error
 	Device(ctx context.Context) (string, error)
 	Devices(ctx context.Context) ([]lifeboat.Device, error)

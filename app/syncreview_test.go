@@ -174,10 +174,7 @@ func TestSyncReview_TryAgainLetsInOnceEnrolled(t *testing.T) {
 	settle(ui)
 	mustShow(t, ui, "Refused record 1 from Device "+dev.ID, "not enrolled at this site")
 
-	as, err := db.SignIn(ctx, admin.ID, cli.DemoAdminPIN, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	as := adminSession(t, db)
 	if _, err := db.Enrol(ctx, as, dev.Pub, "Ward 7 tablet"); err != nil {
 		t.Fatal(err)
 	}

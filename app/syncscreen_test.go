@@ -184,14 +184,7 @@ func TestSyncScreen_Peer(t *testing.T) {
 	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
 	ctx := t.Context()
 
-	admin, ok := userNamed(t, db, "Ada Admin")
-	if !ok {
-		t.Fatal("no Ada Admin in the demo ward")
-	}
-	as, err := db.SignIn(ctx, admin.ID, cli.DemoAdminPIN, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	as := adminSession(t, db)
 	peer, err := store.Create(ctx, filepath.Join(t.TempDir(), "peer.lifeboat"), storetest.Passphrase, store.TestKDF, store.Options{NoBackup: true})
 	if err != nil {
 		t.Fatal(err)

@@ -280,7 +280,7 @@ type item struct {
 	sigOK        bool
 	verifiedWith ed25519.PublicKey
 	applied      bool
-	done         bool // applied, duplicate or refused: not tried again
+	done         bool   // applied, duplicate or refused: not tried again
 	enc          []byte // the event's encoding, until sealed
 	// Worked out by prepare, before the transaction.
 	payloadErr error     // checkPayload's verdict

@@ -25,7 +25,8 @@ import (
 const (
 	Passphrase      = "correct horse battery staple"
 	AdminPIN        = "2580"
-	AdminPassphrase = "admin's own long passphrase"
+	AdminPassphrase = "ada's admin passphrase" // the demo ward's too (cli.DemoAdminPassphrase), so MustJoin works on it
+
 )
 
 // Clock is a settable clock, safe for concurrent use.

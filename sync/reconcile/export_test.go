@@ -83,8 +83,12 @@ func MustDowntime(t testing.TB) *downtime {
 	if _, err := db.EnterInError(ctx, s, d.omitted.ID, "wrong patient", at.Add(4*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	add(t, d, store.Draft{Kind: forms.KindPharmacySupply, Subject: richard, PerformedAt: at.Add(5 * time.Hour),
-		Payload: forms.PharmacySupply{ID: "sup-1", PatientID: richard, Drug: "Amoxicillin 500mg capsules", Quantity: forms.Units(21), Unit: "capsules", Ward: "w7", SuppliedBy: "Phil", CheckedBy: "Pat"}})
+	// The pharmacy's supply, by a pharmacist (the authority rule of the kind).
+	pharm := storetest.MustPerson(t, db, s, "Phil Pharmacist", lifeboat.RolePharmacist)
+	if _, err := db.Append(ctx, pharm, store.Draft{Kind: forms.KindPharmacySupply, Subject: richard, PerformedAt: at.Add(5 * time.Hour),
+		Payload: forms.PharmacySupply{ID: "sup-1", PatientID: richard, Drug: "Amoxicillin 500mg capsules", Quantity: forms.Units(21), Unit: "capsules", Ward: "w7", SuppliedBy: "Phil", CheckedBy: "Pat"}}); err != nil {
+		t.Fatal(err)
+	}
 	add(t, d, store.Draft{Kind: forms.KindFormSubmitted, Subject: anjali, PerformedAt: at.Add(6 * time.Hour),
 		Payload: forms.FormSubmission{FormID: "falls-risk", Version: 1, PatientID: anjali, Values: map[string]any{"score": 3.0, "history": true, "notes": "unsteady", "weight": 61.5, "aids": []any{"frame", "stick"}}}})
 	add(t, d, store.Draft{Kind: forms.KindBedState, Subject: store.BedSubject("w7", "b6"), PerformedAt: at.Add(7 * time.Hour),

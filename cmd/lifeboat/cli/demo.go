@@ -25,11 +25,11 @@ const (
 	// DemoAdminPassphrase opens Ada Admin's personal key, which adding
 	// people and enrolling or revoking devices need.
 	DemoAdminPassphrase = "ada's admin passphrase"
-	DemoNursePIN   = "1357"
-	demoPharmPIN   = "2468"
-	demoBedsPIN    = "3691"
-	demoGlassPIN   = "7391"
-	demoWard       = "w7"
+	DemoNursePIN        = "1357"
+	demoPharmPIN        = "2468"
+	demoBedsPIN         = "3691"
+	demoGlassPIN        = "7391"
+	demoWard            = "w7"
 )
 
 func demoCmd(env *Env) *cobra.Command {

@@ -323,6 +323,11 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	if len(res.Refused) > 0 {
 		n.log.Warn("refused events from a peer", "peer", b.From, "refused", len(res.Refused), "first", res.Refused[0].Reason)
 	}
+	if len(res.Held) > 0 {
+		// Not refused: their causal past (or their author's record) has
+		// not arrived yet; the peer offers them again on a later pull.
+		n.log.Info("held events from a peer until what they rely on arrives", "peer", b.From, "held", len(res.Held), "first", res.Held[0].Reason)
+	}
 	req.parts++
 	if !b.More {
 		req.last = int64(b.Part)

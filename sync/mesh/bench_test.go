@@ -27,12 +27,12 @@ func signedObs(tb testing.TB, db *store.DB, admin *store.Session, n int) []lifeb
 	}
 	pid := "patient-" + dev.ID
 	reg, _ := json.Marshal(forms.Patient{ID: pid, Surname: "Bench", Given: "Mark", BirthDate: "1960-01-01", TempID: "DT-" + dev.ID + "-1"})
-	evs := []lifeboat.Event{dev.Next("author", forms.KindPatientRegistered, pid, reg, storetest.T0)}
+	evs := []lifeboat.Event{dev.Next(admin.User.ID, forms.KindPatientRegistered, pid, reg, storetest.T0)}
 	for i := 1; i < n; i++ {
 		r, sp, pulse, temp, air := 12+i%10, 94+i%5, 60+i%40, 36.5+float64(i%10)/10, false
 		obs, _ := json.Marshal(forms.Observations{PatientID: pid, RespRate: &r, SpO2: &sp, SpO2Scale: 1, OnOxygen: &air,
 			Systolic: &pulse, Diastolic: &pulse, Pulse: &pulse, Consciousness: "A", TempC: &temp})
-		evs = append(evs, dev.Next("author", forms.KindObsRecorded, pid, obs, storetest.T0.Add(time.Duration(i)*time.Second)))
+		evs = append(evs, dev.Next(admin.User.ID, forms.KindObsRecorded, pid, obs, storetest.T0.Add(time.Duration(i)*time.Second)))
 	}
 	return evs
 }
@@ -42,7 +42,7 @@ func applyAll(tb testing.TB, db *store.DB, evs []lifeboat.Event) {
 	for len(evs) > 0 {
 		k := min(1000, len(evs))
 		res, err := db.ApplyRemote(context.Background(), evs[:k])
-		if err != nil || len(res.Refused) > 0 {
+		if err != nil || len(res.Refused) > 0 || len(res.Held) > 0 {
 			tb.Fatalf("ApplyRemote = %+v, %v", res.Refused, err)
 		}
 		evs = evs[k:]

@@ -208,6 +208,9 @@ func TestNode_EnrolledThroughAnotherAdminDuringARotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := laptop.UnlockAdmin(ctx, ls, storetest.AdminPassphrase); err != nil {
+		t.Fatal(err)
+	}
 	pc, err := store.Create(ctx, filepath.Join(t.TempDir(), "pc.lifeboat"), storetest.Passphrase, store.TestKDF, store.Options{Now: s.clock.Now, NoBackup: true})
 	if err != nil {
 		t.Fatal(err)

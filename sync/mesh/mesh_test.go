@@ -289,10 +289,10 @@ func bulk(t testing.TB, db *store.DB, admin *store.Session, n int) {
 	}
 	pid := "patient-" + dev.ID
 	reg, _ := json.Marshal(forms.Patient{ID: pid, Surname: "Bulk", Given: "Test", BirthDate: "1960-01-01", TempID: "DT-" + dev.ID + "-1"})
-	batch := []lifeboat.Event{dev.Next("author", forms.KindPatientRegistered, pid, reg, storetest.T0)}
+	batch := []lifeboat.Event{dev.Next(admin.User.ID, forms.KindPatientRegistered, pid, reg, storetest.T0)}
 	flush := func() {
 		res, err := db.ApplyRemote(ctx, batch)
-		if err != nil || len(res.Refused) > 0 {
+		if err != nil || len(res.Refused) > 0 || len(res.Held) > 0 {
 			t.Fatalf("ApplyRemote = %+v, %v", res.Refused, err)
 		}
 		batch = batch[:0]
@@ -301,7 +301,7 @@ func bulk(t testing.TB, db *store.DB, admin *store.Session, n int) {
 		r, sp, pulse, temp, air := 12+i%10, 94+i%5, 60+i%40, 36.5+float64(i%10)/10, false
 		obs, _ := json.Marshal(forms.Observations{PatientID: pid, RespRate: &r, SpO2: &sp, SpO2Scale: 1, OnOxygen: &air,
 			Systolic: &pulse, Diastolic: &pulse, Pulse: &pulse, Consciousness: "A", TempC: &temp})
-		batch = append(batch, dev.Next("author", forms.KindObsRecorded, pid, obs, storetest.T0.Add(time.Duration(i)*time.Second)))
+		batch = append(batch, dev.Next(admin.User.ID, forms.KindObsRecorded, pid, obs, storetest.T0.Add(time.Duration(i)*time.Second)))
 		if len(batch) == 1000 {
 			flush()
 		}

@@ -83,7 +83,8 @@ training store for a downtime drill instead (see lifeboat --help).`,
 			fmt.Fprintf(cmd.OutOrStdout(), what+` created in %s
   ward passphrase: %s
   PINs: Ada Admin (IT admin) %s, Nia Nurse (ward staff) %s, Phil Pharmacist %s, Bea Beds (bed manager) %s, Break-glass %s
-`, dir, DemoPassphrase, DemoAdminPIN, DemoNursePIN, demoPharmPIN, demoBedsPIN, demoGlassPIN)
+  Ada Admin's own admin passphrase (to add people, enrol or revoke devices): %s
+`, dir, DemoPassphrase, DemoAdminPIN, DemoNursePIN, demoPharmPIN, demoBedsPIN, demoGlassPIN, DemoAdminPassphrase)
 			return nil
 		},
 	}

@@ -15,6 +15,7 @@ import (
 
 	"lifeboat"
 	"lifeboat/forms"
+	"lifeboat/store"
 	"lifeboat/sync/mesh"
 )
 
@@ -28,6 +29,18 @@ type review struct {
 	qFailed bool                   // the last read of the store's quarantine failed
 	retried map[string]string      // event ID -> plain words of its refusal on Try again
 	note    string                 // what the last Try again let in, in plain words
+	// flags are privileged changes that stand but need a person's review
+	// (an admin's change made as their admin role was removed elsewhere).
+	flags  []store.AuthorityFlag
+	people map[string]string // user ID -> name, for flags
+}
+
+// adminName is the person's name, or "an IT admin" if it is not known.
+func (r *review) adminName(id string) string {
+	if n := r.people[id]; n != "" {
+		return n
+	}
+	return "an IT admin"
 }
 
 // setQuarantine keeps the store's quarantine as read, or notes that it
@@ -93,8 +106,13 @@ func (s *syncScreen) reviewView(held map[string]string, meshQs []mesh.Quarantine
 	if s.qFailed {
 		out.Add(wrapped("The refused records kept on this device could not be read just now. Tell IT if this keeps happening."))
 	}
-	if len(held) == 0 && len(list) == 0 {
+	if len(held) == 0 && len(list) == 0 && len(s.flags) == 0 {
 		out.Add(wrapped("Nothing to review."))
+	}
+	for _, f := range s.flags {
+		out.Add(NewCard(container.NewVBox(bold(recordKindWords(f.Kind)+" by "+s.adminName(f.By)+" on "+s.name(f.Device)),
+			container.NewHBox(Chip("Check this change", nhsWarmYellow, nhsBlack, true)),
+			wrapped("It was made while that person's IT admin role was being removed on another device, so it stands: check it is wanted, and undo it (a new change) if not.")), nil))
 	}
 	for _, d := range sortedKeys(held) {
 		n := s.name(d)

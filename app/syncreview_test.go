@@ -267,3 +267,39 @@ func TestSyncReview_FloodHoldHasNoTryAgain(t *testing.T) {
 	}
 	button(t, ui, "Discard")
 }
+
+// An admin's change made while their admin role was being removed on
+// another device stands, and the Sync screen asks a person to check it.
+func TestSyncReview_ConcurrentAdminChangeListed(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	signInAs(t, ui, "Ada Admin", cli.DemoAdminPIN)
+	ctx := t.Context()
+	as := adminSession(t, db)
+	x, err := db.NewAdmin(ctx, as, "Xena Admin", "4826", "xena's own passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, _ := storetest.MustJoin(t, db, as, store.Options{NoBackup: true})
+	xs, err := peer.SignIn(ctx, x.ID, "4826", "")
+	if err == nil {
+		err = peer.UnlockAdmin(ctx, xs, "xena's own passphrase")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Apart: this device removes Xena's admin role; on the laptop she adds
+	// a person.
+	if err := db.SetUserActive(ctx, as, x.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := peer.NewUser(ctx, xs, "Pat Porter", lifeboat.RoleWardStaff, "4827"); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := peer.EventsAfter(ctx, nil, 1<<20)
+	if res, err := db.ApplyRemote(ctx, evs); err != nil || len(res.Refused) > 0 {
+		t.Fatalf("apply the laptop's events: %+v %v", res, err)
+	}
+	ui.ShowSection("sync")
+	settle(ui)
+	mustShow(t, ui, "Check this change", "by Xena Admin")
+}

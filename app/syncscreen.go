@@ -66,10 +66,20 @@ func (s *syncScreen) reload() {
 		names          map[string]string
 		self           string
 		qs             []lifeboat.Quarantined
+		flags          []store.AuthorityFlag
+		people         map[string]string
 		namesErr, qErr error
 	)
 	s.ui.Run(func(ctx context.Context) error {
 		qs, qErr = s.ui.Store().Quarantined(ctx)
+		if fs, err := s.ui.Store().AuthorityReview(ctx); err == nil && len(fs) > 0 {
+			flags = fs
+			people = map[string]string{}
+			us, _ := s.ui.Store().Users(ctx)
+			for _, u := range us {
+				people[u.ID] = u.Name
+			}
+		}
 		devs, err := loadDevices(ctx, s.ui.Store())
 		if err != nil {
 			namesErr = err
@@ -96,6 +106,7 @@ func (s *syncScreen) reload() {
 			s.ui.log.Warn("read quarantine", "kind", errorKind(qErr))
 		}
 		s.setQuarantine(qs, qErr)
+		s.flags, s.people = flags, people
 		s.render()
 	})
 }

@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"lifeboat/forms"
 	"lifeboat/store"
 )
 
@@ -30,27 +34,48 @@ func (ui *UI) withAdminKey(then func()) {
 	ui.do(func() { ui.askAdminPassphrase(sess, then) })
 }
 
-// askAdminPassphrase is withAdminKey's dialog.
+// askAdminPassphrase is withAdminKey's dialog. It stays open while the
+// passphrase is checked (about a second: the key's Argon2id cost is high
+// on purpose) and says there if it is wrong, keeping what was typed.
 func (ui *UI) askAdminPassphrase(sess *store.Session, then func()) {
 	pass := widget.NewPasswordEntry()
 	pass.SetPlaceHolder("Your own admin passphrase")
-	ui.formDialog("Your admin passphrase", "Continue", []*widget.FormItem{
-		{Text: "Admin passphrase", Widget: pass,
-			HintText: "Adding people and enrolling or revoking devices need your own admin passphrase (not the ward passphrase), once until you sign out."},
-	}, func() error {
+	problem := errorLabel()
+	var d dialog.Dialog
+	var cont *widget.Button
+	submit := func() {
 		if pass.Text == "" {
-			return forms.Problems{{Field: "passphrase", Message: "Type your admin passphrase."}}
+			setMsg(problem, "Type your admin passphrase.")
+			return
 		}
 		p := pass.Text
+		cont.Disable()
+		cont.SetText("Checking…")
 		ui.Run(func(ctx context.Context) error {
 			return ui.Store().UnlockAdmin(ctx, sess, p)
 		}, func(err error) {
-			if err != nil {
-				ui.ShowError(err)
-				return
+			cont.Enable()
+			cont.SetText("Continue")
+			switch {
+			case errors.Is(err, store.ErrWrongSecret):
+				setMsg(problem, "That is not your admin passphrase. Check it (it is not the ward passphrase) and try again.")
+			case err != nil:
+				setMsg(problem, ErrorText(err))
+			default:
+				d.Hide()
+				then()
 			}
-			then()
 		})
-		return nil
-	})
+	}
+	pass.OnSubmitted = func(string) { submit() }
+	cont = widget.NewButtonWithIcon("Continue", theme.ConfirmIcon(), submit)
+	cont.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel", func() { d.Hide() })
+	body := container.NewVBox(
+		wrapped("Adding people and enrolling or revoking devices need your own admin passphrase (not the ward passphrase). Lifeboat asks once, until you sign out."),
+		pass, problem, container.NewGridWithColumns(2, cancel, cont))
+	d = dialog.NewCustomWithoutButtons("Your admin passphrase", body, ui.win)
+	d.Resize(fyne.NewSize(min(ui.win.Canvas().Size().Width-24, 520), 0))
+	d.Show()
+	ui.win.Canvas().Focus(pass)
 }

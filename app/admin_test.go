@@ -226,3 +226,36 @@ func typeAdminPassphrase(t *testing.T, ui *UI) {
 	tap(t, ui, "Continue")
 	settle(ui)
 }
+
+// A wrong admin passphrase is said in the dialog, which stays open with
+// what was typed; the right one goes on with the change.
+func TestAdmin_WrongAdminPassphrase(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openAdmin(t, ui, "Staff")
+	test.Tap(card(t, ui, "Bea Beds"))
+	var deactivate *widget.Button
+	for _, o := range test.LaidOutObjects(card(t, ui, "Bea Beds")) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Deactivate" {
+			deactivate = b
+		}
+	}
+	test.Tap(deactivate)
+	settle(ui)
+	tap(t, ui, "Yes")
+	settle(ui)
+	e := entry(t, ui, "Your own admin passphrase")
+	test.Type(e, "the ward passphrase perhaps")
+	tap(t, ui, "Continue")
+	settle(ui)
+	mustShow(t, ui, "That is not your admin passphrase")
+	if bea, _ := userNamed(t, db, "Bea Beds"); !bea.Active {
+		t.Fatal("deactivated with a wrong admin passphrase")
+	}
+	e.SetText("")
+	test.Type(e, cli.DemoAdminPassphrase)
+	tap(t, ui, "Continue")
+	settle(ui)
+	if bea, _ := userNamed(t, db, "Bea Beds"); bea.Active {
+		t.Error("Bea Beds still active after the right admin passphrase")
+	}
+}

@@ -134,7 +134,7 @@ func (a *adminScreen) addPerson() {
 		{Text: "PIN", Widget: pin, HintText: "They can change it after signing in."},
 		{Text: "PIN again", Widget: again},
 		{Text: "Admin passphrase", Widget: adminPass, HintText: "For an IT admin only: their own passphrase, which they type to add people or enrol devices. Let them type it."},
-		{Text: "Admin passphrase again", Widget: adminAgain},
+		{Text: "Passphrase again", Widget: adminAgain},
 	}, func() error {
 		var ps forms.Problems
 		n := strings.TrimSpace(name.Text)

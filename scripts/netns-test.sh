@@ -103,6 +103,7 @@ step "3 namespaces on bridge $br ($net.0/24)"
 printf 'a long ward passphrase\n' >"$work/pass"
 printf '2580\n' >"$work/pin"
 printf '7391\n' >"$work/bg"
+printf 'ada netns admin passphrase\n' >"$work/adminpass"
 for i in 1 2 3; do
 	mkdir -p "$work/d$i"
 	printf 'device %s own passphrase\n' "$i" >"$work/pass$i"
@@ -125,13 +126,13 @@ others() { # the other devices' sync addresses, comma-separated
 }
 
 lb 1 init --site "St Netns" --ward "Ward 7" --admin "Ada Admin" \
-	--passphrase-file "$work/pass" --admin-pin-file "$work/pin" --break-glass-pin-file "$work/bg" \
+	--passphrase-file "$work/pass" --admin-pin-file "$work/pin" --admin-passphrase-file "$work/adminpass" --break-glass-pin-file "$work/bg" \
 	>"$ARTIFACTS/init.log" 2>&1 || fail "init"
 step "device 1: site set up"
 
 for i in 2 3; do
 	via=$((i - 1))
-	ip netns exec "$tag-$via" "$bin" --data "$work/d$via" invite --user "Ada Admin" --pin-file "$work/pin" --passphrase-file "$work/pass$via" \
+	ip netns exec "$tag-$via" "$bin" --data "$work/d$via" invite --user "Ada Admin" --pin-file "$work/pin" --admin-passphrase-file "$work/adminpass" --passphrase-file "$work/pass$via" \
 		--bind "$(addr "$via")" --listen "$net.$via:7947" --wait 60s >"$ARTIFACTS/invite$i.log" 2>&1 &
 	pid[invite]=$!
 	deadline=$((SECONDS + DEADLINE))
@@ -262,7 +263,7 @@ converge "after the partition healed" 1 2 3
 # cannot even open a connection (device 1 fails to decrypt it).
 dev3=$(status 3 | jq -r .device)
 stop 1
-lb 1 revoke "$dev3" --reason "netns test: lost" --user "Ada Admin" --pin-file "$work/pin" \
+lb 1 revoke "$dev3" --reason "netns test: lost" --user "Ada Admin" --pin-file "$work/pin" --admin-passphrase-file "$work/adminpass" \
 	--passphrase-file "$work/pass1" >>"$ARTIFACTS/revoke.log" 2>&1 || fail "revoke device 3"
 start 1
 deadline=$((SECONDS + DEADLINE))

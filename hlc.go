@@ -2,6 +2,7 @@ package lifeboat
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -57,6 +58,12 @@ type Clock struct {
 // wrong, or set wrong on purpose). It is applied once the wall time
 // catches up, or when an IT admin lets it in.
 var ErrClockAhead = fmt.Errorf("clock far ahead: %w", ErrConflict)
+
+// ClockAheadReason reports whether a refusal's reason, kept as text (say
+// in a quarantine, which does not keep the error), is ErrClockAhead's.
+func ClockAheadReason(reason string) bool {
+	return strings.HasSuffix(reason, ErrClockAhead.Error())
+}
 
 // NewClock returns a clock that reads wall time from now (time.Now if nil)
 // and never issues a timestamp at or before last (the newest HLC already in

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -58,12 +57,6 @@ func aheadText(d time.Duration) string {
 		return d.Round(time.Minute).String()
 	}
 	return d.Round(time.Second).String()
-}
-
-// ClockHeld reports whether a quarantine reason is a hold for a clock far
-// ahead (reasons are kept as text; the error kind is not).
-func ClockHeld(reason string) bool {
-	return strings.HasSuffix(reason, lifeboat.ErrClockAhead.Error())
 }
 
 // noteHeld tells RetryHeld of an event quarantined for a clock far ahead.
@@ -134,7 +127,7 @@ func (db *DB) RetryHeld(ctx context.Context) (lifeboat.ApplyResult, error) {
 		switch {
 		case !stillRefused:
 			_, err = tx.ExecContext(ctx, "DELETE FROM quarantine WHERE event_id = ?", h.key)
-		case ClockHeld(r.Reason):
+		case lifeboat.ClockAheadReason(r.Reason):
 			db.noteHeld(h.ev.HLC.Wall) // the clock went back meanwhile
 		default:
 			_, err = tx.ExecContext(ctx, "UPDATE quarantine SET reason = ? WHERE event_id = ?",
@@ -178,7 +171,7 @@ func (db *DB) dueHeld(ctx context.Context, aead cipherAEAD, limit int64) (due []
 			rows.Close()
 			return nil, 0, fmt.Errorf("%s: %w", key, err)
 		}
-		if ClockHeld(string(reason)) {
+		if lifeboat.ClockAheadReason(string(reason)) {
 			keys = append(keys, key)
 		}
 	}

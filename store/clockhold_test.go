@@ -41,7 +41,7 @@ func wantHeld(t *testing.T, res lifeboat.ApplyResult, evs []lifeboat.Event) {
 		t.Fatalf("ApplyRemote = %d applied, %d refused, want all %d held", res.Applied, len(res.Refused), len(evs))
 	}
 	for _, r := range res.Refused {
-		if !errors.Is(r.Err, lifeboat.ErrClockAhead) || !store.ClockHeld(r.Reason) {
+		if !errors.Is(r.Err, lifeboat.ErrClockAhead) || !lifeboat.ClockAheadReason(r.Reason) {
 			t.Errorf("refusal of %s/%d = %q, want held for a clock far ahead", r.Device, r.Seq, r.Reason)
 		}
 	}

@@ -69,7 +69,7 @@ func (db *DB) Quarantine(ctx context.Context, e lifeboat.Event, peer, reason str
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("quarantine: %w", err)
 	}
-	if ClockHeld(reason) {
+	if lifeboat.ClockAheadReason(reason) {
 		db.noteHeld(e.HLC.Wall)
 	}
 	return nil

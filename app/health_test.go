@@ -14,7 +14,9 @@ import (
 func TestHealthChecks(t *testing.T) {
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	peer := func(skew time.Duration) mesh.PeerStatus { return mesh.PeerStatus{Device: "P", ClockSkew: skew} }
-	named := func(dev string, skew time.Duration) mesh.PeerStatus { return mesh.PeerStatus{Device: dev, ClockSkew: skew} }
+	named := func(dev string, skew time.Duration) mesh.PeerStatus {
+		return mesh.PeerStatus{Device: dev, ClockSkew: skew}
+	}
 	ok := healthInput{Now: now, Free: 10 << 30, Device: "ABC", SiteKeys: 1,
 		Sync: &mesh.Status{Peers: []mesh.PeerStatus{peer(20 * time.Second)}, LastSync: now}}
 	level := func(items []healthItem, what string) (healthLevel, string) {

@@ -43,6 +43,10 @@ func (s *site) clockedDevice(now func() time.Time) *store.DB {
 	return db
 }
 
+// shortBackoff asks again soon for a device whose events were refused
+// (held), so events made after the first refusal are seen within a test.
+func shortBackoff(c *mesh.Config) { c.RefusalBackoff = 200 * time.Millisecond }
+
 // clockHeld counts the events of device a node's status lists as held
 // for a clock far ahead.
 func clockHeld(n *node, device string) int {
@@ -83,9 +87,9 @@ func TestNode_Year2099EventHeldOnEveryPeerClocksUnmoved(t *testing.T) {
 	}
 	d := s.clockedDevice(dnow)
 	ward(t, s.founder, s.admin, 2)
-	a := s.start(s.founder, nil)
-	nb := s.start(b, []string{a.Addr()})
-	dev := s.start(d, []string{a.Addr()}, func(c *mesh.Config) { c.Now = dnow }).Device()
+	a := s.start(s.founder, nil, shortBackoff)
+	nb := s.start(b, []string{a.Addr()}, shortBackoff)
+	dev := s.start(d, []string{a.Addr()}, shortBackoff, func(c *mesh.Config) { c.Now = dnow }).Device()
 	_, n0 := digest(t, s.founder)
 	converged(t, 20*time.Second, n0, s.founder, b, d)
 	ward(t, d, s.signIn(d), 1) // honest, before the jump
@@ -131,9 +135,9 @@ func TestNode_DeviceThreeHoursFastHeldThenApplied(t *testing.T) {
 	fast := func() time.Time { return s.clock.Now().Add(3 * time.Hour) }
 	d := s.clockedDevice(fast)
 	ward(t, s.founder, s.admin, 2)
-	a := s.start(s.founder, nil)
-	nb := s.start(b, []string{a.Addr()})
-	dev := s.start(d, []string{a.Addr()}, func(c *mesh.Config) { c.Now = fast }).Device()
+	a := s.start(s.founder, nil, shortBackoff)
+	nb := s.start(b, []string{a.Addr()}, shortBackoff)
+	dev := s.start(d, []string{a.Addr()}, shortBackoff, func(c *mesh.Config) { c.Now = fast }).Device()
 	_, n0 := digest(t, s.founder)
 	converged(t, 20*time.Second, n0, s.founder, b, d)
 

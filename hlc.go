@@ -2,6 +2,7 @@ package lifeboat
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -47,8 +48,21 @@ func (h HLC) String() string {
 type Clock struct {
 	now func() time.Time
 
-	mu   sync.Mutex
-	last HLC
+	mu       sync.Mutex
+	last     HLC
+	maxAhead int64 // ms; remote timestamps further ahead of wall time are not taken (0: no bound)
+}
+
+// ErrClockAhead is why an event is held: it is stamped further ahead of
+// this device's wall time than the ward allows (a device whose clock is
+// wrong, or set wrong on purpose). It is applied once the wall time
+// catches up, or when an IT admin lets it in.
+var ErrClockAhead = fmt.Errorf("clock far ahead: %w", ErrConflict)
+
+// ClockAheadReason reports whether a refusal's reason, kept as text (say
+// in a quarantine, which does not keep the error), is ErrClockAhead's.
+func ClockAheadReason(reason string) bool {
+	return strings.HasSuffix(reason, ErrClockAhead.Error())
 }
 
 // NewClock returns a clock that reads wall time from now (time.Now if nil)
@@ -75,12 +89,26 @@ func (c *Clock) Now() HLC {
 	return c.last
 }
 
+// SetMaxAhead bounds how far ahead of wall time a timestamp Observe is
+// given may be and still move the clock (0 or less: no bound). Without a
+// bound, one peer stamped 2099 would drag every later local event to 2099.
+func (c *Clock) SetMaxAhead(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxAhead = max(d.Milliseconds(), 0)
+}
+
 // Observe merges a timestamp received from a peer so that later local
-// events sort after it, and returns the clock's new reading.
+// events sort after it, and returns the clock's new reading. A timestamp
+// further ahead of wall time than SetMaxAhead allows does not move the
+// clock: it advances as for a local event.
 func (c *Clock) Observe(remote HLC) HLC {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	wall := c.now().UnixMilli()
+	if c.maxAhead > 0 && remote.Wall > wall+c.maxAhead {
+		remote = HLC{}
+	}
 	switch {
 	case wall > c.last.Wall && wall > remote.Wall:
 		c.last = HLC{Wall: wall}

@@ -118,3 +118,33 @@ func TestClock_ConcurrentUseIsStrictlyIncreasing(t *testing.T) {
 		seen[h] = true
 	}
 }
+
+// A peer's timestamp far ahead of wall time does not drag the clock there;
+// one within the bound still orders later local events after it. Fails on
+// main before this change: there is no bound, and Observe took 2099, so
+// the next local event was stamped 2099 too.
+func TestClock_ObserveFarAheadDoesNotMoveClock(t *testing.T) {
+	w := &fakeWall{t: t0}
+	c := NewClock(w.now, HLC{})
+	c.SetMaxAhead(5 * time.Minute)
+	far := HLC{Wall: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()}
+	if got := c.Observe(far); got.Wall != t0.UnixMilli() {
+		t.Errorf("Observe(2099) = %v, want the wall time %v", got, t0)
+	}
+	threeH := HLC{Wall: t0.Add(3 * time.Hour).UnixMilli()}
+	c.Observe(threeH)
+	if got := c.Now(); got.Wall != t0.UnixMilli() {
+		t.Errorf("Now() after a peer 3 h ahead = %v, want the wall time %v", got, t0)
+	}
+	near := HLC{Wall: t0.Add(4 * time.Minute).UnixMilli(), Logical: 7}
+	c.Observe(near)
+	if got := c.Now(); got.Compare(near) <= 0 {
+		t.Errorf("Now() after a peer 4 min ahead = %v, want after %v", got, near)
+	}
+	// Once wall time catches up, the far timestamp is within the bound.
+	w.set(threeH.Time().Add(-time.Minute))
+	c.Observe(threeH)
+	if got := c.Now(); got.Compare(threeH) <= 0 {
+		t.Errorf("Now() once wall time caught up = %v, want after %v", got, threeH)
+	}
+}

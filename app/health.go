@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -124,26 +127,81 @@ func healthChecks(in healthInput) []healthItem {
 			syncItem.Level = healthWarn
 			syncItem.Detail += fmt.Sprintf(" %d records still to receive.", st.ToReceive)
 		}
-		var worst time.Duration
-		for _, p := range st.Peers {
-			if d := p.ClockSkew.Abs(); d > worst {
-				worst = d
-			}
-		}
-		clock.Detail = "Within a minute of the other ward devices."
-		if worst >= time.Minute {
-			clock.Detail = fmt.Sprintf("Differs from another ward device by up to %d min.", int(math.Round(worst.Minutes())))
-		}
-		if worst > mesh.ClockSkewLimit {
-			clock.Level = healthBad
-			clock.Detail += " Check this device's date and time settings: times recorded here may be wrong (the order of records is still kept)."
-		}
+		clock = clockCheck(st)
 	}
 	out = append(out, syncItem, clock)
 	if in.Drill {
 		out = append(out, healthItem{What: "Drill", Level: healthWarn, Detail: "This is the training store: nothing here is real or exported."})
 	}
 	return out
+}
+
+// clockCheck compares this device's clock with its peers' and names the
+// device whose clock is off: this one if most peers disagree with it, else
+// each peer that disagrees with the rest, and each device whose records
+// are held for a clock far ahead.
+func clockCheck(st *mesh.Status) healthItem {
+	clock := healthItem{What: "Clock"}
+	var worst time.Duration
+	var off []mesh.PeerStatus
+	for _, p := range st.Peers {
+		worst = max(worst, p.ClockSkew.Abs())
+		if p.ClockSkew.Abs() > mesh.ClockSkewLimit {
+			off = append(off, p)
+		}
+	}
+	clock.Detail = "Within a minute of the other ward devices."
+	if worst >= time.Minute {
+		clock.Detail = fmt.Sprintf("Differs from another ward device by up to %s.", clockGap(worst))
+	}
+	switch {
+	case len(off) == 0:
+	case len(st.Peers) >= 2 && 2*len(off) > len(st.Peers):
+		clock.Level = healthBad
+		clock.Detail = fmt.Sprintf("This device's clock differs from most ward devices (by up to %s). Check this device's date and time settings: times recorded here may be wrong (the order of records is still kept).", clockGap(worst))
+	case len(st.Peers) == 1:
+		clock.Level = healthBad
+		clock.Detail = fmt.Sprintf("This device and device %s differ by %s, and no third device is in reach to tell which is wrong. Check the date and time settings on both.", off[0].Device, clockGap(worst))
+	default:
+		clock.Level = healthBad
+		clock.Detail = ""
+		for _, p := range off {
+			way := "ahead of"
+			if p.ClockSkew < 0 {
+				way = "behind"
+			}
+			clock.Detail += fmt.Sprintf("Device %s's clock is %s %s this device's and the others'. ", p.Device, clockGap(p.ClockSkew.Abs()), way)
+		}
+		clock.Detail += "Ask IT to check its date and time settings."
+	}
+	held := map[string]int{}
+	var devs []string
+	for _, q := range st.Quarantined {
+		if errors.Is(q.Err, lifeboat.ErrClockAhead) {
+			if held[q.Device] == 0 {
+				devs = append(devs, q.Device)
+			}
+			held[q.Device]++
+		}
+	}
+	sort.Strings(devs)
+	for _, d := range devs {
+		clock.Level = healthBad
+		clock.Detail += fmt.Sprintf(" %d record(s) from device %s are held: they are stamped too far ahead of this device's time (its clock is wrong). They go in once the time catches up, or when IT releases them (lifeboat quarantine).", held[d], d)
+	}
+	clock.Detail = strings.TrimSpace(clock.Detail)
+	return clock
+}
+
+// clockGap is a clock difference for people.
+func clockGap(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d h", int(math.Round(d.Hours())))
+	}
+	return fmt.Sprintf("%d min", int(math.Round(d.Minutes())))
 }
 
 // bytesText is a size for people.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"lifeboat"
 	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/sync/mesh"
 )
@@ -13,6 +14,9 @@ import (
 func TestHealthChecks(t *testing.T) {
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	peer := func(skew time.Duration) mesh.PeerStatus { return mesh.PeerStatus{Device: "P", ClockSkew: skew} }
+	named := func(dev string, skew time.Duration) mesh.PeerStatus {
+		return mesh.PeerStatus{Device: dev, ClockSkew: skew}
+	}
 	ok := healthInput{Now: now, Free: 10 << 30, Device: "ABC", SiteKeys: 1,
 		Sync: &mesh.Status{Peers: []mesh.PeerStatus{peer(20 * time.Second)}, LastSync: now}}
 	level := func(items []healthItem, what string) (healthLevel, string) {
@@ -49,6 +53,21 @@ func TestHealthChecks(t *testing.T) {
 		{"clock past the limit", func(in *healthInput) {
 			in.Sync.Peers = []mesh.PeerStatus{peer(time.Second), peer(mesh.ClockSkewLimit + time.Second)}
 		}, "Clock", healthBad, "date and time settings"},
+		{"one peer of three 3 h fast is named", func(in *healthInput) {
+			in.Sync.Peers = []mesh.PeerStatus{peer(time.Second), named("FAST", 3*time.Hour), peer(-time.Second)}
+		}, "Clock", healthBad, "Device FAST's clock is 3 h ahead of this device's"},
+		{"one peer of three behind is named", func(in *healthInput) {
+			in.Sync.Peers = []mesh.PeerStatus{peer(time.Second), named("SLOW", -20*time.Minute), peer(-time.Second)}
+		}, "Clock", healthBad, "Device SLOW's clock is 20 min behind"},
+		{"most peers disagree: this device is off", func(in *healthInput) {
+			in.Sync.Peers = []mesh.PeerStatus{named("A", -3*time.Hour), named("B", -3*time.Hour), peer(0)}
+		}, "Clock", healthBad, "This device's clock differs from most ward devices"},
+		{"one peer only: both named", func(in *healthInput) { in.Sync.Peers = []mesh.PeerStatus{named("X", 3*time.Hour)} },
+			"Clock", healthBad, "This device and device X differ by 3 h"},
+		{"records held for a clock far ahead name their device", func(in *healthInput) {
+			held := mesh.Quarantined{Refusal: lifeboat.Refusal{Device: "Y2099", Err: lifeboat.ErrClockAhead}}
+			in.Sync.Quarantined = []mesh.Quarantined{held, held}
+		}, "Clock", healthBad, "2 record(s) from device Y2099 are held"},
 		{"drill", func(in *healthInput) { in.Drill = true }, "Drill", healthWarn, "training store"},
 	}
 	for _, tt := range tests {

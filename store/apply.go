@@ -47,6 +47,7 @@ type RemoteBatch struct {
 	batch  []lifeboat.Event
 	groups map[string][]*item
 	res    lifeboat.ApplyResult // refusals and duplicates found so far
+	letIn  bool                 // an IT admin let it in: no clock bound (clockhold.go)
 }
 
 // Events are the batch's events, as given to PrepareRemote.
@@ -131,7 +132,7 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 	// transaction begun with it, and the loop below checks it.
 	cancelled := ctx.Err
 	ctx = context.WithoutCancel(ctx)
-	t := &txn{tx: tx, aead: aead, db: db, rows: preparedRows(groups)}
+	t := &txn{tx: tx, aead: aead, db: db, rows: preparedRows(groups), ahead: db.aheadCheck(rb.letIn)}
 	// Only events some correction names need their corrections refreshed:
 	// find them once for the batch instead of once per event.
 	corrected, err := batchCorrected(ctx, t, batch)
@@ -491,6 +492,11 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held 
 			return errDuplicate
 		}
 		return fmt.Errorf("a different event already holds seq %d: %w", e.Seq, ErrFork)
+	}
+	if t.ahead != nil {
+		if err := t.ahead(e); err != nil {
+			return err // held: see clockhold.go
+		}
 	}
 	if h, ok := held[e.Seq-1]; ok && e.Seq > 1 && h.hash != e.Prev {
 		return fmt.Errorf("does not follow the event before it: %w", ErrFork)

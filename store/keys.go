@@ -165,7 +165,7 @@ func (db *DB) loadKeys(ctx context.Context, dataKey []byte) error {
 	if len(priv) != ed25519.PrivateKeySize || !ed25519.PrivateKey(priv).Public().(ed25519.PublicKey).Equal(ed25519.PublicKey(pub)) {
 		return fmt.Errorf("device key does not match its public key: %w", lifeboat.ErrCorrupt)
 	}
-	last, err := db.lastHLC(ctx)
+	last, err := db.lastHLC(ctx, device)
 	if err != nil {
 		return err
 	}
@@ -177,22 +177,39 @@ func (db *DB) loadKeys(ctx context.Context, dataKey []byte) error {
 	db.site = string(site)
 	if db.clock == nil {
 		db.clock = lifeboat.NewClock(db.now, last)
+		db.clock.SetMaxAhead(db.opts.MaxClockAhead)
 	} else {
 		db.clock.Observe(last)
 	}
 	return nil
 }
 
-func (db *DB) lastHLC(ctx context.Context) (lifeboat.HLC, error) {
-	var h lifeboat.HLC
-	err := db.sql.QueryRowContext(ctx, "SELECT hlc_wall, hlc_logical FROM events ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1").Scan(&h.Wall, &h.Logical)
-	if errors.Is(err, sql.ErrNoRows) {
-		return lifeboat.HLC{}, nil
+// lastHLC is where the clock starts: after this device's own newest event
+// and every other event in the log not stamped further ahead of wall time
+// than MaxClockAhead (one an IT admin let in must not drag the clock).
+func (db *DB) lastHLC(ctx context.Context, device string) (lifeboat.HLC, error) {
+	var last lifeboat.HLC
+	for _, q := range []struct {
+		sql string
+		arg any
+	}{
+		{"SELECT hlc_wall, hlc_logical FROM events WHERE device = ? ORDER BY seq DESC LIMIT 1", device},
+		{"SELECT hlc_wall, hlc_logical FROM events WHERE hlc_wall <= ? ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1",
+			db.now().Add(db.opts.MaxClockAhead).UnixMilli()},
+	} {
+		var h lifeboat.HLC
+		err := db.sql.QueryRowContext(ctx, q.sql, q.arg).Scan(&h.Wall, &h.Logical)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return last, fmt.Errorf("read clock: %w", err)
+		}
+		if h.Compare(last) > 0 {
+			last = h
+		}
 	}
-	if err != nil {
-		return h, fmt.Errorf("read clock: %w", err)
-	}
-	return h, nil
+	return last, nil
 }
 
 // ChangePassphrase re-wraps the data key under a new ward passphrase (IT

@@ -40,6 +40,11 @@ type Options struct {
 	LockoutFor     time.Duration
 	// NoBackup skips the copy taken before migrating an older store.
 	NoBackup bool
+	// MaxClockAhead is how far ahead of this device's wall time a peer's
+	// event may be stamped and still be applied (and move the local
+	// clock); events further ahead are held (see RetryHeld). Zero means
+	// DefaultMaxClockAhead.
+	MaxClockAhead time.Duration
 }
 
 // DB is an open Lifeboat store.
@@ -61,6 +66,8 @@ type DB struct {
 	clock   *lifeboat.Clock
 	site    string
 	notify  []chan<- struct{}
+
+	ahead aheadState // events held for a clock far ahead (clockhold.go)
 }
 
 // cipherAEAD is the XChaCha20-Poly1305 AEAD (an interface so a locked store
@@ -144,6 +151,9 @@ func newDB(db *sql.DB, path string, opts Options) *DB {
 	}
 	if opts.LockoutFor <= 0 {
 		opts.LockoutFor = 5 * time.Minute
+	}
+	if opts.MaxClockAhead <= 0 {
+		opts.MaxClockAhead = DefaultMaxClockAhead
 	}
 	return &DB{sql: db, path: path, log: opts.Logger.With("component", "store"), now: opts.Now, opts: opts}
 }

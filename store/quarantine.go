@@ -55,6 +55,9 @@ func (db *DB) Quarantine(ctx context.Context, e lifeboat.Event, peer, reason str
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("quarantine: %w", err)
 	}
+	if lifeboat.ClockAheadReason(reason) {
+		db.noteHeld(e.HLC.Wall)
+	}
 	return nil
 }
 
@@ -138,7 +141,9 @@ func (db *DB) quarantined(ctx context.Context, aead cipherAEAD, key string) (lif
 
 // ReleaseQuarantined re-applies a kept event through ApplyRemote's checks
 // (IT admin only), after a person has reviewed it (say the device it
-// claims has since been enrolled). If it is applied, or the log already
+// claims has since been enrolled). The clock bound is not applied: the
+// person lets in an event held for a clock far ahead (the local clock
+// still does not move to it). If it is applied, or the log already
 // holds it, it leaves the quarantine; if it is still refused it stays,
 // with the new reason, and the refusal is returned (the error is then
 // nil: the release was carried out). Either way the attempt is audited.
@@ -154,7 +159,12 @@ func (db *DB) ReleaseQuarantined(ctx context.Context, s *Session, id string) (*l
 	if err != nil {
 		return nil, fmt.Errorf("release quarantined event: %w", err)
 	}
-	res, err := db.ApplyRemote(ctx, []lifeboat.Event{e})
+	p, err := db.PrepareRemote([]lifeboat.Event{e})
+	if err != nil {
+		return nil, fmt.Errorf("release quarantined event: %w", err)
+	}
+	p.(*RemoteBatch).letIn = true
+	res, err := db.ApplyPrepared(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("release quarantined event: %w", err)
 	}

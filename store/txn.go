@@ -26,6 +26,9 @@ type txn struct {
 	// rows holds view rows built ahead of the transaction (see
 	// projector.row).
 	rows map[rowKey]viewRow
+	// ahead, if set, refuses a remote event stamped too far ahead (see
+	// aheadCheck).
+	ahead func(e *lifeboat.Event) error
 }
 
 func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {

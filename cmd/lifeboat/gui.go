@@ -73,8 +73,12 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool) err
 		}
 	}()
 	open := func() error {
-		var err error
-		if db, err = store.Open(ctx, path, store.Options{Logger: log}); err != nil {
+		sopts, err := cli.StoreOptions(dataDir) // the clock bound, if the sync file sets one
+		if err != nil {
+			return err
+		}
+		sopts.Logger = log
+		if db, err = store.Open(ctx, path, sopts); err != nil {
 			return fmt.Errorf("open store %s: %w", path, err)
 		}
 		opts := app.Options{Logger: log}

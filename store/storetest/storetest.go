@@ -130,6 +130,10 @@ func NewDevice(tb testing.TB) *Device {
 	return &Device{ID: store.DeviceID(pub), Pub: pub, Priv: priv, hlc: lifeboat.HLC{Wall: T0.UnixMilli()}}
 }
 
+// SetClock stamps the device's next events at t (a device whose clock is
+// wrong); its clock then ticks on from there as an HLC does.
+func (d *Device) SetClock(t time.Time) { d.hlc = lifeboat.HLC{Wall: t.UnixMilli()} }
+
 // Next makes and signs the device's next event.
 func (d *Device) Next(author, kind, subject string, payload []byte, at time.Time) lifeboat.Event {
 	d.seq++

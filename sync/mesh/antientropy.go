@@ -144,6 +144,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			}
 			n.plan()
 		case <-tick.C:
+			n.retryHeld(ctx)
 			n.refreshKeys(ctx)
 			n.tryJoin()
 			n.reconnect()

@@ -53,6 +53,10 @@ type Store interface {
 	// Quarantined lists the events kept by Quarantine that a person has
 	// not released or discarded yet, oldest first.
 	Quarantined(ctx context.Context) ([]lifeboat.Quarantined, error)
+	// RetryHeld applies the quarantined events held for a clock far
+	// ahead (lifeboat.ErrClockAhead) whose time has come; cheap when none
+	// is due. The sync loop calls it every SyncInterval.
+	RetryHeld(ctx context.Context) (lifeboat.ApplyResult, error)
 }
 
 // Defaults for the zero values in Config.

@@ -66,8 +66,12 @@ func (n *Node) setQuarantine(ctx context.Context, list []lifeboat.Quarantined, e
 	qs := make([]Quarantined, len(list))
 	for i, q := range list {
 		err := kinds[q.ID]
-		if err == nil && isFlood(q.Reason) {
+		switch {
+		case err != nil:
+		case isFlood(q.Reason):
 			err = ErrFlood
+		case lifeboat.ClockAheadReason(q.Reason):
+			err = lifeboat.ErrClockAhead
 		}
 		qs[i] = Quarantined{Peer: q.Peer, At: q.At, Refusal: lifeboat.Refusal{ID: q.ID, Device: q.Device, Seq: q.Seq, Reason: q.Reason, Err: err}}
 	}
@@ -92,3 +96,19 @@ func (n *Node) restoreQuarantine(ctx context.Context) {
 
 // isFlood reports whether a stored reason is a flood hold's.
 func isFlood(reason string) bool { return strings.HasSuffix(reason, ErrFlood.Error()) }
+
+// retryHeld has the store apply the events it holds for a clock far ahead
+// once wall time has caught up with them (the store's commit then wakes
+// the sync loop to reload its vector and quarantine).
+func (n *Node) retryHeld(ctx context.Context) {
+	res, err := n.st.RetryHeld(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			n.log.Warn("retry events held for a clock far ahead", "err", err)
+		}
+		return
+	}
+	if res.Applied > 0 {
+		n.log.Info("applied events held for a clock far ahead", "applied", res.Applied)
+	}
+}

@@ -25,7 +25,9 @@ type Status struct {
 	// quarantine, across restarts, for a person to release or discard).
 	// QuarantinedTotal is how many the store holds (Quarantined lists at
 	// most the newest 1000). Err is set only for refusals seen since the
-	// node started, and for flood holds (ErrFlood).
+	// node started, for flood holds (ErrFlood) and for events held for a
+	// clock far ahead (lifeboat.ErrClockAhead: applied by the store once
+	// wall time catches up, or when an IT admin releases them).
 	Quarantined      []Quarantined
 	QuarantinedTotal int
 	// RefusedPeers are devices the node would not admit, with why.

@@ -119,7 +119,11 @@ func openUnlocked(ctx context.Context, cmd *cobra.Command, env *Env, p *prompter
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no Lifeboat store in %s (run `lifeboat init` first)", dir)
 	}
-	db, err := store.Open(ctx, path, store.Options{})
+	opts, err := StoreOptions(dir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, path, opts)
 	if err != nil {
 		return nil, plain(err)
 	}

@@ -7,6 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
+
+	"lifeboat/store"
 )
 
 // SyncFile is where a device keeps the ward's sync addresses it was given
@@ -18,6 +21,26 @@ const SyncFile = "sync.json"
 type SyncConf struct {
 	// Join are host:port addresses of ward peers to join.
 	Join []string `json:"join"`
+	// MaxClockAhead is how far ahead of this device's time a peer's
+	// record may be stamped and still go in at once, as a Go duration
+	// ("5m", "1h"); further ahead, it is held until the time catches up
+	// or IT releases it. Empty: store.DefaultMaxClockAhead.
+	MaxClockAhead string `json:"max_clock_ahead,omitempty"`
+}
+
+// StoreOptions are the store options the data folder's sync file sets
+// (the clock bound); a missing file sets none.
+func StoreOptions(dir string) (store.Options, error) {
+	c, err := LoadSyncConf(dir)
+	if err != nil {
+		return store.Options{}, err
+	}
+	var opts store.Options
+	if c.MaxClockAhead != "" {
+		d, _ := time.ParseDuration(c.MaxClockAhead) // checked by LoadSyncConf
+		opts.MaxClockAhead = d
+	}
+	return opts, nil
 }
 
 // LoadSyncConf reads the data folder's sync file; a missing file is an
@@ -33,6 +56,11 @@ func LoadSyncConf(dir string) (SyncConf, error) {
 	}
 	if err := json.Unmarshal(b, &c); err != nil {
 		return SyncConf{}, fmt.Errorf("%s in %s is damaged (%v): delete it and give --join instead", SyncFile, dir, err)
+	}
+	if c.MaxClockAhead != "" {
+		if d, err := time.ParseDuration(c.MaxClockAhead); err != nil || d <= 0 {
+			return SyncConf{}, fmt.Errorf("%s in %s: max_clock_ahead %q is not a positive duration such as \"5m\"", SyncFile, dir, c.MaxClockAhead)
+		}
 	}
 	for _, a := range c.Join {
 		if _, _, err := splitHostPort(a); err != nil {

@@ -58,9 +58,9 @@ type draftShelf struct {
 // formDrafts holds half-filled custom forms per UI, in memory only. They
 // belong to the session that typed them: leaving the patient or the form
 // keeps them, and so does the idle lock when the same person signs in
-// again (keepFormDrafts); signing out, switching user or Lock drops them (a locked
-// device must not show patient data, and nobody saves another's answers
-// under their own name). Only Fyne's goroutine uses it.
+// again (keepFormDrafts); signing out, switching user or Lock drops them
+// (a locked device must not show patient data, and nobody saves another's
+// answers under their own name). Only Fyne's goroutine uses it.
 var formDrafts = map[*UI]*draftShelf{}
 
 // formDraftsFor returns the signed-in person's drafts on ui.

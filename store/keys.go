@@ -44,8 +44,8 @@ func (db *DB) keyslot(ctx context.Context, id string) (salt, wrapped []byte, p K
 // successful unlock.
 //
 // The passphrase slot is the only way in: no key slot is ever made under a
-// PIN (4 to 8 digits, all of them tried offline in under an hour at
-// DefaultKDF). PINs are checked by SignIn inside the unlocked store, where
+// PIN (a 4-digit PIN is 10,000 guesses, about half an hour of one CPU at
+// DefaultKDF for someone with a copy of the file). PINs are checked by SignIn inside the unlocked store, where
 // the lockout throttles them. A future slot sealed by an OS keystore would
 // sit beside "passphrase" as "os:<keystore>" (docs/security-at-rest.md).
 func (db *DB) Unlock(ctx context.Context, passphrase string) error {

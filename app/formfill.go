@@ -57,9 +57,10 @@ type draftShelf struct {
 
 // formDrafts holds half-filled custom forms per UI, in memory only. They
 // belong to the session that typed them: leaving the patient or the form
-// keeps them, signing out, switching user or locking drops them (a locked
-// device must not show patient data, and nobody saves another's answers
-// under their own name). Only Fyne's goroutine uses it.
+// keeps them, and so does the idle lock when the same person signs in
+// again (keepFormDrafts); signing out, switching user or Lock drops them
+// (a locked device must not show patient data, and nobody saves another's
+// answers under their own name). Only Fyne's goroutine uses it.
 var formDrafts = map[*UI]*draftShelf{}
 
 // formDraftsFor returns the signed-in person's drafts on ui.
@@ -70,6 +71,14 @@ func formDraftsFor(ui *UI) map[string]*formDraft {
 		formDrafts[ui] = s
 	}
 	return s.byKey
+}
+
+// keepFormDrafts hands the form drafts of the session the idle lock ended
+// to s, the same person signed in again.
+func keepFormDrafts(ui *UI, s *store.Session) {
+	if sh := formDrafts[ui]; sh != nil && sh.session != nil && sh.session.User.ID == s.User.ID {
+		sh.session = s
+	}
 }
 
 // formDraftKey files a form draft under the person, patient and form.

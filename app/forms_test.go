@@ -397,3 +397,28 @@ func TestAnswerText(t *testing.T) {
 		})
 	}
 }
+
+// TestForms_DraftKeptAcrossIdleLock: the idle lock signs the person out,
+// but when the same person types their PIN their form draft is still
+// theirs (a new session, the same person); anyone else's sign-in drops it.
+func TestForms_DraftKeptAcrossIdleLock(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	openPatient(t, ui, db, "hughes", "HUGHES, Gareth")
+	showTab(t, ui, "Forms")
+	openForm(t, ui, "Fluid balance")
+	test.Type(answerEntry(t, ui, "Oral intake"), "200")
+	ui.Back()
+	settle(ui)
+	mustShow(t, ui, "Draft kept")
+
+	clock.Advance(5 * time.Minute)
+	ui.checkIdle()
+	settle(ui)
+	typePIN(t, ui, cli.DemoNursePIN)
+	tap(t, ui, "Sign in")
+	mustShow(t, ui, "Draft kept")
+	openForm(t, ui, "Fluid balance")
+	if got := answerEntry(t, ui, "Oral intake").Text; got != "200" {
+		t.Errorf("oral intake after the idle lock = %q, want the draft's 200", got)
+	}
+}

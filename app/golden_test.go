@@ -39,6 +39,12 @@ func TestUI_Golden(t *testing.T) {
 			tap(t, ui, "Record observations")
 			fillObs(t, ui, "22", "95", "105", "70", "", "", optAir, "")
 		}},
+		{"idle_lock", func(t *testing.T, ui *UI) {
+			ui.lastUsed = ui.now().Add(-ui.idle)
+			ui.checkIdle()
+			settle(ui)
+			typePIN(t, ui, "13")
+		}},
 	}
 	for _, size := range []fyne.Size{desktop, phone} {
 		t.Run(sizeName(size), func(t *testing.T) {

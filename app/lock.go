@@ -214,7 +214,11 @@ func (ui *UI) showSignIn() {
 
 // showPIN shows the PIN pad for u (and, for the break-glass account, the
 // reason it is being used, which is audited).
-func (ui *UI) showPIN(u store.User) {
+func (ui *UI) showPIN(u store.User) { ui.showPINWith(u, "") }
+
+// showPINWith is showPIN with a note above the pad ("" for none): why the
+// PIN is being asked for.
+func (ui *UI) showPINWith(u store.User, note string) {
 	ui.log.Debug("show screen", "screen", "PIN")
 	ui.Touch()
 	var pin []byte
@@ -291,6 +295,9 @@ func (ui *UI) showPIN(u store.User) {
 	other := widget.NewButton("Not you? Choose someone else", ui.showSignIn)
 
 	objs := []fyne.CanvasObject{heading(u.Name, theme.SizeNameHeadingText), wrapped(u.Role.Label())}
+	if note != "" {
+		objs = append(objs, wrapped(note))
+	}
 	if u.Role == lifeboat.RoleBreakGlass {
 		reason = widget.NewMultiLineEntry()
 		reason.SetPlaceHolder("Why are you using break-glass? (required)")

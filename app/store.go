@@ -21,7 +21,6 @@ type Store interface {
 	// Locking and signing in.
 
 	Unlock(ctx context.Context, passphrase string) error
-	UnlockWithPIN(ctx context.Context, userID, pin string) (*store.Session, error)
 	Lock()
 	Locked() bool
 	Site(ctx context.Context) (store.SiteInfo, error)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -21,8 +22,10 @@ type Options struct {
 	// nil means time.Now.
 	Now func() time.Time
 	// IdleLock is how long the app may sit untouched before it locks the
-	// store and goes back to the unlock screen; zero means 5 minutes,
-	// negative never locks.
+	// screen: the person is signed out and their PIN is asked for again,
+	// while the store stays unlocked (the ward passphrase is typed once a
+	// shift; only Lock forgets the keys). Zero means 5 minutes, negative
+	// never locks.
 	IdleLock time.Duration
 	// Logger gets the UI's diagnostics (never patient data); nil discards.
 	Logger *slog.Logger
@@ -80,10 +83,15 @@ type UI struct {
 
 	banner *Banner // on every screen
 	frame  *frame  // nil until someone signs in
+	// paused is the screen stack of the person the idle lock signed out,
+	// hidden: if they sign back in it comes back as they left it, typed
+	// answers and all. Anyone else signing in, Switch user or Lock drops it.
+	paused *pausedFrame
 
 	// drafts holds half-filled observation forms per patient, in memory
-	// only: they survive leaving the patient and switching user, not a
-	// restart or a lock (a locked device must not show patient data).
+	// only: they survive leaving the patient, switching user and the idle
+	// lock, not a restart or Lock (a locked device must not show patient
+	// data).
 	drafts map[string]*obsDraft
 }
 
@@ -359,12 +367,15 @@ func (ui *UI) ShowPatient(id string) {
 	ui.Push("Patient", newPatientScreen(ui, id))
 }
 
-// Lock forgets the store's keys and goes back to the unlock screen. Any
-// unsaved draft is dropped: a locked device shows no patient data.
+// Lock forgets the store's keys and goes back to the unlock screen: the
+// ward passphrase is needed again. Any unsaved draft is dropped: a locked
+// device shows no patient data.
 func (ui *UI) Lock() {
 	s := ui.session
 	ui.session = nil
 	ui.frame = nil
+	ui.paused = nil
+	ui.hideScreens()
 	ui.drafts = map[string]*obsDraft{}
 	ui.stopMesh()
 	if s != nil {
@@ -390,6 +401,7 @@ func (ui *UI) SwitchUser() {
 	s := ui.session
 	ui.session = nil
 	ui.frame = nil
+	ui.paused = nil
 	ui.status.User = ""
 	if s != nil {
 		ui.Run(func(ctx context.Context) error { return ui.st.SignOut(ctx, s) }, nil)
@@ -397,12 +409,69 @@ func (ui *UI) SwitchUser() {
 	ui.showSignIn()
 }
 
-// signedIn starts the main screens for s.
+// pausedFrame is a screen stack put aside by the idle lock.
+type pausedFrame struct {
+	user  string // the person it belongs to
+	frame *frame
+}
+
+// lockScreen is the idle lock: the person is signed out (audited) and the
+// PIN pad asks them, or whoever comes next, to sign in. The store stays
+// unlocked and keeps syncing; the screens are hidden, not shown again
+// until the same person's PIN is typed.
+func (ui *UI) lockScreen() {
+	s := ui.session
+	if s == nil {
+		return
+	}
+	ui.paused = &pausedFrame{user: s.User.ID, frame: ui.frame}
+	ui.session = nil
+	ui.frame = nil
+	ui.status.User = ""
+	ui.hideScreens()
+	ui.Run(func(ctx context.Context) error { return ui.st.SignOut(ctx, s) }, nil)
+	ui.showPINWith(s.User, "Locked after "+idleWords(ui.idle)+" without use. Type your PIN to carry on.")
+}
+
+// hideScreens closes dialogs and menus over the screens and takes the
+// keyboard from them, before the window shows a lock or sign-in screen:
+// nothing typed next may reach a hidden form.
+func (ui *UI) hideScreens() {
+	c := ui.win.Canvas()
+	for o := c.Overlays().Top(); o != nil; o = c.Overlays().Top() {
+		c.Overlays().Remove(o)
+	}
+	c.Unfocus()
+}
+
+// idleWords says an idle time in words: "5 minutes".
+func idleWords(d time.Duration) string {
+	if m := int(d.Round(time.Minute) / time.Minute); m >= 1 {
+		if m == 1 {
+			return "1 minute"
+		}
+		return fmt.Sprintf("%d minutes", m)
+	}
+	return fmt.Sprintf("%d seconds", int(d.Round(time.Second)/time.Second))
+}
+
+// signedIn starts the main screens for s, or brings back the ones the
+// idle lock put aside if they are s's.
 func (ui *UI) signedIn(s *store.Session) {
 	ui.session = s
 	ui.status.User = s.User.Name
 	ui.refreshSync()
 	ui.refreshSnapshot()
+	if p := ui.paused; p != nil && p.user == s.User.ID {
+		ui.paused = nil
+		keepFormDrafts(ui, s)
+		ui.frame = p.frame
+		ui.log.Debug("signed in again after the idle lock", "role", string(s.User.Role))
+		ui.setContent(ui.frame.root)
+		ui.frame.reload()
+		return
+	}
+	ui.paused = nil
 	ui.frame = newFrame(ui)
 	ui.log.Debug("signed in", "role", string(s.User.Role))
 	ui.setContent(ui.frame.root)
@@ -443,7 +512,7 @@ func (ui *UI) reload() {
 	}
 }
 
-// idleLoop locks the app after IdleLock without use.
+// idleLoop locks the screen after IdleLock without use.
 func (ui *UI) idleLoop() {
 	defer ui.loops.Done()
 	t := time.NewTicker(min(ui.idle/4, 15*time.Second))
@@ -458,13 +527,14 @@ func (ui *UI) idleLoop() {
 	}
 }
 
-// checkIdle locks when nobody has used the app for IdleLock.
+// checkIdle locks the screen when nobody has used the app for IdleLock
+// while someone is signed in.
 func (ui *UI) checkIdle() {
-	if ui.idle < 0 || ui.st.Locked() {
+	if ui.idle < 0 || ui.st.Locked() || ui.session == nil {
 		return
 	}
 	if ui.now().Sub(ui.lastUsed) >= ui.idle {
 		ui.log.Info("idle lock")
-		ui.Lock()
+		ui.lockScreen()
 	}
 }

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/chacha20poly1305"
+
 	"lifeboat"
 	"lifeboat/forms"
 	"lifeboat/store"
@@ -266,6 +269,25 @@ func rebuildChild(path string) {
 	fmt.Printf("%.3f %.1f\n", took.Seconds(), peakRSSMB())
 }
 
+// cpuSeconds is the process's user and system CPU time so far, from
+// /proc/self/stat (in clock ticks of 1/100 s), or -1 where there is none.
+func cpuSeconds() float64 {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return -1
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces: utime and stime are the 12th and 13th of them.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	var ut, st float64
+	fmt.Sscanf(f[11], "%f", &ut)
+	fmt.Sscanf(f[12], "%f", &st)
+	return (ut + st) / 100
+}
+
 // peakRSSMB reads VmHWM (peak resident set) from /proc/self/status.
 func peakRSSMB() float64 {
 	b, err := os.ReadFile("/proc/self/status")
@@ -307,4 +329,138 @@ func BenchmarkUnlock(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/unlock")
+}
+
+// BenchmarkPassphraseGuess is the offline attacker on the one remaining
+// key slot: with a copy of the store file, each guess at the ward
+// passphrase costs one Argon2id derivation at the slot's costs
+// (DefaultKDF) and one XChaCha20-Poly1305 open (slotsOpenedBy in
+// atrest_test.go does exactly this). "one-core" is a single guess at a
+// time; "all-cores" runs one per CPU, as an attacker would, and reports
+// guesses per second for the whole machine. B/op is the memory each guess
+// needs (64 MiB at DefaultKDF), which is what limits guessing in parallel
+// on a GPU. docs/security-at-rest.md turns these into years per
+// passphrase.
+func BenchmarkPassphraseGuess(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "ward.lifeboat")
+	db, _, err := store.Init(ctx, path, store.Setup{SiteName: "S", Ward: "W", Passphrase: storetest.Passphrase,
+		AdminName: "A", AdminPIN: storetest.AdminPIN}, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	sdb, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var salt, wrapped []byte
+	var p store.KDFParams
+	err = sdb.QueryRow("SELECT salt, wrapped, kdf_time, kdf_memory, kdf_lanes FROM keyslots WHERE id = 'passphrase'").
+		Scan(&salt, &wrapped, &p.Time, &p.MemoryKiB, &p.Lanes)
+	sdb.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if p != store.DefaultKDF {
+		b.Fatalf("passphrase slot costs %+v, want DefaultKDF %+v", p, store.DefaultKDF)
+	}
+	guess := func(secret string) bool {
+		aead, err := chacha20poly1305.NewX(argon2.IDKey([]byte(secret), salt, p.Time, p.MemoryKiB, p.Lanes, 32))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := aead.NonceSize()
+		_, err = aead.Open(nil, wrapped[:n], wrapped[n:], []byte("7:keyslot|10:passphrase|"))
+		return err == nil
+	}
+	if !guess(storetest.Passphrase) {
+		b.Fatal("the right passphrase does not open the slot")
+	}
+	b.Run("one-core", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu0 := cpuSeconds()
+		for i := 0; b.Loop(); i++ {
+			if guess(fmt.Sprintf("wrong guess %d", i)) {
+				b.Fatal("a wrong guess opened the slot")
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/guess")
+		// CPU time is the attacker's cost whatever else the machine runs
+		// (wall time above grows with the load; lanes run in parallel).
+		if cpu0 >= 0 {
+			b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/guess")
+		}
+		b.ReportMetric(float64(p.MemoryKiB)/1024, "MiB/guess")
+	})
+	b.Run("all-cores", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				if guess(fmt.Sprintf("wrong guess %d", i)) {
+					b.Error("a wrong guess opened the slot")
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "guesses/s")
+	})
+}
+
+// BenchmarkMigratePINSlots100k times opening a schema-5 store of 100,000
+// events with a PIN key slot: the backup, scrubbing the backup, deleting
+// the slot and vacuuming the store (schema 7), done once per store.
+func BenchmarkMigratePINSlots100k(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "big.lifeboat")
+	db, s := storetest.MustInitAt(b, path, store.Options{})
+	for _, batch := range peerEventsMix(b, db, s, 5, 100000, true) {
+		if res, err := db.ApplyRemote(ctx, batch); err != nil || len(res.Refused) > 0 {
+			b.Fatalf("ApplyRemote: %v %v", err, res.Refused)
+		}
+	}
+	db.Close()
+	v5 := fileBytesB(b, path)
+	var size float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		os.Remove(path + ".backup-v5")
+		if err := os.WriteFile(path, v5, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		sdb, err := sql.Open("sqlite", path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, q := range []string{
+			"INSERT INTO keyslots (id, salt, kdf_time, kdf_memory, kdf_lanes, wrapped) SELECT 'user:x:0', salt, kdf_time, kdf_memory, kdf_lanes, wrapped FROM keyslots WHERE id = 'passphrase'",
+			"PRAGMA user_version = 5",
+		} {
+			if _, err := sdb.Exec(q); err != nil {
+				b.Fatal(err)
+			}
+		}
+		sdb.Close()
+		b.StartTimer()
+		db, err := store.Open(ctx, path, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		fi, _ := os.Stat(path)
+		size = float64(fi.Size()) / (1 << 20)
+		b.StartTimer()
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "migrate-s")
+	b.ReportMetric(size, "store-MiB")
+}
+
+func fileBytesB(b *testing.B, path string) []byte {
+	b.Helper()
+	v, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return v
 }

@@ -3,10 +3,13 @@
 // synchronous=FULL), with projections derived from it, the device's keys,
 // users and a hash-chained audit log. It is the only package that speaks SQL.
 //
-// A store is opened locked (Open) and unlocked with the ward passphrase or a
-// user's PIN; until then only non-identifying columns can be read. Every
+// A store is opened locked (Open) and unlocked with the ward passphrase
+// only (Unlock); until then only non-identifying columns can be read. Every
 // payload and identifying column is sealed with XChaCha20-Poly1305 under a
 // random data key, with associated data binding each ciphertext to its row.
+// The data key is kept wrapped under the passphrase (Argon2id) and never
+// under a PIN: PINs sign people in (SignIn) inside the unlocked store, where
+// the lockout throttles them.
 //
 // Local changes go through Append (assign seq and clock, sign, seal, write,
 // project: one transaction, durable when it returns). Events from peers go

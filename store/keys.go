@@ -42,6 +42,12 @@ func (db *DB) keyslot(ctx context.Context, id string) (salt, wrapped []byte, p K
 // Unlock opens the store with the ward passphrase. A wrong passphrase
 // returns ErrWrongSecret and is counted; the count is audited at the next
 // successful unlock.
+//
+// The passphrase slot is the only way in: no key slot is ever made under a
+// PIN (a 4-digit PIN is 10,000 guesses, about half an hour of one CPU at
+// DefaultKDF for someone with a copy of the file). PINs are checked by SignIn inside the unlocked store, where
+// the lockout throttles them. A future slot sealed by an OS keystore would
+// sit beside "passphrase" as "os:<keystore>" (docs/security-at-rest.md).
 func (db *DB) Unlock(ctx context.Context, passphrase string) error {
 	salt, wrapped, p, err := db.keyslot(ctx, "passphrase")
 	if err != nil {
@@ -58,60 +64,6 @@ func (db *DB) Unlock(ctx context.Context, passphrase string) error {
 		return fmt.Errorf("unlock: %w", err)
 	}
 	return db.afterUnlock(ctx, "store.unlocked", "")
-}
-
-// UnlockWithPIN opens the store with a user's PIN on a device where that
-// user has signed in before, and signs them in. Lockout rules apply.
-func (db *DB) UnlockWithPIN(ctx context.Context, userID, pin string) (*Session, error) {
-	if err := db.checkLockout(ctx, userID); err != nil {
-		return nil, fmt.Errorf("unlock: %w", err)
-	}
-	slot, err := db.userSlot(ctx, userID)
-	if err != nil {
-		return nil, fmt.Errorf("unlock: %w", err)
-	}
-	salt, wrapped, p, err := db.keyslot(ctx, slot)
-	if err != nil {
-		return nil, fmt.Errorf("unlock: %w", err)
-	}
-	key, err := unwrapKey(slot, pin, salt, wrapped, p)
-	if err != nil {
-		if errors.Is(err, ErrWrongSecret) {
-			if lerr := db.recordFailure(ctx, userID); lerr != nil {
-				return nil, fmt.Errorf("unlock: %w", lerr)
-			}
-		}
-		return nil, fmt.Errorf("unlock: %w", err)
-	}
-	if err := db.loadKeys(ctx, key); err != nil {
-		return nil, fmt.Errorf("unlock: %w", err)
-	}
-	if err := db.afterUnlock(ctx, "store.unlocked_pin", userID); err != nil {
-		return nil, err
-	}
-	return db.SignIn(ctx, userID, pin, "")
-}
-
-// userSlot names the key slot for a user, or ErrNotFound if this device
-// has none (they must unlock with the passphrase once).
-func (db *DB) userSlot(ctx context.Context, userID string) (string, error) {
-	var id string
-	err := db.sql.QueryRowContext(ctx, "SELECT id FROM keyslots WHERE id LIKE ? ESCAPE '\\'", likePrefix("user:"+userID+":")).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("no PIN unlock for this person on this device yet: %w", lifeboat.ErrNotFound)
-	}
-	return id, err
-}
-
-func likePrefix(s string) string {
-	r := []rune{}
-	for _, c := range s {
-		if c == '%' || c == '_' || c == '\\' {
-			r = append(r, '\\')
-		}
-		r = append(r, c)
-	}
-	return string(r) + "%"
 }
 
 func (db *DB) countFailedUnlock(ctx context.Context) {

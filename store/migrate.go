@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -67,18 +69,60 @@ func (db *DB) checkAndMigrate(ctx context.Context) error {
 	case version < 1:
 		return ErrNotStore
 	}
+	if version < pinSlotsRemoved {
+		db.scrubOldBackups(ctx)
+	}
 	if !db.opts.NoBackup {
 		backup := fmt.Sprintf("%s.backup-v%d", db.path, version)
 		if err := db.backupTo(ctx, backup); err != nil {
 			return fmt.Errorf("back up before migrating: %w", err)
 		}
+		if version < pinSlotsRemoved {
+			if err := scrubPINSlots(ctx, backup); err != nil {
+				return fmt.Errorf("back up before migrating: %w", err)
+			}
+		}
 	}
 	return db.migrate(ctx, version)
 }
 
-// migrate applies migrations[from:] in one transaction.
+// pinSlotsRemoved is the schema (007) that deletes the key slots older
+// versions made under people's PINs.
+const pinSlotsRemoved = 7
+
+// migrate applies migrations[from:] in one transaction, on one connection
+// with secure_delete on, so deleted rows (PIN key slots) are overwritten
+// and not left in free space. Crossing schema 6 the file is then vacuumed
+// and its write-ahead log emptied, so no earlier copy of a page survives
+// in either.
 func (db *DB) migrate(ctx context.Context, from int) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	// The connection goes back to the pool: the store's other writes keep
+	// SQLite's default.
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA secure_delete = OFF")
+	if err := db.migrateOn(ctx, conn, from); err != nil {
+		return err
+	}
+	if from > 0 && from < pinSlotsRemoved {
+		if _, err := conn.ExecContext(ctx, "VACUUM"); err != nil {
+			return fmt.Errorf("migrate: vacuum: %w", err)
+		}
+		if _, err := conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			return fmt.Errorf("migrate: checkpoint: %w", err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateOn(ctx context.Context, conn *sql.Conn, from int) error {
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -97,7 +141,7 @@ func (db *DB) migrate(ctx context.Context, from int) error {
 	if from > 0 {
 		// A migration may add or change views: they are rebuilt from the
 		// log the next time the store is unlocked (see Unlock).
-		if _, err := db.sql.ExecContext(ctx, "INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuild_needed', x'01')"); err != nil {
+		if _, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuild_needed', x'01')"); err != nil {
 			return fmt.Errorf("migrate: mark rebuild: %w", err)
 		}
 	}
@@ -132,4 +176,48 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 		return fmt.Errorf("back up store: %w", err)
 	}
 	return nil
+}
+
+// scrubPINSlots deletes the PIN key slots from a copy of an older store
+// (a backup taken before migrating), overwriting them and vacuuming the
+// file, so the copy no longer opens with a PIN. It still opens with the
+// ward passphrase, in this version or the one that wrote it.
+func scrubPINSlots(ctx context.Context, path string) error {
+	sdb, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return fmt.Errorf("remove PIN key slots from %s: %w", path, err)
+	}
+	defer sdb.Close()
+	sdb.SetMaxOpenConns(1) // the pragma below holds for this connection only
+	var appID int
+	if err := sdb.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil || appID != applicationID {
+		return fmt.Errorf("remove PIN key slots from %s: %w", path, ErrNotStore)
+	}
+	for _, q := range []string{
+		"PRAGMA secure_delete = ON",
+		"DELETE FROM keyslots WHERE id LIKE 'user:%'",
+		"VACUUM",
+		"PRAGMA wal_checkpoint(TRUNCATE)",
+	} {
+		if _, err := sdb.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("remove PIN key slots from %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// scrubOldBackups removes PIN key slots from the backups earlier
+// migrations left beside the store (<path>.backup-v<N>). A backup that
+// cannot be scrubbed is reported in the log and left as it is: it must
+// not stop the ward opening its store.
+func (db *DB) scrubOldBackups(ctx context.Context) {
+	old, _ := filepath.Glob(db.path + ".backup-v*")
+	for _, b := range old {
+		if strings.Trim(strings.TrimPrefix(b, db.path+".backup-v"), "0123456789") != "" {
+			continue
+		}
+		if err := scrubPINSlots(ctx, b); err != nil {
+			db.log.Warn("old backup may still open with a PIN: delete it", "backup", b, "err", err)
+		}
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/subtle"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -184,9 +183,8 @@ func (db *DB) SetUserActive(ctx context.Context, s *Session, userID string, acti
 }
 
 // ChangePIN sets a new PIN for the signed-in person: a user.pin_changed
-// record that only the person themselves may make (authority rule), and
-// re-wraps this device's PIN key slot; other devices drop their old slot
-// when the change reaches them.
+// record that only the person themselves may make (authority rule). The
+// PIN is only a sign-in check inside the unlocked store: it wraps no key.
 func (db *DB) ChangePIN(ctx context.Context, s *Session, newPIN string) error {
 	if s == nil {
 		return fmt.Errorf("change PIN: %w", lifeboat.ErrPermission)
@@ -205,15 +203,11 @@ func (db *DB) ChangePIN(ctx context.Context, s *Session, newPIN string) error {
 		Payload: lifeboat.PINChange{ID: rec.ID, PINHash: rec.PINHash, PINSalt: rec.PINSalt, KDF: rec.KDF}}); err != nil {
 		return fmt.Errorf("change PIN: %w", err)
 	}
-	if err := db.makeUserSlot(ctx, rec, newPIN); err != nil {
-		return fmt.Errorf("change PIN: %w", err)
-	}
 	return db.audit(ctx, nil, "user.pin_changed", s.User.ID, "", "")
 }
 
 // saveUser appends a user.saved event with a fresh PIN hash (and, for an
-// IT admin, their sealed personal key) and makes this device's PIN key
-// slot for them.
+// IT admin, their sealed personal key).
 func (db *DB) saveUser(ctx context.Context, s *Session, id, name string, role lifeboat.Role, pin string, p KDFParams, key *lifeboat.SealedKey) (User, error) {
 	salt := randomBytes(16)
 	rec := lifeboat.UserRecord{ID: id, Name: name, Role: role, Active: true, PINHash: p.derive(pin, salt), PINSalt: salt,
@@ -221,40 +215,7 @@ func (db *DB) saveUser(ctx context.Context, s *Session, id, name string, role li
 	if _, err := db.Append(ctx, s, Draft{Kind: lifeboat.KindUserSaved, Subject: "user:" + id, PerformedAt: db.now(), Payload: rec}); err != nil {
 		return User{}, err
 	}
-	if err := db.makeUserSlot(ctx, rec, pin); err != nil {
-		return User{}, err
-	}
 	return User{ID: id, Name: name, Role: role, Active: true}, nil
-}
-
-// userSlotID ties a PIN key slot to the PIN hash it was made for, so a
-// PIN change arriving from another device retires it.
-func userSlotID(rec lifeboat.UserRecord) string {
-	return "user:" + rec.ID + ":" + hex.EncodeToString(rec.PINHash[:6])
-}
-
-func (db *DB) makeUserSlot(ctx context.Context, rec lifeboat.UserRecord, pin string) error {
-	db.mu.Lock()
-	key := db.dataKey
-	db.mu.Unlock()
-	if key == nil {
-		return ErrLocked
-	}
-	p := kdfOf(rec)
-	id := userSlotID(rec)
-	salt, wrapped := wrapKey(key, id, pin, p)
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("save PIN key slot: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "DELETE FROM keyslots WHERE id LIKE ? ESCAPE '\\'", likePrefix("user:"+rec.ID+":")); err != nil {
-		return fmt.Errorf("save PIN key slot: %w", err)
-	}
-	if err := putKeyslot(ctx, tx, id, salt, wrapped, p); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 func kdfOf(rec lifeboat.UserRecord) KDFParams {
@@ -355,11 +316,6 @@ func (db *DB) SignIn(ctx context.Context, userID, pin, reason string) (*Session,
 	}
 	if _, err := db.sql.ExecContext(ctx, "DELETE FROM lockouts WHERE user_id = ?", userID); err != nil {
 		return nil, fmt.Errorf("sign in: %w", err)
-	}
-	if _, err := db.userSlot(ctx, userID); errors.Is(err, lifeboat.ErrNotFound) {
-		if err := db.makeUserSlot(ctx, rec, pin); err != nil {
-			return nil, fmt.Errorf("sign in: %w", err)
-		}
 	}
 	action := "user.sign_in"
 	if rec.Role == lifeboat.RoleBreakGlass {

@@ -106,7 +106,10 @@ func TestAdminActions_NeedITAdmin(t *testing.T) {
 	}
 }
 
-func TestUnlockWithPIN_AndPINChangeRetiresOldSlot(t *testing.T) {
+// TestChangePIN_OldPINStopsSigningIn: after a PIN change and a restart,
+// the old PIN is refused and the new one signs in, inside the store
+// unlocked with the passphrase (a PIN opens nothing by itself).
+func TestChangePIN_OldPINStopsSigningIn(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "ward.lifeboat")
 	db, admin := storetest.MustInitAt(t, path, store.Options{})
@@ -119,12 +122,15 @@ func TestUnlockWithPIN_AndPINChangeRetiresOldSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.UnlockWithPIN(ctx, admin.User.ID, storetest.AdminPIN); !errors.Is(err, store.ErrWrongSecret) {
-		t.Errorf("UnlockWithPIN(old PIN) = %v, want ErrWrongSecret", err)
+	if err := db.Unlock(ctx, storetest.Passphrase); err != nil {
+		t.Fatal(err)
 	}
-	s, err := db.UnlockWithPIN(ctx, admin.User.ID, "3691")
+	if _, err := db.SignIn(ctx, admin.User.ID, storetest.AdminPIN, ""); !errors.Is(err, store.ErrWrongSecret) {
+		t.Errorf("SignIn(old PIN) = %v, want ErrWrongSecret", err)
+	}
+	s, err := db.SignIn(ctx, admin.User.ID, "3691", "")
 	if err != nil || s.User.ID != admin.User.ID {
-		t.Fatalf("UnlockWithPIN(new PIN) = %+v, %v", s, err)
+		t.Fatalf("SignIn(new PIN) = %+v, %v", s, err)
 	}
 }
 

@@ -199,18 +199,9 @@ var usersView = &projector{
 			u.PINHash, u.PINSalt, u.KDF = c.PINHash, c.PINSalt, c.KDF
 		}
 		plain, _ := json.Marshal(u)
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO users (id, role, active, sealed) VALUES (?, ?, ?, ?)
+		_, err = t.tx.ExecContext(ctx, `INSERT INTO users (id, role, active, sealed) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET role = excluded.role, active = excluded.active, sealed = excluded.sealed`,
-			u.ID, string(u.Role), u.Active, t.seal(plain, "users", u.ID)); err != nil {
-			return err
-		}
-		// A PIN key slot made for an older PIN, or for a disabled person,
-		// must stop opening the store.
-		keep := userSlotID(u)
-		if !u.Active {
-			keep = ""
-		}
-		_, err = t.tx.ExecContext(ctx, "DELETE FROM keyslots WHERE id LIKE ? ESCAPE '\\' AND id <> ?", likePrefix("user:"+u.ID+":"), keep)
+			u.ID, string(u.Role), u.Active, t.seal(plain, "users", u.ID))
 		return err
 	},
 	digest: func(ctx context.Context, t *txn, w func(row ...any)) error {

@@ -143,15 +143,14 @@ func userSlotID(rec lifeboat.UserRecord) string {
 }
 
 func (db *DB) makeUserSlot(ctx context.Context, rec lifeboat.UserRecord, pin string) error {
-	db.mu.Lock()
-	key := db.dataKey
-	db.mu.Unlock()
-	if key == nil {
-		return ErrLocked
+	keys, release, err := db.borrowKeys()
+	if err != nil {
+		return err
 	}
 	p := kdfOf(rec)
 	id := userSlotID(rec)
-	salt, wrapped := wrapKey(key, id, pin, p)
+	salt, wrapped := wrapKey(keys.dataKey, id, pin, p)
+	release()
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("save PIN key slot: %w", err)

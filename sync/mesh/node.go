@@ -134,20 +134,23 @@ type Config struct {
 // Node is one device's membership of the ward mesh. Create it with New,
 // run it with Run; Status is safe to call at any time from any goroutine.
 type Node struct {
-	cfg   Config
-	log   *slog.Logger
-	st    Store
-	self  string
-	fp    string // fingerprint of our public key
-	ml    *memberlist.Memberlist
-	ring  *memberlist.Keyring // the site keys memberlist encrypts with
-	addr  string
-	wg    sync.WaitGroup // goroutines sending messages
-	sem   chan struct{}  // bounds concurrent sends
-	inbox chan inbound   // state and batches for the sync loop
-	reqs  chan pull      // pull requests for the server loop
-	memb  chan struct{}  // membership changed
-	quit  chan struct{}  // closed by Close
+	cfg  Config
+	log  *slog.Logger
+	st   Store
+	self string
+	fp   string // fingerprint of our public key
+	ml   *memberlist.Memberlist
+	ring *memberlist.Keyring // the site keys memberlist encrypts with
+	// ringMu serialises our changes to ring with our reads of its keys
+	// (memberlist's RemoveKey rewrites the slice GetKeys returned).
+	ringMu sync.Mutex
+	addr   string
+	wg     sync.WaitGroup // goroutines sending messages
+	sem    chan struct{}  // bounds concurrent sends
+	inbox  chan inbound   // state and batches for the sync loop
+	reqs   chan pull      // pull requests for the server loop
+	memb   chan struct{}  // membership changed
+	quit   chan struct{}  // closed by Close
 
 	runOnce, closeOnce sync.Once
 
@@ -379,11 +382,11 @@ func (n *Node) shutdown() {
 
 // send delivers msg to a member over the reliable channel, in the
 // background (a dead peer must not stall the sync loop).
-func (n *Node) send(to *memberlist.Node, msg []byte) { n.sendOr(to, msg, len(msg), nil) }
+func (n *Node) send(to member, msg []byte) { n.sendOr(to, msg, len(msg), nil) }
 
 // sendOr is send with a callback for a failed delivery.
 // logical is the message's size before compression (see Status).
-func (n *Node) sendOr(to *memberlist.Node, msg []byte, logical int, failed func()) {
+func (n *Node) sendOr(to member, msg []byte, logical int, failed func()) {
 	select {
 	case <-n.quit:
 		return
@@ -394,7 +397,7 @@ func (n *Node) sendOr(to *memberlist.Node, msg []byte, logical int, failed func(
 		defer n.wg.Done()
 		n.sem <- struct{}{}
 		defer func() { <-n.sem }()
-		if err := n.ml.SendReliable(to, msg); err != nil {
+		if err := n.ml.SendReliable(to.node(), msg); err != nil {
 			n.log.Debug("send", "to", to.Name, "err", err)
 			if failed != nil {
 				failed()
@@ -408,15 +411,13 @@ func (n *Node) sendOr(to *memberlist.Node, msg []byte, logical int, failed func(
 	}()
 }
 
-// member returns the live member with this name, if any (Members lists
-// only those not dead or left).
-func (n *Node) member(name string) *memberlist.Node {
-	for _, m := range n.ml.Members() {
-		if m.Name == name {
-			return m
-		}
-	}
-	return nil
+// member returns the live member with this name, if any (not dead or
+// left, as memberlist's event delegate last told us).
+func (n *Node) member(name string) (member, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m, ok := n.s.live[name]
+	return m, ok
 }
 
 // refreshRegistry reloads the device registry the alive delegate and the

@@ -24,15 +24,15 @@ func (n *Node) answer(ctx context.Context, req pull) error {
 		n.log.Debug("pull refused", "peer", req.From, "err", err)
 		return nil // not a peer we serve
 	}
-	to := n.member(req.From)
-	if to == nil {
+	to, ok := n.member(req.From)
+	if !ok {
 		// Just after a partition heals, a peer may be back in touch with
 		// us before our membership says it is alive again: answer it at
 		// its last known address rather than leave it waiting.
 		n.mu.Lock()
-		to = n.s.addrs[req.From]
+		to, ok = n.s.addrs[req.From]
 		n.mu.Unlock()
-		if to == nil {
+		if !ok {
 			n.log.Debug("pull from an unknown address", "peer", req.From)
 			return nil
 		}

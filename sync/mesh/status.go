@@ -97,7 +97,7 @@ func (n *Node) Status() Status {
 	}
 	best := map[string]uint64{}
 	for name, m := range live {
-		ps := PeerStatus{Device: name, Addr: m.Address()}
+		ps := PeerStatus{Device: name, Addr: m.address()}
 		if p := n.s.peers[name]; p != nil {
 			ps.LastHeard, ps.LastSync, ps.ClockSkew = p.heard, p.synced, p.skew
 			ps.SkewWarning = abs(p.skew) > ClockSkewLimit

@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"context"
+	"log/slog"
 	"sort"
 	"time"
 
@@ -143,6 +144,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			}
 			n.plan()
 		case <-tick.C:
+			n.noise.flush(false)
 			n.refreshKeys(ctx)
 			n.tryJoin()
 			n.reconnect()
@@ -262,7 +264,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 		}
 		if err != nil {
 			if ctx.Err() == nil {
-				n.log.Warn("apply batch", "peer", b.From, "events", len(b.Events), "err", err)
+				n.noise.log(n.log, slog.LevelWarn, b.From, "apply batch", "peer", b.From, "events", len(b.Events), "err", err)
 			}
 			n.mu.Lock()
 			n.s.clear(b.From, p)
@@ -318,7 +320,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 		p.backoff[r.Device] = now.Add(n.cfg.RefusalBackoff)
 	}
 	if len(res.Refused) > 0 {
-		n.log.Warn("refused events from a peer", "peer", b.From, "refused", len(res.Refused), "first", res.Refused[0].Reason)
+		n.noise.log(n.log, slog.LevelWarn, b.From, "refused events from a peer", "peer", b.From, "refused", len(res.Refused), "first", res.Refused[0].Reason)
 	}
 	req.parts++
 	if !b.More {

@@ -112,6 +112,10 @@ type Config struct {
 	// RefusalBackoff is how long a peer is not asked again for a device
 	// whose events we refused from it (1 min).
 	RefusalBackoff time.Duration
+	// NoiseInterval is how often one misbehaving peer (or host sending
+	// junk) may put a line in the log; the lines in between are counted
+	// and the count logged (1 min).
+	NoiseInterval time.Duration
 
 	// FloodLimit corrections or cancellations from one device within
 	// FloodWindow (by the events' clocks) hold the rest of that device's
@@ -153,6 +157,8 @@ type Node struct {
 	quit   chan struct{}  // closed by Close
 
 	runOnce, closeOnce sync.Once
+
+	noise *noise // rate-limits the log lines misbehaving peers cause
 
 	mu    sync.Mutex // guards the fields below
 	s     syncState
@@ -224,6 +230,7 @@ func New(cfg Config) (*Node, error) {
 		memb:  make(chan struct{}, 1),
 		quit:  make(chan struct{}),
 		s:     newSyncState(),
+		noise: newNoise(cfg.NoiseInterval, cfg.Now),
 	}
 	if err := n.refreshRegistry(ctx); err != nil {
 		return nil, fmt.Errorf("new mesh node: %w", err)
@@ -246,7 +253,7 @@ func New(cfg Config) (*Node, error) {
 	mc.Delegate = (*delegate)(n)
 	mc.Events = (*events)(n)
 	mc.Alive = (*alive)(n)
-	mc.Logger = newStdLogger(n.log)
+	mc.Logger = newStdLogger(n.log, n.noise)
 	mc.DeadNodeReclaimTime = 30 * time.Second
 	for _, d := range []struct {
 		dst *time.Duration
@@ -317,6 +324,9 @@ func setDefaults(c *Config) {
 	if c.RefusalBackoff <= 0 {
 		c.RefusalBackoff = DefaultRefusalBackoff
 	}
+	if c.NoiseInterval <= 0 {
+		c.NoiseInterval = DefaultNoiseInterval
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -378,6 +388,7 @@ func (n *Node) shutdown() {
 		n.log.Debug("shutdown", "err", err)
 	}
 	n.wg.Wait()
+	n.noise.flush(true)
 }
 
 // send delivers msg to a member over the reliable channel, in the

@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"context"
+	"log/slog"
 	"math"
 )
 
@@ -21,7 +22,7 @@ func (n *Node) serveLoop(ctx context.Context) {
 
 func (n *Node) answer(ctx context.Context, req pull) error {
 	if err := n.admit(req.From, ""); err != nil {
-		n.log.Debug("pull refused", "peer", req.From, "err", err)
+		n.noise.log(n.log, slog.LevelDebug, req.From, "pull refused", "peer", req.From, "err", err)
 		return nil // not a peer we serve
 	}
 	to, ok := n.member(req.From)

@@ -45,6 +45,9 @@ type Status struct {
 	// memberlist holds now (1 once every rotation is done).
 	KeyRotations []lifeboat.KeyRotation
 	Keys         int
+	// LogSuppressed counts the log lines misbehaving peers caused that
+	// were not written (Config.NoiseInterval).
+	LogSuppressed uint64
 }
 
 // PeerStatus is what a node knows of one live peer.
@@ -87,7 +90,7 @@ func (n *Node) Status() Status {
 		Quarantined: append([]Quarantined(nil), n.s.quarantine...), QuarantinedTotal: n.s.quarantined, RefusedPeers: map[string]string{},
 		BytesSent: n.stats.bytesSent, BytesReceived: n.stats.bytesRecv, EventBytes: n.stats.eventBytes,
 		WireBytesSent: n.stats.wireSent, WireBytesReceived: n.stats.wireRecv,
-		KeyRotations: n.s.keyRotations(), Keys: len(n.ring.GetKeys())}
+		KeyRotations: n.s.keyRotations(), Keys: len(n.ring.GetKeys()), LogSuppressed: n.noise.total()}
 	for k, v := range n.s.refusedPeers {
 		st.RefusedPeers[k] = v
 	}

@@ -138,27 +138,27 @@ type Config struct {
 // Node is one device's membership of the ward mesh. Create it with New,
 // run it with Run; Status is safe to call at any time from any goroutine.
 type Node struct {
-	cfg  Config
-	log  *slog.Logger
-	st   Store
-	self string
-	fp   string // fingerprint of our public key
-	ml   *memberlist.Memberlist
-	ring *memberlist.Keyring // the site keys memberlist encrypts with
-	// ringMu serialises our changes to ring with our reads of its keys
-	// (memberlist's RemoveKey rewrites the slice GetKeys returned).
-	ringMu sync.Mutex
-	addr   string
-	wg     sync.WaitGroup // goroutines sending messages
-	sem    chan struct{}  // bounds concurrent sends
-	inbox  chan inbound   // state and batches for the sync loop
-	reqs   chan pull      // pull requests for the server loop
-	memb   chan struct{}  // membership changed
-	quit   chan struct{}  // closed by Close
+	cfg   Config
+	log   *slog.Logger
+	st    Store
+	self  string
+	fp    string // fingerprint of our public key
+	ml    *memberlist.Memberlist
+	ring  *memberlist.Keyring // the site keys memberlist encrypts with
+	addr  string
+	wg    sync.WaitGroup // goroutines sending messages
+	sem   chan struct{}  // bounds concurrent sends
+	inbox chan inbound   // state and batches for the sync loop
+	reqs  chan pull      // pull requests for the server loop
+	memb  chan struct{}  // membership changed
+	quit  chan struct{}  // closed by Close
 
 	runOnce, closeOnce sync.Once
 
 	noise *noise // rate-limits the log lines misbehaving peers cause
+	// ringMu serialises our changes to ring with our reads of its keys
+	// (memberlist's RemoveKey rewrites the slice GetKeys returned).
+	ringMu sync.Mutex
 
 	mu    sync.Mutex // guards the fields below
 	s     syncState

@@ -19,7 +19,7 @@ help:
 	@echo "make deps   install system packages and Go modules (once)"
 	@echo "make build  build bin/lifeboat"
 	@echo "make run    deps + build, then open Lifeboat on a demo ward in DEMO_DIR ($(DEMO_DIR))"
-	@echo "make test   go vet and go test for every package (and mobile-check)"
+	@echo "make test   go vet and go test for every package, -race on store and sync/mesh (and mobile-check)"
 	@echo "make mobile-check  the packages below the UI build for Android and iOS"
 	@echo "make bench  run the benchmarks and print their figures"
 	@echo "make lint   go vet and staticcheck"
@@ -45,10 +45,16 @@ run: deps build
 
 # One build configuration (cgo on, no tags) for vet, test and build, so the
 # OpenGL driver's C code is compiled once and shared through the Go build
-# cache; vet already ran, so go test skips its own vet pass.
+# cache; vet already ran, so go test skips its own vet pass. Then the race
+# detector (needs cgo) on the packages whose goroutines share the most:
+# the store (keys Lock takes away while others sign) and the mesh
+# (memberlist's delegates). -short there skips only the crash test's 50
+# child processes, which the run before already made; every attack test
+# runs under the race detector too.
 test: deps mobile-check
 	$(GO) vet ./...
 	$(GO) test -vet=off $(TESTFLAGS) ./...
+	CGO_ENABLED=1 $(GO) test -race -short -vet=off $(TESTFLAGS) ./store/ ./sync/mesh/
 
 # Everything below the UI (store, sync, forms, the commands) must build for
 # phones; the Fyne mobile driver itself needs the Android NDK or Xcode,

@@ -46,12 +46,15 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 	if s == nil {
 		return nil, fmt.Errorf("record: nobody is signed in: %w", lifeboat.ErrPermission)
 	}
-	db.mu.Lock()
-	aead, priv, device, clock := db.aead, db.devPriv, db.device, db.clock
-	db.mu.Unlock()
-	if aead == nil {
-		return nil, fmt.Errorf("record: %w", ErrLocked)
+	keys, release, err := db.borrowKeys()
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
 	}
+	defer release() // signing below reads the device key to the end
+	db.mu.Lock()
+	device, clock := db.device, db.clock
+	db.mu.Unlock()
+	aead, priv := keys.aead, keys.devPriv
 	payloads := make([][]byte, len(drafts))
 	for i, d := range drafts {
 		if d.Kind == "" || len(d.Kind) > lifeboat.MaxKindLen {

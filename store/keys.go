@@ -124,8 +124,8 @@ func (db *DB) loadKeys(ctx context.Context, dataKey []byte) error {
 	site, _ := db.meta(ctx, "site_id")
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	db.dataKey, db.aead = dataKey, aead
-	db.device, db.devPriv, db.devPub = device, priv, pub
+	db.installKeysLocked(aead, dataKey, priv)
+	db.device, db.devPub = device, pub
 	db.site = string(site)
 	if db.clock == nil {
 		db.clock = lifeboat.NewClock(db.now, last)
@@ -176,13 +176,12 @@ func (db *DB) ChangePassphrase(ctx context.Context, s *Session, newPassphrase st
 	if p == (KDFParams{}) {
 		p = DefaultKDF
 	}
-	db.mu.Lock()
-	key := db.dataKey
-	db.mu.Unlock()
-	if key == nil {
-		return fmt.Errorf("change passphrase: %w", ErrLocked)
+	keys, release, err := db.borrowKeys()
+	if err != nil {
+		return fmt.Errorf("change passphrase: %w", err)
 	}
-	salt, wrapped := wrapKey(key, "passphrase", newPassphrase, p)
+	salt, wrapped := wrapKey(keys.dataKey, "passphrase", newPassphrase, p)
+	release()
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("change passphrase: %w", err)

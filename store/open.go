@@ -59,9 +59,10 @@ type DB struct {
 
 	mu      sync.Mutex // serialises Append and guards the fields below
 	aead    cipherAEAD // nil while locked
-	dataKey []byte
+	dataKey []byte     // use through borrowKeys (keyuse.go): Lock zeroes it
 	device  string
-	devPriv ed25519.PrivateKey
+	devPriv ed25519.PrivateKey // use through borrowKeys, like dataKey
+	keyUse  *keyUse            // who borrowed dataKey and devPriv
 	devPub  ed25519.PublicKey
 	clock   *lifeboat.Clock
 	site    string
@@ -172,13 +173,13 @@ func (db *DB) Close() error {
 }
 
 // Lock forgets the keys; reads and writes fail with ErrLocked until the
-// store is unlocked again (auto-lock after idle calls this).
+// store is unlocked again (auto-lock after idle calls this). It returns at
+// once; operations already under way finish, and the key bytes are zeroed
+// when the last of them is done. Safe for concurrent use.
 func (db *DB) Lock() {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	clear(db.dataKey)
-	clear(db.devPriv)
-	db.dataKey, db.devPriv, db.aead = nil, nil, nil
+	db.retireKeysLocked()
 }
 
 // Locked reports whether the store needs unlocking.

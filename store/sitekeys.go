@@ -104,12 +104,14 @@ func (db *DB) AdvanceSiteKeys(ctx context.Context) (lifeboat.SiteKeyState, error
 func (db *DB) advanceSiteKeys(ctx context.Context) (bool, keyPlan, error) {
 	db.keyMu.Lock()
 	defer db.keyMu.Unlock()
-	db.mu.Lock()
-	priv, self, site := db.devPriv, db.device, db.site
-	db.mu.Unlock()
-	if priv == nil {
-		return false, keyPlan{}, ErrLocked
+	keys, release, err := db.borrowKeys()
+	if err != nil {
+		return false, keyPlan{}, err
 	}
+	defer release()
+	db.mu.Lock()
+	priv, self, site := keys.devPriv, db.device, db.site
+	db.mu.Unlock()
 	f, err := db.keyFacts(ctx)
 	if err != nil {
 		return false, keyPlan{}, err

@@ -22,17 +22,18 @@ func (a *alive) NotifyAlive(peer *memberlist.Node) error {
 	if peer.Name == n.self {
 		return nil
 	}
+	p := memberOf(peer) // peer is memberlist's to rewrite once we return
 	// Remember where it is, admitted or not: a pull from it is answered
 	// there (once admitted) even before our membership lists it.
 	n.mu.Lock()
-	n.s.addrs[peer.Name] = &memberlist.Node{Name: peer.Name, Addr: peer.Addr, Port: peer.Port}
+	n.s.addrs[p.Name] = p
 	n.mu.Unlock()
-	m, err := decodeMeta(peer.Meta)
+	m, err := decodeMeta(p.Meta)
 	if err != nil {
-		return n.refusePeer(peer, err)
+		return n.refusePeer(p, err)
 	}
-	if m.Device != peer.Name {
-		return n.refusePeer(peer, fmt.Errorf("metadata names device %q: %w", m.Device, ErrKeyMismatch))
+	if m.Device != p.Name {
+		return n.refusePeer(p, fmt.Errorf("metadata names device %q: %w", m.Device, ErrKeyMismatch))
 	}
 	if err := n.admit(m.Device, m.Fingerprint); err != nil {
 		// The registry may have just grown (an enrolment synced a moment
@@ -40,14 +41,14 @@ func (a *alive) NotifyAlive(peer *memberlist.Node) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		if rerr := n.refreshRegistry(ctx); rerr != nil {
-			return n.refusePeer(peer, rerr)
+			return n.refusePeer(p, rerr)
 		}
 		if err := n.admit(m.Device, m.Fingerprint); err != nil {
-			return n.refusePeer(peer, err)
+			return n.refusePeer(p, err)
 		}
 	}
 	n.mu.Lock()
-	delete(n.s.refusedPeers, peer.Name)
+	delete(n.s.refusedPeers, p.Name)
 	n.mu.Unlock()
 	return nil
 }
@@ -56,13 +57,13 @@ func (a *alive) NotifyAlive(peer *memberlist.Node) error {
 // registry later admits it (its enrolment reaches us after it did), the
 // reconnect loop looks it up again rather than waiting for a third peer
 // to mention it.
-func (n *Node) refusePeer(peer *memberlist.Node, err error) error {
+func (n *Node) refusePeer(peer member, err error) error {
 	name := peer.Name
 	n.mu.Lock()
 	_, known := n.s.refusedPeers[name]
 	n.s.refusedPeers[name] = err.Error()
 	if _, ok := n.s.dead[name]; !ok {
-		n.s.dead[name] = departed{addr: peer.Address(), at: n.cfg.Now()}
+		n.s.dead[name] = departed{addr: peer.address(), at: n.cfg.Now()}
 	}
 	n.mu.Unlock()
 	if !known {

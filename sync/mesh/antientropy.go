@@ -2,10 +2,9 @@ package mesh
 
 import (
 	"context"
+	"log/slog"
 	"sort"
 	"time"
-
-	"github.com/hashicorp/memberlist"
 
 	"lifeboat"
 )
@@ -18,15 +17,16 @@ type syncState struct {
 	nextID       uint64
 	joined       bool
 	lastSync     time.Time
-	quarantine   []Quarantined               // the newest of the store's quarantine
-	quarantined  int                         // how many events the store's quarantine holds
-	refusedPeers map[string]string           // peer -> why the alive delegate refused it
-	dead         map[string]departed         // peers that left or were declared dead
-	addrs        map[string]*memberlist.Node // last known address of each peer
-	held         map[string]string           // device -> why its events are held back
-	corrections  map[string][]time.Time      // device -> clocks of its recent corrections
-	seq          map[string]uint64           // device -> highest seq counted for floods
-	exempt       map[string]uint64           // device -> seqs up to this released by a person
+	quarantine   []Quarantined          // the newest of the store's quarantine
+	quarantined  int                    // how many events the store's quarantine holds
+	refusedPeers map[string]string      // peer -> why the alive delegate refused it
+	dead         map[string]departed    // peers that left or were declared dead
+	addrs        map[string]member      // last known address of each peer
+	live         map[string]member      // members not dead or left (incl. us), as the event delegate told
+	held         map[string]string      // device -> why its events are held back
+	corrections  map[string][]time.Time // device -> clocks of its recent corrections
+	seq          map[string]uint64      // device -> highest seq counted for floods
+	exempt       map[string]uint64      // device -> seqs up to this released by a person
 	reconnecting bool
 	lastRejoin   time.Time
 	rotations    []lifeboat.KeyRotation // site key rotations, as last read
@@ -64,7 +64,7 @@ type request struct {
 const maxQuarantine = 1000
 
 func newSyncState() syncState {
-	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{}, refusedPeers: map[string]string{}, dead: map[string]departed{}, addrs: map[string]*memberlist.Node{},
+	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{}, refusedPeers: map[string]string{}, dead: map[string]departed{}, addrs: map[string]member{}, live: map[string]member{},
 		held: map[string]string{}, corrections: map[string][]time.Time{}, seq: map[string]uint64{}, exempt: map[string]uint64{}}
 }
 
@@ -145,6 +145,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			n.plan()
 		case <-tick.C:
 			n.retryHeld(ctx)
+			n.noise.flush(false)
 			n.refreshKeys(ctx)
 			n.tryJoin()
 			n.reconnect()
@@ -186,10 +187,8 @@ func (n *Node) tryJoin() {
 // announce sends our summary to every live peer.
 func (n *Node) announce() {
 	msg := n.summary().encode()
-	for _, m := range n.ml.Members() {
-		if m.Name != n.self {
-			n.send(m, msg)
-		}
+	for _, m := range n.live() {
+		n.send(m, msg)
 	}
 }
 
@@ -266,7 +265,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 		}
 		if err != nil {
 			if ctx.Err() == nil {
-				n.log.Warn("apply batch", "peer", b.From, "events", len(b.Events), "err", err)
+				n.noise.log(n.log, slog.LevelWarn, b.From, "apply batch", "peer", b.From, "events", len(b.Events), "err", err)
 			}
 			n.mu.Lock()
 			n.s.clear(b.From, p)
@@ -322,7 +321,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 		p.backoff[r.Device] = now.Add(n.cfg.RefusalBackoff)
 	}
 	if len(res.Refused) > 0 {
-		n.log.Warn("refused events from a peer", "peer", b.From, "refused", len(res.Refused), "first", res.Refused[0].Reason)
+		n.noise.log(n.log, slog.LevelWarn, b.From, "refused events from a peer", "peer", b.From, "refused", len(res.Refused), "first", res.Refused[0].Reason)
 	}
 	if len(res.Held) > 0 {
 		// Not refused: their causal past (or their author's record) has
@@ -355,18 +354,23 @@ func (n *Node) expire() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for name, p := range n.s.peers {
-		if p.inflight != nil && (now.Sub(p.inflight.sent) > n.cfg.RequestTimeout || live[name] == nil) {
-			n.log.Debug("pull abandoned", "peer", name, "id", p.inflight.id, "parts", p.inflight.parts, "live", live[name] != nil)
+		if _, alive := live[name]; p.inflight != nil && (now.Sub(p.inflight.sent) > n.cfg.RequestTimeout || !alive) {
+			_, alive := live[name]
+			n.log.Debug("pull abandoned", "peer", name, "id", p.inflight.id, "parts", p.inflight.parts, "live", alive)
 			n.s.clear(name, p)
 		}
 	}
 }
 
-func (n *Node) live() map[string]*memberlist.Node {
-	out := map[string]*memberlist.Node{}
-	for _, m := range n.ml.Members() {
-		if m.Name != n.self {
-			out[m.Name] = m
+// live returns the peers memberlist holds alive (or suspect), by name:
+// our own copies, never memberlist's nodes.
+func (n *Node) live() map[string]member {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make(map[string]member, len(n.s.live))
+	for name, m := range n.s.live {
+		if name != n.self {
+			out[name] = m
 		}
 	}
 	return out
@@ -379,7 +383,7 @@ func (n *Node) plan() {
 	live := n.live()
 	now := n.cfg.Now()
 	type out struct {
-		to  *memberlist.Node
+		to  member
 		msg []byte
 		id  uint64
 	}
@@ -387,7 +391,7 @@ func (n *Node) plan() {
 	n.mu.Lock()
 	devs := map[string]bool{}
 	for name, p := range n.s.peers {
-		if live[name] == nil {
+		if _, ok := live[name]; !ok {
 			n.s.clear(name, p)
 			continue
 		}
@@ -405,7 +409,7 @@ func (n *Node) plan() {
 	// the ward's devices from its anchor's log).
 	owed := func(d string) bool {
 		for name, p := range n.s.peers {
-			if live[name] != nil && p.vec[d] > n.s.mine[d] {
+			if _, ok := live[name]; ok && p.vec[d] > n.s.mine[d] {
 				return true
 			}
 		}
@@ -432,7 +436,7 @@ func (n *Node) plan() {
 		var best uint64
 		var cands []string
 		for name, p := range n.s.peers {
-			if live[name] == nil || p.inflight != nil || p.backoff[d].After(now) {
+			if _, ok := live[name]; !ok || p.inflight != nil || p.backoff[d].After(now) {
 				continue
 			}
 			v := p.vec[d]

@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -36,14 +37,14 @@ func (d *delegate) NotifyMsg(b []byte) {
 		n.mu.Unlock()
 	}()
 	if err != nil {
-		n.log.Debug("refused a message", "err", err)
+		n.noise.log(n.log, slog.LevelDebug, "undecodable", "refused a message", "err", err)
 		return
 	}
 	switch t {
 	case msgPull:
 		m, err := decodePull(b)
 		if err != nil {
-			n.log.Debug("refused a pull request", "err", err)
+			n.noise.log(n.log, slog.LevelDebug, "undecodable", "refused a pull request", "err", err)
 			return
 		}
 		select {
@@ -54,7 +55,7 @@ func (d *delegate) NotifyMsg(b []byte) {
 	case msgState:
 		m, err := decodeState(b)
 		if err != nil {
-			n.log.Debug("refused a state message", "err", err)
+			n.noise.log(n.log, slog.LevelDebug, "undecodable", "refused a state message", "err", err)
 			return
 		}
 		n.queue(inbound{st: &m}, false)
@@ -62,7 +63,7 @@ func (d *delegate) NotifyMsg(b []byte) {
 		// b is reused after we return: decodeBatch copies what it keeps.
 		m, err := decodeBatch(b)
 		if err != nil {
-			n.log.Debug("refused a batch", "err", err)
+			n.noise.log(n.log, slog.LevelDebug, "undecodable", "refused a batch", "err", err)
 			return
 		}
 		logical = m.Size + 3
@@ -121,7 +122,7 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	n := (*Node)(d)
 	m, err := decodeState(buf)
 	if err != nil {
-		n.log.Debug("refused a push/pull summary", "err", err)
+		n.noise.log(n.log, slog.LevelDebug, "undecodable", "refused a push/pull summary", "err", err)
 		return
 	}
 	n.queue(inbound{st: &m}, false)

@@ -57,8 +57,11 @@ const EnrolTimeout = 15 * time.Second
 // maxEnrolMessage bounds a request or response on the wire.
 const maxEnrolMessage = 64 << 10
 
-// maxEnrolFailures is how many refused attempts a listener tolerates
-// before it stops (guessing short codes must not be a loop).
+// maxEnrolFailures is how many wrong or expired codes a listener
+// tolerates before it stops (guessing short codes must not be a loop).
+// Connections that never get as far as proving a code (a port scan, a
+// client that hangs up, garbage instead of TLS or a request) are not
+// counted: they cannot guess, and must not end an invite.
 const maxEnrolFailures = 10
 
 // EnrolRequest is what a new device sends.
@@ -219,7 +222,8 @@ type EnrolConfig struct {
 }
 
 // ServeEnrolment answers enrolment requests on ln until ctx ends or too
-// many attempts have been refused. Each connection is one exchange.
+// many codes have been refused (maxEnrolFailures). Each connection is one
+// exchange.
 func ServeEnrolment(ctx context.Context, ln net.Listener, cfg EnrolConfig) error {
 	tl := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cfg.Cert}, MinVersion: tls.VersionTLS13})
 	go func() { <-ctx.Done(); tl.Close() }()
@@ -232,7 +236,13 @@ func ServeEnrolment(ctx context.Context, ln net.Listener, cfg EnrolConfig) error
 	for {
 		conn, err := tl.Accept()
 		if err != nil {
-			if ctx.Err() != nil {
+			mu.Lock()
+			stop := failures >= maxEnrolFailures // the listener was closed for it
+			mu.Unlock()
+			switch {
+			case stop:
+				return fmt.Errorf("enrolment stopped after %d refused codes: %w", maxEnrolFailures, lifeboat.ErrPermission)
+			case ctx.Err() != nil:
 				return nil
 			}
 			return fmt.Errorf("enrolment listener: %w", err)
@@ -240,7 +250,7 @@ func ServeEnrolment(ctx context.Context, ln net.Listener, cfg EnrolConfig) error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := answerEnrolment(ctx, conn, cfg); err != nil {
+			if err := answerEnrolment(ctx, conn, cfg); codeRefused(err) {
 				mu.Lock()
 				failures++
 				tooMany := failures >= maxEnrolFailures
@@ -254,9 +264,15 @@ func ServeEnrolment(ctx context.Context, ln net.Listener, cfg EnrolConfig) error
 		stop := failures >= maxEnrolFailures
 		mu.Unlock()
 		if stop {
-			return fmt.Errorf("enrolment stopped after %d refused attempts: %w", maxEnrolFailures, lifeboat.ErrPermission)
+			return fmt.Errorf("enrolment stopped after %d refused codes: %w", maxEnrolFailures, lifeboat.ErrPermission)
 		}
 	}
+}
+
+// codeRefused reports whether an exchange failed on its code: the only
+// failures that count towards maxEnrolFailures.
+func codeRefused(err error) bool {
+	return errors.Is(err, ErrInviteUsed) || errors.Is(err, ErrInviteExpired)
 }
 
 // answerEnrolment handles one connection; it returns an error when the

@@ -3,7 +3,9 @@ package mesh_test
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"path/filepath"
 	"strings"
@@ -231,4 +233,101 @@ func FuzzDecodeEnrolGrant(f *testing.F) {
 			}
 		}
 	})
+}
+
+// junk opens one connection to addr that is no enrolment: closed at once,
+// plain garbage where TLS is expected, or a TLS session carrying a line
+// that is no request.
+func junk(t testing.TB, addr string, kind int) {
+	t.Helper()
+	switch kind % 3 {
+	case 0:
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	case 1:
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = c.Write([]byte("GET / HTTP/1.0\r\n\r\n\x00\xff garbage\n"))
+		_, _ = io.Copy(io.Discard, c) // until the listener hangs up
+		c.Close()
+	case 2:
+		c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = c.Write([]byte("{not json at all\n"))
+		_, _ = io.Copy(io.Discard, c)
+		c.Close()
+	}
+}
+
+// A port scanner or a confused client must not end an invite: ten junk
+// connections (closed at once, garbage instead of TLS, TLS with garbage)
+// and the real device is still enrolled. Fails on main before this
+// change: every failed connection counted as a refused code, so the
+// tenth stopped the listener ("enrolment stopped after 10 refused
+// attempts") and the real device could not connect.
+func TestEnrol_JunkConnectionsDoNotEndTheInvite(t *testing.T) {
+	s := newSite(t)
+	e := s.serveEnrolment([]string{"127.0.0.1:7946"}, nil)
+	info, _ := s.founder.Site(context.Background())
+	iv := e.issue(t, info.SiteID)
+	for i := range 12 {
+		junk(t, e.addr, i)
+	}
+	_, pub := s.newDevice()
+	if _, err := mesh.Enrol(context.Background(), mesh.EnrolWith{Invite: &iv}, pub, "after the noise"); err != nil {
+		t.Fatalf("Enrol after junk connections: %v", err)
+	}
+}
+
+// Guessing codes still ends it: ten wrong codes stop the listener, and
+// the right code is refused after them.
+func TestEnrol_TenWrongCodesEndTheInvite(t *testing.T) {
+	s := newSite(t)
+	cert, fp, err := mesh.NewEnrolCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invites := mesh.NewInvites(nil)
+	info, _ := s.founder.Site(context.Background())
+	iv, _ := invites.Issue(info.SiteID, []string{ln.Addr().String()}, fp)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- mesh.ServeEnrolment(ctx, ln, mesh.EnrolConfig{Invites: invites, Cert: cert,
+			Admit: func(ctx context.Context, pub ed25519.PublicKey, name string) (mesh.EnrolGrant, error) {
+				return mesh.EnrolGrant{}, errors.New("no admission in this test")
+			}})
+	}()
+	for i := range 10 {
+		junk(t, ln.Addr().String(), i) // noise in between changes nothing
+		_, pub := s.newDevice()
+		_, err := mesh.Enrol(context.Background(), mesh.EnrolWith{ShortCode: "AAAA-BBBB-CCCC-DDDD", Addr: ln.Addr().String(), Fingerprint: mesh.FingerprintPrefix(fp)}, pub, "guess")
+		if !errors.Is(err, mesh.ErrEnrolRefused) {
+			t.Fatalf("guess %d: %v, want refused", i+1, err)
+		}
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, lifeboat.ErrPermission) {
+			t.Fatalf("ServeEnrolment after ten wrong codes = %v, want a permission error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the listener still runs after ten wrong codes")
+	}
+	_, pub := s.newDevice()
+	if _, err := mesh.Enrol(context.Background(), mesh.EnrolWith{Invite: &iv}, pub, "late"); err == nil {
+		t.Fatal("the right code still worked after ten wrong ones")
+	}
 }

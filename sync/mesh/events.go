@@ -15,11 +15,15 @@ func (e *events) poke() {
 	}
 }
 
-// NotifyJoin is called when a peer is admitted.
+// NotifyJoin is called when a peer is admitted. Like every delegate call
+// it copies what it needs out of p (memberlist holds its lock now, and
+// rewrites p later).
 func (e *events) NotifyJoin(p *memberlist.Node) {
+	m := memberOf(p)
 	e.mu.Lock()
-	delete(e.s.dead, p.Name)
-	e.s.addrs[p.Name] = &memberlist.Node{Name: p.Name, Addr: p.Addr, Port: p.Port}
+	delete(e.s.dead, m.Name)
+	e.s.addrs[m.Name] = m
+	e.s.live[m.Name] = m
 	e.mu.Unlock()
 	e.poke()
 }
@@ -29,16 +33,22 @@ func (e *events) NotifyJoin(p *memberlist.Node) {
 // (memberlist does not say which; a peer that left and comes back on
 // another address is forgotten when it rejoins).
 func (e *events) NotifyLeave(p *memberlist.Node) {
+	m := memberOf(p)
 	e.mu.Lock()
-	e.s.dead[p.Name] = departed{addr: p.Address(), at: e.cfg.Now()}
+	e.s.dead[m.Name] = departed{addr: m.address(), at: e.cfg.Now()}
+	delete(e.s.live, m.Name)
 	e.mu.Unlock()
 	e.poke()
 }
 
 // NotifyUpdate is called when a peer's metadata or address changes.
 func (e *events) NotifyUpdate(p *memberlist.Node) {
+	m := memberOf(p)
 	e.mu.Lock()
-	e.s.addrs[p.Name] = &memberlist.Node{Name: p.Name, Addr: p.Addr, Port: p.Port}
+	e.s.addrs[m.Name] = m
+	if _, ok := e.s.live[m.Name]; ok {
+		e.s.live[m.Name] = m
+	}
 	e.mu.Unlock()
 	e.poke()
 }

@@ -34,6 +34,8 @@ func (n *Node) installKeys(keys [][]byte) {
 	if len(keys) == 0 {
 		return
 	}
+	n.ringMu.Lock()
+	defer n.ringMu.Unlock()
 	ring := n.ring
 	added, removed := 0, 0
 	for _, k := range keys {
@@ -70,6 +72,10 @@ func (n *Node) installKeys(keys [][]byte) {
 // Keyring returns a copy of the keys memberlist holds now, primary
 // first (for tests and the device check; never log them).
 func (n *Node) Keyring() [][]byte {
+	// GetKeys returns the ring's own slice, which RemoveKey rewrites in
+	// place: read it only while installKeys cannot run.
+	n.ringMu.Lock()
+	defer n.ringMu.Unlock()
 	var out [][]byte
 	for _, k := range n.ring.GetKeys() {
 		out = append(out, bytes.Clone(k))

@@ -116,6 +116,10 @@ type Config struct {
 	// RefusalBackoff is how long a peer is not asked again for a device
 	// whose events we refused from it (1 min).
 	RefusalBackoff time.Duration
+	// NoiseInterval is how often one misbehaving peer (or host sending
+	// junk) may put a line in the log; the lines in between are counted
+	// and the count logged (1 min).
+	NoiseInterval time.Duration
 
 	// FloodLimit corrections or cancellations from one device within
 	// FloodWindow (by the events' clocks) hold the rest of that device's
@@ -154,6 +158,11 @@ type Node struct {
 	quit  chan struct{}  // closed by Close
 
 	runOnce, closeOnce sync.Once
+
+	noise *noise // rate-limits the log lines misbehaving peers cause
+	// ringMu serialises our changes to ring with our reads of its keys
+	// (memberlist's RemoveKey rewrites the slice GetKeys returned).
+	ringMu sync.Mutex
 
 	mu    sync.Mutex // guards the fields below
 	s     syncState
@@ -225,6 +234,7 @@ func New(cfg Config) (*Node, error) {
 		memb:  make(chan struct{}, 1),
 		quit:  make(chan struct{}),
 		s:     newSyncState(),
+		noise: newNoise(cfg.NoiseInterval, cfg.Now),
 	}
 	if err := n.refreshRegistry(ctx); err != nil {
 		return nil, fmt.Errorf("new mesh node: %w", err)
@@ -247,7 +257,7 @@ func New(cfg Config) (*Node, error) {
 	mc.Delegate = (*delegate)(n)
 	mc.Events = (*events)(n)
 	mc.Alive = (*alive)(n)
-	mc.Logger = newStdLogger(n.log)
+	mc.Logger = newStdLogger(n.log, n.noise)
 	mc.DeadNodeReclaimTime = 30 * time.Second
 	for _, d := range []struct {
 		dst *time.Duration
@@ -318,6 +328,9 @@ func setDefaults(c *Config) {
 	if c.RefusalBackoff <= 0 {
 		c.RefusalBackoff = DefaultRefusalBackoff
 	}
+	if c.NoiseInterval <= 0 {
+		c.NoiseInterval = DefaultNoiseInterval
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -379,15 +392,16 @@ func (n *Node) shutdown() {
 		n.log.Debug("shutdown", "err", err)
 	}
 	n.wg.Wait()
+	n.noise.flush(true)
 }
 
 // send delivers msg to a member over the reliable channel, in the
 // background (a dead peer must not stall the sync loop).
-func (n *Node) send(to *memberlist.Node, msg []byte) { n.sendOr(to, msg, len(msg), nil) }
+func (n *Node) send(to member, msg []byte) { n.sendOr(to, msg, len(msg), nil) }
 
 // sendOr is send with a callback for a failed delivery.
 // logical is the message's size before compression (see Status).
-func (n *Node) sendOr(to *memberlist.Node, msg []byte, logical int, failed func()) {
+func (n *Node) sendOr(to member, msg []byte, logical int, failed func()) {
 	select {
 	case <-n.quit:
 		return
@@ -398,7 +412,7 @@ func (n *Node) sendOr(to *memberlist.Node, msg []byte, logical int, failed func(
 		defer n.wg.Done()
 		n.sem <- struct{}{}
 		defer func() { <-n.sem }()
-		if err := n.ml.SendReliable(to, msg); err != nil {
+		if err := n.ml.SendReliable(to.node(), msg); err != nil {
 			n.log.Debug("send", "to", to.Name, "err", err)
 			if failed != nil {
 				failed()
@@ -412,15 +426,13 @@ func (n *Node) sendOr(to *memberlist.Node, msg []byte, logical int, failed func(
 	}()
 }
 
-// member returns the live member with this name, if any (Members lists
-// only those not dead or left).
-func (n *Node) member(name string) *memberlist.Node {
-	for _, m := range n.ml.Members() {
-		if m.Name == name {
-			return m
-		}
-	}
-	return nil
+// member returns the live member with this name, if any (not dead or
+// left, as memberlist's event delegate last told us).
+func (n *Node) member(name string) (member, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m, ok := n.s.live[name]
+	return m, ok
 }
 
 // refreshRegistry reloads the device registry the alive delegate and the

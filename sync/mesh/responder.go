@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"context"
+	"log/slog"
 	"math"
 )
 
@@ -21,18 +22,18 @@ func (n *Node) serveLoop(ctx context.Context) {
 
 func (n *Node) answer(ctx context.Context, req pull) error {
 	if err := n.admit(req.From, ""); err != nil {
-		n.log.Debug("pull refused", "peer", req.From, "err", err)
+		n.noise.log(n.log, slog.LevelDebug, req.From, "pull refused", "peer", req.From, "err", err)
 		return nil // not a peer we serve
 	}
-	to := n.member(req.From)
-	if to == nil {
+	to, ok := n.member(req.From)
+	if !ok {
 		// Just after a partition heals, a peer may be back in touch with
 		// us before our membership says it is alive again: answer it at
 		// its last known address rather than leave it waiting.
 		n.mu.Lock()
-		to = n.s.addrs[req.From]
+		to, ok = n.s.addrs[req.From]
 		n.mu.Unlock()
-		if to == nil {
+		if !ok {
 			n.log.Debug("pull from an unknown address", "peer", req.From)
 			return nil
 		}

@@ -47,6 +47,9 @@ type Status struct {
 	// memberlist holds now (1 once every rotation is done).
 	KeyRotations []lifeboat.KeyRotation
 	Keys         int
+	// LogSuppressed counts the log lines misbehaving peers caused that
+	// were not written (Config.NoiseInterval).
+	LogSuppressed uint64
 }
 
 // PeerStatus is what a node knows of one live peer.
@@ -89,7 +92,7 @@ func (n *Node) Status() Status {
 		Quarantined: append([]Quarantined(nil), n.s.quarantine...), QuarantinedTotal: n.s.quarantined, RefusedPeers: map[string]string{},
 		BytesSent: n.stats.bytesSent, BytesReceived: n.stats.bytesRecv, EventBytes: n.stats.eventBytes,
 		WireBytesSent: n.stats.wireSent, WireBytesReceived: n.stats.wireRecv,
-		KeyRotations: n.s.keyRotations(), Keys: len(n.ring.GetKeys())}
+		KeyRotations: n.s.keyRotations(), Keys: len(n.ring.GetKeys()), LogSuppressed: n.noise.total()}
 	for k, v := range n.s.refusedPeers {
 		st.RefusedPeers[k] = v
 	}
@@ -99,7 +102,7 @@ func (n *Node) Status() Status {
 	}
 	best := map[string]uint64{}
 	for name, m := range live {
-		ps := PeerStatus{Device: name, Addr: m.Address()}
+		ps := PeerStatus{Device: name, Addr: m.address()}
 		if p := n.s.peers[name]; p != nil {
 			ps.LastHeard, ps.LastSync, ps.ClockSkew = p.heard, p.synced, p.skew
 			ps.SkewWarning = abs(p.skew) > ClockSkewLimit

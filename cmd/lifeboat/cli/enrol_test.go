@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -196,4 +198,35 @@ func FuzzLoadSyncConf(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Ten junk connections to the enrolment port (a port scan: connect and
+// hang up, or send garbage) do not end `lifeboat invite`: the device
+// with the code is still enrolled after them. Fails on main before this
+// change: every failed connection counted as a refused code and the
+// tenth stopped the invite ("enrolment stopped after 10 refused
+// attempts").
+func TestInvite_JunkConnectionsDoNotEndIt(t *testing.T) {
+	admin := mustInit(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	out, done := startInvite(t, ctx, admin)
+	m := waitFor(t, out, done, regexp.MustCompile(`--short-code (\S+) --from (\S+) --fingerprint (\S+)`))
+	short, from, fp := m[1], m[2], m[3]
+	for i := range 10 {
+		c, err := net.Dial("tcp", from)
+		if err != nil {
+			t.Fatalf("junk connection %d: %v\n%s", i+1, err, out.String())
+		}
+		if i%2 == 1 {
+			_, _ = c.Write([]byte("\x16\x03\x01 not a TLS hello\n"))
+			_, _ = io.Copy(io.Discard, c) // until the invite hangs up
+		}
+		c.Close()
+	}
+	dev := t.TempDir()
+	got, err := run(t, dev, "another device passphrase\n", "enrol", "--short-code", short, "--from", from, "--fingerprint", fp, "--bind", "127.0.0.1:0", "--sync-timeout", "30s")
+	if err != nil || !strings.Contains(got, "Enrolled as device") {
+		t.Fatalf("enrol after ten junk connections = %q, %v\ninvite:\n%s", got, err, out.String())
+	}
 }

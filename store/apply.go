@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
 	"strings"
@@ -170,6 +171,10 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 	// in this batch is applied, so repeat until nothing more can be done.
 	pending := devices
 	var maxHLC lifeboat.HLC
+	db.mu.Lock()
+	own := db.device
+	db.mu.Unlock()
+	ownFork := uint64(math.MaxUint64)
 	for progress := true; progress && len(pending) > 0; {
 		progress = false
 		var next []string
@@ -198,6 +203,9 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 					res.Duplicates++
 				case err != nil && isRefusal(err):
 					refuse(it.e, err)
+					if dev == own && errors.Is(err, ErrFork) {
+						ownFork = min(ownFork, it.e.Seq) // signed by this device's key, yet not this store's chain: a copy wrote
+					}
 				case err != nil:
 					return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 				default:
@@ -223,8 +231,16 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 			refuse(it.e, ErrUnknownDevice)
 		}
 	}
+	if ownFork != math.MaxUint64 {
+		if err := markForked(ctx, tx, ownFork); err != nil {
+			return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+	}
+	if len(groups[own]) > 0 {
+		db.raiseMarkToHead(ctx) // this device's events returned by peers
 	}
 	if res.Applied > 0 {
 		db.mu.Lock()

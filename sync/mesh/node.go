@@ -53,6 +53,10 @@ type Store interface {
 	// Quarantined lists the events kept by Quarantine that a person has
 	// not released or discarded yet, oldest first.
 	Quarantined(ctx context.Context) ([]lifeboat.Quarantined, error)
+	// OwnChainSeen tells the store a peer holds this device's events up
+	// to seq (0: none): a copied or restored store stops recording until
+	// it holds them too.
+	OwnChainSeen(ctx context.Context, seq uint64) error
 }
 
 // Defaults for the zero values in Config.

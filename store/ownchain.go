@@ -336,6 +336,10 @@ func MarkRestored(ctx context.Context, path string) error {
 		return fmt.Errorf("mark restored %s: %w", path, err)
 	}
 	defer db.Close()
+	// A copy made by VACUUM INTO may be in rollback-journal mode.
+	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode = WAL"); err != nil {
+		return fmt.Errorf("mark restored %s: %w", path, err)
+	}
 	if err := setMeta(ctx, db, "own_wait", waitRestored); err != nil {
 		return fmt.Errorf("mark restored %s: %w", path, err)
 	}

@@ -97,11 +97,10 @@ func TestNode_CopiedStoreThatWroteIsStopped(t *testing.T) {
 	}
 }
 
-// TestNode_CopiedStoreCatchesUpThenRecords: a copy that recorded nothing
-// takes A's later records from B before it records, then records above
-// them and B takes its new records. Fails on main before this change:
-// the copy recorded at once over seq numbers A had used, and B refused
-// those records as a fork (they never reached anyone).
+// TestNode_CopiedStoreCatchesUpThenRecords: the way back. A copy that
+// recorded nothing takes A's later records from B, then records above
+// them and B takes its new records. (This one passes on main too: the
+// attack tests above are the ones that fail there.)
 func TestNode_CopiedStoreCatchesUpThenRecords(t *testing.T) {
 	ctx := context.Background()
 	s := newSite(t)

@@ -155,7 +155,7 @@ func (w *marker) raise(device string, seq uint64) error {
 	if _, err := w.f.WriteAt(next.encode(), int64(next.Gen%2)*markSlot); err != nil {
 		return fmt.Errorf("write mark: %w", err)
 	}
-	if err := w.f.Sync(); err != nil {
+	if err := syncData(w.f); err != nil {
 		return fmt.Errorf("write mark: %w", err)
 	}
 	w.m = next

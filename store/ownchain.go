@@ -269,10 +269,11 @@ func (db *DB) checkMark(ctx context.Context) error {
 				return err
 			}
 		}
-	case err != nil && isNotExist(err) && !kept:
-		// First open by a version that keeps a mark.
-	case err != nil && isNotExist(err), err == nil:
-		wait = waitCopied // moved or copied without its mark, or another store's mark
+	case !kept:
+		// A new store, or the first open by a version that keeps a mark:
+		// start one (over any left by a store that was here before).
+	case err == nil || isNotExist(err):
+		wait = waitCopied // moved or copied without its mark, or another store's mark here
 	default:
 		wait = waitBadMark
 	}

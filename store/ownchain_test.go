@@ -275,3 +275,25 @@ func TestOwnChain_ForgedForkIgnored(t *testing.T) {
 	}
 	storetest.MustAppend(t, db, s, storetest.ObsDraft(p.Subject, 14, 96, 120, 70, 37, time.Now()))
 }
+
+// TestOwnChain_NewStoreOverAStaleMark: a store made where another one was
+// deleted (its mark left behind) is not taken for a copy.
+func TestOwnChain_NewStoreOverAStaleMark(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ward.lifeboat")
+	db, _ := storetest.MustInitAt(t, path, store.Options{NoBackup: true})
+	db.Close()
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		os.Remove(f)
+	}
+	db2, s2 := storetest.MustInitAt(t, path, store.Options{NoBackup: true})
+	if chain, _ := db2.OwnChain(ctx); !chain.CanWrite() {
+		t.Fatalf("OwnChain() of a new store over a stale mark = %+v, want recording", chain)
+	}
+	storetest.MustAppend(t, db2, s2, storetest.PatientDraft("New", "Store", "1970-01-01", "", storetest.T0))
+	dev, _ := db2.Device(ctx)
+	if m, err := store.ReadMark(path); err != nil || m.Device != dev {
+		t.Errorf("ReadMark = %+v, %v; want the new store's device", m, err)
+	}
+}

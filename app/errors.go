@@ -23,6 +23,11 @@ const (
 	MsgInvalid     = "Something entered is not allowed. Check the form and try again."
 	MsgBusy        = "The device is busy. Nothing was changed. Wait a moment and try again."
 	MsgUnknown     = "Something went wrong saving this. Nothing was changed. Tell IT if it happens again."
+	// A store behind its own device's records (restored, copied, or
+	// damaged) and one a copy forked: recording on it would give record
+	// numbers twice.
+	MsgOwnChainBehind = "Not saved: this device's records were restored from a copy or damaged, and recording is paused until it has taken its later records back from the ward. Keep it connected to the ward and write this on paper meanwhile. Tell IT."
+	MsgOwnChainForked = "Not saved: a copy of this device's store recorded on its own, so nothing more can be recorded here. Write this on paper and tell IT: this computer must be enrolled again as a new device."
 )
 
 // Plain is an error whose text is already plain words for the person at
@@ -65,6 +70,10 @@ func ErrorText(err error) string {
 		return MsgNotAllowed
 	case errors.Is(err, lifeboat.ErrNotFound):
 		return MsgNotFound
+	case errors.Is(err, store.ErrOwnChainForked):
+		return MsgOwnChainForked
+	case errors.Is(err, store.ErrOwnChainBehind):
+		return MsgOwnChainBehind
 	case errors.Is(err, lifeboat.ErrConflict):
 		return MsgConflict
 	case errors.Is(err, lifeboat.ErrInvalid):

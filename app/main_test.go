@@ -32,6 +32,7 @@ func (c *testClock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 var demoSeed struct {
 	once sync.Once
 	data []byte
+	mark []byte
 	err  error
 }
 
@@ -50,12 +51,20 @@ func mustDemoStore(t *testing.T, clock *testClock) *store.DB {
 		if demoSeed.err = cli.SeedDemo(context.Background(), path, store.TestKDF, demoNow); demoSeed.err == nil {
 			demoSeed.data, demoSeed.err = os.ReadFile(path)
 		}
+		if demoSeed.err == nil {
+			// The high-water mark goes with it: a store found without
+			// its mark is taken for a copy and records nothing.
+			demoSeed.mark, demoSeed.err = os.ReadFile(path + store.MarkSuffix)
+		}
 	})
 	if demoSeed.err != nil {
 		t.Fatalf("SeedDemo: %v", demoSeed.err)
 	}
 	path := filepath.Join(t.TempDir(), "lifeboat.db")
 	if err := os.WriteFile(path, demoSeed.data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+store.MarkSuffix, demoSeed.mark, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// The seed's events are stamped with the real time, while the tests'

@@ -31,6 +31,8 @@ func TestErrorText(t *testing.T) {
 		{fmt.Errorf("append: %w", forms.Problems{{Field: "pulse", Message: "Pulse must be between 20 and 300 per minute."}}), "Pulse must be between 20 and 300 per minute."},
 		{fmt.Errorf("append: %w", lifeboat.ErrInvalid), MsgInvalid},
 		{fmt.Errorf("append: %w", store.ErrLocked), MsgLocked},
+		{fmt.Errorf("record: 3 missing: %w", store.ErrOwnChainBehind), MsgOwnChainBehind},
+		{fmt.Errorf("record: %w", store.ErrOwnChainForked), MsgOwnChainForked},
 		{errors.New("disk I/O error: SMITH Richard 943 476 5919"), MsgUnknown},
 	} {
 		if got := ErrorText(tt.err); got != tt.want {

@@ -85,6 +85,9 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 	if err != nil && !isNoRows(err) {
 		return nil, fmt.Errorf("record: read last event: %w", err)
 	}
+	if err := ownGuard(ctx, tx); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
 	var prevHash lifeboat.Hash
 	copy(prevHash[:], prev)
 
@@ -182,6 +185,7 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
+	db.raiseMark(device, uint64(seq)) // after the commit: the mark never runs ahead of the database
 	db.changed()
 	return out, nil
 }

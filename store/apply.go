@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
 	"strings"
@@ -176,6 +177,10 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 	var maxHLC lifeboat.HLC
 	retracted := false
 	waiting := map[*item]error{}
+	db.mu.Lock()
+	own := db.device
+	db.mu.Unlock()
+	ownFork := uint64(math.MaxUint64)
 	for progress := true; progress; {
 		progress = false
 		for _, dev := range devices {
@@ -211,6 +216,9 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 					res.Duplicates++
 				case err != nil && isRefusal(err):
 					refuse(it.e, err)
+					if dev == own && errors.Is(err, ErrFork) {
+						ownFork = min(ownFork, it.e.Seq) // signed by this device's key, yet not this store's chain: a copy wrote
+					}
 				case err != nil:
 					return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 				default:
@@ -261,8 +269,16 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 			return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 		}
 	}
+	if ownFork != math.MaxUint64 {
+		if err := markForked(ctx, tx, ownFork); err != nil {
+			return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+	}
+	if len(groups[own]) > 0 {
+		db.raiseMarkToHead(ctx) // this device's events returned by peers
 	}
 	if res.Applied > 0 {
 		db.mu.Lock()

@@ -55,13 +55,16 @@ func (db *DB) Unlock(ctx context.Context, passphrase string) error {
 	}
 	key, err := unwrapKey("passphrase", passphrase, salt, wrapped, p)
 	if err != nil {
-		if errors.Is(err, ErrWrongSecret) {
+		if errors.Is(err, ErrWrongSecret) && !db.readOnly {
 			db.countFailedUnlock(ctx)
 		}
 		return fmt.Errorf("unlock: %w", err)
 	}
 	if err := db.loadKeys(ctx, key); err != nil {
 		return fmt.Errorf("unlock: %w", err)
+	}
+	if db.readOnly {
+		return nil // verify: no audit entry, no rebuild
 	}
 	return db.afterUnlock(ctx, "store.unlocked", "")
 }

@@ -57,6 +57,9 @@ type DB struct {
 
 	keyMu sync.Mutex // serialises AdvanceSiteKeys
 
+	mark     *marker // the high-water-mark file; nil until Open has checked it
+	readOnly bool    // opened by OpenReadOnly
+
 	mu      sync.Mutex // serialises Append and guards the fields below
 	aead    cipherAEAD // nil while locked
 	dataKey []byte     // use through borrowKeys (keyuse.go): Lock zeroes it
@@ -110,6 +113,51 @@ func dsn(path string, create bool) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
+// dsnReadOnly opens the file read-only (mode=ro and query_only): nothing
+// is written, not even a checkpoint of the WAL on close, so what verify
+// finds is left as it was for a person to examine.
+func dsnReadOnly(path string) string {
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "query_only(1)")
+	q.Add("_pragma", "cache_size(-32768)")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// OpenReadOnly opens an existing store, locked, for reading only (for
+// verify): it migrates nothing, writes nothing (Unlock records no audit
+// entry) and leaves the WAL as it is. An older or newer store is refused.
+func OpenReadOnly(ctx context.Context, path string, opts Options) (*DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", dsnReadOnly(path))
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	s := newDB(db, path, opts)
+	s.readOnly = true
+	var appID, version int
+	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil || appID != applicationID {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, ErrNotStore)
+	}
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: read schema version: %w", path, err)
+	}
+	if version != SchemaVersion {
+		db.Close()
+		if version > SchemaVersion {
+			return nil, fmt.Errorf("open store %s: %w", path, ErrNewerStore)
+		}
+		return nil, fmt.Errorf("open store %s: schema %d is older than %d: open it once with this Lifeboat first: %w", path, version, SchemaVersion, lifeboat.ErrInvalid)
+	}
+	return s, nil
+}
+
 // Open opens an existing store, locked. It refuses a file that is not a
 // Lifeboat store or was made by a newer version, changing nothing; an
 // older store is copied to <path>.backup-v<N> and migrated.
@@ -123,6 +171,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	s := newDB(db, path, opts)
 	if err := s.checkAndMigrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := s.checkMark(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -165,9 +217,15 @@ func (db *DB) Path() string { return db.path }
 // Close closes the database, checkpointing the WAL. Keys are wiped.
 func (db *DB) Close() error {
 	db.Lock()
-	_, _ = db.sql.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	if !db.readOnly {
+		_, _ = db.sql.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	merr := db.mark.close()
 	if err := db.sql.Close(); err != nil {
 		return fmt.Errorf("close store %s: %w", db.path, err)
+	}
+	if merr != nil {
+		return fmt.Errorf("close store %s: %w", db.path, merr)
 	}
 	return nil
 }

@@ -30,7 +30,8 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 
 // Verify checks the whole store: SQLite's own integrity check, every
 // event's ciphertext, encoding, hash, chain link and signature, the
-// version vector, every view row and the audit chain. It names each
+// version vector, the high-water mark (events lost from the database),
+// every view row and the audit chain. It names each
 // damaged record and carries on past damage; the error is only for a
 // store it cannot read at all.
 func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
@@ -68,6 +69,7 @@ func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
 	}
 
 	db.verifyEvents(ctx, aead, reg, &rep, problem)
+	db.verifyOwnChain(ctx, problem)
 
 	if _, err := db.ProjectionDigest(ctx); err != nil {
 		problem("views", "%v (run a rebuild to recreate them from the log)", err)
@@ -183,5 +185,31 @@ func (db *DB) verifyEvents(ctx context.Context, aead cipherAEAD, reg map[string]
 		if vv[dev] != uint64(c) {
 			problem("version vector", "device %s: recorded %d, log holds %d contiguous", dev, vv[dev], c)
 		}
+	}
+}
+
+// verifyOwnChain compares this device's head with the high-water mark
+// kept beside the database, and reports a store whose recording is paused.
+func (db *DB) verifyOwnChain(ctx context.Context, problem func(string, string, ...any)) {
+	c, err := readOwnChain(ctx, db.sql)
+	if err != nil {
+		problem("own events", "unreadable: %v", err)
+		return
+	}
+	m, err := ReadMark(db.path)
+	_, kerr := db.meta(ctx, "hwm_kept")
+	switch {
+	case err == nil && m.Device == c.Device && m.Seq > c.Head:
+		problem("database file", "%d recorded events of this device are missing: the high-water mark is %d, the log ends at %d "+
+			"(lost from the database: a damaged WAL, or the file was replaced by an older copy)", m.Seq-c.Head, m.Seq, c.Head)
+	case err == nil && m.Device != c.Device:
+		problem("high-water mark", "belongs to device %s, not to this store's device %s (the store was replaced or copied)", m.Device, c.Device)
+	case err != nil && isNotExist(err) && kerr == nil:
+		problem("high-water mark", "missing: the store was copied or restored without it")
+	case err != nil && !isNotExist(err):
+		problem("high-water mark", "%v", err)
+	}
+	if w := c.Words(); w != "" {
+		problem("recording", "%s", w)
 	}
 }

@@ -132,7 +132,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 		case in := <-n.inbox:
 			switch {
 			case in.st != nil:
-				n.onState(in.st)
+				n.onState(ctx, in.st)
 			case in.b != nil:
 				n.onBatch(ctx, in.b)
 			case in.failed != nil:
@@ -192,9 +192,15 @@ func (n *Node) announce() {
 	}
 }
 
-func (n *Node) onState(m *state) {
+func (n *Node) onState(ctx context.Context, m *state) {
 	if err := n.admit(m.From, ""); err != nil || m.From == n.self {
 		return
+	}
+	// A peer holding more of this device's chain than we do means this
+	// store is a copy or a restore: the store pauses recording until it
+	// has taken the rest back (plan pulls it like any device's events).
+	if err := n.st.OwnChainSeen(ctx, m.Vector[n.self]); err != nil && ctx.Err() == nil {
+		n.log.Warn("note own chain", "err", err)
 	}
 	now := n.cfg.Now()
 	n.mu.Lock()

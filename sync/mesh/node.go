@@ -57,6 +57,10 @@ type Store interface {
 	// ahead (lifeboat.ErrClockAhead) whose time has come; cheap when none
 	// is due. The sync loop calls it every SyncInterval.
 	RetryHeld(ctx context.Context) (lifeboat.ApplyResult, error)
+	// OwnChainSeen tells the store a peer holds this device's events up
+	// to seq (0: none): a copied or restored store stops recording until
+	// it holds them too.
+	OwnChainSeen(ctx context.Context, seq uint64) error
 }
 
 // Defaults for the zero values in Config.

@@ -29,6 +29,9 @@ passphrase; the status holds no patient data.`,
 			if err != nil {
 				return err
 			}
+			if !asJSON {
+				printOwnChain(cmd.Context(), cmd, filepath.Join(dir, StoreFile))
+			}
 			b, err := os.ReadFile(filepath.Join(dir, StatusFile))
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("no sync status in %s: start `lifeboat serve` first", dir)

@@ -15,9 +15,9 @@ type syncState struct {
 	mine         map[string]uint64 // our version vector
 	peers        map[string]*peerState
 	busy         map[string]string // device -> peer a pull for it is waiting on
-	nextID       uint64
 	joined       bool
 	lastSync     time.Time
+	announced    time.Time                   // when our summary was last sent to every peer
 	quarantine   []Quarantined               // the newest of the store's quarantine
 	quarantined  int                         // how many events the store's quarantine holds
 	refusedPeers map[string]string           // peer -> why the alive delegate refused it
@@ -95,6 +95,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 	n.loadMine(ctx)
 	n.refreshKeys(ctx)
 	n.tryJoin()
+	n.challengePeers()
 	tick := time.NewTicker(n.cfg.SyncInterval)
 	defer tick.Stop()
 	var announce *time.Timer
@@ -127,6 +128,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			announce, announceC = nil, nil
 			n.announce()
 		case <-n.memb:
+			n.challengePeers()
 			debounce()
 			n.plan()
 		case in := <-n.inbox:
@@ -146,6 +148,8 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 		case <-tick.C:
 			n.refreshKeys(ctx)
 			n.tryJoin()
+			n.challengePeers()
+			n.reannounce()
 			n.reconnect()
 			n.expire()
 			n.plan()
@@ -182,13 +186,30 @@ func (n *Node) tryJoin() {
 	n.mu.Unlock()
 }
 
-// announce sends our summary to every live peer.
+// announce sends our summary to every live, proven peer.
 func (n *Node) announce() {
+	n.mu.Lock()
+	n.s.announced = n.cfg.Now()
+	n.mu.Unlock()
 	msg := n.summary().encode()
-	for _, m := range n.ml.Members() {
-		if m.Name != n.self {
-			n.send(m, msg)
-		}
+	for _, m := range n.live() {
+		n.send(m, msg)
+	}
+}
+
+// reannounce sends our summary again once a PushPullInterval has passed
+// without one (memberlist's push/pull carries none: see LocalState), so a
+// summary dropped on the way is made good.
+func (n *Node) reannounce() {
+	every := n.cfg.PushPullInterval
+	if every <= 0 {
+		every = memberlist.DefaultLANConfig().PushPullInterval
+	}
+	n.mu.Lock()
+	due := n.cfg.Now().Sub(n.s.announced) >= every
+	n.mu.Unlock()
+	if due {
+		n.announce()
 	}
 }
 
@@ -356,10 +377,12 @@ func (n *Node) expire() {
 	}
 }
 
+// live returns the live members proven in the session they are in: the
+// only peers the node talks to.
 func (n *Node) live() map[string]*memberlist.Node {
 	out := map[string]*memberlist.Node{}
 	for _, m := range n.ml.Members() {
-		if m.Name != n.self {
+		if m.Name != n.self && n.provenMember(m) {
 			out[m.Name] = m
 		}
 	}
@@ -456,12 +479,12 @@ func (n *Node) plan() {
 	}
 	for name, have := range assigned {
 		p := n.s.peers[name]
-		n.s.nextID++
-		p.inflight = &request{id: n.s.nextID, have: have, sent: now, window: uint32(n.cfg.Window), last: -1}
+		id := randomID() // unguessable: a batch is taken only as the answer to it
+		p.inflight = &request{id: id, have: have, sent: now, window: uint32(n.cfg.Window), last: -1}
 		for d := range have {
 			n.s.busy[d] = name
 		}
-		m := pull{From: n.self, ID: n.s.nextID, Have: have, MaxEvents: uint32(n.cfg.BatchEvents), MaxBytes: uint32(n.cfg.BatchBytes), Window: uint32(n.cfg.Window)}
+		m := pull{From: n.self, ID: id, Have: have, MaxEvents: uint32(n.cfg.BatchEvents), MaxBytes: uint32(n.cfg.BatchBytes), Window: uint32(n.cfg.Window)}
 		sends = append(sends, out{live[name], m.encode(), m.ID})
 	}
 	n.mu.Unlock()

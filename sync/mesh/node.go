@@ -53,6 +53,9 @@ type Store interface {
 	// Quarantined lists the events kept by Quarantine that a person has
 	// not released or discarded yet, oldest first.
 	Quarantined(ctx context.Context) ([]lifeboat.Quarantined, error)
+	// SignProof signs a handshake transcript with this device's key under
+	// lifeboat.ProofContext (Ed25519ctx); the key stays in the store.
+	SignProof(ctx context.Context, transcript []byte) ([]byte, error)
 }
 
 // Defaults for the zero values in Config.
@@ -139,6 +142,8 @@ type Node struct {
 	st    Store
 	self  string
 	fp    string // fingerprint of our public key
+	boot  string // this run's boot ID (see proof.go)
+	hs    handshake
 	ml    *memberlist.Memberlist
 	ring  *memberlist.Keyring // the site keys memberlist encrypts with
 	addr  string
@@ -221,6 +226,10 @@ func New(cfg Config) (*Node, error) {
 		memb:  make(chan struct{}, 1),
 		quit:  make(chan struct{}),
 		s:     newSyncState(),
+		hs:    newHandshake(),
+	}
+	if n.boot, err = newBoot(); err != nil {
+		return nil, fmt.Errorf("new mesh node: %w", err)
 	}
 	if err := n.refreshRegistry(ctx); err != nil {
 		return nil, fmt.Errorf("new mesh node: %w", err)
@@ -274,6 +283,8 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("new mesh node: %w", err)
 	}
 	n.ml = ml
+	ln := ml.LocalNode()
+	n.hs.setLocal(session{Device: self, Boot: n.boot, Addr: addr16(ln.Addr), Port: ln.Port})
 	return n, nil
 }
 

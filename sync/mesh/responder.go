@@ -24,19 +24,14 @@ func (n *Node) answer(ctx context.Context, req pull) error {
 		n.log.Debug("pull refused", "peer", req.From, "err", err)
 		return nil // not a peer we serve
 	}
-	to := n.member(req.From)
-	if to == nil {
-		// Just after a partition heals, a peer may be back in touch with
-		// us before our membership says it is alive again: answer it at
-		// its last known address rather than leave it waiting.
-		n.mu.Lock()
-		to = n.s.addrs[req.From]
-		n.mu.Unlock()
-		if to == nil {
-			n.log.Debug("pull from an unknown address", "peer", req.From)
-			return nil
-		}
+	// Answered only at the address the peer proved itself at (even just
+	// after a partition heals, before our membership says it is alive
+	// again), never where the request says it came from.
+	s, ok := n.provenSession(req.From)
+	if !ok {
+		return nil
 	}
+	to := s.node()
 	mine, err := n.st.VersionVector(ctx)
 	if err != nil {
 		return err

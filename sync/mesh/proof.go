@@ -103,6 +103,7 @@ type pendingChallenge struct {
 	sess  session
 	nonce [nonceLen]byte
 	sent  time.Time
+	spent bool // answered, wrongly: the next challenge waits its turn
 }
 
 type provenPeer struct {
@@ -284,18 +285,23 @@ func (n *Node) answerDeferred() {
 // onProof marks a peer proven if it answers the challenge we sent it, in
 // the session we sent it to, with a signature by its registered,
 // unrevoked key; then it is sent our summary at once. A challenge is
-// answered once: a failed proof waits for the next challenge.
+// answered once: after a failed proof the peer is challenged again only
+// when a RequestTimeout has passed (a device that cannot prove itself
+// costs us one check per RequestTimeout).
 func (n *Node) onProof(p proof) {
 	if p.To != n.self {
 		return
 	}
 	n.hs.mu.Lock()
 	c, ok := n.hs.pending[p.From]
-	if ok && c.nonce == p.Challenge {
-		delete(n.hs.pending, p.From)
+	fresh := ok && !c.spent && c.nonce == p.Challenge
+	if fresh {
+		spent := c
+		spent.spent = true
+		n.hs.pending[p.From] = spent
 	}
 	n.hs.mu.Unlock()
-	if !ok || c.nonce != p.Challenge {
+	if !fresh {
 		return // not an answer to a challenge of ours (or a stale one)
 	}
 	n.mu.Lock()
@@ -312,7 +318,12 @@ func (n *Node) onProof(p proof) {
 		return
 	}
 	n.hs.mu.Lock()
+	if cur, ok := n.hs.pending[p.From]; !ok || cur.nonce != c.nonce {
+		n.hs.mu.Unlock()
+		return // the peer rejoined, moved or left while we checked
+	}
 	n.hs.proven[p.From] = &provenPeer{sess: c.sess}
+	delete(n.hs.pending, p.From)
 	delete(n.hs.failed, p.From)
 	n.hs.mu.Unlock()
 	n.log.Debug("peer proved its device key", "peer", p.From)

@@ -382,8 +382,11 @@ func (n *Node) expire() {
 func (n *Node) live() map[string]*memberlist.Node {
 	out := map[string]*memberlist.Node{}
 	for _, m := range n.ml.Members() {
-		if m.Name != n.self && n.provenMember(m) {
-			out[m.Name] = m
+		if m.Name == n.self {
+			continue
+		}
+		if c, ok := n.provenMember(m.Name); ok {
+			out[m.Name] = c
 		}
 	}
 	return out

@@ -17,7 +17,7 @@ func (e *events) poke() {
 
 // NotifyJoin is called when a peer is admitted.
 func (e *events) NotifyJoin(p *memberlist.Node) {
-	(*Node)(e).forgetProof(p.Name)
+	(*Node)(e).memberChanged(p)
 	e.mu.Lock()
 	delete(e.s.dead, p.Name)
 	e.s.addrs[p.Name] = &memberlist.Node{Name: p.Name, Addr: p.Addr, Port: p.Port}
@@ -30,7 +30,7 @@ func (e *events) NotifyJoin(p *memberlist.Node) {
 // (memberlist does not say which; a peer that left and comes back on
 // another address is forgotten when it rejoins).
 func (e *events) NotifyLeave(p *memberlist.Node) {
-	(*Node)(e).forgetProof(p.Name)
+	(*Node)(e).memberLeft(p.Name)
 	e.mu.Lock()
 	e.s.dead[p.Name] = departed{addr: p.Address(), at: e.cfg.Now()}
 	e.mu.Unlock()
@@ -39,7 +39,7 @@ func (e *events) NotifyLeave(p *memberlist.Node) {
 
 // NotifyUpdate is called when a peer's metadata or address changes.
 func (e *events) NotifyUpdate(p *memberlist.Node) {
-	(*Node)(e).forgetProof(p.Name)
+	(*Node)(e).memberChanged(p)
 	e.mu.Lock()
 	e.s.addrs[p.Name] = &memberlist.Node{Name: p.Name, Addr: p.Addr, Port: p.Port}
 	e.mu.Unlock()

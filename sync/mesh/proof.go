@@ -83,8 +83,12 @@ type session struct {
 // handshake is the node's record of challenges and proofs; its own mutex,
 // so the hot paths' checks do not wait on the sync state.
 type handshake struct {
-	mu      sync.Mutex
-	local   session                     // ours as peers see it (zero until memberlist is up)
+	mu    sync.Mutex
+	local session // ours as peers see it (zero until memberlist is up)
+	// members are the sessions of the live members, copied in the event
+	// delegate's callbacks (memberlist holds its lock then): its nodes
+	// must not be read outside them.
+	members map[string]member
 	pending map[string]pendingChallenge // peer -> the challenge it owes an answer to
 	proven  map[string]*provenPeer      // peer -> the session it proved
 	failed  map[string]string           // peer -> why its proof was refused (for Status)
@@ -97,6 +101,11 @@ type handshake struct {
 type deferredChallenge struct {
 	c  challenge
 	at time.Time
+}
+
+type member struct {
+	sess session
+	fp   string // the key fingerprint its metadata names
 }
 
 type pendingChallenge struct {
@@ -113,7 +122,7 @@ type provenPeer struct {
 
 func newHandshake() handshake {
 	return handshake{pending: map[string]pendingChallenge{}, proven: map[string]*provenPeer{}, failed: map[string]string{},
-		deferred: map[string]deferredChallenge{}}
+		deferred: map[string]deferredChallenge{}, members: map[string]member{}}
 }
 
 func (h *handshake) setLocal(s session) {
@@ -195,26 +204,23 @@ func (n *Node) challengePeers() {
 	}
 	var sends []out
 	now := n.cfg.Now()
-	for _, m := range n.ml.Members() {
-		if m.Name == n.self {
-			continue
-		}
-		s, fp, ok := memberSession(m)
-		if !ok || n.admit(m.Name, fp) != nil {
+	for name, m := range n.hs.snapshot() {
+		s := m.sess
+		if n.admit(name, m.fp) != nil {
 			continue
 		}
 		n.hs.mu.Lock()
-		p := n.hs.proven[m.Name]
-		c, waiting := n.hs.pending[m.Name]
+		p := n.hs.proven[name]
+		c, waiting := n.hs.pending[name]
 		if (p != nil && p.sess == s) || (waiting && c.sess == s && now.Sub(c.sent) < n.cfg.RequestTimeout) {
 			n.hs.mu.Unlock()
 			continue
 		}
 		c = pendingChallenge{sess: s, sent: now}
 		_, _ = rand.Read(c.nonce[:])
-		n.hs.pending[m.Name] = c
+		n.hs.pending[name] = c
 		n.hs.mu.Unlock()
-		msg := (&challenge{From: n.self, To: m.Name, ToBoot: s.Boot, ToAddr: s.Addr, ToPort: s.Port, Nonce: c.nonce}).encode()
+		msg := (&challenge{From: n.self, To: name, ToBoot: s.Boot, ToAddr: s.Addr, ToPort: s.Port, Nonce: c.nonce}).encode()
 		sends = append(sends, out{s.node(), msg})
 	}
 	for _, s := range sends {
@@ -230,8 +236,10 @@ func (n *Node) onChallenge(c challenge) {
 	if local.Device == "" || c.To != n.self || c.ToBoot != local.Boot || c.ToAddr != local.Addr || c.ToPort != local.Port || c.From == n.self {
 		return
 	}
-	m := n.member(c.From)
-	if m == nil {
+	n.hs.mu.Lock()
+	m, ok := n.hs.members[c.From]
+	n.hs.mu.Unlock()
+	if !ok {
 		if n.admit(c.From, "") == nil {
 			n.hs.mu.Lock()
 			n.hs.deferred[c.From] = deferredChallenge{c: c, at: n.cfg.Now()}
@@ -239,8 +247,8 @@ func (n *Node) onChallenge(c challenge) {
 		}
 		return
 	}
-	s, fp, ok := memberSession(m)
-	if !ok || n.admit(c.From, fp) != nil {
+	s := m.sess
+	if n.admit(c.From, m.fp) != nil {
 		return
 	}
 	p := proof{From: n.self, To: c.From, Challenge: c.Nonce}
@@ -263,20 +271,14 @@ func (n *Node) answerDeferred() {
 	var ready []challenge
 	n.hs.mu.Lock()
 	for name, d := range n.hs.deferred {
-		if now.Sub(d.at) > n.cfg.RequestTimeout {
+		if _, ok := n.hs.members[name]; ok {
+			ready = append(ready, d.c)
+			delete(n.hs.deferred, name)
+		} else if now.Sub(d.at) > n.cfg.RequestTimeout {
 			delete(n.hs.deferred, name)
 		}
 	}
 	n.hs.mu.Unlock()
-	for _, m := range n.ml.Members() {
-		n.hs.mu.Lock()
-		d, ok := n.hs.deferred[m.Name]
-		delete(n.hs.deferred, m.Name)
-		n.hs.mu.Unlock()
-		if ok {
-			ready = append(ready, d.c)
-		}
-	}
 	for _, c := range ready {
 		n.onChallenge(c)
 	}
@@ -331,13 +333,39 @@ func (n *Node) onProof(p proof) {
 	(*events)(n).poke()
 }
 
-// forgetProof ends a peer's proven session (it joined again, moved,
-// restarted or left) and any challenge it owes.
-func (n *Node) forgetProof(peer string) {
+// memberChanged records a member's session as it (re)joins, moves or
+// restarts, and ends any proof and challenge of its last one. Called from
+// the event delegate, with memberlist's lock held: p is read here only.
+func (n *Node) memberChanged(p *memberlist.Node) {
+	s, fp, ok := memberSession(p)
 	n.hs.mu.Lock()
-	delete(n.hs.proven, peer)
-	delete(n.hs.pending, peer)
-	n.hs.mu.Unlock()
+	defer n.hs.mu.Unlock()
+	delete(n.hs.proven, p.Name)
+	delete(n.hs.pending, p.Name)
+	if ok && p.Name != n.self {
+		n.hs.members[p.Name] = member{sess: s, fp: fp}
+	} else {
+		delete(n.hs.members, p.Name)
+	}
+}
+
+// memberLeft ends a peer's proof as it leaves or is declared dead.
+func (n *Node) memberLeft(name string) {
+	n.hs.mu.Lock()
+	defer n.hs.mu.Unlock()
+	delete(n.hs.proven, name)
+	delete(n.hs.pending, name)
+	delete(n.hs.members, name)
+}
+
+func (h *handshake) snapshot() map[string]member {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string]member, len(h.members))
+	for k, v := range h.members {
+		out[k] = v
+	}
+	return out
 }
 
 // provenSession returns the session a peer proved, if it is still an
@@ -356,15 +384,20 @@ func (n *Node) provenSession(peer string) (session, bool) {
 	return s, true
 }
 
-// provenMember reports whether a live member is in the session its
-// device proved.
-func (n *Node) provenMember(m *memberlist.Node) bool {
-	s, ok := n.provenSession(m.Name)
+// provenMember returns where to reach a live member, a copy, if it is in
+// the session its device proved.
+func (n *Node) provenMember(name string) (*memberlist.Node, bool) {
+	s, ok := n.provenSession(name)
 	if !ok {
-		return false
+		return nil, false
 	}
-	now, _, ok := memberSession(m)
-	return ok && now == s
+	n.hs.mu.Lock()
+	m, live := n.hs.members[name]
+	n.hs.mu.Unlock()
+	if !live || m.sess != s {
+		return nil, false
+	}
+	return s.node(), true
 }
 
 // acceptState reports whether a summary claimed from peer may be taken

@@ -14,9 +14,9 @@ type syncState struct {
 	mine         map[string]uint64 // our version vector
 	peers        map[string]*peerState
 	busy         map[string]string // device -> peer a pull for it is waiting on
-	nextID       uint64
 	joined       bool
 	lastSync     time.Time
+	announced    time.Time              // when our summary was last sent to every peer
 	quarantine   []Quarantined          // the newest of the store's quarantine
 	quarantined  int                    // how many events the store's quarantine holds
 	refusedPeers map[string]string      // peer -> why the alive delegate refused it
@@ -95,6 +95,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 	n.loadMine(ctx)
 	n.refreshKeys(ctx)
 	n.tryJoin()
+	n.challengePeers()
 	tick := time.NewTicker(n.cfg.SyncInterval)
 	defer tick.Stop()
 	var announce *time.Timer
@@ -127,6 +128,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			announce, announceC = nil, nil
 			n.announce()
 		case <-n.memb:
+			n.challengePeers()
 			debounce()
 			n.plan()
 		case in := <-n.inbox:
@@ -148,6 +150,8 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			n.noise.flush(false)
 			n.refreshKeys(ctx)
 			n.tryJoin()
+			n.challengePeers()
+			n.reannounce()
 			n.reconnect()
 			n.expire()
 			n.plan()
@@ -184,11 +188,33 @@ func (n *Node) tryJoin() {
 	n.mu.Unlock()
 }
 
-// announce sends our summary to every live peer.
+// announce sends our summary to every live, proven peer.
 func (n *Node) announce() {
+	n.mu.Lock()
+	n.s.announced = n.cfg.Now()
+	n.mu.Unlock()
 	msg := n.summary().encode()
 	for _, m := range n.live() {
 		n.send(m, msg)
+	}
+}
+
+// defaultPushPull is memberlist's DefaultLANConfig().PushPullInterval.
+const defaultPushPull = 30 * time.Second
+
+// reannounce sends our summary again once a PushPullInterval has passed
+// without one (memberlist's push/pull carries none: see LocalState), so a
+// summary dropped on the way is made good.
+func (n *Node) reannounce() {
+	every := n.cfg.PushPullInterval
+	if every <= 0 {
+		every = defaultPushPull // memberlist's LAN default
+	}
+	n.mu.Lock()
+	due := n.cfg.Now().Sub(n.s.announced) >= every
+	n.mu.Unlock()
+	if due {
+		n.announce()
 	}
 }
 
@@ -368,15 +394,22 @@ func (n *Node) expire() {
 	}
 }
 
-// live returns the peers memberlist holds alive (or suspect), by name:
-// our own copies, never memberlist's nodes.
+// live returns the live members (memberlist holds them alive or suspect)
+// proven in the session they are in: the only peers the node talks to.
+// Our own copies, never memberlist's nodes.
 func (n *Node) live() map[string]member {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	out := make(map[string]member, len(n.s.live))
-	for name, m := range n.s.live {
+	names := make([]string, 0, len(n.s.live))
+	for name := range n.s.live {
 		if name != n.self {
-			out[name] = m
+			names = append(names, name)
+		}
+	}
+	n.mu.Unlock()
+	out := make(map[string]member, len(names))
+	for _, name := range names {
+		if c, ok := n.provenMember(name); ok {
+			out[name] = c
 		}
 	}
 	return out
@@ -472,12 +505,12 @@ func (n *Node) plan() {
 	}
 	for name, have := range assigned {
 		p := n.s.peers[name]
-		n.s.nextID++
-		p.inflight = &request{id: n.s.nextID, have: have, sent: now, window: uint32(n.cfg.Window), last: -1}
+		id := randomID() // unguessable: a batch is taken only as the answer to it
+		p.inflight = &request{id: id, have: have, sent: now, window: uint32(n.cfg.Window), last: -1}
 		for d := range have {
 			n.s.busy[d] = name
 		}
-		m := pull{From: n.self, ID: n.s.nextID, Have: have, MaxEvents: uint32(n.cfg.BatchEvents), MaxBytes: uint32(n.cfg.BatchBytes), Window: uint32(n.cfg.Window)}
+		m := pull{From: n.self, ID: id, Have: have, MaxEvents: uint32(n.cfg.BatchEvents), MaxBytes: uint32(n.cfg.BatchBytes), Window: uint32(n.cfg.Window)}
 		sends = append(sends, out{live[name], m.encode(), m.ID})
 	}
 	n.mu.Unlock()

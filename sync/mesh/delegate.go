@@ -16,7 +16,7 @@ var _ memberlist.Delegate = (*delegate)(nil)
 
 // NodeMeta carries the device ID and key fingerprint (see meta).
 func (d *delegate) NodeMeta(limit int) []byte {
-	b := encodeMeta(meta{Device: d.self, Fingerprint: d.fp})
+	b := encodeMeta(meta{Device: d.self, Fingerprint: d.fp, Boot: d.boot})
 	if len(b) > limit {
 		return nil
 	}
@@ -41,11 +41,22 @@ func (d *delegate) NotifyMsg(b []byte) {
 		return
 	}
 	switch t {
+	case msgChallenge:
+		if m, err := decodeChallenge(b); err == nil {
+			n.onChallenge(m)
+		}
+	case msgProof:
+		if m, err := decodeProof(b); err == nil {
+			n.onProof(m)
+		}
 	case msgPull:
 		m, err := decodePull(b)
 		if err != nil {
 			n.noise.log(n.log, slog.LevelDebug, "undecodable", "refused a pull request", "err", err)
 			return
+		}
+		if _, ok := n.provenSession(m.From); !ok {
+			return // not a proven peer: no answer
 		}
 		select {
 		case n.reqs <- m:
@@ -58,6 +69,9 @@ func (d *delegate) NotifyMsg(b []byte) {
 			n.noise.log(n.log, slog.LevelDebug, "undecodable", "refused a state message", "err", err)
 			return
 		}
+		if !n.acceptState(m.From) {
+			return
+		}
 		n.queue(inbound{st: &m}, false)
 	case msgBatch:
 		// b is reused after we return: decodeBatch copies what it keeps.
@@ -67,6 +81,9 @@ func (d *delegate) NotifyMsg(b []byte) {
 			return
 		}
 		logical = m.Size + 3
+		if _, ok := n.provenSession(m.From); !ok {
+			return // only answers to our pulls, which only proven peers see
+		}
 		// Prepare it here, on memberlist's goroutine for this stream,
 		// while the sync loop writes the batch before it; only batches we
 		// are waiting for (others are dropped by onBatch anyway).
@@ -110,20 +127,23 @@ func (n *Node) drop() {
 // GetBroadcasts returns nothing: data never rides in gossip.
 func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte { return nil }
 
-// LocalState is our summary for a push/pull: who we are, our clock and
-// our version vector.
-func (d *delegate) LocalState(join bool) []byte {
-	n := (*Node)(d)
-	return n.summary().encode()
-}
+// LocalState sends nothing: memberlist's push/pull does not say to whom,
+// and a peer not proven is told nothing (not even our version vector).
+// Summaries go to proven peers only, when one is proven, on every change
+// and every PushPullInterval (see announce).
+func (d *delegate) LocalState(join bool) []byte { return nil }
 
-// MergeRemoteState takes a peer's summary from a push/pull.
+// MergeRemoteState takes a peer's summary from a push/pull (none come
+// from this version, but one from a proven peer is still good).
 func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	n := (*Node)(d)
 	m, err := decodeState(buf)
 	if err != nil {
 		n.noise.log(n.log, slog.LevelDebug, "undecodable", "refused a push/pull summary", "err", err)
 		return
+	}
+	if !n.acceptState(m.From) {
+		return // the first push/pull comes before the proof; ours follows it
 	}
 	n.queue(inbound{st: &m}, false)
 }

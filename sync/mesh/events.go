@@ -20,6 +20,7 @@ func (e *events) poke() {
 // rewrites p later).
 func (e *events) NotifyJoin(p *memberlist.Node) {
 	m := memberOf(p)
+	(*Node)(e).memberChanged(p)
 	e.mu.Lock()
 	delete(e.s.dead, m.Name)
 	e.s.addrs[m.Name] = m
@@ -34,6 +35,7 @@ func (e *events) NotifyJoin(p *memberlist.Node) {
 // another address is forgotten when it rejoins).
 func (e *events) NotifyLeave(p *memberlist.Node) {
 	m := memberOf(p)
+	(*Node)(e).memberLeft(p.Name)
 	e.mu.Lock()
 	e.s.dead[m.Name] = departed{addr: m.address(), at: e.cfg.Now()}
 	delete(e.s.live, m.Name)
@@ -44,6 +46,7 @@ func (e *events) NotifyLeave(p *memberlist.Node) {
 // NotifyUpdate is called when a peer's metadata or address changes.
 func (e *events) NotifyUpdate(p *memberlist.Node) {
 	m := memberOf(p)
+	(*Node)(e).memberChanged(p)
 	e.mu.Lock()
 	e.s.addrs[m.Name] = m
 	if _, ok := e.s.live[m.Name]; ok {

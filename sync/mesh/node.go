@@ -61,6 +61,9 @@ type Store interface {
 	// to seq (0: none): a copied or restored store stops recording until
 	// it holds them too.
 	OwnChainSeen(ctx context.Context, seq uint64) error
+	// SignProof signs a handshake transcript with this device's key under
+	// lifeboat.ProofContext (Ed25519ctx); the key stays in the store.
+	SignProof(ctx context.Context, transcript []byte) ([]byte, error)
 }
 
 // Defaults for the zero values in Config.
@@ -151,6 +154,8 @@ type Node struct {
 	st    Store
 	self  string
 	fp    string // fingerprint of our public key
+	boot  string // this run's boot ID (see proof.go)
+	hs    handshake
 	ml    *memberlist.Memberlist
 	ring  *memberlist.Keyring // the site keys memberlist encrypts with
 	addr  string
@@ -239,6 +244,10 @@ func New(cfg Config) (*Node, error) {
 		quit:  make(chan struct{}),
 		s:     newSyncState(),
 		noise: newNoise(cfg.NoiseInterval, cfg.Now),
+		hs:    newHandshake(),
+	}
+	if n.boot, err = newBoot(); err != nil {
+		return nil, fmt.Errorf("new mesh node: %w", err)
 	}
 	if err := n.refreshRegistry(ctx); err != nil {
 		return nil, fmt.Errorf("new mesh node: %w", err)
@@ -292,6 +301,8 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("new mesh node: %w", err)
 	}
 	n.ml = ml
+	ln := ml.LocalNode()
+	n.hs.setLocal(session{Device: self, Boot: n.boot, Addr: addr16(ln.Addr), Port: ln.Port})
 	return n, nil
 }
 

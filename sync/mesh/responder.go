@@ -25,19 +25,14 @@ func (n *Node) answer(ctx context.Context, req pull) error {
 		n.noise.log(n.log, slog.LevelDebug, req.From, "pull refused", "peer", req.From, "err", err)
 		return nil // not a peer we serve
 	}
-	to, ok := n.member(req.From)
+	// Answered only at the address the peer proved itself at (even just
+	// after a partition heals, before our membership says it is alive
+	// again), never where the request says it came from.
+	s, ok := n.provenSession(req.From)
 	if !ok {
-		// Just after a partition heals, a peer may be back in touch with
-		// us before our membership says it is alive again: answer it at
-		// its last known address rather than leave it waiting.
-		n.mu.Lock()
-		to, ok = n.s.addrs[req.From]
-		n.mu.Unlock()
-		if !ok {
-			n.log.Debug("pull from an unknown address", "peer", req.From)
-			return nil
-		}
+		return nil
 	}
+	to := s.peer()
 	mine, err := n.st.VersionVector(ctx)
 	if err != nil {
 		return err

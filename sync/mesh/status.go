@@ -86,6 +86,8 @@ func (s Status) Synced() bool { return s.ToReceive == 0 }
 // Status returns a snapshot; safe for concurrent use.
 func (n *Node) Status() Status {
 	live := n.live()
+	unproven := map[string]string{}
+	n.refusedProofs(unproven)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	st := Status{Device: n.self, Addr: n.addr, Vector: copyVector(n.s.mine), Received: n.stats.received, LastSync: n.s.lastSync,
@@ -93,6 +95,9 @@ func (n *Node) Status() Status {
 		BytesSent: n.stats.bytesSent, BytesReceived: n.stats.bytesRecv, EventBytes: n.stats.eventBytes,
 		WireBytesSent: n.stats.wireSent, WireBytesReceived: n.stats.wireRecv,
 		KeyRotations: n.s.keyRotations(), Keys: len(n.ring.GetKeys()), LogSuppressed: n.noise.total()}
+	for k, v := range unproven {
+		st.RefusedPeers[k] = v
+	}
 	for k, v := range n.s.refusedPeers {
 		st.RefusedPeers[k] = v
 	}

@@ -23,15 +23,17 @@ import (
 // slower and its output half as large again.
 const (
 	wireMagic   = 0xB7
-	wireVersion = 2 // 2: batch bodies compressed with Snappy
+	wireVersion = 3 // 2: batch bodies compressed with Snappy; 3: the handshake (proof.go)
 )
 
 type msgType byte
 
 const (
-	msgState msgType = 1 + iota // version vector summary
-	msgPull                     // please send events after these seqs
-	msgBatch                    // events answering a pull
+	msgState     msgType = 1 + iota // version vector summary
+	msgPull                         // please send events after these seqs
+	msgBatch                        // events answering a pull
+	msgChallenge                    // prove you hold your device key (proof.go)
+	msgProof                        // the answer to a challenge
 )
 
 // Bounds on what a decoder accepts.
@@ -273,7 +275,7 @@ func peekType(b []byte) (msgType, error) {
 		return 0, fmt.Errorf("%d bytes: %w", len(b), errWire)
 	}
 	t := msgType(b[2])
-	if t < msgState || t > msgBatch {
+	if t < msgState || t > msgProof {
 		return 0, fmt.Errorf("type %d: %w", t, errWire)
 	}
 	return t, nil

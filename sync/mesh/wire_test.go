@@ -34,7 +34,9 @@ func sampleMessages(tb testing.TB) map[string][]byte {
 		"pull.bin":        (&pull{From: "BBBBBBBB", ID: 7, Have: map[string]uint64{"AAAAAAAA": 10, dev.ID: 0}, MaxEvents: 1000, MaxBytes: 1 << 20, Window: 4}).encode(),
 		"batch.bin":       (&batch{From: "AAAAAAAA", ID: 7, Part: 2, More: true, Vector: vec, Events: evs}).encode(),
 		"batch-empty.bin": (&batch{From: "AAAAAAAA", ID: 8, Vector: map[string]uint64{}, Events: []lifeboat.Event{}}).encode(),
-		"meta.bin":        encodeMeta(meta{Device: "AAAAAAAA", Fingerprint: "0123456789abcdef"}),
+		"meta.bin":        encodeMeta(meta{Device: "AAAAAAAA", Fingerprint: "0123456789abcdef", Boot: "0123456789abcdef"}),
+		"challenge.bin":   sampleChallenge().encode(),
+		"proof.bin":       sampleProof().encode(),
 	}
 }
 
@@ -101,6 +103,18 @@ func TestWire_RoundTrip(t *testing.T) {
 					t.Fatal(err)
 				}
 				again = encodeMeta(m)
+			case "challenge.bin":
+				m, err := decodeChallenge(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				again = m.encode()
+			case "proof.bin":
+				m, err := decodeProof(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				again = m.encode()
 			}
 			if !bytes.Equal(again, b) {
 				t.Errorf("encode(decode(x)) = %x, want %x", again, b)
@@ -157,6 +171,12 @@ func TestWire_RefusesMalformed(t *testing.T) {
 		"body too big":   append([]byte{wireMagic, wireVersion, byte(msgBatch)}, binary.AppendUvarint(nil, maxMessage+1)...),
 		"uncompressed":   []byte{wireMagic, wireVersion, byte(msgBatch), 1, 'A', 1, 0, 0, 0, 0},
 		"zero window":    (&pull{From: "BBBBBBBB", ID: 1, Have: map[string]uint64{}, MaxEvents: 10, MaxBytes: 100}).encode(),
+		"short boot":     (&challenge{From: "AAAAAAAA", To: "BBBBBBBB", ToBoot: "short"}).encode(),
+		"short nonce":    sampleChallenge().encode()[:len(sampleChallenge().encode())-1],
+		"short sig":      sampleProof().encode()[:len(sampleProof().encode())-1],
+		"proof trailing": append(sampleProof().encode(), 0),
+		"proof no to":    (&proof{From: "BBBBBBBB"}).encode(),
+		"meta no boot":   append([]byte{metaVersion}, appendStr(appendStr(nil, "AAAAAAAA"), "0123456789abcdef")...),
 	}
 	for name, b := range cases {
 		if m, err := decodeAny(b); err == nil {
@@ -184,6 +204,10 @@ func decodeAny(b []byte) (any, error) {
 		return decodeState(b)
 	case msgPull:
 		return decodePull(b)
+	case msgChallenge:
+		return decodeChallenge(b)
+	case msgProof:
+		return decodeProof(b)
 	default:
 		return decodeBatch(b)
 	}

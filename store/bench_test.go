@@ -339,7 +339,7 @@ func BenchmarkUnlock(b *testing.B) {
 // time; "all-cores" runs one per CPU, as an attacker would, and reports
 // guesses per second for the whole machine. B/op is the memory each guess
 // needs (64 MiB at DefaultKDF), which is what limits guessing in parallel
-// on a GPU. docs/security-at-rest.md turns these into years per
+// on a GPU. docs/security.md (At rest) turns these into years per
 // passphrase.
 func BenchmarkPassphraseGuess(b *testing.B) {
 	ctx := context.Background()

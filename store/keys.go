@@ -47,7 +47,7 @@ func (db *DB) keyslot(ctx context.Context, id string) (salt, wrapped []byte, p K
 // PIN (a 4-digit PIN is 10,000 guesses, about half an hour of one CPU at
 // DefaultKDF for someone with a copy of the file). PINs are checked by SignIn inside the unlocked store, where
 // the lockout throttles them. A future slot sealed by an OS keystore would
-// sit beside "passphrase" as "os:<keystore>" (docs/security-at-rest.md).
+// sit beside "passphrase" as "os:<keystore>" (docs/security.md, At rest).
 func (db *DB) Unlock(ctx context.Context, passphrase string) error {
 	salt, wrapped, p, err := db.keyslot(ctx, "passphrase")
 	if err != nil {

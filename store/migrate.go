@@ -92,7 +92,7 @@ const pinSlotsRemoved = 7
 
 // migrate applies migrations[from:] in one transaction, on one connection
 // with secure_delete on, so deleted rows (PIN key slots) are overwritten
-// and not left in free space. Crossing schema 6 the file is then vacuumed
+// and not left in free space. Crossing schema 7 the file is then vacuumed
 // and its write-ahead log emptied, so no earlier copy of a page survives
 // in either.
 func (db *DB) migrate(ctx context.Context, from int) error {

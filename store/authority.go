@@ -41,8 +41,11 @@ import (
 //     judged by who its author was, whichever of their records came first.
 //     An author the store does not know yet is held.
 //
-// A ward device holding only its wards (scoped replication) can check
-// every rule: privileged kinds rely on site-scope records only.
+// Scoped replication (a device holding only its wards) needs one change
+// here: every rule relies on site records only (people, devices, keys),
+// but the causal past a privileged event carries is today the recording
+// device's whole version vector, which a ward device would never hold in
+// full. Once events carry a scope, "seen" must be the site scope's vector.
 
 // ErrHeld: an event waits for records it relies on (its causal past or
 // its author's record) that this store does not hold yet.

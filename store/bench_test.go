@@ -345,7 +345,7 @@ func BenchmarkPassphraseGuess(b *testing.B) {
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "ward.lifeboat")
 	db, _, err := store.Init(ctx, path, store.Setup{SiteName: "S", Ward: "W", Passphrase: storetest.Passphrase,
-		AdminName: "A", AdminPIN: storetest.AdminPIN}, store.Options{})
+		AdminName: "A", AdminPIN: storetest.AdminPIN, AdminPassphrase: storetest.AdminPassphrase}, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

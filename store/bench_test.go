@@ -406,8 +406,9 @@ func BenchmarkPassphraseGuess(b *testing.B) {
 	})
 }
 
-// BenchmarkMigratePINSlots100k times opening a schema-5 store of 100,000
-// events with a PIN key slot: the backup, scrubbing the backup, deleting
+// BenchmarkMigratePINSlots100k times opening a schema-6 store of 100,000
+// events with a PIN key slot (as the last schema before PIN slots were
+// removed): the backup, scrubbing the backup, deleting
 // the slot and vacuuming the store (schema 7), done once per store.
 func BenchmarkMigratePINSlots100k(b *testing.B) {
 	ctx := context.Background()
@@ -419,13 +420,13 @@ func BenchmarkMigratePINSlots100k(b *testing.B) {
 		}
 	}
 	db.Close()
-	v5 := fileBytesB(b, path)
+	v6 := fileBytesB(b, path)
 	var size float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		os.Remove(path + ".backup-v5")
-		if err := os.WriteFile(path, v5, 0o600); err != nil {
+		os.Remove(path + ".backup-v6")
+		if err := os.WriteFile(path, v6, 0o600); err != nil {
 			b.Fatal(err)
 		}
 		sdb, err := sql.Open("sqlite", path)
@@ -434,7 +435,7 @@ func BenchmarkMigratePINSlots100k(b *testing.B) {
 		}
 		for _, q := range []string{
 			"INSERT INTO keyslots (id, salt, kdf_time, kdf_memory, kdf_lanes, wrapped) SELECT 'user:x:0', salt, kdf_time, kdf_memory, kdf_lanes, wrapped FROM keyslots WHERE id = 'passphrase'",
-			"PRAGMA user_version = 5",
+			"PRAGMA user_version = 6",
 		} {
 			if _, err := sdb.Exec(q); err != nil {
 				b.Fatal(err)

@@ -23,11 +23,6 @@ func (a *alive) NotifyAlive(peer *memberlist.Node) error {
 		return nil
 	}
 	p := memberOf(peer) // peer is memberlist's to rewrite once we return
-	// Remember where it is, admitted or not: a pull from it is answered
-	// there (once admitted) even before our membership lists it.
-	n.mu.Lock()
-	n.s.addrs[p.Name] = p
-	n.mu.Unlock()
 	m, err := decodeMeta(p.Meta)
 	if err != nil {
 		return n.refusePeer(p, err)

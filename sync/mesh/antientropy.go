@@ -21,7 +21,6 @@ type syncState struct {
 	quarantined  int                    // how many events the store's quarantine holds
 	refusedPeers map[string]string      // peer -> why the alive delegate refused it
 	dead         map[string]departed    // peers that left or were declared dead
-	addrs        map[string]member      // last known address of each peer
 	live         map[string]member      // members not dead or left (incl. us), as the event delegate told
 	held         map[string]string      // device -> why its events are held back
 	corrections  map[string][]time.Time // device -> clocks of its recent corrections
@@ -64,7 +63,7 @@ type request struct {
 const maxQuarantine = 1000
 
 func newSyncState() syncState {
-	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{}, refusedPeers: map[string]string{}, dead: map[string]departed{}, addrs: map[string]member{}, live: map[string]member{},
+	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{}, refusedPeers: map[string]string{}, dead: map[string]departed{}, live: map[string]member{},
 		held: map[string]string{}, corrections: map[string][]time.Time{}, seq: map[string]uint64{}, exempt: map[string]uint64{}}
 }
 

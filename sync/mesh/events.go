@@ -23,7 +23,6 @@ func (e *events) NotifyJoin(p *memberlist.Node) {
 	(*Node)(e).memberChanged(p)
 	e.mu.Lock()
 	delete(e.s.dead, m.Name)
-	e.s.addrs[m.Name] = m
 	e.s.live[m.Name] = m
 	e.mu.Unlock()
 	e.poke()
@@ -48,7 +47,6 @@ func (e *events) NotifyUpdate(p *memberlist.Node) {
 	m := memberOf(p)
 	(*Node)(e).memberChanged(p)
 	e.mu.Lock()
-	e.s.addrs[m.Name] = m
 	if _, ok := e.s.live[m.Name]; ok {
 		e.s.live[m.Name] = m
 	}

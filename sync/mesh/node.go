@@ -149,22 +149,27 @@ type Config struct {
 // Node is one device's membership of the ward mesh. Create it with New,
 // run it with Run; Status is safe to call at any time from any goroutine.
 type Node struct {
-	cfg   Config
-	log   *slog.Logger
-	st    Store
-	self  string
-	fp    string // fingerprint of our public key
-	boot  string // this run's boot ID (see proof.go)
-	hs    handshake
-	ml    *memberlist.Memberlist
-	ring  *memberlist.Keyring // the site keys memberlist encrypts with
-	addr  string
-	wg    sync.WaitGroup // goroutines sending messages
-	sem   chan struct{}  // bounds concurrent sends
-	inbox chan inbound   // state and batches for the sync loop
-	reqs  chan pull      // pull requests for the server loop
-	memb  chan struct{}  // membership changed
-	quit  chan struct{}  // closed by Close
+	cfg  Config
+	log  *slog.Logger
+	st   Store
+	self string
+	fp   string // fingerprint of our public key
+	boot string // this run's boot ID (see proof.go)
+	hs   handshake
+	ml   *memberlist.Memberlist
+	ring *memberlist.Keyring // the site keys memberlist encrypts with
+	addr string
+	wg   sync.WaitGroup // goroutines sending messages
+	// sendMu orders wg.Add (sends start on memberlist's goroutines too,
+	// answering a challenge) before shutdown's wg.Wait: once sendsDone
+	// is set no send starts.
+	sendMu    sync.Mutex
+	sendsDone bool
+	sem       chan struct{} // bounds concurrent sends
+	inbox     chan inbound  // state and batches for the sync loop
+	reqs      chan pull     // pull requests for the server loop
+	memb      chan struct{} // membership changed
+	quit      chan struct{} // closed by Close
 
 	runOnce, closeOnce sync.Once
 
@@ -406,6 +411,9 @@ func (n *Node) shutdown() {
 	if err := n.ml.Shutdown(); err != nil {
 		n.log.Debug("shutdown", "err", err)
 	}
+	n.sendMu.Lock()
+	n.sendsDone = true
+	n.sendMu.Unlock()
 	n.wg.Wait()
 	n.noise.flush(true)
 }
@@ -422,7 +430,13 @@ func (n *Node) sendOr(to member, msg []byte, logical int, failed func()) {
 		return
 	default:
 	}
+	n.sendMu.Lock()
+	if n.sendsDone {
+		n.sendMu.Unlock()
+		return
+	}
 	n.wg.Add(1)
+	n.sendMu.Unlock()
 	go func() {
 		defer n.wg.Done()
 		n.sem <- struct{}{}

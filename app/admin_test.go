@@ -259,3 +259,44 @@ func TestAdmin_WrongAdminPassphrase(t *testing.T) {
 		t.Error("Bea Beds still active after the right admin passphrase")
 	}
 }
+
+// Adding an IT admin takes their own admin passphrase: too short or typed
+// differently twice is said in the form and adds no one; then the new
+// admin's passphrase opens their personal key.
+func TestAdmin_AddAnITAdmin(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openAdmin(t, ui, "Staff")
+	tap(t, ui, "Add a person")
+	test.Type(entry(t, ui, "Full name"), "Ivy IT")
+	choose(t, ui, "Choose a role").SetSelected(lifeboat.RoleITAdmin.Label())
+	test.Type(entry(t, ui, "4 to 8 digits"), "4826")
+	test.Type(entry(t, ui, "The same PIN again"), "4826")
+	test.Type(entry(t, ui, "IT admins only"), "short")
+	tap(t, ui, "Add")
+	mustShow(t, ui, "An IT admin needs an admin passphrase of their own")
+	e := entry(t, ui, "IT admins only")
+	e.SetText("")
+	test.Type(e, "ivy's own passphrase")
+	test.Type(entry(t, ui, "The same admin passphrase"), "ivy's other passphrase")
+	tap(t, ui, "Add")
+	mustShow(t, ui, "The two admin passphrases are different")
+	if _, ok := userNamed(t, db, "Ivy IT"); ok {
+		t.Fatal("an admin was added while the form had problems")
+	}
+	e = entry(t, ui, "The same admin passphrase")
+	e.SetText("")
+	test.Type(e, "ivy's own passphrase")
+	tap(t, ui, "Add")
+	typeAdminPassphrase(t, ui)
+	u, ok := userNamed(t, db, "Ivy IT")
+	if !ok || u.Role != lifeboat.RoleITAdmin {
+		t.Fatalf("Ivy IT = %+v, %v; want an IT admin", u, ok)
+	}
+	s, err := db.SignIn(t.Context(), u.ID, "4826", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UnlockAdmin(t.Context(), s, "ivy's own passphrase"); err != nil {
+		t.Errorf("the new admin's passphrase does not open their key: %v", err)
+	}
+}

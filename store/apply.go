@@ -561,7 +561,7 @@ func (db *DB) applyRevocation(ctx context.Context, t *txn, reg map[string]regDev
 		return 0, err
 	}
 	for _, ev := range evs {
-		if err := db.quarantineTx(ctx, t.tx, t.aead, ev, "", ErrRevokedDevice.Error()); err != nil {
+		if err := db.quarantineTx(ctx, t.tx, t.aead, ev, "", ErrRevokedDevice.Error(), true); err != nil {
 			return 0, err
 		}
 		if _, err := t.tx.ExecContext(ctx, "DELETE FROM events WHERE id = ?", ev.ID); err != nil {

@@ -304,17 +304,25 @@ func peakRSSMB() float64 {
 	return -1
 }
 
-// BenchmarkUnlock measures unlocking with the ward passphrase at the
-// production Argon2id cost (DefaultKDF; target 150-400 ms per unlock).
-func BenchmarkUnlock(b *testing.B) {
-	ctx := context.Background()
+// closedProductionStore makes a store at the production key costs and
+// closes it, returning its path.
+func closedProductionStore(b *testing.B) string {
+	b.Helper()
 	path := filepath.Join(b.TempDir(), "ward.lifeboat")
-	db, _, err := store.Init(ctx, path, store.Setup{SiteName: "S", Ward: "W", Passphrase: storetest.Passphrase,
+	db, _, err := store.Init(context.Background(), path, store.Setup{SiteName: "S", Ward: "W", Passphrase: storetest.Passphrase,
 		AdminName: "A", AdminPIN: storetest.AdminPIN, AdminPassphrase: storetest.AdminPassphrase}, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	db.Close()
+	return path
+}
+
+// BenchmarkUnlock measures unlocking with the ward passphrase at the
+// production Argon2id cost (DefaultKDF; target 150-400 ms per unlock).
+func BenchmarkUnlock(b *testing.B) {
+	ctx := context.Background()
+	path := closedProductionStore(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		db, err := store.Open(ctx, path, store.Options{})
@@ -342,14 +350,7 @@ func BenchmarkUnlock(b *testing.B) {
 // on a GPU. docs/security.md (At rest) turns these into years per
 // passphrase.
 func BenchmarkPassphraseGuess(b *testing.B) {
-	ctx := context.Background()
-	path := filepath.Join(b.TempDir(), "ward.lifeboat")
-	db, _, err := store.Init(ctx, path, store.Setup{SiteName: "S", Ward: "W", Passphrase: storetest.Passphrase,
-		AdminName: "A", AdminPIN: storetest.AdminPIN, AdminPassphrase: storetest.AdminPassphrase}, store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	db.Close()
+	path := closedProductionStore(b)
 	sdb, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		b.Fatal(err)

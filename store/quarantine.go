@@ -49,7 +49,7 @@ func (db *DB) Quarantine(ctx context.Context, e lifeboat.Event, peer, reason str
 		return fmt.Errorf("quarantine: %w", err)
 	}
 	defer tx.Rollback()
-	if err := db.quarantineTx(ctx, tx, aead, e, peer, reason); err != nil {
+	if err := db.quarantineTx(ctx, tx, aead, e, peer, reason, false); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -61,8 +61,11 @@ func (db *DB) Quarantine(ctx context.Context, e lifeboat.Event, peer, reason str
 	return nil
 }
 
-// quarantineTx is Quarantine within a transaction.
-func (db *DB) quarantineTx(ctx context.Context, tx execer, aead cipherAEAD, e lifeboat.Event, peer, reason string) error {
+// quarantineTx is Quarantine within a transaction. With retracted, the
+// event leaves the log for the quarantine (a revocation that arrived after
+// it): it is kept even past MaxQuarantined, since the log no longer holds
+// it and a full quarantine must not stop the revocation applying.
+func (db *DB) quarantineTx(ctx context.Context, tx execer, aead cipherAEAD, e lifeboat.Event, peer, reason string, retracted bool) error {
 	key := quarantineKey(&e)
 	var n, have int
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*), COUNT(*) FILTER (WHERE event_id = ?) FROM quarantine", key).Scan(&n, &have); err != nil {
@@ -71,7 +74,7 @@ func (db *DB) quarantineTx(ctx context.Context, tx execer, aead cipherAEAD, e li
 	if have > 0 {
 		return nil
 	}
-	if n >= MaxQuarantined {
+	if n >= MaxQuarantined && !retracted {
 		return fmt.Errorf("quarantine %s: %w", key, ErrQuarantineFull)
 	}
 	sealed := seal(aead, e.Encode(), quarantineAD(key, e.Device, e.Seq, e.Kind))

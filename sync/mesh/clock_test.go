@@ -107,7 +107,7 @@ func TestNode_Year2099EventHeldOnEveryPeerClocksUnmoved(t *testing.T) {
 	ward(t, b, s.signIn(b), 1) // honest, after it
 
 	for name, n := range map[string]*node{"A": a, "B": nb} {
-		waitFor(t, 30*time.Second, name+" holds D's 2099 event", func() (bool, string) {
+		waitFor(t, 60*time.Second, name+" holds D's 2099 event", func() (bool, string) {
 			return clockHeld(n, dev) == 1, fmt.Sprintf("%+v", n.Status().Quarantined)
 		})
 	}
@@ -144,7 +144,7 @@ func TestNode_DeviceThreeHoursFastHeldThenApplied(t *testing.T) {
 	ward(t, d, s.signIn(d), 2) // 6 events stamped 3 h ahead
 	ward(t, b, s.signIn(b), 1)
 	for name, n := range map[string]*node{"A": a, "B": nb} {
-		waitFor(t, 30*time.Second, name+" holds D's 6 events", func() (bool, string) {
+		waitFor(t, 60*time.Second, name+" holds D's 6 events", func() (bool, string) {
 			return clockHeld(n, dev) == 6, fmt.Sprintf("%+v", n.Status().Quarantined)
 		})
 		if v := n.Status().Vector[dev]; v != 0 {

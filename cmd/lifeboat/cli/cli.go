@@ -127,6 +127,12 @@ func openUnlocked(ctx context.Context, cmd *cobra.Command, env *Env, p *prompter
 	if err != nil {
 		return nil, plain(err)
 	}
+	return unlockWith(ctx, db, p, passFile)
+}
+
+// unlockWith asks for the ward passphrase (or reads it from passFile) and
+// unlocks db; on any failure db is closed.
+func unlockWith(ctx context.Context, db *store.DB, p *prompter, passFile string) (*store.DB, error) {
 	pass, err := p.secret("Ward passphrase", passFile)
 	if err != nil {
 		db.Close()

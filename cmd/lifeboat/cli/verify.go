@@ -62,14 +62,5 @@ func openReadOnlyUnlocked(ctx context.Context, cmd *cobra.Command, env *Env, p *
 	if err != nil {
 		return nil, plain(err)
 	}
-	pass, err := p.secret("Ward passphrase", passFile)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := db.Unlock(ctx, pass); err != nil {
-		db.Close()
-		return nil, plain(err)
-	}
-	return db, nil
+	return unlockWith(ctx, db, p, passFile)
 }

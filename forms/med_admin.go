@@ -81,6 +81,17 @@ type Administration struct {
 	Dose       Quantity       `json:"dose,omitzero"` // dose given, in the order's unit
 	Witness    string         `json:"witness,omitempty"`
 	Note       string         `json:"note,omitempty"`
+	// Overrides records each warning the person giving the dose saw and
+	// went past, with their reason (an allergy, a PRN limit): shown on the
+	// MAR and the back-entry worklist, exported with the dose.
+	Overrides []DoseOverride `json:"overrides,omitempty"`
+}
+
+// DoseOverride is one DoseWarning a person went past on purpose: its Code
+// and their Reason in their own words.
+type DoseOverride struct {
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
 }
 
 // SlotKey is the identity of the dose a recorded: the same string as
@@ -271,9 +282,11 @@ type DoseWarning struct {
 
 // DoseWarning codes.
 const (
-	WarnTooSoon      = "too_soon"       // within the minimum interval of another dose
-	WarnOverDailyMax = "over_daily_max" // would exceed the maximum in 24 hours
-	WarnUnitMismatch = "unit_mismatch"  // the maximum cannot be checked: units differ
+	WarnTooSoon      = "too_soon"        // within the minimum interval of another dose
+	WarnOverDailyMax = "over_daily_max"  // would exceed the maximum in 24 hours
+	WarnUnitMismatch = "unit_mismatch"   // the maximum cannot be checked: units differ
+	WarnAllergy      = "allergy"         // the medicine matches a recorded allergy
+	WarnDuplicate    = "duplicate_order" // another active order of the same medicine
 )
 
 // CheckPRN warns before a when-required dose of o (dose; zero means o.Dose)

@@ -132,6 +132,18 @@ var recordRules = map[string]recordRule{
 		a, err := decodeAs[forms.Transfer](b)
 		return a.PatientID, a.Ward, nil, err
 	},
+	forms.KindAllergyRecorded: func(b []byte) (string, string, func() forms.Problems, error) {
+		a, err := decodeAs[forms.Allergy](b)
+		return a.PatientID, a.ID, nil, err
+	},
+	forms.KindAllergyNoneKnown: func(b []byte) (string, string, func() forms.Problems, error) {
+		n, err := decodeAs[forms.NoKnownAllergies](b)
+		return n.PatientID, "", nil, err
+	},
+	forms.KindWeightRecorded: func(b []byte) (string, string, func() forms.Problems, error) {
+		w, err := decodeAs[forms.Weight](b)
+		return w.PatientID, "", nil, err
+	},
 	forms.KindPatientDischarged: func(b []byte) (string, string, func() forms.Problems, error) {
 		a, err := decodeAs[forms.Discharge](b)
 		return a.PatientID, "", nil, err
@@ -176,7 +188,8 @@ var recordsView = &projector{
 	patientSubject: func(kind string) bool {
 		switch kind {
 		case forms.KindMedOrdered, forms.KindMedStopped, forms.KindMedAdministered, forms.KindHandoverNote,
-			forms.KindHandoverTask, forms.KindHandoverTaskDone, forms.KindPharmacySupply:
+			forms.KindHandoverTask, forms.KindHandoverTaskDone, forms.KindPharmacySupply,
+			forms.KindAllergyRecorded, forms.KindAllergyNoneKnown, forms.KindWeightRecorded:
 			return true
 		}
 		return false

@@ -1,0 +1,113 @@
+package forms
+
+import (
+	"slices"
+
+	"lifeboat"
+)
+
+// Authority is who may record a kind; the store checks it on every event,
+// local or from a peer.
+type Authority int
+
+// The authority rules. AuthClinical is the default: a signed-in person the
+// registry knows, holding one of the kind's Roles.
+const (
+	AuthClinical   Authority = iota // a known person with one of Roles
+	AuthPrivileged                  // an IT admin's personal key, chained to the site's root
+	AuthRoot                        // the site's first event, made once by its founding device
+	AuthDevice                      // a device reporting on itself (author "device:<its id>")
+	AuthPINChange                   // the person themselves
+)
+
+// KindSpec is everything Lifeboat needs to know of one event kind, in one
+// declaration: a new kind is one entry in kindSpecs, and tests fail when a
+// kind lacks a decision (authority, export, label).
+type KindSpec struct {
+	Kind    string
+	Label   string     // plain words for review lists and worklists: "Medicine given"
+	Payload func() any // a new, empty payload value to decode into
+
+	Authority Authority
+	Roles     []lifeboat.Role // AuthClinical: the roles that may record it
+
+	// Seen marks kinds whose meaning depends on what the recording device
+	// had already seen (a dose, a bed move): Append adds its version
+	// vector so concurrent records can be told from sequential ones.
+	Seen bool
+
+	// FHIR names the resource types the kind exports as; NotExported says
+	// why it is not exported. Exactly one is set.
+	FHIR        []string
+	NotExported string
+
+	// Printed names the printouts that carry it ("" if none).
+	Printed string
+}
+
+// Exported reports whether the kind goes back to the core systems.
+func (k KindSpec) Exported() bool { return len(k.FHIR) > 0 }
+
+// everyone is every role.
+var everyone = lifeboat.Roles
+
+// Role sets the screens give.
+var (
+	pharmacyRoles = []lifeboat.Role{lifeboat.RolePharmacist}
+	cdRoles       = []lifeboat.Role{lifeboat.RolePharmacist, lifeboat.RoleWardStaff, lifeboat.RoleBreakGlass}
+	bedRoles      = []lifeboat.Role{lifeboat.RoleWardStaff, lifeboat.RoleBedManager, lifeboat.RoleITAdmin, lifeboat.RoleBreakGlass}
+	wardRoles     = []lifeboat.Role{lifeboat.RoleITAdmin, lifeboat.RoleBedManager}
+)
+
+const (
+	notClinical = "Lifeboat's own site, device and staff record; the core systems keep their own"
+	printedMAR  = "patient record (MAR)"
+)
+
+// kindSpecs is every kind Lifeboat records.
+var kindSpecs = []KindSpec{
+	{Kind: lifeboat.KindSiteCreated, Label: "Site set-up", Payload: func() any { return new(lifeboat.SiteCreated) }, Authority: AuthRoot, NotExported: notClinical},
+	{Kind: lifeboat.KindDeviceEnrolled, Label: "Device enrolment", Payload: func() any { return new(lifeboat.DeviceEnrolled) }, Authority: AuthPrivileged, NotExported: notClinical},
+	{Kind: lifeboat.KindDeviceRevoked, Label: "Device revocation", Payload: func() any { return new(lifeboat.DeviceRevoked) }, Authority: AuthPrivileged, NotExported: notClinical},
+	{Kind: lifeboat.KindSiteKeyRotated, Label: "Site key change", Payload: func() any { return new(lifeboat.SiteKeyRotated) }, Authority: AuthPrivileged, NotExported: notClinical},
+	{Kind: lifeboat.KindSiteKeyStep, Label: "Site key change step", Payload: func() any { return new(lifeboat.SiteKeyStep) }, Authority: AuthDevice, NotExported: notClinical},
+	{Kind: lifeboat.KindSiteKeyShared, Label: "Site key handed to a new device", Payload: func() any { return new(lifeboat.SiteKeyShared) }, Authority: AuthDevice, NotExported: notClinical},
+	{Kind: lifeboat.KindUserSaved, Label: "Staff account", Payload: func() any { return new(lifeboat.UserRecord) }, Authority: AuthPrivileged, NotExported: notClinical},
+	{Kind: lifeboat.KindPINChanged, Label: "PIN change", Payload: func() any { return new(lifeboat.PINChange) }, Authority: AuthPINChange, NotExported: notClinical},
+	{Kind: lifeboat.KindEnteredInError, Label: "Entered in error", Payload: func() any { return new(lifeboat.EnteredInError) }, Roles: everyone, FHIR: []string{"(status of the corrected resource)"}},
+
+	{Kind: KindPatientRegistered, Label: "Patient details", Payload: func() any { return new(Patient) }, Roles: everyone, FHIR: []string{"Patient"}, Printed: printedMAR},
+	{Kind: KindPatientAdmitted, Label: "Admission", Payload: func() any { return new(Admission) }, Roles: everyone, Seen: true, FHIR: []string{"Encounter"}},
+	{Kind: KindPatientTransferred, Label: "Transfer", Payload: func() any { return new(Transfer) }, Roles: everyone, Seen: true, FHIR: []string{"Encounter"}},
+	{Kind: KindPatientDischarged, Label: "Discharge", Payload: func() any { return new(Discharge) }, Roles: everyone, Seen: true, FHIR: []string{"Encounter"}},
+	{Kind: KindObsRecorded, Label: "Observations", Payload: func() any { return new(Observations) }, Roles: everyone, FHIR: []string{"Observation"}, Printed: "patient record (NEWS2 chart)"},
+	{Kind: KindMedOrdered, Label: "Medicine order", Payload: func() any { return new(MedicationOrder) }, Roles: everyone, NotExported: "orders come from the core system's snapshot; downtime orders are re-prescribed there (back-entry worklist)", Printed: printedMAR},
+	{Kind: KindMedStopped, Label: "Medicine stopped", Payload: func() any { return new(MedicationStop) }, Roles: everyone, NotExported: "re-prescribed in the core system with the order", Printed: printedMAR},
+	{Kind: KindMedAdministered, Label: "Medicine given", Payload: func() any { return new(Administration) }, Roles: everyone, Seen: true, FHIR: []string{"MedicationAdministration"}, Printed: printedMAR},
+	{Kind: KindAllergyRecorded, Label: "Allergy", Payload: func() any { return new(Allergy) }, Roles: everyone, FHIR: []string{"AllergyIntolerance"}, Printed: printedMAR},
+	{Kind: KindAllergyNoneKnown, Label: "No known allergies", Payload: func() any { return new(NoKnownAllergies) }, Roles: everyone, FHIR: []string{"AllergyIntolerance"}, Printed: printedMAR},
+	{Kind: KindWeightRecorded, Label: "Weight", Payload: func() any { return new(Weight) }, Roles: everyone, FHIR: []string{"Observation"}, Printed: printedMAR},
+	{Kind: KindHandoverNote, Label: "Handover note", Payload: func() any { return new(HandoverNote) }, Roles: everyone, NotExported: "ward handover is working information, not part of the record", Printed: "handover sheet"},
+	{Kind: KindHandoverTask, Label: "Handover task", Payload: func() any { return new(HandoverTask) }, Roles: everyone, NotExported: "ward handover is working information, not part of the record", Printed: "handover sheet"},
+	{Kind: KindHandoverTaskDone, Label: "Handover task done", Payload: func() any { return new(HandoverTaskDone) }, Roles: everyone, NotExported: "ward handover is working information, not part of the record", Printed: "handover sheet"},
+	{Kind: KindFormSubmitted, Label: "Form", Payload: func() any { return new(FormSubmission) }, Roles: everyone, FHIR: []string{"QuestionnaireResponse"}},
+	{Kind: KindBedState, Label: "Bed state", Payload: func() any { return new(BedStateSet) }, Roles: bedRoles, Seen: true, FHIR: []string{"Location"}},
+	{Kind: KindWardDefined, Label: "Ward set-up", Payload: func() any { return new(Ward) }, Roles: wardRoles, NotExported: "the core system holds the ward's real layout"},
+	{Kind: KindCDEntry, Label: "Controlled drug register entry", Payload: func() any { return new(CDEntry) }, Roles: cdRoles, NotExported: "the paper or electronic CD register is reconciled by pharmacy from the printed register", Printed: "CD register"},
+	{Kind: KindPharmacyTaskDone, Label: "Pharmacy task done", Payload: func() any { return new(PharmacyTaskDone) }, Roles: pharmacyRoles, NotExported: "pharmacy's continuity checklist, not patient care"},
+	{Kind: KindPharmacySupply, Label: "Pharmacy supply", Payload: func() any { return new(PharmacySupply) }, Roles: pharmacyRoles, FHIR: []string{"MedicationDispense"}},
+	{Kind: KindStockLevel, Label: "Stock level", Payload: func() any { return new(StockLevel) }, Roles: pharmacyRoles, NotExported: "stock is counted again when the pharmacy system returns"},
+}
+
+// Kinds returns every kind Lifeboat records, in declaration order.
+func Kinds() []KindSpec { return slices.Clone(kindSpecs) }
+
+// Spec returns the declaration of kind; ok is false for a kind this
+// version of Lifeboat does not know (a newer peer's).
+func Spec(kind string) (KindSpec, bool) {
+	i := slices.IndexFunc(kindSpecs, func(k KindSpec) bool { return k.Kind == kind })
+	if i < 0 {
+		return KindSpec{}, false
+	}
+	return kindSpecs[i], true
+}

@@ -250,42 +250,14 @@ func (s *syncScreen) discard(q lifeboat.Quarantined, title string) {
 	})
 }
 
-// reviewKinds name the kinds kindWords does not, for the review list.
-var reviewKinds = map[string]string{
-	forms.KindMedOrdered:         "Medicine order",
-	forms.KindMedStopped:         "Medicine stopped",
-	forms.KindCDEntry:            "Controlled drug register entry",
-	forms.KindHandoverNote:       "Handover note",
-	forms.KindHandoverTask:       "Handover task",
-	forms.KindHandoverTaskDone:   "Handover task done",
-	forms.KindPharmacyTaskDone:   "Pharmacy task done",
-	forms.KindStockLevel:         "Stock level",
-	forms.KindWardDefined:        "Ward set-up",
-	lifeboat.KindSiteCreated:     "Site set-up",
-	lifeboat.KindDeviceEnrolled:  "Device enrolment",
-	lifeboat.KindDeviceRevoked:   "Device revocation",
-	lifeboat.KindSiteKeyRotated:  "Site key change",
-	lifeboat.KindSiteKeyStep:     "Site key change step",
-	lifeboat.KindSiteKeyShared:   "Site key handed to a new device",
-	lifeboat.KindUserSaved:       "Staff account",
-	lifeboat.KindEnteredInError:  "Correction (entered in error)",
-	forms.KindPatientRegistered:  "Patient details",
-	forms.KindPatientAdmitted:    "Admission",
-	forms.KindPatientTransferred: "Transfer",
-	forms.KindPatientDischarged:  "Discharge",
-}
-
 // maxKindShown bounds an unknown kind shown as it is: a peer chose it.
 const maxKindShown = 40
 
-// recordKindWords names an event kind in words; a kind Lifeboat does not
-// know is shown as it is, cut short.
+// recordKindWords names an event kind in words (its label in forms' kind
+// registry); a kind Lifeboat does not know is shown as it is, cut short.
 func recordKindWords(kind string) string {
-	if w, ok := reviewKinds[kind]; ok {
-		return w
-	}
-	if w := kindWords(kind); w != kind {
-		return w
+	if k, ok := forms.Spec(kind); ok {
+		return k.Label
 	}
 	if kind == "" {
 		return "Record of no known type"

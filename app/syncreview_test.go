@@ -303,3 +303,46 @@ func TestSyncReview_ConcurrentAdminChangeListed(t *testing.T) {
 	settle(ui)
 	mustShow(t, ui, "Check this change", "by Xena Admin")
 }
+
+// Every kind Lifeboat declares is named on the review list by its label
+// in forms' kind registry (one declaration per kind), never by its code:
+// before the registry, allergies, weights, census imports and back-entry
+// statuses were listed as `Record of type "allergy.recorded"`.
+func TestSyncReview_EveryKindNamedByItsLabel(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	kinds := forms.Kinds()
+	if len(kinds) > maxQuarantineShown {
+		t.Fatalf("%d kinds do not fit the %d records listed", len(kinds), maxQuarantineShown)
+	}
+	for i, k := range kinds {
+		clock.Advance(time.Second)
+		e := lifeboat.Event{ID: fmt.Sprintf("e%d", i), Device: "d-old", Seq: uint64(i + 1), Kind: k.Kind}
+		if err := db.Quarantine(t.Context(), e, "d-laptop", store.ErrUnknownDevice.Error()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ui.ShowSection("sync")
+	settle(ui)
+	for _, k := range kinds {
+		mustShow(t, ui, k.Label+" · offered by")
+	}
+	if shows(ui, "Record of type") {
+		t.Errorf("a declared kind is shown by its code: %q", texts(ui))
+	}
+}
+
+// The back-entry worklist names each kind by the same label.
+func TestKindWords_RegistryLabels(t *testing.T) {
+	for _, k := range forms.Kinds() {
+		if got := kindWords(k.Kind); got != k.Label {
+			t.Errorf("kindWords(%s) = %q, want %q", k.Kind, got, k.Label)
+		}
+		if got := recordKindWords(k.Kind); got != k.Label {
+			t.Errorf("recordKindWords(%s) = %q, want %q", k.Kind, got, k.Label)
+		}
+	}
+	if got := kindWords("x.newer"); got != "x.newer" {
+		t.Errorf("kindWords of an unknown kind = %q", got)
+	}
+}

@@ -346,3 +346,55 @@ func TestKindWords_RegistryLabels(t *testing.T) {
 		t.Errorf("kindWords of an unknown kind = %q", got)
 	}
 }
+
+// A peer's records that this device would have refused (an NHS number
+// failing its check digit, an SpO2 of 150%) are kept and listed under
+// "Needs review" for everyone, with the patient, the device and what is
+// wrong in plain words; marked entered in error, the set leaves the list.
+func TestSyncReview_PeersImpossibleRecordsFlagged(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeSuffix(size), func(t *testing.T) { peersImpossibleRecordsFlagged(t, size) })
+	}
+}
+
+func peersImpossibleRecordsFlagged(t *testing.T, size fyne.Size) {
+	ui, db, _ := newTestUI(t, size)
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	ctx := t.Context()
+	admin, _ := userNamed(t, db, "Ada Admin")
+	dev := storetest.NewDevice(t)
+	if _, err := db.Enrol(ctx, adminSession(t, db), dev.Pub, "Old laptop"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(forms.Patient{ID: "p-mistyped", Surname: "Mensah", Given: "Kofi", BirthDate: "1962-07-01", NHSNumber: "1234567890"})
+	reg := dev.Next(admin.ID, forms.KindPatientRegistered, "p-mistyped", b, demoNow)
+	spo2 := 150
+	b, _ = json.Marshal(forms.Observations{PatientID: "p-mistyped", SpO2: &spo2})
+	obs := dev.Next(admin.ID, forms.KindObsRecorded, "p-mistyped", b, demoNow)
+	if res, err := db.ApplyRemote(ctx, []lifeboat.Event{reg, obs}); err != nil || res.Applied != 2 {
+		t.Fatalf("ApplyRemote = %+v, %v, want both kept", res, err)
+	}
+
+	ui.ShowSection("sync")
+	settle(ui)
+	mustShow(t, ui, "Needs review", "Check this record",
+		"Patient details for MENSAH, Kofi from Old laptop", "fails its check digit",
+		"Observations for MENSAH, Kofi from Old laptop", "Oxygen saturation must be between",
+		"This device would not have saved it")
+	if shows(ui, "Nothing to review.") {
+		t.Error("the list says nothing to review")
+	}
+	golden(t, ui, "syncreview_flagged_"+sizeSuffix(size))
+
+	if _, err := db.Append(ctx, ui.Session(), store.Draft{Kind: lifeboat.KindEnteredInError, Subject: "p-mistyped", PerformedAt: demoNow,
+		Corrects: obs.ID, Payload: lifeboat.EnteredInError{Reason: "probe fault"}}); err != nil {
+		t.Fatal(err)
+	}
+	ui.ShowSection("ward")
+	ui.ShowSection("sync")
+	settle(ui)
+	mustShow(t, ui, "Patient details for MENSAH, Kofi from Old laptop")
+	if shows(ui, "Observations for MENSAH, Kofi") {
+		t.Error("a set marked entered in error is still listed")
+	}
+}

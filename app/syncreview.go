@@ -160,13 +160,9 @@ func (s *syncScreen) recordFlagCard(f store.RecordFlag) fyne.CanvasObject {
 	if who == "" {
 		who = "a patient not on this device"
 	}
-	msgs := make([]string, len(f.Problems))
-	for i, p := range f.Problems {
-		msgs[i] = strings.TrimSuffix(p.Message, ".")
-	}
 	return NewCard(container.NewVBox(bold(recordKindWords(f.Kind)+" for "+who+" from "+s.name(f.Device)),
 		container.NewHBox(Chip("Check this record", nhsWarmYellow, nhsBlack, true)),
-		wrapped(strings.Join(msgs, ". ")+"."),
+		wrapped(problemWords(f.Problems)),
 		wrapped("This device would not have saved it. It came from another device, so it is kept: check it with whoever recorded it, then correct it or mark it entered in error.")), nil)
 }
 

@@ -72,7 +72,9 @@ func (c *obsChart) show(obs []store.ObsView, scale int) {
 		o := obs[i]
 		n := forms.ScoreNEWS2(o.Obs, scale)
 		rows = append(rows, c.row(o, n))
-		if o.Status == store.StatusFinal {
+		// A set with an impossible reading (from another device) is
+		// listed, flagged, but not plotted: it would bend the trend.
+		if o.Status == store.StatusFinal && len(o.Problems) == 0 {
 			final = append([]scoredObs{{o, n}}, final...)
 		}
 	}
@@ -156,7 +158,13 @@ func (c *obsChart) row(o store.ObsView, n forms.NEWS2) fyne.CanvasObject {
 	case store.StatusAmended:
 		head.Add(Chip("AMENDED", nhsGrey1, nhsWhite, true))
 	}
+	if !struck && len(o.Problems) > 0 {
+		head.Add(Chip("CHECK: NOT POSSIBLE", nhsWarmYellow, nhsBlack, true))
+	}
 	lines := container.NewVBox(head)
+	if !struck && len(o.Problems) > 0 {
+		lines.Add(wrapped(problemWords(o.Problems) + " Recorded on another device: check it, then amend it or mark it entered in error."))
+	}
 	readings := newFlow()
 	for i, l := range obsLines(o.Obs, n) {
 		if i > 0 {
@@ -175,6 +183,15 @@ func (c *obsChart) row(o store.ObsView, n forms.NEWS2) fyne.CanvasObject {
 		card.SetBackground(nhsGrey5)
 	}
 	return card
+}
+
+// problemWords joins problems' messages as sentences.
+func problemWords(ps forms.Problems) string {
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = strings.TrimSuffix(p.Message, ".") + "."
+	}
+	return strings.Join(msgs, " ")
 }
 
 func (c *obsChart) userName(id string) string {

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"lifeboat"
 	"lifeboat/forms"
 	"lifeboat/sync/reconcile"
 	"lifeboat/sync/reconcile/paper"
@@ -46,29 +45,11 @@ var statusWords = map[reconcile.Status]struct {
 	reconcile.StatusVerified: {"Verified", nhsDarkBlue, nhsWhite, "verified"},
 }
 
-// kindWords names an event kind as the worklist shows it.
+// kindWords names an event kind as the worklist shows it: its label in
+// forms' kind registry, or the kind itself if this version does not know it.
 func kindWords(kind string) string {
-	switch kind {
-	case forms.KindPatientRegistered:
-		return "Patient details"
-	case forms.KindPatientAdmitted:
-		return "Admission"
-	case forms.KindPatientTransferred:
-		return "Transfer"
-	case forms.KindPatientDischarged:
-		return "Discharge"
-	case forms.KindObsRecorded:
-		return "Observations"
-	case forms.KindMedAdministered:
-		return "Medicine given"
-	case forms.KindPharmacySupply:
-		return "Pharmacy supply"
-	case forms.KindFormSubmitted:
-		return "Form"
-	case forms.KindBedState:
-		return "Bed state"
-	case lifeboat.KindEnteredInError:
-		return "Entered in error"
+	if k, ok := forms.Spec(kind); ok {
+		return k.Label
 	}
 	return kind
 }

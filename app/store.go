@@ -79,6 +79,7 @@ type Store interface {
 	NewAdmin(ctx context.Context, s *store.Session, name, pin, passphrase string) (store.User, error)
 	UnlockAdmin(ctx context.Context, s *store.Session, passphrase string) error
 	AuthorityReview(ctx context.Context) ([]store.AuthorityFlag, error)
+	RecordReview(ctx context.Context) ([]store.RecordFlag, error)
 	SetUserActive(ctx context.Context, s *store.Session, userID string, active bool) error
 	Device(ctx context.Context) (string, error)
 	Devices(ctx context.Context) ([]lifeboat.Device, error)

@@ -33,6 +33,10 @@ type review struct {
 	// (an admin's change made as their admin role was removed elsewhere).
 	flags  []store.AuthorityFlag
 	people map[string]string // user ID -> name, for flags
+	// records are peers' records kept although they break a rule this
+	// device enforces on its own (store.RecordReview).
+	records  []store.RecordFlag
+	patients map[string]string // patient ID -> name, for records
 }
 
 // adminName is the person's name, or "an IT admin" if it is not known.
@@ -96,7 +100,7 @@ func (r *review) entries(meshQs []mesh.Quarantined, meshTotal int) (list []revie
 func (s *syncScreen) reviewView(held map[string]string, meshQs []mesh.Quarantined, meshTotal int) fyne.CanvasObject {
 	list, total := s.entries(meshQs, meshTotal)
 	admin := s.admin()
-	if s.st == nil && len(list) == 0 && s.note == "" && !s.qFailed && !admin {
+	if s.st == nil && len(list) == 0 && len(s.records) == 0 && s.note == "" && !s.qFailed && !admin {
 		return nil
 	}
 	out := container.NewVBox(heading("Needs review", theme.SizeNameText))
@@ -106,13 +110,16 @@ func (s *syncScreen) reviewView(held map[string]string, meshQs []mesh.Quarantine
 	if s.qFailed {
 		out.Add(wrapped("The refused records kept on this device could not be read just now. Tell IT if this keeps happening."))
 	}
-	if len(held) == 0 && len(list) == 0 && len(s.flags) == 0 {
+	if len(held) == 0 && len(list) == 0 && len(s.flags) == 0 && len(s.records) == 0 {
 		out.Add(wrapped("Nothing to review."))
 	}
 	for _, f := range s.flags {
 		out.Add(NewCard(container.NewVBox(bold(recordKindWords(f.Kind)+" by "+s.adminName(f.By)+" on "+s.name(f.Device)),
 			container.NewHBox(Chip("Check this change", nhsWarmYellow, nhsBlack, true)),
 			wrapped("It was made while that person's IT admin role was being removed on another device, so it stands: check it is wanted, and undo it (a new change) if not.")), nil))
+	}
+	for _, f := range s.records {
+		out.Add(s.recordFlagCard(f))
 	}
 	for _, d := range sortedKeys(held) {
 		n := s.name(d)
@@ -143,6 +150,20 @@ func (s *syncScreen) reviewView(held map[string]string, meshQs []mesh.Quarantine
 		out.Add(wrapped("And " + count(uint64(total-len(list)), "more refused record", "more refused records") + "."))
 	}
 	return out
+}
+
+// recordFlagCard is a peer's record kept although it breaks a rule this
+// device checks on its own records: what it is, whose, from where, and
+// what is wrong, in plain words.
+func (s *syncScreen) recordFlagCard(f store.RecordFlag) fyne.CanvasObject {
+	who := s.patients[f.Subject]
+	if who == "" {
+		who = "a patient not on this device"
+	}
+	return NewCard(container.NewVBox(bold(recordKindWords(f.Kind)+" for "+who+" from "+s.name(f.Device)),
+		container.NewHBox(Chip("Check this record", nhsWarmYellow, nhsBlack, true)),
+		wrapped(problemWords(f.Problems)),
+		wrapped("This device would not have saved it. It came from another device, so it is kept: check it with whoever recorded it, then correct it or mark it entered in error.")), nil)
 }
 
 // quarantineCard is one refused event: what it is, where it came from,
@@ -250,42 +271,14 @@ func (s *syncScreen) discard(q lifeboat.Quarantined, title string) {
 	})
 }
 
-// reviewKinds name the kinds kindWords does not, for the review list.
-var reviewKinds = map[string]string{
-	forms.KindMedOrdered:         "Medicine order",
-	forms.KindMedStopped:         "Medicine stopped",
-	forms.KindCDEntry:            "Controlled drug register entry",
-	forms.KindHandoverNote:       "Handover note",
-	forms.KindHandoverTask:       "Handover task",
-	forms.KindHandoverTaskDone:   "Handover task done",
-	forms.KindPharmacyTaskDone:   "Pharmacy task done",
-	forms.KindStockLevel:         "Stock level",
-	forms.KindWardDefined:        "Ward set-up",
-	lifeboat.KindSiteCreated:     "Site set-up",
-	lifeboat.KindDeviceEnrolled:  "Device enrolment",
-	lifeboat.KindDeviceRevoked:   "Device revocation",
-	lifeboat.KindSiteKeyRotated:  "Site key change",
-	lifeboat.KindSiteKeyStep:     "Site key change step",
-	lifeboat.KindSiteKeyShared:   "Site key handed to a new device",
-	lifeboat.KindUserSaved:       "Staff account",
-	lifeboat.KindEnteredInError:  "Correction (entered in error)",
-	forms.KindPatientRegistered:  "Patient details",
-	forms.KindPatientAdmitted:    "Admission",
-	forms.KindPatientTransferred: "Transfer",
-	forms.KindPatientDischarged:  "Discharge",
-}
-
 // maxKindShown bounds an unknown kind shown as it is: a peer chose it.
 const maxKindShown = 40
 
-// recordKindWords names an event kind in words; a kind Lifeboat does not
-// know is shown as it is, cut short.
+// recordKindWords names an event kind in words (its label in forms' kind
+// registry); a kind Lifeboat does not know is shown as it is, cut short.
 func recordKindWords(kind string) string {
-	if w, ok := reviewKinds[kind]; ok {
-		return w
-	}
-	if w := kindWords(kind); w != kind {
-		return w
+	if k, ok := forms.Spec(kind); ok {
+		return k.Label
 	}
 	if kind == "" {
 		return "Record of no known type"

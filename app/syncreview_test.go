@@ -303,3 +303,98 @@ func TestSyncReview_ConcurrentAdminChangeListed(t *testing.T) {
 	settle(ui)
 	mustShow(t, ui, "Check this change", "by Xena Admin")
 }
+
+// Every kind Lifeboat declares is named on the review list by its label
+// in forms' kind registry (one declaration per kind), never by its code:
+// before the registry, allergies, weights, census imports and back-entry
+// statuses were listed as `Record of type "allergy.recorded"`.
+func TestSyncReview_EveryKindNamedByItsLabel(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	kinds := forms.Kinds()
+	if len(kinds) > maxQuarantineShown {
+		t.Fatalf("%d kinds do not fit the %d records listed", len(kinds), maxQuarantineShown)
+	}
+	for i, k := range kinds {
+		clock.Advance(time.Second)
+		e := lifeboat.Event{ID: fmt.Sprintf("e%d", i), Device: "d-old", Seq: uint64(i + 1), Kind: k.Kind}
+		if err := db.Quarantine(t.Context(), e, "d-laptop", store.ErrUnknownDevice.Error()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ui.ShowSection("sync")
+	settle(ui)
+	for _, k := range kinds {
+		mustShow(t, ui, k.Label+" · offered by")
+	}
+	if shows(ui, "Record of type") {
+		t.Errorf("a declared kind is shown by its code: %q", texts(ui))
+	}
+}
+
+// The back-entry worklist names each kind by the same label.
+func TestKindWords_RegistryLabels(t *testing.T) {
+	for _, k := range forms.Kinds() {
+		if got := kindWords(k.Kind); got != k.Label {
+			t.Errorf("kindWords(%s) = %q, want %q", k.Kind, got, k.Label)
+		}
+		if got := recordKindWords(k.Kind); got != k.Label {
+			t.Errorf("recordKindWords(%s) = %q, want %q", k.Kind, got, k.Label)
+		}
+	}
+	if got := kindWords("x.newer"); got != "x.newer" {
+		t.Errorf("kindWords of an unknown kind = %q", got)
+	}
+}
+
+// A peer's records that this device would have refused (an NHS number
+// failing its check digit, an SpO2 of 150%) are kept and listed under
+// "Needs review" for everyone, with the patient, the device and what is
+// wrong in plain words; marked entered in error, the set leaves the list.
+func TestSyncReview_PeersImpossibleRecordsFlagged(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeSuffix(size), func(t *testing.T) { peersImpossibleRecordsFlagged(t, size) })
+	}
+}
+
+func peersImpossibleRecordsFlagged(t *testing.T, size fyne.Size) {
+	ui, db, _ := newTestUI(t, size)
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	ctx := t.Context()
+	admin, _ := userNamed(t, db, "Ada Admin")
+	dev := storetest.NewDevice(t)
+	if _, err := db.Enrol(ctx, adminSession(t, db), dev.Pub, "Old laptop"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(forms.Patient{ID: "p-mistyped", Surname: "Mensah", Given: "Kofi", BirthDate: "1962-07-01", NHSNumber: "1234567890"})
+	reg := dev.Next(admin.ID, forms.KindPatientRegistered, "p-mistyped", b, demoNow)
+	spo2 := 150
+	b, _ = json.Marshal(forms.Observations{PatientID: "p-mistyped", SpO2: &spo2})
+	obs := dev.Next(admin.ID, forms.KindObsRecorded, "p-mistyped", b, demoNow)
+	if res, err := db.ApplyRemote(ctx, []lifeboat.Event{reg, obs}); err != nil || res.Applied != 2 {
+		t.Fatalf("ApplyRemote = %+v, %v, want both kept", res, err)
+	}
+
+	ui.ShowSection("sync")
+	settle(ui)
+	mustShow(t, ui, "Needs review", "Check this record",
+		"Patient details for MENSAH, Kofi from Old laptop", "fails its check digit",
+		"Observations for MENSAH, Kofi from Old laptop", "Oxygen saturation must be between",
+		"This device would not have saved it")
+	if shows(ui, "Nothing to review.") {
+		t.Error("the list says nothing to review")
+	}
+	golden(t, ui, "syncreview_flagged_"+sizeSuffix(size))
+
+	if _, err := db.Append(ctx, ui.Session(), store.Draft{Kind: lifeboat.KindEnteredInError, Subject: "p-mistyped", PerformedAt: demoNow,
+		Corrects: obs.ID, Payload: lifeboat.EnteredInError{Reason: "probe fault"}}); err != nil {
+		t.Fatal(err)
+	}
+	ui.ShowSection("ward")
+	ui.ShowSection("sync")
+	settle(ui)
+	mustShow(t, ui, "Patient details for MENSAH, Kofi from Old laptop")
+	if shows(ui, "Observations for MENSAH, Kofi") {
+		t.Error("a set marked entered in error is still listed")
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lifeboat"
+	"lifeboat/forms"
 	"lifeboat/store"
 	"lifeboat/sync/mesh"
 )
@@ -68,6 +69,8 @@ func (s *syncScreen) reload() {
 		qs             []lifeboat.Quarantined
 		flags          []store.AuthorityFlag
 		people         map[string]string
+		records        []store.RecordFlag
+		patients       map[string]string
 		namesErr, qErr error
 	)
 	s.ui.Run(func(ctx context.Context) error {
@@ -78,6 +81,15 @@ func (s *syncScreen) reload() {
 			us, _ := s.ui.Store().Users(ctx)
 			for _, u := range us {
 				people[u.ID] = u.Name
+			}
+		}
+		if fs, err := s.ui.Store().RecordReview(ctx); err == nil && len(fs) > 0 {
+			records = fs
+			patients = map[string]string{}
+			for _, f := range fs {
+				if p, err := s.ui.Store().Patient(ctx, f.Subject); err == nil {
+					patients[f.Subject] = forms.DisplayName(p.Patient)
+				}
 			}
 		}
 		devs, err := loadDevices(ctx, s.ui.Store())
@@ -107,6 +119,7 @@ func (s *syncScreen) reload() {
 		}
 		s.setQuarantine(qs, qErr)
 		s.flags, s.people = flags, people
+		s.records, s.patients = records, patients
 		s.render()
 	})
 }

@@ -81,6 +81,7 @@ var kindSpecs = []KindSpec{
 	{Kind: KindPatientTransferred, Label: "Transfer", Payload: func() any { return new(Transfer) }, Roles: everyone, Seen: true, FHIR: []string{"Encounter"}},
 	{Kind: KindPatientDischarged, Label: "Discharge", Payload: func() any { return new(Discharge) }, Roles: everyone, Seen: true, FHIR: []string{"Encounter"}},
 	{Kind: KindObsRecorded, Label: "Observations", Payload: func() any { return new(Observations) }, Roles: everyone, FHIR: []string{"Observation"}, Printed: "patient record (NEWS2 chart)"},
+	{Kind: KindNEWS2Scale, Label: "SpO2 scale", Payload: func() any { return new(SpO2ScaleSetting) }, Roles: everyone, NotExported: "the choice of SpO2 scale is the clinician's, recorded in the core system's notes; here it only shapes NEWS2", Printed: "patient record (NEWS2 chart)"},
 	{Kind: KindMedOrdered, Label: "Medicine order", Payload: func() any { return new(MedicationOrder) }, Roles: everyone, NotExported: "orders come from the core system's snapshot; downtime orders are re-prescribed there (back-entry worklist)", Printed: printedMAR},
 	{Kind: KindMedStopped, Label: "Medicine stopped", Payload: func() any { return new(MedicationStop) }, Roles: everyone, NotExported: "re-prescribed in the core system with the order", Printed: printedMAR},
 	{Kind: KindMedAdministered, Label: "Medicine given", Payload: func() any { return new(Administration) }, Roles: everyone, Seen: true, FHIR: []string{"MedicationAdministration"}, Printed: printedMAR},
@@ -97,6 +98,8 @@ var kindSpecs = []KindSpec{
 	{Kind: KindPharmacyTaskDone, Label: "Pharmacy task done", Payload: func() any { return new(PharmacyTaskDone) }, Roles: pharmacyRoles, NotExported: "pharmacy's continuity checklist, not patient care"},
 	{Kind: KindPharmacySupply, Label: "Pharmacy supply", Payload: func() any { return new(PharmacySupply) }, Roles: pharmacyRoles, FHIR: []string{"MedicationDispense"}},
 	{Kind: KindStockLevel, Label: "Stock level", Payload: func() any { return new(StockLevel) }, Roles: pharmacyRoles, NotExported: "stock is counted again when the pharmacy system returns"},
+	{Kind: KindCensusImported, Label: "Census import", Payload: func() any { return new(CensusImported) }, Roles: everyone, NotExported: "the census is the core system's own data, imported for context"},
+	{Kind: KindReconStatus, Label: "Back-entry status", Payload: func() any { return new(BackEntryChange) }, Roles: everyone, NotExported: "Lifeboat's own back-entry worklist; the core system holds the records it tracks"},
 }
 
 // Kinds returns every kind Lifeboat records, in declaration order.

@@ -69,51 +69,38 @@ const (
 	rulePINChange
 )
 
-// everyone is every role (clinical kinds any signed-in person may record).
-var everyone = lifeboat.Roles
-
-// authorityRules is the rule of every kind Lifeboat records: one place,
-// and a test (TestAuthorityRules_EveryKindDecided) fails on a kind the
-// store projects without a decision here. Clinical roles are the ones the
-// app's screens give (pharmacy tabs to pharmacists, the CD register also
-// to ward staff, beds to ward staff and bed managers, the census import
-// to IT admins).
-var authorityRules = map[string]struct {
+// authorityRule is the rule of one kind: its kind of authority and, for
+// clinical kinds, the roles that may record it.
+type authorityRule struct {
 	kind  ruleKind
 	roles []lifeboat.Role
-}{
-	lifeboat.KindSiteCreated:    {kind: ruleRoot},
-	lifeboat.KindUserSaved:      {kind: rulePrivileged},
-	lifeboat.KindDeviceEnrolled: {kind: rulePrivileged},
-	lifeboat.KindDeviceRevoked:  {kind: rulePrivileged},
-	lifeboat.KindSiteKeyRotated: {kind: rulePrivileged},
-	lifeboat.KindSiteKeyStep:    {kind: ruleDevice},
-	lifeboat.KindSiteKeyShared:  {kind: ruleDevice},
-	lifeboat.KindPINChanged:     {kind: rulePINChange},
-	lifeboat.KindEnteredInError: {roles: everyone},
-
-	forms.KindObsRecorded:        {roles: everyone},
-	forms.KindMedAdministered:    {roles: everyone},
-	forms.KindMedOrdered:         {roles: everyone},
-	forms.KindMedStopped:         {roles: everyone},
-	forms.KindPatientRegistered:  {roles: everyone},
-	forms.KindPatientAdmitted:    {roles: everyone},
-	forms.KindPatientTransferred: {roles: everyone},
-	forms.KindPatientDischarged:  {roles: everyone},
-	forms.KindHandoverNote:       {roles: everyone},
-	forms.KindHandoverTask:       {roles: everyone},
-	forms.KindHandoverTaskDone:   {roles: everyone},
-	forms.KindFormSubmitted:      {roles: everyone},
-	forms.KindAllergyRecorded:    {roles: everyone},
-	forms.KindAllergyNoneKnown:   {roles: everyone},
-	forms.KindWeightRecorded:     {roles: everyone},
-	forms.KindBedState:           {roles: []lifeboat.Role{lifeboat.RoleWardStaff, lifeboat.RoleBedManager, lifeboat.RoleITAdmin, lifeboat.RoleBreakGlass}},
-	forms.KindWardDefined:        {roles: []lifeboat.Role{lifeboat.RoleITAdmin, lifeboat.RoleBedManager}},
-	forms.KindCDEntry:            {roles: []lifeboat.Role{lifeboat.RolePharmacist, lifeboat.RoleWardStaff, lifeboat.RoleBreakGlass}},
-	forms.KindPharmacyTaskDone:   {roles: []lifeboat.Role{lifeboat.RolePharmacist}},
-	forms.KindPharmacySupply:     {roles: []lifeboat.Role{lifeboat.RolePharmacist}},
-	forms.KindStockLevel:         {roles: []lifeboat.Role{lifeboat.RolePharmacist}},
 }
+
+// ruleOf is the store's rule for each authority forms declares.
+var ruleOf = map[forms.Authority]ruleKind{
+	forms.AuthClinical:   ruleClinical,
+	forms.AuthPrivileged: rulePrivileged,
+	forms.AuthRoot:       ruleRoot,
+	forms.AuthDevice:     ruleDevice,
+	forms.AuthPINChange:  rulePINChange,
+}
+
+// authorityRules is the rule of every kind Lifeboat records, read from the
+// kind registry (forms.Kinds): a test (TestAuthorityRules_EveryKindDecided)
+// fails on a kind the store projects without a declaration there. Clinical
+// roles are the ones the app's screens give (pharmacy tabs to pharmacists,
+// the CD register also to ward staff, beds to ward staff and bed managers,
+// ward set-up to IT admins and bed managers).
+var authorityRules = func() map[string]authorityRule {
+	rules := map[string]authorityRule{}
+	for _, k := range forms.Kinds() {
+		// An authority the store does not know reads as clinical with the
+		// declared roles (none: every record of it is held). forms'
+		// TestKinds_EveryKindDecided refuses such a declaration.
+		rules[k.Kind] = authorityRule{kind: ruleOf[k.Authority], roles: k.Roles}
+	}
+	return rules
+}()
 
 // privileged reports whether kind needs an IT admin's personal key.
 func privileged(kind string) bool { return authorityRules[kind].kind == rulePrivileged }
@@ -137,7 +124,7 @@ func (t *txn) authorise(ctx context.Context, e *lifeboat.Event, c *authCache) er
 	r, known := authorityRules[e.Kind]
 	if !known {
 		// A kind from a newer Lifeboat: any person the registry knows.
-		r.roles = everyone
+		r.roles = lifeboat.Roles
 	}
 	switch r.kind {
 	case ruleRoot:

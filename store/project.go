@@ -113,8 +113,12 @@ func checkPayload(e *lifeboat.Event) error {
 	return nil
 }
 
-// checkLocal adds the checks only a local append can make.
+// checkLocal adds the checks only a local append can make: the content
+// rules (contentRules) and each view's patient and clinical checks.
 func (t *txn) checkLocal(ctx context.Context, e *lifeboat.Event) error {
+	if err := checkContent(e); err != nil {
+		return fmt.Errorf("%s: %w", e.Kind, err)
+	}
 	for _, p := range projectorsFor(e.Kind) {
 		if p.patientSubject != nil && p.patientSubject(e.Kind) {
 			var one int

@@ -22,6 +22,10 @@ type ObsView struct {
 	Status      string // final, amended or entered-in-error
 	CorrectedBy string // the event that amended or cancelled it
 	Obs         forms.Observations
+	// Problems are the hard problems of a set this device would have
+	// refused (an impossible reading): another device recorded it, so it
+	// is kept and flagged (see RecordReview). Nil for a set that passes.
+	Problems forms.Problems
 }
 
 // observationsView only checks observation sets: a chart is read from
@@ -98,7 +102,7 @@ func (db *DB) Observations(ctx context.Context, patientID string) ([]ObsView, er
 		sort.Slice(cs, func(i, j int) bool { return cs[i].before(cs[j]) })
 		status, by := correctionStatus(e.Kind, cs)
 		out = append(out, ObsView{EventID: e.ID, PatientID: e.Subject, PerformedAt: e.PerformedAt, RecordedAt: e.RecordedAt,
-			Author: e.Author, Device: e.Device, Status: status, CorrectedBy: by, Obs: o})
+			Author: e.Author, Device: e.Device, Status: status, CorrectedBy: by, Obs: o, Problems: contentRules[e.Kind](&e)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i].PerformedAt.UnixMilli(), out[j].PerformedAt.UnixMilli()

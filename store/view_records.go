@@ -46,13 +46,16 @@ type recordHead struct {
 // ("seen") so every device can tell concurrent records (a dose given on
 // two devices that were apart, a patient moved into two beds) from
 // sequential ones (forms.Concurrent).
-var seenKinds = map[string]bool{
-	forms.KindMedAdministered:    true,
-	forms.KindBedState:           true,
-	forms.KindPatientAdmitted:    true,
-	forms.KindPatientTransferred: true,
-	forms.KindPatientDischarged:  true,
-}
+// They are the kinds forms' registry declares Seen.
+var seenKinds = func() map[string]bool {
+	seen := map[string]bool{}
+	for _, k := range forms.Kinds() {
+		if k.Seen {
+			seen[k.Kind] = true
+		}
+	}
+	return seen
+}()
 
 // recordRule says how one kind is indexed: which subject and key it files
 // under (derived from the payload, so the index cannot disagree with it),

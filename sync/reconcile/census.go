@@ -12,31 +12,15 @@ import (
 	"lifeboat/forms"
 )
 
-// KindCensusImported records that a census snapshot was imported: its
-// source and "data as of" time. Payload CensusImported, subject "census".
-const KindCensusImported = "census.imported"
+// KindCensusImported records that a census snapshot was imported
+// (declared in forms' kind registry).
+const KindCensusImported = forms.KindCensusImported
 
-// CensusImported is the payload of census.imported. Events is how many
-// events the same import appended just before this one (same device,
-// consecutive seqs): those are the snapshot, not downtime care, and are
-// never exported back.
-type CensusImported struct {
-	Source string       `json:"source"`
-	AsOf   time.Time    `json:"as_of"`
-	Counts ImportCounts `json:"counts"`
-	Events int          `json:"events"`
-}
+// CensusImported is the payload of census.imported (see forms).
+type CensusImported = forms.CensusImported
 
-// ImportCounts says what an import changed.
-type ImportCounts struct {
-	Patients         int `json:"patients"`         // patients in the snapshot
-	NewPatients      int `json:"new_patients"`     // registered for the first time
-	UpdatedPatients  int `json:"updated_patients"` // details amended
-	Admissions       int `json:"admissions"`
-	Transfers        int `json:"transfers"`
-	Medicines        int `json:"medicines"`         // orders added
-	StoppedMedicines int `json:"stopped_medicines"` // snapshot orders no longer in the census
-}
+// ImportCounts says what an import changed (see forms).
+type ImportCounts = forms.ImportCounts
 
 // Census is a parsed snapshot, ready to plan.
 type Census struct {

@@ -42,14 +42,59 @@ type Export struct {
 	Skipped []Skipped
 }
 
-// ExportKinds are the event kinds that go back to core systems.
-var ExportKinds = []string{
-	forms.KindPatientRegistered, forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged,
-	forms.KindObsRecorded, forms.KindMedAdministered, forms.KindPharmacySupply, forms.KindFormSubmitted,
-	forms.KindBedState, lifeboat.KindEnteredInError,
-}
+// ExportKinds are the event kinds that go back to core systems: those
+// forms' kind registry declares exported (forms.KindSpec.FHIR).
+var ExportKinds = func() []string {
+	var ks []string
+	for _, k := range forms.Kinds() {
+		if k.Exported() {
+			ks = append(ks, k.Kind)
+		}
+	}
+	return ks
+}()
 
 func exportKind(k string) bool { return slices.Contains(ExportKinds, k) }
+
+// mapper maps one record to its FHIR entries and the patient they are
+// about. src is the record whose content is sent (for an entered-in-error,
+// the record it cancels), e the event being sent (its times), h how it is
+// sent (created, or an update of the record it corrects).
+type mapper func(x *exporter, src, e *lifeboat.Event, h how) ([]Entry, string, error)
+
+// mappers is the mapping of each exported kind, one line a kind. A test
+// (TestMappers_EveryExportedKind) fails when a kind declared exported has
+// none, or one declared not exported has one. Entered-in-error has none
+// of its own: it is sent through the mapper of the record it cancels.
+var mappers = map[string]mapper{
+	forms.KindPatientRegistered:  mapPatient,
+	forms.KindPatientAdmitted:    mapStay,
+	forms.KindPatientTransferred: mapStay,
+	forms.KindPatientDischarged:  mapStay,
+	forms.KindObsRecorded:        (*exporter).obsEntries,
+	forms.KindMedAdministered:    (*exporter).adminEntries,
+	forms.KindPharmacySupply:     (*exporter).dispenseEntries,
+	forms.KindFormSubmitted:      (*exporter).formEntries,
+	forms.KindBedState:           mapBedState,
+}
+
+func mapPatient(x *exporter, src, e *lifeboat.Event, _ how) ([]Entry, string, error) {
+	return []Entry{x.patientEntry(src.Subject, e)}, src.Subject, nil
+}
+
+func mapStay(x *exporter, src, e *lifeboat.Event, _ how) ([]Entry, string, error) {
+	if e.Kind == lifeboat.KindEnteredInError || e.Corrects != "" {
+		return nil, "", fmt.Errorf("a corrected admission, transfer or discharge must be corrected in the core system by hand")
+	}
+	return x.stayEntries(src, e)
+}
+
+func mapBedState(x *exporter, src, e *lifeboat.Event, _ how) ([]Entry, string, error) {
+	if e.Corrects != "" {
+		return nil, "", fmt.Errorf("a corrected bed state is not sent: the next state replaces it")
+	}
+	return x.bedEntries(src)
+}
 
 // exporter holds what the whole log says, for mapping one event.
 type exporter struct {
@@ -295,29 +340,14 @@ func (x *exporter) mapEvent(e *lifeboat.Event) ([]Entry, string, error) {
 			src = target
 		}
 	}
-	switch src.Kind {
-	case forms.KindPatientRegistered:
-		return []Entry{x.patientEntry(src.Subject, e)}, src.Subject, nil
-	case forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged:
-		if e.Kind == lifeboat.KindEnteredInError || e.Corrects != "" {
-			return nil, "", fmt.Errorf("a corrected admission, transfer or discharge must be corrected in the core system by hand")
+	m, ok := mappers[src.Kind]
+	if !ok {
+		if spec, ok := forms.Spec(src.Kind); ok && spec.Exported() {
+			return nil, "", fmt.Errorf("%s records have no FHIR mapping in this version", src.Kind)
 		}
-		return x.stayEntries(src, e)
-	case forms.KindObsRecorded:
-		return x.obsEntries(src, e, h)
-	case forms.KindMedAdministered:
-		return x.adminEntries(src, e, h)
-	case forms.KindPharmacySupply:
-		return x.dispenseEntries(src, e, h)
-	case forms.KindFormSubmitted:
-		return x.formEntries(src, e, h)
-	case forms.KindBedState:
-		if e.Corrects != "" {
-			return nil, "", fmt.Errorf("a corrected bed state is not sent: the next state replaces it")
-		}
-		return x.bedEntries(src)
+		return nil, "", fmt.Errorf("%s records are not exported", src.Kind)
 	}
-	return nil, "", fmt.Errorf("%s records are not exported", src.Kind)
+	return m(x, src, e, h)
 }
 
 // stamp adds identifiers and the performed-at and recorded-at extensions.

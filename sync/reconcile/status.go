@@ -14,39 +14,28 @@ import (
 )
 
 // KindReconStatus records a change in a downtime event's back-entry
-// status. Payload StatusChange; subject "recon:<event ID>". Being an event,
-// the worklist syncs across devices like everything else.
-const KindReconStatus = "recon.status"
+// status (declared in forms' kind registry). Payload StatusChange; subject
+// "recon:<event ID>".
+const KindReconStatus = forms.KindReconStatus
 
 // Status is where a downtime event stands in back-entry.
-type Status string
+type Status = forms.BackEntryStatus
 
 // The back-entry statuses.
 const (
-	StatusPending  Status = "pending"         // not yet in the core system
-	StatusSent     Status = "sent"            // sent; no answer yet
-	StatusAccepted Status = "accepted"        // the server accepted it
-	StatusRejected Status = "rejected"        // the server refused it; Reason says why
-	StatusByHand   Status = "entered_by_hand" // typed into the core system by a person
-	StatusVerified Status = "verified"        // checked in the core system by a second person
+	StatusPending  = forms.BackEntryPending  // not yet in the core system
+	StatusSent     = forms.BackEntrySent     // sent; no answer yet
+	StatusAccepted = forms.BackEntryAccepted // the server accepted it
+	StatusRejected = forms.BackEntryRejected // the server refused it; Reason says why
+	StatusByHand   = forms.BackEntryByHand   // typed into the core system by a person
+	StatusVerified = forms.BackEntryVerified // checked in the core system by a second person
 )
 
 // Statuses lists every status in worklist order.
-var Statuses = []Status{StatusPending, StatusSent, StatusAccepted, StatusRejected, StatusByHand, StatusVerified}
-
-// Valid reports whether s is one of Statuses.
-func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
-
-// Done reports whether nothing is left to do for an event with status s.
-func (s Status) Done() bool { return s == StatusAccepted || s == StatusVerified || s == StatusByHand }
+var Statuses = forms.BackEntryStatuses
 
 // StatusChange is the payload of recon.status.
-type StatusChange struct {
-	EventID string `json:"event_id"`
-	Status  Status `json:"status"`
-	Reason  string `json:"reason,omitempty"`
-	By      string `json:"by,omitempty"` // person or "lifeboat send <url>"
-}
+type StatusChange = forms.BackEntryChange
 
 // StatusDraft is the draft that records a status change.
 func StatusDraft(c StatusChange, at time.Time) Draft {

@@ -194,7 +194,7 @@ func TestBook_EveryPageIdentifiedAndScannable(t *testing.T) {
 			}
 		}, []string{"blank", "New medicine", "Date:"}},
 		{paper.DocWorklist, func(b *paper.Book) { b.Worklist(worklistFixture(ps), "patient") }, []string{
-			"what is left", "3 records, 2 left", "records left", "Rejected", "By hand", "Observation.code: unknown LOINC"}},
+			"what is left", "3 records, 2 left", "records left", "Rejected", "By hand", "Observation.code: unknown LOINC", "Medicine given"}},
 	}
 	for _, d := range docs {
 		t.Run(d.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"lifeboat/forms"
 	"lifeboat/sync/reconcile"
 )
 
@@ -113,7 +114,7 @@ func (b *Book) Worklist(items []reconcile.Item, by string) {
 		}
 		b.stripe(i, y, rowH)
 		b.font("", 8)
-		vals := []string{it.Patient, it.Kind, b.when(it.PerformedAt), it.Ward, statusWords[it.Status], it.Reason}
+		vals := []string{it.Patient, kindLabel(it.Kind), b.when(it.PerformedAt), it.Ward, statusWords[it.Status], it.Reason}
 		x := margin
 		for j, v := range vals {
 			b.text(x+0.5, y, detail[j].width-1, rowH, b.fit(v, detail[j].width-1), "L")
@@ -132,4 +133,13 @@ func (b *Book) stripe(i int, y, h float64) {
 	b.draw(lightGrey)
 	b.pdf.Line(margin, y+h, margin+277, y+h)
 	b.draw(black)
+}
+
+// kindLabel is a record's kind in words, as the app's worklist names it
+// (its label in forms' kind registry), or the kind itself if unknown.
+func kindLabel(kind string) string {
+	if k, ok := forms.Spec(kind); ok {
+		return k.Label
+	}
+	return kind
 }

@@ -1,0 +1,72 @@
+package forms
+
+import (
+	"slices"
+	"time"
+)
+
+// Kinds recorded by the census import and the back-entry worklist
+// (sync/reconcile keeps its own names for them as aliases).
+const (
+	// KindCensusImported records that a census snapshot was imported: its
+	// source and "data as of" time. Payload CensusImported, subject "census".
+	KindCensusImported = "census.imported"
+	// KindReconStatus records a change in a downtime event's back-entry
+	// status. Payload BackEntryChange; subject "recon:<event ID>". Being an
+	// event, the worklist syncs across devices like everything else.
+	KindReconStatus = "recon.status"
+)
+
+// CensusImported is the payload of census.imported. Events is how many
+// events the same import appended just before this one (same device,
+// consecutive seqs): those are the snapshot, not downtime care, and are
+// never exported back.
+type CensusImported struct {
+	Source string       `json:"source"`
+	AsOf   time.Time    `json:"as_of"`
+	Counts ImportCounts `json:"counts"`
+	Events int          `json:"events"`
+}
+
+// ImportCounts says what an import changed.
+type ImportCounts struct {
+	Patients         int `json:"patients"`         // patients in the snapshot
+	NewPatients      int `json:"new_patients"`     // registered for the first time
+	UpdatedPatients  int `json:"updated_patients"` // details amended
+	Admissions       int `json:"admissions"`
+	Transfers        int `json:"transfers"`
+	Medicines        int `json:"medicines"`         // orders added
+	StoppedMedicines int `json:"stopped_medicines"` // snapshot orders no longer in the census
+}
+
+// BackEntryStatus is where a downtime event stands in back-entry.
+type BackEntryStatus string
+
+// The back-entry statuses.
+const (
+	BackEntryPending  BackEntryStatus = "pending"         // not yet in the core system
+	BackEntrySent     BackEntryStatus = "sent"            // sent; no answer yet
+	BackEntryAccepted BackEntryStatus = "accepted"        // the server accepted it
+	BackEntryRejected BackEntryStatus = "rejected"        // the server refused it; Reason says why
+	BackEntryByHand   BackEntryStatus = "entered_by_hand" // typed into the core system by a person
+	BackEntryVerified BackEntryStatus = "verified"        // checked in the core system by a second person
+)
+
+// BackEntryStatuses lists every status in worklist order.
+var BackEntryStatuses = []BackEntryStatus{BackEntryPending, BackEntrySent, BackEntryAccepted, BackEntryRejected, BackEntryByHand, BackEntryVerified}
+
+// Valid reports whether s is one of BackEntryStatuses.
+func (s BackEntryStatus) Valid() bool { return slices.Contains(BackEntryStatuses, s) }
+
+// Done reports whether nothing is left to do for an event with status s.
+func (s BackEntryStatus) Done() bool {
+	return s == BackEntryAccepted || s == BackEntryVerified || s == BackEntryByHand
+}
+
+// BackEntryChange is the payload of recon.status.
+type BackEntryChange struct {
+	EventID string          `json:"event_id"`
+	Status  BackEntryStatus `json:"status"`
+	Reason  string          `json:"reason,omitempty"`
+	By      string          `json:"by,omitempty"` // person or "lifeboat send <url>"
+}

@@ -71,6 +71,11 @@ type Weight struct {
 type AllergyList struct {
 	Allergies []Allergy
 	NoneKnown bool
+	// NoneKnownDisputed is set when "no known allergies" was recorded after
+	// an allergy that stands active (on a device that had not heard of it,
+	// or in error): the allergy stands and the screen asks someone to
+	// check with the patient.
+	NoneKnownDisputed bool
 }
 
 // Active returns the active allergies.
@@ -214,19 +219,23 @@ type AllergyEntry struct {
 //     outranks it for good (someone learnt more since), even once that
 //     allergy is resolved; "no known allergies" recorded while an allergy
 //     is active (on a device that had not heard of it) does not hide the
-//     allergy: the allergy stands and must be corrected itself.
+//     allergy: the allergy stands and must be corrected itself, and
+//     NoneKnownDisputed says someone must check.
 //
 // Active allergies come first, otherwise in the order first recorded.
 func ResolveAllergies(entries []AllergyEntry) AllergyList {
 	var l AllergyList
 	byID := map[string]int{}
-	for _, e := range entries {
+	at := map[string]int{} // allergy ID: position of its standing record
+	lastNone := -1
+	for n, e := range entries {
 		if e.Allergy == nil {
-			l.NoneKnown = true
+			l.NoneKnown, lastNone = true, n
 			continue
 		}
 		l.NoneKnown = false
 		a := *e.Allergy
+		at[a.ID] = n
 		if i, ok := byID[a.ID]; ok {
 			l.Allergies[i] = a
 			continue
@@ -234,8 +243,11 @@ func ResolveAllergies(entries []AllergyEntry) AllergyList {
 		byID[a.ID] = len(l.Allergies)
 		l.Allergies = append(l.Allergies, a)
 	}
-	if len(l.Active()) > 0 {
+	for _, a := range l.Active() {
 		l.NoneKnown = false
+		if at[a.ID] < lastNone {
+			l.NoneKnownDisputed = true
+		}
 	}
 	slices.SortStableFunc(l.Allergies, func(a, b Allergy) int {
 		switch {

@@ -119,8 +119,14 @@ func TestResolveAllergies(t *testing.T) {
 		{"no known allergies twice", []AllergyEntry{nka, nka}, "NKA", "No known allergies"},
 		{"one allergy", []AllergyEntry{active("a", "Latex")}, "Latex:active", "Allergies: Latex"},
 		{"allergy recorded after NKA outranks it", []AllergyEntry{nka, active("a", "Latex")}, "Latex:active", "Allergies: Latex"},
-		{"NKA recorded while an allergy is active: the allergy stands", []AllergyEntry{active("a", "Latex"), nka},
+		{"NKA recorded while an allergy is active: the allergy stands, disputed", []AllergyEntry{active("a", "Latex"), nka},
+			"Latex:active DISPUTED", "Allergies: Latex"},
+		{"NKA disputed, then the allergy confirmed again", []AllergyEntry{active("a", "Latex"), nka, active("a", "Latex")},
 			"Latex:active", "Allergies: Latex"},
+		{"NKA after one active allergy, before another", []AllergyEntry{active("a", "Latex"), nka, active("b", "Codeine")},
+			"Latex:active Codeine:active DISPUTED", "Allergies: Latex; Codeine"},
+		{"NKA after an allergy resolved, another active after it", []AllergyEntry{with("a", "Latex", AllergyResolved), nka, active("b", "Codeine")},
+			"Codeine:active Latex:resolved", "Allergies: Codeine"},
 		{"allergy after NKA, resolved later: NKA stays outranked", []AllergyEntry{nka, active("a", "Latex"), with("a", "Latex", AllergyResolved)},
 			"Latex:resolved", "No active allergies (past ones on record)"},
 		{"NKA asked again after the allergy resolved", []AllergyEntry{active("a", "Latex"), with("a", "Latex", AllergyResolved), nka},
@@ -142,6 +148,9 @@ func TestResolveAllergies(t *testing.T) {
 			}
 			if l.NoneKnown {
 				got = append(got, "NKA")
+			}
+			if l.NoneKnownDisputed {
+				got = append(got, "DISPUTED")
 			}
 			if s := strings.Join(got, " "); s != tt.want {
 				t.Errorf("ResolveAllergies = %q, want %q", s, tt.want)

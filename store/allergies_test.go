@@ -22,6 +22,9 @@ func allergyState(l forms.AllergyList) string {
 	if l.NoneKnown {
 		s = append(s, "NKA")
 	}
+	if l.NoneKnownDisputed {
+		s = append(s, "DISPUTED")
+	}
 	return strings.Join(s, " ")
 }
 
@@ -75,9 +78,9 @@ func TestAllergies_RecordCorrectCancel(t *testing.T) {
 	want("Latex gloves:active")
 	// "No known allergies" recorded now does not hide it.
 	step(store.Draft{Kind: forms.KindAllergyNoneKnown, Payload: forms.NoKnownAllergies{PatientID: pid}})
-	want("Latex gloves:active")
+	want("Latex gloves:active DISPUTED")
 	pen := step(store.Draft{Kind: forms.KindAllergyRecorded, Payload: allergy("a2", "Penicillin", forms.AllergyActive)})
-	want("Latex gloves:active Penicillin:active")
+	want("Latex gloves:active Penicillin:active DISPUTED")
 	resolved := step(store.Draft{Kind: forms.KindAllergyRecorded, Corrects: fixed.ID, Payload: allergy("a1", "Latex gloves", forms.AllergyResolved)})
 	want("Penicillin:active Latex gloves:resolved")
 	_, recs := mustAllergies(t, db, pid)

@@ -375,11 +375,15 @@ func (f *formFill) load() {
 		wards []forms.Ward
 		users []store.User
 		rows  []WardRow
+		aw    allergyWeight
 	)
 	ward := f.ui.Site().Ward
 	f.ui.Run(func(ctx context.Context) (err error) {
 		if f.id != "" {
 			if p, err = f.ui.Store().Patient(ctx, f.id); err != nil {
+				return err
+			}
+			if aw, err = loadAllergyWeight(ctx, f.ui.Store(), f.id); err != nil {
 				return err
 			}
 		} else if rows, err = wardPatients(ctx, f.ui.Store(), ward); err != nil {
@@ -397,6 +401,7 @@ func (f *formFill) load() {
 		}
 		if f.id != "" {
 			f.header.Set(p, bedName(wards, p.Ward, p.Bed), nil)
+			f.header.SetAllergies(aw.list, aw.weight, aw.weighed)
 			f.header.news.Hide()
 		} else {
 			f.ward.SetText("A ward form for " + wardName(wards, ward) + ", not on one patient's record.")

@@ -229,6 +229,7 @@ func (v *formView) load() {
 		rs       []store.Record
 		reason   string
 		patients = map[string]string{}
+		aw       allergyWeight
 	)
 	fr := v.fr
 	v.ui.Run(func(ctx context.Context) (err error) {
@@ -254,7 +255,10 @@ func (v *formView) load() {
 			return err
 		}
 		if !v.wardForm() {
-			p, err = v.ui.Store().Patient(ctx, fr.rec.Subject)
+			if p, err = v.ui.Store().Patient(ctx, fr.rec.Subject); err != nil {
+				return err
+			}
+			aw, err = loadAllergyWeight(ctx, v.ui.Store(), fr.rec.Subject)
 			return err
 		}
 		for _, id := range v.patientAnswers() {
@@ -277,6 +281,7 @@ func (v *formView) load() {
 		v.fr, v.reason, v.patients = fr, reason, patients
 		if !v.wardForm() {
 			v.header.Set(p, bedName(wards, p.Ward, p.Bed), nil)
+			v.header.SetAllergies(aw.list, aw.weight, aw.weighed)
 			v.header.news.Hide()
 		}
 		v.show()

@@ -228,9 +228,13 @@ func (f *obsForm) load() {
 		p     store.PatientView
 		wards []forms.Ward
 		scale int
+		aw    allergyWeight
 	)
 	f.ui.Run(func(ctx context.Context) (err error) {
 		if p, err = f.ui.Store().Patient(ctx, f.id); err != nil {
+			return err
+		}
+		if aw, err = loadAllergyWeight(ctx, f.ui.Store(), f.id); err != nil {
 			return err
 		}
 		if wards, err = f.ui.Store().Wards(ctx); err != nil {
@@ -248,6 +252,7 @@ func (f *obsForm) load() {
 			f.scaleMsg.Show()
 		}
 		f.header.Set(p, bedName(wards, p.Ward, p.Bed), nil)
+		f.header.SetAllergies(aw.list, aw.weight, aw.weighed)
 		f.header.news.Hide()
 		f.update()
 	})

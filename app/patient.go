@@ -24,28 +24,46 @@ func init() {
 
 // PatientHeader shows the four core identifiers, always at the top of a
 // patient's screens: SURNAME, First name, date of birth and NHS number (or
-// temporary ID), with where the patient is.
+// temporary ID), with where the patient is; once SetAllergies is called,
+// the patient's allergies (allergyChip) and weight under them.
 type PatientHeader struct {
 	widget.BaseWidget
 	name, ids, place *canvas.Text
 	news             *fyne.Container
+	allergies        *fyne.Container // allergyChip; hidden until SetAllergies
+	weight           *canvas.Text
 }
 
 // NewPatientHeader returns an empty header; Set fills it.
 func NewPatientHeader() *PatientHeader {
 	h := &PatientHeader{
-		name:  canvas.NewText("", nhsBlack),
-		ids:   canvas.NewText("", nhsBlack),
-		place: canvas.NewText("", nhsGrey1),
-		news:  container.NewStack(),
+		name:      canvas.NewText("", nhsBlack),
+		ids:       canvas.NewText("", nhsBlack),
+		place:     canvas.NewText("", nhsGrey1),
+		news:      container.NewStack(),
+		allergies: container.NewStack(),
+		weight:    canvas.NewText("", nhsBlack),
 	}
 	h.name.TextStyle = fyne.TextStyle{Bold: true}
 	h.name.TextSize = 24
 	h.ids.TextSize = 17
 	h.ids.TextStyle = fyne.TextStyle{Bold: true}
 	h.place.TextSize = 15
+	h.weight.TextSize = 15
+	h.allergies.Hide()
+	h.weight.Hide()
 	h.ExtendBaseWidget(h)
 	return h
+}
+
+// SetAllergies shows the patient's allergies and latest weight (weighed
+// false: none recorded) under the identifiers.
+func (h *PatientHeader) SetAllergies(l forms.AllergyList, w forms.Weight, weighed bool) {
+	h.allergies.Objects = []fyne.CanvasObject{allergyChip(l)}
+	h.allergies.Show()
+	h.weight.Text = weightText(w, weighed)
+	h.weight.Show()
+	h.Refresh()
 }
 
 // Set shows p, its bed's name and latest NEWS2 (nil: none).
@@ -74,7 +92,7 @@ func (h *PatientHeader) CreateRenderer() fyne.WidgetRenderer {
 	bg.StrokeWidth = 2
 	bg.CornerRadius = 6
 	top := container.NewBorder(nil, nil, nil, container.NewCenter(h.news), h.name)
-	return widget.NewSimpleRenderer(container.NewStack(bg, container.NewPadded(container.NewVBox(top, h.ids, h.place))))
+	return widget.NewSimpleRenderer(container.NewStack(bg, container.NewPadded(container.NewVBox(top, h.ids, h.place, h.allergies, h.weight))))
 }
 
 // patientScreen is one patient's record: the header, actions and tabs.
@@ -126,6 +144,7 @@ func (s *patientScreen) load() {
 		p     store.PatientView
 		row   WardRow
 		wards []forms.Ward
+		aw    allergyWeight
 	)
 	first := !s.viewed
 	s.viewed = true
@@ -145,6 +164,9 @@ func (s *patientScreen) load() {
 		if err := loadObsSummary(ctx, s.ui.Store(), &row, now); err != nil {
 			return err
 		}
+		if aw, err = loadAllergyWeight(ctx, s.ui.Store(), s.id); err != nil {
+			return err
+		}
 		wards, err = s.ui.Store().Wards(ctx)
 		return err
 	}, func(err error) {
@@ -154,6 +176,7 @@ func (s *patientScreen) load() {
 		}
 		s.p, s.wards = p, wards
 		s.header.Set(p, bedName(wards, p.Ward, p.Bed), row.Latest)
+		s.header.SetAllergies(aw.list, aw.weight, aw.weighed)
 		s.showActions()
 	})
 	for _, t := range s.tabs {

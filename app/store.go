@@ -37,11 +37,14 @@ type Store interface {
 	RecordView(ctx context.Context, s *store.Session, patientID string) error
 	RecordExport(ctx context.Context, s *store.Session, what string) error
 
-	// Patients and observations.
+	// Patients, their allergies and weight, and observations.
 
 	Patients(ctx context.Context, ward string) ([]store.PatientView, error)
 	Patient(ctx context.Context, id string) (store.PatientView, error)
 	Observations(ctx context.Context, patientID string) ([]store.ObsView, error)
+	Allergies(ctx context.Context, patientID string) (forms.AllergyList, error)
+	AllergyRecords(ctx context.Context, patientID string) (forms.AllergyList, []store.Record, error)
+	LatestWeight(ctx context.Context, patientID string) (forms.Weight, bool, error)
 	Event(ctx context.Context, id string) (lifeboat.Event, error)
 	Events(ctx context.Context, subject, kind string) ([]lifeboat.Event, error)
 	Records(ctx context.Context, kind, subject string) ([]store.Record, error)

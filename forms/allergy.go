@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Event kinds for allergies and weight.
@@ -70,6 +71,11 @@ type Weight struct {
 type AllergyList struct {
 	Allergies []Allergy
 	NoneKnown bool
+	// NoneKnownDisputed is set when "no known allergies" was recorded after
+	// an allergy that stands active (on a device that had not heard of it,
+	// or in error): the allergy stands and the screen asks someone to
+	// check with the patient.
+	NoneKnownDisputed bool
 }
 
 // Active returns the active allergies.
@@ -116,39 +122,198 @@ func (l AllergyList) Summary() string {
 	return "Allergies NOT RECORDED: ask"
 }
 
+// Weight limits in kg. Outside the hard limits no human weighs that: the
+// number is a slip (grams typed for kg, a stone/pound mix-up, a stray
+// digit) and is refused. Outside the typical range it is possible (a
+// premature baby, a bariatric patient) but rare, and the person confirms.
+var (
+	WeightMinKg        = MustQuantity("0.3")
+	WeightMaxKg        = MustQuantity("350")
+	WeightTypicalMinKg = MustQuantity("2")
+	WeightTypicalMaxKg = MustQuantity("200")
+)
+
+// Validate lists what is wrong with a: hard problems only.
+func (a Allergy) Validate() Problems {
+	var ps Problems
+	hard := func(field, msg string) { ps = append(ps, Problem{Field: field, Message: msg}) }
+	if strings.TrimSpace(a.ID) == "" {
+		hard("id", "allergy has no ID")
+	}
+	if strings.TrimSpace(a.PatientID) == "" {
+		hard("patient_id", "choose the patient")
+	}
+	if strings.TrimSpace(a.Substance) == "" || len(words(a.Substance)) == 0 {
+		hard("substance", "enter what the patient is allergic to")
+	}
+	switch a.Severity {
+	case "", SeverityMild, SeverityModerate, SeveritySevere:
+	default:
+		hard("severity", "severity must be mild, moderate, severe or not known")
+	}
+	switch a.Status {
+	case AllergyActive, AllergyInactive, AllergyResolved:
+	default:
+		hard("status", "status must be active, inactive or resolved")
+	}
+	switch a.Source {
+	case SourceSnapshot, SourceEntered:
+	default:
+		hard("source", "source must be snapshot or entered")
+	}
+	return ps
+}
+
+// Validate lists what is wrong with n.
+func (n NoKnownAllergies) Validate() Problems {
+	if strings.TrimSpace(n.PatientID) == "" {
+		return Problems{{Field: "patient_id", Message: "choose the patient"}}
+	}
+	return nil
+}
+
+// Validate lists what is wrong with w. A weight outside WeightMinKg to
+// WeightMaxKg (inclusive) is refused; one outside the typical range is a
+// soft problem to confirm. A zero MeasuredAt means the record's performed
+// time; ValidateAt also checks it is not in the future.
+func (w Weight) Validate() Problems {
+	var ps Problems
+	if strings.TrimSpace(w.PatientID) == "" {
+		ps = append(ps, Problem{Field: "patient_id", Message: "choose the patient"})
+	}
+	switch {
+	case w.Kg <= 0:
+		ps = append(ps, Problem{Field: "kg", Message: "enter the weight in kg"})
+	case w.Kg < WeightMinKg || w.Kg > WeightMaxKg:
+		ps = append(ps, Problem{Field: "kg", Message: fmt.Sprintf("%s kg is not a possible weight: check the number is in kg (%s to %s kg)",
+			w.Kg, WeightMinKg, WeightMaxKg)})
+	case w.Kg < WeightTypicalMinKg || w.Kg > WeightTypicalMaxKg:
+		ps = append(ps, Problem{Field: "kg", Soft: true, Message: fmt.Sprintf("a weight of %s kg is unusual: check and confirm", w.Kg)})
+	}
+	return ps
+}
+
+// ValidateAt is Validate, and refuses a MeasuredAt after latest (the
+// recording device's clock plus the skew it allows): a weight is
+// recorded after it is measured.
+func (w Weight) ValidateAt(latest time.Time) Problems {
+	ps := w.Validate()
+	if w.MeasuredAt.After(latest) {
+		ps = append(ps, Problem{Field: "measured_at", Message: "the time measured cannot be in the future"})
+	}
+	return ps
+}
+
+// AllergyEntry is one standing allergy.recorded or allergy.none_known
+// record, for ResolveAllergies: Allergy is nil for "no known allergies".
+type AllergyEntry struct {
+	Allergy *Allergy
+}
+
+// ResolveAllergies works out what is known from a patient's standing
+// allergy records, oldest first by clock:
+//   - the newest record of each allergy ID stands (a correction or a
+//     change of status replaces the one before);
+//   - "no known allergies" stands only if it is newer than every allergy
+//     record and no allergy is active. An allergy recorded after it
+//     outranks it for good (someone learnt more since), even once that
+//     allergy is resolved; "no known allergies" recorded while an allergy
+//     is active (on a device that had not heard of it) does not hide the
+//     allergy: the allergy stands and must be corrected itself, and
+//     NoneKnownDisputed says someone must check.
+//
+// Active allergies come first, otherwise in the order first recorded.
+func ResolveAllergies(entries []AllergyEntry) AllergyList {
+	var l AllergyList
+	byID := map[string]int{}
+	at := map[string]int{} // allergy ID: position of its standing record
+	lastNone := -1
+	for n, e := range entries {
+		if e.Allergy == nil {
+			l.NoneKnown, lastNone = true, n
+			continue
+		}
+		l.NoneKnown = false
+		a := *e.Allergy
+		at[a.ID] = n
+		if i, ok := byID[a.ID]; ok {
+			l.Allergies[i] = a
+			continue
+		}
+		byID[a.ID] = len(l.Allergies)
+		l.Allergies = append(l.Allergies, a)
+	}
+	for _, a := range l.Active() {
+		l.NoneKnown = false
+		if at[a.ID] < lastNone {
+			l.NoneKnownDisputed = true
+		}
+	}
+	slices.SortStableFunc(l.Allergies, func(a, b Allergy) int {
+		switch {
+		case a.Status == b.Status || a.Status != AllergyActive && b.Status != AllergyActive:
+			return 0
+		case a.Status == AllergyActive:
+			return -1
+		}
+		return 1
+	})
+	return l
+}
+
 // AllergyWarnings returns a WarnAllergy warning for each active allergy
-// that matches o's medicine: the same code, or the substance named in the
-// drug name as a whole word, case ignored ("Penicillin" matches
-// "Penicillin V", "amoxicillin" does not). Class membership (amoxicillin is
-// a penicillin) needs a drug dictionary Lifeboat does not carry during
-// downtime: the banner and the nurse's own check still apply.
+// that matches o's medicine: the same code (o.DMDCode equal to a.Code), or
+// the substance named in the drug name as whole words, case, punctuation
+// and spacing ignored ("Penicillin" matches "Penicillin V 250 mg tablets";
+// "Co-trimoxazole" matches "Cotrimoxazole 480 mg"; "Penicillins" matches
+// "penicillin"). It cannot match a drug class or an ingredient not named
+// in the drug's name: "Penicillin" does not match "Amoxicillin" or
+// "Co-amoxiclav", "NSAIDs" does not match "Ibuprofen", a brand name does
+// not match its generic. That needs a drug dictionary Lifeboat does not
+// carry during downtime, so the banner shows every active allergy and the
+// nurse's own check still applies. A SNOMED CT substance code rarely
+// equals a dm+d product code: the code match helps only when both sides
+// used the same code.
 func AllergyWarnings(l AllergyList, o MedicationOrder) []DoseWarning {
 	var ws []DoseWarning
 	drug := words(o.Drug)
 	for _, a := range l.Active() {
-		match := a.Code != "" && a.Code == o.DMDCode
-		if sub := words(a.Substance); !match && len(sub) > 0 {
-			for i := 0; i+len(sub) <= len(drug); i++ {
-				if slices.Equal(drug[i:i+len(sub)], sub) {
-					match = true
-					break
-				}
-			}
+		if !(a.Code != "" && a.Code == o.DMDCode) && !namesSubstance(drug, words(a.Substance)) {
+			continue
 		}
-		if match {
-			what := a.Substance
-			if a.Reaction != "" {
-				what += " (" + a.Reaction + ")"
-			}
-			ws = append(ws, DoseWarning{Code: WarnAllergy, Message: fmt.Sprintf("the patient is recorded as allergic to %s", what)})
+		what := a.Substance
+		if a.Reaction != "" {
+			what += " (" + a.Reaction + ")"
 		}
+		ws = append(ws, DoseWarning{Code: WarnAllergy, Message: fmt.Sprintf("the patient is recorded as allergic to %s", what)})
 	}
 	return ws
+}
+
+// namesSubstance reports whether a run of whole words of drug, joined,
+// spells the substance's words joined (or, for a plural substance, without
+// its final s).
+func namesSubstance(drug, sub []string) bool {
+	want := strings.Join(sub, "")
+	if want == "" {
+		return false
+	}
+	single := strings.TrimSuffix(want, "s")
+	for i := range drug {
+		run := ""
+		for j := i; j < len(drug) && len(run) < len(want); j++ {
+			run += drug[j]
+			if run == want || run == single && single != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // words splits s into lower-case words of letters and digits.
 func words(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"lifeboat"
@@ -12,54 +11,57 @@ import (
 )
 
 // Allergies returns what is recorded of a patient's allergies: the newest
-// standing record of each allergy (active ones first, then by substance)
-// and whether "no known allergies" stands. An active allergy recorded after
-// "no known allergies" outranks it; "no known allergies" recorded after an
-// allergy does not hide it (the allergy must be corrected itself).
+// standing record of each allergy (active ones first) and whether "no
+// known allergies" stands (forms.ResolveAllergies: an allergy recorded
+// after "no known allergies" outranks it; "no known allergies" recorded
+// while an allergy is active does not hide it).
 func (db *DB) Allergies(ctx context.Context, patientID string) (forms.AllergyList, error) {
-	var l forms.AllergyList
-	rs, err := db.Records(ctx, forms.KindAllergyRecorded, patientID)
+	l, _, err := db.AllergyRecords(ctx, patientID)
+	return l, err
+}
+
+// AllergyRecords is Allergies with the record that holds each allergy:
+// recs[i] is the standing record of l.Allergies[i] (its EventID is what a
+// correction names in Corrects, or EnterInError cancels).
+func (db *DB) AllergyRecords(ctx context.Context, patientID string) (l forms.AllergyList, recs []Record, err error) {
+	as, err := db.Records(ctx, forms.KindAllergyRecorded, patientID)
 	if err != nil {
-		return l, fmt.Errorf("read allergies: %w", err)
+		return l, nil, fmt.Errorf("read allergies: %w", err)
 	}
-	byID := map[string]int{}
-	for _, r := range rs { // oldest first: a newer record of an ID replaces the older
+	nk, err := db.Records(ctx, forms.KindAllergyNoneKnown, patientID)
+	if err != nil {
+		return l, nil, fmt.Errorf("read allergies: %w", err)
+	}
+	// Both kinds in one clock order (each list is oldest first).
+	var entries []forms.AllergyEntry
+	byEvent := map[string]Record{}
+	for len(as) > 0 || len(nk) > 0 {
+		var r Record
+		if len(nk) == 0 || len(as) > 0 && as[0].HLC.Compare(nk[0].HLC) <= 0 {
+			r, as = as[0], as[1:]
+		} else {
+			r, nk = nk[0], nk[1:]
+		}
 		if !r.Final() {
+			continue
+		}
+		if r.Kind == forms.KindAllergyNoneKnown {
+			entries = append(entries, forms.AllergyEntry{})
 			continue
 		}
 		var a forms.Allergy
 		if err := json.Unmarshal(r.Payload, &a); err != nil {
-			return l, fmt.Errorf("record %s: %w", r.EventID, lifeboat.ErrCorrupt)
+			return l, nil, fmt.Errorf("record %s: %w", r.EventID, lifeboat.ErrCorrupt)
 		}
-		if i, ok := byID[a.ID]; ok {
-			l.Allergies[i] = a
-			continue
-		}
-		byID[a.ID] = len(l.Allergies)
-		l.Allergies = append(l.Allergies, a)
+		entries = append(entries, forms.AllergyEntry{Allergy: &a})
+		byEvent[a.ID] = r // oldest first: the newest record of an ID is kept
 	}
-	nk, err := db.Records(ctx, forms.KindAllergyNoneKnown, patientID)
-	if err != nil {
-		return l, fmt.Errorf("read allergies: %w", err)
+	l = forms.ResolveAllergies(entries)
+	recs = make([]Record, len(l.Allergies))
+	for i, a := range l.Allergies {
+		recs[i] = byEvent[a.ID]
 	}
-	for _, r := range nk {
-		if r.Final() {
-			l.NoneKnown = true
-		}
-	}
-	if len(l.Active()) > 0 {
-		l.NoneKnown = false
-	}
-	slices.SortStableFunc(l.Allergies, func(a, b forms.Allergy) int {
-		if (a.Status == forms.AllergyActive) != (b.Status == forms.AllergyActive) {
-			if a.Status == forms.AllergyActive {
-				return -1
-			}
-			return 1
-		}
-		return 0
-	})
-	return l, nil
+	return l, recs, nil
 }
 
 // LatestWeight returns a patient's most recently measured standing weight,
@@ -87,4 +89,17 @@ func (db *DB) LatestWeight(ctx context.Context, patientID string) (w forms.Weigh
 		}
 	}
 	return w, ok, nil
+}
+
+// validateWeight refuses a local weight measured after it was recorded
+// (beyond the clock skew a performed time may have).
+func validateWeight(e *lifeboat.Event) error {
+	var w forms.Weight
+	if err := decodePayload(e, &w); err != nil {
+		return err
+	}
+	if ps := w.ValidateAt(e.RecordedAt.Add(MaxFutureSkew)).Hard(); len(ps) > 0 {
+		return fmt.Errorf("%w: %w", lifeboat.ErrInvalid, ps)
+	}
+	return nil
 }

@@ -137,15 +137,15 @@ var recordRules = map[string]recordRule{
 	},
 	forms.KindAllergyRecorded: func(b []byte) (string, string, func() forms.Problems, error) {
 		a, err := decodeAs[forms.Allergy](b)
-		return a.PatientID, a.ID, nil, err
+		return a.PatientID, a.ID, a.Validate, err
 	},
 	forms.KindAllergyNoneKnown: func(b []byte) (string, string, func() forms.Problems, error) {
 		n, err := decodeAs[forms.NoKnownAllergies](b)
-		return n.PatientID, "", nil, err
+		return n.PatientID, "", n.Validate, err
 	},
 	forms.KindWeightRecorded: func(b []byte) (string, string, func() forms.Problems, error) {
 		w, err := decodeAs[forms.Weight](b)
-		return w.PatientID, "", nil, err
+		return w.PatientID, "", w.Validate, err
 	},
 	forms.KindPatientDischarged: func(b []byte) (string, string, func() forms.Problems, error) {
 		a, err := decodeAs[forms.Discharge](b)

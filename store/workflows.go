@@ -67,6 +67,8 @@ func validateWorkflow(ctx context.Context, t *txn, e *lifeboat.Event) error {
 			}
 		}
 		return fmt.Errorf("the medicine order was not found for this patient: %w", lifeboat.ErrNotFound)
+	case forms.KindWeightRecorded:
+		return validateWeight(e)
 	}
 	return nil
 }

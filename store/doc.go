@@ -18,5 +18,12 @@
 // with a reason. Nothing deletes or rewrites an event; a correction is a new
 // event whose Corrects names the old one.
 //
+// Each event kind is declared once in forms (forms.Kinds): the store reads
+// its authority rule and whether it carries a version vector from there.
+// A local append must also pass its kind's clinical rules (an impossible
+// observation, an NHS number failing its check digit: ErrInvalid, nothing
+// written); a peer's record that breaks them is kept, never dropped, and
+// listed by RecordReview for a person to check.
+//
 // A DB is safe for concurrent use.
 package store

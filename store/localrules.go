@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"lifeboat"
 	"lifeboat/forms"
@@ -67,6 +68,15 @@ type RecordFlag struct {
 	Problems forms.Problems
 }
 
+// contentVerdicts remembers, by event ID, whether an event breaks its
+// kind's content rule: an event never changes, so neither does its verdict,
+// and RecordReview decrypts each event once, not on every call. It holds
+// event IDs only (readable while locked anyway), no patient data.
+type contentVerdicts struct {
+	mu     sync.Mutex
+	breaks map[string]bool
+}
+
 // RecordReview lists the records that break a content rule and have not
 // been corrected (amended or entered in error), oldest first. Every device
 // holding the same records lists the same flags. The store must be
@@ -76,33 +86,107 @@ func (db *DB) RecordReview(ctx context.Context) ([]RecordFlag, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record review: %w", err)
 	}
-	kinds := make([]string, 0, len(contentRules))
+	kinds := make([]any, 0, len(contentRules))
 	for k := range contentRules {
 		kinds = append(kinds, k)
 	}
-	slices.Sort(kinds)
-	args := make([]any, len(kinds))
-	for i, k := range kinds {
-		args[i] = k
-	}
-	in := "(?" + strings.Repeat(",?", len(kinds)-1) + ")"
-	corrected, err := correctedIDs(ctx, db.sql, "SELECT DISTINCT corrects FROM events WHERE corrects IN (SELECT id FROM events WHERE kind IN "+in+")", args...)
+	slices.SortFunc(kinds, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+	ids, err := reviewIDs(ctx, db.sql, "SELECT id FROM events WHERE kind IN "+inList(len(kinds))+" ORDER BY hlc_wall, hlc_logical, device", kinds...)
 	if err != nil {
 		return nil, fmt.Errorf("record review: %w", err)
 	}
-	evs, err := queryEvents(ctx, db.sql, aead, eventCols+"WHERE kind IN "+in+" ORDER BY hlc_wall, hlc_logical, device", args...)
-	if err != nil {
-		return nil, fmt.Errorf("record review: %w", err)
+	v := &db.content
+	v.mu.Lock() // one review at a time: the verdicts are filled in below
+	defer v.mu.Unlock()
+	if v.breaks == nil {
+		v.breaks = map[string]bool{}
+	}
+	var unchecked []string
+	for _, id := range ids {
+		if _, ok := v.breaks[id]; !ok {
+			unchecked = append(unchecked, id)
+		}
+	}
+	for _, e := range idChunks(unchecked) {
+		evs, err := eventsByID(ctx, db, aead, e)
+		if err != nil {
+			return nil, fmt.Errorf("record review: %w", err)
+		}
+		for i := range evs {
+			v.breaks[evs[i].ID] = len(contentRules[evs[i].Kind](&evs[i])) > 0
+		}
+	}
+	var broken []string
+	for _, id := range ids {
+		if v.breaks[id] {
+			broken = append(broken, id)
+		}
 	}
 	var out []RecordFlag
-	for i := range evs {
-		e := &evs[i]
-		if corrected[e.ID] {
-			continue
+	for _, part := range idChunks(broken) {
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
 		}
-		if ps := contentRules[e.Kind](e); len(ps) > 0 {
-			out = append(out, RecordFlag{EventID: e.ID, Kind: e.Kind, Subject: e.Subject, Device: e.Device, Problems: ps})
+		corrected, err := correctedIDs(ctx, db.sql, "SELECT DISTINCT corrects FROM events WHERE corrects IN "+inList(len(part)), args...)
+		if err != nil {
+			return nil, fmt.Errorf("record review: %w", err)
+		}
+		evs, err := eventsByID(ctx, db, aead, part)
+		if err != nil {
+			return nil, fmt.Errorf("record review: %w", err)
+		}
+		for i := range evs {
+			e := &evs[i]
+			if corrected[e.ID] {
+				continue
+			}
+			out = append(out, RecordFlag{EventID: e.ID, Kind: e.Kind, Subject: e.Subject, Device: e.Device, Problems: contentRules[e.Kind](e)})
 		}
 	}
 	return out, nil
+}
+
+// reviewChunk bounds the IDs in one IN (...) list.
+const reviewChunk = 500
+
+// idChunks splits ids into lists of at most reviewChunk.
+func idChunks(ids []string) [][]string {
+	var out [][]string
+	for len(ids) > 0 {
+		n := min(len(ids), reviewChunk)
+		out = append(out, ids[:n])
+		ids = ids[n:]
+	}
+	return out
+}
+
+// inList is "(?,?,...)" for n values.
+func inList(n int) string { return "(?" + strings.Repeat(",?", n-1) + ")" }
+
+// eventsByID reads and opens the events named, in clock order.
+func eventsByID(ctx context.Context, db *DB, aead cipherAEAD, ids []string) ([]lifeboat.Event, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return queryEvents(ctx, db.sql, aead, eventCols+"WHERE id IN "+inList(len(ids))+" ORDER BY hlc_wall, hlc_logical, device", args...)
+}
+
+// reviewIDs runs a query of one text column.
+func reviewIDs(ctx context.Context, x execer, query string, args ...any) ([]string, error) {
+	rows, err := x.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

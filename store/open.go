@@ -72,6 +72,8 @@ type DB struct {
 	notify  []chan<- struct{}
 
 	ahead aheadState // events held for a clock far ahead (clockhold.go)
+
+	content contentVerdicts // which events break a content rule (localrules.go)
 }
 
 // cipherAEAD is the XChaCha20-Poly1305 AEAD (an interface so a locked store

@@ -59,6 +59,9 @@ func allergyChip(l forms.AllergyList) fyne.CanvasObject {
 	text.Wrapping = fyne.TextWrapWord
 	r := canvas.NewRectangle(bg)
 	r.CornerRadius = 4
+	if !l.Recorded() { // set apart from the amber downtime banner
+		r.StrokeColor, r.StrokeWidth = nhsBlack, 2
+	}
 	return container.NewStack(r, text)
 }
 

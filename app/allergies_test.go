@@ -182,6 +182,15 @@ func TestAllergies_CorrectResolveAndEnteredInError(t *testing.T) {
 	ui, db, _ := newTestUI(t, desktop)
 	id := openPatient(t, ui, db, "smith", "SMITH, Richard")
 	showTab(t, ui, "Allergies & weight")
+	// What the patient is allergic to is needed: refused in the dialog.
+	tap(t, ui, "Add allergy")
+	test.Type(entry(t, ui, "e.g. rash"), "rash")
+	tap(t, ui, "Save allergy")
+	mustShow(t, ui, "enter what the patient is allergic to")
+	tap(t, ui, "Cancel")
+	if l := mustAllergyList(t, db, id); l.Recorded() {
+		t.Fatalf("stored %+v from a refused dialog", l)
+	}
 	addAllergy(t, ui, "Penicilin", "rash", "Mild")
 	_, recs, err := db.AllergyRecords(t.Context(), id)
 	if err != nil || len(recs) != 1 {

@@ -311,9 +311,13 @@ func namesSubstance(drug, sub []string) bool {
 	return false
 }
 
-// words splits s into lower-case words of letters and digits.
+// words splits s into case-folded words of letters and digits.
 func words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+	return strings.FieldsFunc(strings.Map(fold, s), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
 }
+
+// fold maps r to the lower case of its upper case, so "Π", "π" and "ϖ",
+// or "I", "i" and "ı", compare equal: a name typed in capitals matches.
+func fold(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }

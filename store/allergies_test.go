@@ -137,3 +137,29 @@ func TestAllergies_LocalAppendValidated(t *testing.T) {
 		t.Errorf("LatestWeight = %+v, %v, %v; want 1.2 kg measured an hour ago", w, ok, err)
 	}
 }
+
+// TestAllergies_TwoDevicesApart: an allergy recorded on one device and
+// "no known allergies" on another that had not heard of it resolve the
+// same on both once they sync: the allergy stands, disputed.
+func TestAllergies_TwoDevicesApart(t *testing.T) {
+	a, as, b, bs := pair(t)
+	at := storetest.T0.Add(time.Hour)
+	pid := storetest.MustAppend(t, a, as, storetest.PatientDraft("Smith", "Richard", "1957-03-04", "9434765919", at)).Subject
+	mustApply(t, b, allEvents(t, a))
+	storetest.MustAppend(t, a, as, store.Draft{Kind: forms.KindAllergyRecorded, PerformedAt: at,
+		Payload: forms.Allergy{ID: "a1", PatientID: pid, Substance: "Latex", Status: forms.AllergyActive, Source: forms.SourceEntered}})
+	storetest.MustAppend(t, b, bs, store.Draft{Kind: forms.KindAllergyNoneKnown, PerformedAt: at.Add(time.Minute),
+		Payload: forms.NoKnownAllergies{PatientID: pid}})
+	if l, _ := mustAllergies(t, b, pid); allergyState(l) != "NKA" {
+		t.Fatalf("B before sync = %q, want NKA", allergyState(l))
+	}
+	mustApply(t, b, allEvents(t, a))
+	mustApply(t, a, allEvents(t, b))
+	la, _ := mustAllergies(t, a, pid)
+	lb, _ := mustAllergies(t, b, pid)
+	// Which came first by clock depends on the two devices' clocks: "no
+	// known allergies" after the allergy is disputed, before it outranked.
+	if sa, sb := allergyState(la), allergyState(lb); sa != sb || !strings.HasPrefix(sa, "Latex:active") {
+		t.Errorf("after sync A = %q, B = %q; want the allergy standing on both, the same", sa, sb)
+	}
+}

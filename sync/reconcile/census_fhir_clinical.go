@@ -573,7 +573,7 @@ type fhirObservation struct {
 }
 
 // kgPer is a UCUM mass unit in kilograms.
-var kgPer = map[string]*big.Rat{"kg": big.NewRat(1, 1), "g": big.NewRat(1, 1000), "[lb_av]": big.NewRat(45359237, 100000000)}
+var kgPer = map[string]float64{"kg": 1, "g": 0.001, "[lb_av]": 0.45359237}
 
 // readWeight adds a body-weight Observation to its patient. Other
 // Observations are ignored.
@@ -612,15 +612,14 @@ func readWeight(e censusEntry, c *Census, asOf time.Time, patientOf func(censusE
 		bad(e.n, "%s body weight unit %q is not kg, g or [lb_av]", where, q.Code)
 		return
 	}
-	v, ok := new(big.Rat).SetString(q.Value.String())
-	if !ok {
+	v, err := q.Value.Float64() // not big.Rat: "1e999999999" would take forever
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		bad(e.n, "%s body weight %s is not a number", where, q.Value)
 		return
 	}
-	v.Mul(v, f)
-	kg, _ := v.Float64()
+	kg := v * f
 	w := CensusWeight{Line: e.n, Kg: forms.Quantity(math.Round(kg * forms.QuantityScale))}
-	if kg > MaxWeightKg {
+	if kg > MaxWeightKg || kg < 0 {
 		w.Kg = forms.Units(MaxWeightKg + 1)
 	}
 	if msg := checkWeight(w); msg != "" {

@@ -47,6 +47,7 @@ var ExportKinds = []string{
 	forms.KindPatientRegistered, forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged,
 	forms.KindObsRecorded, forms.KindMedAdministered, forms.KindPharmacySupply, forms.KindFormSubmitted,
 	forms.KindBedState, lifeboat.KindEnteredInError,
+	forms.KindAllergyRecorded, forms.KindAllergyNoneKnown, forms.KindWeightRecorded, // export_allergy.go
 }
 
 func exportKind(k string) bool { return slices.Contains(ExportKinds, k) }
@@ -60,7 +61,8 @@ type exporter struct {
 	wardOf    map[string]string // patient -> last ward
 	stays     map[string]*stay  // patient -> current stay while walking
 	locations map[string]bool
-	urls      map[string]string // "patient:"+ID or "location:"+key -> fullUrl
+	urls      map[string]string          // "patient:"+ID or "location:"+key -> fullUrl
+	allergies map[string]*lifeboat.Event // allergy ID -> its first record (see allergyRoot)
 
 	// timesOf's performed-at and recorded-at, formatted once per event.
 	timesOf *lifeboat.Event
@@ -311,6 +313,12 @@ func (x *exporter) mapEvent(e *lifeboat.Event) ([]Entry, string, error) {
 		return x.dispenseEntries(src, e, h)
 	case forms.KindFormSubmitted:
 		return x.formEntries(src, e, h)
+	case forms.KindAllergyRecorded:
+		return x.allergyEntries(src, e, h)
+	case forms.KindAllergyNoneKnown:
+		return x.noneKnownEntries(src, e, h)
+	case forms.KindWeightRecorded:
+		return x.weightEntries(src, e, h)
 	case forms.KindBedState:
 		if e.Corrects != "" {
 			return nil, "", fmt.Errorf("a corrected bed state is not sent: the next state replaces it")
@@ -658,6 +666,7 @@ func (x *exporter) adminEntries(src, e *lifeboat.Event, h how) ([]Entry, string,
 			r.Note = append(r.Note, Note{Text: n})
 		}
 	}
+	r.Note = append(r.Note, overrideNotes(a.Overrides)...)
 	x.stamp(r, h, e, "")
 	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
 }

@@ -384,4 +384,3 @@ func TestImport_CoreChangesFollow(t *testing.T) {
 		t.Fatalf("the newer census again = %+v, %v; want only its census record", again, err)
 	}
 }
-

@@ -443,7 +443,9 @@ func TestExportFHIR_AllergiesWeightAndOverrides(t *testing.T) {
 	if nka == nil || nka.Resource.ClinicalStatus.Coding[0].Code != "active" || nka.Request.Method != "POST" {
 		t.Errorf("no known allergies = %+v", nka)
 	}
-	w := find(x, func(e Entry) bool { return e.Resource.ResourceType == "Observation" && hasCode(e.Resource, loinc, "29463-7") })
+	w := find(x, func(e Entry) bool {
+		return e.Resource.ResourceType == "Observation" && hasCode(e.Resource, loinc, "29463-7")
+	})
 	if len(w) != 1 || w[0].Resource.ValueQuantity.Value != 61.4 || w[0].Resource.ValueQuantity.Code != "kg" ||
 		w[0].Resource.EffectiveDateTime != fhirTime(storetest.T0.Add(9*time.Hour)) || w[0].Resource.Category[0].Coding[0].Code != "vital-signs" {
 		t.Errorf("weight = %+v", w)

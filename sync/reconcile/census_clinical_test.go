@@ -168,6 +168,12 @@ func TestParseCensusFHIR_UnsafeOrdersRefused(t *testing.T) {
 			`has a dose range, not one dose: Lifeboat needs the dose prescribed (the dosage text is "1-2 tablets")`},
 		{"free text only", request("active", `{"text": "as directed"}`), `has no doseQuantity (the dosage text is "as directed")`},
 		{"unknown code", request("active", `{"timing": {"code": {"text": "Q36H"}}, `+dose+`}`), `timing code "Q36H" is not one Lifeboat knows`},
+		{"Q4H regular", request("active", `{"timing": {"code": {"text": "Q4H"}}, `+dose+`}`), `timing every 4 hours has no ward round in Lifeboat`},
+		{"no timing", request("active", `{`+dose+`}`), `has no timing (code, repeat or timeOfDay) and is not as needed`},
+		{"no medicine", `{"resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order", "subject": {"reference": "Patient/p1"},
+		  "dosageInstruction": [{"timing": {"code": {"text": "OD"}}, ` + dose + `}]}`, "has no medicine"},
+		{"zero dose", request("active", `{"timing": {"code": {"text": "OD"}}, "route": {"text": "oral"}, "doseAndRate": [{"doseQuantity": {"value": 0, "unit": "g"}}]}`), "dose 0 is not a positive number"},
+		{"no route", request("active", `{"timing": {"code": {"text": "OD"}}, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "g"}}]}`), "enter the route (route)"},
 		{"minutes", request("active", `{"asNeededBoolean": true, "timing": {"repeat": {"period": 30, "periodUnit": "min"}}, `+dose+`}`), `periodUnit "min" is not h, d or wk`},
 		{"times and count disagree", request("active", `{"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d", "timeOfDay": ["08:00:00"]}}, `+dose+`}`),
 			"timing says 2 doses a day but lists 1 times of day"},
@@ -198,6 +204,22 @@ func TestParseCensusFHIR_UnsafeOrdersRefused(t *testing.T) {
 	c, err := ParseCensusFHIR(bundleWith(request("stopped", `{"text": "as directed"}`)), "t.json", time.Time{})
 	if err != nil || c.LeftOut != 1 || !strings.Contains(c.Notes[0].Msg, "stopped order not imported: it has no doseQuantity") {
 		t.Fatalf("stopped and unreadable: %v, notes %+v", err, c.Notes)
+	}
+	// An order that ended before it started has nothing to give: listed.
+	c, err = ParseCensusFHIR(bundleWith(request("active", `{"timing": {"code": {"text": "OD"}, "repeat": {"boundsPeriod": {"start": "2026-11-20T10:00:00Z", "end": "2026-11-20T09:00:00Z"}}}, `+dose+`}`)), "t.json", time.Time{})
+	if err != nil || c.LeftOut != 1 || len(c.Patients[0].Medicines) != 0 || !strings.Contains(c.Notes[0].Msg, "not imported: it stops at 2026-11-20T09:00:00Z, not after it starts") {
+		t.Fatalf("ended before it started: %v, notes %+v", err, c.Notes)
+	}
+	// PRN "up to 2 doses a day": no interval, kept as text and listed.
+	c, err = ParseCensusFHIR(bundleWith(request("active", `{"asNeededBoolean": true, "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}, `+dose+`}`)), "t.json", time.Time{})
+	if err != nil || c.Patients[0].Medicines[0].MinIntervalHours != 0 || c.Patients[0].Medicines[0].Notes != "at most 2 doses every 1 d (from the core system; not checked)" ||
+		len(c.Notes) != 1 || c.LeftOut != 0 {
+		t.Fatalf("PRN 2 a day: %v, %+v, notes %+v", err, c.Patients, c.Notes)
+	}
+	// A regular BD order by repeat has no such note.
+	c, err = ParseCensusFHIR(bundleWith(request("active", `{"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}, `+dose+`}`)), "t.json", time.Time{})
+	if err != nil || c.Patients[0].Medicines[0].Frequency != forms.FreqBD || c.Patients[0].Medicines[0].Notes != "" || len(c.Notes) != 0 {
+		t.Fatalf("BD by repeat: %v, %+v, notes %+v", err, c.Patients, c.Notes)
 	}
 	// A UK Core style controlled-drug extension with a dm+d category.
 	cd := `{"resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order", "subject": {"reference": "Patient/p1"},

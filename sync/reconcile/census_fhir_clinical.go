@@ -161,7 +161,12 @@ func fhirMedicine(e censusEntry, asOf time.Time, resolve func(*fhirRef, string) 
 			text = append(text, "when required for "+why)
 		}
 	}
-	msgs = append(msgs, m.readTiming(d, quote)...)
+	tm, count := m.readTiming(d, quote)
+	msgs = append(msgs, tm...)
+	if count != "" && m.PRN {
+		text = append(text, count+" (from the core system; not checked)")
+		notes = append(notes, "allows "+count+" when required: kept as text in its notes, not checked")
+	}
 	if mx := d.MaxDosePerPeriod; mx != nil {
 		n, note := m.readMaxDose(mx.Numerator, mx.Denominator)
 		if note != "" {
@@ -209,8 +214,10 @@ func fhirMedicine(e censusEntry, asOf time.Time, resolve func(*fhirRef, string) 
 
 // readTiming sets m's frequency, times or PRN interval from a dosage's
 // timing: its code (GTS abbreviation or Lifeboat code), else its repeat
-// (frequency per period, timeOfDay).
-func (m *CensusMedicine) readTiming(d fhirDosage, quote string) []string {
+// (frequency per period, timeOfDay). count is a PRN limit of more than one
+// dose a period ("at most 2 doses every 1 d"), which sets no interval and
+// is kept as text.
+func (m *CensusMedicine) readTiming(d fhirDosage, quote string) (msgs []string, count string) {
 	code := ""
 	var rep *fhirRepeat
 	if d.Timing != nil {
@@ -243,12 +250,14 @@ func (m *CensusMedicine) readTiming(d fhirDosage, quote string) []string {
 			}
 			switch {
 			case err != nil || p <= 0 || n <= 0:
-				return []string{fmt.Sprintf("timing.repeat period %s or frequency is not a positive number", rep.Period)}
+				return []string{fmt.Sprintf("timing.repeat period %s or frequency is not a positive number", rep.Period)}, ""
 			case !ok:
-				return []string{fmt.Sprintf("timing.repeat periodUnit %q is not h, d or wk%s", rep.PeriodUnit, quote)}
+				return []string{fmt.Sprintf("timing.repeat periodUnit %q is not h, d or wk%s", rep.PeriodUnit, quote)}, ""
 			}
 			if n == 1 && every == 0 {
 				every = p * h
+			} else if n > 1 {
+				count = fmt.Sprintf("at most %d doses every %s %s", n, rep.Period, rep.PeriodUnit)
 			}
 			perDay = float64(n) * 24 / (p * h)
 		}
@@ -258,39 +267,41 @@ func (m *CensusMedicine) readTiming(d fhirDosage, quote string) []string {
 		if every > 0 {
 			q, err := forms.ParseQuantity(fmt.Sprint(every))
 			if err != nil {
-				return []string{fmt.Sprintf("the interval of %g hours is not a number of hours Lifeboat can hold", every)}
+				return []string{fmt.Sprintf("the interval of %g hours is not a number of hours Lifeboat can hold", every)}, ""
 			}
 			m.MinIntervalHours = q
 		}
-		return nil
+		return nil, count
 	}
 	switch {
 	case freq == "PRN":
 		m.PRN = true
-		return nil
+		return nil, count
 	case len(m.Times) > 0:
 		if hasCode && freq != "" {
-			return []string{fmt.Sprintf("timing gives both code %s and timeOfDay", code)}
+			return []string{fmt.Sprintf("timing gives both code %s and timeOfDay", code)}, ""
 		}
 		if perDay > 0 && perDay != float64(len(m.Times)) {
-			return []string{fmt.Sprintf("timing says %g doses a day but lists %d times of day", perDay, len(m.Times))}
+			return []string{fmt.Sprintf("timing says %g doses a day but lists %d times of day", perDay, len(m.Times))}, ""
 		}
-		return nil
+		return nil, count
 	case hasCode:
 		m.Frequency = freq
-		return nil
+		return nil, count
 	case perDay == 1.0/7:
 		m.Frequency = forms.FreqWeekly
-		return nil
+		return nil, count
 	case perDay == math.Trunc(perDay) && dosesPerDay[int64(perDay)] != "":
 		m.Frequency = dosesPerDay[int64(perDay)]
-		return nil
+		return nil, count
 	case perDay > 0:
-		return []string{fmt.Sprintf("timing of %g doses a day has no ward round in Lifeboat (OD, BD, TDS, QDS, WEEKLY): the core system must give timeOfDay%s", perDay, quote)}
+		return []string{fmt.Sprintf("timing of %g doses a day has no ward round in Lifeboat (OD, BD, TDS, QDS, WEEKLY): the core system must give timeOfDay%s", perDay, quote)}, ""
+	case every > 0:
+		return []string{fmt.Sprintf("timing every %g hours has no ward round in Lifeboat (OD, BD, TDS, QDS, WEEKLY): the core system must give timeOfDay%s", every, quote)}, ""
 	case code != "":
-		return []string{fmt.Sprintf("timing code %q is not one Lifeboat knows (QD, BID, TID, QID, AM, HS, WK or OD, MANE, ON, BD, TDS, QDS, WEEKLY)%s", code, quote)}
+		return []string{fmt.Sprintf("timing code %q is not one Lifeboat knows (QD, BID, TID, QID, AM, HS, WK or OD, MANE, ON, BD, TDS, QDS, WEEKLY)%s", code, quote)}, ""
 	}
-	return []string{"has no timing (code, repeat or timeOfDay) and is not as needed" + quote}
+	return []string{"has no timing (code, repeat or timeOfDay) and is not as needed" + quote}, ""
 }
 
 // readMaxDose sets m's 24-hour maximum from maxDosePerPeriod. The

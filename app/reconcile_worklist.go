@@ -69,6 +69,12 @@ func kindWords(kind string) string {
 		return "Bed state"
 	case lifeboat.KindEnteredInError:
 		return "Entered in error"
+	case forms.KindAllergyRecorded:
+		return "Allergy"
+	case forms.KindAllergyNoneKnown:
+		return "No known allergies"
+	case forms.KindWeightRecorded:
+		return "Weight"
 	}
 	return kind
 }

@@ -185,8 +185,18 @@ func (t *importTab) start() {
 			t.result.SetText(fmt.Sprintf("Imported %s, data as of %s: %s (%d new, %d updated), %s, %s, %s added and %d stopped. %s recorded.",
 				census.Source, census.AsOf.Local().Format(DateTimeLayout), plural(n.Patients, "patient"), n.NewPatients, n.UpdatedPatients,
 				plural(n.Admissions, "admission"), plural(n.Transfers, "transfer"), plural(n.Medicines, "medicine"), n.StoppedMedicines,
-				plural(res.Events, "event")))
+				plural(res.Events, "event")) + fmt.Sprintf(" Allergies: %d recorded, %d with none known; %s.",
+				n.Allergies, n.NoKnownAllergies, plural(n.Weights, "weight")))
 			t.result.Show()
+			if len(census.Notes) > 0 {
+				lines := []string{fmt.Sprintf("%s not imported and %d kept only as text: chart any that matter by hand.", plural(census.LeftOut, "record"), len(census.Notes)-census.LeftOut)}
+				for _, r := range census.Notes {
+					if text := r.String(); text != "" {
+						lines = append(lines, strings.ToUpper(text[:1])+text[1:])
+					}
+				}
+				t.rows.Add(wrapped(strings.Join(lines, "\n")))
+			}
 		}
 	})
 }

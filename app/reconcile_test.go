@@ -193,6 +193,33 @@ func TestReconcile_ImportFHIRCensus(t *testing.T) {
 	}
 }
 
+// TestReconcile_ImportCensusListsLeftOut: the Import screen's summary
+// counts allergies and weights and lists every record the census import
+// left out (a cancelled order, a refuted allergy) or kept only as text.
+func TestReconcile_ImportCensusListsLeftOut(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openRecon(t, ui, "Import")
+	data, err := os.ReadFile(filepath.Join("..", "sync", "reconcile", "testdata", "census-orders.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry(t, ui, "Census file").SetText(writeFile(t, "pas-orders.json", string(data)))
+	tap(t, ui, "Import census")
+	mustShow(t, ui, "Allergies: 3 recorded, 1 with none known; 2 weights.",
+		"6 records not imported and 2 kept only as text: chart any that matter by hand.",
+		"Entry 10: (MedicationRequest/cancelled) not imported: its status is cancelled",
+		"Entry 15: (AllergyIntolerance/refuted) Latex not imported: its verification status is refuted")
+	pts, _ := db.Patients(t.Context(), "")
+	for _, p := range pts {
+		if p.NHSNumber == "9990000018" {
+			l, _ := db.Allergies(t.Context(), p.ID)
+			if !strings.Contains(l.Summary(), "Cashew nuts (Anaphylactic reaction, Urticaria, severe)") {
+				t.Errorf("Grace's allergies after import: %q", l.Summary())
+			}
+		}
+	}
+}
+
 func TestReconcile_ImportBadCensus(t *testing.T) {
 	ui, db, _ := newTestUI(t, desktop)
 	openRecon(t, ui, "Import")

@@ -35,8 +35,12 @@ type ImportCounts struct {
 	UpdatedPatients  int `json:"updated_patients"` // details amended
 	Admissions       int `json:"admissions"`
 	Transfers        int `json:"transfers"`
-	Medicines        int `json:"medicines"`         // orders added
-	StoppedMedicines int `json:"stopped_medicines"` // snapshot orders no longer in the census
+	Medicines        int `json:"medicines"`                    // orders added
+	StoppedMedicines int `json:"stopped_medicines"`            // snapshot orders no longer in the census, or stopped in it
+	Allergies        int `json:"allergies,omitempty"`          // allergies recorded or amended
+	NoKnownAllergies int `json:"no_known_allergies,omitempty"` // "no known allergies" recorded
+	Weights          int `json:"weights,omitempty"`            // weights recorded
+	LeftOut          int `json:"left_out,omitempty"`           // records not imported, each listed in Census.Notes
 }
 
 // BackEntryStatus is where a downtime event stands in back-entry.

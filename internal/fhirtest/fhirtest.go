@@ -129,6 +129,7 @@ type Resource struct {
 	ID           string          `json:"id"`
 	Identifier   json.RawMessage `json:"identifier"` // a list, or one (QuestionnaireResponse)
 	Status       string          `json:"status"`
+	Raw          json.RawMessage `json:"-"` // the whole resource, for a test to read more of
 }
 
 // Identifier is a system and value.
@@ -166,13 +167,16 @@ func (s *Server) Search(tb testing.TB, typ, query string) []Resource {
 	}
 	var b struct {
 		Entry []struct {
-			Resource Resource `json:"resource"`
+			Resource json.RawMessage `json:"resource"`
 		} `json:"entry"`
 	}
 	s.get(tb, typ+"?"+q.Encode(), &b)
 	out := make([]Resource, len(b.Entry))
 	for i, e := range b.Entry {
-		out[i] = e.Resource
+		if err := json.Unmarshal(e.Resource, &out[i]); err != nil {
+			tb.Fatalf("GET %s: %v", typ, err)
+		}
+		out[i].Raw = e.Resource
 	}
 	return out
 }

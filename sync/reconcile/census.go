@@ -27,6 +27,13 @@ type Census struct {
 	Source   string    // file name or URL it came from
 	AsOf     time.Time // when the core system's data was taken
 	Patients []CensusPatient
+	// Notes lists what the import left out on purpose (a cancelled order,
+	// an allergy entered in error) or kept only as text (a maximum over a
+	// period other than 24 hours), each with why: the import summary shows
+	// every one. They are not errors: the rest imports.
+	Notes []RowError
+	// LeftOut counts the Notes that are records not imported.
+	LeftOut int
 }
 
 // CensusPatient is one patient in a census. Ward empty means registered
@@ -42,18 +49,51 @@ type CensusPatient struct {
 	Bed        string
 	AdmittedAt time.Time // zero: use the snapshot time
 	Medicines  []CensusMedicine
+	Allergies  []CensusAllergy
+	// NoKnownAllergies is the core system's "no known allergies"; never
+	// set together with Allergies.
+	NoKnownAllergies bool
+	NoKnownNote      string // e.g. "No known drug allergy"
+	Weights          []CensusWeight
 }
 
-// CensusMedicine is one active medicine from the core system.
+// CensusMedicine is one medicine order from the core system: in force,
+// or stopped (Stop set) so the MAR shows it struck through.
 type CensusMedicine struct {
+	Line             int
+	Drug             string
+	DMDCode          string
+	Dose             forms.Quantity
+	DoseUnit         string
+	Route            string
+	Frequency        string   // a forms frequency code; empty with PRN or Times
+	Times            []string // "HH:MM" round times instead of Frequency
+	PRN              bool
+	MinIntervalHours forms.Quantity // PRN: shortest gap between doses
+	MaxDailyDose     forms.Quantity // most in any 24 hours, in MaxDailyDoseUnit
+	MaxDailyDoseUnit string
+	Controlled       bool
+	Start            time.Time // zero: the census time
+	Stop             time.Time // zero: no end
+	Notes            string    // the prescriber's free text and what could not be structured
+}
+
+// CensusAllergy is one allergy from the core system.
+type CensusAllergy struct {
 	Line      int
-	Drug      string
-	DMDCode   string
-	Dose      forms.Quantity
-	DoseUnit  string
-	Route     string
-	Frequency string // a forms frequency code; empty with PRN
-	PRN       bool
+	Substance string
+	Code      string // SNOMED CT or dm+d concept, digits
+	Reaction  string
+	Severity  string // forms.SeverityMild, ...Moderate, ...Severe or empty
+	Status    string // forms.AllergyActive, ...Inactive, ...Resolved
+	Note      string
+}
+
+// CensusWeight is one weight from the core system.
+type CensusWeight struct {
+	Line       int
+	Kg         forms.Quantity
+	MeasuredAt time.Time // zero: not known
 }
 
 // RowError is one problem with one row (CSV line) or entry (FHIR bundle).
@@ -93,8 +133,16 @@ func (e *ImportError) Unwrap() error { return lifeboat.ErrInvalid }
 // CSV columns (see docs/census-csv.md).
 var (
 	csvRequired = []string{"nhs_number", "surname", "given", "birth_date"}
-	csvOptional = []string{"sex", "ward", "bed", "admitted_at", "drug", "dmd_code", "dose", "dose_unit", "route", "frequency"}
+	csvOptional = []string{"sex", "ward", "bed", "admitted_at", "drug", "dmd_code", "dose", "dose_unit", "route", "frequency",
+		"prn_min_interval_hours", "max_daily_dose", "max_daily_dose_unit", "controlled", "start_at", "stop_at", "notes",
+		"allergy", "allergy_code", "allergy_reaction", "allergy_severity", "allergy_status",
+		"no_known_allergies", "weight_kg", "weighed_at"}
 	patientCols = []string{"surname", "given", "birth_date", "sex", "ward", "bed", "admitted_at"}
+	// patientExtraCols are patient columns compared as written on repeated rows.
+	patientExtraCols = []string{"no_known_allergies", "weight_kg", "weighed_at"}
+	medicineCols     = []string{"dmd_code", "dose", "dose_unit", "route", "frequency", "prn_min_interval_hours",
+		"max_daily_dose", "max_daily_dose_unit", "controlled", "start_at", "stop_at", "notes"}
+	allergyCols = []string{"allergy_code", "allergy_reaction", "allergy_severity", "allergy_status"}
 )
 
 // MaxCensusRows bounds a census file, so a wrong file cannot exhaust memory.
@@ -147,6 +195,7 @@ func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) 
 		return Census{}, &ImportError{Source: source, Rows: errs}
 	}
 	byNHS := map[string]int{}
+	var firstRaw []map[string]string // patient index -> patientExtraCols as written on its first row
 	for rows := 0; ; rows++ {
 		rec, err := cr.Read()
 		line := 0
@@ -193,30 +242,69 @@ func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) 
 			p.AdmittedAt = t.UTC()
 		}
 		if i, seen := byNHS[nhs]; seen {
-			// A repeated NHS number carries another medicine; its patient
-			// columns must be blank or the same as on the first row.
+			// A repeated NHS number carries another medicine or allergy;
+			// its patient columns must be blank or the same as on the
+			// first row.
 			first := c.Patients[i]
 			for _, k := range patientCols {
 				if v := get(k); v != "" && v != patientField(first, k) && !(k == "sex" && strings.EqualFold(v, first.Sex)) {
 					bad(line, "%s %q differs from line %d (%q) for NHS number %s", k, v, first.Line, patientField(first, k), forms.FormatNHSNumber(nhs))
 				}
 			}
+			for _, k := range patientExtraCols {
+				if v := get(k); v != "" && v != firstRaw[i][k] {
+					bad(line, "%s %q differs from line %d (%q) for NHS number %s", k, v, first.Line, firstRaw[i][k], forms.FormatNHSNumber(nhs))
+				}
+			}
 		} else {
 			for _, m := range checkPatient(p) {
 				bad(line, "%s", m)
 			}
+			raw := map[string]string{}
+			for _, k := range patientExtraCols {
+				raw[k] = get(k)
+			}
+			if nka, ok := yesNo(get("no_known_allergies")); !ok {
+				bad(line, "no_known_allergies %q is not yes or no", get("no_known_allergies"))
+			} else {
+				p.NoKnownAllergies = nka
+			}
+			if w, msg := csvWeight(line, get("weight_kg"), get("weighed_at"), asOf); msg != "" {
+				bad(line, "%s", msg)
+			} else if w != nil {
+				p.Weights = append(p.Weights, *w)
+			}
 			byNHS[nhs] = len(c.Patients)
 			c.Patients = append(c.Patients, p)
+			firstRaw = append(firstRaw, raw)
+		}
+		i := byNHS[nhs]
+		if get("allergy") == "" {
+			for _, k := range allergyCols {
+				if get(k) != "" {
+					bad(line, "%s is given but allergy is empty", k)
+				}
+			}
+		} else {
+			a := CensusAllergy{Line: line, Substance: get("allergy"), Code: get("allergy_code"), Reaction: get("allergy_reaction"),
+				Severity: strings.ToLower(get("allergy_severity")), Status: strings.ToLower(get("allergy_status"))}
+			if a.Status == "" {
+				a.Status = forms.AllergyActive
+			}
+			for _, msg := range checkAllergy(a) {
+				bad(line, "%s", msg)
+			}
+			c.Patients[i].Allergies = append(c.Patients[i].Allergies, a)
 		}
 		if get("drug") == "" {
-			for _, k := range []string{"dmd_code", "dose", "dose_unit", "route", "frequency"} {
+			for _, k := range medicineCols {
 				if get(k) != "" {
 					bad(line, "%s is given but drug is empty", k)
 				}
 			}
 			continue
 		}
-		m := CensusMedicine{Line: line, Drug: get("drug"), DMDCode: get("dmd_code"), DoseUnit: get("dose_unit"), Route: get("route")}
+		m := CensusMedicine{Line: line, Drug: get("drug"), DMDCode: get("dmd_code"), DoseUnit: get("dose_unit"), Route: get("route"), Notes: get("notes")}
 		if d := get("dose"); d == "" {
 			bad(line, "dose is empty")
 		} else if q, err := forms.ParseQuantity(d); err != nil {
@@ -229,11 +317,60 @@ func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) 
 		if msg := setFrequency(&m, get("frequency")); msg != "" {
 			bad(line, "%s", msg)
 		}
+		if v := get("prn_min_interval_hours"); v != "" {
+			if q, err := forms.ParseQuantity(v); err != nil || q <= 0 {
+				bad(line, "prn_min_interval_hours %q is not a number of hours like 4 or 0.5", v)
+			} else {
+				m.MinIntervalHours = q
+			}
+		}
+		if v := get("max_daily_dose"); v != "" {
+			if q, err := forms.ParseQuantity(v); err != nil || q <= 0 {
+				bad(line, "max_daily_dose %q is not a number like 4 or 4000", v)
+			} else {
+				m.MaxDailyDose, m.MaxDailyDoseUnit = q, get("max_daily_dose_unit")
+				if m.MaxDailyDoseUnit == "" {
+					m.MaxDailyDoseUnit = m.DoseUnit
+				}
+			}
+		} else if get("max_daily_dose_unit") != "" {
+			bad(line, "max_daily_dose_unit is given but max_daily_dose is empty")
+		}
+		if (m.MinIntervalHours > 0) && !m.PRN {
+			bad(line, "prn_min_interval_hours is only for a PRN medicine")
+		}
+		if cd, ok := yesNo(get("controlled")); !ok {
+			bad(line, "controlled %q is not yes or no", get("controlled"))
+		} else {
+			m.Controlled = cd
+		}
+		for _, f := range []struct {
+			col string
+			t   *time.Time
+		}{{"start_at", &m.Start}, {"stop_at", &m.Stop}} {
+			if v := get(f.col); v != "" {
+				t, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					bad(line, "%s %q is not a date and time like 2026-11-21T14:30:00Z", f.col, v)
+				}
+				*f.t = t.UTC()
+			}
+		}
+		if !m.Start.IsZero() && m.Start.After(asOf) {
+			bad(line, "start_at %s is after the census time", m.Start.Format(time.RFC3339))
+		}
+		if msg := m.settleStop(asOf); msg != "" {
+			bad(line, "%s", msg)
+		}
 		for _, msg := range checkMedicine(m) {
 			bad(line, "%s", msg)
 		}
-		i := byNHS[nhs]
 		c.Patients[i].Medicines = append(c.Patients[i].Medicines, m)
+	}
+	for _, p := range c.Patients {
+		if p.NoKnownAllergies && len(p.Allergies) > 0 {
+			bad(p.Line, "no_known_allergies is yes but allergies are listed for NHS number %s", forms.FormatNHSNumber(p.NHSNumber))
+		}
 	}
 	if len(errs) > 0 {
 		return Census{}, &ImportError{Source: source, Rows: errs}
@@ -329,15 +466,124 @@ func checkMedicine(m CensusMedicine) []string {
 	o := m.order("x", "x", time.Unix(1, 0))
 	var ms []string
 	for _, p := range o.Validate() {
-		if !p.Soft && p.Field != "dose" {
+		if !p.Soft && p.Field != "dose" && p.Field != "stop" { // settleStop words a bad stop
 			ms = append(ms, strings.ToLower(p.Message[:1])+p.Message[1:]+" ("+p.Field+")")
 		}
 	}
 	return ms
 }
 
-// order is the snapshot medication order m becomes.
+// order is the snapshot medication order m becomes; start is the census
+// time, used when m has no start of its own.
 func (m CensusMedicine) order(id, patientID string, start time.Time) forms.MedicationOrder {
+	if !m.Start.IsZero() {
+		start = m.Start
+	}
 	return forms.MedicationOrder{ID: id, PatientID: patientID, Drug: m.Drug, DMDCode: m.DMDCode, Dose: m.Dose,
-		DoseUnit: m.DoseUnit, Route: m.Route, Frequency: m.Frequency, PRN: m.PRN, Start: start, Source: forms.SourceSnapshot}
+		DoseUnit: m.DoseUnit, Route: m.Route, Frequency: m.Frequency, Times: m.Times, PRN: m.PRN,
+		MinIntervalHours: m.MinIntervalHours, MaxDailyDose: m.MaxDailyDose, MaxDailyDoseUnit: m.MaxDailyDoseUnit,
+		Controlled: m.Controlled, Start: start, Stop: m.Stop, Source: forms.SourceSnapshot, Notes: m.Notes}
+}
+
+// settleStop checks m's stop against its start (the census time when m
+// has none): an order that stopped before the census needs its own start.
+func (m CensusMedicine) settleStop(asOf time.Time) string {
+	if m.Stop.IsZero() {
+		return ""
+	}
+	start := m.Start
+	if start.IsZero() {
+		start = asOf
+	}
+	if !m.Stop.After(start) {
+		return fmt.Sprintf("stops at %s, not after it starts (%s): an order stopped before the census needs its start time",
+			m.Stop.Format(time.RFC3339), start.Format(time.RFC3339))
+	}
+	return ""
+}
+
+// yesNo reads a yes/no column; blank is no.
+func yesNo(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "yes", "y", "true", "1":
+		return true, true
+	case "no", "n", "false", "0", "":
+		return false, true
+	}
+	return false, false
+}
+
+// MaxWeightKg bounds an imported weight before it becomes a Quantity
+// (anything heavier is a typo); forms.Weight's limits then apply, the same
+// as to a weight recorded on the ward.
+const MaxWeightKg = 700
+
+// csvWeight reads the weight_kg and weighed_at columns.
+func csvWeight(line int, kg, at string, asOf time.Time) (*CensusWeight, string) {
+	if kg == "" {
+		if at != "" {
+			return nil, "weighed_at is given but weight_kg is empty"
+		}
+		return nil, ""
+	}
+	w := &CensusWeight{Line: line}
+	q, err := forms.ParseQuantity(kg)
+	if err != nil {
+		return nil, fmt.Sprintf("weight_kg %q is not a number of kilograms like 72.5", kg)
+	}
+	w.Kg = q
+	if msg := checkWeight(*w); msg != "" {
+		return nil, msg
+	}
+	if at != "" {
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			return nil, fmt.Sprintf("weighed_at %q is not a date and time like 2026-11-21T14:30:00Z", at)
+		}
+		if t.After(asOf) {
+			return nil, fmt.Sprintf("weighed_at %s is after the census time", at)
+		}
+		w.MeasuredAt = t.UTC()
+	}
+	return w, ""
+}
+
+// checkWeight says what is wrong with a weight, or "".
+func checkWeight(w CensusWeight) string {
+	if w.Kg < forms.WeightMinKg || w.Kg > forms.WeightMaxKg {
+		return fmt.Sprintf("weight %s kg is not between %s and %s kg", w.Kg, forms.WeightMinKg, forms.WeightMaxKg)
+	}
+	return ""
+}
+
+var (
+	severities      = map[string]bool{"": true, forms.SeverityMild: true, forms.SeverityModerate: true, forms.SeveritySevere: true}
+	allergyStatuses = map[string]bool{forms.AllergyActive: true, forms.AllergyInactive: true, forms.AllergyResolved: true}
+)
+
+// checkAllergy lists what is wrong with an imported allergy.
+func checkAllergy(a CensusAllergy) []string {
+	var ms []string
+	if strings.TrimSpace(a.Substance) == "" {
+		ms = append(ms, "allergy has no substance")
+	}
+	if a.Code != "" && !digits(a.Code) {
+		ms = append(ms, fmt.Sprintf("allergy code %q is not a SNOMED CT or dm+d code (digits)", a.Code))
+	}
+	if !severities[a.Severity] {
+		ms = append(ms, fmt.Sprintf("allergy severity %q is not mild, moderate or severe", a.Severity))
+	}
+	if !allergyStatuses[a.Status] {
+		ms = append(ms, fmt.Sprintf("allergy status %q is not active, inactive or resolved", a.Status))
+	}
+	return ms
+}
+
+func digits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -13,7 +13,7 @@ import (
 const NHSNumberSystem = "https://fhir.nhs.uk/Id/nhs-number"
 
 // dm+d code systems accepted on import (dm+d concepts are SNOMED CT).
-var dmdSystems = map[string]bool{"https://dmd.nhs.uk": true, "http://snomed.info/sct": true}
+var dmdSystems = map[string]bool{"https://dmd.nhs.uk": true, "https://dm-d.org": true, "http://snomed.info/sct": true}
 
 // Minimal FHIR R4 shapes for census import: only the fields read.
 type (
@@ -46,20 +46,46 @@ type (
 		System string `json:"system"`
 		Value  string `json:"value"`
 	}
+	fhirQuantity struct {
+		Value *json.Number `json:"value"`
+		Unit  string       `json:"unit"`
+		Code  string       `json:"code"`
+	}
 	fhirDosage struct {
 		Text   string        `json:"text"`
 		Route  *fhirCodeable `json:"route"`
 		Timing *struct {
-			Code *fhirCodeable `json:"code"`
+			Code   *fhirCodeable `json:"code"`
+			Repeat *fhirRepeat   `json:"repeat"`
 		} `json:"timing"`
-		AsNeededBoolean bool `json:"asNeededBoolean"`
-		DoseAndRate     []struct {
-			DoseQuantity *struct {
-				Value *json.Number `json:"value"`
-				Unit  string       `json:"unit"`
-				Code  string       `json:"code"`
-			} `json:"doseQuantity"`
+		AsNeededBoolean         bool          `json:"asNeededBoolean"`
+		AsNeededCodeableConcept *fhirCodeable `json:"asNeededCodeableConcept"`
+		DoseAndRate             []struct {
+			DoseQuantity *fhirQuantity `json:"doseQuantity"`
+			DoseRange    *struct{}     `json:"doseRange"`
 		} `json:"doseAndRate"`
+		MaxDosePerPeriod *struct {
+			Numerator   *fhirQuantity `json:"numerator"`
+			Denominator *fhirQuantity `json:"denominator"`
+		} `json:"maxDosePerPeriod"`
+	}
+	fhirRepeat struct {
+		BoundsPeriod *fhirPeriod  `json:"boundsPeriod"`
+		Frequency    *int         `json:"frequency"`
+		Period       *json.Number `json:"period"`
+		PeriodMax    *json.Number `json:"periodMax"`
+		PeriodUnit   string       `json:"periodUnit"`
+		TimeOfDay    []string     `json:"timeOfDay"`
+	}
+	fhirPeriod struct {
+		Start string `json:"start"`
+		End   string `json:"end"`
+	}
+	fhirExtension struct {
+		URL                  string        `json:"url"`
+		ValueBoolean         *bool         `json:"valueBoolean"`
+		ValueCoding          *fhirCoding   `json:"valueCoding"`
+		ValueCodeableConcept *fhirCodeable `json:"valueCodeableConcept"`
 	}
 	// fhirResource holds the fields of every resource type read; name is
 	// a list on Patient and a string on Location, so it stays raw.
@@ -82,7 +108,17 @@ type (
 		PartOf                    *fhirRef      `json:"partOf"`
 		MedicationCodeableConcept *fhirCodeable `json:"medicationCodeableConcept"`
 		DosageInstruction         []fhirDosage  `json:"dosageInstruction"`
-		Dosage                    []fhirDosage  `json:"dosage"`
+		// Dosage is a list on MedicationStatement, one on
+		// MedicationAdministration: read per type.
+		Dosage json.RawMessage `json:"dosage"`
+		// MedicationRequest and Medication (read per type, see
+		// census_fhir_clinical.go).
+		MedicationReference *fhirRef          `json:"medicationReference"`
+		Intent              string            `json:"intent"`
+		AuthoredOn          string            `json:"authoredOn"`
+		Extension           []fhirExtension   `json:"extension"`
+		Contained           []json.RawMessage `json:"contained"`
+		medCode             *fhirCodeable     // Medication.code (see readMedication)
 	}
 	fhirHumanName struct {
 		Use    string   `json:"use"`
@@ -148,12 +184,7 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 		bad(0, "the time the data is as of is required (the Bundle has no timestamp)")
 	}
 
-	type entry struct {
-		n   int
-		r   fhirResource
-		url string
-	}
-	var es []entry
+	var es []censusEntry
 	byRef := map[string]int{} // "Type/id" and fullUrl -> index in es
 	for i, e := range b.Entry {
 		var r fhirResource
@@ -161,7 +192,10 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 			bad(i+1, "cannot read the resource: %v", err)
 			continue
 		}
-		es = append(es, entry{n: i + 1, r: r, url: e.FullURL})
+		if r.ResourceType == "Medication" {
+			r.readMedication(e.Resource)
+		}
+		es = append(es, censusEntry{n: i + 1, r: r, url: e.FullURL, raw: e.Resource})
 		if r.ID != "" {
 			byRef[r.ResourceType+"/"+r.ID] = len(es) - 1
 		}
@@ -169,19 +203,26 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 			byRef[e.FullURL] = len(es) - 1
 		}
 	}
-	resolve := func(ref *fhirRef, typ string) (entry, bool) {
+	resolve := func(ref *fhirRef, typ string) (censusEntry, bool) {
 		if ref == nil {
-			return entry{}, false
+			return censusEntry{}, false
 		}
 		for _, k := range []string{ref.Reference, typ + "/" + lastPart(ref.Reference)} {
 			if i, ok := byRef[k]; ok && es[i].r.ResourceType == typ {
 				return es[i], true
 			}
 		}
-		return entry{}, false
+		return censusEntry{}, false
 	}
 
 	c := Census{Source: source, AsOf: asOf}
+	leave := func(n int, format string, args ...any) {
+		c.Notes = append(c.Notes, RowError{Line: n, Unit: "entry", Msg: fmt.Sprintf(format, args...)})
+		c.LeftOut++
+	}
+	warn := func(n int, format string, args ...any) {
+		c.Notes = append(c.Notes, RowError{Line: n, Unit: "entry", Msg: fmt.Sprintf(format, args...)})
+	}
 	patientAt := map[string]int{} // "Patient/id" -> index in c.Patients
 	nhsAt := map[string]int{}
 	for _, e := range es {
@@ -233,14 +274,15 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 		}
 		c.Patients = append(c.Patients, p)
 	}
-	patientOf := func(e entry, what string) (int, bool) {
-		if e.r.Subject == nil {
-			bad(e.n, "(%s/%s) has no subject", what, e.r.ID)
+	patientOfRef := func(e censusEntry, ref *fhirRef, field string) (int, bool) {
+		what := e.r.ResourceType
+		if ref == nil {
+			bad(e.n, "(%s/%s) has no %s", what, e.r.ID, field)
 			return 0, false
 		}
-		pe, ok := resolve(e.r.Subject, "Patient")
+		pe, ok := resolve(ref, "Patient")
 		if !ok {
-			bad(e.n, "(%s/%s) subject %s is not a Patient in this bundle", what, e.r.ID, e.r.Subject.Reference)
+			bad(e.n, "(%s/%s) %s %s is not a Patient in this bundle", what, e.r.ID, field, ref.Reference)
 			return 0, false
 		}
 		i, ok := patientAt["Patient/"+pe.r.ID]
@@ -249,6 +291,7 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 		}
 		return i, ok // a patient with problems was already reported
 	}
+	patientOf := func(e censusEntry, _ string) (int, bool) { return patientOfRef(e, e.r.Subject, "subject") }
 	for _, e := range es {
 		switch e.r.ResourceType {
 		case "Encounter":
@@ -289,23 +332,51 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 				bad(e.n, "(Encounter/%s) has a bed but no ward", e.r.ID)
 			}
 		case "MedicationRequest", "MedicationStatement":
-			if e.r.Status != "active" {
-				continue
+			where := fmt.Sprintf("(%s/%s)", e.r.ResourceType, e.r.ID)
+			if e.r.ResourceType == "MedicationStatement" && e.r.Status != "active" {
+				continue // a statement is history, not an order
+			}
+			if e.r.ResourceType == "MedicationRequest" {
+				if why := requestLeftOut(e.r); why != "" {
+					if _, ok := patientOf(e, e.r.ResourceType); ok {
+						leave(e.n, "%s %s", where, why)
+					}
+					continue
+				}
 			}
 			i, ok := patientOf(e, e.r.ResourceType)
 			if !ok {
 				continue
 			}
-			m, msgs := fhirMedicine(e.r)
+			m, msgs, notes := fhirMedicine(e, asOf, resolve)
 			m.Line = e.n
+			for _, msg := range notes {
+				warn(e.n, "%s %s", where, msg)
+			}
+			if len(msgs) > 0 && (e.r.Status == "stopped" || e.r.Status == "completed") {
+				// Nothing more can be given on it: list it, do not refuse the census.
+				leave(e.n, "%s %s order not imported: it %s", where, e.r.Status, strings.Join(msgs, "; "))
+				continue
+			}
+			if len(msgs) == 0 && !m.Stop.IsZero() {
+				if why := m.settleStop(asOf); why != "" {
+					leave(e.n, "%s not imported: it %s", where, why)
+					continue
+				}
+			}
 			for _, msg := range msgs {
-				bad(e.n, "(%s/%s) %s", e.r.ResourceType, e.r.ID, msg)
+				bad(e.n, "%s %s", where, msg)
 			}
 			if len(msgs) == 0 {
 				c.Patients[i].Medicines = append(c.Patients[i].Medicines, m)
 			}
+		case "AllergyIntolerance":
+			readAllergy(e, &c, patientOfRef, bad, leave)
+		case "Observation":
+			readWeight(e, &c, asOf, patientOfRef, bad, leave)
 		}
 	}
+	settleNoneKnown(&c, leave)
 	if len(errs) > 0 {
 		return fail()
 	}
@@ -341,73 +412,10 @@ func locationName(r fhirResource) string {
 	return s
 }
 
-// fhirMedicine reads a MedicationRequest or MedicationStatement's medicine
-// and first dosage.
-func fhirMedicine(r fhirResource) (CensusMedicine, []string) {
-	var m CensusMedicine
-	var msgs []string
-	if cc := r.MedicationCodeableConcept; cc != nil {
-		m.Drug = cc.Text
-		for _, c := range cc.Coding {
-			if dmdSystems[c.System] && m.DMDCode == "" {
-				m.DMDCode = c.Code
-				if m.Drug == "" {
-					m.Drug = c.Display
-				}
-			}
-		}
-	}
-	if m.Drug == "" {
-		msgs = append(msgs, "has no medicationCodeableConcept with text or a dm+d display")
-	}
-	ds := r.DosageInstruction
-	if r.ResourceType == "MedicationStatement" {
-		ds = r.Dosage
-	}
-	if len(ds) == 0 {
-		return m, append(msgs, "has no dosage")
-	}
-	d := ds[0]
-	if d.Route != nil {
-		m.Route = d.Route.Text
-		for _, c := range d.Route.Coding {
-			if m.Route == "" {
-				m.Route = c.Display
-			}
-		}
-	}
-	if len(d.DoseAndRate) > 0 && d.DoseAndRate[0].DoseQuantity != nil && d.DoseAndRate[0].DoseQuantity.Value != nil {
-		dq := d.DoseAndRate[0].DoseQuantity
-		q, err := forms.ParseQuantity(dq.Value.String())
-		if err != nil || q <= 0 {
-			msgs = append(msgs, fmt.Sprintf("dose %s is not a positive number with at most three decimals", dq.Value))
-		}
-		m.Dose, m.DoseUnit = q, dq.Unit
-		if m.DoseUnit == "" {
-			m.DoseUnit = dq.Code
-		}
-	} else {
-		msgs = append(msgs, "has no doseQuantity")
-	}
-	freq := ""
-	if d.Timing != nil && d.Timing.Code != nil {
-		freq = d.Timing.Code.Text
-		for _, c := range d.Timing.Code.Coding {
-			if freq == "" {
-				freq = c.Code
-			}
-		}
-	}
-	if d.AsNeededBoolean {
-		freq = "PRN"
-	}
-	if msg := setFrequency(&m, freq); msg != "" {
-		msgs = append(msgs, strings.Replace(msg, "frequency", "timing code", 1))
-	}
-	for _, msg := range checkMedicine(m) {
-		if !strings.Contains(msg, "(drug)") && !strings.Contains(msg, "(frequency)") {
-			msgs = append(msgs, msg)
-		}
-	}
-	return m, msgs
+// censusEntry is one resource of a census Bundle.
+type censusEntry struct {
+	n   int
+	r   fhirResource
+	url string
+	raw json.RawMessage
 }

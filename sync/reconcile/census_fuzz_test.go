@@ -10,7 +10,7 @@ import (
 // FuzzDecodeCensusCSV: any bytes give a census or an *ImportError, never a
 // panic, and every parsed patient has a checked NHS number.
 func FuzzDecodeCensusCSV(f *testing.F) {
-	for _, n := range []string{"census-good.csv", "census-bad.csv", "census-newer.csv"} {
+	for _, n := range []string{"census-good.csv", "census-bad.csv", "census-newer.csv", "census-full.csv"} {
 		f.Add(mustRead(f, n))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -23,15 +23,21 @@ func FuzzDecodeCensusCSV(f *testing.F) {
 			if len(p.NHSNumber) != 10 || p.Surname == "" || (p.Bed != "" && p.Ward == "") {
 				t.Fatalf("accepted bad patient %+v", p)
 			}
+			mustSafe(t, p, c.AsOf)
 		}
 	})
 }
 
 // FuzzDecodeCensusFHIR: any bytes give a census or an *ImportError.
 func FuzzDecodeCensusFHIR(f *testing.F) {
-	for _, n := range []string{"census-bundle.json", "census-bundle-bad.json", "Patient-example.json", "Bundle-bundle-transaction.json"} {
+	for _, n := range []string{"census-bundle.json", "census-bundle-bad.json", "Patient-example.json", "Bundle-bundle-transaction.json", "census-orders.json"} {
 		f.Add(mustRead(f, n))
 	}
+	f.Add(bundleWith(`{"resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order", "subject": {"reference": "Patient/p1"},
+	  "medicationReference": {"reference": "#x"}, "contained": [{"resourceType": "Medication", "id": "x", "code": {"text": "X"}}],
+	  "dosageInstruction": [{"asNeededBoolean": true, "timing": {"repeat": {"frequency": 1, "period": 1e300, "periodUnit": "wk"}},
+	  "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "g"}}], "route": {"text": "oral"},
+	  "maxDosePerPeriod": {"numerator": {"value": 9223372036854775807, "unit": "g"}, "denominator": {"value": 1, "code": "d"}}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := ParseCensusFHIR(b, "fuzz.json", time.Time{})
 		var ie *ImportError
@@ -42,6 +48,35 @@ func FuzzDecodeCensusFHIR(f *testing.F) {
 			if len(p.NHSNumber) != 10 || p.Surname == "" {
 				t.Fatalf("accepted bad patient %+v", p)
 			}
+			mustSafe(t, p, c.AsOf)
 		}
 	})
+}
+
+// mustSafe fails if a parsed patient carries an order, allergy or weight
+// that is not safe to append: every order passes forms' hard checks, every
+// allergy and weight is within bounds, and "no known allergies" never
+// stands beside an allergy.
+func mustSafe(t *testing.T, p CensusPatient, asOf time.Time) {
+	t.Helper()
+	for _, m := range p.Medicines {
+		for _, pr := range m.order("x", "x", asOf).Validate() {
+			if !pr.Soft {
+				t.Fatalf("accepted unsafe order %+v: %s", m, pr.Message)
+			}
+		}
+	}
+	for _, a := range p.Allergies {
+		if ms := checkAllergy(a); len(ms) > 0 {
+			t.Fatalf("accepted bad allergy %+v: %v", a, ms)
+		}
+	}
+	for _, w := range p.Weights {
+		if checkWeight(w) != "" || w.MeasuredAt.After(asOf) {
+			t.Fatalf("accepted bad weight %+v", w)
+		}
+	}
+	if p.NoKnownAllergies && len(p.Allergies) > 0 {
+		t.Fatalf("no known allergies beside allergies: %+v", p)
+	}
 }

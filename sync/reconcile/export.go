@@ -76,6 +76,9 @@ var mappers = map[string]mapper{
 	forms.KindPharmacySupply:     (*exporter).dispenseEntries,
 	forms.KindFormSubmitted:      (*exporter).formEntries,
 	forms.KindBedState:           mapBedState,
+	forms.KindAllergyRecorded:    (*exporter).allergyEntries,
+	forms.KindAllergyNoneKnown:   (*exporter).noneKnownEntries,
+	forms.KindWeightRecorded:     (*exporter).weightEntries,
 }
 
 func mapPatient(x *exporter, src, e *lifeboat.Event, _ how) ([]Entry, string, error) {
@@ -105,7 +108,8 @@ type exporter struct {
 	wardOf    map[string]string // patient -> last ward
 	stays     map[string]*stay  // patient -> current stay while walking
 	locations map[string]bool
-	urls      map[string]string // "patient:"+ID or "location:"+key -> fullUrl
+	urls      map[string]string          // "patient:"+ID or "location:"+key -> fullUrl
+	allergies map[string]*lifeboat.Event // allergy ID -> its first record (see allergyRoot)
 
 	// timesOf's performed-at and recorded-at, formatted once per event.
 	timesOf *lifeboat.Event
@@ -688,6 +692,7 @@ func (x *exporter) adminEntries(src, e *lifeboat.Event, h how) ([]Entry, string,
 			r.Note = append(r.Note, Note{Text: n})
 		}
 	}
+	r.Note = append(r.Note, overrideNotes(a.Overrides)...)
 	x.stamp(r, h, e, "")
 	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
 }

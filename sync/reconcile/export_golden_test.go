@@ -17,7 +17,8 @@ import (
 // synthLog is a deterministic log of about n events from two devices
 // (their clocks interleaved): a census snapshot, then patients (with and
 // without NHS numbers) admitted with an order each, then every kind
-// Export maps, in every shape it handles (amendments, entries in error,
+// Export maps (allergies, weights and dose overrides included), in every
+// shape it handles (amendments, entries in error,
 // corrections it refuses, moves with no admission, empty observation
 // sets, bad bed states), and kinds it leaves out.
 func synthLog(n int) []lifeboat.Event {
@@ -71,6 +72,7 @@ func synthLog(n int) []lifeboat.Event {
 		ps = append(ps, register([]string{"dev-a", "dev-b"}[k%2], k, t0.Add(time.Duration(k)*time.Minute)))
 	}
 	var lastObs, lastAdmin lifeboat.Event
+	lastAllergy := map[string]lifeboat.Event{}
 	for i := 0; len(evs) < n; i++ {
 		p := ps[i%len(ps)]
 		dev := []string{"dev-a", "dev-b"}[i%2]
@@ -102,6 +104,7 @@ func synthLog(n int) []lifeboat.Event {
 			switch i % 4 {
 			case 1:
 				a.Dose, a.Witness = forms.Units(2), "Wendy"
+				a.Overrides = []forms.DoseOverride{{Code: forms.WarnOverDailyMax, Reason: "consultant agreed"}, {Code: "some_new_code", Reason: "x"}}
 			case 2:
 				a = forms.Administration{OrderID: p.order, PatientID: p.id, Outcome: forms.OutcomeOmitted, ReasonCode: forms.ReasonNilByMouth}
 			case 3:
@@ -166,6 +169,32 @@ func synthLog(n int) []lifeboat.Event {
 			if i%4 == 0 { // a newer registration: an NHS number found
 				add(dev, forms.KindPatientRegistered, p.id, "", at, forms.Patient{ID: p.id, NHSNumber: fmt.Sprintf("99911%05d", i%100000), Surname: "Found", Given: "Pat", BirthDate: "1950-01-02", Sex: "female"})
 			}
+		case 20:
+			switch i % 5 {
+			case 0, 1: // an allergy, amended on the next pass
+				a := forms.Allergy{ID: "allergy-" + p.id, PatientID: p.id, Substance: "Penicillin", Code: "764146007", Status: forms.AllergyActive, Source: forms.SourceEntered}
+				if i%5 == 1 {
+					a.Reaction, a.Severity = "rash", forms.SeverityMild
+				}
+				if last, ok := lastAllergy[p.id]; ok {
+					a.Reaction, a.Severity, a.Status = "anaphylaxis", forms.SeveritySevere, []string{forms.AllergyActive, forms.AllergyResolved}[i%2]
+					lastAllergy[p.id] = add(dev, forms.KindAllergyRecorded, p.id, last.ID, at, a)
+				} else {
+					lastAllergy[p.id] = add(dev, forms.KindAllergyRecorded, p.id, "", at, a)
+				}
+			case 2:
+				add(dev, forms.KindAllergyNoneKnown, p.id, "", at, forms.NoKnownAllergies{PatientID: p.id})
+			case 3:
+				if last, ok := lastAllergy[p.id]; ok {
+					add(dev, lifeboat.KindEnteredInError, p.id, last.ID, at, map[string]string{"reason": "wrong patient"})
+				}
+			}
+		case 21:
+			w := forms.Weight{PatientID: p.id, Kg: forms.MustQuantity("61.4") + forms.Quantity(i%97*100), Estimated: i%3 == 0}
+			if i%2 == 0 {
+				w.MeasuredAt = at.Add(-time.Hour)
+			}
+			add(dev, forms.KindWeightRecorded, p.id, "", at, w)
 		default:
 			add(dev, forms.KindHandoverNote, p.id, "", at, forms.HandoverNote{PatientID: p.id, Ward: p.ward, Text: "settled"})
 		}
@@ -212,10 +241,10 @@ func TestExportFHIR_Golden(t *testing.T) {
 		opt  ExportOptions
 		want string
 	}{
-		{"default", ExportOptions{}, "c4ee6cb712e713289ada808126000f006678bbf5e7eb99b679233dc309aa0cd6"},
-		{"size3", ExportOptions{BundleSize: 3}, "0916fcad34645e450bad10747668eeddbfbc20a69bc64f5631ba2bf59954d925"},
-		{"ward", ExportOptions{Ward: "w2"}, "d27e9d4a08d96c87dc213bf92ff86c9087673981fedcefa6ce0564356da6a3c2"},
-		{"skip", ExportOptions{Skip: skip, BundleSize: 20}, "691dc8481d375ad5c52cdda18c696dc02f02fd7afb8d50c773599d99d7244358"},
+		{"default", ExportOptions{}, "a5daa7af9470f50ce2858051e8752274d58561a23956b4a11fe3dc67ea59a42e"},
+		{"size3", ExportOptions{BundleSize: 3}, "45d40fd1fcf2794fb6f44c8a4e1286718d0a60cecae138fec2886587c8763ca7"},
+		{"ward", ExportOptions{Ward: "w2"}, "da2f603c895925587564568a8d2b96ab59441ef86b224b7ba1c5ddb8ce1d200c"},
+		{"skip", ExportOptions{Skip: skip, BundleSize: 20}, "c4b7d8c676159217494c8449435ec869277a8edd80564c685378e324d8015037"},
 	} {
 		x, err := ExportFHIR(evs, tc.opt)
 		if err != nil {

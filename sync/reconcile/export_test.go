@@ -27,6 +27,9 @@ type downtime struct {
 	tempPID string
 	obs     lifeboat.Event // the observation set later amended
 	omitted lifeboat.Event // the dose later entered in error
+
+	allergy, allergyFix lifeboat.Event // an allergy and its correction
+	override            lifeboat.Event // a dose given past two warnings
 }
 
 func add(t testing.TB, d *downtime, dr store.Draft) lifeboat.Event {
@@ -39,7 +42,9 @@ func ip(v int) *int { return &v }
 // MustDowntime records: census of 3, a ward definition, a DT- patient
 // admitted, observations (one amended), doses given and omitted (one
 // entered in error), a pharmacy supply, a custom form, a bed closed, a
-// transfer and a discharge.
+// transfer and a discharge; an allergy and its correction, an allergy
+// entered in error, "no known allergies", a weight and a dose given past
+// two warnings with the reasons.
 func MustDowntime(t testing.TB) *downtime {
 	t.Helper()
 	ctx := context.Background()
@@ -97,6 +102,24 @@ func MustDowntime(t testing.TB) *downtime {
 		Payload: forms.Transfer{PatientID: richard, FromWard: "w7", FromBed: "b2", Ward: "w7", Bed: "b5"}})
 	add(t, d, store.Draft{Kind: forms.KindPatientDischarged, Subject: anjali, PerformedAt: at.Add(9 * time.Hour),
 		Payload: forms.Discharge{PatientID: anjali, Destination: "home"}})
+	// Allergies, "no known allergies", a weight and a dose given past a
+	// warning, recorded during downtime.
+	pen := forms.Allergy{ID: "allergy-pen", PatientID: grace, Substance: "Penicillin", Code: "764146007", Reaction: "rash",
+		Severity: forms.SeverityModerate, Status: forms.AllergyActive, Source: forms.SourceEntered}
+	d.allergy = add(t, d, store.Draft{Kind: forms.KindAllergyRecorded, Subject: grace, PerformedAt: at.Add(10 * time.Hour), Payload: pen})
+	pen.Reaction, pen.Severity, pen.Note = "anaphylaxis", forms.SeveritySevere, "daughter confirms: anaphylaxis in 2019"
+	d.allergyFix = add(t, d, store.Draft{Kind: forms.KindAllergyRecorded, Subject: grace, PerformedAt: at.Add(11 * time.Hour), Corrects: d.allergy.ID, Payload: pen})
+	latex := add(t, d, store.Draft{Kind: forms.KindAllergyRecorded, Subject: richard, PerformedAt: at.Add(10 * time.Hour),
+		Payload: forms.Allergy{ID: "allergy-latex", PatientID: richard, Substance: "Latex", Status: forms.AllergyActive, Source: forms.SourceEntered}})
+	if _, err := db.EnterInError(ctx, s, latex.ID, "wrong patient", at.Add(10*time.Hour+time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	add(t, d, store.Draft{Kind: forms.KindAllergyNoneKnown, Subject: anjali, PerformedAt: at.Add(10 * time.Hour), Payload: forms.NoKnownAllergies{PatientID: anjali}})
+	add(t, d, store.Draft{Kind: forms.KindWeightRecorded, Subject: grace, PerformedAt: at.Add(10 * time.Hour),
+		Payload: forms.Weight{PatientID: grace, Kg: forms.MustQuantity("61.4"), MeasuredAt: at.Add(9 * time.Hour)}})
+	d.override = add(t, d, store.Draft{Kind: forms.KindMedAdministered, Subject: grace, PerformedAt: at.Add(12 * time.Hour),
+		Payload: forms.Administration{OrderID: para.ID, PatientID: grace, Slot: "2026-11-22T18:00:00Z", Outcome: forms.OutcomeGiven, Dose: forms.Units(1),
+			Overrides: []forms.DoseOverride{{Code: forms.WarnTooSoon, Reason: "pain uncontrolled, Dr Rao agreed"}, {Code: forms.WarnDuplicate, Reason: "the other order was stopped on paper"}}}})
 	d.events, err = db.EventsAfter(ctx, nil, 1<<30)
 	if err != nil {
 		t.Fatal(err)
@@ -373,5 +396,101 @@ func TestExportFHIR_OneWritePerResourcePerBundle(t *testing.T) {
 	}
 	if len(x.Bundles) < 4 {
 		t.Errorf("%d bundles: the corrections should have split some", len(x.Bundles))
+	}
+}
+
+// TestExportFHIR_AllergiesWeightAndOverrides: an allergy recorded in
+// downtime is one AllergyIntolerance, its correction a conditional update
+// of the same resource and its entry in error a verificationStatus;
+// "no known allergies" is SNOMED 716186003; a weight is a vital-signs body
+// weight in kg at the time measured; each override of a dose is a note on
+// its MedicationAdministration. (TestExportFHIR_ValidR4 validates them all
+// against R4; TestSend_Medplum round-trips them.)
+func TestExportFHIR_AllergiesWeightAndOverrides(t *testing.T) {
+	d := MustDowntime(t)
+	x, err := ExportFHIR(d.events, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ai := find(x, func(e Entry) bool { return e.Resource.ResourceType == "AllergyIntolerance" })
+	if len(ai) != 5 {
+		t.Fatalf("AllergyIntolerance entries = %d, want 5 (penicillin and its correction, latex and its entry in error, none known)", len(ai))
+	}
+	pen, fix := ai[0], ai[1]
+	r := pen.Resource
+	if pen.Request.Method != "POST" || pen.Request.IfNoneExist != "identifier="+EventIDSystem+"|"+d.allergy.ID ||
+		r.ClinicalStatus.Coding[0].Code != "active" || r.VerificationStatus.Coding[0].Code != "confirmed" || r.Code.Text != "Penicillin" ||
+		!hasCode(r, snomed, "764146007") || r.Reaction[0].Manifestation[0].Text != "rash" || r.Reaction[0].Severity != "moderate" ||
+		r.Patient == nil || r.RecordedDate == "" || r.Status != "" {
+		t.Errorf("penicillin = %+v %+v", pen.Request, r)
+	}
+	if fix.Request.Method != "PUT" || fix.Request.URL != "AllergyIntolerance?identifier="+EventIDSystem+"|"+d.allergy.ID ||
+		fix.Resource.Reaction[0].Severity != "severe" || fix.Resource.Note[0].Text != "daughter confirms: anaphylaxis in 2019" || fix.Resource.Status != "" {
+		t.Errorf("correction = %+v %+v", fix.Request, fix.Resource)
+	}
+	var eie, nka *Entry
+	for i, e := range ai {
+		switch {
+		case e.Resource.VerificationStatus.Coding[0].Code == "entered-in-error":
+			eie = &ai[i]
+		case hasCode(e.Resource, snomed, SnomedNoKnownAllergy):
+			nka = &ai[i]
+		}
+	}
+	if eie == nil || eie.Request.Method != "PUT" || eie.Resource.ClinicalStatus != nil || eie.Resource.Code.Text != "Latex" {
+		t.Errorf("latex in error = %+v", eie)
+	}
+	if nka == nil || nka.Resource.ClinicalStatus.Coding[0].Code != "active" || nka.Request.Method != "POST" {
+		t.Errorf("no known allergies = %+v", nka)
+	}
+	w := find(x, func(e Entry) bool {
+		return e.Resource.ResourceType == "Observation" && hasCode(e.Resource, loinc, "29463-7")
+	})
+	if len(w) != 1 || w[0].Resource.ValueQuantity.Value != 61.4 || w[0].Resource.ValueQuantity.Code != "kg" ||
+		w[0].Resource.EffectiveDateTime != fhirTime(storetest.T0.Add(9*time.Hour)) || w[0].Resource.Category[0].Coding[0].Code != "vital-signs" {
+		t.Errorf("weight = %+v", w)
+	}
+	ma := find(x, func(e Entry) bool {
+		return e.Resource.ResourceType == "MedicationAdministration" && e.Resource.Identifiers()[0].Value == d.override.ID
+	})
+	if len(ma) != 1 {
+		t.Fatalf("overridden dose = %d entries", len(ma))
+	}
+	var notes []string
+	for _, n := range ma[0].Resource.Note {
+		notes = append(notes, n.Text)
+	}
+	want := []string{"Override too_soon (within the minimum interval): pain uncontrolled, Dr Rao agreed",
+		"Override duplicate_order (another active order of the same medicine): the other order was stopped on paper"}
+	if !slices.Equal(notes, want) {
+		t.Errorf("override notes = %q, want %q", notes, want)
+	}
+}
+
+// TestExportFHIR_CensusAllergiesStayHome: allergies, "no known allergies"
+// and weights from a census are not sent back (the core system has them),
+// and a downtime amendment of a census allergy is listed as skipped with
+// the way forward, not sent as a new allergy.
+func TestExportFHIR_CensusAllergiesStayHome(t *testing.T) {
+	ctx := t.Context()
+	db, s := MustStore(t)
+	if _, err := Import(ctx, db, storeAppender(db, s), mustCSV(t, "census-full.csv", asOf)); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := db.EventsOfKind(ctx, forms.KindAllergyRecorded)
+	var a forms.Allergy
+	json.Unmarshal(recs[0].Payload, &a)
+	a.Status, a.Source = forms.AllergyResolved, forms.SourceEntered
+	fix := storetest.MustAppend(t, db, s, store.Draft{Kind: forms.KindAllergyRecorded, Subject: recs[0].Subject, PerformedAt: storetest.T0, Corrects: recs[0].ID, Payload: a})
+	evs, _ := db.EventsAfter(ctx, nil, 1<<30)
+	x, err := ExportFHIR(evs, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Events) != 0 || len(x.Bundles) != 0 {
+		t.Errorf("exported %d events from a census alone", len(x.Events))
+	}
+	if len(x.Skipped) != 1 || x.Skipped[0].EventID != fix.ID || !strings.Contains(x.Skipped[0].Reason, "correct it in the core system by hand") {
+		t.Errorf("skipped = %+v", x.Skipped)
 	}
 }

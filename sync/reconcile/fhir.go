@@ -112,6 +112,13 @@ type Resource struct {
 	Dosage                    *Dosage     `json:"dosage,omitempty"`
 	Quantity                  *Quantity   `json:"quantity,omitempty"`
 	WhenHandedOver            string      `json:"whenHandedOver,omitempty"`
+	// AllergyIntolerance
+	ClinicalStatus     *Codeable  `json:"clinicalStatus,omitempty"`
+	VerificationStatus *Codeable  `json:"verificationStatus,omitempty"`
+	Patient            *Ref       `json:"patient,omitempty"`
+	RecordedDate       string     `json:"recordedDate,omitempty"`
+	Recorder           *Ref       `json:"recorder,omitempty"`
+	Reaction           []Reaction `json:"reaction,omitempty"`
 	// QuestionnaireResponse
 	Authored string   `json:"authored,omitempty"`
 	Author   *Ref     `json:"author,omitempty"`
@@ -197,6 +204,11 @@ type (
 	Dosage struct {
 		Route *Codeable `json:"route,omitempty"`
 		Dose  *Quantity `json:"dose,omitempty"`
+	}
+	// Reaction is AllergyIntolerance.reaction.
+	Reaction struct {
+		Manifestation []Codeable `json:"manifestation"`
+		Severity      string     `json:"severity,omitempty"`
 	}
 	// Actor is a performer with an actor reference.
 	Actor struct {

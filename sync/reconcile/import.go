@@ -53,13 +53,38 @@ type knownPatient struct {
 	regEvent    string
 	ward, bed   string
 	onWard      bool
-	orders      map[string]forms.MedicationOrder // live snapshot orders by ID
+	orders      map[string]forms.MedicationOrder // snapshot orders by ID, with their stops applied
 	orderEvents map[string]string                // order ID -> event ID
+	allergies   map[string]knownAllergy          // standing record by allergy ID
+	noneKnown   bool
+	weights     map[string]bool // weightKey of every weight recorded
+}
+
+type knownAllergy struct {
+	a     forms.Allergy
+	event string
+	hlc   lifeboat.HLC
+}
+
+func newKnownPatient() *knownPatient {
+	return &knownPatient{orders: map[string]forms.MedicationOrder{}, orderEvents: map[string]string{},
+		allergies: map[string]knownAllergy{}, weights: map[string]bool{}}
+}
+
+// allergyKey is what makes two allergy records the same allergy.
+func allergyKey(substance, code string) string {
+	return strings.ToLower(strings.Join(strings.Fields(substance), " ")) + "\x00" + code
+}
+
+// weightKey is what makes two weights the same measurement.
+func weightKey(kg forms.Quantity, at time.Time) string {
+	return kg.String() + "@" + at.UTC().Format(time.RFC3339Nano)
 }
 
 // importKinds are the kinds loadKnown reads.
 var importKinds = []string{lifeboat.KindEnteredInError, forms.KindPatientRegistered, forms.KindPatientAdmitted,
-	forms.KindPatientTransferred, forms.KindPatientDischarged, forms.KindMedOrdered, forms.KindMedStopped, KindCensusImported}
+	forms.KindPatientTransferred, forms.KindPatientDischarged, forms.KindMedOrdered, forms.KindMedStopped, KindCensusImported,
+	forms.KindAllergyRecorded, forms.KindAllergyNoneKnown, forms.KindWeightRecorded}
 
 func loadKnown(ctx context.Context, log Log) (*known, error) {
 	byKind := map[string][]lifeboat.Event{}
@@ -86,7 +111,7 @@ func loadKnown(ctx context.Context, log Log) (*known, error) {
 		}
 		kp := byID[e.Subject]
 		if kp == nil {
-			kp = &knownPatient{orders: map[string]forms.MedicationOrder{}, orderEvents: map[string]string{}}
+			kp = newKnownPatient()
 			byID[e.Subject] = kp
 		}
 		kp.reg, kp.regEvent = p, e.ID
@@ -137,8 +162,37 @@ func loadKnown(ctx context.Context, log Log) (*known, error) {
 			continue
 		}
 		if kp := byID[s.PatientID]; kp != nil {
-			delete(kp.orders, s.OrderID)
+			if o, ok := kp.orders[s.OrderID]; ok {
+				kp.orders[s.OrderID] = forms.ApplyStop(o, s, e.PerformedAt)
+			}
 		}
+	}
+	for _, e := range byKind[forms.KindAllergyRecorded] {
+		var a forms.Allergy
+		kp := byID[e.Subject]
+		if kp == nil || cancelled[e.ID] || json.Unmarshal(e.Payload, &a) != nil {
+			continue
+		}
+		if k, ok := kp.allergies[a.ID]; !ok || k.hlc.Compare(e.HLC) < 0 {
+			kp.allergies[a.ID] = knownAllergy{a: a, event: e.ID, hlc: e.HLC}
+		}
+	}
+	for _, e := range byKind[forms.KindAllergyNoneKnown] {
+		if kp := byID[e.Subject]; kp != nil && !cancelled[e.ID] {
+			kp.noneKnown = true
+		}
+	}
+	for _, e := range byKind[forms.KindWeightRecorded] {
+		var w forms.Weight
+		kp := byID[e.Subject]
+		if kp == nil || cancelled[e.ID] || json.Unmarshal(e.Payload, &w) != nil {
+			continue
+		}
+		at := w.MeasuredAt
+		if at.IsZero() {
+			at = e.PerformedAt
+		}
+		kp.weights[weightKey(w.Kg, at)] = true
 	}
 	for _, e := range byKind[KindCensusImported] {
 		var ci CensusImported
@@ -149,11 +203,16 @@ func loadKnown(ctx context.Context, log Log) (*known, error) {
 	return kn, nil
 }
 
-// medKey is what makes two snapshot orders the same medicine.
+// medKey is what makes two snapshot orders the same medicine as
+// prescribed: everything but when it starts and stops.
 func medKey(o forms.MedicationOrder) string {
 	return strings.Join([]string{strings.ToLower(o.Drug), o.DMDCode, o.Dose.String(), strings.ToLower(o.DoseUnit),
-		strings.ToLower(o.Route), o.Frequency, fmt.Sprint(o.PRN)}, "\x00")
+		strings.ToLower(o.Route), o.Frequency, strings.Join(o.Times, " "), fmt.Sprint(o.PRN), o.MinIntervalHours.String(),
+		o.MaxDailyDose.String(), strings.ToLower(o.MaxDailyDoseUnit), fmt.Sprint(o.Controlled), o.Notes}, "\x00")
 }
+
+// liveAt reports whether o has not stopped by t.
+func liveAt(o forms.MedicationOrder, t time.Time) bool { return o.Stop.IsZero() || o.Stop.After(t) }
 
 // plan turns a census into drafts; newID makes patient and order IDs.
 func plan(c Census, kn *known, newID func() string) ([]Draft, ImportCounts, error) {
@@ -176,7 +235,8 @@ func plan(c Census, kn *known, newID func() string) ([]Draft, ImportCounts, erro
 			p.ID = newID()
 			ds = append(ds, Draft{Kind: forms.KindPatientRegistered, Subject: p.ID, PerformedAt: at, Payload: p})
 			n.NewPatients++
-			kp = &knownPatient{reg: p, orders: map[string]forms.MedicationOrder{}}
+			kp = newKnownPatient()
+			kp.reg = p
 		case kp.reg.Surname != p.Surname || kp.reg.Given != p.Given || kp.reg.BirthDate != p.BirthDate || (p.Sex != "" && kp.reg.Sex != p.Sex):
 			p.ID, p.TempID = kp.reg.ID, kp.reg.TempID
 			if p.Sex == "" {
@@ -203,37 +263,133 @@ func plan(c Census, kn *known, newID func() string) ([]Draft, ImportCounts, erro
 				n.Transfers++
 			}
 		}
-		have := map[string]string{} // medKey -> order ID
-		for id, o := range kp.orders {
-			have[medKey(o)] = id
-		}
-		keep := map[string]bool{}
-		for _, m := range cp.Medicines {
-			o := m.order("", p.ID, at)
-			if id, ok := have[medKey(o)]; ok {
-				keep[id] = true
-				continue
-			}
-			o.ID = newID()
-			have[medKey(o)] = o.ID
-			keep[o.ID] = true
-			ds = append(ds, Draft{Kind: forms.KindMedOrdered, Subject: p.ID, PerformedAt: at, Payload: o})
-			n.Medicines++
-		}
+		// Orders: a census medicine matching a snapshot order (live ones
+		// first) keeps it; one the census stops stops it; the rest are new.
 		ids := make([]string, 0, len(kp.orders))
 		for id := range kp.orders {
 			ids = append(ids, id)
 		}
+		slices.SortFunc(ids, func(a, b string) int {
+			la, lb := liveAt(kp.orders[a], at), liveAt(kp.orders[b], at)
+			if la != lb {
+				if la {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(a, b)
+		})
+		keep := map[string]bool{}
+		for _, m := range cp.Medicines {
+			o := m.order("", p.ID, at)
+			match := ""
+			for _, id := range ids {
+				if !keep[id] && medKey(kp.orders[id]) == medKey(o) {
+					match = id
+					break
+				}
+			}
+			if match != "" {
+				old := kp.orders[match]
+				switch {
+				case o.Stop.IsZero() && !liveAt(old, at):
+					match = "" // stopped here, in force again in the core system: a new order
+				case !o.Stop.IsZero() && (old.Stop.IsZero() || o.Stop.Before(old.Stop)):
+					keep[match] = true
+					ds = append(ds, Draft{Kind: forms.KindMedStopped, Subject: p.ID, PerformedAt: at,
+						Payload: forms.MedicationStop{OrderID: match, PatientID: p.ID, Effective: o.Stop, Reason: "stopped in the census as of " + at.Format(time.RFC3339)}})
+					n.StoppedMedicines++
+					continue
+				default:
+					keep[match] = true
+					continue
+				}
+			}
+			o.ID = newID()
+			keep[o.ID] = true
+			ds = append(ds, Draft{Kind: forms.KindMedOrdered, Subject: p.ID, PerformedAt: at, Payload: o})
+			n.Medicines++
+		}
 		slices.Sort(ids)
 		for _, id := range ids {
-			if !keep[id] {
+			if !keep[id] && liveAt(kp.orders[id], at) {
 				ds = append(ds, Draft{Kind: forms.KindMedStopped, Subject: p.ID, PerformedAt: at,
 					Payload: forms.MedicationStop{OrderID: id, PatientID: p.ID, Effective: at, Reason: "not in the census as of " + at.Format(time.RFC3339)}})
 				n.StoppedMedicines++
 			}
 		}
+		ds = planAllergies(ds, &n, cp, kp, p.ID, at, newID)
 	}
+	n.LeftOut = c.LeftOut
 	ds = append(ds, Draft{Kind: KindCensusImported, Subject: "census", PerformedAt: at,
 		Payload: CensusImported{Source: c.Source, AsOf: at, Counts: n, Events: len(ds)}})
 	return ds, n, nil
+}
+
+// planAllergies adds a patient's allergies, "no known allergies" and
+// weights from the census: an allergy already on record (same substance
+// and code) is amended only if it came from a census and the core system
+// changed it (an allergy entered during downtime stands); "no known
+// allergies" only if nothing says otherwise; a weight only if that
+// measurement is not on record.
+func planAllergies(ds []Draft, n *ImportCounts, cp CensusPatient, kp *knownPatient, pid string, at time.Time, newID func() string) []Draft {
+	byKey := map[string]knownAllergy{}
+	aids := make([]string, 0, len(kp.allergies))
+	for id := range kp.allergies {
+		aids = append(aids, id)
+	}
+	slices.Sort(aids)
+	for _, id := range aids {
+		k := kp.allergies[id]
+		key := allergyKey(k.a.Substance, k.a.Code)
+		if old, ok := byKey[key]; !ok || old.a.Source == forms.SourceSnapshot {
+			byKey[key] = k
+		}
+	}
+	active := false
+	for _, k := range kp.allergies {
+		active = active || k.a.Status == forms.AllergyActive
+	}
+	for _, ca := range cp.Allergies {
+		a := forms.Allergy{PatientID: pid, Substance: ca.Substance, Code: ca.Code, Reaction: ca.Reaction, Severity: ca.Severity,
+			Status: ca.Status, Source: forms.SourceSnapshot, Note: ca.Note}
+		d := Draft{Kind: forms.KindAllergyRecorded, Subject: pid, PerformedAt: at}
+		key := allergyKey(a.Substance, a.Code)
+		if k, ok := byKey[key]; ok {
+			if k.a.Source != forms.SourceSnapshot {
+				continue
+			}
+			a.ID = k.a.ID
+			if a == k.a {
+				continue
+			}
+			d.Corrects = k.event
+		} else {
+			a.ID = newID()
+		}
+		d.Payload = a
+		byKey[key] = knownAllergy{a: a}
+		active = active || a.Status == forms.AllergyActive
+		ds = append(ds, d)
+		n.Allergies++
+	}
+	if cp.NoKnownAllergies && !kp.noneKnown && !active {
+		ds = append(ds, Draft{Kind: forms.KindAllergyNoneKnown, Subject: pid, PerformedAt: at,
+			Payload: forms.NoKnownAllergies{PatientID: pid, Note: cp.NoKnownNote}})
+		n.NoKnownAllergies++
+	}
+	for _, w := range cp.Weights {
+		when := w.MeasuredAt
+		if when.IsZero() {
+			when = at
+		}
+		if kp.weights[weightKey(w.Kg, when)] {
+			continue
+		}
+		kp.weights[weightKey(w.Kg, when)] = true
+		ds = append(ds, Draft{Kind: forms.KindWeightRecorded, Subject: pid, PerformedAt: when,
+			Payload: forms.Weight{PatientID: pid, Kg: w.Kg, MeasuredAt: w.MeasuredAt}})
+		n.Weights++
+	}
+	return ds
 }

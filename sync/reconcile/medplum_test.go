@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,7 @@ import (
 )
 
 // exportedTypes are the resource types a downtime export writes.
-var exportedTypes = []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense", "QuestionnaireResponse"}
+var exportedTypes = []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense", "QuestionnaireResponse", "AllergyIntolerance"}
 
 // TestSend_Medplum sends a ward's downtime to a real FHIR server (Medplum's
 // router, in memory) twice: every record is accepted, and the second send
@@ -50,6 +51,7 @@ func TestSend_Medplum(t *testing.T) {
 	if counts["Patient"] == 0 || counts["Observation"] == 0 {
 		t.Fatalf("server holds %v after the first send", counts)
 	}
+	mustAllergiesOnServer(t, srv)
 
 	// The same export again, as after a send whose answer was lost.
 	if _, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
@@ -124,5 +126,54 @@ func mustNoDuplicates(t *testing.T, srv *fhirtest.Server, typ string) {
 			}
 			seen[k] = r.ID
 		}
+	}
+}
+
+// mustAllergiesOnServer checks MustDowntime's allergies on the server:
+// penicillin once, as corrected (severe); latex marked entered in error;
+// "no known allergies"; each on a Patient the server holds (no orphan).
+func mustAllergiesOnServer(t *testing.T, srv *fhirtest.Server) {
+	t.Helper()
+	patients := map[string]bool{}
+	for _, p := range srv.Search(t, "Patient", "") {
+		patients["Patient/"+p.ID] = true
+	}
+	full := func(r fhirtest.Resource) Resource {
+		var x Resource
+		if err := json.Unmarshal(r.Raw, &x); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	got := map[string]string{}
+	for _, sr := range srv.Search(t, "AllergyIntolerance", "") {
+		r := full(sr)
+		if r.Patient == nil || !patients[r.Patient.Reference] {
+			t.Errorf("AllergyIntolerance %s is on %+v, not a Patient on the server", r.ID, r.Patient)
+		}
+		v := r.VerificationStatus.Coding[0].Code
+		if len(r.Reaction) > 0 {
+			v += " " + r.Reaction[0].Severity
+		}
+		got[r.Code.Text] = v
+	}
+	want := map[string]string{"Penicillin": "confirmed severe", "Latex": "entered-in-error", "No known allergy": "confirmed"}
+	if len(got) != len(want) || got["Penicillin"] != want["Penicillin"] || got["Latex"] != want["Latex"] || got["No known allergy"] != want["No known allergy"] {
+		t.Errorf("allergies on the server = %v, want %v", got, want)
+	}
+	ws := srv.Search(t, "Observation", "code=http://loinc.org|29463-7")
+	if len(ws) != 1 || full(ws[0]).ValueQuantity.Value != 61.4 || !patients[full(ws[0]).Subject.Reference] {
+		t.Errorf("weights on the server = %+v", ws)
+	}
+	overrides := 0
+	for _, r := range srv.Search(t, "MedicationAdministration", "") {
+		for _, n := range full(r).Note {
+			if strings.HasPrefix(n.Text, "Override ") {
+				overrides++
+			}
+		}
+	}
+	if overrides != 2 {
+		t.Errorf("override notes on the server = %d, want 2", overrides)
 	}
 }

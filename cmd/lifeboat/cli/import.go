@@ -22,11 +22,14 @@ func importCmd(env *Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Import a census from the core systems (CSV or FHIR R4 Bundle)",
-		Long: `Import the patients, beds and active medicines the core systems held before
-downtime: a CSV file (columns in docs/census-csv.md) or a FHIR R4 Bundle of
-Patient, Encounter, Location and MedicationRequest/MedicationStatement
-(.json). Every row is checked first; if any is wrong, each problem is listed
-with its line (or entry) number and nothing is imported. Importing a newer
+		Long: `Import the patients, beds, medicine orders, allergies and weights the core
+systems held before downtime: a CSV file (columns in docs/census-csv.md) or
+a FHIR R4 Bundle of Patient, Encounter, Location, MedicationRequest/
+MedicationStatement (with Medication), AllergyIntolerance and body-weight
+Observation (.json). Every row is checked first; if any is wrong, each
+problem is listed with its line (or entry) number and nothing is imported.
+Records left out on purpose (a cancelled order, an allergy entered in error)
+and limits kept only as text are listed after the summary. Importing a newer
 census updates patients without duplicating anyone; an older one is refused.
 The census time (--as-of) is shown to staff as "patient data as of".`,
 		Example: `  lifeboat import census.csv --as-of "2026-11-20 06:00" --user "Ada Admin"
@@ -72,8 +75,16 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 				return importProblems(err)
 			}
 			n := res.Counts
-			fmt.Fprintf(cmd.OutOrStdout(), "Imported %s (data as of %s): %d patients (%d new, %d updated), %d admissions, %d transfers, %d medicines added, %d stopped; %d events recorded.\n",
-				source, census.AsOf.Local().Format("02-Jan-2006 15:04"), n.Patients, n.NewPatients, n.UpdatedPatients, n.Admissions, n.Transfers, n.Medicines, n.StoppedMedicines, res.Events)
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "Imported %s (data as of %s): %d patients (%d new, %d updated), %d admissions, %d transfers, %d medicines added, %d stopped; %d allergies, %d no known allergies, %d weights; %d events recorded.\n",
+				source, census.AsOf.Local().Format("02-Jan-2006 15:04"), n.Patients, n.NewPatients, n.UpdatedPatients, n.Admissions, n.Transfers, n.Medicines, n.StoppedMedicines,
+				n.Allergies, n.NoKnownAllergies, n.Weights, res.Events)
+			if len(census.Notes) > 0 {
+				fmt.Fprintf(w, "%d records not imported and %d kept only as text; chart any that matter by hand:\n", census.LeftOut, len(census.Notes)-census.LeftOut)
+				for _, r := range census.Notes {
+					fmt.Fprintf(w, "  %s\n", r)
+				}
+			}
 			return nil
 		},
 	}

@@ -164,3 +164,35 @@ func TestSend_RefusesUnsafeURLs(t *testing.T) {
 		t.Errorf("send with nothing to send = %q, %v", out, err)
 	}
 }
+
+// TestImport_OrdersAllergiesWeightsAndWhatWasLeftOut runs `lifeboat import`
+// on a FHIR census with orders as prescribed, allergies and weights: the
+// summary counts them and lists every record left out (cancelled and
+// entered-in-error orders, a refuted allergy, ...) with why; the same
+// census again records nothing new.
+func TestImport_OrdersAllergiesWeightsAndWhatWasLeftOut(t *testing.T) {
+	dir := mustInit(t)
+	out, err := run(t, dir, adminIn, "import", reconTestdata+"census-orders.json", "--user", "Ada Admin")
+	if err != nil {
+		t.Fatalf("import = %q, %v", out, err)
+	}
+	for _, want := range []string{
+		"5 medicines added, 0 stopped; 3 allergies, 1 no known allergies, 2 weights;",
+		"6 records not imported and 2 kept only as text; chart any that matter by hand:",
+		"  entry 10: (MedicationRequest/cancelled) not imported: its status is cancelled\n",
+		"  entry 15: (AllergyIntolerance/refuted) Latex not imported: its verification status is refuted\n",
+		"  entry 6: (MedicationRequest/prn-morphine) has a maximum of 10 mg per 4 h, not per 24 hours: kept as text in its notes, not checked\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import output lacks %q:\n%s", want, out)
+		}
+	}
+	before := eventCount(t, dir)
+	if out, err = run(t, dir, adminIn, "import", reconTestdata+"census-orders.json", "--user", "Ada Admin"); err != nil ||
+		!strings.Contains(out, "0 medicines added, 0 stopped; 0 allergies, 0 no known allergies, 0 weights; 1 events recorded.") {
+		t.Fatalf("re-import = %q, %v", out, err)
+	}
+	if n := eventCount(t, dir); n != before+1 {
+		t.Errorf("re-import added %d events, want only the census.imported record", n-before)
+	}
+}

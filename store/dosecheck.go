@@ -143,7 +143,8 @@ func validateDose(ctx context.Context, t *txn, e *lifeboat.Event) error {
 		return nil
 	}
 	if !o.Stop.IsZero() && !e.PerformedAt.Before(o.Stop) {
-		return fmt.Errorf("%s was stopped at %s, before this dose: %w", o.Drug, o.Stop.UTC().Format(time.RFC3339), lifeboat.ErrInvalid)
+		return fmt.Errorf("%w: %w", lifeboat.ErrInvalid, forms.Problems{{Field: "performed_at",
+			Message: fmt.Sprintf("%s was stopped at %s: a dose cannot be given after the stop", o.Drug, o.Stop.Format("15:04 on 02-Jan"))}})
 	}
 	ws := forms.CheckDose(o, f.orders, f.records, f.allergies, a.Dose, e.PerformedAt)
 	if left := forms.Uncovered(ws, a.Overrides); len(left) > 0 {
@@ -151,7 +152,8 @@ func validateDose(ctx context.Context, t *txn, e *lifeboat.Event) error {
 		for _, w := range left {
 			words = append(words, w.Message)
 		}
-		return fmt.Errorf("a dose past a warning needs an override with a reason (%s): %w", strings.Join(words, "; "), lifeboat.ErrInvalid)
+		return fmt.Errorf("%w: %w", lifeboat.ErrInvalid, forms.Problems{{Field: "overrides",
+			Message: "give a reason to go past each warning: " + strings.Join(words, "; ")}})
 	}
 	if o.Controlled {
 		return checkDoseWitness(ctx, t, a.Witness, e.Author)
@@ -167,13 +169,16 @@ var WitnessRoles = []lifeboat.Role{lifeboat.RoleWardStaff, lifeboat.RolePharmaci
 // checkDoseWitness checks a controlled-drug witness (a user ID) against
 // the people this store knows: a remote device's word is not enough.
 func checkDoseWitness(ctx context.Context, t *txn, witness, author string) error {
+	refuse := func(msg string) error {
+		return fmt.Errorf("%w: %w", lifeboat.ErrInvalid, forms.Problems{{Field: "witness", Message: msg}})
+	}
 	if witness == author {
-		return fmt.Errorf("the witness must be someone other than the person giving the dose: %w", lifeboat.ErrInvalid)
+		return refuse("the witness must be someone other than the person giving the dose")
 	}
 	var sealed []byte
 	err := t.QueryRowContext(ctx, "SELECT sealed FROM users WHERE id = ?", witness).Scan(&sealed)
 	if isNoRows(err) {
-		return fmt.Errorf("the witness is not a person known on this device: %w", lifeboat.ErrInvalid)
+		return refuse("the witness is not a person known on this device")
 	}
 	if err != nil {
 		return fmt.Errorf("check witness: %w", err)
@@ -187,14 +192,14 @@ func checkDoseWitness(ctx context.Context, t *txn, witness, author string) error
 		return fmt.Errorf("check witness: %w", lifeboat.ErrCorrupt)
 	}
 	if !u.Active {
-		return fmt.Errorf("the witness's account is disabled: %w", lifeboat.ErrInvalid)
+		return refuse("the witness's account is disabled: choose another witness")
 	}
 	for _, r := range WitnessRoles {
 		if u.Role == r {
 			return nil
 		}
 	}
-	return fmt.Errorf("the witness's role may not witness a controlled drug: %w", lifeboat.ErrInvalid)
+	return refuse("the witness's role may not witness a controlled drug: choose ward staff or a pharmacist")
 }
 
 // RegisterDose is a controlled-drugs register administration to a
@@ -228,4 +233,83 @@ func (db *DB) RegisterDoses(ctx context.Context, patientID string) ([]RegisterDo
 		}
 	}
 	return out, nil
+}
+
+// OrderStop is who stopped an order, when it took effect and why.
+type OrderStop struct {
+	At     time.Time // when the stop takes effect
+	Author string    // user ID
+	Reason string
+}
+
+// MedicineChart is everything the Medicines tab and the printed MAR show
+// for one patient on one day.
+type MedicineChart struct {
+	MAR       forms.MAR
+	Orders    []forms.MedicationOrder // every order as it stands, for duplicates
+	Conflicts []forms.DoseClash       // one scheduled dose recorded on devices that were apart
+	Breaches  []forms.LimitBreach     // PRN limits broken by doses given on devices that were apart
+	Register  []RegisterDose          // controlled-drugs register administrations to the patient
+	Stops     map[string]OrderStop    // by order ID
+	Allergies forms.AllergyList
+	Weight    forms.Weight
+	HasWeight bool
+	People    map[string]string // user ID -> name, for authors and witnesses
+}
+
+// MedicineChart reads a patient's medicines for the day containing day,
+// as they stand at now.
+func (db *DB) MedicineChart(ctx context.Context, patientID string, day, now time.Time) (MedicineChart, error) {
+	var c MedicineChart
+	aead, err := db.keys()
+	if err != nil {
+		return c, err
+	}
+	f, err := readDoseFacts(ctx, db.sql, aead, patientID)
+	if err != nil {
+		return c, fmt.Errorf("read medicines: %w", err)
+	}
+	c.Orders = f.orders
+	c.MAR = forms.MARDay(f.orders, f.records, day, now)
+	c.Conflicts = forms.DoseConflicts(f.records)
+	c.Breaches = forms.LimitBreaches(f.orders, f.records)
+	if c.Register, err = db.RegisterDoses(ctx, patientID); err != nil {
+		return c, err
+	}
+	stops, err := db.Records(ctx, forms.KindMedStopped, patientID)
+	if err != nil {
+		return c, fmt.Errorf("read medicines: %w", err)
+	}
+	c.Stops = map[string]OrderStop{}
+	for _, r := range stops {
+		if !r.Final() {
+			continue
+		}
+		var s forms.MedicationStop
+		if err := json.Unmarshal(r.Payload, &s); err != nil {
+			return c, fmt.Errorf("record %s: %w", r.EventID, lifeboat.ErrCorrupt)
+		}
+		at := s.Effective
+		if at.IsZero() {
+			at = r.PerformedAt
+		}
+		if prev, ok := c.Stops[s.OrderID]; !ok || at.Before(prev.At) {
+			c.Stops[s.OrderID] = OrderStop{At: at, Author: r.Author, Reason: s.Reason}
+		}
+	}
+	if c.Allergies, err = db.Allergies(ctx, patientID); err != nil {
+		return c, err
+	}
+	if c.Weight, c.HasWeight, err = db.LatestWeight(ctx, patientID); err != nil {
+		return c, err
+	}
+	us, err := db.Users(ctx)
+	if err != nil {
+		return c, err
+	}
+	c.People = make(map[string]string, len(us))
+	for _, u := range us {
+		c.People[u.ID] = u.Name
+	}
+	return c, nil
 }

@@ -1,14 +1,19 @@
 package app
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"lifeboat"
 	"lifeboat/forms"
+	"lifeboat/store"
+	"lifeboat/store/storetest"
 )
 
 // showTab selects the patient screen's tab called title.
@@ -97,4 +102,247 @@ func TestMedicines_DoubleDoseWarnedBeforeSaving(t *testing.T) {
 	if len(after) != len(before) {
 		t.Errorf("doses after answering No = %d, want %d (nothing saved)", len(after), len(before))
 	}
+}
+
+// orderNamed returns the patient's order of drug, PRN or not.
+func orderNamed(t *testing.T, db *store.DB, pid, drug string, prn bool) forms.MedicationOrder {
+	t.Helper()
+	orders, err := db.MedicationOrders(t.Context(), pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orders {
+		if o.Drug == drug && o.PRN == prn {
+			return o
+		}
+	}
+	t.Fatalf("no order of %s (PRN %v) among %+v", drug, prn, orders)
+	return forms.MedicationOrder{}
+}
+
+// giveOverriding records a dose of o at at through the store, with a
+// reason for every warning the store's own check raises.
+func giveOverriding(t *testing.T, db *store.DB, sess *store.Session, o forms.MedicationOrder, at time.Time) {
+	t.Helper()
+	ws, err := db.DoseWarnings(t.Context(), o.PatientID, o.ID, o.Dose, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := forms.Administration{OrderID: o.ID, PatientID: o.PatientID, Outcome: forms.OutcomeGiven, Dose: o.Dose}
+	for _, w := range ws {
+		a.Overrides = append(a.Overrides, forms.DoseOverride{Code: w.Code, Reason: "test: given on the consultant's advice"})
+	}
+	storetest.MustAppend(t, db, sess, store.Draft{Kind: forms.KindMedAdministered, PerformedAt: at, Payload: a})
+}
+
+// reasonEntries are the dose dialog's override reason entries, in order.
+func reasonEntries(ui *UI) []*widget.Entry {
+	var out []*widget.Entry
+	for _, o := range objects(ui) {
+		if fe, ok := o.(*focusEntry); ok {
+			o = &fe.Entry
+		}
+		if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == "Why this dose is right for the patient" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func buttonsLabelled(ui *UI, label string) int {
+	n := 0
+	for _, o := range objects(ui) {
+		if b, ok := o.(*widget.Button); ok && b.Text == label {
+			n++
+		}
+	}
+	return n
+}
+
+func givenOf(t *testing.T, db *store.DB, pid, orderID string) []forms.AdminRecord {
+	t.Helper()
+	recs, err := db.Administrations(t.Context(), pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []forms.AdminRecord
+	for _, r := range recs {
+		if r.OrderID == orderID && r.Outcome == forms.OutcomeGiven {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestMedicines_HeaderShowsAllergiesAndWeight(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openPatient(t, ui, db, "Okafor", "OKAFOR, Grace")
+	showTab(t, ui, "Medicines")
+	mustShow(t, ui, "Allergies: Penicillin (anaphylaxis, severe)", "Weight 61.4 kg (measured")
+}
+
+func TestMedicines_HeaderSaysAllergiesNotRecorded(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openPatient(t, ui, db, "Smith", "SMITH, Richard")
+	showTab(t, ui, "Medicines")
+	mustShow(t, ui, "Allergies NOT RECORDED: ask", "Weight NOT RECORDED")
+}
+
+func TestMedicines_StoppedOrderStruckThroughAndCannotBeGiven(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	pid := openPatient(t, ui, db, "Okafor", "OKAFOR, Grace")
+	showTab(t, ui, "Medicines")
+	mustShow(t, ui, "Ibuprofen 400 mg tablets", "STOPPED at", "by Nia Nurse: acute kidney injury: no NSAIDs. Do not give.")
+	// Only the PRN paracetamol offers a dose: the stopped ibuprofen does not.
+	if n := buttonsLabelled(ui, "Give a dose now"); n != 1 {
+		t.Errorf("%d Give a dose now buttons, want 1 (the paracetamol, not the stopped ibuprofen)", n)
+	}
+	// The store refuses a dose at or after the stop, whoever records it.
+	ibu := orderNamed(t, db, pid, "Ibuprofen 400 mg tablets", true)
+	for _, at := range []time.Time{ibu.Stop, clock.Now()} {
+		_, err := db.Append(t.Context(), ui.Session(), store.Draft{Kind: forms.KindMedAdministered, PerformedAt: at,
+			Payload: forms.Administration{OrderID: ibu.ID, PatientID: pid, Outcome: forms.OutcomeGiven, Dose: ibu.Dose}})
+		if !errors.Is(err, lifeboat.ErrInvalid) {
+			t.Errorf("dose of the stopped order at %s: err = %v, want ErrInvalid", at, err)
+		}
+	}
+	if got := givenOf(t, db, pid, ibu.ID); len(got) != 0 {
+		t.Errorf("stopped order has %d doses recorded, want none", len(got))
+	}
+}
+
+func TestMedicines_PRNLimitsAcrossTwoOrdersNeedOverride(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	pid := openPatient(t, ui, db, "Okafor", "OKAFOR, Grace")
+	regular := orderNamed(t, db, pid, "Paracetamol 500 mg tablets", false)
+	prn := orderNamed(t, db, pid, "Paracetamol 500 mg tablets", true)
+	// 06:10 regular 1 g (seeded); two PRN doses since: 3 g in 24 hours.
+	giveOverriding(t, db, ui.Session(), prn, clock.Now().Add(-2*time.Hour))
+	giveOverriding(t, db, ui.Session(), prn, clock.Now().Add(-time.Hour))
+	showTab(t, ui, "Medicines")
+	mustShow(t, ui, "Also prescribed as 1 g oral, when required: doses on either count toward the limits.",
+		"Also prescribed as 1 g oral, QDS: doses on either count toward the limits.")
+
+	tap(t, ui, "Give a dose now")
+	// The fourth gram reaches the maximum exactly: allowed; the interval
+	// (the dose an hour ago, on this order) and the second order are not.
+	mustShow(t, ui, "Allergies: Penicillin", "Warning: A dose was given at 08:00", "Warning: Paracetamol 500 mg tablets is also prescribed as 1 g oral, QDS")
+	if shows(ui, "in 24 hours; the maximum is") {
+		t.Error("the dose reaching the maximum exactly is warned as over it")
+	}
+	rs := reasonEntries(ui)
+	if len(rs) != 2 {
+		t.Fatalf("%d reason entries, want 2 (interval, duplicate)", len(rs))
+	}
+	tap(t, ui, "Give dose")
+	mustProblem(t, ui, "Say why you are giving it anyway, or cancel.")
+	if n := len(givenOf(t, db, pid, prn.ID)); n != 2 {
+		t.Fatalf("PRN doses after saving with no reasons = %d, want 2", n)
+	}
+	rs[0].SetText("severe pain, consultant agreed")
+	rs[1].SetText("regular dose held until 12:00")
+	tap(t, ui, "Give dose")
+	got := givenOf(t, db, pid, prn.ID)
+	if len(got) != 3 {
+		t.Fatalf("PRN doses = %d, want 3", len(got))
+	}
+	last := got[2]
+	if len(last.Overrides) != 2 || last.Overrides[0].Code != forms.WarnTooSoon || last.Overrides[0].Reason != "severe pain, consultant agreed" ||
+		last.Overrides[1].Code != forms.WarnDuplicate {
+		t.Errorf("overrides = %+v, want too soon and duplicate with their reasons", last.Overrides)
+	}
+	mustShow(t, ui, "OVERRIDE: too soon after the last dose — severe pain, consultant agreed")
+
+	// A fifth gram within 24 hours: over the maximum, counted across both
+	// orders. Cancel saves nothing.
+	clock.Advance(time.Minute)
+	tap(t, ui, "Give a dose now")
+	mustShow(t, ui, "This dose would make 5 g in 24 hours; the maximum is 4 g")
+	tap(t, ui, "Cancel")
+	if n := len(givenOf(t, db, pid, prn.ID)) + len(givenOf(t, db, pid, regular.ID)); n != 4 {
+		t.Errorf("paracetamol doses after Cancel = %d, want 4", n)
+	}
+}
+
+func TestMedicines_AllergyNeedsOverrideOnAScheduledDose(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	pid := openPatient(t, ui, db, "Smith", "SMITH, Richard")
+	storetest.MustAppend(t, db, ui.Session(), store.Draft{Kind: forms.KindAllergyRecorded, PerformedAt: clock.Now(), Payload: forms.Allergy{
+		ID: "a-amox", PatientID: pid, Substance: "Amoxicillin", Reaction: "rash", Status: forms.AllergyActive, Source: forms.SourceEntered}})
+	amox := orderNamed(t, db, pid, "Amoxicillin 500 mg capsules", false)
+	before := len(givenOf(t, db, pid, amox.ID))
+	clock.Advance(5 * time.Hour) // 14:00 dose due
+	showTab(t, ui, "Medicines")
+	mustShow(t, ui, "Allergies: Amoxicillin (rash)")
+	tap(t, ui, "14:00 due")
+	mustShow(t, ui, "Allergies: Amoxicillin (rash)") // repeated in the dose dialog
+	tap(t, ui, "Given")
+	mustShow(t, ui, "Warning: The patient is recorded as allergic to Amoxicillin (rash).")
+	tap(t, ui, "Cancel")
+	if n := len(givenOf(t, db, pid, amox.ID)); n != before {
+		t.Fatalf("doses after Cancel = %d, want %d", n, before)
+	}
+	tap(t, ui, "14:00 due")
+	tap(t, ui, "Given")
+	reasonEntries(ui)[0].SetText("rash was mild; microbiology advise continue")
+	tap(t, ui, "Give dose")
+	got := givenOf(t, db, pid, amox.ID)
+	if len(got) != before+1 || len(got[len(got)-1].Overrides) != 1 || got[len(got)-1].Overrides[0].Code != forms.WarnAllergy {
+		t.Fatalf("doses = %+v, want one more with the allergy overridden", got)
+	}
+	mustShow(t, ui, "14:00 given", "OVERRIDE: allergy — rash was mild; microbiology advise continue")
+}
+
+func TestMedicines_ControlledDrugWithWitnessOnMARAndRegister(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	pid := openPatient(t, ui, db, "Nowak", "NOWAK, Piotr")
+	oramorph := orderNamed(t, db, pid, "Oramorph 10 mg/5 ml oral solution", true)
+	showTab(t, ui, "Medicines")
+	// The register's own administration (entered on the register screen).
+	mustShow(t, ui, "Controlled drug: each dose needs a witness.", "From the CD register: 1.25 ml Oramorph (morphine sulfate) given", "witness Sam Staff Nurse")
+
+	tap(t, ui, "Give a dose now")
+	if got := entry(t, ui, "Quantity").Text; got != "1.25" {
+		t.Errorf("register quantity = %q, want 1.25 (2.5 mg of 10 mg/5 ml)", got)
+	}
+	// Nobody chosen: nothing saved.
+	tap(t, ui, "Give dose")
+	mustProblem(t, ui, "Choose who is witnessing.")
+	for _, o := range choose(t, ui, "Choose the witness").Options {
+		if o == "Nia Nurse" || o == "Bea Beds" {
+			t.Errorf("witness choices %q offer %s (the giver, or a bed manager)", choose(t, ui, "Choose the witness").Options, o)
+		}
+	}
+	choose(t, ui, "Choose the witness").SetSelected("Phil Pharmacist")
+	// A wrong PIN: nothing saved, in the MAR or the register.
+	test.Type(entry(t, ui, "Witness types their PIN"), "0000")
+	tap(t, ui, "Give dose")
+	mustProblem(t, ui, "That is not Phil Pharmacist's PIN")
+	// More than the register holds: refused, both or neither.
+	entry(t, ui, "Witness types their PIN").SetText("2468")
+	entry(t, ui, "Quantity").SetText("1000")
+	tap(t, ui, "Give dose")
+	if n := len(givenOf(t, db, pid, oramorph.ID)); n != 0 {
+		t.Fatalf("doses after refusals = %d, want 0", n)
+	}
+	if n := len(mustRegister(t, db, demoOramorph, "w7")); n != 2 {
+		t.Fatalf("register lines after refusals = %d, want 2", n)
+	}
+	entry(t, ui, "Quantity").SetText("1.25")
+	tap(t, ui, "Give dose")
+
+	got := givenOf(t, db, pid, oramorph.ID)
+	if len(got) != 1 || got[0].Witness == "" || got[0].Witness == ui.Session().User.ID {
+		t.Fatalf("doses = %+v, want one witnessed by the pharmacist", got)
+	}
+	lines := mustRegister(t, db, demoOramorph, "w7")
+	if len(lines) != 3 {
+		t.Fatalf("register lines = %d, want 3", len(lines))
+	}
+	e := lines[2].Entry
+	if e.Type != forms.CDAdministration || e.PatientID != pid || e.OrderID != oramorph.ID || e.Witness != "Phil Pharmacist" ||
+		e.Quantity != forms.MustQuantity("1.25") || lines[2].Balance != forms.MustQuantity("297.5") {
+		t.Errorf("register line %+v (balance %s), want 1.25 ml to the patient witnessed by Phil Pharmacist leaving 297.5", e, lines[2].Balance)
+	}
+	mustShow(t, ui, "Given 09:00 by Nia Nurse, witness Phil Pharmacist.")
 }

@@ -99,7 +99,7 @@ func uniqueWarnings(ws []DoseWarning) []DoseWarning {
 	return out
 }
 
-// orderWords is an order in a few words: "1 g oral when required".
+// orderWords is an order in a few words: "1 g oral, when required".
 func orderWords(o MedicationOrder) string {
 	how := o.Frequency
 	if o.PRN {
@@ -107,7 +107,7 @@ func orderWords(o MedicationOrder) string {
 	} else if how == "" {
 		how = strings.Join(o.Times, ", ")
 	}
-	return strings.Join(strings.Fields(fmt.Sprintf("%s %s %s %s", o.Dose, o.DoseUnit, o.Route, how)), " ")
+	return fmt.Sprintf("%s %s %s, %s", o.Dose, o.DoseUnit, o.Route, how)
 }
 
 // Uncovered returns the warnings in ws that no override covers: an

@@ -40,29 +40,34 @@ const (
 // neither fixed slot and is limited by MinIntervalHours and MaxDailyDose.
 // Start and Stop are instants; Stop is exclusive and zero means no end.
 type MedicationOrder struct {
-	ID               string   `json:"id"`
-	PatientID        string   `json:"patient_id"`
-	Drug             string   `json:"drug"`
-	DMDCode          string   `json:"dmd_code,omitempty"` // dm+d concept ID, when known
-	Dose             Quantity `json:"dose"`
-	DoseUnit         string   `json:"dose_unit"` // mg, microgram, ml, tablet, ...
-	Route            string   `json:"route"`     // oral, IV, SC, ...
-	Frequency        string   `json:"frequency,omitempty"`
-	Times            []string `json:"times,omitempty"` // "HH:MM" ward-local, instead of Frequency
-	PRN              bool     `json:"prn,omitempty"`
-	MinIntervalHours Quantity `json:"min_interval_hours,omitzero"` // PRN: shortest gap between doses
-	MaxDailyDose     Quantity `json:"max_daily_dose,omitzero"`     // PRN: most in any 24 hours
-	MaxDailyDoseUnit string   `json:"max_daily_dose_unit,omitempty"`
-	Controlled       bool     `json:"controlled,omitempty"` // controlled drug: each dose given needs a witness
+	ID               string    `json:"id"`
+	PatientID        string    `json:"patient_id"`
+	Drug             string    `json:"drug"`
+	DMDCode          string    `json:"dmd_code,omitempty"` // dm+d concept ID, when known
+	Dose             Quantity  `json:"dose"`
+	DoseUnit         string    `json:"dose_unit"` // mg, microgram, ml, tablet, ...
+	Route            string    `json:"route"`     // oral, IV, SC, ...
+	Frequency        string    `json:"frequency,omitempty"`
+	Times            []string  `json:"times,omitempty"` // "HH:MM" ward-local, instead of Frequency
+	PRN              bool      `json:"prn,omitempty"`
+	MinIntervalHours Quantity  `json:"min_interval_hours,omitzero"` // PRN: shortest gap between doses
+	MaxDailyDose     Quantity  `json:"max_daily_dose,omitzero"`     // PRN: most in any 24 hours
+	MaxDailyDoseUnit string    `json:"max_daily_dose_unit,omitempty"`
+	Controlled       bool      `json:"controlled,omitempty"` // controlled drug: each dose given needs a witness
 	// CDProduct names the controlled-drugs register product a dose of a
 	// Controlled order comes from (drug, form, strength), so giving it from
 	// the MAR also writes the register line. Nil when not known: the dose
 	// is then recorded on the MAR and the register by hand.
 	CDProduct *CDProduct `json:"cd_product,omitempty"`
-	Start     time.Time  `json:"start"`
-	Stop      time.Time  `json:"stop,omitzero"`
-	Source    string     `json:"source"` // SourceSnapshot or SourceEntered
-	Notes     string     `json:"notes,omitempty"`
+	Start            time.Time `json:"start"`
+	Stop             time.Time `json:"stop,omitzero"`
+	Source           string    `json:"source"` // SourceSnapshot or SourceEntered
+	Notes            string    `json:"notes,omitempty"`
+	// CDProduct names the controlled-drugs register product a dose of a
+	// Controlled order comes from (drug, form, strength), so giving it from
+	// the MAR also writes the register line. Nil when not known: the dose
+	// is then recorded on the MAR and the register by hand.
+	CDProduct *CDProduct `json:"cd_product,omitempty"`
 }
 
 // MedicationStop is the payload of med.stopped: the order stops taking

@@ -54,11 +54,6 @@ type MedicationOrder struct {
 	MaxDailyDose     Quantity  `json:"max_daily_dose,omitzero"`     // PRN: most in any 24 hours
 	MaxDailyDoseUnit string    `json:"max_daily_dose_unit,omitempty"`
 	Controlled       bool      `json:"controlled,omitempty"` // controlled drug: each dose given needs a witness
-	// CDProduct names the controlled-drugs register product a dose of a
-	// Controlled order comes from (drug, form, strength), so giving it from
-	// the MAR also writes the register line. Nil when not known: the dose
-	// is then recorded on the MAR and the register by hand.
-	CDProduct *CDProduct `json:"cd_product,omitempty"`
 	Start            time.Time `json:"start"`
 	Stop             time.Time `json:"stop,omitzero"`
 	Source           string    `json:"source"` // SourceSnapshot or SourceEntered

@@ -159,8 +159,9 @@ type LimitBreach struct {
 // 24-hour maximum, as CheckDose counts them) only because of doses given
 // while their devices were apart (Concurrent). A limit the recording
 // person was warned of is left out: with every dose they knew of it was
-// either within the limit or overridden with a reason. Doses are in the
-// order of records.
+// either within the limit or overridden with a reason. Each dose is
+// checked against the doses given before it, so a breach is flagged once,
+// on the dose that made it. Doses are in the order of records.
 func LimitBreaches(orders []MedicationOrder, records []AdminRecord) []LimitBreach {
 	byID := map[string]MedicationOrder{}
 	for _, o := range orders {
@@ -177,6 +178,9 @@ func LimitBreaches(orders []MedicationOrder, records []AdminRecord) []LimitBreac
 		for j, x := range records {
 			if j == i || x.Outcome != OutcomeGiven || (x.EventID != "" && x.EventID == r.EventID) {
 				continue
+			}
+			if x.PerformedAt.After(r.PerformedAt) || (x.PerformedAt.Equal(r.PerformedAt) && x.EventID > r.EventID) {
+				continue // the later dose of a pair carries the flag, once
 			}
 			others = append(others, x)
 			if Concurrent(r.Ref, r.Seen, x.Ref, x.Seen) {

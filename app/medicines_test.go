@@ -346,3 +346,26 @@ func TestMedicines_ControlledDrugWithWitnessOnMARAndRegister(t *testing.T) {
 	}
 	mustShow(t, ui, "Given 09:00 by Nia Nurse, witness Phil Pharmacist.")
 }
+
+// A dose given past a warning reaches the back-entry worklist with its
+// reason, for the person entering it into the core system.
+func TestMedicines_OverrideReachesTheWorklist(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	pid := openPatient(t, ui, db, "Okafor", "OKAFOR, Grace")
+	showTab(t, ui, "Medicines")
+	tap(t, ui, "Give a dose now")
+	for i, e := range reasonEntries(ui) {
+		e.SetText([]string{"pain 8/10, regular dose moved", "one chart in use"}[i])
+	}
+	tap(t, ui, "Give dose")
+	// Her records alone: she moves to a ward of her own.
+	w9 := forms.Ward{ID: "w9", Name: "Ward 9 - Surgery", Beds: []forms.BedDef{{ID: "s1", Label: "Bed 1"}}}
+	storetest.MustAppend(t, db, adminSession(t, db), store.Draft{Kind: forms.KindWardDefined, PerformedAt: demoNow, Payload: w9})
+	storetest.MustAppend(t, db, ui.Session(), store.Draft{Kind: forms.KindPatientTransferred, Subject: pid, PerformedAt: demoNow,
+		Payload: forms.Transfer{PatientID: pid, Ward: "w9", Bed: "s1"}})
+	tap(t, ui, "Lock")
+	openRecon(t, ui, "Worklist")
+	choose(t, ui, "Ward").SetSelected("Ward 9 - Surgery")
+	settle(ui)
+	mustShow(t, ui, "Medicine given", "OVERRIDE too soon after the last dose: pain 8/10, regular dose moved; OVERRIDE two orders of this medicine: one chart in use")
+}

@@ -204,7 +204,10 @@ func (m *medicinesTab) stopText(o forms.MedicationOrder) string {
 func struck(text string) fyne.CanvasObject {
 	t := canvas.NewText(text, medStruckInk)
 	t.TextSize = theme.TextSize()
-	return strike(t, true)
+	// Indented as a label's text is, the line only as long as the words.
+	indent := canvas.NewRectangle(color.Transparent)
+	indent.SetMinSize(fyne.NewSize(theme.InnerPadding()-theme.Padding(), theme.TextSize()+2*theme.InnerPadding()))
+	return container.NewHBox(indent, strike(t, true))
 }
 
 // slotLabel is a dose's scheduled time as HH:MM, or "PRN".
@@ -245,12 +248,16 @@ func (m *medicinesTab) orderCard(r forms.MARRow, shown map[string]bool) fyne.Can
 		for _, x := range forms.DuplicateOrders(o, m.chart.Orders, now) {
 			head = append(head, medFlag(fmt.Sprintf("Also prescribed as %s: doses on either count toward the limits.", orderText(x)), medPaleAmber, true))
 		}
-		if o.PRN && (o.MinIntervalHours > 0 || o.MaxDailyDose > 0) {
-			head = append(head, wrapped(prnLimits(o)))
-		}
+	}
+	var notes []string
+	if !ended && o.PRN && (o.MinIntervalHours > 0 || o.MaxDailyDose > 0) {
+		notes = append(notes, prnLimits(o))
 	}
 	if o.Controlled {
-		head = append(head, wrapped("Controlled drug: each dose needs a witness."))
+		notes = append(notes, "Controlled drug: each dose needs a witness.")
+	}
+	if len(notes) > 0 {
+		head = append(head, wrapped(strings.Join(notes, " ")))
 	}
 	cells := container.NewGridWrap(fyne.NewSize(150, MinTouchTarget))
 	var lines []fyne.CanvasObject

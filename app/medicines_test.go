@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,12 +191,12 @@ func TestMedicines_HeaderSaysAllergiesNotRecorded(t *testing.T) {
 
 func TestMedicines_StoppedOrderStruckThroughAndCannotBeGiven(t *testing.T) {
 	ui, db, clock := newTestUI(t, desktop)
-	pid := openPatient(t, ui, db, "Okafor", "OKAFOR, Grace")
+	pid := openPatient(t, ui, db, "Nowak", "NOWAK, Piotr")
 	showTab(t, ui, "Medicines")
 	mustShow(t, ui, "Ibuprofen 400 mg tablets", "STOPPED at", "by Nia Nurse: acute kidney injury: no NSAIDs. Do not give.")
-	// Only the PRN paracetamol offers a dose: the stopped ibuprofen does not.
+	// Only the PRN Oramorph offers a dose: the stopped ibuprofen does not.
 	if n := buttonsLabelled(ui, "Give a dose now"); n != 1 {
-		t.Errorf("%d Give a dose now buttons, want 1 (the paracetamol, not the stopped ibuprofen)", n)
+		t.Errorf("%d Give a dose now buttons, want 1 (the Oramorph, not the stopped ibuprofen)", n)
 	}
 	// The store refuses a dose at or after the stop, whoever records it.
 	ibu := orderNamed(t, db, pid, "Ibuprofen 400 mg tablets", true)
@@ -368,4 +369,92 @@ func TestMedicines_OverrideReachesTheWorklist(t *testing.T) {
 	choose(t, ui, "Ward").SetSelected("Ward 9 - Surgery")
 	settle(ui)
 	mustShow(t, ui, "Medicine given", "OVERRIDE too soon after the last dose: pain 8/10, regular dose moved; OVERRIDE two orders of this medicine: one chart in use")
+}
+
+// medsTab shows the Medicines tab, called Meds on a phone.
+func medsTab(t *testing.T, ui *UI, size fyne.Size) {
+	t.Helper()
+	if size == phone {
+		showTab(t, ui, "Meds")
+		return
+	}
+	showTab(t, ui, "Medicines")
+}
+
+// TestMedicines_Golden: the MAR with a stopped order and a controlled
+// drug given with its witness (and the register's own line), and the
+// dose dialog asking for a reason for each warning.
+func TestMedicines_Golden(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, db, _ := newTestUI(t, size)
+			openPatient(t, ui, db, "Nowak", "NOWAK, Piotr")
+			medsTab(t, ui, size)
+			tap(t, ui, "Give a dose now")
+			choose(t, ui, "Choose the witness").SetSelected("Phil Pharmacist")
+			entry(t, ui, "Witness types their PIN").SetText("2468")
+			tap(t, ui, "Give dose")
+			mustShow(t, ui, "witness Phil Pharmacist", "STOPPED at")
+			scrollTo(t, ui, "Given 09:00 by Nia Nurse")
+			golden(t, ui, "medicines_mar_"+sizeSuffix(size))
+
+			ui2, db2, _ := newTestUI(t, size)
+			openPatient(t, ui2, db2, "Okafor", "OKAFOR, Grace")
+			medsTab(t, ui2, size)
+			tap(t, ui2, "Give a dose now")
+			reasonEntries(ui2)[0].SetText("severe pain, 06:00 dose vomited")
+			golden(t, ui2, "medicines_override_"+sizeSuffix(size))
+		})
+	}
+}
+
+// scrollTo scrolls the scroller holding the label that starts with text
+// so the label is near the top.
+func scrollTo(t *testing.T, ui *UI, text string) {
+	t.Helper()
+	relayout(ui)
+	var target fyne.CanvasObject
+	for _, o := range objects(ui) {
+		if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, text) {
+			target = l
+			break
+		}
+	}
+	if target == nil {
+		t.Fatalf("no label %q on screen %q", text, texts(ui))
+	}
+	d := fyne.CurrentApp().Driver()
+	for _, o := range objects(ui) {
+		sc, ok := o.(*container.Scroll)
+		if !ok || !contains(sc.Content, target) {
+			continue
+		}
+		y := d.AbsolutePositionForObject(target).Y - d.AbsolutePositionForObject(sc).Y + sc.Offset.Y - 8
+		sc.ScrollToOffset(fyne.NewPos(0, y))
+		settle(ui)
+		return
+	}
+	t.Fatalf("label %q is not in a scroller", text)
+}
+
+// contains reports whether o is in the tree under root.
+func contains(root, o fyne.CanvasObject) bool {
+	if root == o {
+		return true
+	}
+	switch x := root.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			if contains(c, o) {
+				return true
+			}
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			if contains(c, o) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -278,23 +278,28 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 				Dose: forms.MustQuantity("2.5"), DoseUnit: "mg", Route: "oral", PRN: true, MinIntervalHours: forms.MustQuantity("4"),
 				MaxDailyDose: forms.MustQuantity("15"), MaxDailyDoseUnit: "mg", Controlled: true, CDProduct: &demoMorphine, Start: start, Source: forms.SourceSnapshot})
 		}
-		if k == 0 {
+		switch k {
+		case 0:
 			// A second paracetamol order (when required, with its limits),
-			// started after the morning dose, and an order stopped overnight.
+			// started after the morning dose.
 			meds = append(meds, forms.MedicationOrder{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Paracetamol 500 mg tablets",
 				Dose: forms.MustQuantity("1"), DoseUnit: "g", Route: "oral", PRN: true, MinIntervalHours: forms.MustQuantity("4"),
-				MaxDailyDose: forms.MustQuantity("4"), MaxDailyDoseUnit: "g", Start: now.Add(-2 * time.Hour), Source: forms.SourceEntered},
-				forms.MedicationOrder{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Ibuprofen 400 mg tablets",
-					Dose: forms.MustQuantity("400"), DoseUnit: "mg", Route: "oral", PRN: true, MinIntervalHours: forms.MustQuantity("8"),
-					MaxDailyDose: forms.MustQuantity("1200"), MaxDailyDoseUnit: "mg", Start: start, Source: forms.SourceSnapshot})
+				MaxDailyDose: forms.MustQuantity("4"), MaxDailyDoseUnit: "g", Start: now.Add(-2 * time.Hour), Source: forms.SourceEntered})
+		case 2:
+			// An order stopped overnight (below).
+			meds = append(meds, forms.MedicationOrder{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Ibuprofen 400 mg tablets",
+				Dose: forms.MustQuantity("400"), DoseUnit: "mg", Route: "oral", PRN: true, MinIntervalHours: forms.MustQuantity("8"),
+				MaxDailyDose: forms.MustQuantity("1200"), MaxDailyDoseUnit: "mg", Start: start, Source: forms.SourceSnapshot})
 		}
 		for _, o := range meds {
 			add(forms.KindMedOrdered, id, admitted, o)
 		}
 		orders[id] = meds
-		if k == 0 {
+		if k == 2 {
 			add(forms.KindMedStopped, id, now.Add(-4*time.Hour), forms.MedicationStop{OrderID: meds[len(meds)-1].ID, PatientID: id,
 				Reason: "acute kidney injury: no NSAIDs"})
+		}
+		if k == 0 {
 			add(forms.KindAllergyRecorded, id, admitted, forms.Allergy{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Substance: "Penicillin",
 				Reaction: "anaphylaxis", Severity: forms.SeveritySevere, Status: forms.AllergyActive, Source: forms.SourceSnapshot})
 			add(forms.KindWeightRecorded, id, admitted, forms.Weight{PatientID: id, Kg: forms.MustQuantity("61.4")})

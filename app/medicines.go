@@ -128,6 +128,10 @@ func (m *medicinesTab) show(chart store.MedicineChart) {
 	for _, b := range chart.Breaches {
 		rows = append(rows, medFlag(m.breachText(b), medPaleRed, true))
 	}
+	for _, r := range chart.Unwitnessed {
+		rows = append(rows, medFlag(fmt.Sprintf("CHECK: a controlled drug given %s by %s has no witness this device knows (ward staff or a pharmacist other than the giver). Check the CD register.",
+			r.PerformedAt.Local().Format(DateTimeLayout), m.name(r.Author)), medPaleRed, true))
+	}
 	if len(chart.MAR.Rows) == 0 {
 		rows = append(rows, wrapped("No medicines are recorded for this patient."))
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -457,4 +458,26 @@ func contains(root, o fyne.CanvasObject) bool {
 		}
 	}
 	return false
+}
+
+// A controlled-drug dose from another device whose witness is the giver
+// is kept (a peer's record is never dropped) and flagged on the MAR: the
+// remote device's word is not enough.
+func TestMedicines_PeerControlledDoseWithBadWitnessFlagged(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	pid := openPatient(t, ui, db, "Nowak", "NOWAK, Piotr")
+	ctx := t.Context()
+	nurse, _ := userNamed(t, db, "Nia Nurse")
+	dev := storetest.NewDevice(t)
+	if _, err := db.Enrol(ctx, adminSession(t, db), dev.Pub, "Ward 7 tablet"); err != nil {
+		t.Fatal(err)
+	}
+	oramorph := orderNamed(t, db, pid, "Oramorph 10 mg/5 ml oral solution", true)
+	b, _ := json.Marshal(forms.Administration{OrderID: oramorph.ID, PatientID: pid, Outcome: forms.OutcomeGiven, Dose: oramorph.Dose, Witness: nurse.ID})
+	dev.SetClock(demoNow)
+	if res, err := db.ApplyRemote(ctx, []lifeboat.Event{dev.Next(nurse.ID, forms.KindMedAdministered, pid, b, demoNow.Add(-time.Hour))}); err != nil || len(res.Refused) != 0 {
+		t.Fatalf("ApplyRemote = %+v, %v; want the peer's dose kept", res, err)
+	}
+	showTab(t, ui, "Medicines")
+	mustShow(t, ui, "CHECK: a controlled drug given 22-Nov-2026 08:00 by Nia Nurse has no witness this device knows")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -255,6 +256,10 @@ type MedicineChart struct {
 	Weight    forms.Weight
 	HasWeight bool
 	People    map[string]string // user ID -> name, for authors and witnesses
+	// Unwitnessed are controlled-drug doses given whose witness this
+	// device cannot vouch for (missing, unknown, the giver, or a role
+	// that may not witness): a peer's record is kept, and flagged.
+	Unwitnessed []forms.AdminRecord
 }
 
 // MedicineChart reads a patient's medicines for the day containing day,
@@ -308,8 +313,22 @@ func (db *DB) MedicineChart(ctx context.Context, patientID string, day, now time
 		return c, err
 	}
 	c.People = make(map[string]string, len(us))
+	role := map[string]lifeboat.Role{}
 	for _, u := range us {
 		c.People[u.ID] = u.Name
+		role[u.ID] = u.Role
+	}
+	controlled := map[string]bool{}
+	for _, o := range f.orders {
+		controlled[o.ID] = o.Controlled
+	}
+	for _, r := range f.records {
+		if r.Outcome != forms.OutcomeGiven || !controlled[r.OrderID] {
+			continue
+		}
+		if rl, ok := role[r.Witness]; !ok || r.Witness == r.Author || !slices.Contains(WitnessRoles, rl) {
+			c.Unwitnessed = append(c.Unwitnessed, r)
+		}
 	}
 	return c, nil
 }

@@ -481,3 +481,18 @@ func TestMedicines_PeerControlledDoseWithBadWitnessFlagged(t *testing.T) {
 	showTab(t, ui, "Medicines")
 	mustShow(t, ui, "CHECK: a controlled drug given 22-Nov-2026 08:00 by Nia Nurse has no witness this device knows")
 }
+
+// A dose entered on the CD register screen (not from the MAR) counts
+// toward the PRN interval of the patient's order of that product.
+func TestMedicines_RegisterDoseCountsTowardPRNInterval(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	pid := openPatient(t, ui, db, "Nowak", "NOWAK, Piotr")
+	storetest.MustAppend(t, db, ui.Session(), store.Draft{Kind: forms.KindCDEntry, PerformedAt: clock.Now().Add(-time.Hour),
+		Payload: forms.CDEntry{ID: "cd-reg-8", CDProduct: demoOramorph, Location: "w7", Type: forms.CDAdministration,
+			Quantity: forms.MustQuantity("1.25"), PatientID: pid, Witness: "Phil Pharmacist"}})
+	showTab(t, ui, "Medicines")
+	mustShow(t, ui, "From the CD register: 1.25 ml Oramorph (morphine sulfate) given 22-Nov-2026 08:00")
+	tap(t, ui, "Give a dose now")
+	mustShow(t, ui, "Warning: A dose was given at 08:00 on 22-Nov, less than 4 hours from 09:00 on 22-Nov.")
+	tap(t, ui, "Cancel")
+}

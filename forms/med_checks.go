@@ -280,3 +280,23 @@ func sameUnit(a, b string) bool {
 	a, b = strings.ToLower(strings.TrimSpace(a)), strings.ToLower(strings.TrimSpace(b))
 	return a != "" && (a == b || strings.TrimSuffix(a, "s") == strings.TrimSuffix(b, "s"))
 }
+
+// DoseFromCD is the dose, in o.DoseUnit, that q of o's register unit
+// holds: the inverse of CDQuantity, to the nearest thousandth (1.25 ml of
+// 10 mg/5 ml is 2.5 mg). It refuses as CDQuantity does.
+func (o MedicationOrder) DoseFromCD(q Quantity) (Quantity, error) {
+	per, err := o.CDQuantity(o.Dose)
+	if err != nil {
+		return 0, err
+	}
+	if per <= 0 {
+		return 0, fmt.Errorf("convert register quantity: the order's dose is not positive: %w", lifeboat.ErrInvalid)
+	}
+	x := new(big.Int).Mul(big.NewInt(int64(q)), big.NewInt(int64(o.Dose)))
+	x.Add(x, big.NewInt(int64(per)/2)) // to the nearest thousandth
+	x.Quo(x, big.NewInt(int64(per)))
+	if !x.IsInt64() || Quantity(x.Int64()) > MaxQuantity || x.Sign() < 0 {
+		return 0, fmt.Errorf("convert register quantity: out of range: %w", lifeboat.ErrInvalid)
+	}
+	return Quantity(x.Int64()), nil
+}

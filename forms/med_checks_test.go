@@ -202,3 +202,67 @@ func TestMedicationOrder_CDQuantity(t *testing.T) {
 		})
 	}
 }
+
+// A stopped order keeps its doses before the stop on the MAR; those at or
+// after the stop are gone, so they are never due or overdue.
+func TestMARDay_StoppedOrderHasNoDosesFromTheStop(t *testing.T) {
+	day := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		stop time.Time
+		want []string
+	}{
+		{"stopped between doses", day.Add(10 * time.Hour), []string{"06:00"}},
+		{"stopped at a dose time", day.Add(12 * time.Hour), []string{"06:00"}},
+		{"stopped a second after a dose time", day.Add(12*time.Hour + time.Second), []string{"06:00", "12:00"}},
+		{"stopped before the day", day.Add(-time.Hour), nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := MedicationOrder{ID: "o", PatientID: "p1", Drug: "Paracetamol", Dose: Units(1), DoseUnit: "g", Route: "oral",
+				Frequency: FreqQDS, Start: day.Add(-48 * time.Hour), Stop: tt.stop, Source: SourceEntered}
+			mar := MARDay([]MedicationOrder{o}, nil, day, day.Add(23*time.Hour))
+			var got []string
+			for _, r := range mar.Rows {
+				for _, c := range r.Cells {
+					if c.Status != StatusNone {
+						got = append(got, c.Slot.Time.Format("15:04"))
+					}
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("doses on the MAR = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMedicationOrder_DoseFromCD(t *testing.T) {
+	oramorph := &CDProduct{"Oramorph", "oral solution", "10 mg/5 ml"}
+	for _, tt := range []struct {
+		name    string
+		product *CDProduct
+		dose    string
+		q       string
+		want    string // "" means refused
+	}{
+		{"1.25 ml is 2.5 mg", oramorph, "2.5", "1.25", "2.5"},
+		{"5 ml is 10 mg", oramorph, "2.5", "5", "10"},
+		{"to the nearest thousandth", &CDProduct{"Morphine", "oral solution", "3 mg/7 ml"}, "3", "1", "0.429"},
+		{"capsules", &CDProduct{"Oxycodone", "capsules", "5 mg"}, "10", "3", "15"},
+		{"no product", nil, "2.5", "1", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := MedicationOrder{Dose: MustQuantity(tt.dose), DoseUnit: "mg", CDProduct: tt.product}
+			got, err := o.DoseFromCD(MustQuantity(tt.q))
+			if tt.want == "" {
+				if err == nil {
+					t.Errorf("DoseFromCD = %s, want refused", got)
+				}
+				return
+			}
+			if err != nil || got != MustQuantity(tt.want) {
+				t.Errorf("DoseFromCD = %s, %v; want %s", got, err, tt.want)
+			}
+		})
+	}
+}

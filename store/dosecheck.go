@@ -33,6 +33,15 @@ type doseFacts struct {
 	orders    []forms.MedicationOrder
 	records   []forms.AdminRecord
 	allergies forms.AllergyList
+	// fromRegister are the administrations entered on a CD register
+	// screen (not from the MAR) as doses of the patient's order of that
+	// product: they count toward its limits like any dose given.
+	fromRegister []forms.AdminRecord
+}
+
+// counted is every dose the limits count: the MAR's and the registers'.
+func (f doseFacts) counted() []forms.AdminRecord {
+	return append(slices.Clone(f.records), f.fromRegister...)
 }
 
 // readDoseFacts reads a patient's orders, standing dose records and active
@@ -68,6 +77,27 @@ func readDoseFacts(ctx context.Context, x execer, aead cipherAEAD, patientID str
 		byID[a.ID] = len(f.allergies.Allergies)
 		f.allergies.Allergies = append(f.allergies.Allergies, a)
 	}
+	reg, err := registerDoses(ctx, x, aead, patientID)
+	if err != nil {
+		return f, err
+	}
+	for _, d := range reg {
+		if d.Entry.OrderID != "" {
+			continue // given from the MAR: its dose is in records
+		}
+		for _, o := range f.orders {
+			if o.CDProduct == nil || forms.RegisterKey(*o.CDProduct, "") != forms.RegisterKey(d.Entry.CDProduct, "") {
+				continue
+			}
+			dose, err := o.DoseFromCD(d.Entry.Quantity)
+			if err != nil {
+				continue // cannot be counted: the register line still shows on the MAR
+			}
+			f.fromRegister = append(f.fromRegister, forms.AdminRecord{EventID: d.EventID, Ref: d.ref, PerformedAt: d.At, Author: d.Author,
+				Administration: forms.Administration{OrderID: o.ID, PatientID: patientID, Outcome: forms.OutcomeGiven, Dose: dose}})
+			break
+		}
+	}
 	return f, nil
 }
 
@@ -99,7 +129,7 @@ func (db *DB) DoseWarnings(ctx context.Context, patientID, orderID string, dose 
 	if !ok {
 		return nil, fmt.Errorf("check dose: the medicine order was not found for this patient: %w", lifeboat.ErrNotFound)
 	}
-	return forms.CheckDose(o, f.orders, f.records, f.allergies, dose, at), nil
+	return forms.CheckDose(o, f.orders, f.counted(), f.allergies, dose, at), nil
 }
 
 // DoseLimitBreaches lists a patient's doses given that break a PRN limit
@@ -114,7 +144,7 @@ func (db *DB) DoseLimitBreaches(ctx context.Context, patientID string) ([]forms.
 	if err != nil {
 		return nil, fmt.Errorf("check doses: %w", err)
 	}
-	return forms.LimitBreaches(f.orders, f.records), nil
+	return forms.LimitBreaches(f.orders, f.counted()), nil
 }
 
 // validateDose is the store's own check of a dose recorded on this
@@ -147,7 +177,7 @@ func validateDose(ctx context.Context, t *txn, e *lifeboat.Event) error {
 		return fmt.Errorf("%w: %w", lifeboat.ErrInvalid, forms.Problems{{Field: "performed_at",
 			Message: fmt.Sprintf("%s was stopped at %s: a dose cannot be given after the stop", o.Drug, o.Stop.Format("15:04 on 02-Jan"))}})
 	}
-	ws := forms.CheckDose(o, f.orders, f.records, f.allergies, a.Dose, e.PerformedAt)
+	ws := forms.CheckDose(o, f.orders, f.counted(), f.allergies, a.Dose, e.PerformedAt)
 	if left := forms.Uncovered(ws, a.Overrides); len(left) > 0 {
 		var words []string
 		for _, w := range left {
@@ -210,13 +240,22 @@ type RegisterDose struct {
 	EventID string
 	At      time.Time // performed_at
 	Author  string    // user ID
+	ref     forms.EventRef
 }
 
 // RegisterDoses lists the administrations in every controlled-drugs
 // register to a patient, oldest first: those given from the MAR
 // (Entry.OrderID set) and those entered on the register screen.
 func (db *DB) RegisterDoses(ctx context.Context, patientID string) ([]RegisterDose, error) {
-	rs, err := db.Records(ctx, forms.KindCDEntry, "*")
+	aead, err := db.keys()
+	if err != nil {
+		return nil, err
+	}
+	return registerDoses(ctx, db.sql, aead, patientID)
+}
+
+func registerDoses(ctx context.Context, x execer, aead cipherAEAD, patientID string) ([]RegisterDose, error) {
+	rs, err := readRecords(ctx, x, aead, forms.KindCDEntry, "*", false)
 	if err != nil {
 		return nil, fmt.Errorf("read register doses: %w", err)
 	}
@@ -230,7 +269,7 @@ func (db *DB) RegisterDoses(ctx context.Context, patientID string) ([]RegisterDo
 			return nil, fmt.Errorf("record %s: %w", r.EventID, lifeboat.ErrCorrupt)
 		}
 		if e.Type == forms.CDAdministration && e.PatientID == patientID {
-			out = append(out, RegisterDose{Entry: e, EventID: r.EventID, At: r.PerformedAt, Author: r.Author})
+			out = append(out, RegisterDose{Entry: e, EventID: r.EventID, At: r.PerformedAt, Author: r.Author, ref: r.Ref})
 		}
 	}
 	return out, nil
@@ -277,8 +316,8 @@ func (db *DB) MedicineChart(ctx context.Context, patientID string, day, now time
 	c.Orders = f.orders
 	c.MAR = forms.MARDay(f.orders, f.records, day, now)
 	c.Conflicts = forms.DoseConflicts(f.records)
-	c.Breaches = forms.LimitBreaches(f.orders, f.records)
-	if c.Register, err = db.RegisterDoses(ctx, patientID); err != nil {
+	c.Breaches = forms.LimitBreaches(f.orders, f.counted())
+	if c.Register, err = registerDoses(ctx, db.sql, aead, patientID); err != nil {
 		return c, err
 	}
 	stops, err := db.Records(ctx, forms.KindMedStopped, patientID)

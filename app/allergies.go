@@ -68,7 +68,7 @@ func allergyChip(l forms.AllergyList) fyne.CanvasObject {
 // weightText is the latest weight as the header shows it.
 func weightText(w forms.Weight, weighed bool) string {
 	if !weighed {
-		return "Weight not recorded"
+		return "Weight NOT RECORDED"
 	}
 	how := "weighed"
 	if w.Estimated {

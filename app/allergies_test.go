@@ -243,7 +243,7 @@ func TestAllergies_CorrectResolveAndEnteredInError(t *testing.T) {
 func TestAllergies_RecordWeight(t *testing.T) {
 	ui, db, _ := newTestUI(t, phone)
 	id := openPatient(t, ui, db, "smith", "SMITH, Richard")
-	if got := headerWeight(t, ui); got != "Weight not recorded" {
+	if got := headerWeight(t, ui); got != "Weight NOT RECORDED" {
 		t.Errorf("header weight = %q, want not recorded", got)
 	}
 	showTab(t, ui, "Allergies")

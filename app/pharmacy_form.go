@@ -32,6 +32,9 @@ type fieldForm struct {
 	save   *widget.Button
 	d      dialog.Dialog
 	warned string // the soft problems already shown, to save through them
+	// extra, when build sets it, is recorded with build's record in one
+	// transaction: both or neither (a dose and its CD register line).
+	extra []store.Draft
 }
 
 // formRow is one labelled field and the problems under it.
@@ -145,7 +148,7 @@ func (f *fieldForm) show(title, save string, build func() (store.Draft, error), 
 					return err
 				}
 			}
-			_, err := f.ui.Store().Append(ctx, sess, d)
+			_, err := f.ui.Store().AppendAll(ctx, sess, append([]store.Draft{d}, f.extra...))
 			return err
 		}, func(err error) {
 			if err != nil {

@@ -226,6 +226,9 @@ func (t *worklistTab) itemCard(it reconcile.Item) fyne.CanvasObject {
 	w := statusWords[it.Status]
 	chip := container.NewVBox(Chip(w.text, w.bg, w.fg, true))
 	rows := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, chip, name), what}
+	if it.Detail != "" {
+		rows = append(rows, wrapped(it.Detail))
+	}
 	if it.Reason != "" {
 		r := wrapped("Server's reason: " + it.Reason)
 		if it.Status == reconcile.StatusRejected {

@@ -57,6 +57,8 @@ type Store interface {
 	Administrations(ctx context.Context, patientID string) ([]forms.AdminRecord, error)
 	DoseAlreadyRecorded(ctx context.Context, a forms.Administration) (forms.Administration, bool, error)
 	DoseConflicts(ctx context.Context, patientID string) ([]forms.DoseClash, error)
+	DoseWarnings(ctx context.Context, patientID, orderID string, dose forms.Quantity, at time.Time) ([]forms.DoseWarning, error)
+	MedicineChart(ctx context.Context, patientID string, day, now time.Time) (store.MedicineChart, error)
 
 	// Beds, capacity and handover.
 

@@ -75,6 +75,10 @@ type CDEntry struct {
 	Corrects   string      `json:"corrects,omitempty"`   // correction: ID of the entry put right
 	Adjustment Quantity    `json:"adjustment,omitzero"`  // correction: signed change to the balance
 	Reason     string      `json:"reason,omitempty"`     // required for correction and destruction
+	// OrderID is the medicine order an administration was given from on
+	// the MAR (recorded together with its med.administered); empty for a
+	// line entered on the register screen, which the MAR shows on its own.
+	OrderID string `json:"order_id,omitempty"`
 }
 
 // RegisterKey is the stable identity of one register: product and location,

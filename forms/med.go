@@ -58,6 +58,12 @@ type MedicationOrder struct {
 	Stop             time.Time `json:"stop,omitzero"`
 	Source           string    `json:"source"` // SourceSnapshot or SourceEntered
 	Notes            string    `json:"notes,omitempty"`
+
+	// CDProduct names the controlled-drugs register product a dose of a
+	// Controlled order comes from (drug, form, strength), so giving it from
+	// the MAR also writes the register line. Nil when not known: the dose
+	// is then recorded on the MAR and the register by hand.
+	CDProduct *CDProduct `json:"cd_product,omitempty"`
 }
 
 // MedicationStop is the payload of med.stopped: the order stops taking

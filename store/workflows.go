@@ -15,7 +15,8 @@ import (
 // validateWorkflow applies the rules that need what is already recorded:
 // a controlled-drugs entry may not take a register below zero, a bed may
 // only change state as the transition table allows, and a dose must name
-// an order of the patient it is given to.
+// an order of the patient it is given to and pass the dose checks
+// (validateDose).
 func validateWorkflow(ctx context.Context, t *txn, e *lifeboat.Event) error {
 	switch e.Kind {
 	case forms.KindCDEntry:
@@ -50,23 +51,7 @@ func validateWorkflow(ctx context.Context, t *txn, e *lifeboat.Event) error {
 		}
 		return fmt.Errorf("ward %s has no bed %s: %w", set.Ward, set.Bed, lifeboat.ErrInvalid)
 	case forms.KindMedAdministered:
-		var a forms.Administration
-		if err := decodePayload(e, &a); err != nil {
-			return err
-		}
-		orders, err := medOrders(ctx, t, t.aead, a.PatientID)
-		if err != nil {
-			return err
-		}
-		for _, o := range orders {
-			if o.ID == a.OrderID {
-				if ps := a.ValidateFor(o).Hard(); len(ps) > 0 {
-					return fmt.Errorf("%w: %w", lifeboat.ErrInvalid, ps)
-				}
-				return nil
-			}
-		}
-		return fmt.Errorf("the medicine order was not found for this patient: %w", lifeboat.ErrNotFound)
+		return validateDose(ctx, t, e)
 	case forms.KindWeightRecorded:
 		return validateWeight(e)
 	}
@@ -130,18 +115,7 @@ func (db *DB) Administrations(ctx context.Context, patientID string) ([]forms.Ad
 	if err != nil {
 		return nil, err
 	}
-	var out []forms.AdminRecord
-	for _, r := range rs {
-		if !r.Final() {
-			continue
-		}
-		rec := forms.AdminRecord{EventID: r.EventID, Ref: r.Ref, Seen: r.Seen, PerformedAt: r.PerformedAt, Author: r.Author}
-		if err := json.Unmarshal(r.Payload, &rec.Administration); err != nil {
-			return nil, fmt.Errorf("record %s: %w", r.EventID, lifeboat.ErrCorrupt)
-		}
-		out = append(out, rec)
-	}
-	return out, nil
+	return adminRecords(rs)
 }
 
 // MAR returns a patient's medicines administration record for the day

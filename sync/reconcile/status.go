@@ -56,6 +56,9 @@ type Item struct {
 	By          string
 	ByUser      string    // user ID of the person who recorded the newest status change
 	StatusAt    time.Time // recorded time of the newest status change
+	// Detail is what the person entering it by hand must carry over
+	// besides the record itself: a dose's overrides with their reasons.
+	Detail string
 }
 
 // Worklist lists every downtime event that goes back to the core system
@@ -111,12 +114,29 @@ func Worklist(events []lifeboat.Event) []Item {
 			json.Unmarshal(e.Payload, &b)
 			it.Ward = b.Ward
 		}
+		if e.Kind == forms.KindMedAdministered {
+			it.Detail = overrideDetail(e.Payload)
+		}
 		if c, ok := latest[e.ID]; ok {
 			it.Status, it.Reason, it.By, it.ByUser, it.StatusAt = c.Status, c.Reason, c.By, latestBy[e.ID], latestAt[e.ID]
 		}
 		out = append(out, it)
 	}
 	return out
+}
+
+// overrideDetail is a dose's overrides in words: "OVERRIDE too soon after
+// the last dose: severe pain; OVERRIDE allergy: ...", or "".
+func overrideDetail(payload []byte) string {
+	var a forms.Administration
+	if json.Unmarshal(payload, &a) != nil {
+		return ""
+	}
+	var parts []string
+	for _, ov := range a.Overrides {
+		parts = append(parts, "OVERRIDE "+forms.WarningLabel(ov.Code)+": "+ov.Reason)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Done returns the IDs of items with nothing left to do, for

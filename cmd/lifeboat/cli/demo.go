@@ -111,6 +111,10 @@ var demoPatients = []demoPatient{
 	{"Fraser", "Isla", "1987-05-05", "female", "b18", 0}, {"Wright", "Albert", "1928-09-30", "male", "e1", 1},
 }
 
+// demoMorphine is the ward's oral morphine register product, named on
+// the Oramorph orders so a dose given from the MAR writes its register line.
+var demoMorphine = forms.CDProduct{Drug: "Oramorph (morphine sulfate)", Form: "oral solution", Strength: "10 mg/5 ml"}
+
 // demoNHS returns the k'th valid NHS number in the 999 test range.
 func demoNHS(k int) string {
 	for n := 999000000 + k*37; ; n++ {
@@ -272,12 +276,34 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		default:
 			meds = append(meds, forms.MedicationOrder{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Oramorph 10 mg/5 ml oral solution",
 				Dose: forms.MustQuantity("2.5"), DoseUnit: "mg", Route: "oral", PRN: true, MinIntervalHours: forms.MustQuantity("4"),
-				MaxDailyDose: forms.MustQuantity("15"), MaxDailyDoseUnit: "mg", Controlled: true, Start: start, Source: forms.SourceSnapshot})
+				MaxDailyDose: forms.MustQuantity("15"), MaxDailyDoseUnit: "mg", Controlled: true, CDProduct: &demoMorphine, Start: start, Source: forms.SourceSnapshot})
+		}
+		switch k {
+		case 0:
+			// A second paracetamol order (when required, with its limits),
+			// started after the morning dose.
+			meds = append(meds, forms.MedicationOrder{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Paracetamol 500 mg tablets",
+				Dose: forms.MustQuantity("1"), DoseUnit: "g", Route: "oral", PRN: true, MinIntervalHours: forms.MustQuantity("4"),
+				MaxDailyDose: forms.MustQuantity("4"), MaxDailyDoseUnit: "g", Start: now.Add(-2 * time.Hour), Source: forms.SourceEntered})
+		case 2:
+			// An order stopped overnight (below).
+			meds = append(meds, forms.MedicationOrder{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Ibuprofen 400 mg tablets",
+				Dose: forms.MustQuantity("400"), DoseUnit: "mg", Route: "oral", PRN: true, MinIntervalHours: forms.MustQuantity("8"),
+				MaxDailyDose: forms.MustQuantity("1200"), MaxDailyDoseUnit: "mg", Start: start, Source: forms.SourceSnapshot})
 		}
 		for _, o := range meds {
 			add(forms.KindMedOrdered, id, admitted, o)
 		}
 		orders[id] = meds
+		if k == 2 {
+			add(forms.KindMedStopped, id, now.Add(-4*time.Hour), forms.MedicationStop{OrderID: meds[len(meds)-1].ID, PatientID: id,
+				Reason: "acute kidney injury: no NSAIDs"})
+		}
+		if k == 0 {
+			add(forms.KindAllergyRecorded, id, admitted, forms.Allergy{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Substance: "Penicillin",
+				Reaction: "anaphylaxis", Severity: forms.SeveritySevere, Status: forms.AllergyActive, Source: forms.SourceSnapshot})
+			add(forms.KindWeightRecorded, id, admitted, forms.Weight{PatientID: id, Kg: forms.MustQuantity("61.4")})
+		}
 	}
 	if _, err := db.AppendAll(ctx, ns, drafts); err != nil {
 		return err
@@ -333,7 +359,7 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		Title: "Repeat potassium at 18:00", Due: now.Add(6 * time.Hour)})
 	remote = append(remote, peers[1].event(nurse.ID, forms.KindHandoverNote, ids[10], forms.HandoverNote{ID: uuid.Must(uuid.NewV7()).String(),
 		PatientID: ids[10], Ward: demoWard, Text: "Family visiting at 14:00, wish to speak to the consultant."}, now.Add(-90*time.Minute)))
-	morphine := forms.CDProduct{Drug: "Oramorph (morphine sulfate)", Form: "oral solution", Strength: "10 mg/5 ml"}
+	morphine := demoMorphine
 	add(forms.KindCDEntry, "", start, forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: demoWard,
 		Type: forms.CDReceipt, Quantity: forms.MustQuantity("300"), From: "Pharmacy"})
 	add(forms.KindCDEntry, "", now.Add(-5*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: demoWard,

@@ -47,6 +47,12 @@ type Patient struct {
 	Obs []store.ObsView
 	// MAR is the day's MAR, as of Header.PrintedAt.
 	MAR forms.MAR
+	// Allergies and the newest weight (HasWeight false: none recorded)
+	// head the MAR; Stops says who stopped an order and why.
+	Allergies forms.AllergyList
+	Weight    forms.Weight
+	HasWeight bool
+	Stops     map[string]store.OrderStop
 }
 
 // Page describes one printed page: what its QR code says and, for a

@@ -30,7 +30,7 @@ type Source interface {
 	BedBoard(ctx context.Context, wardID string) (forms.WardBoard, error)
 	Users(ctx context.Context) ([]store.User, error)
 	Observations(ctx context.Context, patientID string) ([]store.ObsView, error)
-	MAR(ctx context.Context, patientID string, day, now time.Time) (forms.MAR, error)
+	MedicineChart(ctx context.Context, patientID string, day, now time.Time) (store.MedicineChart, error)
 	Events(ctx context.Context, subject, kind string) ([]lifeboat.Event, error)
 }
 
@@ -121,9 +121,11 @@ func Gather(ctx context.Context, db Source, wardArg, patientArg string, now time
 		if p.Scale, err = spo2Scale(ctx, db, v.ID); err != nil {
 			return job, err
 		}
-		if p.MAR, err = db.MAR(ctx, v.ID, now, now); err != nil {
+		chart, err := db.MedicineChart(ctx, v.ID, now, now)
+		if err != nil {
 			return job, fmt.Errorf("print: %w", err)
 		}
+		p.MAR, p.Allergies, p.Weight, p.HasWeight, p.Stops = chart.MAR, chart.Allergies, chart.Weight, chart.HasWeight, chart.Stops
 		job.Patients = append(job.Patients, p)
 	}
 	return job, nil

@@ -26,6 +26,7 @@ type marGrid struct {
 	doc, title, note string
 	times            []string
 	rows             []marLine
+	overrides        []string // doses given past a warning, in words
 }
 
 // marLine is one medicine row: the order and, per column, what to show.
@@ -33,6 +34,7 @@ type marLine struct {
 	order forms.MedicationOrder
 	cells []marMark // one per column
 	extra string    // records that match no slot, in words
+	stop  string    // the order has stopped: when, by whom and why
 }
 
 // marMark is what one MAR cell shows.
@@ -59,11 +61,17 @@ func (b *Book) MAR(p Patient) {
 	for _, r := range m.Rows {
 		if r.Order.PRN {
 			prn = append(prn, r)
+			for _, rec := range r.PRN {
+				g.overrides = append(g.overrides, b.overrideWords(r.Order, rec)...)
+			}
 			continue
 		}
-		l := marLine{order: r.Order}
+		l := marLine{order: r.Order, stop: b.stopped(p, r.Order)}
 		for _, c := range r.Cells {
 			l.cells = append(l.cells, b.marMark(c))
+			for _, rec := range c.Records {
+				g.overrides = append(g.overrides, b.overrideWords(r.Order, rec)...)
+			}
 		}
 		if len(r.Unmatched) > 0 {
 			l.extra = fmt.Sprintf("%d more record(s) match no dose time: see Lifeboat", len(r.Unmatched))
@@ -109,7 +117,7 @@ func (b *Book) BlankMAR(p Patient) {
 	}
 	slices.Sort(g.times)
 	for _, ot := range regular {
-		l := marLine{order: ot.o}
+		l := marLine{order: ot.o, stop: b.stopped(p, ot.o)}
 		for _, t := range g.times {
 			if slices.Contains(ot.times, t) {
 				l.cells = append(l.cells, marMark{bg: white})
@@ -129,7 +137,11 @@ func (b *Book) marMark(c forms.MARCell) marMark {
 			return nil
 		}
 		r := c.Records[len(c.Records)-1]
-		return []string{b.local(r.PerformedAt).Format("15:04") + " " + initials(b.name(r.Author))}
+		out := []string{b.local(r.PerformedAt).Format("15:04") + " " + initials(b.name(r.Author))}
+		if r.Witness != "" {
+			out = append(out, "wit. "+initials(b.name(r.Witness)))
+		}
+		return out
 	}
 	switch c.Status {
 	case forms.StatusNone:
@@ -141,7 +153,11 @@ func (b *Book) marMark(c forms.MARCell) marMark {
 	case forms.StatusOverdue:
 		return marMark{lines: []string{"OVERDUE", "not recorded"}, bg: paleRed, fg: nhsRed, bold: true}
 	case forms.StatusGiven:
-		return marMark{lines: append([]string{"Given"}, rec()...), bg: newsGreen, fg: black, bold: true}
+		head := "Given"
+		if len(c.Records[len(c.Records)-1].Overrides) > 0 {
+			head = "Given: OVERRIDE" // the reason is listed under the grid
+		}
+		return marMark{lines: append([]string{head}, rec()...), bg: newsGreen, fg: black, bold: true}
 	case forms.StatusOmitted, forms.StatusHeld, forms.StatusRefused:
 		r := c.Records[len(c.Records)-1]
 		what := strings.ToUpper(string(c.Status[:1])) + string(c.Status[1:])
@@ -168,6 +184,7 @@ func (b *Book) marPages(p Patient, g marGrid, prn []forms.MARRow, blank bool) {
 		b.text(margin, y-1, 250, 5, g.note, "L")
 		b.ink(black)
 		y += 4
+		y = b.marAlert(p, y)
 		cols := []column{{"Regular medicine, dose, route, how often", marDrugW}}
 		for _, t := range g.times {
 			cols = append(cols, column{t, colW})
@@ -213,7 +230,89 @@ func (b *Book) marPages(p Patient, g marGrid, prn []forms.MARRow, blank bool) {
 		y += marRowH
 	}
 	y = b.prnSection(p, g, prn, y+4, pageH, blank)
+	y = b.overrideList(p, g, y+3, pageH)
 	b.omissionKey(y+3, pageH, p, g)
+}
+
+// marAlert prints the patient's allergies (red when there are any, and
+// when nothing is recorded: ask) and weight under the MAR's heading, and
+// returns the y below.
+func (b *Book) marAlert(p Patient, y float64) float64 {
+	b.font("B", 9)
+	if len(p.Allergies.Active()) > 0 || !p.Allergies.Recorded() {
+		b.ink(nhsRed)
+	}
+	b.text(margin, y, 180, 5, p.Allergies.Summary(), "L")
+	b.ink(black)
+	w := "Weight NOT RECORDED"
+	if p.HasWeight {
+		how := "measured"
+		if p.Weight.Estimated {
+			how = "estimated"
+		}
+		w = fmt.Sprintf("Weight %s kg (%s %s)", p.Weight.Kg, how, b.when(p.Weight.MeasuredAt))
+	}
+	b.font("", 9)
+	b.text(margin+180, y, 97, 5, w, "R")
+	return y + 6
+}
+
+// stopped says when o stopped, who stopped it and why, or "" while it is
+// in force at the time printed.
+func (b *Book) stopped(p Patient, o forms.MedicationOrder) string {
+	if o.Stop.IsZero() || b.h.PrintedAt.Before(o.Stop) {
+		return ""
+	}
+	t := "STOPPED " + b.local(o.Stop).Format("15:04 02-Jan")
+	if s, ok := p.Stops[o.ID]; ok && s.At.Equal(o.Stop) {
+		t += " by " + initials(b.name(s.Author))
+		if s.Reason != "" {
+			t += ": " + s.Reason
+		}
+	}
+	return t
+}
+
+// overrideWords describes each warning a dose was given past, with the
+// reason, for the list under the MAR.
+func (b *Book) overrideWords(o forms.MedicationOrder, r forms.AdminRecord) []string {
+	var out []string
+	for _, ov := range r.Overrides {
+		out = append(out, fmt.Sprintf("%s %s %s given %s by %s. OVERRIDE %s: %s", o.Drug, r.Dose, o.DoseUnit, b.local(r.PerformedAt).Format("15:04"),
+			b.name(r.Author), forms.WarningLabel(ov.Code), ov.Reason))
+	}
+	return out
+}
+
+// overrideList prints the doses given past a warning with their reasons,
+// and returns the y below.
+func (b *Book) overrideList(p Patient, g marGrid, y, pageH float64) float64 {
+	if len(g.overrides) == 0 {
+		return y
+	}
+	if y+5 > bottom(pageH) {
+		_, y = b.startPage("L", g.doc, g.title, &p)
+	}
+	b.font("B", 8)
+	b.text(margin, y, 277, 4, "Doses given past a warning (red boxes, and doses marked OVERRIDE), with the reason given:", "L")
+	y += 4
+	b.font("", 7.5)
+	for _, s := range g.overrides {
+		if y+4 > bottom(pageH) {
+			_, y = b.startPage("L", g.doc, g.title, &p)
+		}
+		b.text(margin, y, 277, 4, s, "L")
+		y += 4
+	}
+	return y
+}
+
+// strikeThrough draws a line across w at the middle of a text line at y.
+func (b *Book) strikeThrough(x, y, w float64) {
+	b.draw(black)
+	b.pdf.SetLineWidth(0.4)
+	b.pdf.Line(x, y, x+w, y)
+	b.pdf.SetLineWidth(0.2)
 }
 
 // marDrug draws the medicine cell of a row; an empty order is a row to
@@ -230,12 +329,19 @@ func (b *Book) marDrug(x, y float64, l marLine) {
 	}
 	b.font("B", 9.5)
 	b.text(x+1, y+0.5, marDrugW-2, 4.4, o.Drug, "L")
+	if l.stop != "" {
+		b.strikeThrough(x+1, y+2.7, min(b.pdf.GetStringWidth(b.tr(o.Drug))+1, marDrugW-2))
+	}
 	b.font("", 8.5)
 	how := o.Frequency
 	if len(o.Times) > 0 {
 		how = "at " + strings.Join(o.Times, ", ")
 	}
-	b.text(x+1, y+4.6, marDrugW-2, 4, fmt.Sprintf("%s %s  %s  %s", o.Dose, o.DoseUnit, o.Route, how), "L")
+	dose := fmt.Sprintf("%s %s  %s  %s", o.Dose, o.DoseUnit, o.Route, how)
+	b.text(x+1, y+4.6, marDrugW-2, 4, dose, "L")
+	if l.stop != "" {
+		b.strikeThrough(x+1, y+6.6, min(b.pdf.GetStringWidth(b.tr(dose))+1, marDrugW-2))
+	}
 	b.font("", 7)
 	b.ink(grey)
 	more := "Started " + b.local(o.Start).Format("02-Jan-2006")
@@ -244,6 +350,11 @@ func (b *Book) marDrug(x, y float64, l marLine) {
 	}
 	if l.extra != "" {
 		more = l.extra
+		b.ink(nhsRed)
+	}
+	if l.stop != "" {
+		more = l.stop
+		b.font("B", 7)
 		b.ink(nhsRed)
 	}
 	b.text(x+1, y+8.6, marDrugW-2, 4, more, "L")
@@ -279,8 +390,18 @@ func (b *Book) prnSection(p Patient, g marGrid, prn []forms.MARRow, y, pageH flo
 		b.box(margin, y, marDrugW, rowH, &white)
 		b.font("B", 9.5)
 		b.text(margin+1, y+0.5, marDrugW-2, 4.4, o.Drug, "L")
+		stop := b.stopped(p, o)
+		if stop != "" {
+			b.strikeThrough(margin+1, y+2.7, min(b.pdf.GetStringWidth(b.tr(o.Drug))+1, marDrugW-2))
+		}
 		b.font("", 8.5)
-		b.text(margin+1, y+5, marDrugW-2, 4, fmt.Sprintf("%s %s  %s  when required", o.Dose, o.DoseUnit, o.Route), "L")
+		b.text(margin+1, y+4.4, marDrugW-2, 4, fmt.Sprintf("%s %s  %s  when required", o.Dose, o.DoseUnit, o.Route), "L")
+		if stop != "" {
+			b.font("B", 7)
+			b.ink(nhsRed)
+			b.text(margin+1, y+8.2, marDrugW-2, 3.6, stop, "L")
+			b.ink(black)
+		}
 		x := margin + marDrugW
 		b.box(x, y, 40, rowH, &white)
 		b.font("", 7.5)
@@ -296,13 +417,20 @@ func (b *Book) prnSection(p Patient, g marGrid, prn []forms.MARRow, y, pageH flo
 		}
 		x += 40
 		for i := range slots {
-			b.box(x, y, slotW, rowH, &white)
+			bg := white
+			if !blank && i < len(r.PRN) && len(r.PRN[i].Overrides) > 0 {
+				bg = paleRed // given past a warning: the reason is listed below
+			}
+			b.box(x, y, slotW, rowH, &bg)
 			if !blank && i < len(r.PRN) {
 				d := r.PRN[i]
 				b.font("B", 8)
 				b.text(x+0.5, y+1, slotW-1, 4, fmt.Sprintf("%s  %s %s", b.local(d.PerformedAt).Format("15:04"), d.Dose, o.DoseUnit), "L")
 				b.font("", 7.5)
-				b.text(x+0.5, y+5.5, slotW-1, 4, string(d.Outcome)+" "+initials(b.name(d.Author)), "L")
+				b.text(x+0.5, y+4.6, slotW-1, 3.6, string(d.Outcome)+" "+initials(b.name(d.Author)), "L")
+				if d.Witness != "" {
+					b.text(x+0.5, y+8.2, slotW-1, 3.4, "wit. "+initials(b.name(d.Witness)), "L")
+				}
 			}
 			x += slotW
 		}

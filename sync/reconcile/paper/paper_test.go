@@ -78,6 +78,9 @@ func fixture() ([]paper.Patient, forms.WardBoard) {
 	enox := order("o-enox", "p-grace", "Enoxaparin", "40", "mg", "SC", "OD")
 	grace.MAR = forms.MARDay([]forms.MedicationOrder{para, enox},
 		[]forms.AdminRecord{given(para, at(6, 0), forms.OutcomeGiven, "", "u-nia"), given(enox, at(8, 0), forms.OutcomeGiven, "", "u-sam")}, printedAt, printedAt)
+	grace.Allergies = forms.AllergyList{Allergies: []forms.Allergy{{ID: "a1", PatientID: "p-grace", Substance: "Penicillin", Reaction: "anaphylaxis",
+		Severity: forms.SeveritySevere, Status: forms.AllergyActive}}}
+	grace.Weight, grace.HasWeight = forms.Weight{PatientID: "p-grace", Kg: forms.MustQuantity("61.4"), MeasuredAt: at(7, 0)}, true
 	ps = append(ps, grace)
 
 	piotr := paper.Patient{PatientView: patient("p-piotr", "Nowak", "Łukasz Piotr", "1939-12-25", "9990000026", "b3"), BedLabel: "Bed 3", Scale: 1}
@@ -102,7 +105,10 @@ func fixture() ([]paper.Patient, forms.WardBoard) {
 		DoseUnit: "mg", Route: "oral", PRN: true, MinIntervalHours: forms.MustQuantity("4"), MaxDailyDose: forms.MustQuantity("15"),
 		MaxDailyDoseUnit: "mg", Controlled: true, Start: printedAt.Add(-30 * time.Hour), Source: forms.SourceSnapshot}
 	prn := forms.AdminRecord{Administration: forms.Administration{OrderID: "o-morph", PatientID: "p-piotr", Outcome: forms.OutcomeGiven,
-		Dose: forms.MustQuantity("2.5"), Witness: "Sam Staff Nurse"}, EventID: "e-prn", PerformedAt: at(5, 40), Author: "u-nia"}
+		Dose: forms.MustQuantity("2.5"), Witness: "u-sam", Overrides: []forms.DoseOverride{{Code: forms.WarnTooSoon, Reason: "pain score 9, registrar agreed"}}},
+		EventID: "e-prn", PerformedAt: at(5, 40), Author: "u-nia"}
+	furo.Stop = at(9, 0) // after its 08:00 dose was refused; the 20:00 dose is gone
+	piotr.Stops = map[string]store.OrderStop{"o-furo": {At: at(9, 0), Author: "u-sam", Reason: "low blood pressure"}}
 	piotr.MAR = forms.MARDay([]forms.MedicationOrder{para2, amox, furo, morph}, []forms.AdminRecord{
 		given(para2, at(6, 0), forms.OutcomeOmitted, forms.ReasonNilByMouth, "u-nia"),
 		given(amox, at(8, 0), forms.OutcomeGiven, "", "u-nia"),
@@ -176,7 +182,10 @@ func TestBook_EveryPageIdentifiedAndScannable(t *testing.T) {
 			for _, p := range ps {
 				b.MAR(p)
 			}
-		}, []string{"Given", "Omitted", "Nil by mouth", "Refused", "CONFLICT", "OVERDUE", "When required", "CD: witness"}},
+		}, []string{"Given", "Omitted", "Nil by mouth", "Refused", "CONFLICT", "OVERDUE", "When required", "CD: witness",
+			"Allergies: Penicillin (anaphylaxis, severe)", "Weight 61.4 kg (measured 20-Nov-2026 07:00)", "Allergies NOT RECORDED",
+			"STOPPED 09:00 20-Nov by S. Staff Nurse: low blood pressure", "wit. S. Staff Nurse",
+			"OVERRIDE too soon after the last dose: pain score 9, registrar agreed"}},
 		{paper.DocObs, func(b *paper.Book) {
 			for _, p := range ps {
 				b.ObsChart(p)

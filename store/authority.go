@@ -100,6 +100,7 @@ var authorityRules = map[string]struct {
 	forms.KindPatientAdmitted:    {roles: everyone},
 	forms.KindPatientTransferred: {roles: everyone},
 	forms.KindPatientDischarged:  {roles: everyone},
+	forms.KindPatientMerged:      {roles: []lifeboat.Role{lifeboat.RoleWardStaff, lifeboat.RoleBedManager, lifeboat.RoleITAdmin}},
 	forms.KindHandoverNote:       {roles: everyone},
 	forms.KindHandoverTask:       {roles: everyone},
 	forms.KindHandoverTaskDone:   {roles: everyone},

@@ -214,7 +214,11 @@ func newWardScreen(ui *UI) fyne.CanvasObject {
 	// they are reached from the ward, not a patient's record.
 	wardForms := widget.NewButtonWithIcon("Ward forms", theme.DocumentCreateIcon(), ui.showWardForms)
 	print := widget.NewButtonWithIcon("Print", theme.DocumentPrintIcon(), func() { ui.showPrint(wardPrints, "") })
-	top := container.NewVBox(s.search, container.NewHBox(s.count, layout.NewSpacer(), wardForms, print), s.msg)
+	// A patient arriving during downtime is registered from here: a
+	// full-width button, easy to hit on a phone.
+	arrival := widget.NewButtonWithIcon("New arrival", theme.ContentAddIcon(), ui.showArrival)
+	arrival.Importance = widget.HighImportance
+	top := container.NewVBox(s.search, container.NewHBox(s.count, layout.NewSpacer(), wardForms, print), arrival, s.msg)
 	content := container.NewBorder(container.NewPadded(top), nil, nil, nil,
 		container.NewVScroll(container.NewPadded(s.list)))
 	return NewScreen(content, s.load)

@@ -73,3 +73,37 @@ func MergeProblems(survivor, merged Patient, nhs string) Problems {
 	}
 	return ps
 }
+
+// MergeRoots applies merges in the order given (clock order) and returns,
+// for every record merged away, the survivor its events now read under.
+// Merges are joined like a union-find, so every device reaches the same
+// survivor whatever order the merges arrived in: A merged into B and B
+// into C leaves A and B under C; two devices merging A into B and B into
+// A while apart end with one survivor (the first merge's), not a loop. A
+// merge of two records already one is ignored.
+func MergeRoots(merges []PatientMerge) map[string]string {
+	parent := map[string]string{}
+	root := func(id string) string {
+		for range len(parent) + 1 {
+			p, ok := parent[id]
+			if !ok {
+				break
+			}
+			id = p
+		}
+		return id
+	}
+	for _, m := range merges {
+		if m.SurvivorID == "" || m.MergedID == "" {
+			continue
+		}
+		if s, d := root(m.SurvivorID), root(m.MergedID); s != d {
+			parent[d] = s
+		}
+	}
+	out := make(map[string]string, len(parent))
+	for id := range parent {
+		out[id] = root(id)
+	}
+	return out
+}

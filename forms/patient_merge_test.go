@@ -95,3 +95,35 @@ func TestSharedNHSNumbers(t *testing.T) {
 		t.Errorf("SharedNHSNumbers(nil) = %v", got)
 	}
 }
+
+func TestMergeRoots_Cases(t *testing.T) {
+	m := func(s, d string) PatientMerge { return PatientMerge{SurvivorID: s, MergedID: d} }
+	tests := []struct {
+		name   string
+		merges []PatientMerge
+		want   map[string]string
+	}{
+		{"none", nil, map[string]string{}},
+		{"one", []PatientMerge{m("k", "t")}, map[string]string{"t": "k"}},
+		{"chain", []PatientMerge{m("b", "a"), m("c", "b")}, map[string]string{"a": "c", "b": "c"}},
+		{"chain other order", []PatientMerge{m("c", "b"), m("b", "a")}, map[string]string{"a": "c", "b": "c"}},
+		{"crossed while apart: first wins", []PatientMerge{m("a", "b"), m("b", "a")}, map[string]string{"b": "a"}},
+		{"repeat ignored", []PatientMerge{m("k", "t"), m("k", "t")}, map[string]string{"t": "k"}},
+		{"two into one", []PatientMerge{m("k", "t1"), m("k", "t2")}, map[string]string{"t1": "k", "t2": "k"}},
+		{"survivor merged later", []PatientMerge{m("k", "t"), m("z", "k")}, map[string]string{"t": "z", "k": "z"}},
+		{"empty IDs skipped", []PatientMerge{m("", "t"), m("k", "")}, map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := MergeRoots(tt.merges)
+			if len(got) != len(tt.want) {
+				t.Fatalf("MergeRoots = %v, want %v", got, tt.want)
+			}
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("MergeRoots[%s] = %q, want %q (all %v)", k, got[k], v, got)
+				}
+			}
+		})
+	}
+}

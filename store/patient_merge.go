@@ -11,25 +11,19 @@ import (
 	"lifeboat/forms"
 )
 
-// merges is every standing patient.merged, as a union-find: each merged
-// record points at the record it was merged into, applied in clock order
-// so every device reaches the same survivor whatever order the merges
-// arrived in (two devices merging A into B and B into A while apart end
-// with one survivor, not a loop).
+// merges is every standing patient.merged: for each record merged away,
+// its survivor (forms.MergeRoots, applied in clock order so every device
+// reaches the same survivor whatever order the merges arrived in).
 type merges struct {
-	parent map[string]string
-	named  []string // every ID any merge names, standing or not, sorted
+	into  map[string]string
+	named []string // every ID any merge names, standing or not, sorted
 }
 
 // root is the survivor id's events are read under (id itself if it was
 // never merged).
 func (g merges) root(id string) string {
-	for i := 0; i < len(g.parent)+1; i++ {
-		p, ok := g.parent[id]
-		if !ok {
-			return id
-		}
-		id = p
+	if r, ok := g.into[id]; ok {
+		return r
 	}
 	return id
 }
@@ -37,8 +31,8 @@ func (g merges) root(id string) string {
 // members are the records merged (directly or not) into root, sorted.
 func (g merges) members(root string) []string {
 	var out []string
-	for id := range g.parent {
-		if g.root(id) == root && id != root {
+	for id, r := range g.into {
+		if r == root {
 			out = append(out, id)
 		}
 	}
@@ -48,12 +42,12 @@ func (g merges) members(root string) []string {
 
 // mergeGroups reads every patient.merged and keeps those that stand.
 func mergeGroups(ctx context.Context, t *txn) (merges, error) {
-	g := merges{parent: map[string]string{}}
 	evs, err := queryEvents(ctx, t, t.aead, eventCols+"WHERE kind = ? ORDER BY hlc_wall, hlc_logical, device", forms.KindPatientMerged)
 	if err != nil {
-		return g, err
+		return merges{}, err
 	}
 	named := map[string]bool{}
+	var standing []forms.PatientMerge
 	for _, e := range evs {
 		var m forms.PatientMerge
 		if err := decodePayload(&e, &m); err != nil {
@@ -62,16 +56,13 @@ func mergeGroups(ctx context.Context, t *txn) (merges, error) {
 		named[m.SurvivorID], named[m.MergedID] = true, true
 		cs, err := correctors(ctx, t, e.ID)
 		if err != nil {
-			return g, err
+			return merges{}, err
 		}
-		if st, _ := correctionStatus(e.Kind, cs); st != StatusFinal {
-			continue
-		}
-		s, d := g.root(m.SurvivorID), g.root(m.MergedID)
-		if s != d {
-			g.parent[d] = s
+		if st, _ := correctionStatus(e.Kind, cs); st == StatusFinal {
+			standing = append(standing, m)
 		}
 	}
+	g := merges{into: forms.MergeRoots(standing)}
 	for id := range named {
 		g.named = append(g.named, id)
 	}

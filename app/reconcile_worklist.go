@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"io"
 	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -57,6 +58,8 @@ func kindWords(kind string) string {
 		return "Transfer"
 	case forms.KindPatientDischarged:
 		return "Discharge"
+	case forms.KindPatientMerged:
+		return "Records merged"
 	case forms.KindObsRecorded:
 		return "Observations"
 	case forms.KindMedAdministered:
@@ -91,10 +94,11 @@ type worklistTab struct {
 	list   *fyne.Container
 	more   *widget.Label
 	msg    *widget.Label
+	merges *fyne.Container // records sharing an NHS number, to merge
 }
 
 func newWorklistTab(ui *UI) *worklistTab {
-	t := &worklistTab{ui: ui, counts: newFlow(), left: wrapped(""), list: container.NewVBox(), more: wrapped(""), msg: errorLabel()}
+	t := &worklistTab{ui: ui, counts: newFlow(), left: wrapped(""), list: container.NewVBox(), more: wrapped(""), msg: errorLabel(), merges: container.NewVBox()}
 	opts := []string{allStatuses}
 	for _, s := range reconcile.Statuses {
 		opts = append(opts, statusWords[s].text)
@@ -111,7 +115,7 @@ func newWorklistTab(ui *UI) *worklistTab {
 	body := container.NewVBox(
 		heading("Back-entry worklist", theme.SizeNameSubHeadingText),
 		wrapped("Every downtime record that goes back to the core systems. Tap one to record that it was entered by hand, or that a second person checked it."),
-		t.msg, t.counts, t.left, newFlow(print), filters, t.list, t.more,
+		t.msg, t.merges, t.counts, t.left, newFlow(print), filters, t.list, t.more,
 	)
 	t.content = container.NewVScroll(container.NewPadded(body))
 	return t
@@ -120,8 +124,9 @@ func newWorklistTab(ui *UI) *worklistTab {
 // load reads the log and the wards, and builds the worklist.
 func (t *worklistTab) load() {
 	var (
-		items []reconcile.Item
-		wards []forms.Ward
+		items  []reconcile.Item
+		wards  []forms.Ward
+		shared []reconcile.SharedRecords
 	)
 	t.ui.Run(func(ctx context.Context) error {
 		events, err := wholeLog(ctx, t.ui)
@@ -129,6 +134,13 @@ func (t *worklistTab) load() {
 			return err
 		}
 		items = reconcile.Worklist(events)
+		rs, err := reconStore(t.ui)
+		if err != nil {
+			return err
+		}
+		if shared, err = reconcile.SharedNHS(ctx, rs); err != nil {
+			return err
+		}
 		wards, err = t.ui.Store().Wards(ctx)
 		return err
 	}, func(err error) {
@@ -137,6 +149,7 @@ func (t *worklistTab) load() {
 			return
 		}
 		setMsg(t.msg, "")
+		t.showMerges(shared)
 		t.items = items
 		t.wardNames = map[string]string{}
 		for _, w := range wards {
@@ -339,5 +352,64 @@ func (t *worklistTab) print() {
 				t.ui.ShowError(err)
 			}
 		})
+	})
+}
+
+// showMerges lists the NHS numbers held by more than one live record (one
+// person registered twice, most often on both sides of a network split),
+// each a task: check they are one person, then merge.
+func (t *worklistTab) showMerges(shared []reconcile.SharedRecords) {
+	t.merges.RemoveAll()
+	if len(shared) == 0 {
+		t.merges.Refresh()
+		return
+	}
+	title := heading(fmt.Sprintf("Records to merge: %s", plural(len(shared), "NHS number")), theme.SizeNameText)
+	title.Importance = widget.DangerImportance
+	t.merges.Add(title)
+	t.merges.Add(wrapped("Each of these NHS numbers is on more than one record here, so the patient's care is split between them. Check they are one person, then merge: everything recorded on either shows on the first record, nothing is deleted and both stay findable."))
+	for _, g := range shared {
+		rows := []fyne.CanvasObject{wrapped(fmt.Sprintf("NHS %s is held by %d records:", forms.FormatNHSNumber(g.NHSNumber), len(g.Others)+1)),
+			wrapped("• " + forms.DisplayName(g.Survivor) + ", born " + forms.FormatBirthDate(g.Survivor.BirthDate) + " (registered first: kept)")}
+		for _, o := range g.Others {
+			rows = append(rows, wrapped("• "+forms.DisplayName(o)+", born "+forms.FormatBirthDate(o.BirthDate)))
+		}
+		for _, o := range g.Others {
+			g, o := g, o
+			rows = append(rows, newFlow(widget.NewButtonWithIcon("Merge "+forms.DisplayName(o)+" into the first record", theme.ContentPasteIcon(), func() {
+				t.merge(g, o)
+			})))
+		}
+		t.merges.Add(NewCard(container.NewVBox(rows...), nil))
+	}
+	t.merges.Refresh()
+}
+
+// merge asks how the person was checked, then merges other into g's
+// survivor (refused, with the way forward, when the records disagree on
+// who the person is).
+func (t *worklistTab) merge(g reconcile.SharedRecords, other forms.Patient) {
+	t.ui.Touch()
+	reason := widget.NewEntry()
+	reason.SetPlaceHolder("How you checked they are one person")
+	items := []*widget.FormItem{
+		{Text: "Keep", Widget: wrapped(forms.DisplayName(g.Survivor) + ", born " + forms.FormatBirthDate(g.Survivor.BirthDate) + ", NHS " + forms.FormatNHSNumber(g.NHSNumber))},
+		{Text: "Merge in", Widget: wrapped(forms.DisplayName(other) + ", born " + forms.FormatBirthDate(other.BirthDate))},
+		{Text: "Checked", Widget: reason},
+	}
+	t.ui.formDialog("Merge two records of one patient", "Merge", items, func() error {
+		if strings.TrimSpace(reason.Text) == "" {
+			return Plain("Say how you checked they are one person: with the patient, their wristband or the core system.")
+		}
+		sess := t.ui.Session()
+		at := t.ui.Now()
+		t.ui.Run(func(ctx context.Context) error {
+			rs, err := reconStore(t.ui)
+			if err != nil {
+				return err
+			}
+			return reconcile.MergeShared(ctx, rs, reconAppender(t.ui.Store(), sess), g.Survivor.ID, other.ID, strings.TrimSpace(reason.Text), at)
+		}, func(err error) { showReconError(t.ui, err) })
+		return nil
 	})
 }

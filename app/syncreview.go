@@ -273,6 +273,7 @@ var reviewKinds = map[string]string{
 	forms.KindPatientAdmitted:    "Admission",
 	forms.KindPatientTransferred: "Transfer",
 	forms.KindPatientDischarged:  "Discharge",
+	forms.KindPatientMerged:      "Records merged",
 }
 
 // maxKindShown bounds an unknown kind shown as it is: a peer chose it.

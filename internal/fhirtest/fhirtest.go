@@ -129,6 +129,16 @@ type Resource struct {
 	ID           string          `json:"id"`
 	Identifier   json.RawMessage `json:"identifier"` // a list, or one (QuestionnaireResponse)
 	Status       string          `json:"status"`
+	Active       *bool           `json:"active"` // Patient
+	Link         []struct {
+		Other struct {
+			Reference string `json:"reference"`
+		} `json:"other"`
+		Type string `json:"type"`
+	} `json:"link"` // Patient: replaced-by after a merge
+	Subject *struct {
+		Reference string `json:"reference"`
+	} `json:"subject"`
 }
 
 // Identifier is a system and value.

@@ -27,6 +27,11 @@ type ExportOptions struct {
 	Ward string
 	// Skip names events not to export (those already done; see Done).
 	Skip map[string]bool
+	// HoldUnmatched holds back the records of patients still known only
+	// by a temporary ID (no NHS number yet): they are listed in
+	// Export.Held instead, to be matched first (lifeboat send does this
+	// unless told --include-unmatched).
+	HoldUnmatched bool
 }
 
 // Skipped is an event Export could not map, with why.
@@ -40,13 +45,14 @@ type Export struct {
 	Bundles []Bundle
 	Events  []string // IDs of the downtime events exported, in export order
 	Skipped []Skipped
+	Held    []Held // with HoldUnmatched: records of patients not yet matched
 }
 
 // ExportKinds are the event kinds that go back to core systems.
 var ExportKinds = []string{
 	forms.KindPatientRegistered, forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged,
 	forms.KindObsRecorded, forms.KindMedAdministered, forms.KindPharmacySupply, forms.KindFormSubmitted,
-	forms.KindBedState, lifeboat.KindEnteredInError,
+	forms.KindBedState, lifeboat.KindEnteredInError, forms.KindPatientMerged,
 }
 
 func exportKind(k string) bool { return slices.Contains(ExportKinds, k) }
@@ -61,6 +67,8 @@ type exporter struct {
 	stays     map[string]*stay  // patient -> current stay while walking
 	locations map[string]bool
 	urls      map[string]string // "patient:"+ID or "location:"+key -> fullUrl
+	into      map[string]string // record merged away -> survivor (forms.MergeRoots)
+	sent      map[string]bool   // patients with records already in the core system (Skip)
 
 	// timesOf's performed-at and recorded-at, formatted once per event.
 	timesOf *lifeboat.Event
@@ -128,7 +136,7 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 	slices.SortStableFunc(evs, func(a, b lifeboat.Event) int { return a.HLC.Compare(b.HLC) })
 	x := &exporter{snapshot: Snapshot(evs), byID: map[string]*lifeboat.Event{}, patients: map[string]forms.Patient{},
 		orders: map[string]forms.MedicationOrder{}, wardOf: map[string]string{}, stays: map[string]*stay{},
-		urls: map[string]string{}}
+		urls: map[string]string{}, sent: map[string]bool{}}
 	cancelled := map[string]bool{}
 	for i := range evs {
 		e := &evs[i]
@@ -163,6 +171,7 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 			x.wardOf[e.Subject] = a.Ward
 		}
 	}
+	x.readMerges(evs, cancelled, opt.Skip)
 	out := &Export{}
 	type group struct {
 		patient string
@@ -189,7 +198,12 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 			out.Skipped = append(out.Skipped, Skipped{EventID: e.ID, Reason: err.Error()})
 			continue
 		}
+		patient = x.root(patient) // a merged record's events go under its survivor
 		if opt.Ward != "" && x.wardOfEvent(e, patient) != opt.Ward {
+			continue
+		}
+		if opt.HoldUnmatched && patient != "" && x.patients[patient].NHSNumber == "" {
+			out.Held = append(out.Held, x.held(e, patient))
 			continue
 		}
 		for j := range entries {
@@ -298,6 +312,8 @@ func (x *exporter) mapEvent(e *lifeboat.Event) ([]Entry, string, error) {
 	switch src.Kind {
 	case forms.KindPatientRegistered:
 		return []Entry{x.patientEntry(src.Subject, e)}, src.Subject, nil
+	case forms.KindPatientMerged:
+		return x.mergeEntries(src, e)
 	case forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged:
 		if e.Kind == lifeboat.KindEnteredInError || e.Corrects != "" {
 			return nil, "", fmt.Errorf("a corrected admission, transfer or discharge must be corrected in the core system by hand")
@@ -371,7 +387,8 @@ func (x *exporter) url(key string) string {
 	return u
 }
 
-func (x *exporter) patientURL(id string) string { return x.url("patient:" + id) }
+// patientURL is the fullUrl of id's Patient: its survivor's once merged.
+func (x *exporter) patientURL(id string) string { return x.url("patient:" + x.root(id)) }
 
 func (x *exporter) patientRef(id string) *Ref { return &Ref{Reference: x.patientURL(id)} }
 
@@ -380,6 +397,7 @@ func (x *exporter) locationURL(key string) string { return x.url("location:" + k
 // patientEntry is the Patient, matched on the server by NHS number (or
 // Lifeboat's patient ID when there is none yet). e gives the times.
 func (x *exporter) patientEntry(id string, e *lifeboat.Event) Entry {
+	id = x.root(id) // one Patient per person: the survivor's after a merge
 	p := x.patients[id]
 	u := x.patientURL(id)
 	r := &Resource{ResourceType: "Patient", ID: strings.TrimPrefix(u, "urn:uuid:"), Gender: p.Sex, BirthDate: p.BirthDate}

@@ -3,6 +3,9 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"lifeboat/internal/fhirtest"
+	"lifeboat/sync/reconcile"
 )
 
 // TestPatientAdd_TempIDDuplicatesAndSameNHS drives lifeboat patient add:
@@ -44,5 +47,44 @@ func TestPatientAdd_TempIDDuplicatesAndSameNHS(t *testing.T) {
 	}
 	if n := eventCount(t, dir); n != before+2 {
 		t.Errorf("a registration recorded %d events, want 2 (registered and admitted together)", n-before)
+	}
+}
+
+// TestSend_HoldsBackUnmatchedTempPatients: `lifeboat send` holds back and
+// lists the records of a new arrival still on a temporary ID, with the
+// reason; --include-unmatched sends them.
+func TestSend_HoldsBackUnmatchedTempPatients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t)
+	dir := mustDemo(t)
+	out, err := run(t, dir, DemoPassphrase+"\n"+DemoNursePIN+"\n", "patient", "add", "--user", "Nia Nurse",
+		"--surname", "Okonkwo", "--given", "Adaeze", "--dob", "1990-05-06", "--sex", "female")
+	if err != nil || !strings.Contains(out, "with temporary ID DT-") {
+		t.Fatalf("patient add = %q, %v", out, err)
+	}
+	out, err = run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--user", "Ada Admin")
+	if err != nil || !strings.Contains(out, "Held back 2 records of 1 patients: no NHS number yet — match it on the Reconcile screen or send with --include-unmatched") ||
+		!strings.Contains(out, "OKONKWO, Adaeze (DT-") {
+		t.Fatalf("send = %q, %v; want the new arrival's records held back and listed", out, err)
+	}
+	for _, it := range worklist(t, dir) {
+		okonkwo := strings.Contains(it.Patient, "OKONKWO")
+		if okonkwo && it.Status != reconcile.StatusPending || !okonkwo && it.Status != reconcile.StatusAccepted {
+			t.Errorf("after send: %s of %s is %s", it.Kind, it.Patient, it.Status)
+		}
+	}
+	if n := len(srv.Search(t, "Patient", "family=Okonkwo")); n != 0 {
+		t.Errorf("server holds %d Patients for the unmatched arrival", n)
+	}
+	out, err = run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--user", "Ada Admin", "--include-unmatched")
+	if err != nil || strings.Contains(out, "Held back") {
+		t.Fatalf("send --include-unmatched = %q, %v", out, err)
+	}
+	for _, it := range worklist(t, dir) {
+		if it.Status != reconcile.StatusAccepted {
+			t.Errorf("after send --include-unmatched: %s of %s is %s", it.Kind, it.Patient, it.Status)
+		}
 	}
 }

@@ -1,14 +1,17 @@
 package app
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"lifeboat/cmd/lifeboat/cli"
+	"lifeboat/forms"
 	"lifeboat/store"
+	"lifeboat/sync/reconcile"
 )
 
 // fillArrival types the new-arrival form's details.
@@ -135,7 +138,48 @@ func TestNewArrival_ProblemsByFieldThenTempID(t *testing.T) {
 			if n := cards(ui); n != 1 {
 				t.Errorf("ward list search finds %d, want the new arrival", n)
 			}
-			_ = test.NewTempApp
 		})
+	}
+}
+
+// TestReconcile_SendHoldsBackUnmatchedArrival: the records of a new
+// arrival still on a temporary ID are held back from "Send to core
+// system" and said so, until the box to send them anyway is ticked.
+func TestReconcile_SendHoldsBackUnmatchedArrival(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openRecon(t, ui, "Export")
+	if _, err := db.RegisterArrival(t.Context(), nurseSession(t, db), store.Arrival{
+		Patient: forms.Patient{Surname: "Okonkwo", Given: "Adaeze", BirthDate: "1990-05-06", Sex: "female"}, Ward: "w7"}, demoNow); err != nil {
+		t.Fatal(err)
+	}
+	settle(ui)
+	srv := httptest.NewServer(&fhirServer{})
+	t.Cleanup(srv.Close)
+	entry(t, ui, "FHIR server base URL").SetText(srv.URL)
+	tap(t, ui, "Send to core system")
+	mustShow(t, ui, "Held back 2 records of 1 patient with no NHS number yet: match them on the Temp IDs tab")
+	pending := func() (n int) {
+		evs, _ := db.EventsAfter(t.Context(), nil, 1<<62)
+		for _, it := range reconcile.Worklist(evs) {
+			if it.Status != reconcile.StatusAccepted {
+				n++
+				if !strings.Contains(it.Patient, "OKONKWO") {
+					t.Errorf("%s of %s not accepted", it.Kind, it.Patient)
+				}
+			}
+		}
+		return n
+	}
+	if n := pending(); n != 2 {
+		t.Errorf("after send, %d records left, want the arrival's 2", n)
+	}
+	for _, o := range objects(ui) {
+		if c, ok := o.(*widget.Check); ok && strings.HasPrefix(c.Text, "Also send patients with no NHS number") {
+			c.SetChecked(true)
+		}
+	}
+	tap(t, ui, "Send to core system")
+	if n := pending(); n != 0 {
+		t.Errorf("after sending unmatched too, %d records left", n)
 	}
 }

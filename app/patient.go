@@ -118,6 +118,7 @@ func newPatientScreen(ui *UI, id string) fyne.CanvasObject {
 		body = container.NewAppTabs(items...)
 	}
 	s.actions.Add(record)
+	s.flags.Hide()
 	top := container.NewVBox(s.header, s.flags, s.actions, s.msg)
 	return NewScreen(container.NewBorder(container.NewPadded(top), nil, nil, nil, body), s.load)
 }
@@ -184,6 +185,11 @@ func (s *patientScreen) showFlags(r WardRow) {
 	for _, m := range r.Patient.Merged {
 		s.flags.Add(Chip("Merged in: "+forms.DisplayName(m)+", "+forms.PatientIdentifier(m), nhsGrey4, nhsBlack, false))
 	}
+	if len(s.flags.Objects) == 0 {
+		s.flags.Hide() // takes no room under the header
+		return
+	}
+	s.flags.Show()
 	s.flags.Refresh()
 }
 

@@ -99,6 +99,7 @@ type worklistTab struct {
 
 func newWorklistTab(ui *UI) *worklistTab {
 	t := &worklistTab{ui: ui, counts: newFlow(), left: wrapped(""), list: container.NewVBox(), more: wrapped(""), msg: errorLabel(), merges: container.NewVBox()}
+	t.merges.Hide()
 	opts := []string{allStatuses}
 	for _, s := range reconcile.Statuses {
 		opts = append(opts, statusWords[s].text)
@@ -361,9 +362,10 @@ func (t *worklistTab) print() {
 func (t *worklistTab) showMerges(shared []reconcile.SharedRecords) {
 	t.merges.RemoveAll()
 	if len(shared) == 0 {
-		t.merges.Refresh()
+		t.merges.Hide() // takes no room, so the worklist sits where it did
 		return
 	}
+	t.merges.Show()
 	title := heading(fmt.Sprintf("Records to merge: %s", plural(len(shared), "NHS number")), theme.SizeNameText)
 	title.Importance = widget.DangerImportance
 	t.merges.Add(title)

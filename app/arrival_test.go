@@ -183,3 +183,24 @@ func TestReconcile_SendHoldsBackUnmatchedArrival(t *testing.T) {
 		t.Errorf("after sending unmatched too, %d records left", n)
 	}
 }
+
+// TestReconcile_TempIDMatchOntoOtherPersonRefused: typing an NHS number
+// another record holds, for someone with a different date of birth, is
+// refused with the way forward; nothing is merged.
+func TestReconcile_TempIDMatchOntoOtherPersonRefused(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openRecon(t, ui, "Temp IDs")
+	p, err := db.RegisterArrival(t.Context(), nurseSession(t, db), store.Arrival{
+		Patient: forms.Patient{Surname: "Okonkwo", Given: "Adaeze", BirthDate: "1990-05-06", Sex: "female"}, Ward: "w7"}, demoNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(ui)
+	entry(t, ui, "NHS number from").SetText("999 000 0379") // SMITH, Richard's
+	tapExact(t, ui, "Confirm")
+	tapExact(t, ui, "Confirm") // the dialog's
+	mustShow(t, ui, "Dates of birth differ (04-Mar-1957 and 06-May-1990): check identity")
+	if v, _ := db.Patient(t.Context(), p.ID); !v.Live() || v.NHSNumber != "" {
+		t.Errorf("after a refused match the arrival is %+v, want unchanged", v)
+	}
+}

@@ -180,7 +180,7 @@ func (s *patientScreen) load() {
 func (s *patientScreen) showFlags(r WardRow) {
 	s.flags.RemoveAll()
 	if r.SharedNHS {
-		s.flags.Add(Chip(sharedNHSWords+": merge them on the Reconciliation worklist", nhsRed, nhsWhite, true))
+		s.flags.Add(s.mergeFlag())
 	}
 	for _, m := range r.Patient.Merged {
 		s.flags.Add(Chip("Merged in: "+forms.DisplayName(m)+", "+forms.PatientIdentifier(m), nhsGrey4, nhsBlack, false))

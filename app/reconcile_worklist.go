@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"io"
 	"slices"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -379,7 +378,7 @@ func (t *worklistTab) showMerges(shared []reconcile.SharedRecords) {
 		for _, o := range g.Others {
 			g, o := g, o
 			rows = append(rows, newFlow(widget.NewButtonWithIcon("Merge "+forms.DisplayName(o)+" into the first record", theme.ContentPasteIcon(), func() {
-				t.merge(g, o)
+				t.ui.showMerge(g, o)
 			})))
 		}
 		t.merges.Add(NewCard(container.NewVBox(rows...), nil))
@@ -387,31 +386,3 @@ func (t *worklistTab) showMerges(shared []reconcile.SharedRecords) {
 	t.merges.Refresh()
 }
 
-// merge asks how the person was checked, then merges other into g's
-// survivor (refused, with the way forward, when the records disagree on
-// who the person is).
-func (t *worklistTab) merge(g reconcile.SharedRecords, other forms.Patient) {
-	t.ui.Touch()
-	reason := widget.NewEntry()
-	reason.SetPlaceHolder("How you checked they are one person")
-	items := []*widget.FormItem{
-		{Text: "Keep", Widget: wrapped(forms.DisplayName(g.Survivor) + ", born " + forms.FormatBirthDate(g.Survivor.BirthDate) + ", NHS " + forms.FormatNHSNumber(g.NHSNumber))},
-		{Text: "Merge in", Widget: wrapped(forms.DisplayName(other) + ", born " + forms.FormatBirthDate(other.BirthDate))},
-		{Text: "Checked", Widget: reason},
-	}
-	t.ui.formDialog("Merge two records of one patient", "Merge", items, func() error {
-		if strings.TrimSpace(reason.Text) == "" {
-			return Plain("Say how you checked they are one person: with the patient, their wristband or the core system.")
-		}
-		sess := t.ui.Session()
-		at := t.ui.Now()
-		t.ui.Run(func(ctx context.Context) error {
-			rs, err := reconStore(t.ui)
-			if err != nil {
-				return err
-			}
-			return reconcile.MergeShared(ctx, rs, reconAppender(t.ui.Store(), sess), g.Survivor.ID, other.ID, strings.TrimSpace(reason.Text), at)
-		}, func(err error) { showReconError(t.ui, err) })
-		return nil
-	})
-}

@@ -109,7 +109,10 @@ func TestSharedNHS_PartitionHealFlagsBothMergeClearsBoth(t *testing.T) {
 	mustShow(t, ui, "SMITH, Richard", "SMITH, Rich", sharedNHSWords)
 	test.Tap(card(t, ui, "SMITH, Rich"))
 	settle(ui)
-	mustShow(t, ui, sharedNHSWords+": merge them on the Reconciliation worklist")
+	mustShow(t, ui, sharedNHSWords)
+	if button(t, ui, "Merge records") == nil {
+		t.Fatal("no way to merge from the patient screen")
+	}
 
 	// The merge task on the worklist: a reason is required, then it merges.
 	ui.ShowSection("reconcile")
@@ -145,5 +148,44 @@ func TestSharedNHS_PartitionHealFlagsBothMergeClearsBoth(t *testing.T) {
 	settle(ui)
 	if shows(ui, sharedNHSWords) {
 		t.Error("the ward list still flags the merged records")
+	}
+}
+
+// TestSharedNHS_WardStaffMergeFromPatientScreen: a nurse sees the flag on
+// the patient and merges the two records from there.
+func TestSharedNHS_WardStaffMergeFromPatientScreen(t *testing.T) {
+	ui, db, _ := newTestUI(t, phone)
+	signInAs(t, ui, "Nia Nurse", "1357")
+	var smith store.PatientView
+	ps, _ := db.Patients(t.Context(), "")
+	for _, p := range ps {
+		if p.Surname == "Smith" && p.Given == "Richard" {
+			smith = p
+		}
+	}
+	// A second record with his number, as another device registered him
+	// while apart.
+	dup := storetest.PatientDraft("SMITH", "Rich", smith.BirthDate, smith.NHSNumber, demoNow)
+	if _, err := db.Append(t.Context(), ui.Session(), dup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Append(t.Context(), ui.Session(), storetest.AdmitDraft(dup.Subject, "w7", "", demoNow)); err != nil {
+		t.Fatal(err)
+	}
+	settle(ui)
+	entry(t, ui, "Search name").SetText("smith")
+	settle(ui)
+	mustShow(t, ui, sharedNHSWords)
+	test.Tap(card(t, ui, "SMITH, Rich"))
+	settle(ui)
+	tap(t, ui, "Merge records")
+	entry(t, ui, "How you checked").SetText("Asked him; same wristband")
+	tapExact(t, ui, "Merge")
+	v, err := db.Patient(t.Context(), dup.Subject)
+	if err != nil || v.Status != store.PatientMerged {
+		t.Fatalf("after the nurse's merge: %+v, %v; want one record merged into the other", v, err)
+	}
+	if shows(ui, sharedNHSWords) {
+		t.Error("the flag is still shown after merging")
 	}
 }

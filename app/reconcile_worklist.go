@@ -385,4 +385,3 @@ func (t *worklistTab) showMerges(shared []reconcile.SharedRecords) {
 	}
 	t.merges.Refresh()
 }
-

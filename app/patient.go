@@ -106,11 +106,12 @@ type patientScreen struct {
 	p       store.PatientView
 	wards   []forms.Ward
 	viewed  bool
+	flags   *fyne.Container // record-level warnings: NHS number shared, merged
 }
 
 // newPatientScreen builds a patient's record and audits the view.
 func newPatientScreen(ui *UI, id string) fyne.CanvasObject {
-	s := &patientScreen{ui: ui, id: id, header: NewPatientHeader(), actions: newFlow(), msg: errorLabel()}
+	s := &patientScreen{ui: ui, id: id, header: NewPatientHeader(), actions: newFlow(), msg: errorLabel(), flags: newFlow()}
 	record := widget.NewButtonWithIcon("Record observations", theme.ContentAddIcon(), func() { ui.showObsForm(id) })
 	record.Importance = widget.HighImportance
 	var items []*container.TabItem
@@ -135,7 +136,8 @@ func newPatientScreen(ui *UI, id string) fyne.CanvasObject {
 		body = container.NewAppTabs(items...)
 	}
 	s.actions.Add(record)
-	top := container.NewVBox(s.header, s.actions, s.msg)
+	s.flags.Hide()
+	top := container.NewVBox(s.header, s.flags, s.actions, s.msg)
 	return NewScreen(container.NewBorder(container.NewPadded(top), nil, nil, nil, body), s.load)
 }
 
@@ -160,6 +162,11 @@ func (s *patientScreen) load() {
 				return err
 			}
 		}
+		if p.MergedInto != "" { // opened by an old ID: show the record it is now part of
+			if p, err = s.ui.Store().Patient(ctx, p.MergedInto); err != nil {
+				return err
+			}
+		}
 		row.Patient = p
 		if err := loadObsSummary(ctx, s.ui.Store(), &row, now); err != nil {
 			return err
@@ -167,6 +174,11 @@ func (s *patientScreen) load() {
 		if aw, err = loadAllergyWeight(ctx, s.ui.Store(), s.id); err != nil {
 			return err
 		}
+		shared, err := sharedNHS(ctx, s.ui.Store())
+		if err != nil {
+			return err
+		}
+		row.SharedNHS = shared[p.ID]
 		wards, err = s.ui.Store().Wards(ctx)
 		return err
 	}, func(err error) {
@@ -177,6 +189,7 @@ func (s *patientScreen) load() {
 		s.p, s.wards = p, wards
 		s.header.Set(p, bedName(wards, p.Ward, p.Bed), row.Latest)
 		s.header.SetAllergies(aw.list, aw.weight, aw.weighed)
+		s.showFlags(row)
 		s.showActions()
 	})
 	for _, t := range s.tabs {
@@ -184,6 +197,23 @@ func (s *patientScreen) load() {
 			r.Reload()
 		}
 	}
+}
+
+// showFlags shows the record-level warnings under the header.
+func (s *patientScreen) showFlags(r WardRow) {
+	s.flags.RemoveAll()
+	if r.SharedNHS {
+		s.flags.Add(s.mergeFlag())
+	}
+	for _, m := range r.Patient.Merged {
+		s.flags.Add(Chip("Merged in: "+forms.DisplayName(m)+", "+forms.PatientIdentifier(m), nhsGrey4, nhsBlack, false))
+	}
+	if len(s.flags.Objects) == 0 {
+		s.flags.Hide() // takes no room under the header
+		return
+	}
+	s.flags.Show()
+	s.flags.Refresh()
 }
 
 // bedName is the ward's name for a bed.

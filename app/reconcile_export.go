@@ -34,18 +34,21 @@ type exportTab struct {
 	ui      *UI
 	content fyne.CanvasObject
 
-	folder  *widget.Entry
-	ward    *widget.Select
-	wards   []forms.Ward
-	format  *widget.RadioGroup
-	size    *widget.Entry
-	all     *widget.Check
-	baseURL *widget.Entry
-	token   *widget.Entry
-	browse  *widget.Button
-	write   *widget.Button
-	send    *widget.Button
-	running bool
+	folder *widget.Entry
+	ward   *widget.Select
+	wards  []forms.Ward
+	format *widget.RadioGroup
+	size   *widget.Entry
+	all    *widget.Check
+	// unmatched also sends the records of patients still on a temporary
+	// ID; by default they are held back until matched (Temp IDs tab).
+	unmatched *widget.Check
+	baseURL   *widget.Entry
+	token     *widget.Entry
+	browse    *widget.Button
+	write     *widget.Button
+	send      *widget.Button
+	running   bool
 
 	// Each action shows its progress and outcome under its own button,
 	// where the person who tapped it is looking; out is the one in use.
@@ -92,6 +95,7 @@ func newExportTab(ui *UI) *exportTab {
 	t.size.SetPlaceHolder(fmt.Sprintf("Entries per bundle (%d)", reconcile.DefaultBundleSize))
 	t.size.SetText(strconv.Itoa(reconcile.DefaultBundleSize))
 	t.all = widget.NewCheck("Include records done", nil)
+	t.unmatched = widget.NewCheck("Also send patients with no NHS number yet (under their temporary ID)", nil)
 	t.baseURL.SetPlaceHolder("FHIR server base URL, https://…")
 	t.token.SetPlaceHolder("Access token, if the server needs one")
 	for _, e := range []*widget.Entry{t.folder, t.size, t.baseURL, t.token} {
@@ -126,6 +130,8 @@ func newExportTab(ui *UI) *exportTab {
 		wrapped("Each record's outcome is recorded on the worklist: accepted, or rejected with the server's reason."),
 		t.baseURL,
 		t.token,
+		wrapped("The records of patients still on a temporary downtime ID are held back until they are matched to an NHS number on the Temp IDs tab, unless you tick this:"),
+		t.unmatched,
 		newFlow(t.send),
 		t.sendOut.box,
 	)
@@ -264,6 +270,7 @@ func (t *exportTab) startSend() {
 	if !ok {
 		return
 	}
+	opt.HoldUnmatched = !t.unmatched.Checked
 	sess, token := t.ui.Session(), strings.TrimSpace(t.token.Text)
 	t.begin()
 	var (
@@ -357,6 +364,14 @@ func (t *exportTab) fail(err error) {
 // summary shows what was done and lists the records that could not be
 // mapped (by event ID and reason; never patient details).
 func (t *exportTab) summary(text string, x *reconcile.Export) {
+	if x != nil && len(x.Held) > 0 {
+		pts := map[string]bool{}
+		for _, h := range x.Held {
+			pts[h.PatientID] = true
+		}
+		text += fmt.Sprintf(" Held back %s of %s with no NHS number yet: match them on the Temp IDs tab, or tick \"Also send patients with no NHS number yet\".",
+			plural(len(x.Held), "record"), plural(len(pts), "patient"))
+	}
 	t.out.result.SetText(text)
 	t.out.result.Show()
 	t.out.skipped.RemoveAll()

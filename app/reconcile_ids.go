@@ -101,7 +101,13 @@ func (t *idsTab) patientCard(tp reconcile.TempPatient) fyne.CanvasObject {
 			return
 		}
 		setMsg(problem, "")
-		t.confirm(tp, digits, "")
+		who := ""
+		for _, s := range tp.Suggestions {
+			if s.NHSNumber == digits {
+				who = forms.DisplayName(forms.Patient{Surname: s.Surname, Given: s.Given})
+			}
+		}
+		t.confirm(tp, digits, who)
 	})
 	rows = append(rows, wrapped("Or type the NHS number found in the core system:"), container.NewBorder(nil, nil, nil, typed, nhs), problem)
 	return NewCard(container.NewVBox(rows...), nil)
@@ -114,7 +120,8 @@ func (t *idsTab) confirm(tp reconcile.TempPatient, nhs, who string) {
 	what := fmt.Sprintf("Record that %s (%s, born %s) has NHS number %s?", forms.DisplayName(tp.Patient), tp.TempID,
 		forms.FormatBirthDate(tp.BirthDate), forms.FormatNHSNumber(nhs))
 	if who != "" {
-		what += fmt.Sprintf(" That is the NHS number of %s here.", who)
+		what += fmt.Sprintf(" That is the NHS number of %s here, so the two records will be merged: everything recorded under %s will show on %s's record. Nothing is deleted and %s stays findable.",
+			who, tp.TempID, who, tp.TempID)
 	}
 	what += " Only confirm once you have checked it in the core system."
 	msg := wrapped(what)
@@ -130,7 +137,15 @@ func (t *idsTab) confirm(tp reconcile.TempPatient, nhs, who string) {
 			}
 			_, err = reconcile.ConfirmMatch(ctx, rs, reconAppender(t.ui.Store(), sess), tp.ID, nhs, t.ui.Now())
 			return err
-		}, func(err error) { showReconError(t.ui, err) })
+		}, func(err error) {
+			if err != nil {
+				showReconError(t.ui, err)
+				return
+			}
+			if who != "" {
+				dialog.ShowInformation("Records merged", fmt.Sprintf("%s (%s) is now part of %s's record.", forms.DisplayName(tp.Patient), tp.TempID, who), t.ui.win)
+			}
+		})
 	}, t.ui.win)
 	d.Resize(fyne.NewSize(min(t.ui.win.Canvas().Size().Width-24, 460), 0))
 	d.Show()

@@ -585,13 +585,21 @@ func TestReconcile_TempIDs(t *testing.T) {
 	mustShow(t, ui, "Only confirm once you have checked it in the core system")
 	// The dialog's own Confirm is on top, found first.
 	tapExact(t, ui, "Confirm")
+	// Smith's number is already held here: the records are merged, never
+	// two live records with one NHS number.
 	got, err := db.Patient(t.Context(), p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.NHSNumber != smith || got.TempID != tid {
-		t.Errorf("after confirming: NHS %q temp %q, want %q and %q", got.NHSNumber, got.TempID, smith, tid)
+	if got.Status != store.PatientMerged || got.TempID != tid {
+		t.Errorf("after confirming: temporary record %s (temp %q), want merged, its temporary ID kept", got.Status, got.TempID)
 	}
+	sv, err := db.Patient(t.Context(), got.MergedInto)
+	if err != nil || sv.NHSNumber != smith || !sv.KnownAs(p.ID) {
+		t.Errorf("after confirming: survivor %+v, %v; want Smith's record with the temporary one merged in", sv, err)
+	}
+	mustShow(t, ui, "Records merged", "is now part of SMITH, Richard's record")
+	tapExact(t, ui, "OK")
 	mustShow(t, ui, "no temporary downtime IDs are waiting")
 }
 

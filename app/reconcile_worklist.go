@@ -72,10 +72,12 @@ type worklistTab struct {
 	list   *fyne.Container
 	more   *widget.Label
 	msg    *widget.Label
+	merges *fyne.Container // records sharing an NHS number, to merge
 }
 
 func newWorklistTab(ui *UI) *worklistTab {
-	t := &worklistTab{ui: ui, counts: newFlow(), left: wrapped(""), list: container.NewVBox(), more: wrapped(""), msg: errorLabel()}
+	t := &worklistTab{ui: ui, counts: newFlow(), left: wrapped(""), list: container.NewVBox(), more: wrapped(""), msg: errorLabel(), merges: container.NewVBox()}
+	t.merges.Hide()
 	opts := []string{allStatuses}
 	for _, s := range reconcile.Statuses {
 		opts = append(opts, statusWords[s].text)
@@ -92,7 +94,7 @@ func newWorklistTab(ui *UI) *worklistTab {
 	body := container.NewVBox(
 		heading("Back-entry worklist", theme.SizeNameSubHeadingText),
 		wrapped("Every downtime record that goes back to the core systems. Tap one to record that it was entered by hand, or that a second person checked it."),
-		t.msg, t.counts, t.left, newFlow(print), filters, t.list, t.more,
+		t.msg, t.merges, t.counts, t.left, newFlow(print), filters, t.list, t.more,
 	)
 	t.content = container.NewVScroll(container.NewPadded(body))
 	return t
@@ -101,8 +103,9 @@ func newWorklistTab(ui *UI) *worklistTab {
 // load reads the log and the wards, and builds the worklist.
 func (t *worklistTab) load() {
 	var (
-		items []reconcile.Item
-		wards []forms.Ward
+		items  []reconcile.Item
+		wards  []forms.Ward
+		shared []reconcile.SharedRecords
 	)
 	t.ui.Run(func(ctx context.Context) error {
 		events, err := wholeLog(ctx, t.ui)
@@ -110,6 +113,13 @@ func (t *worklistTab) load() {
 			return err
 		}
 		items = reconcile.Worklist(events)
+		rs, err := reconStore(t.ui)
+		if err != nil {
+			return err
+		}
+		if shared, err = reconcile.SharedNHS(ctx, rs); err != nil {
+			return err
+		}
 		wards, err = t.ui.Store().Wards(ctx)
 		return err
 	}, func(err error) {
@@ -118,6 +128,7 @@ func (t *worklistTab) load() {
 			return
 		}
 		setMsg(t.msg, "")
+		t.showMerges(shared)
 		t.items = items
 		t.wardNames = map[string]string{}
 		for _, w := range wards {
@@ -324,4 +335,35 @@ func (t *worklistTab) print() {
 			}
 		})
 	})
+}
+
+// showMerges lists the NHS numbers held by more than one live record (one
+// person registered twice, most often on both sides of a network split),
+// each a task: check they are one person, then merge.
+func (t *worklistTab) showMerges(shared []reconcile.SharedRecords) {
+	t.merges.RemoveAll()
+	if len(shared) == 0 {
+		t.merges.Hide() // takes no room, so the worklist sits where it did
+		return
+	}
+	t.merges.Show()
+	title := heading(fmt.Sprintf("Records to merge: %s", plural(len(shared), "NHS number")), theme.SizeNameText)
+	title.Importance = widget.DangerImportance
+	t.merges.Add(title)
+	t.merges.Add(wrapped("Each of these NHS numbers is on more than one record here, so the patient's care is split between them. Check they are one person, then merge: everything recorded on either shows on the first record, nothing is deleted and both stay findable."))
+	for _, g := range shared {
+		rows := []fyne.CanvasObject{wrapped(fmt.Sprintf("NHS %s is held by %d records:", forms.FormatNHSNumber(g.NHSNumber), len(g.Others)+1)),
+			wrapped("• " + forms.DisplayName(g.Survivor) + ", born " + forms.FormatBirthDate(g.Survivor.BirthDate) + " (registered first: kept)")}
+		for _, o := range g.Others {
+			rows = append(rows, wrapped("• "+forms.DisplayName(o)+", born "+forms.FormatBirthDate(o.BirthDate)))
+		}
+		for _, o := range g.Others {
+			g, o := g, o
+			rows = append(rows, newFlow(widget.NewButtonWithIcon("Merge "+forms.DisplayName(o)+" into the first record", theme.ContentPasteIcon(), func() {
+				t.ui.showMerge(g, o)
+			})))
+		}
+		t.merges.Add(NewCard(container.NewVBox(rows...), nil))
+	}
+	t.merges.Refresh()
 }

@@ -41,6 +41,8 @@ type Store interface {
 
 	Patients(ctx context.Context, ward string) ([]store.PatientView, error)
 	Patient(ctx context.Context, id string) (store.PatientView, error)
+	PossibleDuplicates(ctx context.Context, p forms.Patient) ([]store.Candidate, error)
+	RegisterArrival(ctx context.Context, s *store.Session, a store.Arrival, at time.Time) (forms.Patient, error)
 	Observations(ctx context.Context, patientID string) ([]store.ObsView, error)
 	Allergies(ctx context.Context, patientID string) (forms.AllergyList, error)
 	AllergyRecords(ctx context.Context, patientID string) (forms.AllergyList, []store.Record, error)

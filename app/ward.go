@@ -41,6 +41,10 @@ type WardRow struct {
 	DosesDue, DosesOverdue int
 	// Conflicts are open dose and bed conflicts about the patient.
 	Conflicts int
+	// SharedNHS is set when another live record holds the patient's NHS
+	// number (one person registered twice, as on both sides of a network
+	// split): flagged until the records are merged.
+	SharedNHS bool
 }
 
 // LoadWard reads the ward list for ward (an ID or name; empty: every
@@ -53,6 +57,10 @@ func LoadWard(ctx context.Context, st Store, ward string, now time.Time) ([]Ward
 	bedClash, err := st.BedConflicts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load bed conflicts: %w", err)
+	}
+	shared, err := sharedNHS(ctx, st)
+	if err != nil {
+		return nil, err
 	}
 	clashes := map[string]int{}
 	for _, c := range bedClash {
@@ -68,6 +76,7 @@ func LoadWard(ctx context.Context, st Store, ward string, now time.Time) ([]Ward
 	for i := range rows {
 		r := &rows[i]
 		r.Conflicts = clashes[r.Patient.ID]
+		r.SharedNHS = shared[r.Patient.ID]
 		if err := loadObsSummary(ctx, st, r, now); err != nil {
 			return nil, err
 		}
@@ -190,6 +199,12 @@ func (r WardRow) Matches(q string) bool {
 	if len(digits) >= 4 && (strings.Contains(p.NHSNumber, digits) || strings.Contains(strings.ToLower(p.TempID), digits)) {
 		return true
 	}
+	// A record merged into this one is found by its own temporary ID.
+	for _, m := range p.Merged {
+		if len(digits) >= 4 && strings.Contains(strings.ToLower(m.TempID), digits) {
+			return true
+		}
+	}
 	bed := strings.ToLower(r.BedName)
 	return bed == q || strings.TrimPrefix(bed, "bed ") == strings.TrimPrefix(q, "bed ") || strings.ToLower(p.Bed) == q
 }
@@ -214,7 +229,11 @@ func newWardScreen(ui *UI) fyne.CanvasObject {
 	// they are reached from the ward, not a patient's record.
 	wardForms := widget.NewButtonWithIcon("Ward forms", theme.DocumentCreateIcon(), ui.showWardForms)
 	print := widget.NewButtonWithIcon("Print", theme.DocumentPrintIcon(), func() { ui.showPrint(wardPrints, "") })
-	top := container.NewVBox(s.search, container.NewHBox(s.count, layout.NewSpacer(), wardForms, print), s.msg)
+	// A patient arriving during downtime is registered from here: a
+	// full-width button, easy to hit on a phone.
+	arrival := widget.NewButtonWithIcon("New arrival", theme.ContentAddIcon(), ui.showArrival)
+	arrival.Importance = widget.HighImportance
+	top := container.NewVBox(s.search, container.NewHBox(s.count, layout.NewSpacer(), wardForms, print), arrival, s.msg)
 	content := container.NewBorder(container.NewPadded(top), nil, nil, nil,
 		container.NewVScroll(container.NewPadded(s.list)))
 	return NewScreen(content, s.load)
@@ -283,8 +302,36 @@ func (s *wardScreen) rowCard(r WardRow) fyne.CanvasObject {
 	if n := r.Conflicts; n > 0 {
 		chips.Add(Chip("⚠ "+plural(n, "conflict"), nhsBlack, nhsWhite, true))
 	}
+	if r.SharedNHS {
+		chips.Add(Chip(sharedNHSWords, nhsRed, nhsWhite, true))
+	}
 	id := p.ID
 	return NewCard(container.NewVBox(line1, ids, chips), func() { s.ui.ShowPatient(id) })
+}
+
+// sharedNHSWords flag a record whose NHS number another record holds.
+const sharedNHSWords = "⚠ Same NHS number as another record"
+
+// sharedNHS returns the IDs of live records whose NHS number another live
+// record holds (forms.SharedNHSNumbers).
+func sharedNHS(ctx context.Context, st Store) (map[string]bool, error) {
+	pts, err := st.Patients(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("load patients: %w", err)
+	}
+	var live []forms.Patient
+	for _, p := range pts {
+		if p.Live() {
+			live = append(live, p.Patient)
+		}
+	}
+	out := map[string]bool{}
+	for _, g := range forms.SharedNHSNumbers(live) {
+		for _, p := range g {
+			out[p.ID] = true
+		}
+	}
+	return out, nil
 }
 
 // obsChip says when obs are next due, or that they are overdue.

@@ -33,7 +33,8 @@ func PossibleDuplicates(candidate Patient, existing []Patient) []Patient {
 // edit (one for names up to 7 letters, two for longer; a swap of adjacent
 // letters counts as one), or one begins with the other (at least 3 letters,
 // or just an initial for first names). First name and surname entered the
-// wrong way round also match.
+// wrong way round also match, and so does a date of birth with day and
+// month swapped (04/03 written for 03/04) when the names are similar.
 func DuplicateReason(a, b Patient) string {
 	if na, nb := nhsDigits(a.NHSNumber), nhsDigits(b.NHSNumber); na != "" && na == nb {
 		return "same NHS number"
@@ -41,18 +42,35 @@ func DuplicateReason(a, b Patient) string {
 	if ta, tb := strings.ToUpper(strings.TrimSpace(a.TempID)), strings.ToUpper(strings.TrimSpace(b.TempID)); ta != "" && ta == tb {
 		return "same temporary ID"
 	}
-	if a.BirthDate == "" || strings.TrimSpace(a.BirthDate) != strings.TrimSpace(b.BirthDate) {
+	da, db := strings.TrimSpace(a.BirthDate), strings.TrimSpace(b.BirthDate)
+	dob := "same date of birth"
+	switch {
+	case da == "":
+		return ""
+	case da != db && swappedDayMonth(da, db):
+		dob = "date of birth with day and month swapped"
+	case da != db:
 		return ""
 	}
 	as, ag := foldName(a.Surname), foldName(a.Given)
 	bs, bg := foldName(b.Surname), foldName(b.Given)
 	if similarName(as, bs, 3) && similarName(ag, bg, 1) {
-		return "same date of birth and similar name"
+		return dob + " and similar name"
 	}
 	if similarName(as, bg, 3) && similarName(ag, bs, 3) {
-		return "same date of birth and similar name, first name and surname swapped"
+		return dob + " and similar name, first name and surname swapped"
 	}
 	return ""
+}
+
+// swappedDayMonth reports whether two YYYY-MM-DD dates are the same year
+// with day and month exchanged (1957-03-04 and 1957-04-03): the commonest
+// slip when a date is copied between UK and US forms.
+func swappedDayMonth(a, b string) bool {
+	if len(a) != 10 || len(b) != 10 || a[:5] != b[:5] {
+		return false
+	}
+	return a[5:7] == b[8:10] && a[8:10] == b[5:7]
 }
 
 // nhsDigits returns the 10 digits of a valid NHS number, or "".
@@ -239,4 +257,23 @@ func editDistance(a, b string, limit int) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
+}
+
+// SharedNHSNumbers groups the patients that hold the same valid NHS number
+// as another, keyed by the 10 digits, each group in its original order.
+// Two live records with one NHS number are one person split in two (both
+// sides of a network split registered them): each group needs a merge.
+func SharedNHSNumbers(ps []Patient) map[string][]Patient {
+	by := map[string][]Patient{}
+	for _, p := range ps {
+		if d := nhsDigits(p.NHSNumber); d != "" {
+			by[d] = append(by[d], p)
+		}
+	}
+	for d, g := range by {
+		if len(g) < 2 {
+			delete(by, d)
+		}
+	}
+	return by
 }

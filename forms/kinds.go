@@ -57,6 +57,13 @@ var (
 	cdRoles       = []lifeboat.Role{lifeboat.RolePharmacist, lifeboat.RoleWardStaff, lifeboat.RoleBreakGlass}
 	bedRoles      = []lifeboat.Role{lifeboat.RoleWardStaff, lifeboat.RoleBedManager, lifeboat.RoleITAdmin, lifeboat.RoleBreakGlass}
 	wardRoles     = []lifeboat.Role{lifeboat.RoleITAdmin, lifeboat.RoleBedManager}
+	// mergeRoles may merge two records of one person: the ward staff who
+	// registered the arrival and know the patient in front of them, the
+	// bed manager who runs patient flow (the ward clerk's job), and the IT
+	// admin who matches temporary IDs against the core system on the
+	// Reconcile screen. Not a pharmacist's call, nor break-glass: a wrong
+	// merge puts one person's medicines on another's chart.
+	mergeRoles = []lifeboat.Role{lifeboat.RoleWardStaff, lifeboat.RoleBedManager, lifeboat.RoleITAdmin}
 )
 
 const (
@@ -80,6 +87,7 @@ var kindSpecs = []KindSpec{
 	{Kind: KindPatientAdmitted, Label: "Admission", Payload: func() any { return new(Admission) }, Roles: everyone, Seen: true, FHIR: []string{"Encounter"}},
 	{Kind: KindPatientTransferred, Label: "Transfer", Payload: func() any { return new(Transfer) }, Roles: everyone, Seen: true, FHIR: []string{"Encounter"}},
 	{Kind: KindPatientDischarged, Label: "Discharge", Payload: func() any { return new(Discharge) }, Roles: everyone, Seen: true, FHIR: []string{"Encounter"}},
+	{Kind: KindPatientMerged, Label: "Records merged", Payload: func() any { return new(PatientMerge) }, Roles: mergeRoles, FHIR: []string{"Patient"}},
 	{Kind: KindObsRecorded, Label: "Observations", Payload: func() any { return new(Observations) }, Roles: everyone, FHIR: []string{"Observation"}, Printed: "patient record (NEWS2 chart)"},
 	{Kind: KindNEWS2Scale, Label: "SpO2 scale", Payload: func() any { return new(SpO2ScaleSetting) }, Roles: everyone, NotExported: "the choice of SpO2 scale is the clinician's, recorded in the core system's notes; here it only shapes NEWS2", Printed: "patient record (NEWS2 chart)"},
 	{Kind: KindMedOrdered, Label: "Medicine order", Payload: func() any { return new(MedicationOrder) }, Roles: everyone, NotExported: "orders come from the core system's snapshot; downtime orders are re-prescribed there (back-entry worklist)", Printed: printedMAR},

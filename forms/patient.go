@@ -46,3 +46,18 @@ type Discharge struct {
 	PatientID   string `json:"patient_id"`
 	Destination string `json:"destination,omitempty"`
 }
+
+// KindPatientMerged records that two records are one person: every event
+// of the merged record is read as the survivor's from then on. Nothing is
+// deleted and both IDs stay findable; a merge entered in error splits the
+// records again. Payload PatientMerge; the event's subject is SurvivorID.
+const KindPatientMerged = "patient.merged"
+
+// PatientMerge is the payload of patient.merged.
+type PatientMerge struct {
+	SurvivorID string `json:"survivor_id"`          // the record that stands
+	MergedID   string `json:"merged_id"`            // the record that now reads as the survivor's
+	NHSNumber  string `json:"nhs_number,omitempty"` // the NHS number both records are (10 digits)
+	TempID     string `json:"temp_id,omitempty"`    // the merged record's temporary ID, kept findable
+	Reason     string `json:"reason"`               // why they are one person, in plain words
+}

@@ -91,7 +91,7 @@ func (db *DB) RecordReview(ctx context.Context) ([]RecordFlag, error) {
 		kinds = append(kinds, k)
 	}
 	slices.SortFunc(kinds, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
-	ids, err := reviewIDs(ctx, db.sql, "SELECT id FROM events WHERE kind IN "+inList(len(kinds))+" ORDER BY hlc_wall, hlc_logical, device", kinds...)
+	ids, err := reviewIDs(ctx, db.sql, "SELECT id FROM events WHERE kind IN ("+inList(len(kinds))+") ORDER BY hlc_wall, hlc_logical, device", kinds...)
 	if err != nil {
 		return nil, fmt.Errorf("record review: %w", err)
 	}
@@ -128,7 +128,7 @@ func (db *DB) RecordReview(ctx context.Context) ([]RecordFlag, error) {
 		for i, id := range part {
 			args[i] = id
 		}
-		corrected, err := correctedIDs(ctx, db.sql, "SELECT DISTINCT corrects FROM events WHERE corrects IN "+inList(len(part)), args...)
+		corrected, err := correctedIDs(ctx, db.sql, "SELECT DISTINCT corrects FROM events WHERE corrects IN ("+inList(len(part))+")", args...)
 		if err != nil {
 			return nil, fmt.Errorf("record review: %w", err)
 		}
@@ -162,15 +162,13 @@ func idChunks(ids []string) [][]string {
 }
 
 // inList is "(?,?,...)" for n values.
-func inList(n int) string { return "(?" + strings.Repeat(",?", n-1) + ")" }
-
 // eventsByID reads and opens the events named, in clock order.
 func eventsByID(ctx context.Context, db *DB, aead cipherAEAD, ids []string) ([]lifeboat.Event, error) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	return queryEvents(ctx, db.sql, aead, eventCols+"WHERE id IN "+inList(len(ids))+" ORDER BY hlc_wall, hlc_logical, device", args...)
+	return queryEvents(ctx, db.sql, aead, eventCols+"WHERE id IN ("+inList(len(ids))+") ORDER BY hlc_wall, hlc_logical, device", args...)
 }
 
 // reviewIDs runs a query of one text column.

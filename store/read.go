@@ -124,10 +124,19 @@ func (db *DB) Events(ctx context.Context, subject, kind string) ([]lifeboat.Even
 	if err != nil {
 		return nil, err
 	}
-	if kind == "" {
-		return queryEvents(ctx, db.sql, aead, eventCols+"WHERE subject = ? ORDER BY hlc_wall, hlc_logical, device", subject)
+	// A merged patient's events read as the survivor's (patient.merged).
+	ids, err := patientIDs(ctx, db.sql, aead, subject)
+	if err != nil {
+		return nil, err
 	}
-	return queryEvents(ctx, db.sql, aead, eventCols+"WHERE subject = ? AND kind = ? ORDER BY hlc_wall, hlc_logical, device", subject, kind)
+	var args []any
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	if kind == "" {
+		return queryEvents(ctx, db.sql, aead, eventCols+"WHERE subject IN ("+inList(len(ids))+") ORDER BY hlc_wall, hlc_logical, device", args...)
+	}
+	return queryEvents(ctx, db.sql, aead, eventCols+"WHERE subject IN ("+inList(len(ids))+") AND kind = ? ORDER BY hlc_wall, hlc_logical, device", append(args, kind)...)
 }
 
 // EventsOfKind returns every event of one kind, in clock order.

@@ -58,12 +58,21 @@ func (db *DB) Observations(ctx context.Context, patientID string) ([]ObsView, er
 	// One statement, so one snapshot: the patient's sets, then the events
 	// correcting any of them (an amendment is itself a set, so it is in
 	// both parts).
+	// A merged patient's observations read as the survivor's.
+	ids, err := patientIDs(ctx, db.sql, aead, patientID)
+	if err != nil {
+		return nil, fmt.Errorf("read observations: %w", err)
+	}
+	args := []any{forms.KindObsRecorded}
+	for _, id := range ids {
+		args = append(args, id)
+	}
 	rows, err := db.sql.QueryContext(ctx, `
-		SELECT 0, id, device, seq, kind, sealed, '', 0, 0 FROM events WHERE subject = ?1 AND kind = ?2
+		SELECT 0, id, device, seq, kind, sealed, '', 0, 0 FROM events WHERE kind = ?1 AND subject IN (`+numbered(2, len(ids))+`)
 		UNION ALL
 		SELECT 1, id, device, seq, kind, NULL, corrects, hlc_wall, hlc_logical FROM events
-		WHERE corrects <> '' AND corrects IN (SELECT id FROM events WHERE subject = ?1 AND kind = ?2)`,
-		patientID, forms.KindObsRecorded)
+		WHERE corrects <> '' AND corrects IN (SELECT id FROM events WHERE kind = ?1 AND subject IN (`+numbered(2, len(ids))+`))`,
+		args...)
 	if err != nil {
 		return nil, fmt.Errorf("read observations: %w", err)
 	}

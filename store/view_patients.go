@@ -16,6 +16,9 @@ const (
 	PatientRegistered = "registered" // known, not on a ward
 	PatientAdmitted   = "admitted"
 	PatientDischarged = "discharged"
+	// PatientMerged is a record merged into another (MergedInto): its
+	// events read as the survivor's, and it is off every list.
+	PatientMerged = "merged"
 )
 
 // PatientView is a row of the patient list: the newest details and where
@@ -28,6 +31,27 @@ type PatientView struct {
 	AdmittedAt   time.Time `json:"admitted_at,omitzero"`
 	DischargedAt time.Time `json:"discharged_at,omitzero"`
 	Updated      time.Time `json:"updated"` // performed time of the newest event
+	// MergedInto is the survivor's ID when Status is PatientMerged.
+	MergedInto string `json:"merged_into,omitempty"`
+	// Merged are the records merged into this one, oldest first: their
+	// IDs, NHS numbers and temporary IDs stay findable through it.
+	Merged []forms.Patient `json:"merged,omitempty"`
+}
+
+// Live reports whether the record is a person's own (not merged away).
+func (p PatientView) Live() bool { return p.Status != PatientMerged }
+
+// KnownAs reports whether id is the record's own ID or one merged into it.
+func (p PatientView) KnownAs(id string) bool {
+	if p.ID == id {
+		return true
+	}
+	for _, m := range p.Merged {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // LogValue keeps identifiers out of logs.
@@ -74,6 +98,15 @@ var patientsView = &projector{
 				return err
 			}
 			id = p.PatientID
+		case forms.KindPatientMerged:
+			var m forms.PatientMerge
+			if err := decodePayload(e, &m); err != nil {
+				return err
+			}
+			if m.MergedID == "" || m.MergedID == m.SurvivorID {
+				return fmt.Errorf("a merge needs two different records: %w", lifeboat.ErrInvalid)
+			}
+			id = m.SurvivorID
 		default:
 			return nil // a patient.* kind from a newer version
 		}
@@ -82,10 +115,22 @@ var patientsView = &projector{
 		}
 		return nil
 	},
+	validate: func(ctx context.Context, t *txn, e *lifeboat.Event) error {
+		if e.Kind != forms.KindPatientMerged {
+			return nil
+		}
+		return validateMerge(ctx, t, e)
+	},
 	apply: func(ctx context.Context, t *txn, e *lifeboat.Event) error {
+		if e.Kind == forms.KindPatientMerged {
+			return recomputeMerged(ctx, t)
+		}
 		return recomputePatient(ctx, t, e.Subject)
 	},
 	correct: func(ctx context.Context, t *txn, target *lifeboat.Event, _, _ string) error {
+		if target.Kind == forms.KindPatientMerged {
+			return recomputeMerged(ctx, t)
+		}
 		return recomputePatient(ctx, t, target.Subject)
 	},
 	digest: func(ctx context.Context, t *txn, w func(row ...any)) error {
@@ -99,10 +144,42 @@ var patientsView = &projector{
 // the newest admission gives when they came in. Deriving it from the
 // history keeps it independent of the order events arrived in; each part
 // walks back from the newest event of its kinds, so a long history costs
-// a few reads.
+// a few reads. A record merged into another is marked so, and its
+// survivor is recomputed: the survivor's stay is read across every record
+// merged into it (an event recorded against the old ID on a device that
+// had not yet heard of the merge still counts).
 func recomputePatient(ctx context.Context, t *txn, id string) error {
+	g, err := mergeGroups(ctx, t)
+	if err != nil {
+		return err
+	}
+	if root := g.root(id); root != id {
+		if err := writePatient(ctx, t, id, g); err != nil {
+			return err
+		}
+		return writePatient(ctx, t, root, g)
+	}
+	return writePatient(ctx, t, id, g)
+}
+
+// recomputeMerged rewrites the row of every patient named in a merge, after
+// a merge is recorded or cancelled.
+func recomputeMerged(ctx context.Context, t *txn) error {
+	g, err := mergeGroups(ctx, t)
+	if err != nil {
+		return err
+	}
+	for _, id := range g.named {
+		if err := writePatient(ctx, t, id, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writePatient(ctx context.Context, t *txn, id string, g merges) error {
 	var v PatientView
-	reg, ok, err := newestStanding(ctx, t, id, forms.KindPatientRegistered)
+	reg, ok, err := newestStanding(ctx, t, []string{id}, forms.KindPatientRegistered)
 	if err != nil {
 		return err
 	}
@@ -114,7 +191,27 @@ func recomputePatient(ctx context.Context, t *txn, id string) error {
 		return err
 	}
 	v.Status, v.Updated = PatientRegistered, reg.PerformedAt
-	moved, ok, err := newestStanding(ctx, t, id, forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged)
+	ids := []string{id}
+	if root := g.root(id); root != id {
+		v.Status, v.MergedInto = PatientMerged, root
+		return savePatient(ctx, t, id, v)
+	}
+	for _, m := range g.members(id) {
+		mreg, ok, err := newestStanding(ctx, t, []string{m}, forms.KindPatientRegistered)
+		if err != nil {
+			return err
+		}
+		var mp forms.Patient
+		if ok {
+			if err := decodePayload(&mreg, &mp); err != nil {
+				return err
+			}
+		}
+		mp.ID = m
+		v.Merged = append(v.Merged, mp)
+		ids = append(ids, m)
+	}
+	moved, ok, err := newestStanding(ctx, t, ids, forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged)
 	if err != nil {
 		return err
 	}
@@ -140,7 +237,7 @@ func recomputePatient(ctx context.Context, t *txn, id string) error {
 		}
 	}
 	if v.Status == PatientAdmitted {
-		adm, ok, err := newestStanding(ctx, t, id, forms.KindPatientAdmitted)
+		adm, ok, err := newestStanding(ctx, t, ids, forms.KindPatientAdmitted)
 		if err != nil {
 			return err
 		}
@@ -148,6 +245,10 @@ func recomputePatient(ctx context.Context, t *txn, id string) error {
 			v.AdmittedAt = adm.PerformedAt
 		}
 	}
+	return savePatient(ctx, t, id, v)
+}
+
+func savePatient(ctx context.Context, t *txn, id string, v PatientView) error {
 	plain, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -161,12 +262,15 @@ func recomputePatient(ctx context.Context, t *txn, id string) error {
 
 // newestStanding returns the newest event of a subject, among kinds, that
 // has not been entered in error.
-func newestStanding(ctx context.Context, t *txn, subject string, kinds ...string) (lifeboat.Event, bool, error) {
-	q := eventCols + "WHERE subject = ? AND kind IN (?" + strings.Repeat(", ?", len(kinds)-1) + `)
+func newestStanding(ctx context.Context, t *txn, subjects []string, kinds ...string) (lifeboat.Event, bool, error) {
+	q := eventCols + "WHERE subject IN (?" + strings.Repeat(", ?", len(subjects)-1) + ") AND kind IN (?" + strings.Repeat(", ?", len(kinds)-1) + `)
 		ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC LIMIT ? OFFSET ?`
 	const page = 8
 	for offset := 0; ; offset += page {
-		args := []any{subject}
+		var args []any
+		for _, s := range subjects {
+			args = append(args, s)
+		}
 		for _, k := range kinds {
 			args = append(args, k)
 		}

@@ -151,6 +151,10 @@ var recordRules = map[string]recordRule{
 		a, err := decodeAs[forms.Discharge](b)
 		return a.PatientID, "", nil, err
 	},
+	forms.KindPatientMerged: func(b []byte) (string, string, func() forms.Problems, error) {
+		m, err := decodeAs[forms.PatientMerge](b)
+		return m.SurvivorID, m.MergedID, m.Validate, err
+	},
 }
 
 // CDSubject is the event subject of a controlled-drugs register: one per
@@ -278,11 +282,24 @@ func readRecords(ctx context.Context, x execer, aead cipherAEAD, kind, value str
 	if byKey {
 		col = "key"
 	}
+	// A patient's records include those of every record merged into
+	// theirs (patient.merged): the merged record's doses, orders and notes
+	// follow the survivor.
+	values := []string{value}
+	if !byKey && value != "*" && kind != forms.KindPatientMerged {
+		var err error
+		if values, err = patientIDs(ctx, x, aead, value); err != nil {
+			return nil, err
+		}
+	}
 	q := `SELECT event_id, kind, subject, key, hlc_wall, hlc_logical, status, corrected_by, sealed FROM p_records
-		WHERE kind = ? AND ` + col + ` = ? ORDER BY hlc_wall, hlc_logical, device`
-	args := []any{kind, value}
+		WHERE kind = ? AND ` + col + ` IN (` + inList(len(values)) + `) ORDER BY hlc_wall, hlc_logical, device`
+	args := []any{kind}
+	for _, v := range values {
+		args = append(args, v)
+	}
 	if value == "*" {
-		q = strings.Replace(q, "AND "+col+" = ?", "", 1)
+		q = strings.Replace(q, "AND "+col+" IN (?)", "", 1)
 		args = args[:1]
 	}
 	rows, err := x.QueryContext(ctx, q, args...)

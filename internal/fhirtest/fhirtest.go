@@ -129,7 +129,17 @@ type Resource struct {
 	ID           string          `json:"id"`
 	Identifier   json.RawMessage `json:"identifier"` // a list, or one (QuestionnaireResponse)
 	Status       string          `json:"status"`
-	Raw          json.RawMessage `json:"-"` // the whole resource, for a test to read more of
+	Raw          json.RawMessage `json:"-"`      // the whole resource, for a test to read more of
+	Active       *bool           `json:"active"` // Patient
+	Link         []struct {
+		Other struct {
+			Reference string `json:"reference"`
+		} `json:"other"`
+		Type string `json:"type"`
+	} `json:"link"` // Patient: replaced-by after a merge
+	Subject *struct {
+		Reference string `json:"reference"`
+	} `json:"subject"`
 }
 
 // Identifier is a system and value.

@@ -27,6 +27,11 @@ type ExportOptions struct {
 	Ward string
 	// Skip names events not to export (those already done; see Done).
 	Skip map[string]bool
+	// HoldUnmatched holds back the records of patients still known only
+	// by a temporary ID (no NHS number yet): they are listed in
+	// Export.Held instead, to be matched first (lifeboat send does this
+	// unless told --include-unmatched).
+	HoldUnmatched bool
 }
 
 // Skipped is an event Export could not map, with why.
@@ -40,6 +45,7 @@ type Export struct {
 	Bundles []Bundle
 	Events  []string // IDs of the downtime events exported, in export order
 	Skipped []Skipped
+	Held    []Held // with HoldUnmatched: records of patients not yet matched
 }
 
 // ExportKinds are the event kinds that go back to core systems: those
@@ -79,6 +85,11 @@ var mappers = map[string]mapper{
 	forms.KindAllergyRecorded:    (*exporter).allergyEntries,
 	forms.KindAllergyNoneKnown:   (*exporter).noneKnownEntries,
 	forms.KindWeightRecorded:     (*exporter).weightEntries,
+	forms.KindPatientMerged:      mapMerge,
+}
+
+func mapMerge(x *exporter, src, e *lifeboat.Event, _ how) ([]Entry, string, error) {
+	return x.mergeEntries(src, e)
 }
 
 func mapPatient(x *exporter, src, e *lifeboat.Event, _ how) ([]Entry, string, error) {
@@ -110,6 +121,8 @@ type exporter struct {
 	locations map[string]bool
 	urls      map[string]string          // "patient:"+ID or "location:"+key -> fullUrl
 	allergies map[string]*lifeboat.Event // allergy ID -> its first record (see allergyRoot)
+	into      map[string]string          // record merged away -> survivor (forms.MergeRoots)
+	sent      map[string]bool            // patients with records already in the core system (Skip)
 
 	// timesOf's performed-at and recorded-at, formatted once per event.
 	timesOf *lifeboat.Event
@@ -177,7 +190,7 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 	slices.SortStableFunc(evs, func(a, b lifeboat.Event) int { return a.HLC.Compare(b.HLC) })
 	x := &exporter{snapshot: Snapshot(evs), byID: map[string]*lifeboat.Event{}, patients: map[string]forms.Patient{},
 		orders: map[string]forms.MedicationOrder{}, wardOf: map[string]string{}, stays: map[string]*stay{},
-		urls: map[string]string{}}
+		urls: map[string]string{}, sent: map[string]bool{}}
 	cancelled := map[string]bool{}
 	for i := range evs {
 		e := &evs[i]
@@ -212,6 +225,7 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 			x.wardOf[e.Subject] = a.Ward
 		}
 	}
+	x.readMerges(evs, cancelled, opt.Skip)
 	out := &Export{}
 	type group struct {
 		patient string
@@ -238,7 +252,12 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 			out.Skipped = append(out.Skipped, Skipped{EventID: e.ID, Reason: err.Error()})
 			continue
 		}
+		patient = x.root(patient) // a merged record's events go under its survivor
 		if opt.Ward != "" && x.wardOfEvent(e, patient) != opt.Ward {
+			continue
+		}
+		if opt.HoldUnmatched && patient != "" && x.patients[patient].NHSNumber == "" {
+			out.Held = append(out.Held, x.held(e, patient))
 			continue
 		}
 		for j := range entries {
@@ -405,7 +424,8 @@ func (x *exporter) url(key string) string {
 	return u
 }
 
-func (x *exporter) patientURL(id string) string { return x.url("patient:" + id) }
+// patientURL is the fullUrl of id's Patient: its survivor's once merged.
+func (x *exporter) patientURL(id string) string { return x.url("patient:" + x.root(id)) }
 
 func (x *exporter) patientRef(id string) *Ref { return &Ref{Reference: x.patientURL(id)} }
 
@@ -414,6 +434,7 @@ func (x *exporter) locationURL(key string) string { return x.url("location:" + k
 // patientEntry is the Patient, matched on the server by NHS number (or
 // Lifeboat's patient ID when there is none yet). e gives the times.
 func (x *exporter) patientEntry(id string, e *lifeboat.Event) Entry {
+	id = x.root(id) // one Patient per person: the survivor's after a merge
 	p := x.patients[id]
 	u := x.patientURL(id)
 	r := &Resource{ResourceType: "Patient", ID: strings.TrimPrefix(u, "urn:uuid:"), Gender: p.Sex, BirthDate: p.BirthDate}

@@ -76,17 +76,18 @@ type Request struct {
 // field is only set on the types that have it. Name and Performer differ
 // in shape between types, so they are any.
 type Resource struct {
-	ResourceType  string      `json:"resourceType"`
-	ID            string      `json:"id,omitempty"`
-	Extension     []Extension `json:"extension,omitempty"`
-	Identifier    any         `json:"identifier,omitempty"` // []Identifier; *Identifier on QuestionnaireResponse
-	Status        string      `json:"status,omitempty"`
-	Active        *bool       `json:"active,omitempty"`
-	StatusReason  []Codeable  `json:"statusReason,omitempty"`
-	Questionnaire string      `json:"questionnaire,omitempty"`
-	Name          any         `json:"name,omitempty"`
-	Gender        string      `json:"gender,omitempty"`
-	BirthDate     string      `json:"birthDate,omitempty"`
+	ResourceType  string        `json:"resourceType"`
+	ID            string        `json:"id,omitempty"`
+	Extension     []Extension   `json:"extension,omitempty"`
+	Identifier    any           `json:"identifier,omitempty"` // []Identifier; *Identifier on QuestionnaireResponse
+	Status        string        `json:"status,omitempty"`
+	Active        *bool         `json:"active,omitempty"`
+	StatusReason  []Codeable    `json:"statusReason,omitempty"`
+	Questionnaire string        `json:"questionnaire,omitempty"`
+	Name          any           `json:"name,omitempty"`
+	Gender        string        `json:"gender,omitempty"`
+	BirthDate     string        `json:"birthDate,omitempty"`
+	Link          []PatientLink `json:"link,omitempty"` // Patient: replaced-by after a merge
 	// Location
 	OperationalStatus *Coding   `json:"operationalStatus,omitempty"`
 	PhysicalType      *Codeable `json:"physicalType,omitempty"`
@@ -123,6 +124,12 @@ type Resource struct {
 	Authored string   `json:"authored,omitempty"`
 	Author   *Ref     `json:"author,omitempty"`
 	Item     []QRItem `json:"item,omitempty"`
+}
+
+// PatientLink is a Patient's link to another record of the same person.
+type PatientLink struct {
+	Other Ref    `json:"other"`
+	Type  string `json:"type"` // replaced-by, replaces, refer, seealso
 }
 
 // Identifiers returns r's identifiers whether it holds a list or one.

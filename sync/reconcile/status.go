@@ -73,6 +73,13 @@ func Worklist(events []lifeboat.Event) []Item {
 	latest := map[string]StatusChange{}
 	latestAt := map[string]time.Time{}
 	latestBy := map[string]string{}
+	var merges []forms.PatientMerge
+	cancelled := map[string]bool{}
+	for _, e := range evs {
+		if e.Kind == lifeboat.KindEnteredInError {
+			cancelled[e.Corrects] = true
+		}
+	}
 	for _, e := range evs {
 		switch e.Kind {
 		case forms.KindPatientRegistered:
@@ -86,6 +93,11 @@ func Worklist(events []lifeboat.Event) []Item {
 			}
 			json.Unmarshal(e.Payload, &a)
 			ward[e.Subject] = a.Ward
+		case forms.KindPatientMerged:
+			var m forms.PatientMerge
+			if !cancelled[e.ID] && json.Unmarshal(e.Payload, &m) == nil {
+				merges = append(merges, m)
+			}
 		case KindReconStatus:
 			var c StatusChange
 			if json.Unmarshal(e.Payload, &c) == nil && c.Status.Valid() {
@@ -93,6 +105,8 @@ func Worklist(events []lifeboat.Event) []Item {
 			}
 		}
 	}
+	// A merged record's items are the survivor's: one patient to enter.
+	into := forms.MergeRoots(merges)
 	var out []Item
 	for _, e := range evs {
 		if !exportKind(e.Kind) || snap[e.ID] {
@@ -100,14 +114,24 @@ func Worklist(events []lifeboat.Event) []Item {
 		}
 		it := Item{EventID: e.ID, Kind: e.Kind, PerformedAt: e.PerformedAt, RecordedAt: e.RecordedAt, Status: StatusPending}
 		if _, ok := patients[e.Subject]; ok {
-			it.PatientID = e.Subject
-			it.Ward = ward[e.Subject]
-			p := patients[e.Subject]
+			id := e.Subject
+			if r, ok := into[id]; ok {
+				id = r
+			}
+			it.PatientID = id
+			it.Ward = ward[id]
+			if it.Ward == "" {
+				it.Ward = ward[e.Subject]
+			}
+			p := patients[id]
 			it.Patient = fmt.Sprintf("%s, %s", strings.ToUpper(p.Surname), p.Given)
 			if p.NHSNumber != "" {
 				it.Patient += " (NHS " + forms.FormatNHSNumber(p.NHSNumber) + ")"
 			} else {
 				it.Patient += " (" + p.TempID + ")"
+			}
+			if old := patients[e.Subject]; id != e.Subject && old.TempID != "" {
+				it.Patient += ", recorded as " + old.TempID
 			}
 		} else if e.Kind == forms.KindBedState {
 			var b forms.BedStateSet

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -19,6 +20,7 @@ func sendCmd(env *Env) *cobra.Command {
 		tokenFile string
 		size      int
 		ward      string
+		unmatched bool
 	)
 	c := &cobra.Command{
 		Use:   "send",
@@ -27,7 +29,10 @@ func sendCmd(env *Env) *cobra.Command {
 them to a FHIR R4 base URL as transaction Bundles, retrying with backoff.
 Each record's outcome is recorded as a back-entry status that syncs to the
 ward: accepted, or rejected with the server's reason. Sending again sends
-only what is left, and the server creates nothing twice. The bearer token
+only what is left, and the server creates nothing twice. The records of
+patients still known only by a temporary downtime ID are held back and
+listed (match them to their NHS number on the Reconcile screen first, or
+send them anyway with --include-unmatched). The bearer token
 is read from --token-file or $LIFEBOAT_FHIR_TOKEN, never from the command
 line (it would show in the process list).`,
 		Example: `  LIFEBOAT_FHIR_TOKEN=... lifeboat send --url https://fhir.trust.nhs.uk/R4 --user "Ada Admin"`,
@@ -59,10 +64,11 @@ line (it would show in the process list).`,
 				return err
 			}
 			x, err := reconcile.ExportFHIR(events, reconcile.ExportOptions{BundleSize: size, Ward: ward,
-				Skip: reconcile.Done(reconcile.Worklist(events))})
+				Skip: reconcile.Done(reconcile.Worklist(events)), HoldUnmatched: !unmatched})
 			if err != nil {
 				return plain(err)
 			}
+			printHeld(cmd.OutOrStdout(), x.Held)
 			if len(x.Bundles) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "Nothing to send: every downtime record is already in the core system.")
 				return nil
@@ -88,7 +94,28 @@ line (it would show in the process list).`,
 	c.Flags().StringVar(&tokenFile, "token-file", "", "read the bearer token from this file (else $LIFEBOAT_FHIR_TOKEN)")
 	c.Flags().IntVar(&size, "bundle-size", 0, fmt.Sprintf("most entries per Bundle (default %d)", reconcile.DefaultBundleSize))
 	c.Flags().StringVar(&ward, "ward", "", "only patients last on this ward (its ID)")
+	c.Flags().BoolVar(&unmatched, "include-unmatched", false, "also send the records of patients with no NHS number yet (under their temporary ID)")
 	return c
+}
+
+// printHeld lists the records held back, one line per patient.
+func printHeld(out io.Writer, held []reconcile.Held) {
+	if len(held) == 0 {
+		return
+	}
+	n, order := map[string]int{}, []string{}
+	label := map[string]string{}
+	for _, h := range held {
+		if n[h.PatientID] == 0 {
+			order = append(order, h.PatientID)
+		}
+		n[h.PatientID]++
+		label[h.PatientID] = h.Patient
+	}
+	fmt.Fprintf(out, "Held back %d records of %d patients: %s:\n", len(held), len(order), reconcile.HeldReason)
+	for _, id := range order {
+		fmt.Fprintf(out, "  %s: %d records\n", label[id], n[id])
+	}
 }
 
 func isLoopback(host string) bool {

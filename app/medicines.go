@@ -35,16 +35,18 @@ type medicinesTab struct {
 	ui    *UI
 	id    string
 	msg   *widget.Label
-	head  *fyne.Container
 	list  *fyne.Container
 	chart store.MedicineChart
 }
 
 func newMedicinesTab(ui *UI, patientID string) fyne.CanvasObject {
-	m := &medicinesTab{ui: ui, id: patientID, msg: errorLabel(), head: container.NewVBox(), list: container.NewVBox()}
+	m := &medicinesTab{ui: ui, id: patientID, msg: errorLabel(), list: container.NewVBox()}
 	title := heading("Today's medicines", theme.SizeNameSubHeadingText)
 	hint := wrapped("Tap a due or overdue dose to record it. Times are when the dose was due.")
-	body := container.NewVBox(m.msg, m.head, title, hint, m.list)
+	// The allergy line and weight are on the patient header right above
+	// this tab (PatientHeader), and again in every dose dialog: a third
+	// copy here would only push the doses off a phone's screen.
+	body := container.NewVBox(m.msg, title, hint, m.list)
 	return NewScreen(container.NewVScroll(container.NewPadded(body)), m.load)
 }
 
@@ -91,8 +93,6 @@ func (m *medicinesTab) name(id string) string {
 
 func (m *medicinesTab) show(chart store.MedicineChart) {
 	m.chart = chart
-	m.head.Objects = []fyne.CanvasObject{allergyChip(chart.Allergies), wrapped(weightText(chart.Weight, chart.HasWeight))}
-	m.head.Refresh()
 	var rows []fyne.CanvasObject
 	for _, c := range chart.Conflicts {
 		what := "recorded twice with different outcomes"

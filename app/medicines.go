@@ -407,6 +407,7 @@ func (m *medicinesTab) give(o forms.MedicationOrder, slot string) {
 		ws      []forms.DoseWarning
 		users   []store.User
 		patient store.PatientView
+		wards   []forms.Ward
 	)
 	m.ui.Run(func(ctx context.Context) (err error) {
 		st := m.ui.Store()
@@ -425,6 +426,9 @@ func (m *medicinesTab) give(o forms.MedicationOrder, slot string) {
 			if patient, err = st.Patient(ctx, m.id); err != nil {
 				return err
 			}
+			if wards, err = st.Wards(ctx); err != nil {
+				return err
+			}
 		}
 		return nil
 	}, func(err error) {
@@ -437,7 +441,7 @@ func (m *medicinesTab) give(o forms.MedicationOrder, slot string) {
 				m.save(a, at, nil)
 				return
 			}
-			m.giveDialog(o, a, at, ws, users, patient.Ward)
+			m.giveDialog(o, a, at, ws, users, wards, patient.Ward)
 		}
 		if !dup {
 			next()
@@ -458,7 +462,7 @@ func (m *medicinesTab) give(o forms.MedicationOrder, slot string) {
 // with their own PIN and the quantity taken from the ward's register,
 // whose line is saved with the dose, both or neither. Cancel saves
 // nothing.
-func (m *medicinesTab) giveDialog(o forms.MedicationOrder, a forms.Administration, at time.Time, ws []forms.DoseWarning, users []store.User, ward string) {
+func (m *medicinesTab) giveDialog(o forms.MedicationOrder, a forms.Administration, at time.Time, ws []forms.DoseWarning, users []store.User, wards []forms.Ward, ward string) {
 	f := newFieldForm(m.ui)
 	f.box.Add(allergyChip(m.chart.Allergies))
 	f.box.Add(wrapped(fmt.Sprintf("%s: %s, given now (%s) by %s.", o.Drug, orderText(o), at.Local().Format(TimeLayout), m.ui.Session().User.Name)))
@@ -495,7 +499,7 @@ func (m *medicinesTab) giveDialog(o forms.MedicationOrder, a forms.Administratio
 			if q, err := o.CDQuantity(a.Dose); err == nil {
 				qty.SetText(q.String())
 			}
-			f.box.Add(wrapped(fmt.Sprintf("Register: %s %s %s at %s.", p.Drug, p.Form, p.Strength, ward)))
+			f.box.Add(wrapped(fmt.Sprintf("Register: %s %s %s at %s.", p.Drug, p.Form, p.Strength, wardName(wards, ward))))
 		} else {
 			f.box.Add(wrapped("This order does not name its register: record the dose in the CD register too."))
 		}

@@ -195,6 +195,28 @@ record() {
 	step "device $i recorded a census: $dev at seq $seq"
 }
 
+# arrive I SURNAME: register a new arrival holding NHS number 999 000 0042
+# on device I with `lifeboat patient add` (its serve stopped, as record).
+arrive() {
+	local i=$1 dev before seq
+	before=$(status "$i" | jq -r '(.vector // {})[.device // ""] // 0')
+	stop "$i"
+	lb "$i" patient add --surname "$2" --given Sam --dob 1960-05-05 --sex male --nhs 9990000042 \
+		--user "Ada Admin" --pin-file "$work/pin" --passphrase-file "$work/pass$i" >>"$ARTIFACTS/arrive$i.log" 2>&1 ||
+		fail "patient add on device $i"
+	start "$i"
+	deadline=$((SECONDS + DEADLINE))
+	while :; do
+		dev=$(status "$i" | jq -r '.device // ""')
+		seq=$(status "$i" | jq -r '(.vector // {})[.device // ""] // 0')
+		[[ -n $dev ]] && ((seq > before)) && break
+		((SECONDS < deadline)) || fail "device $i does not report the arrival"
+		sleep 0.2
+	done
+	want[$dev]=$seq
+	step "device $i registered an arrival: $dev at seq $seq"
+}
+
 # converge LABEL I...: wait until devices I... report identical vectors
 # holding every recorded seq in want[] (and the same event count from
 # verify).
@@ -245,6 +267,10 @@ ip link set "${tag}v3" down
 step "device 3 cut off"
 record 1 "$work/c2.csv" "2026-11-20 07:00"
 record 3 "$work/c3.csv" "2026-11-20 08:00"
+# One man arrives on each side of the split with the same NHS number:
+# neither device can know of the other's record.
+arrive 1 NEWMAN
+arrive 3 NEWMANN
 seq3=${want[$(status 3 | jq -r .device)]}
 unset "want[$(status 3 | jq -r .device)]"
 converge "during the partition (side with devices 1 and 2)" 1 2
@@ -257,6 +283,15 @@ v3=$(status 3 | jq -cS .vector)
 ip link set "${tag}v3" up
 step "device 3 reconnected"
 converge "after the partition healed" 1 2 3
+# Every device now names the two records as a merge to make.
+for i in 1 2 3; do
+	stop "$i"
+	lb "$i" worklist --passphrase-file "$work/pass$i" 2>"$ARTIFACTS/worklist$i.err" >/dev/null || fail "worklist on device $i"
+	start "$i"
+	grep -q "MERGE NEEDED: NHS number 999 000 0042 is held by 2 records" "$ARTIFACTS/worklist$i.err" ||
+		fail "device $i does not flag the shared NHS number: $(cat "$ARTIFACTS/worklist$i.err")"
+done
+step "the NHS number registered on both sides is flagged on every device"
 
 # Revoke device 3 (as lost) from device 1: devices 1 and 2 move to a new
 # site key sealed only to them; device 3, restarted with the old key,

@@ -196,3 +196,42 @@ func TestImport_OrdersAllergiesWeightsAndWhatWasLeftOut(t *testing.T) {
 		t.Errorf("re-import added %d events, want only the census.imported record", n-before)
 	}
 }
+
+// Two records holding one NHS number (registered on devices that were
+// apart) are named by `lifeboat worklist` as a merge to make before
+// sending, on stderr; one record per number is not.
+func TestWorklist_SharedNHSNumberNeedsAMerge(t *testing.T) {
+	dir := mustInit(t)
+	register := func(surname string) {
+		t.Helper()
+		db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Unlock(t.Context(), "a long ward passphrase"); err != nil {
+			t.Fatal(err)
+		}
+		users, _ := db.Users(t.Context())
+		s, err := db.SignIn(t.Context(), users[0].ID, "2580", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A plain registration, as a peer's arrives: the New arrival
+		// screen and command refuse a number already held, but two
+		// devices apart cannot know of each other's.
+		if _, err := db.Append(t.Context(), s, storetest.PatientDraft(surname, "Jane", "1980-05-05", "9990000042", time.Now().Add(-time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	register("DOE")
+	msg, err := run(t, dir, "a long ward passphrase\n", "worklist")
+	if err != nil || strings.Contains(msg, "MERGE NEEDED") {
+		t.Fatalf("worklist with one record per NHS number = %q, %v", msg, err)
+	}
+	register("DOE-SMITH")
+	msg, err = run(t, dir, "a long ward passphrase\n", "worklist")
+	if err != nil || !strings.Contains(msg, "MERGE NEEDED: NHS number 999 000 0042 is held by 2 records") {
+		t.Fatalf("worklist with two records of one NHS number = %q, %v", msg, err)
+	}
+}

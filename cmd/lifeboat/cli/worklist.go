@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"lifeboat/forms"
 	"lifeboat/store"
 	"lifeboat/sync/reconcile"
 	"lifeboat/sync/reconcile/paper"
@@ -26,7 +27,9 @@ func worklistCmd(env *Env) *cobra.Command {
 		Long: `List every downtime record that goes back to the core systems with its
 back-entry status (pending, sent, accepted, rejected with the server's
 reason, entered by hand, verified), as CSV. With --by ward or --by patient,
-print what is left per ward or per patient instead. With --pdf, write the
+print what is left per ward or per patient instead. Records that share an
+NHS number (registered on devices that were apart) are named first, on
+standard error, as merges to make before sending. With --pdf, write the
 same report as a PDF to print: what is left per ward (or --by patient),
 then every record not yet done with the server's reason.`,
 		Example: `  lifeboat worklist --status rejected
@@ -49,6 +52,17 @@ then every record not yet done with the server's reason.`,
 			events, err := wholeLog(ctx, db)
 			if err != nil {
 				return err
+			}
+			// Records sharing an NHS number (registered on devices that
+			// were apart) are merged before anything else goes back: said
+			// on stderr, so the CSV stays clean.
+			shared, err := reconcile.SharedNHS(ctx, db)
+			if err != nil {
+				return err
+			}
+			for _, sr := range shared {
+				fmt.Fprintf(cmd.ErrOrStderr(), "MERGE NEEDED: NHS number %s is held by %s: merge them on the Reconciliation worklist (Records to merge) before sending\n",
+					forms.FormatNHSNumber(sr.NHSNumber), plural(1+len(sr.Others), "record"))
 			}
 			items := slices.DeleteFunc(reconcile.Worklist(events), func(it reconcile.Item) bool {
 				return (status != "" && string(it.Status) != status) || (ward != "" && it.Ward != ward)

@@ -56,11 +56,14 @@ wait_log "screen=PIN"
 typ 1357; key Return
 wait_log "signed in"
 shot ward
-# Open the first patient in the ward list (bed 1).
-xdotool mousemove 700 290 click 1
+# Open the first patient in the ward list (bed 1, below the New arrival
+# button).
+xdotool mousemove 700 350 click 1
 wait_log "screen=Patient"
 shot patient
-xdotool mousemove 354 272 click 1
+# Record observations, below the patient header (name, identifiers, the
+# allergy line and weight).
+xdotool mousemove 354 351 click 1
 wait_log "form ready.*form=observations"
 # Respiration rate has the focus; every field is reachable with Tab, in
 # the order of the form. Radio choices are one Tab stop per option.

@@ -52,7 +52,7 @@ const forgetDeparted = 72 * time.Hour
 type request struct {
 	id     uint64
 	have   map[string]uint64
-	sent   time.Time // or the last batch received for it
+	sent   time.Time // or the last batch received for it (time.Now: elapsed time, never cfg.Now, which a test or a device may hold still)
 	window uint32
 	parts  uint32 // batches received
 	last   int64  // Part of the batch that said no more, -1 until seen
@@ -278,7 +278,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	req := p.inflight
 	merge(p.vec, b.Vector)
 	p.heard = now
-	req.sent = now // still answering: restart the timeout
+	req.sent = time.Now() // still answering: restart the timeout
 	n.mu.Unlock()
 
 	var res lifeboat.ApplyResult
@@ -381,11 +381,10 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 // expire abandons pulls that got no answer, and forgets peers that left.
 func (n *Node) expire() {
 	live := n.live()
-	now := n.cfg.Now()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for name, p := range n.s.peers {
-		if _, alive := live[name]; p.inflight != nil && (now.Sub(p.inflight.sent) > n.cfg.RequestTimeout || !alive) {
+		if _, alive := live[name]; p.inflight != nil && (time.Since(p.inflight.sent) > n.cfg.RequestTimeout || !alive) {
 			_, alive := live[name]
 			n.log.Debug("pull abandoned", "peer", name, "id", p.inflight.id, "parts", p.inflight.parts, "live", alive)
 			n.s.clear(name, p)
@@ -505,7 +504,7 @@ func (n *Node) plan() {
 	for name, have := range assigned {
 		p := n.s.peers[name]
 		id := randomID() // unguessable: a batch is taken only as the answer to it
-		p.inflight = &request{id: id, have: have, sent: now, window: uint32(n.cfg.Window), last: -1}
+		p.inflight = &request{id: id, have: have, sent: time.Now(), window: uint32(n.cfg.Window), last: -1}
 		for d := range have {
 			n.s.busy[d] = name
 		}

@@ -111,8 +111,8 @@ type hsMember struct {
 type pendingChallenge struct {
 	sess  session
 	nonce [nonceLen]byte
-	sent  time.Time
-	spent bool // answered, wrongly: the next challenge waits its turn
+	sent  time.Time // time.Now: the timeout is elapsed time, not cfg.Now's wall clock
+	spent bool      // answered, wrongly: the next challenge waits its turn
 }
 
 type provenPeer struct {
@@ -204,7 +204,6 @@ func (n *Node) challengePeers() {
 		msg []byte
 	}
 	var sends []out
-	now := n.cfg.Now()
 	for name, m := range n.hs.snapshot() {
 		s := m.sess
 		if n.admit(name, m.fp) != nil {
@@ -213,11 +212,11 @@ func (n *Node) challengePeers() {
 		n.hs.mu.Lock()
 		p := n.hs.proven[name]
 		c, waiting := n.hs.pending[name]
-		if (p != nil && p.sess == s) || (waiting && c.sess == s && now.Sub(c.sent) < n.cfg.RequestTimeout) {
+		if (p != nil && p.sess == s) || (waiting && c.sess == s && time.Since(c.sent) < n.cfg.RequestTimeout) {
 			n.hs.mu.Unlock()
 			continue
 		}
-		c = pendingChallenge{sess: s, sent: now}
+		c = pendingChallenge{sess: s, sent: time.Now()} // elapsed time, not cfg.Now's wall clock
 		_, _ = rand.Read(c.nonce[:])
 		n.hs.pending[name] = c
 		n.hs.mu.Unlock()
@@ -243,7 +242,7 @@ func (n *Node) onChallenge(c challenge) {
 	if !ok {
 		if n.admit(c.From, "") == nil {
 			n.hs.mu.Lock()
-			n.hs.deferred[c.From] = deferredChallenge{c: c, at: n.cfg.Now()}
+			n.hs.deferred[c.From] = deferredChallenge{c: c, at: time.Now()}
 			n.hs.mu.Unlock()
 		}
 		return
@@ -268,14 +267,13 @@ func (n *Node) onChallenge(c challenge) {
 // answerDeferred answers the deferred challenges of peers now members,
 // and drops those older than a RequestTimeout (the challenger asks again).
 func (n *Node) answerDeferred() {
-	now := n.cfg.Now()
 	var ready []challenge
 	n.hs.mu.Lock()
 	for name, d := range n.hs.deferred {
 		if _, ok := n.hs.members[name]; ok {
 			ready = append(ready, d.c)
 			delete(n.hs.deferred, name)
-		} else if now.Sub(d.at) > n.cfg.RequestTimeout {
+		} else if time.Since(d.at) > n.cfg.RequestTimeout {
 			delete(n.hs.deferred, name)
 		}
 	}

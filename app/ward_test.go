@@ -311,8 +311,8 @@ func TestWardList_SearchAfterScroll(t *testing.T) {
 	}
 }
 
-// A set another device recorded with an impossible reading (SpO2 150%) at
-// 09:00 is Smith's newest: the ward list does not score it as if it were normal.
+// A set another device recorded with an impossible reading (a pulse of
+// 400) at 09:00 is Smith's newest: the ward list does not score it as if it were normal.
 // It shows NEWS2 CHECK, asks for obs now, flags the record, and lists him
 // under Obs overdue, Conflicts and first when sickest first.
 func TestWardList_PeersImpossibleSetShowsCheck(t *testing.T) {
@@ -327,8 +327,12 @@ func TestWardList_PeersImpossibleSetShowsCheck(t *testing.T) {
 			if _, err := db.Enrol(ctx, adminSession(t, db), dev.Pub, "Old laptop"); err != nil {
 				t.Fatal(err)
 			}
-			spo2, resp := 150, 18
-			b, _ := json.Marshal(forms.Observations{PatientID: id, SpO2: &spo2, RespRate: &resp})
+			// A whole set, normal but for a pulse of 400, that would
+			// score as if it were possible.
+			i := func(v int) *int { return &v }
+			temp, air := 37.0, false
+			b, _ := json.Marshal(forms.Observations{PatientID: id, RespRate: i(16), SpO2: i(97), SpO2Scale: 1, OnOxygen: &air,
+				Systolic: i(120), Diastolic: i(80), Pulse: i(400), Consciousness: "A", TempC: &temp})
 			bad := dev.Next(admin.ID, forms.KindObsRecorded, id, b, demoNow)
 			if res, err := db.ApplyRemote(ctx, []lifeboat.Event{bad}); err != nil || res.Applied != 1 {
 				t.Fatalf("ApplyRemote = %+v, %v, want the set kept", res, err)

@@ -356,6 +356,12 @@ func TestWardList_PeersImpossibleSetShowsCheck(t *testing.T) {
 				t.Errorf("conflicts lists %q, want SMITH, Richard", rows)
 			}
 			tap(t, ui, "Conflicts")
+			// His record says so too, in place of a score.
+			test.Tap(card(t, ui, "SMITH, Richard"))
+			settle(ui)
+			// (The chart lists the set itself, flagged CHECK: NOT POSSIBLE.)
+			mustShow(t, ui, news2CheckWords+": newest set not possible", "NEWS2 —", "CHECK: NOT POSSIBLE")
+			tap(t, ui, "Back")
 			tap(t, ui, "Sickest first")
 			if rows := wardRows(ui); !strings.Contains(rows[0], "SMITH, Richard") {
 				t.Errorf("sickest first starts %q, want SMITH, Richard, whose risk is not known", rows[0])

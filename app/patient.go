@@ -202,6 +202,11 @@ func (s *patientScreen) load() {
 // showFlags shows the record-level warnings under the header.
 func (s *patientScreen) showFlags(r WardRow) {
 	s.flags.RemoveAll()
+	if r.Check {
+		// The newest set has an impossible reading: no score is shown
+		// above, and this says why.
+		s.flags.Add(Chip(news2CheckWords+": newest set not possible, see the chart", nhsWarmYellow, nhsBlack, true))
+	}
 	if r.SharedNHS {
 		s.flags.Add(s.mergeFlag())
 	}

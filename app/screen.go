@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -51,6 +52,7 @@ type Card struct {
 	OnTapped func()
 	content  fyne.CanvasObject
 	bg       *canvas.Rectangle
+	compact  bool
 }
 
 // NewCard returns a card showing content.
@@ -61,6 +63,20 @@ func NewCard(content fyne.CanvasObject, tapped func()) *Card {
 	c.bg.CornerRadius = 6
 	c.ExtendBaseWidget(c)
 	return c
+}
+
+// NewCompactCard returns a card with less padding around content: one
+// line of a table, for a desktop's mouse rather than a finger.
+func NewCompactCard(content fyne.CanvasObject, tapped func()) *Card {
+	c := NewCard(content, tapped)
+	c.compact = true
+	return c
+}
+
+// compactPad is a compact card's padding around its content (and a
+// table's heading line's, to line up with it).
+func compactPad(content fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewCustomPaddedLayout(3, 3, 8, 8), content)
 }
 
 // SetBackground sets the card's colour (a warning, a struck-out record).
@@ -108,6 +124,9 @@ func (c *Card) Tapped(*fyne.PointEvent) {
 
 // CreateRenderer implements fyne.Widget.
 func (c *Card) CreateRenderer() fyne.WidgetRenderer {
+	if c.compact {
+		return widget.NewSimpleRenderer(container.NewStack(c.bg, compactPad(c.content)))
+	}
 	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.NewPadded(c.content)))
 }
 

@@ -93,6 +93,9 @@ type UI struct {
 	// lock, not a restart or Lock (a locked device must not show patient
 	// data).
 	drafts map[string]*obsDraft
+	// ward is how the ward list is sorted and filtered, kept while the
+	// app runs.
+	ward wardView
 }
 
 // New builds the UI in w over st and shows the unlock screen (or the

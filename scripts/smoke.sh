@@ -56,9 +56,9 @@ wait_log "screen=PIN"
 typ 1357; key Return
 wait_log "signed in"
 shot ward
-# Open the first patient in the ward list (bed 1, below the New arrival
-# button).
-xdotool mousemove 700 350 click 1
+# Open the first patient in the ward list (bed 1, the first line of the
+# table under its column names).
+xdotool mousemove 700 307 click 1
 wait_log "screen=Patient"
 shot patient
 # Record observations, below the patient header (name, identifiers, the

@@ -71,9 +71,17 @@ func (c *cdTab) entryDialog(newReg bool) {
 	for _, p := range pts {
 		ptLabels = append(ptLabels, c.patientChoice(p, reg.location))
 	}
-	patient := widget.NewSelect(ptLabels, nil)
+	// The choice in full under the list: a phone cuts the list short.
+	chosen := wrapped("")
+	chosen.Hide()
+	patient := widget.NewSelect(ptLabels, func(l string) {
+		f.ui.Touch()
+		chosen.SetText(l)
+		chosen.Show()
+		f.fit()
+	})
 	patient.PlaceHolder = "Choose the patient"
-	ptRow := f.add("Patient", patient, "patient_id")
+	ptRow := f.add("Patient", container.NewVBox(patient, chosen), "patient_id")
 	from := f.entry("From", "Supplied by, e.g. Pharmacy", "from")
 	fromRow := f.rows[len(f.rows)-1]
 	to := f.entry("To", "Returned to, e.g. Pharmacy", "to")

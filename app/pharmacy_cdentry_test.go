@@ -102,6 +102,15 @@ func TestCDEntry_PatientsSortedWithTheirBeds(t *testing.T) {
 	if !slices.IsSorted(names) {
 		t.Errorf("patients offered in the order %q, want by name", names)
 	}
+	// The choice is repeated in full under the list (cut short on a phone).
+	choose(t, ui, "Choose the patient").SetSelected(opts[0])
+	settle(ui)
+	if !slices.ContainsFunc(objects(ui), func(o fyne.CanvasObject) bool {
+		l, ok := o.(*widget.Label)
+		return ok && l.Text == opts[0] && l.Wrapping != fyne.TextWrapOff
+	}) {
+		t.Errorf("the chosen patient %q is not shown in full", opts[0])
+	}
 }
 
 // Only people who may witness a controlled drug are offered: ward staff

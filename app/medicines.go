@@ -31,13 +31,28 @@ func init() {
 // an allergy, a second order of the medicine) needs a reason typed for
 // each warning; a controlled drug needs its witness and their PIN, and
 // writes the register line with the dose.
+//
+// The MAR moves with the clock: while the tab is on show a ticker reads
+// the chart again every marTick and redraws it when a dose's status has
+// changed (a 12:00 dose turns from "later" to "due" with nobody touching
+// the screen). The ticker stops once the patient's screen is left.
 type medicinesTab struct {
-	ui    *UI
-	id    string
-	msg   *widget.Label
-	list  *fyne.Container
-	chart store.MedicineChart
+	ui      *UI
+	id      string
+	screen  *Screen
+	msg     *widget.Label
+	list    *fyne.Container
+	chart   store.MedicineChart
+	at      time.Time // the clock reading the chart was drawn for
+	key     string    // marKey of what is drawn
+	patient store.PatientView
+	wards   []forms.Ward
+	stop    chan struct{} // ends the ticker; nil when none runs
 }
+
+// marTick is how often the MAR is checked against the clock while shown
+// (tests shorten it).
+var marTick = 15 * time.Second
 
 func newMedicinesTab(ui *UI, patientID string) fyne.CanvasObject {
 	m := &medicinesTab{ui: ui, id: patientID, msg: errorLabel(), list: container.NewVBox()}
@@ -47,14 +62,27 @@ func newMedicinesTab(ui *UI, patientID string) fyne.CanvasObject {
 	// this tab (PatientHeader), and again in every dose dialog: a third
 	// copy here would only push the doses off a phone's screen.
 	body := container.NewVBox(m.msg, title, hint, m.list)
-	return NewScreen(container.NewVScroll(container.NewPadded(body)), m.load)
+	m.screen = NewScreen(container.NewVScroll(container.NewPadded(body)), m.load)
+	return m.screen
 }
 
+// load reads the chart, with the patient and wards the dose dialogs name,
+// shows it and starts the ticker.
 func (m *medicinesTab) load() {
-	var chart store.MedicineChart
+	var (
+		chart   store.MedicineChart
+		patient store.PatientView
+		wards   []forms.Ward
+	)
 	now := m.ui.Now()
 	m.ui.Run(func(ctx context.Context) (err error) {
-		chart, err = m.ui.Store().MedicineChart(ctx, m.id, now, now)
+		if chart, err = m.ui.Store().MedicineChart(ctx, m.id, now, now); err != nil {
+			return err
+		}
+		if patient, err = m.ui.Store().Patient(ctx, m.id); err != nil {
+			return err
+		}
+		wards, err = m.ui.Store().Wards(ctx)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -62,8 +90,117 @@ func (m *medicinesTab) load() {
 			return
 		}
 		setMsg(m.msg, "")
-		m.show(chart)
+		m.patient, m.wards = patient, wards
+		m.show(chart, now)
+		m.startTicking()
 	})
+}
+
+// startTicking starts the goroutine that keeps the MAR in step with the
+// clock, unless one runs. It ends when the patient's screen is no longer
+// the one on show (a reload, when it comes back, starts it again), or
+// the UI closes. While another tab of the patient is shown it reads
+// nothing.
+func (m *medicinesTab) startTicking() {
+	if m.stop != nil || m.ui.ctx.Err() != nil {
+		return
+	}
+	stop := make(chan struct{})
+	m.stop = stop
+	ui, every := m.ui, marTick
+	ui.loops.Add(1)
+	go func() {
+		defer ui.loops.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ui.ctx.Done():
+				return
+			case <-stop:
+				return
+			case <-t.C:
+				ui.do(func() {
+					if m.stop != stop {
+						return // already stopped
+					}
+					if !m.onTop() {
+						close(stop)
+						m.stop = nil
+						return
+					}
+					if m.screen.Visible() {
+						m.tick()
+					}
+				})
+			}
+		}
+	}()
+}
+
+// onTop reports whether the patient screen holding this tab is the one
+// on show to a signed-in person.
+func (m *medicinesTab) onTop() bool {
+	ui := m.ui
+	return ui.session != nil && ui.frame != nil && !ui.st.Locked() && holds(ui.frame.top(), m.screen)
+}
+
+// holds reports whether o is root or inside it, through the containers
+// a screen is built of (every tab of a set of tabs, shown or not).
+func holds(root, o fyne.CanvasObject) bool {
+	if root == o {
+		return true
+	}
+	switch x := root.(type) {
+	case *Screen:
+		return holds(x.content, o)
+	case *fyne.Container:
+		return slices.ContainsFunc(x.Objects, func(c fyne.CanvasObject) bool { return holds(c, o) })
+	case *container.Scroll:
+		return holds(x.Content, o)
+	case *container.AppTabs:
+		return slices.ContainsFunc(x.Items, func(it *container.TabItem) bool { return holds(it.Content, o) })
+	}
+	return false
+}
+
+// tick reads the chart at the clock's time now and redraws it if a
+// dose's status has moved on. Unlike Run it does not count as use of the
+// app: a MAR left open must still lock when idle.
+func (m *medicinesTab) tick() {
+	ui, now := m.ui, m.ui.Now()
+	ui.tasks.Add(1)
+	go func() {
+		defer ui.tasks.Done()
+		chart, err := ui.Store().MedicineChart(ui.ctx, m.id, now, now)
+		if ui.ctx.Err() != nil {
+			return
+		}
+		ui.do(func() {
+			if err != nil || m.stop == nil {
+				return // the next reload or tick shows it
+			}
+			if marKey(chart, now) != m.key {
+				m.show(chart, now)
+			}
+		})
+	}()
+}
+
+// marKey sums up what of a chart moves with the clock: each dose's
+// status and whether each order is stopped, can be given now or
+// duplicates another.
+func marKey(c store.MedicineChart, now time.Time) string {
+	var b strings.Builder
+	b.WriteString(c.MAR.Day.Format(time.DateOnly))
+	for _, r := range c.MAR.Rows {
+		o := r.Order
+		fmt.Fprintf(&b, "|%s %t %t %d:", o.ID, !o.Stop.IsZero() && !now.Before(o.Stop), o.ActiveAt(now), len(forms.DuplicateOrders(o, c.Orders, now)))
+		for _, cell := range r.Cells {
+			b.WriteString(string(cell.Status) + ",")
+		}
+	}
+	return b.String()
 }
 
 // Tints behind the MAR's flags: dark text stays readable on them.
@@ -91,8 +228,8 @@ func (m *medicinesTab) name(id string) string {
 	return "someone not known on this device"
 }
 
-func (m *medicinesTab) show(chart store.MedicineChart) {
-	m.chart = chart
+func (m *medicinesTab) show(chart store.MedicineChart, now time.Time) {
+	m.chart, m.at, m.key = chart, now, marKey(chart, now)
 	var rows []fyne.CanvasObject
 	for _, c := range chart.Conflicts {
 		what := "recorded twice with different outcomes"
@@ -167,6 +304,19 @@ func (m *medicinesTab) doseText(r forms.AdminRecord) string {
 	return t + "."
 }
 
+// notGivenText is a dose not given with its reason and note, who
+// recorded it and when.
+func (m *medicinesTab) notGivenText(r forms.AdminRecord) string {
+	t := sentence(string(r.Outcome))
+	if r.ReasonCode != "" && r.ReasonCode != forms.ReasonOther {
+		t += ", " + strings.ToLower(r.ReasonCode.Label())
+	}
+	if r.Note != "" {
+		t += ": " + r.Note
+	}
+	return fmt.Sprintf("%s (%s, %s).", t, m.name(r.Author), r.PerformedAt.Local().Format(TimeLayout))
+}
+
 // stopText says when an order stopped, who stopped it and why.
 func (m *medicinesTab) stopText(o forms.MedicationOrder) string {
 	t := "STOPPED at " + o.Stop.Local().Format(DateTimeLayout)
@@ -213,7 +363,7 @@ func orderText(o forms.MedicationOrder) string {
 
 func (m *medicinesTab) orderCard(r forms.MARRow, shown map[string]bool) fyne.CanvasObject {
 	o := r.Order
-	now := m.ui.Now()
+	now := m.at
 	ended := !o.Stop.IsZero() && !now.Before(o.Stop)
 	var head []fyne.CanvasObject
 	if ended {
@@ -253,6 +403,9 @@ func (m *medicinesTab) orderCard(r forms.MARRow, shown map[string]bool) fyne.Can
 		for _, rec := range c.Records {
 			if rec.Outcome == forms.OutcomeGiven && (rec.Witness != "" || len(rec.Overrides) > 0) {
 				lines = append(lines, wrapped(c.Slot.Time.Local().Format(TimeLayout)+" dose: "+m.doseText(rec)))
+			}
+			if rec.Outcome != forms.OutcomeGiven && rec.Note != "" {
+				lines = append(lines, wrapped(c.Slot.Time.Local().Format(TimeLayout)+" dose: "+m.notGivenText(rec)))
 			}
 		}
 	}
@@ -324,6 +477,33 @@ func (m *medicinesTab) cellButton(o forms.MedicationOrder, c forms.MARCell) fyne
 	}
 }
 
+// doseHeader is the top of every dose dialog: who the dose is for
+// (name, date of birth, NHS number and bed, to check against the
+// wristband), the drug, dose and route, and the allergies.
+func (m *medicinesTab) doseHeader(o forms.MedicationOrder) fyne.CanvasObject {
+	p := m.patient
+	name := widget.NewLabel(forms.DisplayName(p.Patient))
+	name.TextStyle = fyne.TextStyle{Bold: true}
+	if name.Text == "" {
+		name.SetText("Patient not known on this device")
+	}
+	where := identityLine(p.Patient)
+	if bed := bedName(m.wards, p.Ward, p.Bed); bed != "" {
+		where += "   " + bed
+	}
+	drug := wrapped(o.Drug)
+	drug.TextStyle = fyne.TextStyle{Bold: true}
+	freq := o.Frequency
+	if o.PRN {
+		freq = "when required"
+	}
+	what := fmt.Sprintf("Dose %s %s   Route %s", o.Dose, o.DoseUnit, o.Route)
+	if freq != "" {
+		what += "   " + freq
+	}
+	return container.NewVBox(name, wrapped(where), drug, wrapped(what), allergyChip(m.chart.Allergies))
+}
+
 // askOutcome offers the outcomes for a scheduled dose.
 func (m *medicinesTab) askOutcome(o forms.MedicationOrder, c forms.MARCell) {
 	slot := forms.SlotTime(c.Slot.Time)
@@ -341,8 +521,8 @@ func (m *medicinesTab) askOutcome(o forms.MedicationOrder, c forms.MARCell) {
 	given := widget.NewButton("Given", choose(forms.OutcomeGiven))
 	given.Importance = widget.HighImportance
 	body := container.NewVBox(
-		allergyChip(m.chart.Allergies),
-		wrapped(fmt.Sprintf("%s, due %s. Recorded as done now (%s) by %s.", o.Drug, c.Slot.Time.Local().Format(TimeLayout),
+		m.doseHeader(o),
+		wrapped(fmt.Sprintf("Due %s. Recorded as done now (%s) by %s.", c.Slot.Time.Local().Format(TimeLayout),
 			m.ui.Now().Local().Format(TimeLayout), m.ui.Session().User.Name)),
 		given,
 		widget.NewButton("Omitted", choose(forms.OutcomeOmitted)),
@@ -350,23 +530,83 @@ func (m *medicinesTab) askOutcome(o forms.MedicationOrder, c forms.MARCell) {
 		widget.NewButton("Held", choose(forms.OutcomeHeld)),
 	)
 	d = dialog.NewCustom("Record dose", "Cancel", body, m.ui.Window())
+	d.Resize(fyne.NewSize(min(m.ui.win.Canvas().Size().Width-24, 560), 0))
 	d.Show()
 }
 
-// askReason asks why a dose was not given.
+// askReason asks why a dose was not given, in a form that stays open
+// until it is right: no reason chosen is said in place, and "Other (see
+// note)" needs the note, saved with the dose. A dose refused has its
+// reason already; its note is optional.
 func (m *medicinesTab) askReason(o forms.MedicationOrder, slot string, out forms.Outcome) {
-	labels := make([]string, len(forms.OmissionReasons))
+	f := newFieldForm(m.ui)
+	f.box.Add(m.doseHeader(o))
+	f.box.Add(wrapped(fmt.Sprintf("Due %s. Recorded as %s now (%s) by %s.", slotLabel(slot), out,
+		m.ui.Now().Local().Format(TimeLayout), m.ui.Session().User.Name)))
+	var pick *widget.RadioGroup
 	byLabel := map[string]forms.OmissionReason{}
-	for i, r := range forms.OmissionReasons {
-		labels[i] = r.Label()
-		byLabel[labels[i]] = r
-	}
-	pick := widget.NewRadioGroup(labels, nil)
-	dialog.ShowCustomConfirm("Why was it "+string(out)+"?", "Save", "Cancel", pick, func(ok bool) {
-		if ok {
-			m.record(o, slot, out, byLabel[pick.Selected])
+	if out != forms.OutcomeRefused {
+		var labels []string
+		for _, r := range forms.OmissionReasons {
+			if r == forms.ReasonRefused {
+				continue // that is the outcome Refused
+			}
+			labels = append(labels, r.Label())
+			byLabel[r.Label()] = r
 		}
-	}, m.ui.Window())
+		pick = widget.NewRadioGroup(labels, nil)
+		f.add("Why was it "+string(out)+"?", pick, "reason_code")
+	}
+	note := widget.NewMultiLineEntry()
+	note.Wrapping = fyne.TextWrapWord
+	note.SetMinRowsVisible(2)
+	note.OnChanged = func(string) { m.ui.Touch() }
+	noteRow := f.add("Note", note, "note")
+	if pick != nil {
+		note.SetPlaceHolder("What happened, e.g. patient in theatre until 14:00")
+		noteRow.box.Hide()
+		pick.OnChanged = func(label string) {
+			m.ui.Touch()
+			if byLabel[label] == forms.ReasonOther {
+				noteRow.box.Show()
+				f.fit()
+				m.ui.win.Canvas().Focus(note)
+			} else {
+				noteRow.box.Hide()
+				f.fit()
+			}
+		}
+	} else {
+		note.SetPlaceHolder("Optional, e.g. says it makes them drowsy")
+	}
+	build := func() (store.Draft, error) {
+		a := forms.Administration{OrderID: o.ID, PatientID: m.id, Slot: slot, Outcome: out}
+		if pick != nil {
+			a.ReasonCode = byLabel[pick.Selected]
+		} else {
+			a.ReasonCode = forms.ReasonRefused
+		}
+		if noteRow.box.Visible() {
+			a.Note = strings.TrimSpace(note.Text)
+		}
+		var ps forms.Problems
+		for _, p := range a.ValidateFor(o) {
+			switch {
+			case p.Soft:
+			case p.Field == "reason_code":
+				ps = append(ps, forms.Problem{Field: p.Field, Message: "Choose why it was " + string(out) + "."})
+			case p.Field == "note":
+				ps = append(ps, forms.Problem{Field: p.Field, Message: "Type the reason in the note: it goes on the chart with the dose."})
+			default:
+				ps = append(ps, p)
+			}
+		}
+		if len(ps) > 0 {
+			return store.Draft{}, ps
+		}
+		return store.Draft{Kind: forms.KindMedAdministered, PerformedAt: m.ui.Now(), Payload: a}, nil
+	}
+	f.show("Dose "+string(out), "Save", build, nil)
 }
 
 // record saves an outcome. A dose given goes through give: the checks
@@ -402,7 +642,7 @@ func (m *medicinesTab) give(o forms.MedicationOrder, slot string) {
 	a := forms.Administration{OrderID: o.ID, PatientID: m.id, Slot: slot, Outcome: forms.OutcomeGiven, Dose: o.Dose}
 	at := m.ui.Now()
 	var (
-		prev    forms.Administration
+		prev    forms.AdminRecord
 		dup     bool
 		ws      []forms.DoseWarning
 		users   []store.User
@@ -412,8 +652,19 @@ func (m *medicinesTab) give(o forms.MedicationOrder, slot string) {
 	m.ui.Run(func(ctx context.Context) (err error) {
 		st := m.ui.Store()
 		if slot != "" {
-			if prev, dup, err = st.DoseAlreadyRecorded(ctx, a); err != nil {
+			if _, dup, err = st.DoseAlreadyRecorded(ctx, a); err != nil {
 				return err
+			}
+		}
+		if dup { // who gave it and when, for the warning
+			recs, err := st.Administrations(ctx, m.id)
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				if r.Outcome == forms.OutcomeGiven && r.SlotKey() == a.SlotKey() {
+					prev = r
+				}
 			}
 		}
 		if ws, err = st.DoseWarnings(ctx, m.id, o.ID, a.Dose, at); err != nil {
@@ -447,13 +698,33 @@ func (m *medicinesTab) give(o forms.MedicationOrder, slot string) {
 			next()
 			return
 		}
-		dialog.ShowConfirm("Already given?", fmt.Sprintf("The %s dose of %s is already recorded as %s. Giving it again may be a double dose. Record it again?",
-			slotLabel(slot), o.Drug, prev.Outcome), func(yes bool) {
-			if yes {
-				next()
-			}
-		}, m.ui.Window())
+		m.warnDoubleDose(o, slot, prev, next)
 	})
+}
+
+// warnDoubleDose says the scheduled dose is already recorded as given,
+// by whom and when, before it can be recorded again. Cancel is the
+// highlighted choice; nothing has the keyboard, so a Return or Space
+// typed at 3 a.m. records nothing.
+func (m *medicinesTab) warnDoubleDose(o forms.MedicationOrder, slot string, prev forms.AdminRecord, again func()) {
+	var d dialog.Dialog
+	cancel := widget.NewButtonWithIcon("Cancel: do not give", theme.CancelIcon(), func() { d.Hide() })
+	cancel.Importance = widget.HighImportance
+	record := widget.NewButton("Record it again", func() {
+		d.Hide()
+		again()
+	})
+	who := fmt.Sprintf("The %s dose is already recorded as %s by %s at %s.", slotLabel(slot), prev.Outcome,
+		m.name(prev.Author), prev.PerformedAt.Local().Format(DateTimeLayout))
+	body := container.NewVBox(
+		m.doseHeader(o),
+		medFlag(who, medPaleRed, true),
+		wrapped("Giving it again may be a double dose. Check the patient and ask whoever gave it before recording it again."),
+		cancel, record, // one above the other: both read in full on a phone
+	)
+	d = dialog.NewCustomWithoutButtons("Already given?", body, m.ui.Window())
+	d.Resize(fyne.NewSize(min(m.ui.win.Canvas().Size().Width-24, 560), 0))
+	d.Show()
 }
 
 // giveDialog asks for what a dose needs before it is saved: a reason
@@ -464,8 +735,8 @@ func (m *medicinesTab) give(o forms.MedicationOrder, slot string) {
 // nothing.
 func (m *medicinesTab) giveDialog(o forms.MedicationOrder, a forms.Administration, at time.Time, ws []forms.DoseWarning, users []store.User, wards []forms.Ward, ward string) {
 	f := newFieldForm(m.ui)
-	f.box.Add(allergyChip(m.chart.Allergies))
-	f.box.Add(wrapped(fmt.Sprintf("%s: %s, given now (%s) by %s.", o.Drug, orderText(o), at.Local().Format(TimeLayout), m.ui.Session().User.Name)))
+	f.box.Add(m.doseHeader(o))
+	f.box.Add(wrapped(fmt.Sprintf("Given now (%s) by %s.", at.Local().Format(TimeLayout), m.ui.Session().User.Name)))
 	reasons := make([]*widget.Entry, len(ws))
 	for i, w := range ws {
 		f.box.Add(medFlag("Warning: "+sentence(w.Message)+".", medPaleRed, true))

@@ -67,11 +67,7 @@ func TestMedicines_OmittedNeedsAReason(t *testing.T) {
 	showTab(t, ui, "Medicines")
 	tap(t, ui, "12:00 due")
 	tap(t, ui, "Omitted")
-	for _, o := range objects(ui) {
-		if r, ok := o.(*widget.RadioGroup); ok {
-			r.SetSelected(forms.ReasonNilByMouth.Label())
-		}
-	}
+	radio(t, ui).SetSelected(forms.ReasonNilByMouth.Label())
 	tap(t, ui, "Save")
 	admins, _ := db.Administrations(t.Context(), pid)
 	found := false
@@ -84,25 +80,178 @@ func TestMedicines_OmittedNeedsAReason(t *testing.T) {
 	mustShow(t, ui, "12:00 omitted")
 }
 
-func TestMedicines_DoubleDoseWarnedBeforeSaving(t *testing.T) {
-	ui, db, clock := newTestUI(t, fyne.NewSize(1280, 800))
+// doubleDose opens Smith's 12:00 dose at 12:00 and, while its dialog is
+// open, has the pharmacist record it as given at 12:01 (another device,
+// synced); then taps Given at 12:03. It returns the pharmacist's dose.
+func doubleDose(t *testing.T, ui *UI, db *store.DB, clock *testClock, size fyne.Size) forms.Administration {
+	t.Helper()
 	clock.Advance(3 * time.Hour)
 	pid := openPatient(t, ui, db, "Smith", "SMITH, Richard")
-	orders, err := db.MedicationOrders(t.Context(), pid)
-	if err != nil || len(orders) == 0 {
-		t.Fatal(orders, err)
+	medsTab(t, ui, size)
+	para := orderNamed(t, db, pid, "Paracetamol 500 mg tablets", false)
+	tap(t, ui, "12:00 due")
+	phil, _ := userNamed(t, db, "Phil Pharmacist")
+	sess, err := db.SignIn(t.Context(), phil.ID, "2468", "")
+	if err != nil {
+		t.Fatal(err)
 	}
-	before, _ := db.Administrations(t.Context(), pid)
-	// The 06:00 dose is already given: recording it again must ask first.
-	m := &medicinesTab{ui: ui, id: pid}
-	slot := forms.SlotTime(forms.DueSlots(orders[0], demoNow, demoNow.Location())[0].Time)
-	m.record(orders[0], slot, forms.OutcomeGiven, "")
+	a := forms.Administration{OrderID: para.ID, PatientID: pid, Slot: forms.SlotTime(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)),
+		Outcome: forms.OutcomeGiven, Dose: para.Dose}
+	storetest.MustAppend(t, db, sess, store.Draft{Kind: forms.KindMedAdministered, PerformedAt: clock.Now().Add(time.Minute), Payload: a})
+	clock.Advance(3 * time.Minute)
 	settle(ui)
-	mustShow(t, ui, "Already given?", "Giving it again may be a double dose")
-	tap(t, ui, "No")
-	after, _ := db.Administrations(t.Context(), pid)
-	if len(after) != len(before) {
-		t.Errorf("doses after answering No = %d, want %d (nothing saved)", len(after), len(before))
+	tap(t, ui, "Given")
+	return a
+}
+
+// The warning names who gave the dose and when, and the safe answer is
+// the highlighted one with the keyboard: Return at 3 a.m. gives nothing.
+func TestMedicines_DoubleDoseSaysWhoAndWhenAndDefaultsToCancel(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	a := doubleDose(t, ui, db, clock, desktop)
+	before := len(givenOf(t, db, a.PatientID, a.OrderID))
+	mustShow(t, ui, "Already given?", "SMITH, Richard", "Paracetamol 500 mg tablets", "Dose 1 g   Route oral",
+		"The 12:00 dose is already recorded as given by Phil Pharmacist at 22-Nov-2026 12:01.", "Giving it again may be a double dose")
+	again, cancel := button(t, ui, "Record it again"), button(t, ui, "Cancel: do not give")
+	if again.Importance == widget.HighImportance || again.Importance == widget.DangerImportance {
+		t.Errorf("Record it again is drawn with importance %v, want a plain button (Cancel is the safe choice)", again.Importance)
+	}
+	if cancel.Importance != widget.HighImportance {
+		t.Errorf("Cancel importance = %v, want high (the highlighted default)", cancel.Importance)
+	}
+	// Nothing has the keyboard: a Return or Space records nothing.
+	if f := ui.win.Canvas().Focused(); f != nil {
+		t.Errorf("focused = %T, want nothing (a key typed must not record the dose again)", f)
+	}
+	tap(t, ui, "Cancel: do not give")
+	if shows(ui, "Already given?") {
+		t.Error("Cancel left the warning open")
+	}
+	if n := len(givenOf(t, db, a.PatientID, a.OrderID)); n != before {
+		t.Fatalf("doses after Return and Space = %d, want %d (nothing saved)", n, before)
+	}
+}
+
+// Every dose dialog names the patient (to check against the wristband),
+// the drug, dose and route, with the allergy line.
+func TestMedicines_DoseDialogsNamePatientDrugDoseRoute(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	clock.Advance(3 * time.Hour)
+	pid := openPatient(t, ui, db, "Smith", "SMITH, Richard")
+	p, err := db.Patient(t.Context(), pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := []string{"SMITH, Richard", identityLine(p.Patient), "Paracetamol 500 mg tablets", "Dose 1 g   Route oral", "Allergies NOT RECORDED"}
+	showTab(t, ui, "Medicines")
+	tap(t, ui, "12:00 due")
+	mustShow(t, ui, append(who, "Record dose")...)
+	tap(t, ui, "Omitted")
+	mustShow(t, ui, append(who, "Why was it omitted?")...)
+	tap(t, ui, "Cancel")
+
+	ui, db, _ = newTestUI(t, desktop)
+	pid = openPatient(t, ui, db, "Okafor", "OKAFOR, Grace")
+	p, _ = db.Patient(t.Context(), pid)
+	showTab(t, ui, "Medicines")
+	tap(t, ui, "Give a dose now")
+	mustShow(t, ui, "OKAFOR, Grace", identityLine(p.Patient), "Dose 1 g   Route oral   when required", "Allergies: Penicillin")
+}
+
+// Saving an omitted or held dose without a reason keeps the dialog and
+// says so in place; Other needs its note, which is saved with the dose
+// and shown on the MAR.
+func TestMedicines_OmitWithoutReasonStaysOpenAndOtherNeedsANote(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	clock.Advance(3 * time.Hour)
+	pid := openPatient(t, ui, db, "Smith", "SMITH, Richard")
+	before, _ := db.Administrations(t.Context(), pid)
+	showTab(t, ui, "Medicines")
+	tap(t, ui, "12:00 due")
+	tap(t, ui, "Held")
+	tap(t, ui, "Save")
+	mustProblem(t, ui, "Choose why it was held.")
+	tap(t, ui, "Cancel")
+
+	tap(t, ui, "12:00 due")
+	tap(t, ui, "Omitted")
+	tap(t, ui, "Save")
+	mustProblem(t, ui, "Choose why it was omitted.")
+	if got, _ := db.Administrations(t.Context(), pid); len(got) != len(before) {
+		t.Fatalf("doses after Save with no reason = %d, want %d", len(got), len(before))
+	}
+	radio(t, ui).SetSelected(forms.ReasonOther.Label())
+	settle(ui)
+	tap(t, ui, "Save")
+	mustProblem(t, ui, "Type the reason in the note")
+	test.Type(entry(t, ui, "What happened"), "in theatre until 14:00")
+	tap(t, ui, "Save")
+	got, _ := db.Administrations(t.Context(), pid)
+	if len(got) != len(before)+1 {
+		t.Fatalf("doses = %d, want %d", len(got), len(before)+1)
+	}
+	last := got[len(got)-1]
+	if last.Outcome != forms.OutcomeOmitted || last.ReasonCode != forms.ReasonOther || last.Note != "in theatre until 14:00" {
+		t.Errorf("saved %+v, want omitted, other, with the note", last.Administration)
+	}
+	mustShow(t, ui, "12:00 omitted", "12:00 dose: Omitted: in theatre until 14:00 (Nia Nurse, 12:00).")
+}
+
+// radio is the visible radio group.
+func radio(t *testing.T, ui *UI) *widget.RadioGroup {
+	t.Helper()
+	for _, o := range objects(ui) {
+		if r, ok := o.(*widget.RadioGroup); ok {
+			return r
+		}
+	}
+	t.Fatalf("no choice of reasons on screen %q", texts(ui))
+	return nil
+}
+
+// The MAR moves with the clock while it is shown, without counting as use
+// of the app (the idle lock still comes), and its ticker stops once the
+// patient is left.
+func TestMedicines_MARMovesWithTheClock(t *testing.T) {
+	defer func(d time.Duration) { marTick = d }(marTick)
+	marTick = 20 * time.Millisecond
+	ui, db, clock := newTestUI(t, desktop)
+	openPatient(t, ui, db, "Smith", "SMITH, Richard")
+	showTab(t, ui, "Medicines")
+	mustShow(t, ui, "12:00 later")
+
+	clock.Advance(3*time.Hour + 5*time.Minute) // 12:05, nobody touching the screen
+	used := ui.lastUsed
+	for deadline := time.Now().Add(10 * time.Second); !shows(ui, "12:00 due"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("at 12:05 the MAR still shows %q, want 12:00 due", texts(ui))
+		}
+		time.Sleep(marTick / 2)
+		settle(ui)
+	}
+	if shows(ui, "12:00 later") {
+		t.Error("12:00 later still shown at 12:05")
+	}
+	if !ui.lastUsed.Equal(used) {
+		t.Errorf("the MAR's ticking counted as use at %v: the idle lock would never come", ui.lastUsed)
+	}
+
+	// Leave the patient: the ticker notices at its next tick and ends (it
+	// is the only loop the test UI runs).
+	ui.ShowSection("ward")
+	stopped := make(chan struct{})
+	go func() { ui.loops.Wait(); close(stopped) }()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		settle(ui)
+		select {
+		case <-stopped:
+		case <-time.After(marTick):
+			if time.Now().After(deadline) {
+				t.Fatal("the MAR kept ticking after the patient was left")
+			}
+			continue
+		}
+		break
 	}
 }
 
@@ -499,4 +648,30 @@ func TestMedicines_RegisterDoseCountsTowardPRNInterval(t *testing.T) {
 	tap(t, ui, "Give a dose now")
 	mustShow(t, ui, "Warning: A dose was given at 08:00 on 22-Nov, less than 4 hours from 09:00 on 22-Nov.")
 	tap(t, ui, "Cancel")
+}
+
+// TestMedicines_DialogGolden: the dose dialog naming the patient, drug,
+// dose and route; an omission with Other and its note missing; the
+// double-dose warning with Cancel highlighted.
+func TestMedicines_DialogGolden(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, db, clock := newTestUI(t, size)
+			clock.Advance(3 * time.Hour)
+			openPatient(t, ui, db, "Smith", "SMITH, Richard")
+			medsTab(t, ui, size)
+			tap(t, ui, "12:00 due")
+			golden(t, ui, "medicines_dose_"+sizeSuffix(size))
+			tap(t, ui, "Omitted")
+			radio(t, ui).SetSelected(forms.ReasonOther.Label())
+			settle(ui)
+			tap(t, ui, "Save")
+			golden(t, ui, "medicines_omit_"+sizeSuffix(size))
+			tap(t, ui, "Cancel")
+
+			ui2, db2, clock2 := newTestUI(t, size)
+			doubleDose(t, ui2, db2, clock2, size)
+			golden(t, ui2, "medicines_double_"+sizeSuffix(size))
+		})
+	}
 }

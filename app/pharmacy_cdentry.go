@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 	"github.com/google/uuid"
 
@@ -31,7 +33,7 @@ func (c *cdTab) entryDialog(newReg bool) {
 		drug = f.entry("Drug", "Drug, e.g. morphine sulfate", "drug")
 		form = f.entry("Form", "Form, e.g. oral solution, ampoules", "form")
 		strength = f.entry("Strength", "Strength, e.g. 10 mg/5 ml", "strength")
-		location = f.entry("Held at", "Ward or pharmacy, e.g. Pharmacy CD vault", "location")
+		location = f.entry("Held at", "Ward or pharmacy, e.g. CD vault", "location")
 	} else {
 		f.box.Add(wrapped(c.label(reg) + ". Balance now " + balance.String() + "."))
 	}
@@ -44,16 +46,42 @@ func (c *cdTab) entryDialog(newReg bool) {
 	kind := widget.NewSelect(typeWords, nil)
 	kind.PlaceHolder = "Choose the entry type"
 	f.add("Entry", kind, "type")
-	qty := f.entry("Quantity", "Quantity, e.g. 2.5", "quantity")
-	qtyRow := f.rows[len(f.rows)-1]
-
-	var ptLabels []string
-	for _, p := range c.s.patients {
-		ptLabels = append(ptLabels, patientLabel(p))
+	// The unit is beside every quantity: 2.5 ml and 2.5 ampoules are not
+	// the same dose. A new register's unit follows its form as typed.
+	unit := func() string { return reg.product.Unit() }
+	if newReg {
+		unit = func() string { return forms.CDProduct{Form: form.Text}.Unit() }
 	}
-	patient := widget.NewSelect(ptLabels, nil)
+	qty, qtyUnit := unitEntry("Quantity, e.g. 2.5", unit())
+	qty.OnChanged = func(string) { f.ui.Touch() }
+	qtyRow := f.add("Quantity", qty.row, "quantity")
+
+	// Patients by name, each with their bed, as on the ward list.
+	pts := slices.Clone(c.s.patients)
+	slices.SortStableFunc(pts, func(a, b store.PatientView) int {
+		if ai, bi := a.Status == store.PatientAdmitted, b.Status == store.PatientAdmitted; ai != bi {
+			if ai {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(strings.ToUpper(forms.DisplayName(a.Patient)), strings.ToUpper(forms.DisplayName(b.Patient)))
+	})
+	var ptLabels []string
+	for _, p := range pts {
+		ptLabels = append(ptLabels, c.patientChoice(p, reg.location))
+	}
+	// The choice in full under the list: a phone cuts the list short.
+	chosen := wrapped("")
+	chosen.Hide()
+	patient := widget.NewSelect(ptLabels, func(l string) {
+		f.ui.Touch()
+		chosen.SetText(l)
+		chosen.Show()
+		f.fit()
+	})
 	patient.PlaceHolder = "Choose the patient"
-	ptRow := f.add("Patient", patient, "patient_id")
+	ptRow := f.add("Patient", container.NewVBox(patient, chosen), "patient_id")
 	from := f.entry("From", "Supplied by, e.g. Pharmacy", "from")
 	fromRow := f.rows[len(f.rows)-1]
 	to := f.entry("To", "Returned to, e.g. Pharmacy", "to")
@@ -66,17 +94,31 @@ func (c *cdTab) entryDialog(newReg bool) {
 	corrects := widget.NewSelect(lineLabels, nil)
 	corrects.PlaceHolder = "Choose the line it corrects"
 	corrRow := f.add("Corrects", corrects, "corrects")
-	adjust := f.entry("Change to the balance", "Change, e.g. -5 or +5", "adjustment")
-	adjRow := f.rows[len(f.rows)-1]
+	adjust, adjUnit := unitEntry("Change, e.g. -5 or +5", unit())
+	adjust.OnChanged = func(string) { f.ui.Touch() }
+	adjRow := f.add("Change to the balance", adjust.row, "adjustment")
+	if newReg {
+		form.OnChanged = func(string) {
+			f.ui.Touch()
+			qtyUnit.SetText(unit())
+			adjUnit.SetText(unit())
+		}
+	}
 	reason := f.entry("Reason", "Reason, e.g. spilt, expired", "reason")
 	reasonRow := f.rows[len(f.rows)-1]
 
+	when := f.entry("When", "DD-Mmm-YYYY HH:MM", "performed_at")
+	when.SetText(c.s.ui.Now().Local().Format(DateTimeLayout))
+
 	// The witness is a second person at the device who confirms with
-	// their own PIN, so a name cannot be put down without them.
+	// their own PIN, so a name cannot be put down without them: ward
+	// staff or a pharmacist (store.WitnessRoles), not an IT admin or a
+	// bed manager, and not the person recording. Last in the form, right
+	// above Save, so a wrong PIN is said where the witness is looking.
 	me := c.s.ui.Session().User.ID
 	var witnesses []store.User
 	for _, u := range c.s.users {
-		if u.ID != me && u.Active && u.Role != lifeboat.RoleBreakGlass {
+		if u.ID != me && u.Active && slices.Contains(store.WitnessRoles, u.Role) {
 			witnesses = append(witnesses, u)
 		}
 	}
@@ -91,8 +133,6 @@ func (c *cdTab) entryDialog(newReg bool) {
 	pin := widget.NewPasswordEntry()
 	pin.SetPlaceHolder("Witness types their PIN")
 	f.add("Witness PIN", pin, "witness_pin")
-	when := f.entry("When", "DD-Mmm-YYYY HH:MM", "performed_at")
-	when.SetText(c.s.ui.Now().Local().Format(DateTimeLayout))
 
 	entryType := func() forms.CDEntryType {
 		for _, t := range cdTypes {
@@ -159,7 +199,7 @@ func (c *cdTab) entryDialog(newReg bool) {
 		}
 		if e.Type == forms.CDAdministration {
 			if i := slices.Index(ptLabels, patient.Selected); i >= 0 {
-				e.PatientID = c.s.patients[i].ID
+				e.PatientID = pts[i].ID
 			}
 		}
 		witnessID = ""
@@ -205,6 +245,47 @@ func (c *cdTab) entryDialog(newReg bool) {
 		title = "New controlled-drugs register"
 	}
 	f.show(title, "Save entry", build, before)
+}
+
+// patientChoice is a patient as offered for an administration: name, bed
+// (with the ward when it is not the register's) and NHS number.
+func (c *cdTab) patientChoice(p store.PatientView, location string) string {
+	l := forms.DisplayName(p.Patient)
+	switch {
+	case p.Status != store.PatientAdmitted:
+		l += " · not on a ward"
+	case p.Ward == location:
+		if w := slices.IndexFunc(c.s.wards, func(w forms.Ward) bool { return w.ID == p.Ward }); w >= 0 {
+			if b, ok := c.s.wards[w].Bed(p.Bed); ok {
+				l += " · " + b.Label
+				break
+			}
+		}
+		l += " · no bed"
+	default:
+		if bed := bedName(c.s.wards, p.Ward, p.Bed); bed != "" {
+			l += " · " + bed
+		}
+	}
+	if p.NHSNumber != "" {
+		l += " · " + forms.FormatNHSNumber(p.NHSNumber)
+	}
+	return l
+}
+
+// quantityField is an entry with its unit beside it.
+type quantityField struct {
+	*widget.Entry
+	row fyne.CanvasObject
+}
+
+// unitEntry returns an entry for a quantity with the unit label beside it.
+func unitEntry(placeholder, unit string) (quantityField, *widget.Label) {
+	e := widget.NewEntry()
+	e.SetPlaceHolder(placeholder)
+	u := widget.NewLabel(unit)
+	u.TextStyle = fyne.TextStyle{Bold: true}
+	return quantityField{Entry: e, row: container.NewBorder(nil, nil, nil, u, e)}, u
 }
 
 // checkWitness confirms the witness is at the device: their PIN signs

@@ -30,6 +30,7 @@ type fieldForm struct {
 	rows   []*formRow
 	other  *widget.Label // problems about no shown field, and store errors
 	save   *widget.Button
+	scroll *container.Scroll // the fields, under the title
 	d      dialog.Dialog
 	warned string // the soft problems already shown, to save through them
 	// extra, when build sets it, is recorded with build's record in one
@@ -100,6 +101,32 @@ func (f *fieldForm) setProblems(ps forms.Problems) {
 	}
 	setMsg(f.other, text)
 	f.fit()
+	f.reveal()
+}
+
+// reveal scrolls the fields so the first field with a problem is in
+// view with its problem: a wrong witness PIN is said under the PIN, where
+// the witness is looking, not below the fold of a long form.
+func (f *fieldForm) reveal() {
+	if f.scroll == nil {
+		return
+	}
+	for _, r := range f.rows {
+		if !r.box.Visible() || !r.msg.Visible() {
+			continue
+		}
+		f.scroll.Refresh() // lay the fields out with the problem shown
+		f.box.Refresh()
+		top := r.box.Position().Y
+		bottom := top + r.box.Size().Height
+		y := f.scroll.Offset.Y
+		if view := f.scroll.Size().Height; bottom > y+view {
+			y = bottom - view
+		}
+		y = min(y, top)
+		f.scroll.ScrollToOffset(fyne.NewPos(0, y))
+		return
+	}
 }
 
 // showError shows a save's error: problems under their fields, anything
@@ -160,8 +187,8 @@ func (f *fieldForm) show(title, save string, build func() (store.Draft, error), 
 	})
 	f.save.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", func() { f.d.Hide() })
-	body := container.NewBorder(nil, container.NewVBox(f.other, container.NewGridWithColumns(2, cancel, f.save)), nil, nil,
-		container.NewVScroll(container.NewBorder(nil, nil, nil, gutter(), f.box)))
+	f.scroll = container.NewVScroll(container.NewBorder(nil, nil, nil, gutter(), f.box))
+	body := container.NewBorder(nil, container.NewVBox(f.other, container.NewGridWithColumns(2, cancel, f.save)), nil, nil, f.scroll)
 	f.d = dialog.NewCustomWithoutButtons(title, body, f.ui.win)
 	f.fit()
 	f.d.Show()

@@ -38,6 +38,7 @@ type PatientHeader struct {
 	news             *fyne.Container
 	allergies        *fyne.Container // allergyChip; hidden until SetAllergies
 	weight           *canvas.Text
+	dot              *canvas.Text // between the bed and the weight, when compact
 }
 
 // NewPatientHeader returns an empty header; Set fills it.
@@ -49,6 +50,7 @@ func NewPatientHeader() *PatientHeader {
 		news:      container.NewStack(),
 		allergies: container.NewStack(),
 		weight:    canvas.NewText("", nhsBlack),
+		dot:       canvas.NewText("·", nhsGrey1),
 	}
 	h.name.TextStyle = fyne.TextStyle{Bold: true}
 	h.name.TextSize = 24
@@ -58,6 +60,7 @@ func NewPatientHeader() *PatientHeader {
 	h.weight.TextSize = 15
 	h.allergies.Hide()
 	h.weight.Hide()
+	h.dot.Hide()
 	h.ExtendBaseWidget(h)
 	return h
 }
@@ -68,10 +71,8 @@ func (h *PatientHeader) SetAllergies(l forms.AllergyList, w forms.Weight, weighe
 	h.allergies.Objects = []fyne.CanvasObject{allergyChip(l)}
 	h.allergies.Show()
 	h.weight.Text = weightText(w, weighed)
-	if h.Compact { // on the line of the bed
-		h.weight.Text = "·  " + h.weight.Text
-	}
 	h.weight.Show()
+	h.dot.Show()
 	h.Refresh()
 }
 
@@ -106,7 +107,8 @@ func (h *PatientHeader) CreateRenderer() fyne.WidgetRenderer {
 		h.ids.TextSize = 15
 		h.place.TextSize = 14
 		h.weight.TextSize = 14
-		lines := container.New(&closeLayout{}, top, h.ids, newFlow(h.place, h.weight))
+		h.dot.TextSize = 14
+		lines := container.New(&closeLayout{}, top, h.ids, newFlow(h.place, h.dot, h.weight))
 		return widget.NewSimpleRenderer(container.NewStack(bg, container.NewPadded(container.New(&closeLayout{}, lines, h.allergies))))
 	}
 	return widget.NewSimpleRenderer(container.NewStack(bg, container.NewPadded(container.NewVBox(top, h.ids, h.place, h.allergies, h.weight))))

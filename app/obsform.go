@@ -69,6 +69,15 @@ func placeholder(f obsField) string {
 	return f.unit
 }
 
+// obsShortLabels are the labels a phone shows beside the fields, where
+// there is no room for the long ones; the field shows the unit.
+var obsShortLabels = map[string]string{
+	"Time taken": "Time", "Respiration rate (breaths/min)": "Resp rate", "SpO2 (%)": "SpO2",
+	"Air or oxygen": "Air / O2", "Oxygen flow (L/min)": "O2 flow", "Oxygen device": "O2 device",
+	"Systolic BP (mmHg)": "Systolic", "Diastolic BP (mmHg)": "Diastolic", "Pulse (beats/min)": "Pulse",
+	"Temperature (°C)": "Temp",
+}
+
 // obsForm is the "Record observations" screen for one patient.
 type obsForm struct {
 	ui      *UI
@@ -184,19 +193,12 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 	leave := func(key string) func() {
 		return func() { f.left[key] = true; f.update() }
 	}
-	var form *fyne.Container
-	if f.narrow {
-		form = container.NewVBox()
-	} else {
-		form = container.New(layout.NewFormLayout())
-	}
-	// add puts a labelled row on the form: the label above it on a phone,
-	// beside it on a desktop.
+	form := container.New(layout.NewFormLayout())
+	// add puts a labelled row on the form, the label beside the field (a
+	// short one on a phone, where the unit is in the field).
 	add := func(label string, content fyne.CanvasObject) []fyne.CanvasObject {
-		if f.narrow {
-			row := container.NewVBox(heading(label, theme.SizeNameText), content)
-			form.Add(row)
-			return []fyne.CanvasObject{row}
+		if short, ok := obsShortLabels[label]; ok && f.narrow {
+			label = short
 		}
 		l := widget.NewLabel(label)
 		l.TextStyle = fyne.TextStyle{Bold: true}
@@ -273,7 +275,7 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 		}
 		if key == "spo2" {
 			f.air = widget.NewRadioGroup([]string{optAir, optOxygen}, func(s string) { d.Air = s; f.showOxygen(); f.update() })
-			f.air.Horizontal = true
+			f.air.Horizontal = !f.narrow // a phone has no room beside the label
 			f.air.SetSelected(d.Air)
 			f.scores["on_oxygen"] = widget.NewLabel("")
 			f.scores["on_oxygen"].TextStyle = fyne.TextStyle{Bold: true}
@@ -286,7 +288,7 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 			dev.gained = follow(dev)
 			dev.lost = leave("o2_device")
 			f.device = &dev.Entry
-			f.device.SetPlaceHolder("Oxygen device, e.g. nasal cannula")
+			f.device.SetPlaceHolder("e.g. nasal cannula")
 			f.device.SetText(d.Values["o2_device"])
 			f.device.OnChanged = func(s string) { d.Values["o2_device"] = s; f.update() }
 			row := container.NewVBox(dev, f.problem("o2_device"))
@@ -326,7 +328,6 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 		acvpu = container.NewVBox(
 			container.NewBorder(nil, nil, nil, f.scores["consciousness"], heading("Consciousness (ACVPU)", theme.SizeNameText)),
 			f.acvpu, f.problem("consciousness"))
-		form.Add(acvpu)
 	} else {
 		legend := widget.NewLabel("Alert, new Confusion, responds to Voice, to Pain, Unresponsive")
 		legend.SizeName = theme.SizeNameCaptionText
@@ -344,6 +345,9 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 	f.note.SetText(d.Values["note"])
 	f.note.OnChanged = func(s string) { d.Values["note"] = s; f.update() }
 	fields := container.NewVBox(form, note)
+	if f.narrow { // the five choices with their meaning, under the form
+		fields = container.NewVBox(form, acvpu, note)
+	}
 
 	f.save = widget.NewButtonWithIcon("Save observations", theme.DocumentSaveIcon(), f.trySave)
 	f.save.Importance = widget.HighImportance

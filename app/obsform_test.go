@@ -352,13 +352,21 @@ func TestObsForm_PhoneTaps(t *testing.T) {
 	tap(t, ui, "Record observations")
 	relayout(ui)
 	s := formScroll(t, ui)
+	// bring swipes o into view as a thumb would: each swipe moves the
+	// form up by at most 80% of its view, no further than o's top.
 	bring := func(o fyne.CanvasObject) {
 		t.Helper()
 		for i := 0; !inView(s, o); i++ {
 			if i > 20 {
-				t.Fatal("cannot swipe the field into view")
+				t.Fatalf("cannot swipe %T into view", o)
 			}
-			s.ScrollToOffset(fyne.NewPos(0, s.Offset.Y+s.Size().Height*0.8))
+			ot, _ := absRect(o)
+			st, _ := absRect(s)
+			step := min(ot-st, s.Size().Height*0.8)
+			if step <= 0 {
+				t.Fatalf("%T is above the view", o)
+			}
+			s.ScrollToOffset(fyne.NewPos(0, s.Offset.Y+step))
 			relayout(ui)
 			swipes++
 		}

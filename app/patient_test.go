@@ -106,7 +106,7 @@ func TestRecordObservations(t *testing.T) {
 			old := mustObs(t, db, id)
 			before := len(old)
 			tap(t, ui, "Record observations")
-			mustShow(t, ui, "SMITH, Richard", "NHS 999 000 0379", "Time taken", "incomplete")
+			mustShow(t, ui, "SMITH, Richard", "NHS 999 000 0379", "incomplete")
 			when := choose(t, ui, "Time taken")
 			if got := when.Selected; got != "22-Nov-2026 09:00" {
 				t.Errorf("time taken defaults to %q, want the time shown as 22-Nov-2026 09:00", got)

@@ -704,6 +704,12 @@ func (l *obsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 func (l *obsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	header, score, bar := objs[0].MinSize(), objs[1].MinSize(), objs[3].MinSize()
-	// The fields scroll: they ask for no height of their own.
+	// The fields scroll: they ask for no height of their own. Beside them
+	// on a desktop the score is cut to the window rather than growing it
+	// (its wrapped text asks for its height at its narrowest) past the
+	// screen, which would put Save out of sight.
+	if !l.narrow {
+		return fyne.NewSize(max(header.Width, score.Width+bar.Width), header.Height+bar.Height)
+	}
 	return fyne.NewSize(max(header.Width, score.Width, bar.Width), header.Height+score.Height+bar.Height)
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/mobile"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -12,6 +13,37 @@ import (
 type focusEntry struct {
 	widget.Entry
 	gained func()
+	lost   func()       // after it gives up the focus; nil: nothing
+	keys   keyboardKind // the on-screen keyboard a phone shows for it
+}
+
+// keyboardKind is the on-screen keyboard an entry asks a phone for.
+type keyboardKind int
+
+const (
+	textKeys  keyboardKind = iota // letters (the entry's own choice)
+	digitKeys                     // digits only: whole-number readings
+)
+
+var _ mobile.Keyboardable = (*focusEntry)(nil)
+
+// Keyboard implements mobile.Keyboardable: a whole-number reading opens
+// the phone's number pad. A decimal reading (temperature) keeps the text
+// keyboard: the number pad of iOS and Android has no decimal point, and
+// 37.2 must stay typeable.
+func (e *focusEntry) Keyboard() mobile.KeyboardType {
+	if e.keys == digitKeys {
+		return mobile.NumberKeyboard
+	}
+	return e.Entry.Keyboard()
+}
+
+// FocusLost implements fyne.Focusable.
+func (e *focusEntry) FocusLost() {
+	e.Entry.FocusLost()
+	if e.lost != nil {
+		e.lost()
+	}
 }
 
 // newFocusEntry returns an entry that calls gained (if not nil) after it

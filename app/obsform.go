@@ -3,12 +3,15 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -59,11 +62,20 @@ var obsFields = []obsField{
 func placeholder(f obsField) string {
 	switch f.key {
 	case "systolic":
-		return "mmHg (top number)"
+		return "mmHg (top)"
 	case "diastolic":
-		return "mmHg (bottom number)"
+		return "mmHg (bottom)"
 	}
 	return f.unit
+}
+
+// obsShortLabels are the labels a phone shows beside the fields, where
+// there is no room for the long ones; the field shows the unit.
+var obsShortLabels = map[string]string{
+	"Time taken": "Time", "Respiration rate (breaths/min)": "Resp rate", "SpO2 (%)": "SpO2",
+	"Air or oxygen": "Air / O2", "Oxygen flow (L/min)": "O2 flow", "Oxygen device": "O2 device",
+	"Systolic BP (mmHg)": "Systolic", "Diastolic BP (mmHg)": "Diastolic", "Pulse (beats/min)": "Pulse",
+	"Temperature (°C)": "Temp",
 }
 
 // obsForm is the "Record observations" screen for one patient.
@@ -72,24 +84,65 @@ type obsForm struct {
 	id      string
 	scale   int
 	draft   *obsDraft
-	at      *widget.Entry
+	narrow  bool // phone layout: score as a one-line bar, fields stacked
+	when    *widget.Select
+	at      *widget.Entry // a time typed by hand, shown for "Earlier"
 	entries map[string]*widget.Entry
 	scores  map[string]*widget.Label
 	probs   map[string]*widget.Label
+	rows    map[string]fyne.CanvasObject // what to scroll to for a field's problem
+	left    map[string]bool              // fields the person has moved on from
 	air     *widget.RadioGroup
 	acvpu   *widget.RadioGroup
 	device  *widget.Entry
 	note    *widget.Entry
 	header  *PatientHeader
+	scroll  *container.Scroll
+	oxygen  []fyne.CanvasObject // flow and device rows: shown on oxygen
 
 	chip     *fyne.Container
 	band     *widget.Label
+	details  *fyne.Container // response and due time; folded on a phone
+	more     *widget.Icon    // open or fold, on the phone's score bar
 	response *widget.Label
 	due      *widget.Label
 	msg      *widget.Label
 	scaleMsg *widget.Label
 	save     *widget.Button
-	checked  bool // Save was tried: show problems as they are fixed
+	checked  bool // Save was tried: show every problem as it is fixed
+}
+
+// Time choices: the form offers the last obsTimeSpan in obsTimeStep steps
+// as a list to pick from (nothing typed: a digit meant for a reading can
+// never land in the time), and "Earlier" to type an older time.
+const (
+	obsTimeStep = 5 * time.Minute
+	obsTimeSpan = 6 * time.Hour
+	optEarlier  = "Earlier: type the time"
+)
+
+// timeChoices are the times offered, newest first: now, then each step
+// back over obsTimeSpan, with at (a draft's time) among them if it is not
+// already, and optEarlier last.
+func timeChoices(now time.Time, at string) []string {
+	now = now.Local()
+	out := []string{now.Format(DateTimeLayout)}
+	t := now.Truncate(obsTimeStep)
+	if t.Equal(now) {
+		t = t.Add(-obsTimeStep)
+	}
+	for ; !t.Before(now.Add(-obsTimeSpan)); t = t.Add(-obsTimeStep) {
+		out = append(out, t.Format(DateTimeLayout))
+	}
+	if _, err := time.ParseInLocation(DateTimeLayout, at, time.Local); err == nil && !slices.Contains(out, at) {
+		out = append(out, at)
+		slices.SortFunc(out, func(a, b string) int {
+			ta, _ := time.ParseInLocation(DateTimeLayout, a, time.Local)
+			tb, _ := time.ParseInLocation(DateTimeLayout, b, time.Local)
+			return tb.Compare(ta)
+		})
+	}
+	return append(out, optEarlier)
 }
 
 // showObsForm opens the observation form for a patient, restoring any
@@ -100,54 +153,102 @@ func (ui *UI) showObsForm(patientID string) {
 	// On a desktop the first reading takes the keyboard at once (Tab moves
 	// on); a phone waits for a tap rather than popping its keyboard over
 	// the score.
-	if ui.win.Canvas().Size().Width >= NarrowWidth {
+	if !ui.narrow() {
 		ui.win.Canvas().Focus(first)
 	}
 	ui.log.Debug("form ready", "form", "observations")
 }
 
-// newObsForm returns the form and its first reading's entry.
+// newObsForm returns the form and its first reading's entry. On a phone
+// the patient header is compact, the score is a one-line bar that opens
+// on a tap, and the fields are stacked; on a desktop the score stands
+// beside the fields, which sit beside their labels so the whole set,
+// ACVPU included, is in view at 1280x800. Save and Discard stay at the
+// bottom of the window on both: the fields scroll above them.
 func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 	d, ok := ui.drafts[ui.draftKey(patientID)]
 	if !ok {
 		d = &obsDraft{At: ui.Now().Local().Format(DateTimeLayout), Values: map[string]string{}}
 	}
 	f := &obsForm{
-		ui: ui, id: patientID, scale: 1, draft: d,
+		ui: ui, id: patientID, scale: 1, draft: d, narrow: ui.narrow(),
 		entries: map[string]*widget.Entry{}, scores: map[string]*widget.Label{}, probs: map[string]*widget.Label{},
+		rows: map[string]fyne.CanvasObject{}, left: map[string]bool{},
 		header: NewPatientHeader(),
 		chip:   container.NewStack(), band: heading("", theme.SizeNameSubHeadingText),
 		response: wrapped(""), due: wrapped(""), msg: errorLabel(),
 		scaleMsg: wrapped("SpO2 is scored on scale 2 for this patient (set by a clinician for hypercapnic respiratory failure)."),
 	}
+	f.header.Compact = true // the form needs the room; name, NHS number, bed and allergies stay
 	ui.drafts[ui.draftKey(patientID)] = d
 
 	f.band.Wrapping = fyne.TextWrapWord
-	var scroll *container.Scroll // set below; entries scroll into it when focused
 	follow := func(o fyne.CanvasObject) func() {
 		return func() {
-			if scroll != nil {
-				scrollIntoView(scroll, o)
+			if f.scroll != nil {
+				scrollIntoView(f.scroll, o)
 			}
 		}
 	}
+	leave := func(key string) func() {
+		return func() { f.left[key] = true; f.update() }
+	}
+	form := container.New(layout.NewFormLayout())
+	// add puts a labelled row on the form, the label beside the field (a
+	// short one on a phone, where the unit is in the field).
+	add := func(label string, content fyne.CanvasObject) []fyne.CanvasObject {
+		if short, ok := obsShortLabels[label]; ok && f.narrow {
+			label = short
+		}
+		l := widget.NewLabel(label)
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		form.Add(l)
+		form.Add(content)
+		return []fyne.CanvasObject{l, content}
+	}
+
 	at := newFocusEntry(false, nil)
 	at.gained = follow(at)
+	at.lost = leave("performed_at")
 	f.at = &at.Entry
-	f.at.SetText(d.At)
+	f.at.SetPlaceHolder("DD-Mmm-YYYY HH:MM")
 	f.at.OnChanged = func(s string) { d.At = s; f.update() }
-	form := container.NewVBox(
-		heading("Time taken", theme.SizeNameSubHeadingText),
-		wrapped("Filled in with the time you opened this form. Change it if you took the observations earlier."),
-		at, f.problem("performed_at"),
-	)
+	choices := timeChoices(ui.Now(), d.At)
+	f.when = widget.NewSelect(choices, func(s string) {
+		if s == optEarlier {
+			f.at.SetText(d.At)
+			at.Show()
+			ui.win.Canvas().Focus(at)
+			return
+		}
+		at.Hide()
+		d.At = s
+		f.update()
+	})
+	f.when.PlaceHolder = "Time taken"
+	if slices.Contains(choices, d.At) {
+		f.when.Selected = d.At
+		at.Hide()
+	} else { // a typed time kept in the draft
+		f.when.Selected = optEarlier
+		f.at.SetText(d.At)
+	}
+	timeRow := container.NewVBox(f.when, at, f.problem("performed_at"))
+	f.rows["performed_at"] = timeRow
+	add("Time taken", timeRow)
+
 	var first *focusEntry
+	var bp fyne.CanvasObject // the systolic cell, until the diastolic joins it
 	for _, fld := range obsFields {
 		fe := newFocusEntry(false, nil)
 		if first == nil {
 			first = fe
 		}
 		fe.gained = follow(fe)
+		fe.lost = leave(fld.key)
+		if !fld.decimal {
+			fe.keys = digitKeys
+		}
 		e := &fe.Entry
 		e.SetPlaceHolder(placeholder(fld))
 		e.SetText(d.Values[fld.key])
@@ -157,38 +258,85 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 		score := widget.NewLabel("")
 		score.TextStyle = fyne.TextStyle{Bold: true}
 		f.scores[key] = score
-		label := heading(fld.label+" ("+fld.unit+")", theme.SizeNameText)
-		form.Add(label)
-		form.Add(container.NewBorder(nil, nil, nil, score, fe))
-		form.Add(f.problem(key))
+		cell := container.NewBorder(nil, nil, nil, score, fe)
+		row := container.NewVBox(cell, f.problem(key))
+		f.rows[key] = row
+		switch {
+		case key == "o2_flow_lpm":
+			f.oxygen = append(f.oxygen, add("Oxygen flow ("+fld.unit+")", row)...)
+		case key == "systolic" && !f.narrow:
+			bp = cell // on a desktop both pressures take one row
+		case key == "diastolic" && !f.narrow:
+			row = container.NewVBox(container.NewGridWithColumns(2, bp, cell), f.probs["systolic"], f.probs["diastolic"])
+			f.rows["systolic"], f.rows["diastolic"] = row, row
+			add("Blood pressure (mmHg)", row)
+		default:
+			add(fld.label+" ("+fld.unit+")", row)
+		}
 		if key == "spo2" {
-			f.air = widget.NewRadioGroup([]string{optAir, optOxygen}, func(s string) { d.Air = s; f.update() })
-			f.air.Horizontal = true
+			f.air = widget.NewRadioGroup([]string{optAir, optOxygen}, func(s string) { d.Air = s; f.showOxygen(); f.update() })
+			f.air.Horizontal = !f.narrow // a phone has no room beside the label
 			f.air.SetSelected(d.Air)
 			f.scores["on_oxygen"] = widget.NewLabel("")
 			f.scores["on_oxygen"].TextStyle = fyne.TextStyle{Bold: true}
-			form.Add(heading("Air or oxygen", theme.SizeNameText))
-			form.Add(container.NewBorder(nil, nil, nil, f.scores["on_oxygen"], f.air))
-			form.Add(f.problem("on_oxygen"))
+			row := container.NewVBox(container.NewBorder(nil, nil, nil, f.scores["on_oxygen"], f.air), f.problem("on_oxygen"))
+			f.rows["on_oxygen"] = row
+			add("Air or oxygen", row)
 		}
 		if key == "o2_flow_lpm" {
 			dev := newFocusEntry(false, nil)
 			dev.gained = follow(dev)
+			dev.lost = leave("o2_device")
 			f.device = &dev.Entry
-			f.device.SetPlaceHolder("Oxygen device, e.g. nasal cannula")
+			f.device.SetPlaceHolder("e.g. nasal cannula")
 			f.device.SetText(d.Values["o2_device"])
 			f.device.OnChanged = func(s string) { d.Values["o2_device"] = s; f.update() }
-			form.Add(dev)
-			form.Add(f.problem("o2_device"))
+			row := container.NewVBox(dev, f.problem("o2_device"))
+			f.rows["o2_device"] = row
+			f.oxygen = append(f.oxygen, add("Oxygen device", row)...)
 		}
 	}
-	f.acvpu = widget.NewRadioGroup(acvpuOptions, func(s string) { d.ACVPU = s; f.update() })
-	f.acvpu.SetSelected(d.ACVPU)
+	// A phone lists ACVPU with each letter's meaning; a desktop puts the
+	// five letters in one row with the meanings under them, so the whole
+	// set fits above the fold.
+	options := acvpuOptions
+	if !f.narrow {
+		options = nil
+		for _, o := range acvpuOptions {
+			options = append(options, o[:1])
+		}
+	}
+	f.acvpu = widget.NewRadioGroup(options, func(s string) {
+		d.ACVPU = ""
+		for _, o := range acvpuOptions {
+			if s != "" && o[:1] == s[:1] {
+				d.ACVPU = o
+			}
+		}
+		f.update()
+	})
+	f.acvpu.Horizontal = !f.narrow
+	for _, o := range options {
+		if d.ACVPU != "" && o[:1] == d.ACVPU[:1] {
+			f.acvpu.SetSelected(o)
+		}
+	}
 	f.scores["consciousness"] = widget.NewLabel("")
 	f.scores["consciousness"].TextStyle = fyne.TextStyle{Bold: true}
-	form.Add(heading("Consciousness (ACVPU)", theme.SizeNameText))
-	form.Add(container.NewBorder(nil, nil, nil, f.scores["consciousness"], f.acvpu))
-	form.Add(f.problem("consciousness"))
+	var acvpu fyne.CanvasObject
+	if f.narrow {
+		acvpu = container.NewVBox(
+			container.NewBorder(nil, nil, nil, f.scores["consciousness"], heading("Consciousness (ACVPU)", theme.SizeNameText)),
+			f.acvpu, f.problem("consciousness"))
+	} else {
+		legend := widget.NewLabel("Alert, new Confusion, responds to Voice, to Pain, Unresponsive")
+		legend.SizeName = theme.SizeNameCaptionText
+		legend.Wrapping = fyne.TextWrapWord
+		acvpu = container.NewVBox(container.NewBorder(nil, nil, nil, f.scores["consciousness"], f.acvpu), legend,
+			f.problem("consciousness"))
+		add("Consciousness (ACVPU)", acvpu)
+	}
+	f.rows["consciousness"] = acvpu
 	note := newFocusEntry(true, nil)
 	note.gained = follow(note)
 	f.note = &note.Entry
@@ -196,22 +344,65 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 	f.note.Wrapping = fyne.TextWrapWord
 	f.note.SetText(d.Values["note"])
 	f.note.OnChanged = func(s string) { d.Values["note"] = s; f.update() }
-	form.Add(note)
+	fields := container.NewVBox(form, note)
+	if f.narrow { // the five choices with their meaning, under the form
+		fields = container.NewVBox(form, acvpu, note)
+	}
 
 	f.save = widget.NewButtonWithIcon("Save observations", theme.DocumentSaveIcon(), f.trySave)
 	f.save.Importance = widget.HighImportance
 	discard := widget.NewButtonWithIcon("Discard", theme.DeleteIcon(), f.discard)
-	form.Add(f.msg)
-	form.Add(container.NewBorder(nil, nil, discard, nil, f.save))
+	bar := container.NewVBox(widget.NewSeparator(), f.msg, container.NewBorder(nil, nil, discard, nil, f.save))
 
 	f.scaleMsg.Hide()
 	f.scaleMsg.Importance = widget.WarningImportance
-	score := container.NewVBox(container.NewHBox(f.chip), f.band, f.scaleMsg, f.response, f.due)
-	scroll = container.NewVScroll(container.NewPadded(form))
-	content := container.New(&obsLayout{}, container.NewPadded(f.header),
-		container.NewPadded(container.NewVBox(score, widget.NewSeparator())), scroll)
+	f.details = container.NewVBox(f.response, f.due)
+	var score fyne.CanvasObject
+	if f.narrow {
+		// One line: the score and its band; a tap opens the response and
+		// the due time under it.
+		f.more = widget.NewIcon(theme.MenuDropDownIcon())
+		f.band.SizeName = theme.SizeNameText
+		f.band.Wrapping = fyne.TextWrapOff // one line, cut short rather than taller
+		f.band.Truncation = fyne.TextTruncateEllipsis
+		line := container.NewBorder(nil, nil, container.NewCenter(f.chip), container.NewCenter(f.more), f.band)
+		f.details.Hide()
+		score = container.NewVBox(NewCard(line, f.toggleDetails), f.details, f.scaleMsg)
+	} else {
+		score = container.NewVBox(container.NewHBox(f.chip), f.band, f.scaleMsg, f.details, widget.NewSeparator())
+	}
+	f.scroll = container.NewVScroll(container.NewPadded(fields))
+	content := container.New(&obsLayout{narrow: f.narrow}, container.NewPadded(f.header), container.NewPadded(score), f.scroll,
+		container.NewPadded(bar))
+	f.showOxygen()
 	f.update()
 	return NewScreen(content, f.load), first
+}
+
+// toggleDetails opens or folds the phone's score details.
+func (f *obsForm) toggleDetails() {
+	if f.details.Visible() {
+		f.details.Hide()
+		f.more.SetResource(theme.MenuDropDownIcon())
+	} else {
+		f.details.Show()
+		f.more.SetResource(theme.MenuDropUpIcon())
+	}
+	f.ui.win.Content().Refresh()
+}
+
+// showOxygen shows the flow and device rows when the patient is on oxygen
+// (or something is already typed in them): on air they cannot be recorded.
+func (f *obsForm) showOxygen() {
+	on := f.draft.Air == optOxygen || strings.TrimSpace(f.draft.Values["o2_flow_lpm"]) != "" ||
+		strings.TrimSpace(f.draft.Values["o2_device"]) != ""
+	for _, o := range f.oxygen {
+		if on {
+			o.Show()
+		} else {
+			o.Hide()
+		}
+	}
 }
 
 // problem returns the label for one field's problems, under the field.
@@ -318,9 +509,12 @@ func (f *obsForm) update() {
 	}
 	f.chip.Objects = []fyne.CanvasObject{NEWS2Chip(&n)}
 	f.chip.Refresh()
-	if n.Complete {
+	switch {
+	case n.Complete:
 		f.band.SetText(strings.ToUpper(BandText(n)[:1]) + BandText(n)[1:])
-	} else {
+	case f.narrow:
+		f.band.SetText("") // the chip says "incomplete" on the one line there is
+	default:
 		f.band.SetText("Not complete yet")
 	}
 	f.response.SetText(n.Response)
@@ -330,9 +524,39 @@ func (f *obsForm) update() {
 	} else {
 		f.due.SetText("")
 	}
-	if f.checked {
-		f.showProblems(f.validate(o, ps))
+	// Problems show as the readings are typed: every one once Save was
+	// tried; before that, those of a field the person has moved on from,
+	// or whose reading is already too high (more digits cannot mend it).
+	all := f.validate(o, ps)
+	if !f.checked {
+		all = slices.DeleteFunc(all, func(p forms.Problem) bool { return !f.showsEarly(p.Field) })
 	}
+	f.showProblems(all)
+	if all.HasHard() {
+		f.band.SetText("Check the readings marked in red")
+		if f.narrow {
+			f.band.SetText("Readings in red")
+		}
+	}
+}
+
+// showsEarly reports whether a field's problems show before Save: it holds
+// a reading and the person has moved on from it, or it is above the usual
+// range already.
+func (f *obsForm) showsEarly(key string) bool {
+	if key == "performed_at" {
+		return f.left[key]
+	}
+	typed := strings.TrimSpace(f.draft.Values[key])
+	if typed == "" {
+		return false
+	}
+	if f.left[key] {
+		return true
+	}
+	lim, ok := forms.ObsLimitFor(key)
+	v, err := strconv.ParseFloat(strings.Replace(typed, ",", ".", 1), 64)
+	return ok && err == nil && v > lim.SoftMax
 }
 
 // validate checks the time and the readings.
@@ -380,11 +604,28 @@ func (f *obsForm) showProblems(ps forms.Problems) {
 			rest = append(rest, p.Message)
 		}
 	}
-	if ps.HasHard() {
+	if f.checked && ps.HasHard() {
 		rest = append(rest, "Put right the problems marked in red, then save.")
 	}
 	setMsg(f.msg, strings.Join(rest, "\n"))
 }
+
+// firstProblem returns the row of the first field, top to bottom, with a
+// problem, or nil.
+func (f *obsForm) firstProblem(ps forms.Problems) fyne.CanvasObject {
+	for _, key := range obsFormOrder {
+		if len(ps.For(key)) > 0 {
+			if r := f.rows[key]; r != nil && r.Visible() {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// obsFormOrder is the fields' order on the form, top to bottom.
+var obsFormOrder = []string{"performed_at", "resp_rate", "spo2", "on_oxygen", "o2_flow_lpm", "o2_device",
+	"systolic", "diastolic", "pulse", "temp_c", "consciousness"}
 
 // trySave saves, after the person confirms any unusual readings.
 func (f *obsForm) trySave() {
@@ -393,6 +634,11 @@ func (f *obsForm) trySave() {
 	ps := f.validate(o, parse)
 	f.showProblems(ps)
 	if ps.HasHard() {
+		// Show the first problem: on a phone it may be a screen away.
+		if r := f.firstProblem(ps.Hard()); r != nil {
+			f.ui.win.Content().Refresh()
+			scrollIntoView(f.scroll, r)
+		}
 		return
 	}
 	at, _ := parseWhen(f.draft.At, f.ui.Now())
@@ -421,29 +667,28 @@ func (ui *UI) draftKey(patientID string) string {
 	return ui.session.User.ID + "/" + patientID
 }
 
-// obsWideWidth is the width from which the observation form puts the
-// NEWS2 score beside the fields instead of above them, so the score, the
-// response and the due time stay in view while the fields scroll.
-const obsWideWidth float32 = 900
+// obsScoreWidth is the score column's width on a desktop.
+const obsScoreWidth float32 = 320
 
-// obsScoreWidth is the score column's width on a wide screen.
-const obsScoreWidth float32 = 360
+// obsLayout lays out the form's four parts: the patient header (always on
+// top), the score, the scrolling fields and the Save bar (always at the
+// bottom). Narrow: header, score bar, fields, Save stacked. Wide: header,
+// then fields and Save on the left and the score on the right.
+type obsLayout struct {
+	narrow bool
+}
 
-// obsLayout lays out the form's three parts: the patient header (always
-// on top), the score, and the scrolling fields. Narrow: header, score,
-// fields stacked. Wide: header, then fields on the left and the score on
-// the right.
-type obsLayout struct{}
-
-func (obsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	header, score, fields := objs[0], objs[1], objs[2]
-	hh := header.MinSize().Height
+func (l *obsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	header, score, fields, bar := objs[0], objs[1], objs[2], objs[3]
+	hh, bh := header.MinSize().Height, bar.MinSize().Height
 	header.Move(fyne.NewPos(0, 0))
 	header.Resize(fyne.NewSize(size.Width, hh))
-	if size.Width >= obsWideWidth {
+	if !l.narrow {
 		fw := size.Width - obsScoreWidth
 		fields.Move(fyne.NewPos(0, hh))
-		fields.Resize(fyne.NewSize(fw, size.Height-hh))
+		fields.Resize(fyne.NewSize(fw, max(0, size.Height-hh-bh)))
+		bar.Move(fyne.NewPos(0, size.Height-bh))
+		bar.Resize(fyne.NewSize(fw, bh))
 		score.Move(fyne.NewPos(fw, hh))
 		score.Resize(fyne.NewSize(obsScoreWidth, min(score.MinSize().Height, size.Height-hh)))
 		return
@@ -452,10 +697,19 @@ func (obsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	score.Move(fyne.NewPos(0, hh))
 	score.Resize(fyne.NewSize(size.Width, sh))
 	fields.Move(fyne.NewPos(0, hh+sh))
-	fields.Resize(fyne.NewSize(size.Width, max(0, size.Height-hh-sh)))
+	fields.Resize(fyne.NewSize(size.Width, max(0, size.Height-hh-sh-bh)))
+	bar.Move(fyne.NewPos(0, size.Height-bh))
+	bar.Resize(fyne.NewSize(size.Width, bh))
 }
 
-func (obsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	header, score, fields := objs[0].MinSize(), objs[1].MinSize(), objs[2].MinSize()
-	return fyne.NewSize(max(header.Width, score.Width, fields.Width), header.Height+score.Height+fields.Height)
+func (l *obsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	header, score, bar := objs[0].MinSize(), objs[1].MinSize(), objs[3].MinSize()
+	// The fields scroll: they ask for no height of their own. Beside them
+	// on a desktop the score is cut to the window rather than growing it
+	// (its wrapped text asks for its height at its narrowest) past the
+	// screen, which would put Save out of sight.
+	if !l.narrow {
+		return fyne.NewSize(max(header.Width, score.Width+bar.Width), header.Height+bar.Height)
+	}
+	return fyne.NewSize(max(header.Width, score.Width, bar.Width), header.Height+score.Height+bar.Height)
 }

@@ -26,12 +26,19 @@ func init() {
 // patient's screens: SURNAME, First name, date of birth and NHS number (or
 // temporary ID), with where the patient is; once SetAllergies is called,
 // the patient's allergies (allergyChip) and weight under them.
+//
+// Compact (set before the header is shown) fits it in about half the
+// height for a phone or a form that needs the room: the name with the
+// NEWS2 chip, the date of birth and NHS number, and where the patient is
+// with their weight on one line each, in smaller type, then the allergies.
 type PatientHeader struct {
 	widget.BaseWidget
+	Compact          bool
 	name, ids, place *canvas.Text
 	news             *fyne.Container
 	allergies        *fyne.Container // allergyChip; hidden until SetAllergies
 	weight           *canvas.Text
+	dot              *canvas.Text // between the bed and the weight, when compact
 }
 
 // NewPatientHeader returns an empty header; Set fills it.
@@ -43,6 +50,7 @@ func NewPatientHeader() *PatientHeader {
 		news:      container.NewStack(),
 		allergies: container.NewStack(),
 		weight:    canvas.NewText("", nhsBlack),
+		dot:       canvas.NewText("·", nhsGrey1),
 	}
 	h.name.TextStyle = fyne.TextStyle{Bold: true}
 	h.name.TextSize = 24
@@ -52,6 +60,7 @@ func NewPatientHeader() *PatientHeader {
 	h.weight.TextSize = 15
 	h.allergies.Hide()
 	h.weight.Hide()
+	h.dot.Hide()
 	h.ExtendBaseWidget(h)
 	return h
 }
@@ -63,6 +72,7 @@ func (h *PatientHeader) SetAllergies(l forms.AllergyList, w forms.Weight, weighe
 	h.allergies.Show()
 	h.weight.Text = weightText(w, weighed)
 	h.weight.Show()
+	h.dot.Show()
 	h.Refresh()
 }
 
@@ -92,7 +102,52 @@ func (h *PatientHeader) CreateRenderer() fyne.WidgetRenderer {
 	bg.StrokeWidth = 2
 	bg.CornerRadius = 6
 	top := container.NewBorder(nil, nil, nil, container.NewCenter(h.news), h.name)
+	if h.Compact {
+		h.name.TextSize = 20
+		h.ids.TextSize = 15
+		h.place.TextSize = 14
+		h.weight.TextSize = 14
+		h.dot.TextSize = 14
+		lines := container.New(&closeLayout{}, top, h.ids, newFlow(h.place, h.dot, h.weight))
+		return widget.NewSimpleRenderer(container.NewStack(bg, container.NewPadded(container.New(&closeLayout{}, lines, h.allergies))))
+	}
 	return widget.NewSimpleRenderer(container.NewStack(bg, container.NewPadded(container.NewVBox(top, h.ids, h.place, h.allergies, h.weight))))
+}
+
+// closeLayout stacks objects like a VBox with a gap of 2 instead of the
+// theme's padding: the compact header's lines sit close, as printed.
+type closeLayout struct{}
+
+const closeGap float32 = 2
+
+func (closeLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	var y float32
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h + closeGap
+	}
+}
+
+func (closeLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w, h float32
+	n := 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		w, h = max(w, m.Width), h+m.Height
+		n++
+	}
+	if n > 1 {
+		h += closeGap * float32(n-1)
+	}
+	return fyne.NewSize(w, h)
 }
 
 // patientScreen is one patient's record: the header, actions and tabs.
@@ -107,11 +162,14 @@ type patientScreen struct {
 	wards   []forms.Ward
 	viewed  bool
 	flags   *fyne.Container // record-level warnings: NHS number shared, merged
+	narrow  bool            // phone: compact header, one row of actions
 }
 
 // newPatientScreen builds a patient's record and audits the view.
 func newPatientScreen(ui *UI, id string) fyne.CanvasObject {
-	s := &patientScreen{ui: ui, id: id, header: NewPatientHeader(), actions: newFlow(), msg: errorLabel(), flags: newFlow()}
+	s := &patientScreen{ui: ui, id: id, header: NewPatientHeader(), actions: newFlow(), msg: errorLabel(), flags: newFlow(),
+		narrow: ui.narrow()}
+	s.header.Compact = s.narrow
 	record := widget.NewButtonWithIcon("Record observations", theme.ContentAddIcon(), func() { ui.showObsForm(id) })
 	record.Importance = widget.HighImportance
 	var items []*container.TabItem
@@ -236,16 +294,34 @@ func bedName(wards []forms.Ward, ward, bed string) string {
 	return bed
 }
 
-// showActions offers admit, or transfer and discharge.
+// showActions offers admit, or transfer and discharge, and print: as
+// buttons on a desktop; on a phone under one "More" button beside Record
+// observations, so the actions take one row and the tab keeps the room.
 func (s *patientScreen) showActions() {
 	s.actions.Objects = s.actions.Objects[:1] // Record observations stays
+	var items []*fyne.MenuItem
 	if s.p.Status == store.PatientAdmitted {
-		s.actions.Add(widget.NewButtonWithIcon("Transfer", theme.MailForwardIcon(), func() { s.move(forms.KindPatientTransferred) }))
-		s.actions.Add(widget.NewButtonWithIcon("Discharge", theme.LogoutIcon(), s.discharge))
+		items = append(items,
+			fyne.NewMenuItemWithIcon("Transfer", theme.MailForwardIcon(), func() { s.move(forms.KindPatientTransferred) }),
+			fyne.NewMenuItemWithIcon("Discharge", theme.LogoutIcon(), s.discharge))
 	} else {
-		s.actions.Add(widget.NewButtonWithIcon("Admit", theme.LoginIcon(), func() { s.move(forms.KindPatientAdmitted) }))
+		items = append(items, fyne.NewMenuItemWithIcon("Admit", theme.LoginIcon(), func() { s.move(forms.KindPatientAdmitted) }))
 	}
-	s.actions.Add(widget.NewButtonWithIcon("Print", theme.DocumentPrintIcon(), func() { s.ui.showPrint(patientPrints, s.id) }))
+	items = append(items, fyne.NewMenuItemWithIcon("Print", theme.DocumentPrintIcon(), func() { s.ui.showPrint(patientPrints, s.id) }))
+	if s.narrow {
+		var more *widget.Button
+		more = widget.NewButtonWithIcon("More", theme.MoreVerticalIcon(), func() {
+			s.ui.Touch()
+			m := widget.NewPopUpMenu(fyne.NewMenu("", items...), s.ui.win.Canvas())
+			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(more)
+			m.ShowAtPosition(pos.AddXY(0, more.Size().Height))
+		})
+		s.actions.Add(more)
+	} else {
+		for _, it := range items {
+			s.actions.Add(widget.NewButtonWithIcon(it.Label, it.Icon, it.Action))
+		}
+	}
 	s.actions.Refresh()
 }
 

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -63,7 +65,7 @@ func fillObs(t *testing.T, ui *UI, resp, spo2, sys, dia, pulse, temp string, air
 		rs[0].SetSelected(air)
 	}
 	if acvpu != "" {
-		for _, o := range acvpuOptions {
+		for _, o := range rs[1].Options { // "A  Alert" on a phone, "A" on a desktop
 			if o[:1] == acvpu {
 				rs[1].SetSelected(o)
 			}
@@ -104,19 +106,21 @@ func TestRecordObservations(t *testing.T) {
 			old := mustObs(t, db, id)
 			before := len(old)
 			tap(t, ui, "Record observations")
-			mustShow(t, ui, "SMITH, Richard", "NHS 999 000 0379", "Time taken", "Not complete yet")
-			if got := entry(t, ui, "").Text; got != "22-Nov-2026 09:00" {
+			mustShow(t, ui, "SMITH, Richard", "NHS 999 000 0379", "incomplete")
+			when := choose(t, ui, "Time taken")
+			if got := when.Selected; got != "22-Nov-2026 09:00" {
 				t.Errorf("time taken defaults to %q, want the time shown as 22-Nov-2026 09:00", got)
 			}
-			// Taken half an hour ago: the person changes the time.
-			e := entry(t, ui, "")
-			e.SetText("")
-			test.Type(e, "22-Nov-2026 08:30")
+			// Taken half an hour ago: the person picks the time.
+			when.SetSelected("22-Nov-2026 08:30")
 
 			test.Type(entry(t, ui, "breaths/min"), "22")
 			mustShow(t, ui, "Score 2", "NEWS2 2+ incomplete")
 			fillObs(t, ui, "", "95", "105", "70", "105", "38.4", optAir, "A")
 			// 2 + 1 + 0 + 1 + 1 + 0 + 1 = 6: medium, urgent response.
+			if size == phone { // the score is one line: a tap opens the response and due time
+				test.Tap(scoreBar(t, ui))
+			}
 			mustShow(t, ui, "NEWS2 6", "Medium risk", "Next observations due by 09:30 (within 1 hour)")
 			tap(t, ui, "Save observations")
 
@@ -323,4 +327,68 @@ func TestRecordObservations_SpO2Scale2(t *testing.T) {
 	// 90% on air scores 0 on scale 2 (3 on scale 1): the total is 0.
 	fillObs(t, ui, "16", "90", "120", "80", "70", "37", optAir, "A")
 	mustShow(t, ui, "NEWS2 0")
+}
+
+// tapMenu taps the item labelled label on the open pop-up menu.
+func tapMenu(t *testing.T, ui *UI, label string) {
+	t.Helper()
+	for _, o := range objects(ui) {
+		if txt, ok := o.(*canvas.Text); ok && txt.Text == label {
+			p := fyne.CurrentApp().Driver().AbsolutePositionForObject(txt)
+			test.TapCanvas(ui.win.Canvas(), p.AddXY(2, 2))
+			settle(ui)
+			return
+		}
+	}
+	t.Fatalf("no menu item %q on screen %q", label, texts(ui))
+}
+
+// On a phone the patient header is compact and the actions take one row
+// (Transfer, Discharge and Print under More), so the tabs keep most of the
+// screen; the allergy line stays in view on every tab.
+func TestPatientScreen_PhoneHeader(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, db, _ := newTestUI(t, size)
+			openPatient(t, ui, db, "hughes", "HUGHES, Gareth")
+			relayout(ui)
+			var tabs *container.AppTabs
+			for _, o := range objects(ui) {
+				if a, ok := o.(*container.AppTabs); ok {
+					tabs = a
+				}
+			}
+			if tabs == nil {
+				t.Fatalf("no tabs on the patient screen %q", texts(ui))
+			}
+			top, bottom := absRect(tabs)
+			t.Logf("tabs get %v px of %v", bottom-top, size.Height)
+			for i := range tabs.Items {
+				tabs.SelectIndex(i)
+				settle(ui)
+				mustShow(t, ui, "HUGHES, Gareth", "NHS 999 000 3718", "Bed 11, Ward 7 - Acute Medicine", "Allergies NOT RECORDED", "Weight NOT RECORDED")
+			}
+			tabs.SelectIndex(0)
+			if size == desktop {
+				for _, b := range []string{"Transfer", "Discharge", "Print"} {
+					button(t, ui, b)
+				}
+				return
+			}
+			if h := bottom - top; h < 340 {
+				t.Errorf("tabs get %v px on a phone, want at least 340 (were about 250)", h)
+			}
+			if shows(ui, "Transfer") || shows(ui, "Discharge") {
+				t.Errorf("Transfer and Discharge shown as buttons on a phone: %q", texts(ui))
+			}
+			rt, _ := absRect(button(t, ui, "Record observations"))
+			mt, _ := absRect(button(t, ui, "More"))
+			if rt != mt {
+				t.Errorf("Record observations at y=%v, More at y=%v: want one row", rt, mt)
+			}
+			tap(t, ui, "More")
+			tapMenu(t, ui, "Transfer")
+			mustShow(t, ui, "Transfer HUGHES, Gareth")
+		})
+	}
 }

@@ -68,8 +68,7 @@ wait_log "form ready.*form=observations"
 # Respiration rate has the focus; every field is reachable with Tab, in
 # the order of the form. Radio choices are one Tab stop per option.
 typ 18; key Tab; typ 96; key Tab    # respiration rate, SpO2
-key space Tab Tab                   # Air (not Oxygen)
-key Tab Tab                         # past oxygen flow and device
+key space Tab Tab                   # Air (not Oxygen); flow and device show only on oxygen
 typ 120; key Tab; typ 75; key Tab   # blood pressure
 typ 80; key Tab; typ 37.1; key Tab  # pulse, temperature
 key space                           # A (alert) of ACVPU

@@ -38,8 +38,8 @@ func formScroll(t *testing.T, ui *UI) *container.Scroll {
 	return nil
 }
 
-// inView reports whether o is wholly inside the visible part of s.
-func inView(s *container.Scroll, o fyne.CanvasObject) bool {
+// inScroll reports whether o is wholly inside the visible part of s.
+func inScroll(s *container.Scroll, o fyne.CanvasObject) bool {
 	st, sb := absRect(s)
 	ot, ob := absRect(o)
 	return ot >= st && ob <= sb
@@ -90,7 +90,7 @@ func TestObsForm_Layout(t *testing.T) {
 			t.Logf("fields get %v px of %v", sh-st, size.Height)
 			if size == desktop {
 				rs := radios(ui)
-				if len(rs) != 2 || !inView(s, rs[1]) {
+				if len(rs) != 2 || !inScroll(s, rs[1]) {
 					t.Errorf("ACVPU is below the fold at 1280x800")
 				}
 				mustShow(t, ui, "Next observations due by")
@@ -245,7 +245,7 @@ func TestObsForm_SaveScrollsToProblem(t *testing.T) {
 	if prob == nil {
 		t.Fatalf("no problem shown after Save: %q", texts(ui))
 	}
-	if !inView(s, prob) {
+	if !inScroll(s, prob) {
 		top, bottom := absRect(prob)
 		st, sb := absRect(s)
 		t.Errorf("problem at %v-%v, outside the fields' view %v-%v", top, bottom, st, sb)
@@ -356,7 +356,7 @@ func TestObsForm_PhoneTaps(t *testing.T) {
 	// form up by at most 80% of its view, no further than o's top.
 	bring := func(o fyne.CanvasObject) {
 		t.Helper()
-		for i := 0; !inView(s, o); i++ {
+		for i := 0; !inScroll(s, o); i++ {
 			if i > 20 {
 				t.Fatalf("cannot swipe %T into view", o)
 			}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -165,7 +166,7 @@ func (h *handoverTab) addTask() {
 	title := widget.NewEntry()
 	title.SetPlaceHolder("What needs doing, e.g. repeat potassium")
 	due := widget.NewEntry()
-	due.SetPlaceHolder("DD-Mmm-YYYY HH:MM, or leave empty")
+	due.SetPlaceHolder("HH:MM or DD-Mmm-YYYY HH:MM, or leave empty")
 	urgent := widget.NewCheck("Urgent", nil)
 	h.ui.formDialog("Handover task", "Save task", []*widget.FormItem{
 		{Text: "Task", Widget: title},
@@ -174,9 +175,9 @@ func (h *handoverTab) addTask() {
 	}, func() error {
 		k := forms.HandoverTask{ID: uuid.Must(uuid.NewV7()).String(), PatientID: h.id, Ward: h.ward, Title: strings.TrimSpace(title.Text), Urgent: urgent.Checked}
 		if s := strings.TrimSpace(due.Text); s != "" {
-			t, err := time.ParseInLocation(DateTimeLayout, s, time.Local)
+			t, err := dueTime(s, h.ui.Now())
 			if err != nil {
-				return forms.Problems{{Field: "due", Message: "Type the due time as DD-Mmm-YYYY HH:MM, or leave it empty."}}
+				return forms.Problems{{Field: "due", Message: "Type the due time as HH:MM (the next one to come) or DD-Mmm-YYYY HH:MM, or leave it empty."}}
 			}
 			k.Due = t
 		}
@@ -186,4 +187,24 @@ func (h *handoverTab) addTask() {
 		h.ui.appendDraft(store.Draft{Kind: forms.KindHandoverTask, Subject: h.id, PerformedAt: h.ui.Now(), Payload: k})
 		return nil
 	})
+}
+
+// dueTime reads when a task is due: a date and time (DateTimeLayout), or
+// a clock time alone ("12:00"), which means the next time the ward's clock
+// shows it at or after now: today if still to come, else tomorrow (a task
+// due "02:00" typed at 23:00 is due in three hours, not yesterday).
+func dueTime(s string, now time.Time) (time.Time, error) {
+	if t, err := time.ParseInLocation(DateTimeLayout, s, time.Local); err == nil {
+		return t, nil
+	}
+	c, err := time.ParseInLocation("15:04", s, time.Local)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read due time %q: %w", s, err)
+	}
+	n := now.In(time.Local)
+	t := time.Date(n.Year(), n.Month(), n.Day(), c.Hour(), c.Minute(), 0, 0, time.Local)
+	if t.Before(n.Truncate(time.Minute)) {
+		t = time.Date(n.Year(), n.Month(), n.Day()+1, c.Hour(), c.Minute(), 0, 0, time.Local)
+	}
+	return t, nil
 }

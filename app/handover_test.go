@@ -2,6 +2,7 @@ package app
 
 import (
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -21,7 +22,7 @@ func TestHandover_TasksAndNotes(t *testing.T) {
 	tap(t, ui, "Save task")
 	mustShow(t, ui, "say what needs doing")
 	test.Type(entry(t, ui, "What needs doing"), "Repeat potassium")
-	test.Type(entry(t, ui, "DD-Mmm-YYYY"), "22-Nov-2026 18:00")
+	test.Type(entry(t, ui, "HH:MM or DD-Mmm-YYYY"), "22-Nov-2026 18:00")
 	tap(t, ui, "Save task")
 	ho, err := db.PatientHandover(t.Context(), id, forms.ShiftAt(demoNow).End)
 	if err != nil {
@@ -69,5 +70,63 @@ func TestHandover_Golden(t *testing.T) {
 			showTab(t, ui, "Handover")
 			golden(t, ui, "handover_"+sizeSuffix(size))
 		})
+	}
+}
+
+// A nurse types the clock time alone: "12:00" is the next 12:00 to come
+// (it was refused, "Type the due time as DD-Mmm-YYYY HH:MM").
+func TestHandover_TaskDueAtAClockTime(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	id := openPatient(t, ui, db, "nowak", "NOWAK, Piotr")
+	showTab(t, ui, "Handover")
+	tap(t, ui, "Add task")
+	test.Type(entry(t, ui, "What needs doing"), "Repeat potassium")
+	test.Type(entry(t, ui, "HH:MM or DD-Mmm-YYYY"), "12:00")
+	tap(t, ui, "Save task")
+	want := time.Date(demoNow.Year(), demoNow.Month(), demoNow.Day(), 12, 0, 0, 0, time.Local)
+	ho, err := db.PatientHandover(t.Context(), id, forms.ShiftAt(demoNow).End)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, k := range ho.Tasks {
+		if k.Title == "Repeat potassium" {
+			found = k.Due.Equal(want)
+		}
+	}
+	if !found {
+		t.Fatalf("tasks %+v: want Repeat potassium due %s", ho.Tasks, want)
+	}
+	mustShow(t, ui, "Due "+want.Format(DateTimeLayout))
+}
+
+func TestDueTime(t *testing.T) {
+	now := time.Date(2026, 11, 22, 23, 0, 30, 0, time.Local)
+	day := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, time.Local) }
+	for _, c := range []struct {
+		in   string
+		want time.Time
+		bad  bool
+	}{
+		{in: "23:30", want: day(22, 23, 30)},
+		{in: "23:00", want: day(22, 23, 0)}, // this minute: still to come
+		{in: "22:59", want: day(23, 22, 59)},
+		{in: "02:00", want: day(23, 2, 0)},
+		{in: "00:00", want: day(23, 0, 0)},
+		{in: "24-Nov-2026 08:15", want: day(24, 8, 15)},
+		{in: "24:00", bad: true},
+		{in: "12.00", bad: true},
+		{in: "noon", bad: true},
+	} {
+		got, err := dueTime(c.in, now)
+		if c.bad {
+			if err == nil {
+				t.Errorf("dueTime(%q) = %v, want an error", c.in, got)
+			}
+			continue
+		}
+		if err != nil || !got.Equal(c.want) {
+			t.Errorf("dueTime(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
 	}
 }

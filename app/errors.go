@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2/dialog"
@@ -41,6 +42,7 @@ func (p Plain) Error() string { return string(p) }
 // already plain words and are shown as they are.
 func ErrorText(err error) string {
 	var out *store.LockedOutError
+	var wrong *store.WrongPINError
 	var ps forms.Problems
 	var plain Plain
 	switch {
@@ -50,6 +52,8 @@ func ErrorText(err error) string {
 		return "Too many wrong PINs. Locked out until " + out.Until.Local().Format("15:04") + "."
 	case errors.Is(err, store.ErrLockedOut):
 		return "Too many wrong PINs. Wait a few minutes and try again."
+	case errors.As(err, &wrong):
+		return wrongPINText(wrong)
 	case errors.Is(err, store.ErrWrongSecret):
 		return MsgWrongSecret
 	case errors.Is(err, store.ErrAdminKeyNeeded):
@@ -110,4 +114,14 @@ func errorKind(err error) string {
 		}
 	}
 	return "other"
+}
+
+// wrongPINText says a PIN was wrong and how many tries are left before
+// the lockout, so nobody locks themselves out by surprise at 3 a.m.
+func wrongPINText(e *store.WrongPINError) string {
+	tries := fmt.Sprintf("%d more tries", e.Left)
+	if e.Left == 1 {
+		tries = "1 more try"
+	}
+	return fmt.Sprintf("Wrong PIN. %s before you are locked out for %s.", tries, plainDuration(e.LockoutFor))
 }

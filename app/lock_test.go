@@ -34,14 +34,18 @@ func TestSignIn_WrongPINLocksOut(t *testing.T) {
 	tap(t, ui, "Nia Nurse")
 	typePIN(t, ui, "9999")
 	tap(t, ui, "Sign in")
-	mustShow(t, ui, MsgWrongSecret)
+	// Each wrong PIN says how many are left before the lockout.
+	mustShow(t, ui, "Wrong PIN. 4 more tries before you are locked out for")
 	if ui.Session() != nil {
 		t.Fatal("signed in with a wrong PIN")
 	}
-	for range 5 {
+	for range 3 {
 		typePIN(t, ui, "9999")
 		tap(t, ui, "Sign in")
 	}
+	mustShow(t, ui, "Wrong PIN. 1 more try before you are locked out for")
+	typePIN(t, ui, "9999")
+	tap(t, ui, "Sign in")
 	mustShow(t, ui, "Too many wrong PINs. Locked out until 09:")
 	typePIN(t, ui, cli.DemoNursePIN)
 	tap(t, ui, "Sign in")
@@ -153,7 +157,7 @@ func TestIdleLock(t *testing.T) {
 
 	typePIN(t, ui, "9999")
 	tap(t, ui, "Sign in")
-	mustShow(t, ui, MsgWrongSecret)
+	mustShow(t, ui, "Wrong PIN. 4 more tries before you are locked out")
 	if ui.Session() != nil || db.Locked() {
 		t.Fatalf("wrong PIN: session %v, store locked %v", ui.Session(), db.Locked())
 	}

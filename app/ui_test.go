@@ -25,6 +25,8 @@ func TestErrorText(t *testing.T) {
 	}{
 		{nil, ""},
 		{fmt.Errorf("sign in: %w", store.ErrWrongSecret), MsgWrongSecret},
+		{fmt.Errorf("sign in: %w", &store.WrongPINError{Left: 2, LockoutFor: 15 * time.Minute}), "Wrong PIN. 2 more tries before you are locked out for 15 minutes."},
+		{fmt.Errorf("sign in: %w", &store.WrongPINError{Left: 1, LockoutFor: 90 * time.Minute}), "Wrong PIN. 1 more try before you are locked out for 1 h 30 min."},
 		{fmt.Errorf("sign in: %w", &store.LockedOutError{Until: until}), "Too many wrong PINs. Locked out until 10:35."},
 		{fmt.Errorf("append: %w", lifeboat.ErrPermission), MsgNotAllowed},
 		{fmt.Errorf("patient p1: %w", lifeboat.ErrNotFound), MsgNotFound},

@@ -97,7 +97,7 @@ func (db *DB) UnlockAdmin(ctx context.Context, s *Session, passphrase string) er
 	priv, err := openSealedKey(rec.ID, passphrase, rec.AdminKey)
 	if err != nil {
 		if err == ErrWrongSecret {
-			if ferr := db.recordFailure(ctx, s.User.ID); ferr != nil {
+			if _, ferr := db.recordFailure(ctx, s.User.ID); ferr != nil {
 				return fmt.Errorf("open admin key: %w", ferr)
 			}
 		}

@@ -306,10 +306,11 @@ func (db *DB) SignIn(ctx context.Context, userID, pin, reason string) (*Session,
 	}
 	p := kdfOf(rec)
 	if !p.valid() || subtle.ConstantTimeCompare(p.derive(pin, rec.PINSalt), rec.PINHash) != 1 {
-		if err := db.recordFailure(ctx, userID); err != nil {
+		left, err := db.recordFailure(ctx, userID)
+		if err != nil {
 			return nil, fmt.Errorf("sign in: %w", err)
 		}
-		return nil, fmt.Errorf("sign in: %w", ErrWrongSecret)
+		return nil, fmt.Errorf("sign in: %w", &WrongPINError{Left: left, LockoutFor: db.opts.LockoutFor})
 	}
 	if rec.Role == lifeboat.RoleBreakGlass && strings.TrimSpace(reason) == "" {
 		return nil, fmt.Errorf("sign in: the break-glass account needs a reason: %w", lifeboat.ErrInvalid)
@@ -351,18 +352,34 @@ func (db *DB) checkLockout(ctx context.Context, userID string) error {
 	return nil
 }
 
-// recordFailure counts a wrong PIN and starts a lockout at the limit.
-func (db *DB) recordFailure(ctx context.Context, userID string) error {
+// WrongPINError is a wrong PIN, with how many more wrong ones the person
+// has before they are locked out for LockoutFor (so the screen can say).
+// It matches ErrWrongSecret.
+type WrongPINError struct {
+	Left       int
+	LockoutFor time.Duration
+}
+
+func (e *WrongPINError) Error() string {
+	return fmt.Sprintf("wrong PIN: %d more tries before a lockout", e.Left)
+}
+
+// Unwrap lets errors.Is(err, ErrWrongSecret) match.
+func (e *WrongPINError) Unwrap() error { return ErrWrongSecret }
+
+// recordFailure counts a wrong PIN and starts a lockout at the limit;
+// left is how many more wrong ones the person has before it.
+func (db *DB) recordFailure(ctx context.Context, userID string) (left int, err error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer tx.Rollback()
 	var failures int
 	var until int64
 	err = tx.QueryRowContext(ctx, "SELECT failures, locked_until FROM lockouts WHERE user_id = ?", userID).Scan(&failures, &until)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
+		return 0, err
 	}
 	failures++
 	locked := failures >= db.opts.MaxPINFailures
@@ -372,7 +389,7 @@ func (db *DB) recordFailure(ctx context.Context, userID string) error {
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO lockouts (user_id, failures, locked_until) VALUES (?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`, userID, failures, until); err != nil {
-		return err
+		return 0, err
 	}
 	if !db.Locked() {
 		detail := ""
@@ -380,14 +397,14 @@ func (db *DB) recordFailure(ctx context.Context, userID string) error {
 			detail = "locked out"
 		}
 		if err := db.audit(ctx, tx, "user.sign_in_failed", userID, "", detail); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return err
+		return 0, err
 	}
 	if locked {
-		return &LockedOutError{Until: time.UnixMilli(until)}
+		return 0, &LockedOutError{Until: time.UnixMilli(until)}
 	}
-	return nil
+	return db.opts.MaxPINFailures - failures, nil
 }

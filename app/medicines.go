@@ -102,40 +102,11 @@ func (m *medicinesTab) load() {
 // the UI closes. While another tab of the patient is shown it reads
 // nothing.
 func (m *medicinesTab) startTicking() {
-	if m.stop != nil || m.ui.ctx.Err() != nil {
-		return
-	}
-	stop := make(chan struct{})
-	m.stop = stop
-	ui, every := m.ui, marTick
-	ui.loops.Add(1)
-	go func() {
-		defer ui.loops.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ui.ctx.Done():
-				return
-			case <-stop:
-				return
-			case <-t.C:
-				ui.do(func() {
-					if m.stop != stop {
-						return // already stopped
-					}
-					if !m.onTop() {
-						close(stop)
-						m.stop = nil
-						return
-					}
-					if m.screen.Visible() {
-						m.tick()
-					}
-				})
-			}
+	m.ui.pollWhileShown(&m.stop, marTick, m.onTop, func() {
+		if m.screen.Visible() {
+			m.tick()
 		}
-	}()
+	})
 }
 
 // onTop reports whether the patient screen holding this tab is the one

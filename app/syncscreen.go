@@ -200,38 +200,7 @@ func (s *syncScreen) shown() bool {
 // syncScreenPoll until the screen is no longer on show (the next reload, when
 // it comes back, starts it again) or the UI closes.
 func (s *syncScreen) startPolling() {
-	if s.stop != nil || s.ui.ctx.Err() != nil {
-		return
-	}
-	stop := make(chan struct{})
-	s.stop = stop
-	ui, every := s.ui, syncScreenPoll
-	ui.loops.Add(1)
-	go func() {
-		defer ui.loops.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ui.ctx.Done():
-				return
-			case <-stop:
-				return
-			case <-t.C:
-				ui.do(func() {
-					if s.stop != stop {
-						return // already stopped
-					}
-					if !s.shown() {
-						close(stop)
-						s.stop = nil
-						return
-					}
-					s.poll()
-				})
-			}
-		}
-	}()
+	s.ui.pollWhileShown(&s.stop, syncScreenPoll, s.shown, s.poll)
 }
 
 // confirmRelease asks before letting in the events held back from a

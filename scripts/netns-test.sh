@@ -183,38 +183,36 @@ record() {
 	lb "$i" import "$file" --as-of "$asof" --user "Ada Admin" --pin-file "$work/pin" \
 		--passphrase-file "$work/pass$i" >>"$ARTIFACTS/import$i.log" 2>&1 || fail "import on device $i"
 	start "$i"
+	reported "$i" "$before" "recorded a census"
+}
+
+# reported I BEFORE WHAT: wait for device I's restarted serve to report a
+# seq past BEFORE for its own device; remember it in want[].
+reported() {
+	local i=$1 before=$2 dev seq
 	deadline=$((SECONDS + DEADLINE))
 	while :; do
 		dev=$(status "$i" | jq -r '.device // ""')
 		seq=$(status "$i" | jq -r '(.vector // {})[.device // ""] // 0')
 		[[ -n $dev ]] && ((seq > before)) && break
-		((SECONDS < deadline)) || fail "device $i does not report its import"
+		((SECONDS < deadline)) || fail "device $i does not report that it $3"
 		sleep 0.2
 	done
 	want[$dev]=$seq
-	step "device $i recorded a census: $dev at seq $seq"
+	step "device $i $3: $dev at seq $seq"
 }
 
 # arrive I SURNAME: register a new arrival holding NHS number 999 000 0042
 # on device I with `lifeboat patient add` (its serve stopped, as record).
 arrive() {
-	local i=$1 dev before seq
+	local i=$1 before
 	before=$(status "$i" | jq -r '(.vector // {})[.device // ""] // 0')
 	stop "$i"
 	lb "$i" patient add --surname "$2" --given Sam --dob 1960-05-05 --sex male --nhs 9990000042 \
 		--user "Ada Admin" --pin-file "$work/pin" --passphrase-file "$work/pass$i" >>"$ARTIFACTS/arrive$i.log" 2>&1 ||
 		fail "patient add on device $i"
 	start "$i"
-	deadline=$((SECONDS + DEADLINE))
-	while :; do
-		dev=$(status "$i" | jq -r '.device // ""')
-		seq=$(status "$i" | jq -r '(.vector // {})[.device // ""] // 0')
-		[[ -n $dev ]] && ((seq > before)) && break
-		((SECONDS < deadline)) || fail "device $i does not report the arrival"
-		sleep 0.2
-	done
-	want[$dev]=$seq
-	step "device $i registered an arrival: $dev at seq $seq"
+	reported "$i" "$before" "registered an arrival"
 }
 
 # converge LABEL I...: wait until devices I... report identical vectors

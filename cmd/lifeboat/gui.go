@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -42,7 +43,7 @@ var icon = fyne.NewStaticResource("icon.png", assets.Icon)
 //
 // With sync on, the app joins the ward mesh (cfg) whenever the store is
 // unlocked.
-func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool) error {
+func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool, idle time.Duration) error {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
@@ -81,7 +82,7 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool) err
 		if db, err = store.Open(ctx, path, sopts); err != nil {
 			return fmt.Errorf("open store %s: %w", path, err)
 		}
-		opts := app.Options{Logger: log}
+		opts := app.Options{Logger: log, IdleLock: idle}
 		if sync {
 			opts.StartSync = meshStarter(db, cfg, log)
 		}

@@ -11,9 +11,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"lifeboat/app"
 	"lifeboat/sync/mesh"
 )
 
@@ -84,7 +86,11 @@ it cannot sync with the live ward, whose site key it does not have.`,
 			if !on {
 				sync = mesh.Config{}
 			}
-			return runGUI(cmd.Context(), dir, sync, on)
+			idle, err := idleLockFlag(cmd)
+			if err != nil {
+				return usageError{err}
+			}
+			return runGUI(cmd.Context(), dir, sync, on, idle)
 		},
 	}
 	def, err := defaultDataDir()
@@ -93,10 +99,30 @@ it cannot sync with the live ward, whose site key it does not have.`,
 	}
 	root.PersistentFlags().String("data", def, "folder for this device's Lifeboat data")
 	root.PersistentFlags().Bool("drill", false, "use the training store for a downtime drill ("+drillDir+" inside the data folder; made-up patients, never exported)")
+	root.Flags().Duration("idle-lock", app.DefaultIdleLock, fmt.Sprintf("lock the screen to the PIN after this long untouched (%v to %v; it can be shortened, never lengthened)", minIdleLock, app.DefaultIdleLock))
 	addSyncFlags(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(subcommands()...)
 	return root
+}
+
+// minIdleLock is the shortest idle lock --idle-lock accepts: any shorter
+// and the screen would lock while a nurse reads it.
+const minIdleLock = 10 * time.Second
+
+// idleLockFlag returns --idle-lock, refused outside minIdleLock to
+// app.DefaultIdleLock: the 5 minutes are the ward's policy (DESIGN.md), so
+// a device may lock sooner (a kiosk in a corridor, the smoke test) but never
+// stay open for longer.
+func idleLockFlag(cmd *cobra.Command) (time.Duration, error) {
+	d, err := cmd.Flags().GetDuration("idle-lock")
+	if err != nil {
+		return 0, fmt.Errorf("read --idle-lock: %w", err)
+	}
+	if d < minIdleLock || d > app.DefaultIdleLock {
+		return 0, fmt.Errorf("--idle-lock %v: must be between %v and %v", d, minIdleLock, app.DefaultIdleLock)
+	}
+	return d, nil
 }
 
 // noArgs rejects arguments to the root command: a mistyped subcommand name

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -17,7 +18,7 @@ import (
 )
 
 func TestRun_BadCommandLine(t *testing.T) {
-	for _, args := range [][]string{{"--bogus"}, {"--data"}, {"no-such-command"}} {
+	for _, args := range [][]string{{"--bogus"}, {"--data"}, {"no-such-command"}, {"--idle-lock", "soon"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			code := run(context.Background(), args, &out, &errOut)
@@ -28,6 +29,40 @@ func TestRun_BadCommandLine(t *testing.T) {
 				t.Errorf("run(%q) stderr = %q, want a lifeboat: error and a pointer to --help", args, errOut.String())
 			}
 		})
+	}
+}
+
+func TestRun_IdleLockOutOfRange(t *testing.T) {
+	// The flag may shorten the ward's 5-minute idle lock, never lengthen
+	// it or make it lock while someone reads; refused before any window
+	// or store opens.
+	for _, v := range []string{"9s", "5m1s", "0", "-1m", "1h"} {
+		t.Run(v, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), []string{"--data", t.TempDir(), "--idle-lock", v}, &out, &errOut)
+			if code != 2 || !strings.Contains(errOut.String(), "--idle-lock") || !strings.Contains(errOut.String(), "5m0s") {
+				t.Errorf("run(--idle-lock %s) = %d, stderr %q; want 2 and an error naming --idle-lock and its limit", v, code, errOut.String())
+			}
+		})
+	}
+}
+
+func TestIdleLockFlag(t *testing.T) {
+	for _, tc := range []struct {
+		arg  string
+		want time.Duration
+	}{{"", app.DefaultIdleLock}, {"10s", 10 * time.Second}, {"90s", 90 * time.Second}, {"5m", 5 * time.Minute}} {
+		root := newRoot()
+		args := []string{}
+		if tc.arg != "" {
+			args = []string{"--idle-lock", tc.arg}
+		}
+		if err := root.ParseFlags(args); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := idleLockFlag(root); err != nil || got != tc.want {
+			t.Errorf("idleLockFlag(%q) = %v, %v; want %v", tc.arg, got, err, tc.want)
+		}
 	}
 }
 

@@ -65,6 +65,16 @@ func allergyChip(l forms.AllergyList) fyne.CanvasObject {
 	return container.NewStack(r, text)
 }
 
+// checkingChip holds the allergy chip's place, in grey, while a patient's
+// allergies are read: never empty, so nobody reads "nothing" as "none".
+func checkingChip() fyne.CanvasObject {
+	text := widget.NewRichText(&widget.TextSegment{Text: "Allergies: checking…",
+		Style: widget.RichTextStyle{ColorName: theme.ColorNameForeground, TextStyle: fyne.TextStyle{Bold: true}}})
+	r := canvas.NewRectangle(nhsGrey4)
+	r.CornerRadius = 4
+	return container.NewStack(r, text)
+}
+
 // weightText is the latest weight as the header shows it.
 func weightText(w forms.Weight, weighed bool) string {
 	if !weighed {

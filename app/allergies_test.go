@@ -334,3 +334,32 @@ func TestAllergies_Golden(t *testing.T) {
 		})
 	}
 }
+
+// The patient header keeps the allergy line's place while it is read, so
+// the form under it does not move under a finger when the line arrives
+// (on a phone the Resp rate tap landed on SpO2).
+func TestPatientHeader_KeepsAllergyPlaceWhileReading(t *testing.T) {
+	test.NewTempApp(t)
+	for _, compact := range []bool{false, true} {
+		h := NewPatientHeader()
+		h.Compact = compact
+		w := test.NewWindow(h)
+		w.Resize(fyne.NewSize(390, 400))
+		before := h.MinSize().Height
+		if got := headerChipText(h); got != "Allergies: checking…" {
+			t.Errorf("compact=%v: allergy line before reading = %q, want the checking placeholder", compact, got)
+		}
+		h.SetAllergies(forms.AllergyList{}, forms.Weight{}, false)
+		if after := h.MinSize().Height; after != before {
+			t.Errorf("compact=%v: header height %v while reading, %v once allergies are known; want no jump", compact, before, after)
+		}
+		if got := headerChipText(h); got == "Allergies: checking…" {
+			t.Errorf("compact=%v: allergy line still %q after SetAllergies", compact, got)
+		}
+		w.Close()
+	}
+}
+
+func headerChipText(h *PatientHeader) string {
+	return h.allergies.Objects[0].(*fyne.Container).Objects[1].(*widget.RichText).String()
+}

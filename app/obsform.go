@@ -84,7 +84,8 @@ type obsForm struct {
 	id      string
 	scale   int
 	draft   *obsDraft
-	narrow  bool // phone layout: score as a one-line bar, fields stacked
+	narrow  bool            // phone layout: score as a one-line bar, fields stacked
+	content *fyne.Container // header, score, fields and the Save bar
 	when    *widget.Select
 	at      *widget.Entry // a time typed by hand, shown for "Earlier"
 	entries map[string]*widget.Entry
@@ -372,11 +373,11 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 		score = container.NewVBox(container.NewHBox(f.chip), f.band, f.scaleMsg, f.details, widget.NewSeparator())
 	}
 	f.scroll = container.NewVScroll(container.NewPadded(fields))
-	content := container.New(&obsLayout{narrow: f.narrow}, container.NewPadded(f.header), container.NewPadded(score), f.scroll,
+	f.content = container.New(&obsLayout{narrow: f.narrow}, container.NewPadded(f.header), container.NewPadded(score), f.scroll,
 		container.NewPadded(bar))
 	f.showOxygen()
 	f.update()
-	return NewScreen(content, f.load), first
+	return NewScreen(f.content, f.load), first
 }
 
 // toggleDetails opens or folds the phone's score details.
@@ -446,6 +447,7 @@ func (f *obsForm) load() {
 		f.header.SetAllergies(aw.list, aw.weight, aw.weighed)
 		f.header.news.Hide()
 		f.update()
+		f.content.Refresh() // lay out again if a long allergy line made the header taller
 	})
 }
 

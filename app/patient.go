@@ -36,7 +36,7 @@ type PatientHeader struct {
 	Compact          bool
 	name, ids, place *canvas.Text
 	news             *fyne.Container
-	allergies        *fyne.Container // allergyChip; hidden until SetAllergies
+	allergies        *fyne.Container // allergyChip; checkingChip until SetAllergies
 	weight           *canvas.Text
 	dot              *canvas.Text // between the bed and the weight, when compact
 }
@@ -58,9 +58,11 @@ func NewPatientHeader() *PatientHeader {
 	h.ids.TextStyle = fyne.TextStyle{Bold: true}
 	h.place.TextSize = 15
 	h.weight.TextSize = 15
-	h.allergies.Hide()
-	h.weight.Hide()
-	h.dot.Hide()
+	// Until SetAllergies, a grey chip and line of the same height hold
+	// their place, so the form under the header does not jump down under
+	// a finger when they arrive.
+	h.allergies.Objects = []fyne.CanvasObject{checkingChip()}
+	h.weight.Text = "Weight …"
 	h.ExtendBaseWidget(h)
 	return h
 }
@@ -69,10 +71,7 @@ func NewPatientHeader() *PatientHeader {
 // false: none recorded) under the identifiers.
 func (h *PatientHeader) SetAllergies(l forms.AllergyList, w forms.Weight, weighed bool) {
 	h.allergies.Objects = []fyne.CanvasObject{allergyChip(l)}
-	h.allergies.Show()
 	h.weight.Text = weightText(w, weighed)
-	h.weight.Show()
-	h.dot.Show()
 	h.Refresh()
 }
 

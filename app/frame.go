@@ -96,6 +96,7 @@ func (f *frame) push(title string, screen fyne.CanvasObject) {
 func (f *frame) back() {
 	if len(f.stack) > 1 {
 		f.stack = f.stack[:len(f.stack)-1]
+		f.ui.log.Debug("show screen", "screen", f.stack[len(f.stack)-1].title, "back", true)
 		f.show()
 		f.reload()
 	}

@@ -138,7 +138,7 @@ func TestIdleLock(t *testing.T) {
 	if ui.Session() != nil {
 		t.Error("still signed in after the idle lock")
 	}
-	mustShow(t, ui, "Nia Nurse", "Locked after 5 minutes without use", "Not signed in", "Not you? Choose someone else")
+	mustShow(t, ui, "Nia Nurse", "Locked after 5 minutes without use", "What you were typing is kept", "Not signed in", "Not you? Choose someone else")
 	for _, s := range []string{"SMITH", "Check these readings", "breaths/min"} {
 		if shows(ui, s) {
 			t.Errorf("%q still on screen after the idle lock", s)
@@ -205,6 +205,33 @@ func TestIdleLock_SomeoneElseSignsIn(t *testing.T) {
 	}
 	if db.Locked() {
 		t.Error("store locked")
+	}
+}
+
+// TestIdleLock_TypingCarriesOn: after the PIN the keyboard is back in
+// the field it was in when the lock came, so a desktop user finishes the
+// number they were typing without reaching for the mouse. Fails before
+// this change: nothing had the focus after signing back in.
+func TestIdleLock_TypingCarriesOn(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	openPatient(t, ui, db, "smith", "SMITH, Richard")
+	tap(t, ui, "Record observations")
+	c := ui.win.Canvas()
+	focusType(t, ui, "%", "9")
+	clock.Advance(5 * time.Minute)
+	ui.checkIdle()
+	settle(ui)
+	if c.Focused() != nil {
+		t.Fatal("a hidden field kept the keyboard over the lock screen")
+	}
+	typePIN(t, ui, cli.DemoNursePIN)
+	tap(t, ui, "Sign in")
+	if fe, ok := c.Focused().(*focusEntry); !ok || fe.PlaceHolder != "%" {
+		t.Fatalf("focus after signing back in = %T, want the SpO2 field", c.Focused())
+	}
+	test.Type(c.Focused(), "6") // what the window sends the focused field
+	if got := entry(t, ui, "%").Text; got != "96" {
+		t.Errorf("SpO2 after signing back in and typing 6 = %q, want 96", got)
 	}
 }
 

@@ -414,8 +414,9 @@ func (ui *UI) SwitchUser() {
 
 // pausedFrame is a screen stack put aside by the idle lock.
 type pausedFrame struct {
-	user  string // the person it belongs to
-	frame *frame
+	user    string // the person it belongs to
+	frame   *frame
+	focused fyne.Focusable // the field that had the keyboard, given back on return
 }
 
 // lockScreen is the idle lock: the person is signed out (audited) and the
@@ -427,13 +428,13 @@ func (ui *UI) lockScreen() {
 	if s == nil {
 		return
 	}
-	ui.paused = &pausedFrame{user: s.User.ID, frame: ui.frame}
+	ui.paused = &pausedFrame{user: s.User.ID, frame: ui.frame, focused: ui.win.Canvas().Focused()}
 	ui.session = nil
 	ui.frame = nil
 	ui.status.User = ""
 	ui.hideScreens()
 	ui.Run(func(ctx context.Context) error { return ui.st.SignOut(ctx, s) }, nil)
-	ui.showPINWith(s.User, "Locked after "+idleWords(ui.idle)+" without use. Type your PIN to carry on.")
+	ui.showPINWith(s.User, "Locked after "+idleWords(ui.idle)+" without use. What you were typing is kept: type your PIN to carry on where you left off.")
 }
 
 // hideScreens closes dialogs and menus over the screens and takes the
@@ -472,6 +473,9 @@ func (ui *UI) signedIn(s *store.Session) {
 		ui.log.Debug("signed in again after the idle lock", "role", string(s.User.Role))
 		ui.setContent(ui.frame.root)
 		ui.frame.reload()
+		if p.focused != nil { // carry on typing where the lock stopped it
+			ui.win.Canvas().Focus(p.focused)
+		}
 		return
 	}
 	ui.paused = nil

@@ -12,7 +12,7 @@ endif
 FUZZTIME ?= 10s
 STAMP := .cache/deps.stamp
 
-.PHONY: all help deps build run test bench lint fuzz clean smoke netns-test dist dist-check mobile-check
+.PHONY: all help deps build run test bench lint fuzz clean smoke netns-test dist dist-check mobile-check screenshots
 all: build
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make bench  run the benchmarks and print their figures"
 	@echo "make lint   go vet and staticcheck"
 	@echo "make fuzz   run every Fuzz target for FUZZTIME ($(FUZZTIME)) each"
+	@echo "make screenshots  copy the goldens the docs show (app/testdata) into docs/screenshots"
 	@echo "make smoke  drive the real app under Xvfb with xdotool (sign in, record obs)"
 	@echo "make netns-test  three devices in network namespaces sync, split and heal (root)"
 	@echo "make dist   release packages in dist/: Linux tar.xz and Windows .exe"
@@ -69,6 +70,15 @@ dist: deps
 
 dist-check: dist
 	sh scripts/dist-check.sh
+
+# The docs show screens by their golden's name; refresh the goldens first
+# (CGO_ENABLED=0 go test -tags ci ./app/ -update), look at them, then copy
+# every one the README and docs/ show or docs/screenshots holds;
+# TestScreenshots_AreTheGoldens fails until this is done.
+screenshots:
+	@{ grep -ohE '\(((docs/)?screenshots/)[a-z0-9_]+\.png\)' README.md docs/*.md | grep -oE '[a-z0-9_]+\.png'; \
+	   ls docs/screenshots; } | sort -u | \
+	while read -r f; do if [ -f "app/testdata/$$f" ]; then cp "app/testdata/$$f" "docs/screenshots/$$f"; fi; done
 
 smoke: deps build
 	bash scripts/smoke.sh bin/lifeboat

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Smoke test of the real binary: start it under Xvfb on a fresh demo ward,
-# drive it with xdotool as a nurse would (unlock, sign in, open a patient,
-# record a full set of observations with the keyboard), take screenshots,
-# and check it is still running and the observations were saved.
+# Smoke test of the real binary under Xvfb, driven with xdotool as a
+# night nurse would, at desktop size (1280x800) and phone size (390x844):
+#
+#   unlock with the ward passphrase, sign in with a PIN, open a patient,
+#   record a full set of observations and save it; start a second set,
+#   leave it half-typed until the idle lock (--idle-lock) takes the screen,
+#   sign back in with the PIN only, find the typed values still there,
+#   finish the set and save it.
+#
+# The desktop run uses the keyboard as a desktop user does; the phone run
+# taps (mouse clicks) everything a finger would, with the keyboard standing
+# in for the on-screen one. Each step waits on the app's debug log (screen
+# names and record kinds, never patient data). Screenshots of each step go
+# to $ARTIFACTS (default /tmp/lifeboat-smoke), which CI keeps.
 #
 # usage: scripts/smoke.sh [BINARY]   (default bin/lifeboat)
-# Screenshots and logs go to $ARTIFACTS (default /tmp/lifeboat-smoke).
 # Needs: xvfb-run, xdotool, imagemagick (scripts/deps.sh installs them).
 set -euo pipefail
 bin=${1:-bin/lifeboat}
@@ -15,25 +24,24 @@ mkdir -p "$ARTIFACTS"
 bin=$(realpath "$bin")
 export BIN=$bin
 
-exec xvfb-run -a -s "-screen 0 1280x800x24" bash -euo pipefail -c '
+exec xvfb-run -a -s "-screen 0 1280x900x24" bash -euo pipefail -c '
 data=$(mktemp -d)
-log=$ARTIFACTS/smoke-app.log
 "$BIN" --data "$data" demo >"$ARTIFACTS/smoke-demo.log" 2>&1
-LIFEBOAT_LOG=debug "$BIN" --data "$data" >"$log" 2>&1 &
-pid=$!
-trap "kill $pid 2>/dev/null || true; rm -rf \"$data\"" EXIT
+pid=
+trap "[ -z \"\$pid\" ] || kill \$pid 2>/dev/null || true; rm -rf \"$data\"" EXIT
+size= log=
 
 fail() {
-	echo "smoke: $*" >&2
-	import -window root "$ARTIFACTS/smoke-failed.png" || true
+	echo "smoke ($size): $*" >&2
+	import -window root "$ARTIFACTS/smoke-$size-failed.png" || true
 	echo "--- app log:" >&2; cat "$log" >&2
 	exit 1
 }
-# wait_log PATTERN: poll the app log (debug lines name the screen shown;
-# never patient data) until PATTERN appears, up to 30 s.
+# wait_log PATTERN [N]: poll the app log until PATTERN has appeared N
+# times (default 1), up to 40 s.
 wait_log() {
-	local deadline=$((SECONDS + 30))
-	until grep -q -- "$1" "$log"; do
+	local deadline=$((SECONDS + 40)) n=${2:-1}
+	until [ "$(grep -c -- "$1" "$log" || true)" -ge "$n" ]; do
 		kill -0 $pid 2>/dev/null || fail "lifeboat exited while waiting for: $1"
 		[ $SECONDS -lt $deadline ] || fail "timed out waiting for: $1"
 		sleep 0.1
@@ -41,14 +49,44 @@ wait_log() {
 }
 key() { xdotool key --delay 80 "$@"; }
 typ() { xdotool type --delay 40 "$1"; sleep 0.1; }
-shot() { import -window root "$ARTIFACTS/smoke-$1.png"; }
+tap() { xdotool mousemove "$1" "$2" click 1; sleep 0.3; }
+# shot NAME: the window, as the person sees it.
+shot() { import -window root -crop "${W}x${H}+0+0" "$ARTIFACTS/smoke-$size-$1.png"; }
 
-timeout 60 xdotool search --sync --onlyvisible --name "^Lifeboat\$" >/dev/null || fail "no window within 60 s"
-wait_log "screen=unlock"
-# The passphrase entry has the focus on the unlock screen.
-typ "lifeboat demo ward"; key Return
-wait_log "screen=\"sign in\""
-shot signin
+# start W H: launch on the demo ward with a 15 s idle lock, in a W x H
+# window at the top left of the screen.
+start() {
+	W=$1 H=$2 size=$1x$2
+	log=$ARTIFACTS/smoke-$size-app.log
+	LIFEBOAT_LOG=debug "$BIN" --data "$data" --idle-lock 15s >"$log" 2>&1 &
+	pid=$!
+	local win
+	win=$(timeout 60 xdotool search --sync --onlyvisible --name "^Lifeboat\$" | head -1) || fail "no window within 60 s"
+	xdotool windowsize --sync "$win" "$W" "$H" || true
+	xdotool windowmove --sync "$win" 0 0 || true
+	wait_log "screen=unlock"
+	# The passphrase entry has the focus on the unlock screen: the ward
+	# passphrase once per device start.
+	typ "lifeboat demo ward"; key Return
+	wait_log "screen=\"sign in\""
+	shot signin
+}
+
+stop() {
+	kill -0 $pid 2>/dev/null || fail "lifeboat is not running at the end"
+	kill $pid; wait $pid 2>/dev/null || true; pid=
+}
+
+# idle_into_lock: touch nothing until the idle lock shows the PIN pad.
+idle_into_lock() {
+	wait_log "msg=\"idle lock\""
+	wait_log "screen=PIN" 2
+	shot locked
+	[ "$(grep -c "screen=unlock" "$log")" -eq 1 ] || fail "the idle lock asked for the ward passphrase again"
+}
+
+### Desktop, 1280x800, keyboard.
+start 1280 800
 # People are listed by name: Ada Admin, Bea Beds, Break-glass, Nia Nurse.
 # Tab to the fourth and press it.
 key Tab Tab Tab Tab space
@@ -56,17 +94,19 @@ wait_log "screen=PIN"
 typ 1357; key Return
 wait_log "signed in"
 shot ward
-# Open the first patient in the ward list (bed 1, the first line of the
-# table under its column names).
-xdotool mousemove 700 307 click 1
+# desktop_obs: open Record observations on the patient screen; the
+# respiration rate has the focus; every field is reachable with Tab in
+# the order of the form (radio choices are one Tab stop per option).
+open_obs() {
+	tap 354 351
+	wait_log "form ready.*form=observations" "$1"
+}
+# Open the first patient in the ward table (bed 1, the first row under
+# the column names) and record a full set.
+tap 700 307
 wait_log "screen=Patient"
 shot patient
-# Record observations, below the patient header (name, identifiers, the
-# allergy line and weight).
-xdotool mousemove 354 351 click 1
-wait_log "form ready.*form=observations"
-# Respiration rate has the focus; every field is reachable with Tab, in
-# the order of the form. Radio choices are one Tab stop per option.
+open_obs 1
 typ 18; key Tab; typ 96; key Tab    # respiration rate, SpO2
 key space Tab Tab                   # Air (not Oxygen); flow and device show only on oxygen
 typ 120; key Tab; typ 75; key Tab   # blood pressure
@@ -75,8 +115,61 @@ key space                           # A (alert) of ACVPU
 shot obs-filled
 key Tab Tab Tab Tab Tab Tab space   # past C, V, P, U and the note: Save
 wait_log "recorded.*kind=obs.recorded"
-wait_log "show screen.*screen=Patient"
+wait_log "show screen.*screen=Patient" 2
 shot saved
-kill -0 $pid 2>/dev/null || fail "lifeboat is not running after saving"
-echo "smoke: signed in, recorded observations, still running; screenshots in $ARTIFACTS"
+# A second set, half typed, then left alone into the idle lock.
+open_obs 2
+typ 20; key Tab; typ 95; key Tab
+idle_into_lock
+typ 1357; key Return                # the PIN only, on the keyboard
+wait_log "signed in again after the idle lock"
+shot draft-kept
+# The draft is back with the focus where it was: finish it and save.
+key space Tab Tab
+typ 118; key Tab; typ 76; key Tab
+typ 82; key Tab; typ 37.0; key Tab
+key space
+key Tab Tab Tab Tab Tab Tab space
+wait_log "recorded.*kind=obs.recorded" 2
+shot draft-saved
+stop
+
+### Phone, 390x844, taps only (the keyboard types as the on-screen one).
+start 390 844
+tap 190 507                         # Nia Nurse, fourth in the list
+wait_log "screen=PIN"
+for xy in "92 421" "296 421" "194 491" "92 561"; do tap $xy; done # 1 3 5 7 on the pad
+tap 194 693                         # Sign in
+wait_log "signed in"
+shot ward
+tap 98 341                          # Sickest first
+tap 150 620                         # the first card: the sickest patient
+wait_log "screen=Patient"
+shot patient
+tap 115 452                         # Record observations
+wait_log "form ready.*form=observations"
+shot obs-empty
+tap 230 578; typ 18                 # respiration rate
+tap 230 629; typ 96                 # SpO2
+tap 132 682                         # Air
+xdotool mousemove 250 650 click --repeat 3 --delay 100 5 # scroll on
+tap 230 705; typ 120                # systolic
+tap 230 756; typ 75                 # diastolic
+shot obs-typing
+idle_into_lock
+for xy in "92 421" "296 421" "194 491" "92 561"; do tap $xy; done
+tap 194 693
+wait_log "signed in again after the idle lock"
+shot draft-kept
+xdotool mousemove 60 650 click --repeat 8 --delay 100 5
+tap 230 558; typ 80                 # pulse
+tap 230 610; typ 37.1               # temperature
+tap 26 713                          # A (alert)
+shot obs-filled
+tap 254 814                         # Save observations (always on screen)
+wait_log "recorded.*kind=obs.recorded"
+wait_log "show screen.*screen=Patient" 2
+shot saved
+stop
+echo "smoke: desktop and phone each recorded observations, idled into the lock, signed back in with the PIN and found the draft; screenshots in $ARTIFACTS"
 '

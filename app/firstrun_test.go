@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -206,5 +207,28 @@ func TestFirstRun_SetUpANewWard(t *testing.T) {
 	users, _ := db.Users(t.Context())
 	if info.SiteName != "St Elsewhere General" || info.Ward != "Ward 7B" || len(users) != 2 {
 		t.Errorf("site %+v with %d users; want St Elsewhere General, Ward 7B, the admin and break-glass", info, len(users))
+	}
+}
+
+// mustBeInView fails unless o is drawn wholly inside w and inside the
+// view of every scroll that holds it: on screen without scrolling.
+func mustBeInView(t *testing.T, w fyne.Window, o fyne.CanvasObject, what string) {
+	t.Helper()
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(o).Y
+	bottom := top + o.Size().Height
+	if h := w.Canvas().Size().Height; top < 0 || bottom > h {
+		t.Errorf("%s drawn at y %v-%v, outside the window (height %v)", what, top, bottom, h)
+		return
+	}
+	for _, s := range test.LaidOutObjects(w.Canvas().Content()) {
+		sc, ok := s.(*container.Scroll)
+		if !ok || !sc.Visible() || !contains(sc.Content, o) {
+			continue
+		}
+		st := d.AbsolutePositionForObject(sc).Y
+		if top < st || bottom > st+sc.Size().Height {
+			t.Errorf("%s at y %v-%v is scrolled out of view %v-%v", what, top, bottom, st, st+sc.Size().Height)
+		}
 	}
 }

@@ -15,7 +15,6 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
 
-	"lifeboat"
 	"lifeboat/app"
 	"lifeboat/assets"
 	"lifeboat/cmd/lifeboat/cli"
@@ -132,21 +131,16 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool) err
 	return nil
 }
 
-// enrolHere enrols this device into the ward (the first-run Join form),
-// with errors in plain words for the screen.
+// enrolHere enrols this device into the ward (the first-run Join form):
+// what was typed wrong in plain words, the enrolment's own errors as they
+// are for the screen to tell apart by kind (app.FirstRun.Enrol).
 func enrolHere(ctx context.Context, dataDir string, j app.JoinRequest) error {
 	with, err := cli.ParseEnrolment(j.Code, j.ShortCode, j.From, j.Fingerprint)
 	if err != nil {
 		return app.Plain(err.Error())
 	}
 	_, err = cli.EnrolDevice(ctx, dataDir, with, j.Name, j.Passphrase, store.KDFParams{})
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, mesh.ErrEnrolRefused), errors.Is(err, lifeboat.ErrPermission):
-		return app.Plain(err.Error())
-	}
-	return app.Plain("Could not reach the admin device. Check it is still showing the code and that both devices are on the ward network, then try again.")
+	return err
 }
 
 // setupWindow gives a the Lifeboat theme and icon and returns its main

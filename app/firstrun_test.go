@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -501,4 +503,98 @@ func windowGolden(t *testing.T, w fyne.Window, name string) {
 		writePNG(t, filepath.Join("testdata", name+".png"), img)
 	}
 	test.AssertImageMatches(t, name+".png", img)
+}
+
+// A device joins the ward from its first-run screen and opens its new
+// store, as cmd/lifeboat's Joined does: until its first sync has brought
+// the staff list the sign-in screen says what it is waiting for, then the
+// people appear without a restart and can sign in. Fails on the code
+// before this change: the list was read once, before the sync, and stayed
+// empty until Lifeboat was opened again.
+func TestFirstRun_JoinThenStaffArrive(t *testing.T) {
+	a := newAdminDevice(t)
+	adminNode := startNode(t, a.db)
+	a.mu.Lock()
+	a.join = []string{adminNode.Addr()}
+	a.mu.Unlock()
+	fp := mesh.FingerprintPrefix(a.fp)
+
+	for _, size := range []fyne.Size{phone, desktop} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "phone")
+			w := test.NewTempWindow(t, nil)
+			w.Resize(size)
+			var joined atomic.Bool
+			ShowFirstRun(w, dir, FirstRun{Enrol: enrolLikeTheApp(&dir), Joined: func() { joined.Store(true) }})
+			if got := fillJoin(t, w, a.issue(t).ShortCode(), a.addr, fp, "Ward 7 phone 2", &joined); got != "" {
+				t.Fatalf("join: %q", got)
+			}
+			conf, err := cli.LoadSyncConf(dir)
+			if err != nil || len(conf.Join) != 1 || conf.Join[0] != adminNode.Addr() {
+				t.Fatalf("sync.json = %+v, %v; want the admin device's sync address %s", conf, err, adminNode.Addr())
+			}
+
+			// Joined: the new store in the window, syncing with the ward
+			// once the test lets its node run.
+			db, err := store.Open(t.Context(), filepath.Join(dir, cli.StoreFile), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			release := make(chan struct{})
+			var once sync.Once
+			t.Cleanup(func() { once.Do(func() { close(release) }) })
+			ui := newUI(fyne.CurrentApp(), w, db, Options{StaffFrom: "10.1.7.20:7946", StartSync: func(context.Context) (Sync, func(), error) {
+				node, err := mesh.New(mesh.Config{Store: db, BindAddr: "127.0.0.1", BindPort: 0, Join: conf.Join,
+					ProbeInterval: 100 * time.Millisecond, ProbeTimeout: 100 * time.Millisecond, GossipInterval: 20 * time.Millisecond,
+					PushPullInterval: 500 * time.Millisecond, TCPTimeout: time.Second,
+					AnnounceDelay: 20 * time.Millisecond, SyncInterval: 100 * time.Millisecond, RequestTimeout: 2 * time.Second,
+					ReconnectInterval: 200 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				if err != nil {
+					return nil, nil, err
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				go func() {
+					select {
+					case <-release:
+						done <- node.Run(ctx)
+					case <-ctx.Done():
+						done <- node.Close()
+					}
+				}()
+				return node, func() { cancel(); <-done }, nil
+			}}, testDo.add)
+			t.Cleanup(ui.Close)
+			settle(ui)
+			test.Type(entry(t, ui, "Ward passphrase"), "a long ward passphrase")
+			tap(t, ui, "Unlock")
+			want := "Waiting for the ward's staff list from 10.1.7.20:7946…"
+			mustShow(t, ui, "Who are you?", want)
+			if shows(ui, "Nia Nurse") {
+				t.Fatalf("staff listed before any sync: %q", texts(ui))
+			}
+			golden(t, ui, "signin_waiting_for_staff_"+sizeSuffix(size))
+
+			once.Do(func() { close(release) }) // the first sync may start
+			deadline := time.Now().Add(30 * time.Second)
+			for !shows(ui, "Nia Nurse") {
+				if time.Now().After(deadline) {
+					t.Fatalf("no staff within 30s of syncing; screen shows %q", texts(ui))
+				}
+				time.Sleep(20 * time.Millisecond)
+				settle(ui)
+			}
+			mustShow(t, ui, "Ada Admin", "Phil Pharmacist")
+			if shows(ui, "Waiting for the ward's staff list") {
+				t.Errorf("still waiting with the staff listed: %q", texts(ui))
+			}
+			tap(t, ui, "Nia Nurse")
+			typePIN(t, ui, cli.DemoNursePIN)
+			tap(t, ui, "Sign in")
+			if ui.Session() == nil || ui.Session().User.Name != "Nia Nurse" {
+				t.Fatalf("Nia Nurse could not sign in on the new device; screen shows %q", texts(ui))
+			}
+		})
+	}
 }

@@ -83,6 +83,11 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool) err
 		opts := app.Options{Logger: log}
 		if sync {
 			opts.StartSync = meshStarter(db, cfg, log)
+			if len(cfg.Join) > 0 {
+				// After joining, the admin device: the sign-in screen
+				// says it waits for the staff list from there.
+				opts.StaffFrom = cfg.Join[0]
+			}
 		}
 		ui = app.New(a, w, db, opts)
 		return nil

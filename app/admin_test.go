@@ -329,6 +329,7 @@ func TestAdmin_AddPersonSaysSo(t *testing.T) {
 			if said == nil {
 				t.Fatalf("screen shows %q, want %q", texts(ui), want)
 			}
+			relayout(ui)
 			mustBeInView(t, ui.win, said, "the added message")
 			card(t, ui, "Sam Student")
 			golden(t, ui, "admin_added_person_"+sizeSuffix(size))

@@ -304,6 +304,7 @@ func (h *healthScreen) verifyStore() {
 	h.verify.TextStyle = fyne.TextStyle{}
 	h.verify.SetText("Checking every record…")
 	h.verify.Show()
+	h.scroll.Refresh()
 	h.scroll.ScrollToBottom()
 	var rep store.VerifyReport
 	var took time.Duration
@@ -327,6 +328,7 @@ func (h *healthScreen) verifyStore() {
 		h.verify.TextStyle = fyne.TextStyle{Bold: true}
 		h.verify.Show()
 		h.verify.Refresh()
+		h.scroll.Refresh() // lay out the result before scrolling to it
 		h.scroll.ScrollToBottom()
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
 	"lifeboat"
@@ -114,7 +115,7 @@ func (d damagedStore) Verify(ctx context.Context) (store.VerifyReport, error) {
 }
 
 // The store check's result is shown where the person looks, scrolled into
-// view at 1280x800: when it ran, how many records and, when damaged, each
+// view (below the fold on a phone): when it ran, how many records and, when damaged, each
 // problem. Before this the result appeared below the fold and the button
 // seemed to do nothing.
 func TestHealthScreen_StoreCheckShowsResult(t *testing.T) {
@@ -127,30 +128,33 @@ func TestHealthScreen_StoreCheckShowsResult(t *testing.T) {
 		{"damaged", []store.VerifyProblem{{Where: "event K3F9QX2A/17", What: "bad signature"}, {Where: "audit entry 12", What: "chain broken"}},
 			[]string{"2 problem(s) found in", "tell IT", "• event K3F9QX2A/17: bad signature", "• audit entry 12: chain broken"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ui, db, _ := newTestUI(t, desktop)
-			if tc.problems != nil {
-				ui.st = damagedStore{DB: db, problems: tc.problems}
-			}
-			signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
-			ui.ShowSection("health")
-			settle(ui)
-			tap(t, ui, "Check the store now")
-			var result *widget.Label
-			for _, o := range objects(ui) {
-				if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "Checked at") {
-					result = l
+		for _, size := range []fyne.Size{desktop, phone} {
+			t.Run(tc.name+"/"+sizeName(size), func(t *testing.T) {
+				ui, db, _ := newTestUI(t, size)
+				if tc.problems != nil {
+					ui.st = damagedStore{DB: db, problems: tc.problems}
 				}
-			}
-			if result == nil {
-				t.Fatalf("no result on screen %q", texts(ui))
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(result.Text, w) {
-					t.Errorf("result = %q, want %q in it", result.Text, w)
+				signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+				ui.ShowSection("health")
+				settle(ui)
+				tap(t, ui, "Check the store now")
+				var result *widget.Label
+				for _, o := range objects(ui) {
+					if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "Checked at") {
+						result = l
+					}
 				}
-			}
-			mustBeInView(t, ui.win, result, "the store check's result")
-		})
+				if result == nil {
+					t.Fatalf("no result on screen %q", texts(ui))
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(result.Text, w) {
+						t.Errorf("result = %q, want %q in it", result.Text, w)
+					}
+				}
+				relayout(ui)
+				mustBeInView(t, ui.win, result, "the store check's result")
+			})
+		}
 	}
 }

@@ -209,7 +209,7 @@ func (ui *UI) showSignIn() {
 			users, err = ui.st.Users(ctx)
 			return err
 		}, func(err error) {
-			if ui.signIn == nil || ui.signIn.body != body {
+			if ui.body != body {
 				return // another screen since
 			}
 			if err != nil {

@@ -30,21 +30,27 @@ var adminRoles = []lifeboat.Role{lifeboat.RoleWardStaff, lifeboat.RolePharmacist
 // its devices (enrol a new one with a QR code, revoke a lost one) and the
 // audit log. Every change is an event or an audit entry.
 type adminScreen struct {
-	ui      *UI
-	msg     *widget.Label
+	ui  *UI
+	msg *widget.Label
+	// added says who was just added, so the admin sees the form worked
+	// (the list changes below the fold on a phone).
+	added   *widget.Label
 	staff   *fyne.Container
 	devices *fyne.Container
 	audit   *auditView
 }
 
 func newAdminScreen(ui *UI) fyne.CanvasObject {
-	a := &adminScreen{ui: ui, msg: errorLabel(), staff: container.NewVBox(), devices: container.NewVBox()}
+	a := &adminScreen{ui: ui, msg: errorLabel(), added: wrapped(""), staff: container.NewVBox(), devices: container.NewVBox()}
+	a.added.Importance = widget.SuccessImportance
+	a.added.TextStyle = fyne.TextStyle{Bold: true}
+	a.added.Hide()
 	a.audit = newAuditView(ui)
 	add := widget.NewButtonWithIcon("Add a person", theme.ContentAddIcon(), a.addPerson)
 	add.Importance = widget.HighImportance
 	enrol := widget.NewButtonWithIcon("Enrol a device", theme.ContentAddIcon(), func() { showEnrolDialog(ui, a.load) })
 	enrol.Importance = widget.HighImportance
-	staff := container.NewVBox(a.msg, newFlow(add),
+	staff := container.NewVBox(a.msg, a.added, newFlow(add),
 		wrapped("Everyone who signs in on this ward's devices. A person added here can sign in on every device once it has synced."), a.staff)
 	devices := container.NewVBox(newFlow(enrol),
 		wrapped("Devices enrolled in this site. Revoke a lost or stolen device: every peer then refuses it, and the site key changes so that it cannot connect again."), a.devices)
@@ -161,6 +167,7 @@ func (a *adminScreen) addPerson() {
 			return ps
 		}
 		sess, p, ap := a.ui.Session(), pin.Text, adminPass.Text
+		setMsg(a.added, "")
 		a.ui.withAdminKey(func() {
 			a.ui.Run(func(ctx context.Context) error {
 				if r == lifeboat.RoleITAdmin {
@@ -172,11 +179,23 @@ func (a *adminScreen) addPerson() {
 			}, func(err error) {
 				if err != nil {
 					a.ui.ShowError(err)
+					return
 				}
+				setMsg(a.added, addedText(n, r))
+				a.load()
 			})
 		})
 		return nil
 	})
+}
+
+// addedText says a person was added and when they can sign in elsewhere.
+func addedText(name string, r lifeboat.Role) string {
+	role := r.Label()
+	if r != lifeboat.RoleITAdmin { // "IT" stays upper case
+		role = strings.ToLower(role)
+	}
+	return "Added " + name + " (" + role + "). They can sign in on every device once it syncs."
 }
 
 func (a *adminScreen) setActive(u store.User, active bool) {

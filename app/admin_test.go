@@ -300,3 +300,39 @@ func TestAdmin_AddAnITAdmin(t *testing.T) {
 		t.Errorf("the new admin's passphrase does not open their key: %v", err)
 	}
 }
+
+// After adding a person the Staff tab says who was added and when they can
+// sign in elsewhere, on screen, and lists them. Before this the dialog
+// closed with nothing said.
+func TestAdmin_AddPersonSaysSo(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, db, _ := newTestUI(t, size)
+			openAdmin(t, ui, "Staff")
+			tap(t, ui, "Add a person")
+			test.Type(entry(t, ui, "Full name"), "Sam Student")
+			choose(t, ui, "Choose a role").SetSelected(lifeboat.RoleWardStaff.Label())
+			test.Type(entry(t, ui, "4 to 8 digits"), "4826")
+			test.Type(entry(t, ui, "The same PIN again"), "4826")
+			tap(t, ui, "Add")
+			typeAdminPassphrase(t, ui)
+			if _, ok := userNamed(t, db, "Sam Student"); !ok {
+				t.Fatal("Sam Student was not added")
+			}
+			const want = "Added Sam Student (ward staff). They can sign in on every device once it syncs."
+			var said *widget.Label
+			for _, o := range objects(ui) {
+				if l, ok := o.(*widget.Label); ok && l.Text == want {
+					said = l
+				}
+			}
+			if said == nil {
+				t.Fatalf("screen shows %q, want %q", texts(ui), want)
+			}
+			relayout(ui)
+			mustBeInView(t, ui.win, said, "the added message")
+			card(t, ui, "Sam Student")
+			golden(t, ui, "admin_added_person_"+sizeSuffix(size))
+		})
+	}
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -11,6 +12,7 @@ import (
 
 	"lifeboat/forms"
 	"lifeboat/store"
+	"lifeboat/sync/mesh"
 )
 
 // FirstRun is what the first-run screen can do on a device with no ward
@@ -18,8 +20,9 @@ import (
 type FirstRun struct {
 	// Enrol joins this device to a ward through an admin device showing an
 	// enrolment code, making its store protected by the ward passphrase.
-	// Its errors are shown as they are, so they must be plain words (see
-	// Plain). Nil leaves the Join form out.
+	// Its errors are matched against the enrolment's kinds (mesh.Enrol's,
+	// mesh.ErrAlreadyEnrolled), each said in its own words; a Plain error
+	// is shown as it is. Nil leaves the Join form out.
 	Enrol func(ctx context.Context, j JoinRequest) error
 	// Setup makes a new site and ward here, with its first IT admin (what
 	// `lifeboat init` does); the app has already checked s. Nil leaves the
@@ -51,8 +54,21 @@ func ShowFirstRun(w fyne.Window, dataDir string, fr FirstRun) {
 		return e
 	}
 	objs := []fyne.CanvasObject{heading("This device has no ward yet", theme.SizeNameHeadingText)}
+	var scroll *container.Scroll
+	reveal := func(o fyne.CanvasObject) {
+		if scroll == nil {
+			return
+		}
+		// Lay out again for the new message first (twice: wrapped text
+		// knows its height once it has its width).
+		for range 2 {
+			scroll.Content.Refresh()
+			scroll.Refresh()
+		}
+		scrollIntoView(scroll, o)
+	}
 	if fr.Enrol != nil {
-		objs = append(objs, joinForm(w, fr)...)
+		objs = append(objs, joinForm(fr, reveal)...)
 	}
 	objs = append(objs, heading("Set up a new ward", theme.SizeNameSubHeadingText))
 	if fr.Setup != nil {
@@ -65,13 +81,16 @@ func ShowFirstRun(w fyne.Window, dataDir string, fr FirstRun) {
 		cmd("lifeboat demo --data \""+dataDir+"\""),
 		wrapped("The demo prints its ward passphrase and PINs."),
 	)
+	body := centred(objs...)
+	scroll, _ = body.(*container.Scroll)
 	w.SetPadded(false)
-	w.SetContent(container.New(&shellLayout{banner: b}, b, centred(objs...)))
+	w.SetContent(container.New(&shellLayout{banner: b}, b, body))
 }
 
 // joinForm is the Join a ward form: the code IT shows on an enrolled
-// device, this device's name and the ward passphrase (twice).
-func joinForm(w fyne.Window, fr FirstRun) []fyne.CanvasObject {
+// device, this device's name and the ward passphrase (twice). reveal
+// scrolls an object of the form into view.
+func joinForm(fr FirstRun, reveal func(fyne.CanvasObject)) []fyne.CanvasObject {
 	code := widget.NewEntry()
 	code.SetPlaceHolder("LIFEBOAT1:… or XXXX-XXXX-XXXX-XXXX")
 	from := widget.NewEntry()
@@ -97,7 +116,10 @@ func joinForm(w fyne.Window, fr FirstRun) []fyne.CanvasObject {
 			shortOnly.Show()
 		}
 	}
-	var join *widget.Button
+	var (
+		join *widget.Button
+		tail *fyne.Container // the message and the button, kept in view together
+	)
 	join = widget.NewButtonWithIcon("Join the ward", theme.LoginIcon(), func() {
 		req := JoinRequest{Name: strings.TrimSpace(name.Text), Passphrase: pass.Text}
 		c := strings.TrimSpace(code.Text)
@@ -123,6 +145,7 @@ func joinForm(w fyne.Window, fr FirstRun) []fyne.CanvasObject {
 		}
 		if len(ps) > 0 {
 			setMsg(msg, ErrorText(ps))
+			reveal(tail)
 			return
 		}
 		setMsg(msg, "")
@@ -134,11 +157,13 @@ func joinForm(w fyne.Window, fr FirstRun) []fyne.CanvasObject {
 			fyne.Do(func() {
 				progress.Stop()
 				progress.Hide()
-				join.Enable()
 				if err != nil {
-					setMsg(msg, ErrorText(err))
+					setMsg(msg, joinErrorText(err, req))
+					reveal(tail)
+					join.Enable()
 					return
 				}
+				join.Enable()
 				if fr.Joined != nil {
 					fr.Joined()
 				}
@@ -146,11 +171,70 @@ func joinForm(w fyne.Window, fr FirstRun) []fyne.CanvasObject {
 		}()
 	})
 	join.Importance = widget.HighImportance
+	// The message goes just above the button, and both are scrolled into
+	// view when it is shown: on a phone a long message pushed Join below
+	// the fold.
+	tail = container.NewVBox(msg, progress, join)
 	return []fyne.CanvasObject{
 		heading("Join a ward", theme.SizeNameSubHeadingText),
 		wrapped("Ask IT to show an enrolment code on the ward PC (Devices and staff, then Enrol a device), then type it here."),
-		code, shortOnly, name, pass, again, msg, progress, join,
+		code, shortOnly, name, pass, again, tail,
 	}
+}
+
+// joinErrorText says why joining failed in plain words, one reason per
+// kind of failure: before this every failure read "Could not reach the
+// admin device", a mistyped code included.
+func joinErrorText(err error, req JoinRequest) string {
+	var plain Plain
+	var off *mesh.ClockOffError
+	at := "the admin device"
+	if a := joinAddr(req); a != "" {
+		at += " at " + a
+	}
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &plain):
+		// ParseEnrolment's words, written for a command line.
+		s := sentence(strings.TrimSpace(string(plain)))
+		if !strings.HasSuffix(s, ".") {
+			s += "."
+		}
+		return s
+	case errors.Is(err, mesh.ErrAlreadyEnrolled):
+		return "This device already belongs to a ward. Close Lifeboat and open it again to sign in."
+	case errors.As(err, &off):
+		way := "ahead of"
+		if off.Off > 0 {
+			way = "behind"
+		}
+		return "This device's clock is " + clockGap(off.Off.Abs()) + " " + way + " the admin device's: records made with a wrong clock would be held back. " +
+			"Set this device's date and time (automatic is best), then tap Join again: the same code still works."
+	case errors.Is(err, mesh.ErrInviteExpired):
+		return "That code has expired: codes last 10 minutes. Ask IT to show a new one. (If it was only just shown, check this device's date and time.)"
+	case errors.Is(err, mesh.ErrInviteUsed):
+		return "The admin device does not know that code. Check it letter by letter against the admin device and try again; if it was already used for another device, ask IT for a new one."
+	case errors.Is(err, mesh.ErrWrongDevice):
+		return "The device that answered at " + joinAddr(req) + " is not the one showing this code. Check the address and the fingerprint beside the code."
+	case errors.Is(err, mesh.ErrEnrolRefused):
+		return "The admin device refused to enrol this device. Ask IT to check the admin device, then try again with a new code."
+	case errors.Is(err, mesh.ErrUnreachable):
+		return "Could not reach " + at + ". Check the address and port (as shown beside the code, e.g. 10.1.7.20:7947), that it is still showing the code, and that both devices are on the ward network."
+	}
+	return ErrorText(err)
+}
+
+// joinAddr is the admin device's address the person asked to join
+// through: typed beside the short code, or the first the full code names.
+func joinAddr(req JoinRequest) string {
+	if req.From != "" {
+		return req.From
+	}
+	if iv, err := mesh.DecodeInvite(strings.TrimSpace(req.Code)); err == nil && len(iv.Addrs) > 0 {
+		return iv.Addrs[0]
+	}
+	return ""
 }
 
 // setupForm is the Set up a new ward form, behind a button: the site and

@@ -223,19 +223,22 @@ type healthScreen struct {
 	items  *fyne.Container
 	verify *widget.Label
 	busy   *widget.ProgressBarInfinite
+	check  *widget.Button
+	scroll *container.Scroll
 }
 
 func newHealthScreen(ui *UI) fyne.CanvasObject {
 	h := &healthScreen{ui: ui, msg: errorLabel(), items: container.NewVBox(), verify: wrapped(""), busy: widget.NewProgressBarInfinite()}
 	h.busy.Hide()
 	h.verify.Hide()
-	check := widget.NewButtonWithIcon("Check the store now", theme.SearchIcon(), h.verifyStore)
+	h.check = widget.NewButtonWithIcon("Check the store now", theme.SearchIcon(), h.verifyStore)
 	body := container.NewVBox(h.msg,
 		wrapped("Run before a downtime, at each shift change during one, and whenever something seems wrong."),
 		h.items, heading("The ward's records on this device", theme.SizeNameSubHeadingText),
 		wrapped("Checks every record's signature, the chain of records and the audit log. It can take a minute on a big ward."),
-		newFlow(check), h.busy, h.verify)
-	return NewScreen(container.NewVScroll(container.NewPadded(body)), h.load)
+		newFlow(h.check), h.busy, h.verify)
+	h.scroll = container.NewVScroll(container.NewPadded(body))
+	return NewScreen(h.scroll, h.load)
 }
 
 func (h *healthScreen) load() {
@@ -285,33 +288,80 @@ func (h *healthScreen) load() {
 	})
 }
 
-// verifyStore runs the store's full check on a goroutine.
+// maxVerifyLines is how many of the store check's problems the screen
+// lists; `lifeboat verify` lists them all.
+const maxVerifyLines = 20
+
+// verifyStore runs the store's full check on a goroutine and shows what
+// it found below the button, scrolled into view: the check is below the
+// fold on a laptop, and a result nobody sees is no check.
 func (h *healthScreen) verifyStore() {
 	h.ui.Touch()
+	h.check.Disable()
 	h.busy.Show()
 	h.busy.Start()
-	h.verify.Hide()
+	h.verify.Importance = widget.MediumImportance
+	h.verify.TextStyle = fyne.TextStyle{}
+	h.verify.SetText("Checking every record…")
+	h.verify.Show()
+	h.scroll.Refresh()
+	h.scroll.ScrollToBottom()
 	var rep store.VerifyReport
+	var took time.Duration
 	h.ui.Run(func(ctx context.Context) (err error) {
+		start := time.Now()
 		rep, err = h.ui.Store().Verify(ctx)
+		took = time.Since(start)
 		return err
 	}, func(err error) {
+		h.check.Enable()
 		h.busy.Stop()
 		h.busy.Hide()
 		h.verify.Importance = widget.SuccessImportance
-		switch {
-		case err != nil:
+		if err != nil {
 			h.verify.Importance = widget.DangerImportance
-			h.verify.SetText(ErrorText(err))
-		case rep.OK():
-			h.verify.SetText(fmt.Sprintf("All %d records checked: nothing is damaged or altered.", rep.Events))
-		default:
+		} else if !rep.OK() {
 			h.ui.log.Warn("store check found problems", "count", len(rep.Problems))
 			h.verify.Importance = widget.DangerImportance
-			h.verify.SetText(fmt.Sprintf("%d problems found in %d records. Stop using this device for new records and tell IT (lifeboat verify lists them).", len(rep.Problems), rep.Events))
 		}
+		h.verify.SetText(verifyText(rep, err, h.ui.Now(), took))
 		h.verify.TextStyle = fyne.TextStyle{Bold: true}
 		h.verify.Show()
 		h.verify.Refresh()
+		h.scroll.Refresh() // lay out the result before scrolling to it
+		h.scroll.ScrollToBottom()
 	})
+}
+
+// verifyText is the store check's result for people: when it ran, how
+// many records it read and how long it took, or each problem it found
+// (where and what: record numbers, never patient data).
+func verifyText(rep store.VerifyReport, err error, at time.Time, took time.Duration) string {
+	when := "Checked at " + at.Local().Format("15:04") + " in " + durationWords(took)
+	switch {
+	case err != nil:
+		return "The store could not be checked: " + ErrorText(err)
+	case rep.OK():
+		return fmt.Sprintf("%s: all %d records and the audit log are intact. Nothing is damaged or altered.", when, rep.Events)
+	}
+	lines := []string{fmt.Sprintf("%s: %d problem(s) found in %d records. Stop using this device for new records and tell IT.", when, len(rep.Problems), rep.Events)}
+	for i, p := range rep.Problems {
+		if i == maxVerifyLines {
+			lines = append(lines, fmt.Sprintf("… and %d more (lifeboat verify lists them all).", len(rep.Problems)-maxVerifyLines))
+			break
+		}
+		lines = append(lines, "• "+p.String())
+	}
+	return strings.Join(lines, "\n")
+}
+
+// durationWords is how long something took, for people.
+func durationWords(d time.Duration) string {
+	if d < time.Second {
+		return "under a second"
+	}
+	if d < time.Minute {
+		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+	}
+	return fmt.Sprintf("%d min %d s", int(d/time.Minute), int(d%time.Minute/time.Second))
 }

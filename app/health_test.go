@@ -1,13 +1,18 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
 	"lifeboat"
 	"lifeboat/cmd/lifeboat/cli"
+	"lifeboat/store"
 	"lifeboat/sync/mesh"
 )
 
@@ -93,5 +98,63 @@ func TestHealthScreen(t *testing.T) {
 	settle(ui)
 	mustShow(t, ui, "Storage", "free.", "Keys", "are present", "Sync is off", "Clock")
 	tap(t, ui, "Check the store now")
-	mustShow(t, ui, "records checked: nothing is damaged or altered")
+	mustShow(t, ui, "records and the audit log are intact. Nothing is damaged or altered.")
+}
+
+// damagedStore is the demo store with a store check that finds damage
+// (damage a real store cannot be made to have from the app's side).
+type damagedStore struct {
+	*store.DB
+	problems []store.VerifyProblem
+}
+
+func (d damagedStore) Verify(ctx context.Context) (store.VerifyReport, error) {
+	rep, err := d.DB.Verify(ctx)
+	rep.Problems = append(rep.Problems, d.problems...)
+	return rep, err
+}
+
+// The store check's result is shown where the person looks, scrolled into
+// view (below the fold on a phone): when it ran, how many records and, when damaged, each
+// problem. Before this the result appeared below the fold and the button
+// seemed to do nothing.
+func TestHealthScreen_StoreCheckShowsResult(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		problems []store.VerifyProblem
+		want     []string
+	}{
+		{"intact", nil, []string{"Checked at 09:00 in", "records and the audit log are intact"}},
+		{"damaged", []store.VerifyProblem{{Where: "event K3F9QX2A/17", What: "bad signature"}, {Where: "audit entry 12", What: "chain broken"}},
+			[]string{"2 problem(s) found in", "tell IT", "• event K3F9QX2A/17: bad signature", "• audit entry 12: chain broken"}},
+	} {
+		for _, size := range []fyne.Size{desktop, phone} {
+			t.Run(tc.name+"/"+sizeName(size), func(t *testing.T) {
+				ui, db, _ := newTestUI(t, size)
+				if tc.problems != nil {
+					ui.st = damagedStore{DB: db, problems: tc.problems}
+				}
+				signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+				ui.ShowSection("health")
+				settle(ui)
+				tap(t, ui, "Check the store now")
+				var result *widget.Label
+				for _, o := range objects(ui) {
+					if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "Checked at") {
+						result = l
+					}
+				}
+				if result == nil {
+					t.Fatalf("no result on screen %q", texts(ui))
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(result.Text, w) {
+						t.Errorf("result = %q, want %q in it", result.Text, w)
+					}
+				}
+				relayout(ui)
+				mustBeInView(t, ui.win, result, "the store check's result")
+			})
+		}
+	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -170,46 +171,98 @@ func (ui *UI) showUnlock() {
 	}
 }
 
-// showSignIn shows the person picker: everyone active on this ward.
+// signInScreen is the person picker while it is on screen: the UI
+// reloads it when the store changes, so a device that has just joined the
+// ward lists its staff as they arrive by sync.
+type signInScreen struct {
+	body fyne.CanvasObject // what setContent showed
+	load func()
+}
+
+// showSignIn shows the person picker: everyone active on this ward. With
+// nobody yet (a device that has just joined, before its first sync) it
+// says what it is waiting for, and fills in as people arrive.
 func (ui *UI) showSignIn() {
 	ui.log.Debug("show screen", "screen", "sign in")
 	ui.clearKeys()
 	list := container.NewVBox()
 	msg := errorLabel()
-	ui.setContent(centred(
+	waiting := wrapped("")
+	waiting.Hide()
+	body := centred(
 		heading("Who are you?", theme.SizeNameHeadingText),
 		wrapped("Tap your name, then type your PIN."),
-		list, msg,
-	))
-	var users []store.User
-	site := ui.site
-	ui.Run(func(ctx context.Context) (err error) {
-		if site.Ward == "" {
-			if site, err = ui.st.Site(ctx); err != nil {
-				return err
+		waiting, list, msg,
+	)
+	ui.setContent(body)
+	var shown []store.User // the people listed
+	listed := false
+	load := func() {
+		var users []store.User
+		site := ui.site
+		ui.Run(func(ctx context.Context) (err error) {
+			if site.Ward == "" {
+				if site, err = ui.st.Site(ctx); err != nil {
+					return err
+				}
 			}
-		}
-		users, err = ui.st.Users(ctx)
-		return err
-	}, func(err error) {
-		if err != nil {
-			setMsg(msg, ErrorText(err))
-			return
-		}
-		ui.site = site
-		ui.status.Ward = site.Ward
-		ui.status.Drill = site.Drill
-		ui.setStatus(ui.status)
-		for _, u := range users {
-			if !u.Active {
-				continue
+			users, err = ui.st.Users(ctx)
+			return err
+		}, func(err error) {
+			if ui.body != body {
+				return // another screen since
 			}
-			b := widget.NewButtonWithIcon(u.Name+"  ·  "+u.Role.Label(), theme.AccountIcon(), func() { ui.showPIN(u) })
-			b.Alignment = widget.ButtonAlignLeading
-			list.Add(b)
-		}
-		list.Refresh()
-	})
+			if err != nil {
+				setMsg(msg, ErrorText(err))
+				return
+			}
+			setMsg(msg, "")
+			ui.site = site
+			ui.status.Ward = site.Ward
+			ui.status.Drill = site.Drill
+			ui.setStatus(ui.status)
+			var active []store.User
+			for _, u := range users {
+				if u.Active {
+					active = append(active, u)
+				}
+			}
+			if listed && slices.EqualFunc(active, shown, func(a, b store.User) bool {
+				return a.ID == b.ID && a.Name == b.Name && a.Role == b.Role
+			}) {
+				return // unchanged: keep the buttons under the person's finger
+			}
+			listed, shown = true, active
+			list.Objects = nil
+			for _, u := range active {
+				b := widget.NewButtonWithIcon(u.Name+"  ·  "+u.Role.Label(), theme.AccountIcon(), func() { ui.showPIN(u) })
+				b.Alignment = widget.ButtonAlignLeading
+				list.Add(b)
+			}
+			list.Refresh()
+			if len(active) == 0 {
+				waiting.SetText(ui.waitingForStaff())
+				waiting.Show()
+			} else {
+				waiting.Hide()
+			}
+		})
+	}
+	ui.signIn = &signInScreen{body: body, load: load}
+	load()
+}
+
+// waitingForStaff says why the sign-in list is empty: the staff list has
+// not arrived from the ward yet (or cannot, with sync off).
+func (ui *UI) waitingForStaff() string {
+	if ui.startSync == nil && ui.sync == nil {
+		return "This device has no staff list yet, and sync is off: it arrives when the device syncs with the ward. Ask IT."
+	}
+	from := "the ward's other devices"
+	if ui.staffFrom != "" {
+		from = ui.staffFrom
+	}
+	return "Waiting for the ward's staff list from " + from + "… Your name appears here once it has arrived; keep this device on the ward network."
 }
 
 // showPIN shows the PIN pad for u (and, for the break-glass account, the

@@ -41,6 +41,11 @@ type Options struct {
 	// enrolled (TCP host:port); "" means every address on
 	// mesh.DefaultEnrolPort.
 	EnrolListen string
+	// StaffFrom names where the staff list comes from, e.g. the admin
+	// device's address a newly joined device syncs with: the sign-in
+	// screen says it is waiting for it while nobody is listed. "" says
+	// "the ward's other devices".
+	StaffFrom string
 }
 
 // DefaultIdleLock is the idle time after which a ward device locks itself.
@@ -64,6 +69,7 @@ type UI struct {
 	stopSync  func()
 	syncing   bool
 	enrolAt   string // Options.EnrolListen
+	staffFrom string // Options.StaffFrom
 	now       func() time.Time
 	idle      time.Duration
 	log       *slog.Logger
@@ -81,8 +87,10 @@ type UI struct {
 	session  *store.Session
 	lastUsed time.Time
 
-	banner *Banner // on every screen
-	frame  *frame  // nil until someone signs in
+	banner *Banner           // on every screen
+	body   fyne.CanvasObject // what is below the banner (setContent)
+	frame  *frame            // nil until someone signs in
+	signIn *signInScreen     // the person picker, last shown
 	// paused is the screen stack of the person the idle lock signed out,
 	// hidden: if they sign back in it comes back as they left it, typed
 	// answers and all. Anyone else signing in, Switch user or Lock drops it.
@@ -122,13 +130,14 @@ func New(a fyne.App, w fyne.Window, st Store, opts Options) *UI {
 func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *UI {
 	ui := &UI{
 		app: a, win: w, st: st, do: do, sync: opts.Sync, startSync: opts.StartSync,
-		now:     opts.Now,
-		enrolAt: opts.EnrolListen,
-		idle:    opts.IdleLock,
-		log:     opts.Logger,
-		changes: make(chan struct{}, 1),
-		drafts:  map[string]*obsDraft{},
-		banner:  NewBanner(Status{}),
+		now:       opts.Now,
+		enrolAt:   opts.EnrolListen,
+		staffFrom: opts.StaffFrom,
+		idle:      opts.IdleLock,
+		log:       opts.Logger,
+		changes:   make(chan struct{}, 1),
+		drafts:    map[string]*obsDraft{},
+		banner:    NewBanner(Status{}),
 	}
 	if ui.now == nil {
 		ui.now = time.Now
@@ -240,6 +249,7 @@ func (ui *UI) setStatus(s Status) {
 
 // setContent shows body below the banner.
 func (ui *UI) setContent(body fyne.CanvasObject) {
+	ui.body = body
 	ui.banner.Update(ui.status)
 	ui.win.SetContent(container.New(&shellLayout{banner: ui.banner}, ui.banner, body))
 }
@@ -511,11 +521,17 @@ func (ui *UI) watch() {
 	}
 }
 
-// reload tells the visible screens the store changed.
+// reload tells the visible screens the store changed: the signed-in
+// screens, or the person picker (people arrive by sync on a device that
+// has just joined the ward).
 func (ui *UI) reload() {
-	if ui.frame != nil && !ui.st.Locked() {
+	switch {
+	case ui.st.Locked():
+	case ui.frame != nil:
 		ui.frame.reload()
 		ui.refreshSnapshot()
+	case ui.signIn != nil && ui.body == ui.signIn.body:
+		ui.signIn.load()
 	}
 }
 

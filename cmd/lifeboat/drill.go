@@ -24,8 +24,9 @@ func drillFlag(cmd *cobra.Command) bool {
 	return f != nil && f.Value.String() == "true"
 }
 
-// seedDrill creates the drill store in dir (the drill folder) with the
-// demo ward's made-up patients, unless one is there already.
+// seedDrill creates the drill store in dir (the drill folder), the ward
+// cli.DrillWard with its own made-up patients, unless one is there
+// already.
 func seedDrill(ctx context.Context, dir string) error {
 	path := filepath.Join(dir, cli.StoreFile)
 	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
@@ -38,6 +39,6 @@ func seedDrill(ctx context.Context, dir string) error {
 		os.Remove(path)
 		return fmt.Errorf("make drill ward: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "Drill ward created in %s: ward passphrase %q, PINs as in `lifeboat demo`\n", dir, cli.DemoPassphrase)
+	fmt.Fprintf(os.Stderr, "Drill ward %q created in %s: ward passphrase %q, PINs as in `lifeboat demo`\n", cli.DrillWard, dir, cli.DemoPassphrase)
 	return nil
 }

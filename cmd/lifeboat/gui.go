@@ -16,7 +16,6 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
 
-	"lifeboat"
 	"lifeboat/app"
 	"lifeboat/assets"
 	"lifeboat/cmd/lifeboat/cli"
@@ -85,6 +84,11 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool, idl
 		opts := app.Options{Logger: log, IdleLock: idle}
 		if sync {
 			opts.StartSync = meshStarter(db, cfg, log)
+			if len(cfg.Join) > 0 {
+				// After joining, the admin device: the sign-in screen
+				// says it waits for the staff list from there.
+				opts.StaffFrom = cfg.Join[0]
+			}
 		}
 		ui = app.New(a, w, db, opts)
 		return nil
@@ -133,21 +137,16 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool, idl
 	return nil
 }
 
-// enrolHere enrols this device into the ward (the first-run Join form),
-// with errors in plain words for the screen.
+// enrolHere enrols this device into the ward (the first-run Join form):
+// what was typed wrong in plain words, the enrolment's own errors as they
+// are for the screen to tell apart by kind (app.FirstRun.Enrol).
 func enrolHere(ctx context.Context, dataDir string, j app.JoinRequest) error {
 	with, err := cli.ParseEnrolment(j.Code, j.ShortCode, j.From, j.Fingerprint)
 	if err != nil {
 		return app.Plain(err.Error())
 	}
 	_, err = cli.EnrolDevice(ctx, dataDir, with, j.Name, j.Passphrase, store.KDFParams{})
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, mesh.ErrEnrolRefused), errors.Is(err, lifeboat.ErrPermission):
-		return app.Plain(err.Error())
-	}
-	return app.Plain("Could not reach the admin device. Check it is still showing the code and that both devices are on the ward network, then try again.")
+	return err
 }
 
 // setupWindow gives a the Lifeboat theme and icon and returns its main

@@ -70,11 +70,19 @@ type EnrolRequest struct {
 	ShortCode string `json:"short_code,omitempty"` // the code a person typed
 	PublicKey []byte `json:"public_key"`           // the new device's Ed25519 key
 	Name      string `json:"name"`                 // e.g. "Ward 7 laptop 3"
+	// Time is the new device's clock (Unix ms) when it asked: the admin
+	// device refuses one too far out (codeClock) before spending the code.
+	Time int64 `json:"time,omitempty"`
 }
 
 // EnrolGrant is what an enrolled device receives.
 type EnrolGrant struct {
-	Error    string   `json:"error,omitempty"` // plain words when refused
+	Error string `json:"error,omitempty"` // plain words when refused
+	// Code says why it was refused, for the new device to put in its own
+	// words (one of the code* constants; another or none: refused).
+	Code string `json:"code,omitempty"`
+	// Time is the admin device's clock (Unix ms) on a codeClock refusal.
+	Time     int64    `json:"time,omitempty"`
 	DeviceID string   `json:"device_id,omitempty"`
 	SiteID   string   `json:"site_id,omitempty"`
 	SiteName string   `json:"site_name,omitempty"`
@@ -85,6 +93,15 @@ type EnrolGrant struct {
 	Join     []string `json:"join,omitempty"`      // host:port of ward sync peers
 	Devices  [][]byte `json:"devices,omitempty"`   // public keys of the other devices the admin device knows
 }
+
+// Refusal codes on the wire (EnrolGrant.Code): stable words, as the plain
+// text may change.
+const (
+	codeExpired = "expired" // ErrInviteExpired
+	codeUnknown = "unknown" // ErrInviteUsed: not issued here, or used
+	codeClock   = "clock"   // ErrClockOff
+	codeAdmit   = "admit"   // the admin device could not record the device
+)
 
 // maxGrantDevices bounds the devices a grant names (the message limit
 // allows about 1,300).
@@ -219,7 +236,48 @@ type EnrolConfig struct {
 	Admit func(ctx context.Context, pub ed25519.PublicKey, name string) (EnrolGrant, error)
 	// Enrolled, if set, is called after each device is enrolled.
 	Enrolled func(g EnrolGrant, name string)
+	// MaxClockOff is how far the new device's clock may be from this
+	// one's (0: ClockSkewLimit, as far as peers' events may be ahead
+	// before they are held). A device further out would hold the ward's
+	// records back, or have its own held: it is refused before its code
+	// is spent, to fix its clock and try again.
+	MaxClockOff time.Duration
+	// Now is this device's clock; nil: time.Now.
+	Now func() time.Time
 }
+
+// ErrClockOff is why a device whose clock is too far from the admin
+// device's is not enrolled; a *ClockOffError says by how much.
+var ErrClockOff = fmt.Errorf("clocks too far apart: %w", lifeboat.ErrConflict)
+
+// ClockOffError is an enrolment refused for the clocks: Off is the admin
+// device's clock minus the new device's, positive when the new device is
+// behind.
+type ClockOffError struct{ Off time.Duration }
+
+func (e *ClockOffError) Error() string {
+	way := "ahead of"
+	if e.Off > 0 {
+		way = "behind"
+	}
+	return fmt.Sprintf("this device's clock is %s %s the admin device's: %v", e.Off.Abs().Round(time.Second), way, ErrClockOff)
+}
+
+func (e *ClockOffError) Unwrap() error { return ErrClockOff }
+
+// ErrUnreachable is why Enrol gave up: no admin device answered at the
+// code's address (wrong address or port, not on the network, or the code
+// no longer shown).
+var ErrUnreachable = fmt.Errorf("could not reach the admin device: %w", lifeboat.ErrTransient)
+
+// ErrWrongDevice is why Enrol stopped: the device answering at the
+// address is not the one whose fingerprint the code carries (a mistyped
+// address or fingerprint, or someone in the middle).
+var ErrWrongDevice = fmt.Errorf("the device answering is not the one that showed the code: %w", lifeboat.ErrPermission)
+
+// ErrAlreadyEnrolled is why a device with a ward already is not enrolled
+// again.
+var ErrAlreadyEnrolled = fmt.Errorf("this device already belongs to a ward: %w", lifeboat.ErrConflict)
 
 // ServeEnrolment answers enrolment requests on ln until ctx ends or too
 // many codes have been refused (maxEnrolFailures). Each connection is one
@@ -290,15 +348,34 @@ func answerEnrolment(ctx context.Context, conn net.Conn, cfg EnrolConfig) error 
 		reply(EnrolGrant{Error: "the request was not understood"})
 		return err
 	}
+	now := time.Now()
+	if cfg.Now != nil {
+		now = cfg.Now()
+	}
+	limit := cfg.MaxClockOff
+	if limit <= 0 {
+		limit = ClockSkewLimit
+	}
+	if off := now.Sub(time.UnixMilli(req.Time)); req.Time != 0 && off.Abs() > limit {
+		// Before the code is redeemed: fixing the clock and trying again
+		// with the same code must work, and a wrong clock guesses nothing.
+		e := &ClockOffError{Off: off}
+		reply(EnrolGrant{Error: e.Error(), Code: codeClock, Time: now.UnixMilli()})
+		return fmt.Errorf("enrolment: %w", e)
+	}
 	var token [16]byte
 	copy(token[:], req.Token)
 	if err := cfg.Invites.Redeem(token, req.ShortCode); err != nil {
-		reply(EnrolGrant{Error: plainInviteError(err)})
+		code := codeUnknown
+		if errors.Is(err, ErrInviteExpired) {
+			code = codeExpired
+		}
+		reply(EnrolGrant{Error: plainInviteError(err), Code: code})
 		return err
 	}
 	g, err := cfg.Admit(ctx, ed25519.PublicKey(req.PublicKey), strings.TrimSpace(req.Name))
 	if err != nil {
-		reply(EnrolGrant{Error: "the admin device could not enrol this device; ask IT to try again"})
+		reply(EnrolGrant{Error: "the admin device could not enrol this device; ask IT to try again", Code: codeAdmit})
 		return err
 	}
 	reply(g)
@@ -359,15 +436,22 @@ type EnrolWith struct {
 	Fingerprint string // FingerprintPrefix of the admin device's certificate
 }
 
-// ErrEnrolRefused wraps the admin device's plain-words refusal.
+// ErrEnrolRefused is why Enrol failed when the admin device answered no;
+// it wraps the reason's kind when the answer says one (ErrInviteExpired,
+// ErrInviteUsed, a *ClockOffError), else the admin device's plain words.
 var ErrEnrolRefused = errors.New("enrolment refused")
 
 // Enrol asks the admin device to enrol this device's public key pub under
 // name, over TLS pinned to the invite's fingerprint, trying each address
 // in turn. It does not change any store: the caller joins the site with
 // the grant.
+//
+// Its errors are kinds to match with errors.Is: ErrUnreachable,
+// ErrWrongDevice, ErrEnrolRefused (with ErrInviteExpired, ErrInviteUsed
+// or ErrClockOff when the admin device says why), ErrInviteExpired for a
+// code past its time.
 func Enrol(ctx context.Context, with EnrolWith, pub ed25519.PublicKey, name string) (EnrolGrant, error) {
-	req := EnrolRequest{PublicKey: pub, Name: name}
+	req := EnrolRequest{PublicKey: pub, Name: name, Time: time.Now().UnixMilli()}
 	var addrs []string
 	var pin func(fp [32]byte) bool
 	switch {
@@ -398,7 +482,7 @@ func Enrol(ctx context.Context, with EnrolWith, pub ed25519.PublicKey, name stri
 		InsecureSkipVerify: true, // no CA: the certificate is pinned below
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			if len(cs.PeerCertificates) == 0 || !pin(sha256.Sum256(cs.PeerCertificates[0].RawSubjectPublicKeyInfo)) {
-				return fmt.Errorf("the device answering is not the one that showed the code: %w", lifeboat.ErrPermission)
+				return ErrWrongDevice
 			}
 			return nil
 		},
@@ -411,7 +495,7 @@ func Enrol(ctx context.Context, with EnrolWith, pub ed25519.PublicKey, name stri
 		}
 		errs = append(errs, err)
 	}
-	return EnrolGrant{}, fmt.Errorf("enrol: could not reach the admin device: %w", errors.Join(errs...))
+	return EnrolGrant{}, fmt.Errorf("enrol: %w: %w", ErrUnreachable, errors.Join(errs...))
 }
 
 func enrolAt(ctx context.Context, addr string, conf *tls.Config, body []byte) (EnrolGrant, error) {
@@ -438,7 +522,20 @@ func enrolAt(ctx context.Context, addr string, conf *tls.Config, body []byte) (E
 		return EnrolGrant{}, err
 	}
 	if g.Error != "" {
-		return EnrolGrant{}, fmt.Errorf("%w: %s", ErrEnrolRefused, g.Error)
+		return EnrolGrant{}, refusal(g, time.Now())
 	}
 	return g, nil
+}
+
+// refusal is the error for a refused enrolment g, received at now.
+func refusal(g EnrolGrant, now time.Time) error {
+	switch {
+	case g.Code == codeExpired:
+		return fmt.Errorf("%w: %w", ErrEnrolRefused, ErrInviteExpired)
+	case g.Code == codeUnknown:
+		return fmt.Errorf("%w: %w", ErrEnrolRefused, ErrInviteUsed)
+	case g.Code == codeClock && g.Time != 0:
+		return fmt.Errorf("%w: %w", ErrEnrolRefused, &ClockOffError{Off: time.UnixMilli(g.Time).Sub(now)})
+	}
+	return fmt.Errorf("%w: %s", ErrEnrolRefused, g.Error)
 }

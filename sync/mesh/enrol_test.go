@@ -158,7 +158,7 @@ func TestEnrol_ShortCode(t *testing.T) {
 	// refused merely for want of one).
 	e.issue(t, info.SiteID)
 	_, pub2 := s.newDevice()
-	if _, err := mesh.Enrol(context.Background(), mesh.EnrolWith{ShortCode: "AAAA-BBBB-CCCC-DDDD", Addr: e.addr, Fingerprint: mesh.FingerprintPrefix(e.fp)}, pub2, "x"); !errors.Is(err, mesh.ErrEnrolRefused) {
+	if _, err := mesh.Enrol(context.Background(), mesh.EnrolWith{ShortCode: "AAAA-BBBB-CCCC-DDDD", Addr: e.addr, Fingerprint: mesh.FingerprintPrefix(e.fp)}, pub2, "x"); !errors.Is(err, mesh.ErrEnrolRefused) || !errors.Is(err, mesh.ErrInviteUsed) {
 		t.Fatalf("wrong short code: %v", err)
 	}
 }
@@ -177,7 +177,7 @@ func TestEnrol_Expired(t *testing.T) {
 	mu.Unlock()
 	_, pub := s.newDevice()
 	_, err := mesh.Enrol(context.Background(), mesh.EnrolWith{Invite: &iv}, pub, "late")
-	if !errors.Is(err, mesh.ErrEnrolRefused) || !strings.Contains(err.Error(), "expired") {
+	if !errors.Is(err, mesh.ErrEnrolRefused) || !errors.Is(err, mesh.ErrInviteExpired) {
 		t.Fatalf("expired code: %v", err)
 	}
 	if devs, _ := s.founder.Devices(context.Background()); len(devs) != 1 {
@@ -196,11 +196,72 @@ func TestEnrol_WrongFingerprintRefused(t *testing.T) {
 	iv.Fingerprint[0] ^= 1
 	_, pub := s.newDevice()
 	_, err := mesh.Enrol(context.Background(), mesh.EnrolWith{Invite: &iv}, pub, "mitm")
-	if !errors.Is(err, lifeboat.ErrPermission) {
-		t.Fatalf("wrong fingerprint: %v, want a permission error", err)
+	if !errors.Is(err, lifeboat.ErrPermission) || !errors.Is(err, mesh.ErrWrongDevice) {
+		t.Fatalf("wrong fingerprint: %v, want ErrWrongDevice, a permission error", err)
 	}
 	if devs, _ := s.founder.Devices(context.Background()); len(devs) != 1 {
 		t.Errorf("a device was enrolled through the wrong certificate: %+v", devs)
+	}
+}
+
+// A device whose clock is further from the admin device's than the ward
+// allows is refused before its code is spent, told by how much; once the
+// clocks agree the same code enrols it. Nobody answering at the address
+// is ErrUnreachable, not a refusal.
+func TestEnrol_ClockOffAndUnreachable(t *testing.T) {
+	s := newSite(t)
+	cert, fp, err := mesh.NewEnrolCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	skew := 12 * time.Minute // the admin device is 12 minutes ahead of the new one
+	invites := mesh.NewInvites(nil)
+	cfg := mesh.EnrolConfig{Invites: invites, Cert: cert,
+		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return time.Now().Add(skew) },
+		Admit: func(ctx context.Context, pub ed25519.PublicKey, name string) (mesh.EnrolGrant, error) {
+			a, err := s.founder.Admit(ctx, s.admin, pub, name)
+			return mesh.EnrolGrant{DeviceID: a.DeviceID, SiteID: a.SiteID, SiteName: a.SiteName, Ward: a.Ward,
+				Anchor: a.Anchor, SiteKeys: a.SiteKeys, Join: []string{"127.0.0.1:7946"}}, err
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mesh.ServeEnrolment(ctx, ln, cfg) }()
+	defer func() { cancel(); <-done }()
+	info, _ := s.founder.Site(context.Background())
+	iv, err := invites.Issue(info.SiteID, []string{ln.Addr().String()}, fp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pub := s.newDevice()
+	_, err = mesh.Enrol(context.Background(), mesh.EnrolWith{Invite: &iv}, pub, "phone")
+	var off *mesh.ClockOffError
+	if !errors.Is(err, mesh.ErrEnrolRefused) || !errors.Is(err, mesh.ErrClockOff) || !errors.As(err, &off) {
+		t.Fatalf("Enrol with the clock 12 min behind = %v; want ErrClockOff", err)
+	}
+	if off.Off < 11*time.Minute || off.Off > 13*time.Minute || !strings.Contains(err.Error(), "12m0s behind") {
+		t.Errorf("clock off by %v (%v); want about 12 min behind", off.Off, err)
+	}
+	mu.Lock()
+	skew = time.Minute // within the limit
+	mu.Unlock()
+	if _, err := mesh.Enrol(context.Background(), mesh.EnrolWith{Invite: &iv}, pub, "phone"); err != nil {
+		t.Fatalf("Enrol once the clock is right, same code = %v", err)
+	}
+
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := closed.Addr().String()
+	closed.Close()
+	_, err = mesh.Enrol(context.Background(), mesh.EnrolWith{ShortCode: iv.ShortCode(), Addr: addr, Fingerprint: mesh.FingerprintPrefix(fp)}, pub, "phone")
+	if !errors.Is(err, mesh.ErrUnreachable) || errors.Is(err, mesh.ErrEnrolRefused) {
+		t.Errorf("Enrol at a closed port = %v; want ErrUnreachable", err)
 	}
 }
 
@@ -208,6 +269,7 @@ func FuzzDecodeEnrolRequest(f *testing.F) {
 	f.Add([]byte(`{"token":"AAAAAAAAAAAAAAAAAAAAAA==","public_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","name":"x"}`))
 	f.Add([]byte(`{"short_code":"ABCD-EFGH-IJKL-MNOP","public_key":""}`))
 	f.Add([]byte(`{}{}`))
+	f.Add([]byte(`{"short_code":"ABCD-EFGH-IJKL-MNOP","public_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","time":1764806400000}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := mesh.DecodeEnrolRequest(b)
 		if err == nil && len(r.PublicKey) != ed25519.PublicKeySize {
@@ -218,6 +280,8 @@ func FuzzDecodeEnrolRequest(f *testing.F) {
 
 func FuzzDecodeEnrolGrant(f *testing.F) {
 	f.Add([]byte(`{"error":"no"}`))
+	f.Add([]byte(`{"error":"clocks too far apart","code":"clock","time":1764806400000}`))
+	f.Add([]byte(`{"error":"expired","code":"expired"}`))
 	f.Add([]byte(`{"device_id":"d","site_id":"s","anchor":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","site_keys":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],"join":["127.0.0.1:7946"]}`))
 	f.Add([]byte(`{"device_id":"d","site_id":"s","anchor":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","site_keys":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],"devices":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","AAAA"]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -124,6 +124,74 @@ func (iv Invite) ShortCode() string {
 	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
 }
 
+// Why a typed short code or fingerprint cannot be read.
+var (
+	ErrShortCodeOne  = fmt.Errorf("short codes use the letters I and L, never the digit 1: %w", lifeboat.ErrInvalid)
+	ErrShortCodeForm = fmt.Errorf("a short code is 16 letters and digits 2 to 7, in 4 groups of 4: %w", lifeboat.ErrInvalid)
+	ErrFingerprint   = fmt.Errorf("a fingerprint is 16 digits 0 to 9 and letters a to f: %w", lifeboat.ErrInvalid)
+)
+
+// NormaliseShortCode returns a short code as a person typed it the way
+// ShortCode writes it: upper case, in 4 groups of 4 joined by "-", with
+// spaces and dashes anywhere. The code's alphabet (base32: A to Z, 2 to
+// 7) has no 0 or 8, so a typed 0 is read as O and 8 as B; a 1 could be I
+// or L, so it is not guessed (ErrShortCodeOne). Anything else that is
+// not in the alphabet, or a length other than 16: ErrShortCodeForm.
+func NormaliseShortCode(typed string) (string, error) {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(typed) {
+		switch {
+		case r == ' ' || r == '-' || r == '\t':
+			continue
+		case r == '0':
+			r = 'O'
+		case r == '8':
+			r = 'B'
+		case r == '1':
+			return "", ErrShortCodeOne
+		case !(r >= 'A' && r <= 'Z' || r >= '2' && r <= '7'):
+			return "", ErrShortCodeForm
+		}
+		if b.Len() == 16 {
+			return "", ErrShortCodeForm
+		}
+		b.WriteRune(r)
+	}
+	s := b.String()
+	if len(s) != 16 {
+		return "", ErrShortCodeForm
+	}
+	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16], nil
+}
+
+// NormaliseFingerprint returns a typed fingerprint prefix as
+// FingerprintPrefix writes it: 16 lower-case hex digits, spaces, dashes
+// and colons dropped, and a letter O, I or L read as the digit it looks
+// like (hex has no such letters). Otherwise: ErrFingerprint.
+func NormaliseFingerprint(typed string) (string, error) {
+	var b strings.Builder
+	for _, r := range strings.ToLower(typed) {
+		switch {
+		case r == ' ' || r == '-' || r == ':' || r == '\t':
+			continue
+		case r == 'o':
+			r = '0'
+		case r == 'i' || r == 'l':
+			r = '1'
+		case !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f'):
+			return "", ErrFingerprint
+		}
+		if b.Len() == 16 {
+			return "", ErrFingerprint
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() != 16 {
+		return "", ErrFingerprint
+	}
+	return b.String(), nil
+}
+
 // Invites issues invitations and redeems each token once, within
 // InviteTTL. Safe for concurrent use.
 type Invites struct {

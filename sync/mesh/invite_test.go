@@ -100,3 +100,76 @@ func FuzzDecodeInvite(f *testing.F) {
 		}
 	})
 }
+
+// A short code typed as people type it is read as ShortCode writes it:
+// any case, spaces or dashes anywhere, 0 for O and 8 for B (not in the
+// code alphabet); a 1 (I or L?) and anything else outside the alphabet
+// are refused with their own kinds.
+func TestNormaliseShortCode(t *testing.T) {
+	for _, tc := range []struct {
+		typed, want string
+		err         error
+	}{
+		{"ABCD-EFGH-JKLM-NPQR", "ABCD-EFGH-JKLM-NPQR", nil},
+		{"abcd efgh jklm npqr", "ABCD-EFGH-JKLM-NPQR", nil},
+		{"abcdefghjklmnpqr", "ABCD-EFGH-JKLM-NPQR", nil},
+		{" ABCD-EFGH-JKLM-NPQR ", "ABCD-EFGH-JKLM-NPQR", nil},
+		{"0PEN-8OOK-2345-67AZ", "OPEN-BOOK-2345-67AZ", nil},
+		{"ABCD-EFGH-1JKL-NPQR", "", ErrShortCodeOne},
+		{"ABCD-EFGH-9JKL-NPQR", "", ErrShortCodeForm},
+		{"ABCD-EFGH-JKLM-NPQ", "", ErrShortCodeForm},
+		{"ABCD-EFGH-JKLM-NPQRS", "", ErrShortCodeForm},
+		{"ABCD-EFGH-JKLM-NPQ!", "", ErrShortCodeForm},
+		{"", "", ErrShortCodeForm},
+	} {
+		got, err := NormaliseShortCode(tc.typed)
+		if got != tc.want || !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
+			t.Errorf("NormaliseShortCode(%q) = %q, %v; want %q, %v", tc.typed, got, err, tc.want, tc.err)
+		}
+	}
+	iv := sampleInvite()
+	if got, err := NormaliseShortCode(strings.ToLower(strings.ReplaceAll(iv.ShortCode(), "-", " "))); err != nil || got != iv.ShortCode() {
+		t.Errorf("NormaliseShortCode(a real code typed loosely) = %q, %v; want %q", got, err, iv.ShortCode())
+	}
+}
+
+// A fingerprint typed with O for 0 or I/L for 1, in any case and with
+// spaces, reads as FingerprintPrefix writes it.
+func TestNormaliseFingerprint(t *testing.T) {
+	for _, tc := range []struct{ typed, want string }{
+		{"3f2a9c0d11e4b7a2", "3f2a9c0d11e4b7a2"},
+		{"3F2A 9COD IlE4 B7A2", "3f2a9c0d11e4b7a2"},
+		{"3f2a-9c0d-11e4-b7a2", "3f2a9c0d11e4b7a2"},
+		{"3f2a9c0d11e4b7a", ""},
+		{"3f2a9c0d11e4b7a2f", ""},
+		{"3f2a9c0d11e4b7ag", ""},
+	} {
+		got, err := NormaliseFingerprint(tc.typed)
+		if got != tc.want || (tc.want == "") != errors.Is(err, ErrFingerprint) {
+			t.Errorf("NormaliseFingerprint(%q) = %q, %v; want %q", tc.typed, got, err, tc.want)
+		}
+	}
+}
+
+// Whatever is typed, normalising never panics, and what it accepts is in
+// the code alphabet, 4 groups of 4, and normalises to itself.
+func FuzzNormaliseShortCode(f *testing.F) {
+	for _, s := range []string{"ABCD-EFGH-JKLM-NPQR", "0PEN 8OOK 2345 67AZ", "1111", "", "ééé"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		if fp, err := NormaliseFingerprint(typed); err == nil && (len(fp) != 16 || strings.Trim(fp, "0123456789abcdef") != "") {
+			t.Fatalf("NormaliseFingerprint(%q) = %q, not 16 hex digits", typed, fp)
+		}
+		got, err := NormaliseShortCode(typed)
+		if err != nil {
+			return
+		}
+		if len(got) != 19 || strings.Trim(strings.ReplaceAll(got, "-", ""), "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "" {
+			t.Fatalf("NormaliseShortCode(%q) = %q, not a short code", typed, got)
+		}
+		if again, err := NormaliseShortCode(got); err != nil || again != got {
+			t.Fatalf("NormaliseShortCode(%q) = %q, %v; want it unchanged", got, again, err)
+		}
+	})
+}

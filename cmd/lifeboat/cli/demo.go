@@ -111,6 +111,52 @@ var demoPatients = []demoPatient{
 	{"Fraser", "Isla", "1987-05-05", "female", "b18", 0}, {"Wright", "Albert", "1928-09-30", "male", "e1", 1},
 }
 
+// wardSpec is what sets a seeded ward apart: its names, its made-up
+// patients and its beds. The demo and the drill ward share the day of
+// care (patient k of each list gets the same observations and orders)
+// and nothing else, so a drill can never be mistaken for the live ward.
+type wardSpec struct {
+	site, wardID, ward string
+	patients           []demoPatient
+	nhsBase            int    // demoNHS(nhsBase+k) is patient k's NHS number
+	bedLabel           string // "Bed" or "Training bed": bed i is "<bedLabel> i"
+	devices            [2]string
+	resus              string // the resuscitation trolley's stock location
+}
+
+// demoSpec is the demo ward.
+var demoSpec = wardSpec{site: "St Elsewhere General (demo)", wardID: demoWard, ward: "Ward 7 - Acute Medicine",
+	patients: demoPatients, bedLabel: "Bed", devices: [2]string{"Ward 7 laptop 2", "Ward 7 phone"}, resus: "Ward 7 resus trolley"}
+
+// DrillWard is the drill (training) ward's name: it says DRILL wherever
+// the ward is named (the banner, sign-in, the ward list, print-outs).
+const DrillWard = "DRILL — Training Ward"
+
+// drillSpec is the drill ward: its own name and obviously made-up
+// patients ("DRILL-ALPHA, Test"), beds and NHS numbers (999 test range,
+// apart from the demo's).
+var drillSpec = wardSpec{site: "St Elsewhere General (TRAINING DRILL)", wardID: "drill", ward: DrillWard,
+	patients: drillPatients(), nhsBase: 500, bedLabel: "Training bed",
+	devices: [2]string{"Drill laptop", "Drill phone"}, resus: "Drill resus trolley"}
+
+// drillNames are the drill patients' surnames after "DRILL-": the NATO
+// alphabet, so nobody takes one for a real patient.
+var drillNames = []string{"ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOXTROT", "GOLF", "HOTEL", "INDIA",
+	"JULIET", "KILO", "LIMA", "MIKE", "NOVEMBER", "OSCAR", "PAPA", "QUEBEC", "ROMEO"}
+
+// drillPatients is the drill ward's list: as sick as the demo's patient
+// for patient, in the same beds, but named DRILL-<letter>, "Test", and
+// born on other days.
+func drillPatients() []demoPatient {
+	out := make([]demoPatient, len(demoPatients))
+	for k, p := range demoPatients {
+		dob, _ := time.Parse(time.DateOnly, p.dob)
+		out[k] = demoPatient{surname: "DRILL-" + drillNames[k%len(drillNames)], given: "Test", dob: dob.AddDate(0, 1, 3).Format(time.DateOnly),
+			sex: p.sex, bed: p.bed, sick: p.sick}
+	}
+	return out
+}
+
 // demoMorphine is the ward's oral morphine register product, named on
 // the Oramorph orders so a dose given from the MAR writes its register line.
 var demoMorphine = forms.CDProduct{Drug: "Oramorph (morphine sulfate)", Form: "oral solution", Strength: "10 mg/5 ml"}
@@ -180,28 +226,25 @@ func demoObs(pid string, sick, i, n int) forms.Observations {
 
 // SeedDemo creates a demo store at path as it would look at now.
 func SeedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Time) error {
-	return seedDemo(ctx, path, kdf, now, false, 0)
+	return seedDemo(ctx, path, kdf, now, demoSpec, false, 0)
 }
 
 // SeedDemoLoad is SeedDemo plus about extra events from a whole site (see
 // addLoad), for measuring the app with a big store.
 func SeedDemoLoad(ctx context.Context, path string, kdf store.KDFParams, now time.Time, extra int) error {
-	return seedDemo(ctx, path, kdf, now, false, extra)
+	return seedDemo(ctx, path, kdf, now, demoSpec, false, extra)
 }
 
-// SeedDrill creates a training store for a downtime drill at path: the
-// demo ward's made-up patients in a store marked as a drill, which the app
-// shows in purple and reconciliation refuses to export.
+// SeedDrill creates a training store for a downtime drill at path: a
+// ward named DrillWard with its own made-up patients (drillSpec), in a
+// store marked as a drill, which the app shows in purple and
+// reconciliation refuses to export. Staff and PINs are the demo's.
 func SeedDrill(ctx context.Context, path string, kdf store.KDFParams, now time.Time) error {
-	return seedDemo(ctx, path, kdf, now, true, 0)
+	return seedDemo(ctx, path, kdf, now, drillSpec, true, 0)
 }
 
-func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Time, drill bool, extra int) error {
-	site := "St Elsewhere General (demo)"
-	if drill {
-		site = "St Elsewhere General (TRAINING DRILL)"
-	}
-	db, admin, err := store.Init(ctx, path, store.Setup{SiteName: site, Ward: "Ward 7 - Acute Medicine",
+func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Time, spec wardSpec, drill bool, extra int) error {
+	db, admin, err := store.Init(ctx, path, store.Setup{SiteName: spec.site, Ward: spec.ward,
 		Passphrase: DemoPassphrase, AdminName: "Ada Admin", AdminPIN: DemoAdminPIN, BreakGlassPIN: demoGlassPIN, KDF: kdf, Drill: drill,
 		AdminPassphrase: DemoAdminPassphrase, AdminKDF: kdf}, store.Options{})
 	if err != nil {
@@ -243,27 +286,27 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		drafts = append(drafts, store.Draft{Kind: kind, Subject: subject, PerformedAt: at, Payload: payload})
 	}
 
-	w := forms.Ward{ID: demoWard, Name: "Ward 7 - Acute Medicine"}
+	w := forms.Ward{ID: spec.wardID, Name: spec.ward}
 	for i := 1; i <= 22; i++ {
-		w.Beds = append(w.Beds, forms.BedDef{ID: fmt.Sprintf("b%d", i), Label: fmt.Sprintf("Bed %d", i)})
+		w.Beds = append(w.Beds, forms.BedDef{ID: fmt.Sprintf("b%d", i), Label: fmt.Sprintf("%s %d", spec.bedLabel, i)})
 	}
 	w.Beds = append(w.Beds, forms.BedDef{ID: "e1", Label: "Trolley 1", Escalation: true}, forms.BedDef{ID: "e2", Label: "Trolley 2", Escalation: true})
 	// The ward comes with the census, which an IT admin imports.
 	if _, err := db.Append(ctx, admin, store.Draft{Kind: forms.KindWardDefined, PerformedAt: start, Payload: w}); err != nil {
 		return err
 	}
-	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: demoWard, Bed: "e1", State: forms.BedAvailable, Reason: "escalation opened overnight"})
-	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: demoWard, Bed: "b20", State: forms.BedClosed, Reason: "broken bed rail"})
-	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: demoWard, Bed: "b21", State: forms.BedIsolation, Reason: "held for C. difficile side room"})
+	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: spec.wardID, Bed: "e1", State: forms.BedAvailable, Reason: "escalation opened overnight"})
+	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: spec.wardID, Bed: "b20", State: forms.BedClosed, Reason: "broken bed rail"})
+	add(forms.KindBedState, "", start, forms.BedStateSet{Ward: spec.wardID, Bed: "b21", State: forms.BedIsolation, Reason: "held for C. difficile side room"})
 
-	ids := make([]string, len(demoPatients))
+	ids := make([]string, len(spec.patients))
 	orders := map[string][]forms.MedicationOrder{}
-	for k, p := range demoPatients {
+	for k, p := range spec.patients {
 		id := uuid.Must(uuid.NewV7()).String()
 		ids[k] = id
 		admitted := start.Add(time.Duration(k%5) * 20 * time.Minute)
-		add(forms.KindPatientRegistered, id, admitted, forms.Patient{ID: id, NHSNumber: demoNHS(k), Surname: p.surname, Given: p.given, BirthDate: p.dob, Sex: p.sex})
-		add(forms.KindPatientAdmitted, id, admitted, forms.Admission{PatientID: id, Ward: demoWard, Bed: p.bed, Reason: "Acute medical take"})
+		add(forms.KindPatientRegistered, id, admitted, forms.Patient{ID: id, NHSNumber: demoNHS(spec.nhsBase + k), Surname: p.surname, Given: p.given, BirthDate: p.dob, Sex: p.sex})
+		add(forms.KindPatientAdmitted, id, admitted, forms.Admission{PatientID: id, Ward: spec.wardID, Bed: p.bed, Reason: "Acute medical take"})
 		meds := []forms.MedicationOrder{{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Drug: "Paracetamol 500 mg tablets", Dose: forms.MustQuantity("1"),
 			DoseUnit: "g", Route: "oral", Frequency: "QDS", Start: start, Source: forms.SourceSnapshot}}
 		switch k % 3 {
@@ -316,13 +359,13 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		if peers[i], err = newDemoPeer(); err != nil {
 			return err
 		}
-		if _, err := db.Enrol(ctx, admin, peers[i].pub, []string{"Ward 7 laptop 2", "Ward 7 phone"}[i]); err != nil {
+		if _, err := db.Enrol(ctx, admin, peers[i].pub, spec.devices[i]); err != nil {
 			return err
 		}
 	}
 	drafts = drafts[:0]
 	var remote []lifeboat.Event
-	for k, p := range demoPatients {
+	for k, p := range spec.patients {
 		id := ids[k]
 		n := 6
 		last := 0 // hours before now of the newest set
@@ -351,18 +394,18 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 			}
 		}
 	}
-	add(forms.KindHandoverNote, ids[2], now.Add(-2*time.Hour), forms.HandoverNote{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[2], Ward: demoWard,
+	add(forms.KindHandoverNote, ids[2], now.Add(-2*time.Hour), forms.HandoverNote{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[2], Ward: spec.wardID,
 		Text: "NEWS2 rising since midnight. Medical registrar aware; sepsis screen done, blood cultures sent."})
-	add(forms.KindHandoverTask, ids[2], now.Add(-2*time.Hour), forms.HandoverTask{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[2], Ward: demoWard,
+	add(forms.KindHandoverTask, ids[2], now.Add(-2*time.Hour), forms.HandoverTask{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[2], Ward: spec.wardID,
 		Title: "Chase lactate result", Due: now.Add(-30 * time.Minute), Urgent: true})
-	add(forms.KindHandoverTask, ids[9], now.Add(-3*time.Hour), forms.HandoverTask{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[9], Ward: demoWard,
+	add(forms.KindHandoverTask, ids[9], now.Add(-3*time.Hour), forms.HandoverTask{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[9], Ward: spec.wardID,
 		Title: "Repeat potassium at 18:00", Due: now.Add(6 * time.Hour)})
 	remote = append(remote, peers[1].event(nurse.ID, forms.KindHandoverNote, ids[10], forms.HandoverNote{ID: uuid.Must(uuid.NewV7()).String(),
-		PatientID: ids[10], Ward: demoWard, Text: "Family visiting at 14:00, wish to speak to the consultant."}, now.Add(-90*time.Minute)))
+		PatientID: ids[10], Ward: spec.wardID, Text: "Family visiting at 14:00, wish to speak to the consultant."}, now.Add(-90*time.Minute)))
 	morphine := demoMorphine
-	add(forms.KindCDEntry, "", start, forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: demoWard,
+	add(forms.KindCDEntry, "", start, forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: spec.wardID,
 		Type: forms.CDReceipt, Quantity: forms.MustQuantity("300"), From: "Pharmacy"})
-	add(forms.KindCDEntry, "", now.Add(-5*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: demoWard,
+	add(forms.KindCDEntry, "", now.Add(-5*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: spec.wardID,
 		Type: forms.CDAdministration, Quantity: forms.MustQuantity("1.25"), PatientID: ids[2], Witness: "Sam Staff Nurse"})
 	if _, err := db.AppendAll(ctx, ns, drafts); err != nil {
 		return err
@@ -375,12 +418,12 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 	add(forms.KindCDEntry, "", now.Add(-3*time.Hour), forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: oxycodone, Location: "Pharmacy CD vault",
 		Type: forms.CDDestruction, Quantity: forms.MustQuantity("2"), Witness: "Priya Patel", Reason: "damaged blister"})
 	add(forms.KindPharmacySupply, "", now.Add(-4*time.Hour), forms.PharmacySupply{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[5],
-		Drug: "Apixaban 5 mg tablets", Quantity: forms.MustQuantity("28"), Unit: "tablets", Ward: "Ward 7 - Acute Medicine",
+		Drug: "Apixaban 5 mg tablets", Quantity: forms.MustQuantity("28"), Unit: "tablets", Ward: spec.ward,
 		SuppliedBy: "Phil Pharmacist", CheckedBy: "Priya Patel"})
 	for _, s := range []forms.StockLevel{
 		{Item: "Insulin aspart 100 units/ml cartridge", Location: "Pharmacy", Quantity: forms.MustQuantity("3"), Unit: "cartridges", Minimum: forms.MustQuantity("10")},
 		{Item: "Enoxaparin 40 mg syringe", Location: "Pharmacy", Quantity: forms.MustQuantity("120"), Unit: "syringes", Minimum: forms.MustQuantity("50")},
-		{Item: "Adrenaline 1 mg/ml ampoule", Location: "Ward 7 resus trolley", Quantity: forms.MustQuantity("10"), Unit: "ampoules", Minimum: forms.MustQuantity("10")},
+		{Item: "Adrenaline 1 mg/ml ampoule", Location: spec.resus, Quantity: forms.MustQuantity("10"), Unit: "ampoules", Minimum: forms.MustQuantity("10")},
 	} {
 		add(forms.KindStockLevel, "", start.Add(time.Hour), s)
 	}

@@ -299,7 +299,7 @@ join the ward with no flags. If enrolment fails nothing is left behind.`,
 				return err
 			}
 			if _, err := os.Stat(path); err == nil {
-				return fmt.Errorf("%s already holds a Lifeboat store: enrol into an empty data folder (--data)", dir)
+				return fmt.Errorf("%s already holds a Lifeboat store: enrol into an empty data folder (--data): %w", dir, mesh.ErrAlreadyEnrolled)
 			}
 			pass, err := env.prompter(cmd.ErrOrStderr()).secret("Ward passphrase", passFile)
 			if err != nil {
@@ -351,7 +351,9 @@ join the ward with no flags. If enrolment fails nothing is left behind.`,
 
 // ParseEnrolment reads how to reach the admin device: the full code
 // (LIFEBOAT1:...), or the short code with the admin device's address and
-// fingerprint. Its errors are plain words.
+// fingerprint, as typed (see mesh.NormaliseShortCode and
+// mesh.NormaliseFingerprint: a 0 typed for an O is read as O). Its
+// errors are plain words.
 func ParseEnrolment(code, short, from, fingerprint string) (mesh.EnrolWith, error) {
 	code, short, from, fingerprint = strings.TrimSpace(code), strings.TrimSpace(short), strings.TrimSpace(from), strings.TrimSpace(fingerprint)
 	switch {
@@ -367,13 +369,21 @@ func ParseEnrolment(code, short, from, fingerprint string) (mesh.EnrolWith, erro
 		}
 		return mesh.EnrolWith{Invite: &iv}, nil
 	case short != "":
+		sc, err := mesh.NormaliseShortCode(short)
+		switch {
+		case errors.Is(err, mesh.ErrShortCodeOne):
+			return mesh.EnrolWith{}, errors.New("short codes use the letters I and L, never the digit 1: look again at the code and type I or L")
+		case err != nil:
+			return mesh.EnrolWith{}, errors.New("the short code is 16 letters and digits (2 to 7) in 4 groups, like ABCD-EFGH-JKLM-NPQR: type it again")
+		}
 		if _, _, err := splitHostPort(from); err != nil {
 			return mesh.EnrolWith{}, fmt.Errorf("the admin device's address %q must be host:port, e.g. 10.1.7.20:7947", from)
 		}
-		if len(fingerprint) != 16 || strings.Trim(strings.ToLower(fingerprint), "0123456789abcdef") != "" {
+		fp, err := mesh.NormaliseFingerprint(fingerprint)
+		if err != nil {
 			return mesh.EnrolWith{}, errors.New("the fingerprint is the 16 letters and digits shown beside the short code: type it again")
 		}
-		return mesh.EnrolWith{ShortCode: short, Addr: from, Fingerprint: fingerprint}, nil
+		return mesh.EnrolWith{ShortCode: sc, Addr: from, Fingerprint: fp}, nil
 	}
 	return mesh.EnrolWith{}, errors.New("give --code (or --code-file), or --short-code with --from and --fingerprint")
 }
@@ -382,11 +392,13 @@ func ParseEnrolment(code, short, from, fingerprint string) (mesh.EnrolWith, erro
 // passphrase, and enrols it through the admin device with; on success the
 // store belongs to the site and sync.json names the ward's peers, on
 // failure nothing is left behind. The caller holds the folder's lock. Its
-// errors are plain words.
+// errors read as plain words on a command line and wrap the enrolment's
+// kinds (mesh.ErrAlreadyEnrolled and those of mesh.Enrol) for the app to
+// put in its own words.
 func EnrolDevice(ctx context.Context, dir string, with mesh.EnrolWith, name, passphrase string, kdf store.KDFParams) (mesh.EnrolGrant, error) {
 	path := filepath.Join(dir, StoreFile)
 	if _, err := os.Stat(path); err == nil {
-		return mesh.EnrolGrant{}, fmt.Errorf("%s already holds a Lifeboat store: enrol into an empty data folder", dir)
+		return mesh.EnrolGrant{}, fmt.Errorf("%s already holds a Lifeboat store: enrol into an empty data folder: %w", dir, mesh.ErrAlreadyEnrolled)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return mesh.EnrolGrant{}, fmt.Errorf("make data folder: %w", err)
@@ -415,12 +427,12 @@ func enrolStore(ctx context.Context, db *store.DB, with mesh.EnrolWith, name str
 	}
 	g, err := mesh.Enrol(ctx, with, pub, name)
 	switch {
-	case errors.Is(err, mesh.ErrEnrolRefused):
-		return mesh.EnrolGrant{}, fmt.Errorf("the admin device refused: %s", strings.TrimPrefix(err.Error(), mesh.ErrEnrolRefused.Error()+": "))
-	case errors.Is(err, lifeboat.ErrPermission):
-		return mesh.EnrolGrant{}, fmt.Errorf("not enrolled: %w", err)
-	case err != nil:
+	case errors.Is(err, mesh.ErrClockOff):
+		return mesh.EnrolGrant{}, fmt.Errorf("not enrolled: %w: set this device's date and time (or the admin device's), then try again with the same code", err)
+	case errors.Is(err, mesh.ErrUnreachable):
 		return mesh.EnrolGrant{}, fmt.Errorf("not enrolled: %w (is `lifeboat invite` still running there, and the address right?)", err)
+	case err != nil:
+		return mesh.EnrolGrant{}, fmt.Errorf("not enrolled: %w", err)
 	}
 	if err := db.JoinSite(ctx, store.SiteJoin{SiteID: g.SiteID, SiteName: g.SiteName, Ward: g.Ward, Anchor: g.Anchor, SiteKeys: g.SiteKeys, Drill: g.Drill, Devices: g.DeviceKeys()}); err != nil {
 		return mesh.EnrolGrant{}, fmt.Errorf("join site: %w", err)

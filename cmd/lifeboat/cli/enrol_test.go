@@ -117,6 +117,14 @@ func TestEnrol_RefusedLeavesNothing(t *testing.T) {
 	if short[0] == 'A' {
 		wrong[0] = 'B'
 	}
+	one := []byte(short)
+	one[1] = '1'
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nobody := closed.Addr().String()
+	closed.Close()
 
 	for _, tc := range []struct {
 		name string
@@ -128,6 +136,8 @@ func TestEnrol_RefusedLeavesNothing(t *testing.T) {
 		{"bad fingerprint", []string{"--short-code", short, "--from", from, "--fingerprint", "xyz"}, "the fingerprint is the 16 letters"},
 		{"other fingerprint", []string{"--short-code", short, "--from", from, "--fingerprint", "0000000000000000"}, "not the one that showed the code"},
 		{"wrong short code", []string{"--short-code", string(wrong), "--from", from, "--fingerprint", fp}, "refused: the enrolment code is not valid"},
+		{"digit 1 in the short code", []string{"--short-code", string(one), "--from", from, "--fingerprint", fp}, "never the digit 1"},
+		{"nobody at the address", []string{"--short-code", short, "--from", nobody, "--fingerprint", fp}, "could not reach the admin device"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dev := t.TempDir()

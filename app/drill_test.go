@@ -1,0 +1,34 @@
+package app
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"lifeboat/cmd/lifeboat/cli"
+)
+
+// The drill store names its own ward on the sign-in screen and the ward
+// list, and lists its own made-up patients, none of the demo ward's.
+// Fails on the code before this change: the drill showed "Ward 7 - Acute
+// Medicine" and the demo's patients.
+func TestDrill_SignInAndWardListShowTheDrillWard(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui := newDrillUI(t, size)
+			tap(t, ui, "Unlock") // nothing typed: still shows the ward
+			entry(t, ui, "Ward passphrase").SetText(cli.DemoPassphrase)
+			tap(t, ui, "Unlock")
+			mustShow(t, ui, "Who are you?", cli.DrillWard)
+			tap(t, ui, "Nia Nurse")
+			typePIN(t, ui, cli.DemoNursePIN)
+			tap(t, ui, "Sign in")
+			mustShow(t, ui, cli.DrillWard, "DRILL-ALPHA")
+			for _, demo := range []string{"Ward 7", "OKAFOR", "Okafor"} {
+				if shows(ui, demo) {
+					t.Errorf("drill ward list shows the demo's %q: %q", demo, texts(ui))
+				}
+			}
+		})
+	}
+}

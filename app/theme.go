@@ -117,7 +117,9 @@ func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
 	case theme.SizeNamePadding:
 		return 6
 	case theme.SizeNameInnerPadding:
-		return 12
+		// 14 makes an entry 50 high (a monospace one 47) and the
+		// password eye inside it 46: 12 left them at 46, 43 and 42.
+		return 14
 	case theme.SizeNameLineSpacing:
 		return 6
 	case theme.SizeNameInlineIcon:

@@ -66,7 +66,7 @@ type outcome struct {
 }
 
 func newOutcome() *outcome {
-	o := &outcome{bar: widget.NewProgressBar(), msg: errorLabel(), result: wrapped(""), skipped: container.NewVBox()}
+	o := &outcome{bar: newProgressBar(), msg: errorLabel(), result: wrapped(""), skipped: container.NewVBox()}
 	o.bar.Hide()
 	o.result.Hide()
 	o.box = container.NewVBox(o.bar, o.msg, o.result, o.skipped)

@@ -77,41 +77,24 @@ func touchTargets(w fyne.Window) []touchTarget {
 	return out
 }
 
-// touchCheck collects the targets smaller than MinTouchTarget, screen by
-// screen, and checks that the window needs no more than its width.
-type touchCheck struct {
+// screenTour takes the UI through every screen, as each role reaches it
+// on the demo ward, and calls visit on each, laid out.
+type screenTour struct {
 	t     *testing.T
 	w     fyne.Window
-	seen  map[fyne.CanvasObject]bool
-	small []string
+	visit func(t *testing.T, w fyne.Window, screen string)
 }
 
-func (c *touchCheck) check(screen string) {
+func (c *screenTour) check(screen string) {
 	c.t.Helper()
 	for range 2 {
 		c.w.Content().Refresh()
 	}
-	if m, w := c.w.Content().MinSize().Width, c.w.Canvas().Size().Width; m > w {
-		c.t.Errorf("%s: the window needs %.0f wide, more than its %.0f", screen, m, w)
-	}
-	n := 0
-	for _, tt := range touchTargets(c.w) {
-		n++
-		if c.seen[tt.obj] {
-			continue
-		}
-		c.seen[tt.obj] = true
-		if tt.size.Width < MinTouchTarget || tt.size.Height < MinTouchTarget {
-			c.small = append(c.small, screen+": "+tt.String())
-		}
-	}
-	if n == 0 {
-		c.t.Errorf("%s: nothing to tap; the walker is lost", screen)
-	}
+	c.visit(c.t, c.w, screen)
 }
 
 // tabs checks each tab of every tab container on screen, one level deep.
-func (c *touchCheck) tabs(ui *UI, screen string) {
+func (c *screenTour) tabs(ui *UI, screen string) {
 	c.t.Helper()
 	for _, o := range objects(ui) {
 		tabs, ok := o.(*container.AppTabs)
@@ -131,7 +114,7 @@ func (c *touchCheck) tabs(ui *UI, screen string) {
 
 // sections opens each section the signed-in person may and checks it
 // and its tabs.
-func (c *touchCheck) sections(ui *UI) {
+func (c *screenTour) sections(ui *UI) {
 	c.t.Helper()
 	for _, s := range ui.Sections() {
 		ui.ShowSection(s.ID)
@@ -150,23 +133,22 @@ func closeOverlays(ui *UI) {
 	settle(ui)
 }
 
-func (c *touchCheck) report() {
-	c.t.Helper()
-	if len(c.small) > 0 {
-		c.t.Errorf("%d touch targets smaller than %vx%v:\n%s", len(c.small), MinTouchTarget, MinTouchTarget, strings.Join(c.small, "\n"))
+// tourScreens visits every screen at size: unlock, sign-in and PIN, then
+// as each role every section and tab; as a nurse a patient's tabs, the
+// dose, allergy and handover note dialogs, the observation form (empty,
+// with unusual values, with problems, with a choice open) and the phone menu; and first run.
+func tourScreens(t *testing.T, size fyne.Size, visit func(t *testing.T, w fyne.Window, screen string)) {
+	tabTitle := func(short, long string) string {
+		if size.Width < NarrowWidth {
+			return short
+		}
+		return long
 	}
-}
-
-// TestTouchTargets_Phone walks every screen at phone size, as each role
-// reaches it on the demo ward, and checks that everything tappable is at
-// least MinTouchTarget square and that no screen makes the window grow
-// past the phone's width.
-func TestTouchTargets_Phone(t *testing.T) {
 	roles := []struct {
 		name, pin string
-		more      func(t *testing.T, c *touchCheck, ui *UI)
+		more      func(t *testing.T, c *screenTour, ui *UI)
 	}{
-		{"Nia Nurse", cli.DemoNursePIN, func(t *testing.T, c *touchCheck, ui *UI) {
+		{"Nia Nurse", cli.DemoNursePIN, func(t *testing.T, c *screenTour, ui *UI) {
 			ui.ShowSection("ward")
 			settle(ui)
 			entry(t, ui, "Search name").SetText("smith")
@@ -175,11 +157,11 @@ func TestTouchTargets_Phone(t *testing.T) {
 			settle(ui)
 			c.check("patient")
 			c.tabs(ui, "patient")
-			showTab(t, ui, "Meds")
+			showTab(t, ui, tabTitle("Meds", "Medicines"))
 			tap(t, ui, "12:00 due")
 			c.check("dose dialog")
 			closeOverlays(ui)
-			showTab(t, ui, "Allergies")
+			showTab(t, ui, tabTitle("Allergies", "Allergies & weight"))
 			tap(t, ui, "Add allergy")
 			c.check("allergy dialog")
 			closeOverlays(ui)
@@ -189,14 +171,23 @@ func TestTouchTargets_Phone(t *testing.T) {
 			closeOverlays(ui)
 			tap(t, ui, "Record observations")
 			c.check("record observations")
+			test.Type(entry(t, ui, "beats/min"), "250")
+			test.Type(entry(t, ui, "°C"), "30")
+			settle(ui)
+			c.check("record observations, unusual values")
+			tap(t, ui, "Save observations")
+			c.check("record observations, problems")
+			closeOverlays(ui)
 			test.Tap(choose(t, ui, ""))
 			settle(ui)
 			c.check("a choice open")
 			closeOverlays(ui)
 			ui.ShowSection("ward")
 			settle(ui)
-			tap(t, ui, "Menu")
-			c.check("menu")
+			if size.Width < NarrowWidth {
+				tap(t, ui, "Menu")
+				c.check("menu")
+			}
 		}},
 		{"Phil Pharmacist", "2468", nil},
 		{"Bea Beds", "3691", nil},
@@ -204,9 +195,9 @@ func TestTouchTargets_Phone(t *testing.T) {
 	}
 	for i, r := range roles {
 		t.Run(r.name, func(t *testing.T) {
-			ui, _, clock := newTestUI(t, phone)
+			ui, _, clock := newTestUI(t, size)
 			clock.Advance(3 * time.Hour) // 12:00 doses are due
-			c := &touchCheck{t: t, w: ui.win, seen: map[fyne.CanvasObject]bool{}}
+			c := &screenTour{t: t, w: ui.win, visit: visit}
 			if i == 0 {
 				c.check("unlock")
 				test.Type(entry(t, ui, "Ward passphrase"), cli.DemoPassphrase)
@@ -223,22 +214,50 @@ func TestTouchTargets_Phone(t *testing.T) {
 			if r.more != nil {
 				r.more(t, c, ui)
 			}
-			c.report()
 		})
 	}
 	t.Run("first run", func(t *testing.T) {
 		test.NewTempApp(t).Settings().SetTheme(NewTheme())
 		w := test.NewTempWindow(t, nil)
-		w.Resize(phone)
+		w.Resize(size)
 		dir := t.TempDir()
 		ShowFirstRun(w, dir, FirstRun{
 			Setup:  func(context.Context, store.Setup) error { return nil },
 			Joined: func() {},
 		})
-		c := &touchCheck{t: t, w: w, seen: map[fyne.CanvasObject]bool{}}
+		c := &screenTour{t: t, w: w, visit: visit}
 		c.check("first run")
 		test.Tap(inWindow[*widget.Button](t, w, "Set up a new ward on this device"))
 		c.check("set up a new ward")
-		c.report()
 	})
+}
+
+// TestTouchTargets_Phone walks every screen at phone size and checks that
+// everything tappable is at least MinTouchTarget square and that no
+// screen makes the window grow past the phone's width.
+func TestTouchTargets_Phone(t *testing.T) {
+	seen := map[fyne.CanvasObject]bool{}
+	var small []string
+	tourScreens(t, phone, func(t *testing.T, w fyne.Window, screen string) {
+		t.Helper()
+		if m, cw := w.Content().MinSize().Width, w.Canvas().Size().Width; m > cw {
+			t.Errorf("%s: the window needs %.0f wide, more than its %.0f", screen, m, cw)
+		}
+		tts := touchTargets(w)
+		if len(tts) == 0 {
+			t.Errorf("%s: nothing to tap; the walker is lost", screen)
+		}
+		for _, tt := range tts {
+			if seen[tt.obj] {
+				continue
+			}
+			seen[tt.obj] = true
+			if tt.size.Width < MinTouchTarget || tt.size.Height < MinTouchTarget {
+				small = append(small, screen+": "+tt.String())
+			}
+		}
+	})
+	if len(small) > 0 {
+		t.Errorf("%d touch targets smaller than %vx%v:\n%s", len(small), MinTouchTarget, MinTouchTarget, strings.Join(small, "\n"))
+	}
 }

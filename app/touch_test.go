@@ -136,7 +136,9 @@ func closeOverlays(ui *UI) {
 // tourScreens visits every screen at size: unlock, sign-in and PIN, then
 // as each role every section and tab; as a nurse a patient's tabs, the
 // dose, allergy and handover note dialogs, the observation form (empty,
-// with unusual values, with problems, with a choice open) and the phone menu; and first run.
+// with unusual values, with problems, with a choice open), the phone menu
+// and the idle lock; as the others a plan task's, a bed's and a new
+// person's dialogs; and first run.
 func tourScreens(t *testing.T, size fyne.Size, visit func(t *testing.T, w fyne.Window, screen string)) {
 	tabTitle := func(short, long string) string {
 		if size.Width < NarrowWidth {
@@ -187,11 +189,36 @@ func tourScreens(t *testing.T, size fyne.Size, visit func(t *testing.T, w fyne.W
 			if size.Width < NarrowWidth {
 				tap(t, ui, "Menu")
 				c.check("menu")
+				closeOverlays(ui)
 			}
+			// Idle: locked to the PIN, the screen put aside.
+			ui.lastUsed = ui.now().Add(-ui.idle)
+			ui.checkIdle()
+			settle(ui)
+			c.check("idle lock")
 		}},
-		{"Phil Pharmacist", "2468", nil},
-		{"Bea Beds", "3691", nil},
-		{"Ada Admin", cli.DemoAdminPIN, nil},
+		{"Phil Pharmacist", "2468", func(t *testing.T, c *screenTour, ui *UI) {
+			ui.ShowSection("pharmacy")
+			settle(ui)
+			tapIn(t, ui, "Secure controlled-drug keys", "Done")
+			c.check("plan task done dialog")
+			closeOverlays(ui)
+		}},
+		{"Bea Beds", "3691", func(t *testing.T, c *screenTour, ui *UI) {
+			ui.ShowSection("beds")
+			settle(ui)
+			test.Tap(card(t, ui, "Bed 1"))
+			settle(ui)
+			c.check("bed dialog")
+			closeOverlays(ui)
+		}},
+		{"Ada Admin", cli.DemoAdminPIN, func(t *testing.T, c *screenTour, ui *UI) {
+			ui.ShowSection("admin")
+			settle(ui)
+			tap(t, ui, "Add a person")
+			c.check("add a person dialog")
+			closeOverlays(ui)
+		}},
 	}
 	for i, r := range roles {
 		t.Run(r.name, func(t *testing.T) {

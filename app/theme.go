@@ -131,7 +131,7 @@ func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
 	case theme.SizeNameText:
 		return 16
 	case theme.SizeNameCaptionText:
-		return 13
+		return 13.25
 	case theme.SizeNameSubHeadingText:
 		return 20
 	case theme.SizeNameHeadingText:
@@ -139,9 +139,11 @@ func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
 	case theme.SizeNamePadding:
 		return 6
 	case theme.SizeNameInnerPadding:
-		// 14 makes an entry 50 high (a monospace one 47) and the
-		// password eye inside it 46: 12 left them at 46, 43 and 42.
-		return 14
+		// 13.25 makes an entry 48.3 high (a monospace one 45) and the
+		// password eye inside it, the entry less its two borders, 44.3:
+		// 12 left them at 45.8, 43 and 41.8. No more: 14 pushed ACVPU
+		// below the fold of the observation form at 1280x800.
+		return 13.25
 	case theme.SizeNameLineSpacing:
 		return 6
 	case theme.SizeNameInlineIcon:

@@ -39,7 +39,7 @@ func (t touchTarget) String() string {
 	case *widget.Hyperlink:
 		name += fmt.Sprintf(" %q", x.Text)
 	}
-	return fmt.Sprintf("%s %.0fx%.0f", name, t.size.Width, t.size.Height)
+	return fmt.Sprintf("%s %gx%g", name, t.size.Width, t.size.Height)
 }
 
 // touchTargets returns the outermost visible tappable objects on the

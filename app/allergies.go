@@ -43,17 +43,7 @@ func loadAllergyWeight(ctx context.Context, st Store, patientID string) (aw alle
 // recorded (ask, never assume), green for no known allergies, grey when
 // only past allergies are on record.
 func allergyChip(l forms.AllergyList) fyne.CanvasObject {
-	var bg color.Color = nhsRed
-	fg := theme.ColorNameForegroundOnError
-	switch {
-	case len(l.Active()) > 0:
-	case !l.Recorded():
-		bg, fg = nhsWarmYellow, theme.ColorNameForegroundOnWarning
-	case l.NoneKnown:
-		bg, fg = nhsGreen, theme.ColorNameForegroundOnSuccess
-	default:
-		bg, fg = nhsGrey4, theme.ColorNameForeground
-	}
+	bg, fg := allergyChipColours(l)
 	text := widget.NewRichText(&widget.TextSegment{Text: l.Summary(),
 		Style: widget.RichTextStyle{ColorName: fg, TextStyle: fyne.TextStyle{Bold: true}}})
 	text.Wrapping = fyne.TextWrapWord
@@ -63,6 +53,19 @@ func allergyChip(l forms.AllergyList) fyne.CanvasObject {
 		r.StrokeColor, r.StrokeWidth = nhsBlack, 2
 	}
 	return container.NewStack(r, text)
+}
+
+// allergyChipColours is the allergy chip's background and text colour.
+func allergyChipColours(l forms.AllergyList) (bg color.Color, fg fyne.ThemeColorName) {
+	switch {
+	case len(l.Active()) > 0:
+		return nhsRed, theme.ColorNameForegroundOnError
+	case !l.Recorded():
+		return nhsWarmYellow, theme.ColorNameForeground // black: white on warm yellow is 1.9:1
+	case l.NoneKnown:
+		return nhsGreen, theme.ColorNameForegroundOnSuccess
+	}
+	return nhsGrey4, theme.ColorNameForeground
 }
 
 // checkingChip holds the allergy chip's place, in grey, while a patient's
@@ -180,7 +183,7 @@ func (a *allergiesTab) allergyCard(x forms.Allergy, rec store.Record) fyne.Canva
 	name.Wrapping = fyne.TextWrapWord
 	var top fyne.CanvasObject = name
 	if x.Status != forms.AllergyActive {
-		top = container.NewBorder(nil, nil, container.NewCenter(Chip(strings.ToUpper(x.Status), nhsGrey2, nhsWhite, true)), nil, name)
+		top = container.NewBorder(nil, nil, container.NewCenter(Chip(strings.ToUpper(x.Status), nhsGrey1, nhsWhite, true)), nil, name)
 	}
 	var lines []string
 	if x.Reaction != "" {

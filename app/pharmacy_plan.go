@@ -83,12 +83,8 @@ func (p *planTab) show(prog []forms.PhaseProgress, ticks map[string]planTick) {
 	p.body.Objects = []fyne.CanvasObject{heading(p.plan.Title, theme.SizeNameSubHeadingText)}
 	for i, ph := range p.plan.Phases {
 		pp := prog[i]
-		bar := widget.NewProgressBar()
-		bar.Max = float64(max(pp.Total, 1))
-		bar.SetValue(float64(pp.Done))
-		bar.TextFormatter = func() string { return fmt.Sprintf("%d of %d done", pp.Done, pp.Total) }
 		p.body.Add(heading(ph.Title, theme.SizeNameSubHeadingText))
-		p.body.Add(bar)
+		p.body.Add(progress(pp.Done, pp.Total))
 		for _, k := range ph.Tasks {
 			t, done := ticks[k.ID]
 			p.body.Add(p.taskCard(k, t, done))
@@ -199,4 +195,13 @@ func (p *planTab) untick(k forms.PlanTask, t planTick) {
 			return err
 		}, p.s.ui.ShowError)
 	}, p.s.ui.win)
+}
+
+// progress is "3 of 6 done" above a bar (the words beside the bar, not
+// on it: see newProgressBar).
+func progress(done, total int) fyne.CanvasObject {
+	bar := newProgressBar()
+	bar.Max = float64(max(total, 1))
+	bar.SetValue(float64(done))
+	return container.NewVBox(widget.NewLabel(fmt.Sprintf("%d of %d done", done, total)), bar)
 }

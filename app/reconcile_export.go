@@ -66,7 +66,7 @@ type outcome struct {
 }
 
 func newOutcome() *outcome {
-	o := &outcome{bar: widget.NewProgressBar(), msg: errorLabel(), result: wrapped(""), skipped: container.NewVBox()}
+	o := &outcome{bar: newProgressBar(), msg: errorLabel(), result: wrapped(""), skipped: container.NewVBox()}
 	o.bar.Hide()
 	o.result.Hide()
 	o.box = container.NewVBox(o.bar, o.msg, o.result, o.skipped)
@@ -95,7 +95,8 @@ func newExportTab(ui *UI) *exportTab {
 	t.size.SetPlaceHolder(fmt.Sprintf("Entries per bundle (%d)", reconcile.DefaultBundleSize))
 	t.size.SetText(strconv.Itoa(reconcile.DefaultBundleSize))
 	t.all = widget.NewCheck("Include records done", nil)
-	t.unmatched = widget.NewCheck("Also send patients with no NHS number yet (under their temporary ID)", nil)
+	// A check's text does not wrap: kept short so that it fits a phone.
+	t.unmatched = widget.NewCheck("Also send patients with no NHS number", nil)
 	t.baseURL.SetPlaceHolder("FHIR server base URL, https://…")
 	t.token.SetPlaceHolder("Access token, if the server needs one")
 	for _, e := range []*widget.Entry{t.folder, t.size, t.baseURL, t.token} {
@@ -130,7 +131,7 @@ func newExportTab(ui *UI) *exportTab {
 		wrapped("Each record's outcome is recorded on the worklist: accepted, or rejected with the server's reason."),
 		t.baseURL,
 		t.token,
-		wrapped("The records of patients still on a temporary downtime ID are held back until they are matched to an NHS number on the Temp IDs tab, unless you tick this:"),
+		wrapped("The records of patients still on a temporary downtime ID are held back until they are matched to an NHS number on the Temp IDs tab, unless you tick this to send them under their temporary ID:"),
 		t.unmatched,
 		newFlow(t.send),
 		t.sendOut.box,

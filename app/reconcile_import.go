@@ -44,7 +44,7 @@ type importTab struct {
 }
 
 func newImportTab(ui *UI) *importTab {
-	t := &importTab{ui: ui, path: widget.NewEntry(), asOf: widget.NewEntry(), bar: widget.NewProgressBar(),
+	t := &importTab{ui: ui, path: widget.NewEntry(), asOf: widget.NewEntry(), bar: newProgressBar(),
 		msg: errorLabel(), result: wrapped(""), rows: container.NewVBox()}
 	t.path.SetPlaceHolder("Census file: CSV or FHIR .json")
 	t.asOf.SetPlaceHolder("Data as of: DD-Mmm-YYYY HH:MM")

@@ -269,7 +269,7 @@ func statusView(st mesh.Status, names map[string]string, review fyne.CanvasObjec
 		out.Add(heading("Up to date", theme.SizeNameSubHeadingText))
 	} else {
 		out.Add(heading("Receiving: "+count(st.ToReceive, "event", "events")+" to go", theme.SizeNameSubHeadingText))
-		bar := widget.NewProgressBar()
+		bar := newProgressBar()
 		bar.SetValue(st.Progress())
 		out.Add(bar)
 	}

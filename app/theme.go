@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // NHS identity colours (https://service-manual.nhs.uk/design-system/styles/colour).
@@ -22,7 +23,27 @@ var (
 	nhsGreen      = color.NRGBA{R: 0x00, G: 0x7F, B: 0x3B, A: 0xFF}
 	nhsWarmYellow = color.NRGBA{R: 0xFF, G: 0xB8, B: 0x1C, A: 0xFF}
 	nhsPurple     = color.NRGBA{R: 0x33, G: 0x00, B: 0x72, A: 0xFF}
-	nhsFocus      = color.NRGBA{R: 0xFF, G: 0xEB, B: 0x3B, A: 0xFF}
+)
+
+// Colours the theme adds to the NHS palette, each chosen so that text on
+// it or in it passes WCAG AA (TestTheme_Contrast).
+var (
+	// warnAmber is warning text ("unusual: check and confirm", 4.9:1 on
+	// the background) and the warning button, with white text (5.4:1).
+	// Fyne uses the one colour for both, and the NHS warm yellow was
+	// 1.6:1 as text; it stays the background of the banner and of the
+	// amber chips, with black text.
+	warnAmber = color.NRGBA{R: 0x9A, G: 0x5B, B: 0x00, A: 0xFF}
+	// disabledInk is the text of a disabled button or entry: lighter
+	// than the text, still 4.9:1 on the background (NHS grey 2 was 3.4).
+	disabledInk = color.NRGBA{R: 0x5C, G: 0x6B, B: 0x77, A: 0xFF}
+	// focusShade is blended over a focused button, choice or menu item
+	// (Fyne draws focus that way): dark blue at a third. An opaque
+	// yellow turned a focused Save button into white on yellow, 1.2:1.
+	focusShade = color.NRGBA{R: 0x00, G: 0x30, B: 0x87, A: 0x55}
+	hoverShade = color.NRGBA{R: 0x00, G: 0x30, B: 0x87, A: 0x14}
+	pressShade = color.NRGBA{R: 0x00, G: 0x30, B: 0x87, A: 0x33}
+	selectTint = color.NRGBA{R: 0x00, G: 0x5E, B: 0xB8, A: 0x40}
 )
 
 // MinTouchTarget is the smallest height, in Fyne units, of anything a person
@@ -33,9 +54,11 @@ const MinTouchTarget float32 = 44
 // Theme is Lifeboat's Fyne theme: NHS colours, bigger text and more padding
 // than Fyne's default so buttons are at least MinTouchTarget high.
 //
-// It is always light, whatever the system asks for: a ward's devices should
-// look the same as each other and as the screenshots in the downtime pack,
-// and the NHS palette is designed for a light background.
+// It is always light, whatever the system asks for (the variant is
+// ignored): a ward's devices should look the same as each other and as the
+// screenshots and paper charts in the downtime pack, the NEWS2 band
+// colours keep the meaning they have on the RCP chart only on a light
+// background, and one set of colours is one set to check for contrast.
 type Theme struct {
 	base fyne.Theme
 }
@@ -50,10 +73,9 @@ func (t *Theme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 	switch n {
 	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
 		return nhsBlue
-	case theme.ColorNameForegroundOnPrimary, theme.ColorNameForegroundOnError, theme.ColorNameForegroundOnSuccess:
+	case theme.ColorNameForegroundOnPrimary, theme.ColorNameForegroundOnError, theme.ColorNameForegroundOnSuccess,
+		theme.ColorNameForegroundOnWarning:
 		return nhsWhite
-	case theme.ColorNameForegroundOnWarning:
-		return nhsBlack
 	case theme.ColorNameBackground:
 		return nhsGrey5
 	case theme.ColorNameForeground:
@@ -63,7 +85,7 @@ func (t *Theme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 	case theme.ColorNameDisabledButton:
 		return nhsGrey5
 	case theme.ColorNameDisabled:
-		return nhsGrey2
+		return disabledInk
 	case theme.ColorNamePlaceHolder:
 		return nhsGrey1
 	case theme.ColorNameInputBackground, theme.ColorNameMenuBackground, theme.ColorNameOverlayBackground:
@@ -77,19 +99,19 @@ func (t *Theme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 	case theme.ColorNameScrollBarBackground:
 		return nhsGrey4
 	case theme.ColorNameFocus:
-		return nhsFocus
+		return focusShade
 	case theme.ColorNameHover:
-		return color.NRGBA{R: 0x00, G: 0x30, B: 0x87, A: 0x14}
+		return hoverShade
 	case theme.ColorNamePressed:
-		return color.NRGBA{R: 0x00, G: 0x30, B: 0x87, A: 0x33}
+		return pressShade
 	case theme.ColorNameSelection:
-		return color.NRGBA{R: 0x00, G: 0x5E, B: 0xB8, A: 0x40}
+		return selectTint
 	case theme.ColorNameShadow:
 		return color.NRGBA{A: 0x40}
 	case theme.ColorNameError:
 		return nhsRed
 	case theme.ColorNameWarning:
-		return nhsWarmYellow
+		return warnAmber
 	case theme.ColorNameSuccess:
 		return nhsGreen
 	}
@@ -109,7 +131,7 @@ func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
 	case theme.SizeNameText:
 		return 16
 	case theme.SizeNameCaptionText:
-		return 13
+		return 13.25
 	case theme.SizeNameSubHeadingText:
 		return 20
 	case theme.SizeNameHeadingText:
@@ -117,7 +139,11 @@ func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
 	case theme.SizeNamePadding:
 		return 6
 	case theme.SizeNameInnerPadding:
-		return 12
+		// 13.25 makes an entry 48.3 high (a monospace one 45) and the
+		// password eye inside it, the entry less its two borders, 44.3:
+		// 12 left them at 45.8, 43 and 41.8. No more: 14 pushed ACVPU
+		// below the fold of the observation form at 1280x800.
+		return 13.25
 	case theme.SizeNameLineSpacing:
 		return 6
 	case theme.SizeNameInlineIcon:
@@ -132,4 +158,14 @@ func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
 		return 6
 	}
 	return t.base.Size(n)
+}
+
+// newProgressBar is Fyne's progress bar without the percentage on it:
+// Fyne draws it in white across both the filled blue and the pale
+// unfilled part, where white is 2.45:1. Say how far along in words
+// beside the bar.
+func newProgressBar() *widget.ProgressBar {
+	b := widget.NewProgressBar()
+	b.TextFormatter = func() string { return "" }
+	return b
 }

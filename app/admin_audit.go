@@ -118,6 +118,7 @@ func (v *auditView) row(e store.AuditEntry) fyne.CanvasObject {
 	}
 	line := widget.NewLabel(e.At.Local().Format(DateTimeLayout) + " · " + what)
 	line.TextStyle = fyne.TextStyle{Bold: true}
+	line.Wrapping = fyne.TextWrapWord // a long action must not widen a phone's window
 	detail := []string{"By " + who}
 	if e.Subject != "" {
 		if n, ok := v.names[e.Subject]; ok {

@@ -95,7 +95,7 @@ func newExportTab(ui *UI) *exportTab {
 	t.size.SetPlaceHolder(fmt.Sprintf("Entries per bundle (%d)", reconcile.DefaultBundleSize))
 	t.size.SetText(strconv.Itoa(reconcile.DefaultBundleSize))
 	t.all = widget.NewCheck("Include records done", nil)
-	t.unmatched = widget.NewCheck("Also send patients with no NHS number yet (under their temporary ID)", nil)
+	t.unmatched = widget.NewCheck("Also send patients with no NHS number", nil) // fits a phone: the line above says how
 	t.baseURL.SetPlaceHolder("FHIR server base URL, https://…")
 	t.token.SetPlaceHolder("Access token, if the server needs one")
 	for _, e := range []*widget.Entry{t.folder, t.size, t.baseURL, t.token} {
@@ -130,7 +130,7 @@ func newExportTab(ui *UI) *exportTab {
 		wrapped("Each record's outcome is recorded on the worklist: accepted, or rejected with the server's reason."),
 		t.baseURL,
 		t.token,
-		wrapped("The records of patients still on a temporary downtime ID are held back until they are matched to an NHS number on the Temp IDs tab, unless you tick this:"),
+		wrapped("The records of patients still on a temporary downtime ID are held back until they are matched to an NHS number on the Temp IDs tab, unless you tick this (they are then sent under their temporary ID):"),
 		t.unmatched,
 		newFlow(t.send),
 		t.sendOut.box,

@@ -95,6 +95,24 @@ func TestDialogs_FocusFirstField(t *testing.T) {
 	}
 }
 
+// The handover note dialog at both sizes, typed into at once: the words
+// are in the field, with its cursor.
+func TestDialogs_HandoverNoteGolden(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, db, _ := newTestUI(t, size)
+			openPatient(t, ui, db, "nowak", "NOWAK, Piotr")
+			showTab(t, ui, "Handover")
+			tap(t, ui, "Add note")
+			typeKeys(t, ui, "Lactate down to 1.8, for ward obs.")
+			if got := entry(t, ui, "Situation").Text; got != "Lactate down to 1.8, for ward obs." {
+				t.Fatalf("note holds %q", got)
+			}
+			golden(t, ui, "dialogs_handover_note_"+sizeSuffix(size))
+		})
+	}
+}
+
 // firstField takes the first empty text field or choice, passes over one
 // already filled in and hidden or disabled ones, looks inside
 // containers, and stops at a radio group (chosen by tapping).

@@ -261,19 +261,29 @@ func (s *bedsScreen) bedDialog(b forms.BedView) {
 	d.Show()
 }
 
-// moveDialog moves a patient to a free bed on any ward: a transfer event.
-// It reads every ward's board first, so only beds that can take a patient
-// are offered: available ones, and isolation beds marked as such (they
-// are held for infection control, so using one asks why, and the reason
-// goes with the move). Closed beds, beds waiting to be cleaned and
-// occupied beds are never offered.
+// moveDialog moves a patient (from a bed on the ward shown) to a free
+// bed on any ward: a transfer event (see UI.moveDialog).
 func (s *bedsScreen) moveDialog(patientID, fromBed string) {
-	s.ui.Touch()
-	wards, fromWard := s.wards, s.board.Ward.ID
+	s.ui.moveDialog(patientID, s.name(patientID), s.board.Ward.ID, fromBed)
+}
+
+// moveDialog moves the patient called name from fromWard and fromBed to
+// a bed on any ward: a transfer event. It reads every ward's board first,
+// so only beds that can take a patient are offered: available ones, and
+// isolation beds marked as such (they are held for infection control, so
+// using one asks why, and the reason goes with the move); or a ward with
+// no bed yet. Closed beds, beds waiting to be cleaned and occupied beds
+// are never offered. The bed board and the patient's Transfer both use it.
+func (ui *UI) moveDialog(patientID, name, fromWard, fromBed string) {
+	ui.Touch()
 	var boards []forms.WardBoard
-	s.ui.Run(func(ctx context.Context) error {
+	ui.Run(func(ctx context.Context) error {
+		wards, err := ui.Store().Wards(ctx)
+		if err != nil {
+			return err
+		}
 		for _, w := range wards {
-			b, err := s.ui.Store().BedBoard(ctx, w.ID)
+			b, err := ui.Store().BedBoard(ctx, w.ID)
 			if err != nil {
 				return err
 			}
@@ -282,10 +292,10 @@ func (s *bedsScreen) moveDialog(patientID, fromBed string) {
 		return nil
 	}, func(err error) {
 		if err != nil {
-			s.ui.ShowError(err)
+			ui.ShowError(err)
 			return
 		}
-		s.showMove(patientID, fromWard, fromBed, moveChoices(boards))
+		ui.showMove(patientID, name, fromWard, fromBed, moveChoices(boards))
 	})
 }
 
@@ -298,7 +308,8 @@ type bedChoice struct {
 }
 
 // moveChoices lists the beds on boards that can take a patient: empty
-// and available, or empty and held for isolation (marked in the label).
+// and available, or empty and held for isolation (marked in the label);
+// after each ward's beds, the ward itself with no bed yet.
 func moveChoices(boards []forms.WardBoard) []bedChoice {
 	var out []bedChoice
 	for _, b := range boards {
@@ -312,6 +323,7 @@ func moveChoices(boards []forms.WardBoard) []bedChoice {
 			}
 			out = append(out, c)
 		}
+		out = append(out, bedChoice{ward: b.Ward.ID, label: b.Ward.Name + ", no bed yet"})
 	}
 	return out
 }
@@ -319,8 +331,8 @@ func moveChoices(boards []forms.WardBoard) []bedChoice {
 // showMove is the move dialog over choices. The bed chosen is shown in
 // full under the list (a list cuts a long ward name short on a phone);
 // an isolation bed says so and asks for the reason before it is used.
-func (s *bedsScreen) showMove(patientID, fromWard, fromBed string, choices []bedChoice) {
-	f := newFieldForm(s.ui)
+func (ui *UI) showMove(patientID, name, fromWard, fromBed string, choices []bedChoice) {
+	f := newFieldForm(ui)
 	var labels []string
 	for _, c := range choices {
 		labels = append(labels, c.label)
@@ -333,10 +345,10 @@ func (s *bedsScreen) showMove(patientID, fromWard, fromBed string, choices []bed
 	warn.Importance = widget.DangerImportance
 	reason := widget.NewEntry()
 	reason.SetPlaceHolder("Why this patient needs the isolation bed")
-	reason.OnChanged = func(string) { s.ui.Touch() }
+	reason.OnChanged = func(string) { ui.Touch() }
 	var reasonRow *formRow
 	to := widget.NewSelect(labels, func(l string) {
-		s.ui.Touch()
+		ui.Touch()
 		chosen.SetText("To: " + l)
 		chosen.Show()
 		i := slices.Index(labels, l)
@@ -352,7 +364,7 @@ func (s *bedsScreen) showMove(patientID, fromWard, fromBed string, choices []bed
 	reasonRow = f.add("Reason for the isolation bed", container.NewVBox(warn, reason), "reason")
 	reasonRow.box.Hide()
 	at := f.entry("When", "DD-Mmm-YYYY HH:MM", "performed_at")
-	at.SetText(s.ui.Now().Local().Format(DateTimeLayout))
+	at.SetText(ui.Now().Local().Format(DateTimeLayout))
 	if len(choices) == 0 {
 		setMsg(f.other, "There is no free bed on any ward this device knows of.")
 	}
@@ -369,7 +381,7 @@ func (s *bedsScreen) showMove(patientID, fromWard, fromBed string, choices []bed
 				ps = append(ps, forms.Problem{Field: "reason", Message: "Say why this patient needs the isolation bed, or choose another bed."})
 			}
 		}
-		when, err := parseWhen(at.Text, s.ui.Now())
+		when, err := parseWhen(at.Text, ui.Now())
 		if err != nil {
 			var wp forms.Problems
 			if errors.As(err, &wp) {
@@ -383,7 +395,7 @@ func (s *bedsScreen) showMove(patientID, fromWard, fromBed string, choices []bed
 		}
 		return store.Draft{Kind: forms.KindPatientTransferred, Subject: patientID, PerformedAt: when, Payload: t}, nil
 	}
-	f.show("Move "+s.name(patientID), "Move", build, nil)
+	f.show("Move "+name, "Move", build, nil)
 }
 
 // conflictRow is one bed conflict in red, with the way to resolve it: put

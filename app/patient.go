@@ -301,7 +301,10 @@ func (s *patientScreen) showActions() {
 	var items []*fyne.MenuItem
 	if s.p.Status == store.PatientAdmitted {
 		items = append(items,
-			fyne.NewMenuItemWithIcon("Transfer", theme.MailForwardIcon(), func() { s.move(forms.KindPatientTransferred) }),
+			// The bed board's move: free beds only, an isolation bed asks why.
+			fyne.NewMenuItemWithIcon("Transfer", theme.MailForwardIcon(), func() {
+				s.ui.moveDialog(s.id, forms.DisplayName(s.p.Patient), s.p.Ward, s.p.Bed)
+			}),
 			fyne.NewMenuItemWithIcon("Discharge", theme.LogoutIcon(), s.discharge))
 	} else {
 		items = append(items, fyne.NewMenuItemWithIcon("Admit", theme.LoginIcon(), func() { s.move(forms.KindPatientAdmitted) }))

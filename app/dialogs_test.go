@@ -25,6 +25,7 @@ func TestDialogs_FocusFirstField(t *testing.T) {
 		open func(t *testing.T, ui *UI, db *store.DB)
 		ph   string // placeholder of the field that gets the typing
 		sel  string // or: placeholder of the choice that has the focus
+		noon bool   // at 12:00, when Smith's 12:00 dose is due
 	}{
 		{name: "handover note", ph: "Situation", open: func(t *testing.T, ui *UI, db *store.DB) {
 			openPatient(t, ui, db, "nowak", "NOWAK, Piotr")
@@ -41,12 +42,17 @@ func TestDialogs_FocusFirstField(t *testing.T) {
 			showTab(t, ui, "Handover")
 			tapIn(t, ui, "Chase lactate result", "Done")
 		}},
-		{name: "omit reason other", ph: "What happened", open: func(t *testing.T, ui *UI, db *store.DB) {
+		{name: "omit reason other", ph: "What happened", noon: true, open: func(t *testing.T, ui *UI, db *store.DB) {
 			openPatient(t, ui, db, "Smith", "SMITH, Richard")
 			showTab(t, ui, "Medicines")
 			tap(t, ui, "12:00 due")
 			tap(t, ui, "Omitted")
 			radio(t, ui).SetSelected(forms.ReasonOther.Label())
+		}},
+		{name: "dose override reason", ph: "Why this dose is right", open: func(t *testing.T, ui *UI, db *store.DB) {
+			openPatient(t, ui, db, "Okafor", "OKAFOR, Grace")
+			showTab(t, ui, "Medicines")
+			tap(t, ui, "Give a dose now") // a dose at 06:10: too soon, a reason is asked
 		}},
 		{name: "add person", ph: "Full name", open: func(t *testing.T, ui *UI, db *store.DB) {
 			openAdmin(t, ui, "Staff")
@@ -79,7 +85,9 @@ func TestDialogs_FocusFirstField(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ui, db, clock := newTestUI(t, desktop)
-			clock.Advance(3 * time.Hour) // 12:00: Smith's 12:00 dose is due
+			if tc.noon {
+				clock.Advance(3 * time.Hour)
+			}
 			tc.open(t, ui, db)
 			if tc.sel != "" {
 				if f := ui.win.Canvas().Focused(); f != choose(t, ui, tc.sel) {

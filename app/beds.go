@@ -259,6 +259,7 @@ func (s *bedsScreen) bedDialog(b forms.BedView) {
 	d = dialog.NewCustom(b.Bed.Label+", "+s.board.Ward.Name, "Close", container.NewVBox(body...), s.ui.win)
 	d.Resize(fyne.NewSize(min(s.ui.win.Canvas().Size().Width-24, 420), 0))
 	d.Show()
+	s.ui.focusFirstField(body...) // the reason, typed before the state is tapped
 }
 
 // moveDialog moves a patient (from a bed on the ward shown) to a free

@@ -76,6 +76,11 @@ func TestDialogs_FocusFirstField(t *testing.T) {
 			settle(ui)
 			tap(t, ui, "Not done after all")
 		}},
+		{name: "bed state reason", ph: "Reason (needed", open: func(t *testing.T, ui *UI, db *store.DB) {
+			openBeds(t, ui)
+			test.Tap(card(t, ui, "Bed 17"))
+			settle(ui)
+		}},
 		{name: "bed move", sel: "Choose a free bed", open: func(t *testing.T, ui *UI, db *store.DB) {
 			openBeds(t, ui)
 			test.Tap(card(t, ui, "Bed 1"))

@@ -265,17 +265,17 @@ func (s *bedsScreen) bedDialog(b forms.BedView) {
 // moveDialog moves a patient (from a bed on the ward shown) to a free
 // bed on any ward: a transfer event (see UI.moveDialog).
 func (s *bedsScreen) moveDialog(patientID, fromBed string) {
-	s.ui.moveDialog(patientID, s.name(patientID), s.board.Ward.ID, fromBed)
+	s.ui.moveDialog("Move "+s.name(patientID), patientID, s.board.Ward.ID, fromBed)
 }
 
-// moveDialog moves the patient called name from fromWard and fromBed to
+// moveDialog, titled title, moves a patient from fromWard and fromBed to
 // a bed on any ward: a transfer event. It reads every ward's board first,
 // so only beds that can take a patient are offered: available ones, and
 // isolation beds marked as such (they are held for infection control, so
 // using one asks why, and the reason goes with the move); or a ward with
 // no bed yet. Closed beds, beds waiting to be cleaned and occupied beds
 // are never offered. The bed board and the patient's Transfer both use it.
-func (ui *UI) moveDialog(patientID, name, fromWard, fromBed string) {
+func (ui *UI) moveDialog(title, patientID, fromWard, fromBed string) {
 	ui.Touch()
 	var boards []forms.WardBoard
 	ui.Run(func(ctx context.Context) error {
@@ -296,7 +296,7 @@ func (ui *UI) moveDialog(patientID, name, fromWard, fromBed string) {
 			ui.ShowError(err)
 			return
 		}
-		ui.showMove(patientID, name, fromWard, fromBed, moveChoices(boards))
+		ui.showMove(title, patientID, fromWard, fromBed, moveChoices(boards))
 	})
 }
 
@@ -332,7 +332,7 @@ func moveChoices(boards []forms.WardBoard) []bedChoice {
 // showMove is the move dialog over choices. The bed chosen is shown in
 // full under the list (a list cuts a long ward name short on a phone);
 // an isolation bed says so and asks for the reason before it is used.
-func (ui *UI) showMove(patientID, name, fromWard, fromBed string, choices []bedChoice) {
+func (ui *UI) showMove(title, patientID, fromWard, fromBed string, choices []bedChoice) {
 	f := newFieldForm(ui)
 	var labels []string
 	for _, c := range choices {
@@ -396,7 +396,7 @@ func (ui *UI) showMove(patientID, name, fromWard, fromBed string, choices []bedC
 		}
 		return store.Draft{Kind: forms.KindPatientTransferred, Subject: patientID, PerformedAt: when, Payload: t}, nil
 	}
-	f.show("Move "+name, "Move", build, nil)
+	f.show(title, "Move", build, nil)
 }
 
 // conflictRow is one bed conflict in red, with the way to resolve it: put

@@ -303,7 +303,7 @@ func (s *patientScreen) showActions() {
 		items = append(items,
 			// The bed board's move: free beds only, an isolation bed asks why.
 			fyne.NewMenuItemWithIcon("Transfer", theme.MailForwardIcon(), func() {
-				s.ui.moveDialog(s.id, forms.DisplayName(s.p.Patient), s.p.Ward, s.p.Bed)
+				s.ui.moveDialog("Transfer "+forms.DisplayName(s.p.Patient), s.id, s.p.Ward, s.p.Bed)
 			}),
 			fyne.NewMenuItemWithIcon("Discharge", theme.LogoutIcon(), s.discharge))
 	} else {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -15,8 +16,9 @@ const BannerTitle = "DOWNTIME MODE"
 // a drill for a real downtime, or record a real patient in one.
 const DrillTitle = "DRILL: TRAINING DATA ONLY"
 
-// NarrowWidth is the width, in Fyne units, below which the banner stacks
-// into two lines: the title and ward, then the status items.
+// NarrowWidth is the width, in Fyne units, below which the banner is a
+// phone's: one compact line (the title and the ward) that opens on a tap
+// into the title and ward, then the status items.
 const NarrowWidth float32 = 600
 
 // The banner's colours are fixed, not themed: it is a safety signal and must
@@ -36,16 +38,24 @@ var (
 
 // Banner is the strip at the top of every screen: "DOWNTIME MODE", the ward,
 // who is signed in, sync and how old the patient data is. It is one line on
-// a desktop; below NarrowWidth it stacks: the title and ward first, then the
-// status items, wrapping between items (never inside one) on a narrow phone.
+// a desktop. Below NarrowWidth (a phone) it is one compact line, the title
+// in its badge and the ward (cut to fit), so the screen keeps its height;
+// a tap opens it to show everything, stacked: the title and ward first,
+// then the status items, wrapping between items (never inside one), and
+// a second tap closes it. The title and colours never change with the
+// width: downtime and a drill are as plain on a phone.
 type Banner struct {
 	widget.BaseWidget
 
 	status Status
+	open   bool // on a phone: tapped open to show the status items
 
 	bg, badge                     *canvas.Rectangle
 	title, ward, user, sync, asOf *canvas.Text
+	more                          *canvas.Text // on a phone: the sign that a tap opens or closes it
 }
+
+var _ fyne.Tappable = (*Banner)(nil)
 
 // NewBanner returns a banner showing s.
 func NewBanner(s Status) *Banner {
@@ -63,6 +73,7 @@ func NewBanner(s Status) *Banner {
 		user:  text(16, false, bannerText),
 		sync:  text(16, false, bannerText),
 		asOf:  text(16, false, bannerText),
+		more:  text(16, true, bannerText),
 	}
 	b.badge.CornerRadius = 4
 	b.ExtendBaseWidget(b)
@@ -87,7 +98,7 @@ func (b *Banner) set(s Status) {
 	}
 	b.bg.FillColor, b.badge.FillColor = bg, badge
 	b.title.Color, b.title.Text = badgeFg, title
-	for _, t := range []*canvas.Text{b.ward, b.user, b.sync, b.asOf} {
+	for _, t := range []*canvas.Text{b.ward, b.user, b.sync, b.asOf, b.more} {
 		t.Color = fg
 	}
 	b.ward.Text = s.WardText()
@@ -106,6 +117,31 @@ func (b *Banner) HeightFor(width float32) float32 {
 	return b.arrange(width, false)
 }
 
+// Tapped implements fyne.Tappable: on a phone a tap opens the banner to
+// show who is signed in, sync and the data's age, and a second closes it.
+// On a desktop everything is always shown and a tap does nothing.
+func (b *Banner) Tapped(*fyne.PointEvent) {
+	if b.Size().Width >= NarrowWidth {
+		return
+	}
+	b.SetOpen(!b.open)
+}
+
+// SetOpen opens (or closes) the banner on a phone; the window's content
+// is laid out again for its new height.
+func (b *Banner) SetOpen(open bool) {
+	b.open = open
+	b.Refresh()
+	if app := fyne.CurrentApp(); app != nil {
+		if c := app.Driver().CanvasForObject(b); c != nil && c.Content() != nil {
+			c.Content().Refresh()
+		}
+	}
+}
+
+// Open reports whether the banner is tapped open on a phone.
+func (b *Banner) Open() bool { return b.open }
+
 // Gaps in Fyne units. Fixed rather than themed so the banner's layout does
 // not change under a different theme.
 const (
@@ -114,12 +150,33 @@ const (
 	bannerLineGap = 6  // between lines
 	badgePadX     = 10
 	badgePadY     = 4
+
+	// A phone's compact line: still at least MinTouchTarget high, as it
+	// is tapped to open.
+	compactMarginY = 6
+	compactGap     = 12
+	compactTitle   = 18 // text sizes on the compact line
+	compactWard    = 16
+	minWardWidth   = 48 // narrower than this, the ward waits for the tap
 )
 
 // arrange computes where every item goes for the given width and returns
 // the banner's height. It moves the items only when place is true, so
 // HeightFor and MinSize share the layout rule with Layout.
 func (b *Banner) arrange(width float32, place bool) float32 {
+	narrow := width < NarrowWidth
+	if narrow && !b.open {
+		return b.arrangeCompact(width, place)
+	}
+	b.title.TextSize, b.ward.TextSize = 20, 20
+	if place {
+		b.ward.Text = b.status.WardText()
+		b.more.Text = "▴"
+		for _, t := range []*canvas.Text{b.user, b.sync, b.asOf} {
+			t.Show()
+		}
+		b.more.Hidden = !narrow
+	}
 	ts := b.title.MinSize()
 	badge := fyne.NewSize(ts.Width+2*badgePadX, ts.Height+2*badgePadY)
 	lineH := badge.Height
@@ -136,9 +193,15 @@ func (b *Banner) arrange(width float32, place bool) float32 {
 		put(t, fyne.NewPos(x, lineTop+(lineH-s.Height)/2), s)
 	}
 
-	// Line 1: the badge, then the ward if it fits beside it.
+	// Line 1: the badge, then the ward if it fits beside it (on a phone,
+	// left of the sign that a tap closes the banner).
 	top := float32(bannerMargin)
 	right := width - bannerMargin
+	if narrow {
+		ms := b.more.MinSize()
+		put(b.more, fyne.NewPos(right-ms.Width, top+(lineH-ms.Height)/2), ms)
+		right -= ms.Width + compactGap
+	}
 	put(b.badge, fyne.NewPos(bannerMargin, top), badge)
 	put(b.title, fyne.NewPos(bannerMargin+badgePadX, top+badgePadY), ts)
 	x := bannerMargin + badge.Width + bannerGap
@@ -167,6 +230,7 @@ func (b *Banner) arrange(width float32, place bool) float32 {
 	} else {
 		top += lineH + bannerLineGap
 		x = bannerMargin
+		right = width - bannerMargin
 		for _, t := range statuses {
 			w := t.MinSize().Width
 			if x > bannerMargin && x+w > right {
@@ -180,6 +244,63 @@ func (b *Banner) arrange(width float32, place bool) float32 {
 	h := top + lineH + bannerMargin
 	put(b.bg, fyne.NewPos(0, 0), fyne.NewSize(width, h))
 	return h
+}
+
+// arrangeCompact is a phone's closed banner: one line, the badge, the
+// ward cut to the room left (or left out when there is next to none:
+// a drill's longer title comes first), and the sign that a tap opens it.
+func (b *Banner) arrangeCompact(width float32, place bool) float32 {
+	b.title.TextSize, b.ward.TextSize = compactTitle, compactWard
+	ts := b.title.MinSize()
+	badge := fyne.NewSize(ts.Width+2*badgePadX, ts.Height+2*badgePadY)
+	lineH := max(badge.Height, MinTouchTarget-2*compactMarginY)
+	h := lineH + 2*compactMarginY
+	if !place {
+		return h
+	}
+	top := float32(compactMarginY)
+	put := func(o fyne.CanvasObject, x float32) {
+		s := o.MinSize()
+		o.Move(fyne.NewPos(x, top+(lineH-s.Height)/2))
+		o.Resize(s)
+	}
+	for _, t := range []*canvas.Text{b.user, b.sync, b.asOf} {
+		t.Hide()
+	}
+	b.more.Text = "▾"
+	b.more.Show()
+	ms := b.more.MinSize()
+	right := width - bannerMargin - ms.Width
+	put(b.more, right)
+	b.badge.Move(fyne.NewPos(bannerMargin, top+(lineH-badge.Height)/2))
+	b.badge.Resize(badge)
+	put(b.title, bannerMargin+badgePadX)
+	x := bannerMargin + badge.Width + compactGap
+	room := right - compactGap - x
+	b.ward.Text = ""
+	if room >= minWardWidth {
+		b.ward.Text = fitText(b.status.WardText(), b.ward.TextSize, b.ward.TextStyle, room)
+	}
+	put(b.ward, x)
+	b.bg.Move(fyne.NewPos(0, 0))
+	b.bg.Resize(fyne.NewSize(width, h))
+	return h
+}
+
+// fitText is s, cut with an ellipsis if need be to fit in width when
+// drawn at size in style.
+func fitText(s string, size float32, style fyne.TextStyle, width float32) string {
+	if fyne.MeasureText(s, size, style).Width <= width {
+		return s
+	}
+	r := []rune(s)
+	for n := len(r) - 1; n > 0; n-- {
+		t := strings.TrimRight(string(r[:n]), " -·,") + "…"
+		if fyne.MeasureText(t, size, style).Width <= width {
+			return t
+		}
+	}
+	return ""
 }
 
 type bannerRenderer struct {
@@ -216,7 +337,7 @@ func (r *bannerRenderer) Refresh() {
 
 func (r *bannerRenderer) Objects() []fyne.CanvasObject {
 	b := r.b
-	return []fyne.CanvasObject{b.bg, b.badge, b.title, b.ward, b.user, b.sync, b.asOf}
+	return []fyne.CanvasObject{b.bg, b.badge, b.title, b.ward, b.user, b.sync, b.asOf, b.more}
 }
 
 func (r *bannerRenderer) Destroy() {}

@@ -64,9 +64,16 @@ func TestBanner_Drill(t *testing.T) {
 				t.Errorf("locked drill banner colour %v, want %v", got, drillBackground)
 			}
 			signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+			if size == phone {
+				ui.banner.SetOpen(true) // a phone's banner shows who on a tap
+			}
 			mustShow(t, ui, DrillTitle, "Signed in: Nia Nurse")
 			if shows(ui, BannerTitle) {
 				t.Errorf("drill screen also shows %q", BannerTitle)
+			}
+			if size == phone {
+				ui.banner.SetOpen(false) // the golden: as a phone shows it
+				mustShow(t, ui, DrillTitle)
 			}
 			file := "ui_drill_ward_" + map[bool]string{true: "desktop", false: "phone"}[size == desktop] + ".png"
 			relayout(ui)

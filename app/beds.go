@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -258,54 +259,144 @@ func (s *bedsScreen) bedDialog(b forms.BedView) {
 	d = dialog.NewCustom(b.Bed.Label+", "+s.board.Ward.Name, "Close", container.NewVBox(body...), s.ui.win)
 	d.Resize(fyne.NewSize(min(s.ui.win.Canvas().Size().Width-24, 420), 0))
 	d.Show()
+	s.ui.focusFirstField(body...) // the reason, typed before the state is tapped
 }
 
-// moveDialog moves a patient to a free bed on any ward: a transfer event.
+// moveDialog moves a patient (from a bed on the ward shown) to a free
+// bed on any ward: a transfer event (see UI.moveDialog).
 func (s *bedsScreen) moveDialog(patientID, fromBed string) {
-	type spot struct{ ward, bed, label string }
-	var spots []spot
-	var labels []string
-	for _, w := range s.wards {
-		free := map[string]bool{}
-		if w.ID == s.board.Ward.ID {
-			for _, b := range s.board.Beds {
-				free[b.Bed.ID] = b.State == forms.BedAvailable || b.State == forms.BedIsolation
-			}
+	s.ui.moveDialog("Move "+s.name(patientID), patientID, s.board.Ward.ID, fromBed)
+}
+
+// moveDialog, titled title, moves a patient from fromWard and fromBed to
+// a bed on any ward: a transfer event. It reads every ward's board first,
+// so only beds that can take a patient are offered: available ones, and
+// isolation beds marked as such (they are held for infection control, so
+// using one asks why, and the reason goes with the move); or a ward with
+// no bed yet. Closed beds, beds waiting to be cleaned and occupied beds
+// are never offered. The bed board and the patient's Transfer both use it.
+func (ui *UI) moveDialog(title, patientID, fromWard, fromBed string) {
+	ui.Touch()
+	var boards []forms.WardBoard
+	ui.Run(func(ctx context.Context) error {
+		wards, err := ui.Store().Wards(ctx)
+		if err != nil {
+			return err
 		}
-		for _, b := range w.Beds {
-			if w.ID == s.board.Ward.ID && !free[b.ID] {
+		for _, w := range wards {
+			b, err := ui.Store().BedBoard(ctx, w.ID)
+			if err != nil {
+				return err
+			}
+			boards = append(boards, b)
+		}
+		return nil
+	}, func(err error) {
+		if err != nil {
+			ui.ShowError(err)
+			return
+		}
+		ui.showMove(title, patientID, fromWard, fromBed, moveChoices(boards))
+	})
+}
+
+// bedChoice is one bed a patient can be moved to, as the move dialog
+// offers it.
+type bedChoice struct {
+	ward, bed string
+	label     string // ward, bed and, for an isolation bed, the word
+	isolation bool
+}
+
+// moveChoices lists the beds on boards that can take a patient: empty
+// and available, or empty and held for isolation (marked in the label);
+// after each ward's beds, the ward itself with no bed yet.
+func moveChoices(boards []forms.WardBoard) []bedChoice {
+	var out []bedChoice
+	for _, b := range boards {
+		for _, v := range b.Beds {
+			if len(v.Patients) > 0 || (v.State != forms.BedAvailable && v.State != forms.BedIsolation) {
 				continue
 			}
-			sp := spot{w.ID, b.ID, w.Name + ", " + b.Label}
-			spots = append(spots, sp)
-			labels = append(labels, sp.label)
+			c := bedChoice{ward: b.Ward.ID, bed: v.Bed.ID, label: b.Ward.Name + ", " + v.Bed.Label, isolation: v.State == forms.BedIsolation}
+			if c.isolation {
+				c.label += " (isolation)"
+			}
+			out = append(out, c)
 		}
+		out = append(out, bedChoice{ward: b.Ward.ID, label: b.Ward.Name + ", no bed yet"})
 	}
-	to := widget.NewSelect(labels, nil)
+	return out
+}
+
+// showMove is the move dialog over choices. The bed chosen is shown in
+// full under the list (a list cuts a long ward name short on a phone);
+// an isolation bed says so and asks for the reason before it is used.
+func (ui *UI) showMove(title, patientID, fromWard, fromBed string, choices []bedChoice) {
+	f := newFieldForm(ui)
+	var labels []string
+	for _, c := range choices {
+		labels = append(labels, c.label)
+	}
+	f.box.Add(wrapped("Free beds on every ward. Closed beds and beds waiting to be cleaned are not offered."))
+	chosen := wrapped("")
+	chosen.TextStyle = fyne.TextStyle{Bold: true}
+	chosen.Hide()
+	warn := wrapped("This bed is held for isolation (infection control). Move the patient here only if they need it, and say why.")
+	warn.Importance = widget.DangerImportance
+	reason := widget.NewEntry()
+	reason.SetPlaceHolder("Why this patient needs the isolation bed")
+	reason.OnChanged = func(string) { ui.Touch() }
+	var reasonRow *formRow
+	to := widget.NewSelect(labels, func(l string) {
+		ui.Touch()
+		chosen.SetText("To: " + l)
+		chosen.Show()
+		i := slices.Index(labels, l)
+		if i >= 0 && choices[i].isolation {
+			reasonRow.box.Show()
+		} else {
+			reasonRow.box.Hide()
+		}
+		f.fit()
+	})
 	to.PlaceHolder = "Choose a free bed"
-	at := widget.NewEntry()
-	at.SetText(s.ui.Now().Local().Format(DateTimeLayout))
-	items := []*widget.FormItem{
-		{Text: "To", Widget: to, HintText: "Free beds on this ward; any bed on other wards"},
-		{Text: "When", Widget: at, HintText: "DD-Mmm-YYYY HH:MM"},
+	f.add("To", container.NewVBox(to, chosen), "bed")
+	reasonRow = f.add("Reason for the isolation bed", container.NewVBox(warn, reason), "reason")
+	reasonRow.box.Hide()
+	at := f.entry("When", "DD-Mmm-YYYY HH:MM", "performed_at")
+	at.SetText(ui.Now().Local().Format(DateTimeLayout))
+	if len(choices) == 0 {
+		setMsg(f.other, "There is no free bed on any ward this device knows of.")
 	}
-	dialog.ShowForm("Move "+s.name(patientID), "Move", "Cancel", items, func(ok bool) {
-		if !ok {
-			return
-		}
+	build := func() (store.Draft, error) {
 		i := slices.Index(labels, to.Selected)
 		if i < 0 {
-			s.ui.ShowError(forms.Problems{{Field: "bed", Message: "Choose the bed to move the patient to."}})
-			return
+			return store.Draft{}, forms.Problems{{Field: "bed", Message: "Choose the bed to move the patient to."}}
 		}
-		when, err := parseWhen(at.Text, s.ui.Now())
+		c := choices[i]
+		t := forms.Transfer{PatientID: patientID, FromWard: fromWard, FromBed: fromBed, Ward: c.ward, Bed: c.bed}
+		var ps forms.Problems
+		if c.isolation {
+			if t.Reason = strings.TrimSpace(reason.Text); t.Reason == "" {
+				ps = append(ps, forms.Problem{Field: "reason", Message: "Say why this patient needs the isolation bed, or choose another bed."})
+			}
+		}
+		when, err := parseWhen(at.Text, ui.Now())
 		if err != nil {
-			s.ui.ShowError(err)
-			return
+			var wp forms.Problems
+			if errors.As(err, &wp) {
+				ps = append(ps, wp...)
+			} else {
+				return store.Draft{}, err
+			}
 		}
-		s.ui.appendDraft(store.Draft{Kind: forms.KindPatientTransferred, Subject: patientID, PerformedAt: when,
-			Payload: forms.Transfer{PatientID: patientID, FromWard: s.board.Ward.ID, FromBed: fromBed, Ward: spots[i].ward, Bed: spots[i].bed}})
-	}, s.ui.win)
+		if len(ps) > 0 {
+			return store.Draft{}, ps
+		}
+		return store.Draft{Kind: forms.KindPatientTransferred, Subject: patientID, PerformedAt: when, Payload: t}, nil
+	}
+	f.show(title, "Move", build, nil)
 }
 
 // conflictRow is one bed conflict in red, with the way to resolve it: put

@@ -195,3 +195,107 @@ func TestBeds_SaveSitrep(t *testing.T) {
 		t.Errorf("the sitrep export was not audited: %+v", entries)
 	}
 }
+
+// The move dialog offers only beds that can take a patient, on every
+// ward: an isolation bed is marked "isolation" and asks why before it is
+// used (the reason goes with the move); closed beds and beds waiting to
+// be cleaned are never offered. The choice is shown in full.
+func TestBeds_MoveToIsolationBedAsksWhy(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openBeds(t, ui)
+	test.Tap(card(t, ui, "Bed 1"))
+	settle(ui)
+	tap(t, ui, "Move OKAFOR, Grace")
+	sel := choose(t, ui, "Choose a free bed")
+	const iso = "Ward 7 - Acute Medicine, Bed 21 (isolation)"
+	if !slices.Contains(sel.Options, iso) {
+		t.Fatalf("options %q, want %q", sel.Options, iso)
+	}
+	for _, o := range sel.Options {
+		for _, not := range []string{"Bed 20", "Bed 2", "Trolley 1"} { // closed, occupied, closed escalation
+			if strings.HasSuffix(o, ", "+not) {
+				t.Errorf("offered %q: not a free bed", o)
+			}
+		}
+	}
+	sel.SetSelected(iso)
+	mustShow(t, ui, "To: "+iso, "held for isolation")
+	tap(t, ui, "Move")
+	mustShow(t, ui, "Say why this patient needs the isolation bed")
+	if v := demoBed(t, db, "b21"); len(v.Patients) != 0 {
+		t.Fatalf("moved into the isolation bed without a reason: %+v", v)
+	}
+	test.Type(entry(t, ui, "Why this patient needs"), "C. diff positive")
+	tap(t, ui, "Move")
+	if v := demoBed(t, db, "b21"); !slices.Equal(v.Patients, []string{okaforID(t, db)}) {
+		t.Fatalf("bed 21 holds %v, want Grace", v.Patients)
+	}
+	recs, err := db.Records(t.Context(), forms.KindPatientTransferred, okaforID(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range recs {
+		var tr forms.Transfer
+		if decodeRecord(r, &tr) == nil && tr.Bed == "b21" {
+			found = tr.Reason == "C. diff positive"
+		}
+	}
+	if !found {
+		t.Error("the move into bed 21 does not carry its reason")
+	}
+}
+
+// A closed bed is refused: it is not offered even after it was free.
+func TestBeds_MoveNeverOffersClosedOrCleaning(t *testing.T) {
+	ui, _, _ := newTestUI(t, desktop)
+	openBeds(t, ui)
+	test.Tap(card(t, ui, "Bed 17"))
+	settle(ui)
+	test.Type(entry(t, ui, "Reason"), "no nurse for the bay")
+	tap(t, ui, "Mark closed")
+	test.Tap(card(t, ui, "Bed 1"))
+	settle(ui)
+	tap(t, ui, "Move OKAFOR, Grace")
+	sel := choose(t, ui, "Choose a free bed")
+	for _, o := range sel.Options {
+		if strings.HasSuffix(o, ", Bed 17") {
+			t.Errorf("closed bed 17 offered as %q", o)
+		}
+	}
+	if !slices.Contains(sel.Options, "Ward 7 - Acute Medicine, Bed 19") {
+		t.Errorf("free bed 19 not offered among %q", sel.Options)
+	}
+}
+
+// The move dialog with an isolation bed chosen, its name in full and the
+// reason asked for, at both sizes.
+func TestBeds_MoveGolden(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, _, _ := newTestUI(t, size)
+			openBeds(t, ui)
+			test.Tap(card(t, ui, "Bed 1"))
+			settle(ui)
+			tap(t, ui, "Move OKAFOR, Grace")
+			choose(t, ui, "Choose a free bed").SetSelected("Ward 7 - Acute Medicine, Bed 21 (isolation)")
+			settle(ui)
+			golden(t, ui, "beds_move_isolation_"+sizeSuffix(size))
+		})
+	}
+}
+
+func okaforID(t *testing.T, db *store.DB) string {
+	t.Helper()
+	pts, err := db.Patients(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pts {
+		if p.Surname == "Okafor" {
+			return p.ID
+		}
+	}
+	t.Fatal("no Okafor in the demo ward")
+	return ""
+}

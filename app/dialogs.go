@@ -35,6 +35,70 @@ func (ui *UI) formDialog(title, save string, items []*widget.FormItem, ok func()
 	d = dialog.NewCustomWithoutButtons(title, container.NewVBox(f, problem, container.NewGridWithColumns(2, cancel, saveBtn)), ui.win)
 	d.Resize(fyne.NewSize(width, 0))
 	d.Show()
+	ui.focusFirstField(formWidgets(items)...)
+}
+
+// showForm is dialog.ShowForm with the keyboard in its first field (see
+// focusFirstField); callback gets true for confirm.
+func (ui *UI) showForm(title, confirm, dismiss string, items []*widget.FormItem, callback func(bool)) dialog.Dialog {
+	d := dialog.NewForm(title, confirm, dismiss, items, callback, ui.win)
+	d.Resize(fyne.NewSize(min(ui.win.Canvas().Size().Width-24, 560), 0))
+	d.Show()
+	ui.focusFirstField(formWidgets(items)...)
+	return d
+}
+
+// formWidgets returns the input widgets of items, in order.
+func formWidgets(items []*widget.FormItem) []fyne.CanvasObject {
+	objs := make([]fyne.CanvasObject, 0, len(items))
+	for _, it := range items {
+		objs = append(objs, it.Widget)
+	}
+	return objs
+}
+
+// focusFirstField gives the keyboard to the first field among objs (a
+// dialog just shown, its parts in reading order, containers searched
+// inside), so what is typed at once goes where the person is looking:
+// the first sentence of a handover note was lost when nothing had the
+// focus. The field taken is the first visible, enabled one that is an
+// empty text entry or a choice. An entry already filled in (a time set to
+// now) is passed over, as typing would run into its text; a radio group
+// or tick box first means nothing is taken (the choice is made by tapping).
+func (ui *UI) focusFirstField(objs ...fyne.CanvasObject) {
+	if f := firstField(objs); f != nil {
+		ui.win.Canvas().Focus(f)
+	}
+}
+
+func firstField(objs []fyne.CanvasObject) fyne.Focusable {
+	for _, o := range objs {
+		if o == nil || !o.Visible() {
+			continue
+		}
+		if d, ok := o.(fyne.Disableable); ok && d.Disabled() {
+			continue
+		}
+		switch x := o.(type) {
+		case *focusEntry:
+			if x.Text == "" {
+				return x
+			}
+		case *widget.Entry:
+			if x.Text == "" {
+				return x
+			}
+		case *widget.Select:
+			return x
+		case *widget.RadioGroup, *widget.Check:
+			return nil
+		case *fyne.Container:
+			if f := firstField(x.Objects); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
 }
 
 // appendDraft records d as the signed-in person off the UI thread; a

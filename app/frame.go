@@ -59,7 +59,7 @@ func newFrame(ui *UI) *frame {
 	f.sidebar = container.NewBorder(nil, container.NewVBox(f.accountButtons()...), nil, nil, f.navList)
 
 	f.header = container.NewBorder(nil, nil, container.NewHBox(f.backBtn, f.menu), nil, f.title)
-	content := container.NewBorder(container.NewVBox(container.NewPadded(f.header), widget.NewSeparator()), nil, nil, nil, f.body)
+	content := container.NewBorder(container.NewVBox(container.New(&headerPad{f: f}, f.header), widget.NewSeparator()), nil, nil, nil, f.body)
 	f.root = container.New(&navLayout{f: f}, container.NewPadded(f.sidebar), content)
 	f.updateHeader()
 	return f
@@ -193,4 +193,34 @@ func (l *navLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 func (l *navLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return objs[1].MinSize()
+}
+
+// headerPad pads the Back and title row: all round on a desktop, only at
+// the sides on a phone, where every line of height is screen for the
+// patient (the row's buttons are still MinTouchTarget high).
+type headerPad struct{ f *frame }
+
+func (l *headerPad) pads() (x, y float32) {
+	p := theme.Padding()
+	if l.f.narrow {
+		return p, 0
+	}
+	return p, p
+}
+
+func (l *headerPad) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	x, y := l.pads()
+	for _, o := range objs {
+		o.Move(fyne.NewPos(x, y))
+		o.Resize(size.SubtractWidthHeight(2*x, 2*y))
+	}
+}
+
+func (l *headerPad) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	x, y := l.pads()
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m.AddWidthHeight(2*x, 2*y)
 }

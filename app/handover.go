@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/google/uuid"
@@ -135,12 +134,12 @@ func (h *handoverTab) finish(t forms.HandoverTask) {
 	h.ui.Touch()
 	note := widget.NewEntry()
 	note.SetPlaceHolder("Note (optional), e.g. result 4.1")
-	dialog.ShowForm("Done: "+t.Title, "Mark done", "Cancel", []*widget.FormItem{{Text: "Note", Widget: note}}, func(ok bool) {
+	h.ui.showForm("Done: "+t.Title, "Mark done", "Cancel", []*widget.FormItem{{Text: "Note", Widget: note}}, func(ok bool) {
 		if ok {
 			h.ui.appendDraft(store.Draft{Kind: forms.KindHandoverTaskDone, Subject: h.id, PerformedAt: h.ui.Now(),
 				Payload: forms.HandoverTaskDone{TaskID: t.ID, PatientID: h.id, Note: strings.TrimSpace(note.Text)}})
 		}
-	}, h.ui.win)
+	})
 }
 
 // addNote asks for a handover note.

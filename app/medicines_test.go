@@ -675,3 +675,33 @@ func TestMedicines_DialogGolden(t *testing.T) {
 		})
 	}
 }
+
+// "Record it again" (the double-dose warning's other answer, for a dose
+// the nurse has checked really is due again) records the second dose as
+// the signed-in nurse, at the time it is given, closes the warning, and
+// the chart then shows the slot as a conflict for a person to resolve:
+// the second dose is never merged away into the first.
+func TestMedicines_RecordItAgainRecordsTheSecondDose(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, db, clock := newTestUI(t, size)
+			a := doubleDose(t, ui, db, clock, size)
+			before := givenOf(t, db, a.PatientID, a.OrderID)
+			tap(t, ui, "Record it again")
+			if shows(ui, "Already given?") {
+				t.Error("the warning stayed open after Record it again")
+			}
+			after := givenOf(t, db, a.PatientID, a.OrderID)
+			if len(after) != len(before)+1 {
+				t.Fatalf("doses given = %d after Record it again, want %d", len(after), len(before)+1)
+			}
+			nia, _ := userNamed(t, db, "Nia Nurse")
+			again := after[len(after)-1]
+			if again.Author != nia.ID || again.SlotKey() != a.SlotKey() || !again.PerformedAt.Equal(clock.Now()) {
+				t.Errorf("second dose by %s for slot %s at %v, want Nia Nurse, slot %s, at %v",
+					again.Author, again.SlotKey(), again.PerformedAt, a.SlotKey(), clock.Now())
+			}
+			mustShow(t, ui, "12:00 CONFLICT")
+		})
+	}
+}

@@ -3,12 +3,13 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"lifeboat"
 	"lifeboat/cmd/lifeboat/cli"
@@ -138,17 +139,19 @@ func TestTransfer(t *testing.T) {
 	ui, db, _ := newTestUI(t, desktop)
 	id := openPatient(t, ui, db, "smith", "SMITH, Richard")
 	tap(t, ui, "Transfer")
-	var bed *widget.Select
-	for _, o := range objects(ui) {
-		if s, ok := o.(*widget.Select); ok && len(s.Options) > 20 {
-			bed = s
+	// The bed board's move dialog: free beds only (bed 20 is closed, bed
+	// 2 is Smith's own), and a ward with no bed yet.
+	bed := choose(t, ui, "Choose a free bed")
+	for _, o := range bed.Options {
+		if strings.HasSuffix(o, ", Bed 20") || strings.HasSuffix(o, ", Bed 2") {
+			t.Errorf("transfer offers %q, not a free bed", o)
 		}
 	}
-	if bed == nil {
-		t.Fatalf("no bed choice in the transfer dialog: %q", texts(ui))
+	if !slices.Contains(bed.Options, "Ward 7 - Acute Medicine, no bed yet") {
+		t.Errorf("transfer offers %q, want the ward with no bed yet among them", bed.Options)
 	}
-	bed.SetSelected("Bed 17")
-	tap(t, ui, "Save")
+	bed.SetSelected("Ward 7 - Acute Medicine, Bed 17")
+	tap(t, ui, "Move")
 	p, err := db.Patient(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)

@@ -239,7 +239,7 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 	add("Time taken", timeRow)
 
 	var first *focusEntry
-	var bp fyne.CanvasObject // the systolic cell, until the diastolic joins it
+	var bp fyne.CanvasObject // the systolic field, until the diastolic joins it
 	for _, fld := range obsFields {
 		fe := newFocusEntry(false, nil)
 		if first == nil {
@@ -266,9 +266,13 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 		case key == "o2_flow_lpm":
 			f.oxygen = append(f.oxygen, add("Oxygen flow ("+fld.unit+")", row)...)
 		case key == "systolic" && !f.narrow:
-			bp = cell // on a desktop both pressures take one row
+			bp = fe // on a desktop both pressures take one row
 		case key == "diastolic" && !f.narrow:
-			row = container.NewVBox(container.NewGridWithColumns(2, bp, cell), f.probs["systolic"], f.probs["diastolic"])
+			// Top and bottom number side by side as they are said ("120
+			// over 80"), the systolic's score after both, where every
+			// other row has its score (diastolic is not scored).
+			pair := container.NewBorder(nil, nil, nil, f.scores["systolic"], container.NewGridWithColumns(2, bp, fe))
+			row = container.NewVBox(pair, f.probs["systolic"], f.probs["diastolic"])
 			f.rows["systolic"], f.rows["diastolic"] = row, row
 			add("Blood pressure (mmHg)", row)
 		default:

@@ -406,3 +406,57 @@ func TestObsForm_PhoneTaps(t *testing.T) {
 	}
 	t.Logf("a full set at 390x844: %d taps, %d keystrokes, %d swipes", taps, keystrokes, swipes)
 }
+
+// On a desktop the two blood pressures sit side by side, top then
+// bottom, and the systolic's score comes after both (it sat between the
+// boxes, as if it scored the diastolic).
+func TestObsForm_DesktopBloodPressureTogether(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, db, _ := newTestUI(t, size)
+			openPatient(t, ui, db, "hughes", "HUGHES, Gareth")
+			tap(t, ui, "Record observations")
+			focusType(t, ui, "mmHg (top)", "105")
+			focusType(t, ui, "mmHg (bottom)", "70")
+			relayout(ui)
+			d := fyne.CurrentApp().Driver()
+			field := func(ph string) *focusEntry {
+				e := entry(t, ui, ph)
+				for _, o := range objects(ui) {
+					if fe, ok := o.(*focusEntry); ok && &fe.Entry == e {
+						return fe
+					}
+				}
+				t.Fatalf("entry %q is not a form field", ph)
+				return nil
+			}
+			sys, dia := field("mmHg (top)"), field("mmHg (bottom)")
+			var sysScore *widget.Label
+			for _, o := range objects(ui) {
+				if l, ok := o.(*widget.Label); ok && l.Text == "Score 1" {
+					if ly, sy := d.AbsolutePositionForObject(l).Y, d.AbsolutePositionForObject(sys).Y; ly >= sy-4 && ly <= sy+sys.Size().Height {
+						sysScore = l
+					}
+				}
+			}
+			if sysScore == nil {
+				t.Fatalf("no systolic \"Score 1\" on the systolic's line; screen shows %q", texts(ui))
+			}
+			sp, dp, lp := d.AbsolutePositionForObject(sys), d.AbsolutePositionForObject(dia), d.AbsolutePositionForObject(sysScore)
+			if size == phone {
+				if dp.Y <= sp.Y {
+					t.Errorf("phone: diastolic at y=%v, want below systolic at y=%v (one field a row)", dp.Y, sp.Y)
+				}
+				golden(t, ui, "obsform_bp_phone")
+				return
+			}
+			if dp.Y != sp.Y || dp.X <= sp.X {
+				t.Errorf("diastolic at %v, systolic at %v: want them side by side, systolic first", dp, sp)
+			}
+			if lp.X < dp.X+dia.Size().Width {
+				t.Errorf("systolic score at x=%v, want after the diastolic box (ends at %v)", lp.X, dp.X+dia.Size().Width)
+			}
+			golden(t, ui, "obsform_bp_desktop")
+		})
+	}
+}

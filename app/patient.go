@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -301,7 +300,10 @@ func (s *patientScreen) showActions() {
 	var items []*fyne.MenuItem
 	if s.p.Status == store.PatientAdmitted {
 		items = append(items,
-			fyne.NewMenuItemWithIcon("Transfer", theme.MailForwardIcon(), func() { s.move(forms.KindPatientTransferred) }),
+			// The bed board's move: free beds only, an isolation bed asks why.
+			fyne.NewMenuItemWithIcon("Transfer", theme.MailForwardIcon(), func() {
+				s.ui.moveDialog("Transfer "+forms.DisplayName(s.p.Patient), s.id, s.p.Ward, s.p.Bed)
+			}),
 			fyne.NewMenuItemWithIcon("Discharge", theme.LogoutIcon(), s.discharge))
 	} else {
 		items = append(items, fyne.NewMenuItemWithIcon("Admit", theme.LoginIcon(), func() { s.move(forms.KindPatientAdmitted) }))
@@ -359,7 +361,7 @@ func (s *patientScreen) move(kind string) {
 		{Text: "Bed", Widget: bed, HintText: "Leave empty for no bed yet"},
 		{Text: "When", Widget: at, HintText: "DD-Mmm-YYYY HH:MM"},
 	}
-	dialog.ShowForm(title, "Save", "Cancel", items, func(ok bool) {
+	s.ui.showForm(title, "Save", "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -384,7 +386,7 @@ func (s *patientScreen) move(kind string) {
 			payload = forms.Transfer{PatientID: s.id, FromWard: s.p.Ward, FromBed: s.p.Bed, Ward: wardID, Bed: bedID}
 		}
 		s.save(store.Draft{Kind: kind, Subject: s.id, PerformedAt: when, Payload: payload})
-	}, s.ui.win)
+	})
 }
 
 // discharge records the patient leaving the ward.
@@ -398,7 +400,7 @@ func (s *patientScreen) discharge() {
 		{Text: "Going to", Widget: dest},
 		{Text: "When", Widget: at, HintText: "DD-Mmm-YYYY HH:MM"},
 	}
-	dialog.ShowForm("Discharge "+forms.DisplayName(s.p.Patient), "Discharge", "Cancel", items, func(ok bool) {
+	s.ui.showForm("Discharge "+forms.DisplayName(s.p.Patient), "Discharge", "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -409,7 +411,7 @@ func (s *patientScreen) discharge() {
 		}
 		s.save(store.Draft{Kind: forms.KindPatientDischarged, Subject: s.id, PerformedAt: when,
 			Payload: forms.Discharge{PatientID: s.id, Destination: strings.TrimSpace(dest.Text)}})
-	}, s.ui.win)
+	})
 }
 
 func (s *patientScreen) save(d store.Draft) {

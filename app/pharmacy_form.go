@@ -192,6 +192,7 @@ func (f *fieldForm) show(title, save string, build func() (store.Draft, error), 
 	f.d = dialog.NewCustomWithoutButtons(title, body, f.ui.win)
 	f.fit()
 	f.d.Show()
+	f.ui.focusFirstField(f.box)
 }
 
 // fit sizes the dialog to its fields, up to the window: a long form

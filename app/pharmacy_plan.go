@@ -181,7 +181,7 @@ func (p *planTab) tick(k forms.PlanTask) {
 func (p *planTab) untick(k forms.PlanTask, t planTick) {
 	reason := widget.NewEntry()
 	reason.SetPlaceHolder("Reason, e.g. ticked by mistake")
-	dialog.ShowForm("Not done: "+k.Title, "Save", "Cancel", []*widget.FormItem{{Text: "Reason", Widget: reason}}, func(ok bool) {
+	p.s.ui.showForm("Not done: "+k.Title, "Save", "Cancel", []*widget.FormItem{{Text: "Reason", Widget: reason}}, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -194,7 +194,7 @@ func (p *planTab) untick(k forms.PlanTask, t planTick) {
 			_, err := p.s.ui.Store().EnterInError(ctx, sess, t.eventID, why, now)
 			return err
 		}, p.s.ui.ShowError)
-	}, p.s.ui.win)
+	})
 }
 
 // progress is "3 of 6 done" above a bar (the words beside the bar, not

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,7 +51,10 @@ func shownTexts(w fyne.Window) []string {
 func TestShell_Shows(t *testing.T) {
 	for _, size := range []fyne.Size{desktop, phone} {
 		t.Run(sizeName(size), func(t *testing.T) {
-			_, w := newTestShell(t, Status{Ward: "Ward 7B"}, size)
+			sh, w := newTestShell(t, Status{Ward: "Ward 7B"}, size)
+			if size == phone {
+				sh.Banner().SetOpen(true) // the status items show on a tap
+			}
 			got := shownTexts(w)
 			for _, want := range []string{
 				"DOWNTIME MODE", "Ward 7B", "Not signed in", "Sync: off",
@@ -91,7 +95,7 @@ func TestShell_Update(t *testing.T) {
 }
 
 // TestBanner_Layout checks the banner is one line on a desktop, stacks on a
-// phone, and never draws outside the window.
+// phone tapped open, and never draws outside the window.
 func TestBanner_Layout(t *testing.T) {
 	s := Status{Ward: "Ward 7B", User: "Sam Jones", Sync: SyncOn, Peers: 3,
 		SnapshotAt: time.Date(2026, 11, 22, 7, 40, 0, 0, time.UTC)}
@@ -101,8 +105,12 @@ func TestBanner_Layout(t *testing.T) {
 		wardDown bool // ward below the title: too narrow for both
 	}{{desktop, false, false}, {fyne.NewSize(700, 600), true, false}, {phone, true, false}, {fyne.NewSize(320, 568), true, true}} {
 		t.Run(sizeName(tt.size), func(t *testing.T) {
-			sh, _ := newTestShell(t, s, tt.size)
+			sh, w := newTestShell(t, s, tt.size)
 			b := sh.Banner()
+			if tt.size.Width < NarrowWidth {
+				test.Tap(b)
+				w.Content().Refresh()
+			}
 			if b.Size().Width != tt.size.Width {
 				t.Errorf("banner width = %v, want the window's %v", b.Size().Width, tt.size.Width)
 			}
@@ -129,8 +137,10 @@ func TestBanner_Layout(t *testing.T) {
 		})
 	}
 	// A long ward name moves below the title rather than off the screen.
-	sh, _ := newTestShell(t, Status{Ward: "Acute Medical Unit (AMU) North"}, phone)
+	sh, w := newTestShell(t, Status{Ward: "Acute Medical Unit (AMU) North"}, phone)
 	b := sh.Banner()
+	b.SetOpen(true)
+	w.Content().Refresh()
 	if right := b.ward.Position().X + b.ward.Size().Width; right > phone.Width {
 		t.Errorf("long ward name ends at x=%v, beyond the phone's %v", right, phone.Width)
 	}
@@ -138,10 +148,75 @@ func TestBanner_Layout(t *testing.T) {
 		t.Errorf("long ward name at y=%v, want it below the title (y=%v)", b.ward.Position().Y, b.title.Position().Y)
 	}
 
-	// Wide enough for one line (at 1280 wide): under NarrowWidth it still stacks.
-	if d, p := heightAt(t, s, desktop), heightAt(t, s, phone); p <= d {
-		t.Errorf("banner height on a phone = %v, want more than the desktop's %v", p, d)
+	// Closed, a phone's banner is one line, lower than the desktop's.
+	if d, p := heightAt(t, s, desktop), heightAt(t, s, phone); p >= d || p < MinTouchTarget {
+		t.Errorf("closed banner height on a phone = %v, want less than the desktop's %v and at least %v (it is tapped)", p, d, MinTouchTarget)
 	}
+}
+
+// On a phone the banner is one line until tapped: the title in its badge
+// and the ward cut to fit beside it, and nothing drawn outside it; a tap
+// shows who is signed in, sync and the data's age, a second hides them.
+func TestBanner_PhoneCompact(t *testing.T) {
+	s := Status{Ward: "Acute Medical Unit (AMU) North", User: "Sam Jones", Sync: SyncOn, Peers: 3,
+		SnapshotAt: time.Date(2026, 11, 22, 7, 40, 0, 0, time.UTC)}
+	for _, drill := range []bool{false, true} {
+		s.Drill = drill
+		sh, w := newTestShell(t, s, phone)
+		b := sh.Banner()
+		title := map[bool]string{false: BannerTitle, true: DrillTitle}[drill]
+		got := shownTexts(w)
+		if !slices.Contains(got, title) {
+			t.Errorf("drill %v: closed banner shows %q, want the title %q", drill, got, title)
+		}
+		for _, hidden := range []string{"Signed in: Sam Jones", "Sync: on, 3 other devices"} {
+			if slices.Contains(got, hidden) {
+				t.Errorf("drill %v: closed banner shows %q", drill, hidden)
+			}
+		}
+		if h := b.Size().Height; h > 2*MinTouchTarget {
+			t.Errorf("drill %v: closed banner height %v, want one line (<= %v)", drill, h, 2*MinTouchTarget)
+		}
+		for _, o := range []fyne.CanvasObject{b.badge, b.title, b.ward, b.more} {
+			p, sz := o.Position(), o.Size()
+			if p.X+sz.Width > phone.Width || p.Y+sz.Height > b.Size().Height || p.Y < 0 {
+				t.Errorf("drill %v: %T at %v size %v outside the banner %v", drill, o, p, sz, b.Size())
+			}
+		}
+		if !drill && !strings.HasPrefix(b.ward.Text, "Acute Medical") {
+			t.Errorf("closed banner ward %q, want the ward's name cut to fit", b.ward.Text)
+		}
+		closed := b.Size().Height
+		test.Tap(b)
+		w.Content().Refresh()
+		got = shownTexts(w)
+		for _, want := range []string{title, "Acute Medical Unit (AMU) North", "Signed in: Sam Jones", "Sync: on, 3 other devices", "Patient data as of 22-Nov-2026 07:40"} {
+			if !slices.Contains(got, want) {
+				t.Errorf("drill %v: open banner shows %q, want %q", drill, got, want)
+			}
+		}
+		if b.Size().Height <= closed {
+			t.Errorf("drill %v: open banner height %v, want more than closed %v", drill, b.Size().Height, closed)
+		}
+		test.Tap(b)
+		w.Content().Refresh()
+		if slices.Contains(shownTexts(w), "Signed in: Sam Jones") || b.Size().Height != closed {
+			t.Errorf("drill %v: a second tap left the banner open", drill)
+		}
+	}
+}
+
+// On a phone the banner and the Back and title row take little of the
+// screen (they took 255 of 844 units): the screen starts within 110.
+func TestPhone_ChromeIsCompact(t *testing.T) {
+	ui, db, _ := newTestUI(t, phone)
+	openPatient(t, ui, db, "hughes", "HUGHES, Gareth")
+	relayout(ui)
+	top := ui.frame.body.Position().Y + fyne.CurrentApp().Driver().AbsolutePositionForObject(ui.frame.body).Y - ui.frame.body.Position().Y
+	if top > 110 {
+		t.Errorf("patient screen starts at y=%v on a phone, want <= 110", top)
+	}
+	mustShow(t, ui, "DOWNTIME MODE", "Back", "Patient", "NEWS2 13")
 }
 
 func heightAt(t *testing.T, s Status, size fyne.Size) float32 {

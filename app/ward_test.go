@@ -169,9 +169,21 @@ func TestWardList_CompactTableAtDesktop(t *testing.T) {
 			seen := inView(t, ui)
 			t.Logf("%d patients visible at %v", len(seen), size)
 			if size == desktop {
-				mustShow(t, ui, "Bed", "Patient", "NEWS2", "Obs", "Doses due", "Flags")
+				mustShow(t, ui, "Bed", "Patient", "Born", "NHS number", "NEWS2", "Obs", "Doses due", "Flags")
 				if len(seen) < 12 {
 					t.Errorf("%d patients visible at 1280x800 without scrolling, want at least 12: %q", len(seen), seen)
+				}
+				// The identity check on one line: name, date of birth and
+				// NHS number side by side (the table had dropped the last two).
+				if !slices.ContainsFunc(seen, func(r string) bool {
+					return strings.Contains(r, "Bed 1 | OKAFOR, Grace | 11-Feb-1948 | 999 000 0018 | NEWS2 0")
+				}) {
+					t.Errorf("rows in view %q, want Bed 1's with name, date of birth and NHS number", seen)
+				}
+				for _, c := range tableCells(t, ui, "OKAFOR, Grace") {
+					if r := fyne.CurrentApp().Driver().AbsolutePositionForObject(c).X + c.Size().Width; r > desktop.Width {
+						t.Errorf("%q ends at x=%v, beyond the window", c.Text, r)
+					}
 				}
 				return
 			}
@@ -436,6 +448,48 @@ func TestWardList_Golden(t *testing.T) {
 			signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
 			tap(t, ui, "Sickest first")
 			golden(t, ui, "ward_sorted_"+sizeSuffix(size))
+		})
+	}
+}
+
+// tableCells returns the texts drawn on the ward table's row showing name.
+func tableCells(t *testing.T, ui *UI, name string) []*canvas.Text {
+	t.Helper()
+	c := card(t, ui, name)
+	var out []*canvas.Text
+	for _, in := range test.LaidOutObjects(c) {
+		if txt, ok := in.(*canvas.Text); ok && txt.Text != "" {
+			out = append(out, txt)
+		}
+	}
+	return out
+}
+
+// The date of birth and NHS number columns give way on a narrower
+// desktop rather than widen the window past its screen.
+func TestWardList_TableIdentityColumnsGiveWay(t *testing.T) {
+	for _, tc := range []struct {
+		size fyne.Size
+		ids  bool
+	}{{desktop, true}, {fyne.NewSize(1366, 768), true}, {fyne.NewSize(900, 700), false}} {
+		t.Run(sizeName(tc.size), func(t *testing.T) {
+			ui, _, _ := newTestUI(t, tc.size)
+			signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+			relayout(ui)
+			if w := ui.win.Content().MinSize().Width; w > tc.size.Width {
+				t.Errorf("content MinSize().Width = %v, want <= the window's %v", w, tc.size.Width)
+			}
+			if got := shows(ui, "999 000 0018") && shows(ui, "11-Feb-1948"); got != tc.ids {
+				t.Errorf("shows Bed 1's date of birth and NHS number = %v, want %v", got, tc.ids)
+			}
+			for _, c := range tableCells(t, ui, "OKAFOR, Grace") {
+				if !c.Visible() {
+					continue
+				}
+				if r := fyne.CurrentApp().Driver().AbsolutePositionForObject(c).X + c.Size().Width; r > tc.size.Width {
+					t.Errorf("%q ends at x=%v, beyond the window's %v", c.Text, r, tc.size.Width)
+				}
+			}
 		})
 	}
 }

@@ -39,6 +39,10 @@ type Transfer struct {
 	FromBed   string `json:"from_bed,omitempty"`
 	Ward      string `json:"ward"`
 	Bed       string `json:"bed,omitempty"`
+	// Reason is why the patient was moved into a bed held for isolation
+	// (infection control): such a bed takes no general admission, so its
+	// use is asked about and recorded, never taken as a free bed.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Discharge is the payload of patient.discharged.

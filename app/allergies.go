@@ -315,7 +315,7 @@ func (a *allergiesTab) noneKnown() {
 func (a *allergiesTab) enteredInError(x forms.Allergy, rec store.Record) {
 	a.ui.Touch()
 	reason := widget.NewMultiLineEntry()
-	reason.Wrapping = fyne.TextWrapWord
+	reason.Wrapping = noteWrap
 	reason.SetMinRowsVisible(2)
 	reason.SetPlaceHolder("Why is it wrong? e.g. wrong patient, or entered twice")
 	a.ui.formDialog("Mark "+x.Substance+" as entered in error", "Mark in error", []*widget.FormItem{

@@ -19,6 +19,9 @@ func TestDrill_SignInAndWardListShowTheDrillWard(t *testing.T) {
 			tap(t, ui, "Unlock") // nothing typed: still shows the ward
 			entry(t, ui, "Ward passphrase").SetText(cli.DemoPassphrase)
 			tap(t, ui, "Unlock")
+			if size == phone {
+				ui.banner.SetOpen(true) // a phone's one-line banner names the ward on a tap
+			}
 			mustShow(t, ui, "Who are you?", cli.DrillWard)
 			tap(t, ui, "Nia Nurse")
 			typePIN(t, ui, cli.DemoNursePIN)

@@ -46,6 +46,12 @@ func (e *focusEntry) FocusLost() {
 	}
 }
 
+// noteWrap is how every typed note wraps: at any character, not at
+// words. Fyne 2.7's Entry loses its place when a typed space lands at the
+// end of a word-wrapped line (fyne-io/fyne#2698): "for ward obs." typed
+// into a handover note on a phone was saved as "for wardobs. ".
+const noteWrap = fyne.TextWrapBreak
+
 // newFocusEntry returns an entry that calls gained (if not nil) after it
 // takes the focus.
 func newFocusEntry(multiLine bool, gained func()) *focusEntry {

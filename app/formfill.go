@@ -257,7 +257,7 @@ func (f *formFill) input(fld *forms.Field, follow func(fyne.CanvasObject) func()
 		e := newFocusEntry(multi, nil)
 		e.gained = follow(e)
 		if multi {
-			e.Wrapping = fyne.TextWrapWord
+			e.Wrapping = noteWrap
 			e.SetMinRowsVisible(2)
 		}
 		e.SetPlaceHolder(ph)

@@ -380,7 +380,7 @@ func (v *formView) enterInError() {
 	v.ui.Touch()
 	// Wrapping, so the dialog fits a phone's width.
 	reason := widget.NewMultiLineEntry()
-	reason.Wrapping = fyne.TextWrapWord
+	reason.Wrapping = noteWrap
 	reason.SetMinRowsVisible(2)
 	reason.SetPlaceHolder("Why is it wrong? e.g. wrong patient, or entered twice")
 	v.ui.formDialog("Mark as entered in error", "Mark in error", []*widget.FormItem{

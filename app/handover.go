@@ -147,7 +147,7 @@ func (h *handoverTab) addNote() {
 	h.ui.Touch()
 	text := widget.NewMultiLineEntry()
 	text.SetPlaceHolder("Situation, background, assessment, recommendation")
-	text.Wrapping = fyne.TextWrapWord
+	text.Wrapping = noteWrap
 	text.SetMinRowsVisible(5)
 	h.ui.formDialog("Handover note", "Save note", []*widget.FormItem{{Text: "Note", Widget: text}}, func() error {
 		n := forms.HandoverNote{ID: uuid.Must(uuid.NewV7()).String(), PatientID: h.id, Ward: h.ward, Text: strings.TrimSpace(text.Text)}

@@ -354,7 +354,7 @@ func (ui *UI) showPINWith(u store.User, note string) {
 	if u.Role == lifeboat.RoleBreakGlass {
 		reason = widget.NewMultiLineEntry()
 		reason.SetPlaceHolder("Why are you using break-glass? (required)")
-		reason.Wrapping = fyne.TextWrapWord
+		reason.Wrapping = noteWrap
 		reason.SetMinRowsVisible(2)
 		objs = append(objs, wrapped("Break-glass: every use is recorded and checked."), reason)
 	}

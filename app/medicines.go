@@ -529,7 +529,7 @@ func (m *medicinesTab) askReason(o forms.MedicationOrder, slot string, out forms
 		f.add("Why was it "+string(out)+"?", pick, "reason_code")
 	}
 	note := widget.NewMultiLineEntry()
-	note.Wrapping = fyne.TextWrapWord
+	note.Wrapping = noteWrap
 	note.SetMinRowsVisible(2)
 	note.OnChanged = func(string) { m.ui.Touch() }
 	noteRow := f.add("Note", note, "note")

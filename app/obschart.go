@@ -232,7 +232,7 @@ func (c *obsChart) details(o store.ObsView, n forms.NEWS2) {
 func (c *obsChart) enterInError(o store.ObsView) {
 	// Wrapping, so the dialog fits a phone's width.
 	reason := widget.NewMultiLineEntry()
-	reason.Wrapping = fyne.TextWrapWord
+	reason.Wrapping = noteWrap
 	reason.SetMinRowsVisible(2)
 	reason.SetPlaceHolder("Why is it wrong? e.g. wrong patient")
 	c.ui.formDialog("Mark as entered in error", "Mark in error", []*widget.FormItem{

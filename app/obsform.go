@@ -346,7 +346,7 @@ func newObsForm(ui *UI, patientID string) (fyne.CanvasObject, fyne.Focusable) {
 	note.gained = follow(note)
 	f.note = &note.Entry
 	f.note.SetPlaceHolder("Note (optional)")
-	f.note.Wrapping = fyne.TextWrapWord
+	f.note.Wrapping = noteWrap
 	f.note.SetText(d.Values["note"])
 	f.note.OnChanged = func(s string) { d.Values["note"] = s; f.update() }
 	fields := container.NewVBox(form, note)

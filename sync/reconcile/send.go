@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -107,6 +108,9 @@ func (c *Client) Post(ctx context.Context, b Bundle) ([]Outcome, error) {
 					retryAfter = time.Duration(s) * time.Second
 				}
 			case resp.StatusCode >= 400:
+				if err := refusedUs(resp.StatusCode, c.BaseURL, data); err != nil {
+					return nil, err
+				}
 				return refused(len(b.Entry), resp.Status, data), nil
 			default:
 				return ParseResponse(data, len(b.Entry))
@@ -126,6 +130,50 @@ func (c *Client) Post(ctx context.Context, b Bundle) ([]Outcome, error) {
 		wait *= 2
 	}
 	return nil, fmt.Errorf("post bundle: %d tries: %w: %w", tries, last, errTransient)
+}
+
+// refusedUs is the error for an answer that refuses us rather than the
+// records: 401 (our credentials), 403 (our rights) or 404 (no FHIR
+// endpoint at the URL). Nothing was applied and nothing is wrong with the
+// records, so none may be marked rejected: Send stops and they stay
+// pending. A 404 whose OperationOutcome names an entry of the Bundle is
+// about that entry and is not one of these (nil).
+func refusedUs(code int, base string, data []byte) error {
+	switch code {
+	case http.StatusUnauthorized:
+		return fmt.Errorf("post bundle: the FHIR server refused our credentials (401): check the token file (--token-file or $LIFEBOAT_FHIR_TOKEN): %w", lifeboat.ErrPermission)
+	case http.StatusForbidden:
+		return fmt.Errorf("post bundle: forbidden (403): the FHIR server does not let this token's account write these records: %w", lifeboat.ErrPermission)
+	case http.StatusNotFound:
+		if namesEntry(data) {
+			return nil
+		}
+		return fmt.Errorf("post bundle: no FHIR endpoint at %s (404): check --url: %w", redact(base), lifeboat.ErrNotFound)
+	}
+	return nil
+}
+
+// namesEntry reports whether an OperationOutcome names a Bundle entry.
+func namesEntry(data []byte) bool {
+	var oo operationOutcome
+	json.Unmarshal(data, &oo)
+	for _, is := range oo.Issue {
+		for _, p := range append(is.Expression, is.Location...) {
+			if entryIndex.MatchString(p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// redact is a URL without its user and password, for messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the given URL"
+	}
+	return u.Redacted()
 }
 
 // response is the part of a transaction-response Bundle read back.

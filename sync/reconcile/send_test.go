@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"lifeboat"
 	"lifeboat/store/storetest"
 )
 
@@ -237,4 +239,51 @@ func FuzzDecodeResponse(f *testing.F) {
 			t.Fatalf("refused gave %d outcomes, want %d", len(r), n)
 		}
 	})
+}
+
+// TestSend_ServerRefusesUsStopsAndKeepsPending: a server answering 401,
+// 403 or 404 to the whole transaction has refused us (our credentials,
+// our rights, the URL), not the records. The send stops at the first
+// Bundle, says why in plain words, and every record stays pending: none
+// is marked rejected (before, all were, and the send carried on).
+func TestSend_ServerRefusesUsStopsAndKeepsPending(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		body   string
+		kind   error
+		words  string
+	}{
+		{401, `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"login","diagnostics":"Unauthorized"}]}`, lifeboat.ErrPermission, "refused our credentials (401): check the token file"},
+		{403, `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"forbidden","diagnostics":"Forbidden"}]}`, lifeboat.ErrPermission, "forbidden (403)"},
+		{404, `<html>Not Found</html>`, lifeboat.ErrNotFound, "no FHIR endpoint at"},
+	} {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			ctx := t.Context()
+			d := MustDowntime(t)
+			posts := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				posts++
+				w.WriteHeader(tt.status)
+				fmt.Fprint(w, tt.body)
+			}))
+			defer srv.Close()
+			x, _ := ExportFHIR(d.events, ExportOptions{})
+			if len(x.Bundles) < 2 {
+				t.Fatalf("%d bundles: the test needs several", len(x.Bundles))
+			}
+			rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep}, x, storeAppender(d.db, d.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
+			if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.words) {
+				t.Fatalf("Send = %v, want %v saying %q", err, tt.kind, tt.words)
+			}
+			if posts != 1 || rep.Rejected != 0 || rep.Accepted != 0 {
+				t.Errorf("%d posts, report %+v; want one post and nothing accepted or rejected", posts, rep)
+			}
+			evs, _ := d.db.EventsAfter(ctx, nil, 1<<30)
+			for _, it := range Worklist(evs) {
+				if it.Status != StatusPending {
+					t.Errorf("%s %s is %s %q, want pending", it.Kind, it.EventID, it.Status, it.Reason)
+				}
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,5 +105,76 @@ func TestSend_DemoWardToMedplumRejecting(t *testing.T) {
 	out, err = run(t, dir, DemoPassphrase+"\n", "worklist", "--status", "rejected")
 	if err != nil || !strings.Contains(out, why) {
 		t.Errorf("worklist --status rejected = %q, %v; want the server's reason", out, err)
+	}
+}
+
+// TestSend_ServerRefusesUsKeepsRecordsPending runs `lifeboat send` against
+// a real FHIR server that wants a bearer token, with the wrong token, and
+// at a URL with no FHIR endpoint: the command fails saying why in plain
+// words, after one Bundle, and every record stays pending (before, each
+// was marked rejected and the command exited 0). With the right token the
+// same records then all go.
+func TestSend_ServerRefusesUsKeepsRecordsPending(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t, "--token", "right-token")
+	dir := mustDemo(t)
+	wrong := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(wrong, []byte("stale-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pending := func(when string) {
+		t.Helper()
+		for _, it := range worklist(t, dir) {
+			if it.Status != reconcile.StatusPending {
+				t.Errorf("%s: %s %s is %s %q, want pending", when, it.Kind, it.EventID, it.Status, it.Reason)
+			}
+		}
+	}
+	out, err := run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--token-file", wrong, "--user", "Ada Admin")
+	if err == nil || !strings.Contains(err.Error(), "the FHIR server refused our credentials (401): check the token file") || strings.Contains(err.Error(), "stale-token") {
+		t.Fatalf("send with a wrong token = %q, %v; want a 401 error in plain words", out, err)
+	}
+	if !strings.Contains(out, "0 records accepted, 0 rejected") {
+		t.Errorf("send with a wrong token printed %q", out)
+	}
+	pending("after a 401")
+	if n := srv.Count(t, "Patient"); n != 0 {
+		t.Errorf("server holds %d patients after a 401", n)
+	}
+
+	right := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(right, []byte("right-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--token-file", right, "--user", "Ada Admin")
+	if err != nil || !strings.Contains(out, " 0 rejected") {
+		t.Fatalf("send with the right token = %q, %v", out, err)
+	}
+	for _, it := range worklist(t, dir) {
+		if it.Status != reconcile.StatusAccepted {
+			t.Errorf("after the right token: %s %s is %s %q", it.Kind, it.EventID, it.Status, it.Reason)
+		}
+	}
+}
+
+// TestSend_NoFHIREndpointKeepsRecordsPending runs `lifeboat send` at a URL
+// of the real FHIR server where there is no FHIR endpoint (404): it stops
+// saying so, and nothing is marked rejected.
+func TestSend_NoFHIREndpointKeepsRecordsPending(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t)
+	dir := mustDemo(t)
+	out, err := run(t, dir, demoAdminIn, "send", "--url", srv.URL+"/fhir/R4", "--user", "Ada Admin")
+	if err == nil || !strings.Contains(err.Error(), "no FHIR endpoint at "+srv.URL+"/fhir/R4 (404)") {
+		t.Fatalf("send to a wrong path = %q, %v; want a 404 error in plain words", out, err)
+	}
+	for _, it := range worklist(t, dir) {
+		if it.Status != reconcile.StatusPending {
+			t.Errorf("%s %s is %s %q, want pending", it.Kind, it.EventID, it.Status, it.Reason)
+		}
 	}
 }

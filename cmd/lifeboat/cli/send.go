@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"lifeboat"
 	"lifeboat/sync/reconcile"
 )
 
@@ -28,7 +30,9 @@ func sendCmd(env *Env) *cobra.Command {
 		Long: `Export the downtime records not yet accepted (see lifeboat export) and post
 them to a FHIR R4 base URL as transaction Bundles, retrying with backoff.
 Each record's outcome is recorded as a back-entry status that syncs to the
-ward: accepted, or rejected with the server's reason. Sending again sends
+ward: accepted, or rejected with the server's reason. A server that refuses
+us rather than the records (401 credentials, 403 forbidden, 404 no FHIR
+endpoint at --url) stops the send with the records left pending. Sending again sends
 only what is left, and the server creates nothing twice. The records of
 patients still known only by a temporary downtime ID are held back and
 listed (match them to their NHS number on the Reconcile screen first, or
@@ -83,6 +87,10 @@ line (it would show in the process list).`,
 			fmt.Fprintln(cmd.ErrOrStderr())
 			fmt.Fprintf(cmd.OutOrStdout(), "Sent %d bundles: %d records accepted, %d rejected (see lifeboat worklist --status rejected).\n",
 				rep.Bundles, rep.Accepted, rep.Rejected)
+			if errors.Is(err, lifeboat.ErrPermission) || errors.Is(err, lifeboat.ErrNotFound) {
+				// The server refused us, not the records: they stay pending.
+				return fmt.Errorf("%w (no record was marked rejected: what is left stays pending; send again once this is put right)", err)
+			}
 			if err != nil {
 				return fmt.Errorf("%w (what was sent before this is recorded; run send again to carry on)", err)
 			}

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -141,17 +141,27 @@ func (c *Client) Post(ctx context.Context, b Bundle) ([]Outcome, error) {
 func refusedUs(code int, base string, data []byte) error {
 	switch code {
 	case http.StatusUnauthorized:
-		return fmt.Errorf("post bundle: the FHIR server refused our credentials (401): check the token file (--token-file or $LIFEBOAT_FHIR_TOKEN): %w", lifeboat.ErrPermission)
+		return &refusal{"the FHIR server refused our credentials (401): check the token file (--token-file or $LIFEBOAT_FHIR_TOKEN)", lifeboat.ErrPermission}
 	case http.StatusForbidden:
-		return fmt.Errorf("post bundle: forbidden (403): the FHIR server does not let this token's account write these records: %w", lifeboat.ErrPermission)
+		return &refusal{"forbidden (403): the FHIR server does not let this token's account write these records", lifeboat.ErrPermission}
 	case http.StatusNotFound:
 		if namesEntry(data) {
 			return nil
 		}
-		return fmt.Errorf("post bundle: no FHIR endpoint at %s (404): check --url: %w", redact(base), lifeboat.ErrNotFound)
+		return &refusal{"no FHIR endpoint at " + redact(base) + " (404): check --url", lifeboat.ErrNotFound}
 	}
 	return nil
 }
+
+// refusal is a server refusing us rather than the records (refusedUs):
+// words say why in plain words, kind is ErrPermission or ErrNotFound.
+type refusal struct {
+	words string
+	kind  error
+}
+
+func (r *refusal) Error() string { return "post bundle: " + r.words + ": " + r.kind.Error() }
+func (r *refusal) Unwrap() error { return r.kind }
 
 // namesEntry reports whether an OperationOutcome names a Bundle entry.
 func namesEntry(data []byte) bool {
@@ -297,33 +307,70 @@ func reasonOf(raw []byte) string {
 
 // SendReport counts what a send did.
 type SendReport struct {
-	Bundles  int
-	Accepted int // events
-	Rejected int // events
+	Bundles    int
+	Accepted   int // events
+	Rejected   int // events
+	Unanswered int // events sent whose answer never came: they stay sent
 }
 
 // Send posts each Bundle of x and records every event's outcome as a
-// recon.status event (accepted, or rejected with the server's reason),
-// one append per Bundle, so a send stopped half-way keeps what it learnt.
-// by names who sent. progress, if not nil, is called after each Bundle.
+// recon.status event, one append before and one after each Bundle:
+// before posting, its events are marked sent (sent, no answer yet); after,
+// accepted, or rejected with the server's reason. A send stopped half-way
+// (or a crash between post and answer) leaves the Bundle in flight sent:
+// sent is not done (Status.Done), so the next send posts it again, and the
+// conditional creates and updates make that harmless (the server writes
+// nothing twice). by names who sent. progress, if not nil, is called after
+// each Bundle.
+//
 // A Bundle that cannot be delivered after retries stops the send with an
-// error wrapping lifeboat.ErrTransient; its events stay as they were.
+// error wrapping lifeboat.ErrTransient; its events stay sent. A server
+// that refuses us rather than the records (401, 403, 404: see refusedUs)
+// stops the send with an error wrapping lifeboat.ErrPermission or
+// lifeboat.ErrNotFound, and the Bundle's events go back to pending with
+// the reason: nothing of it was applied.
 func Send(ctx context.Context, c *Client, x *Export, app Appender, by string, now func() time.Time, progress func(done, total int)) (SendReport, error) {
 	var rep SendReport
 	for i, b := range x.Bundles {
+		var order []string
+		seen := map[string]bool{}
+		for _, en := range b.Entry {
+			for _, id := range en.Events {
+				if !seen[id] {
+					seen[id] = true
+					order = append(order, id)
+				}
+			}
+		}
+		mark := func(st Status, reason string) error {
+			at := now()
+			ds := make([]Draft, 0, len(order))
+			for _, id := range order {
+				ds = append(ds, StatusDraft(StatusChange{EventID: id, Status: st, Reason: reason, By: by}, at))
+			}
+			return app.AppendAll(ctx, ds)
+		}
+		if err := mark(StatusSent, ""); err != nil {
+			return rep, fmt.Errorf("record bundle %d as sent: %w", i+1, err)
+		}
 		outs, err := c.Post(ctx, b)
 		if err != nil {
+			var r *refusal
+			if errors.As(err, &r) {
+				// Nothing was applied: back to pending, saying why.
+				if merr := mark(StatusPending, "not sent: "+r.words); merr != nil {
+					return rep, fmt.Errorf("record bundle %d as pending: %w", i+1, merr)
+				}
+			} else {
+				rep.Unanswered += len(order)
+			}
 			return rep, fmt.Errorf("send bundle %d of %d: %w", i+1, len(x.Bundles), err)
 		}
 		worst := map[string]Outcome{}
-		var order []string
 		for j, en := range b.Entry {
 			for _, id := range en.Events {
-				prev, seen := worst[id]
-				if !seen {
-					order = append(order, id)
-					worst[id] = outs[j]
-				} else if prev.OK && !outs[j].OK {
+				prev, ok := worst[id]
+				if !ok || (prev.OK && !outs[j].OK) {
 					worst[id] = outs[j]
 				}
 			}

@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"lifeboat/internal/fhirtest"
@@ -175,6 +180,102 @@ func TestSend_NoFHIREndpointKeepsRecordsPending(t *testing.T) {
 	for _, it := range worklist(t, dir) {
 		if it.Status != reconcile.StatusPending {
 			t.Errorf("%s %s is %s %q, want pending", it.Kind, it.EventID, it.Status, it.Reason)
+		}
+	}
+}
+
+// answerDropper is a proxy in front of a FHIR server that, from the nth
+// request on, passes the transaction to the server (which applies it) and
+// then drops the connection without an answer: a send whose answer is
+// lost, as when the network or Lifeboat dies between send and answer.
+func answerDropper(t *testing.T, base string, n int) *httptest.Server {
+	var mu sync.Mutex
+	seen := 0
+	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen++
+		drop := seen >= n
+		mu.Unlock()
+		body, _ := io.ReadAll(r.Body)
+		req, _ := http.NewRequestWithContext(r.Context(), r.Method, base+r.URL.Path, bytes.NewReader(body))
+		req.Header = r.Header.Clone()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		answer, _ := io.ReadAll(resp.Body)
+		if drop {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		w.Write(answer)
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+// TestSend_LostAnswerLeavesSentAndResendIsIdempotent runs `lifeboat send`
+// to a real FHIR server through a proxy that, from the third Bundle on,
+// lets the server apply the transaction but loses its answer. The records
+// of the first two Bundles are accepted, those of the third are "sent"
+// (sent, no answer: `worklist --status sent` lists them; before, nothing
+// could tell them from never sent), the rest pending. Sending again
+// straight to the server resolves them: every record accepted and the
+// server holding one resource per identifier (the conditional writes of
+// the repeated Bundle created nothing twice).
+func TestSend_LostAnswerLeavesSentAndResendIsIdempotent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t)
+	dir := mustDemo(t)
+	proxy := answerDropper(t, srv.URL, 3)
+	out, err := run(t, dir, demoAdminIn, "send", "--url", proxy.URL, "--user", "Ada Admin")
+	if err == nil || !strings.Contains(out, "sent with no answer yet") {
+		t.Fatalf("send with lost answers = %q, %v; want an error and the records sent with no answer counted", out, err)
+	}
+	n := map[reconcile.Status]int{}
+	for _, it := range worklist(t, dir) {
+		n[it.Status]++
+	}
+	if n[reconcile.StatusAccepted] == 0 || n[reconcile.StatusSent] == 0 || n[reconcile.StatusPending] == 0 || n[reconcile.StatusRejected] != 0 {
+		t.Fatalf("after lost answers: %v; want some accepted, some sent, the rest pending", n)
+	}
+	list, err := run(t, dir, DemoPassphrase+"\n", "worklist", "--status", "sent")
+	if err != nil || strings.Count(list, ",sent,") != n[reconcile.StatusSent] {
+		t.Errorf("worklist --status sent = %q, %v; want the %d sent records", list, err, n[reconcile.StatusSent])
+	}
+	sum, err := run(t, dir, DemoPassphrase+"\n", "worklist", "--by", "ward")
+	if err != nil || !strings.Contains(sum, "pending,sent,accepted") {
+		t.Errorf("worklist --by ward = %q, %v; want a sent column", sum, err)
+	}
+
+	out, err = run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--user", "Ada Admin")
+	if err != nil || !strings.Contains(out, " 0 rejected") {
+		t.Fatalf("second send = %q, %v", out, err)
+	}
+	for _, it := range worklist(t, dir) {
+		if it.Status != reconcile.StatusAccepted {
+			t.Errorf("after the second send: %s %s is %s %q", it.Kind, it.EventID, it.Status, it.Reason)
+		}
+	}
+	for _, typ := range []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense"} {
+		seen := map[string]string{}
+		for _, r := range srv.Search(t, typ, "") {
+			for _, id := range r.Identifiers() {
+				k := id.System + "|" + id.Value
+				if other, ok := seen[k]; ok && other != r.ID {
+					t.Errorf("%s %s and %s share identifier %s: written twice", typ, other, r.ID, k)
+				}
+				seen[k] = r.ID
+			}
 		}
 	}
 }

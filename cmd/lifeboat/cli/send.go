@@ -30,7 +30,8 @@ func sendCmd(env *Env) *cobra.Command {
 		Long: `Export the downtime records not yet accepted (see lifeboat export) and post
 them to a FHIR R4 base URL as transaction Bundles, retrying with backoff.
 Each record's outcome is recorded as a back-entry status that syncs to the
-ward: accepted, or rejected with the server's reason. A server that refuses
+ward: sent (before each Bundle goes: sent, no answer yet), then accepted,
+or rejected with the server's reason. A server that refuses
 us rather than the records (401 credentials, 403 forbidden, 404 no FHIR
 endpoint at --url) stops the send with the records left pending. Sending again sends
 only what is left, and the server creates nothing twice. The records of
@@ -87,6 +88,9 @@ line (it would show in the process list).`,
 			fmt.Fprintln(cmd.ErrOrStderr())
 			fmt.Fprintf(cmd.OutOrStdout(), "Sent %d bundles: %d records accepted, %d rejected (see lifeboat worklist --status rejected).\n",
 				rep.Bundles, rep.Accepted, rep.Rejected)
+			if rep.Unanswered > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%d records sent with no answer yet (lifeboat worklist --status sent): the next send resolves them; the server writes nothing twice.\n", rep.Unanswered)
+			}
 			if errors.Is(err, lifeboat.ErrPermission) || errors.Is(err, lifeboat.ErrNotFound) {
 				// The server refused us, not the records: they stay pending.
 				return fmt.Errorf("%w (no record was marked rejected: what is left stays pending; send again once this is put right)", err)

@@ -178,8 +178,8 @@ func (t *exportTab) options() (reconcile.ExportOptions, bool) {
 	if strings.TrimSpace(t.size.Text) == "" {
 		n, err = reconcile.DefaultBundleSize, nil
 	}
-	if err != nil || n < 1 || n > 1000 {
-		setMsg(t.out.msg, "Bundle size: type a whole number from 1 to 1000 (most servers take 8).")
+	if err != nil || reconcile.CheckBundleSize(n) != nil {
+		setMsg(t.out.msg, fmt.Sprintf("Bundle size: type a whole number from 1 to %d (most servers take 8).", reconcile.MaxBundleSize))
 		return reconcile.ExportOptions{}, false
 	}
 	opt := reconcile.ExportOptions{BundleSize: n}

@@ -16,11 +16,30 @@ import (
 // servers cap conditional transactions at 8.
 const DefaultBundleSize = 8
 
+// MaxBundleSize is the largest BundleSize: the largest transaction common
+// FHIR servers take (Azure Health Data Services caps a Bundle at 500
+// entries; Medplum caps conditional ones at 8), and an answer far inside
+// what Post reads (maxResponse) and its 60 s timeout. Larger Bundles gain
+// nothing: the round trip per Bundle is small next to the server's work.
+const MaxBundleSize = 500
+
+// CheckBundleSize refuses a bundle size outside 1..MaxBundleSize.
+func CheckBundleSize(n int) error {
+	if n < 1 || n > MaxBundleSize {
+		return fmt.Errorf("check bundle size: %d entries: choose 1 to %d: %w", n, MaxBundleSize, lifeboat.ErrInvalid)
+	}
+	return nil
+}
+
 // ExportOptions tunes Export.
 type ExportOptions struct {
-	// BundleSize is the most entries per Bundle; 0 means
-	// DefaultBundleSize. An event whose resources need more (an admission
-	// after many moves) gets a Bundle of its own, larger than this.
+	// BundleSize is the most entries per Bundle, 1 to MaxBundleSize; 0
+	// means DefaultBundleSize. A record is never split across Bundles (its
+	// resources refer to each other by fullUrl and go in or fail
+	// together), so a record whose resources need more (an observation set
+	// is its Patient and up to 7 Observations; an admission after many
+	// moves) gets a Bundle of its own, larger than this: with 1 or 2 every
+	// Bundle holds one record.
 	BundleSize int
 	// Ward, if set, exports only events about patients last on that ward
 	// (and that ward's beds).
@@ -183,8 +202,11 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 		return nil, err
 	}
 	size := opt.BundleSize
-	if size <= 0 {
+	if size == 0 {
 		size = DefaultBundleSize
+	}
+	if err := CheckBundleSize(size); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
 	}
 	evs := slices.Clone(events)
 	slices.SortStableFunc(evs, func(a, b lifeboat.Event) int { return a.HLC.Compare(b.HLC) })

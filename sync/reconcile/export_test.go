@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -492,5 +493,52 @@ func TestExportFHIR_CensusAllergiesStayHome(t *testing.T) {
 	}
 	if len(x.Skipped) != 1 || x.Skipped[0].EventID != fix.ID || !strings.Contains(x.Skipped[0].Reason, "correct it in the core system by hand") {
 		t.Errorf("skipped = %+v", x.Skipped)
+	}
+}
+
+// TestExportFHIR_BundleSize: sizes outside 1..MaxBundleSize are refused
+// (before, negative sizes silently became 8); 0 is the default. With 1 or
+// 2 every Bundle holds one record, never split (its resources refer to
+// each other by fullUrl), so a Bundle is larger than the size only when
+// its one record's resources need more.
+func TestExportFHIR_BundleSize(t *testing.T) {
+	d := MustDowntime(t)
+	for _, n := range []int{-1, -8, MaxBundleSize + 1} {
+		if _, err := ExportFHIR(d.events, ExportOptions{BundleSize: n}); !errors.Is(err, lifeboat.ErrInvalid) {
+			t.Errorf("size %d: %v, want ErrInvalid", n, err)
+		}
+	}
+	def, _ := ExportFHIR(d.events, ExportOptions{})
+	eight, _ := ExportFHIR(d.events, ExportOptions{BundleSize: DefaultBundleSize})
+	if len(def.Bundles) != len(eight.Bundles) {
+		t.Errorf("size 0 gave %d bundles, size %d %d", len(def.Bundles), DefaultBundleSize, len(eight.Bundles))
+	}
+	alone, _ := ExportFHIR(d.events, ExportOptions{BundleSize: MaxBundleSize})
+	for _, size := range []int{1, 2} {
+		x, err := ExportFHIR(d.events, ExportOptions{BundleSize: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(x.Bundles) <= len(alone.Bundles) || len(x.Events) != len(alone.Events) {
+			t.Errorf("size %d: %d bundles of %d events; size %d gave %d", size, len(x.Bundles), len(x.Events), MaxBundleSize, len(alone.Bundles))
+		}
+		small := 0
+		for i, b := range x.Bundles {
+			records := map[string]bool{}
+			for _, en := range b.Entry {
+				for _, id := range en.Events {
+					records[id] = true
+				}
+			}
+			if len(records) != 1 {
+				t.Errorf("size %d: bundle %d holds %d records, want 1", size, i, len(records))
+			}
+			if len(b.Entry) <= size {
+				small++
+			}
+		}
+		if size == 2 && small == 0 {
+			t.Errorf("size 2: no bundle of 2 or fewer entries (a supply is its Patient and a MedicationDispense)")
+		}
 	}
 }

@@ -34,6 +34,9 @@ are left out unless --all. The export is recorded in the audit log.`,
 			if out == "" {
 				return fmt.Errorf("say where to write with --out FOLDER")
 			}
+			if err := bundleSizeFlag(cmd, size); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			db, s, done, err := who.open(ctx, cmd, env)
 			if err != nil {
@@ -78,7 +81,7 @@ are left out unless --all. The export is recorded in the audit log.`,
 	who.add(c)
 	c.Flags().StringVar(&out, "out", "", "folder to write the Bundles to")
 	c.Flags().BoolVar(&ndjson, "ndjson", false, "write one NDJSON file (a Bundle per line) instead of a file per Bundle")
-	c.Flags().IntVar(&size, "bundle-size", 0, fmt.Sprintf("most entries per Bundle (some servers cap conditional transactions; default %d)", reconcile.DefaultBundleSize))
+	c.Flags().IntVar(&size, "bundle-size", reconcile.DefaultBundleSize, bundleSizeUsage)
 	c.Flags().StringVar(&ward, "ward", "", "only patients last on this ward (its ID)")
 	c.Flags().BoolVar(&all, "all", false, "also export records the core system already has")
 	return c

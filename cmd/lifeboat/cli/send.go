@@ -50,6 +50,9 @@ line (it would show in the process list).`,
 			if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 				return fmt.Errorf("--url %s: patient data goes only over https (http is allowed to this machine only, for testing)", base)
 			}
+			if err := bundleSizeFlag(cmd, size); err != nil {
+				return err
+			}
 			token := os.Getenv("LIFEBOAT_FHIR_TOKEN")
 			if tokenFile != "" {
 				b, err := os.ReadFile(tokenFile)
@@ -104,7 +107,7 @@ line (it would show in the process list).`,
 	who.add(c)
 	c.Flags().StringVar(&base, "url", "", "the FHIR R4 server's base URL")
 	c.Flags().StringVar(&tokenFile, "token-file", "", "read the bearer token from this file (else $LIFEBOAT_FHIR_TOKEN)")
-	c.Flags().IntVar(&size, "bundle-size", 0, fmt.Sprintf("most entries per Bundle (default %d)", reconcile.DefaultBundleSize))
+	c.Flags().IntVar(&size, "bundle-size", reconcile.DefaultBundleSize, bundleSizeUsage)
 	c.Flags().StringVar(&ward, "ward", "", "only patients last on this ward (its ID)")
 	c.Flags().BoolVar(&unmatched, "include-unmatched", false, "also send the records of patients with no NHS number yet (under their temporary ID)")
 	return c
@@ -128,6 +131,18 @@ func printHeld(out io.Writer, held []reconcile.Held) {
 	for _, id := range order {
 		fmt.Fprintf(out, "  %s: %d records\n", label[id], n[id])
 	}
+}
+
+// bundleSizeUsage is the help of --bundle-size (send and export).
+var bundleSizeUsage = fmt.Sprintf("most entries per Bundle, 1 to %d (some servers cap conditional transactions at 8); a record is never split, so one needing more travels alone", reconcile.MaxBundleSize)
+
+// bundleSizeFlag refuses a --bundle-size outside 1..MaxBundleSize; before,
+// 0 and negative sizes silently became the default.
+func bundleSizeFlag(cmd *cobra.Command, size int) error {
+	if reconcile.CheckBundleSize(size) != nil {
+		return fmt.Errorf("--bundle-size %d: give the most entries per Bundle, 1 to %d (usage: %s)", size, reconcile.MaxBundleSize, cmd.UseLine())
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {

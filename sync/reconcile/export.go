@@ -426,7 +426,7 @@ func (x *exporter) recordedAt(e *lifeboat.Event) string  { return x.timeExtensio
 
 // entry wraps a stamped resource in a create or a conditional update.
 func entry(r *Resource, h how, part string) Entry {
-	ident := "identifier=" + EventIDSystem + "|" + h.idEvent.ID + part
+	ident := IdentQuery(EventIDSystem, h.idEvent.ID+part)
 	if h.update {
 		return Entry{FullURL: "urn:uuid:" + ResourceID(h.urlKey+part), Resource: r,
 			Request: &Request{Method: "PUT", URL: r.ResourceType + "?" + ident}}
@@ -466,10 +466,10 @@ func (x *exporter) patientEntry(id string, e *lifeboat.Event) Entry {
 	if r.Gender != "" && r.Gender != "male" && r.Gender != "female" && r.Gender != "other" {
 		r.Gender = "unknown"
 	}
-	match := "identifier=" + PatientIDSystem + "|" + id
+	match := IdentQuery(PatientIDSystem, id)
 	if p.NHSNumber != "" {
 		r.addIdentifier(Identifier{System: NHSNumberSystem, Value: p.NHSNumber})
-		match = "identifier=" + NHSNumberSystem + "|" + p.NHSNumber
+		match = IdentQuery(NHSNumberSystem, p.NHSNumber)
 	}
 	r.addIdentifier(Identifier{System: PatientIDSystem, Value: id})
 	if p.TempID != "" {
@@ -494,7 +494,7 @@ func (x *exporter) locationEntry(ward, bed string, e *lifeboat.Event) Entry {
 		r.PartOf = &Ref{Reference: x.locationURL(ward)}
 	}
 	return Entry{FullURL: u, Resource: r,
-		Request: &Request{Method: "POST", URL: "Location", IfNoneExist: "identifier=" + LocationSystem + "|" + key}}
+		Request: &Request{Method: "POST", URL: "Location", IfNoneExist: IdentQuery(LocationSystem, key)}}
 }
 
 // stayEntries maps an admission, transfer or discharge to the patient's
@@ -582,7 +582,7 @@ func (x *exporter) bedEntries(e *lifeboat.Event) ([]Entry, string, error) {
 	r.Extension = x.timeExtensions(e)
 	r.Identifier = []Identifier{{System: LocationSystem, Value: b.Ward + "/" + b.Bed}}
 	upd := Entry{FullURL: "urn:uuid:" + ResourceID(h.urlKey), Resource: &r,
-		Request: &Request{Method: "PUT", URL: "Location?identifier=" + LocationSystem + "|" + b.Ward + "/" + b.Bed}}
+		Request: &Request{Method: "PUT", URL: "Location?" + IdentQuery(LocationSystem, b.Ward+"/"+b.Bed)}}
 	return []Entry{x.locationEntry(b.Ward, "", e), upd}, "", nil
 }
 

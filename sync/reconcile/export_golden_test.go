@@ -228,6 +228,8 @@ func exportDigest(t testing.TB, x *Export) string {
 
 // TestExportFHIR_Golden pins Export's output, byte for byte, for a fixed
 // log: a change meant only to make export faster must not change it.
+// (Changed on purpose when conditional URLs were escaped (IdentQuery):
+// the same bundles and events, "#part" now "%23part", "w2/b1" "w2%2Fb1".)
 func TestExportFHIR_Golden(t *testing.T) {
 	evs := synthLog(6000)
 	skip := map[string]bool{}
@@ -241,10 +243,10 @@ func TestExportFHIR_Golden(t *testing.T) {
 		opt  ExportOptions
 		want string
 	}{
-		{"default", ExportOptions{}, "a5daa7af9470f50ce2858051e8752274d58561a23956b4a11fe3dc67ea59a42e"},
-		{"size3", ExportOptions{BundleSize: 3}, "45d40fd1fcf2794fb6f44c8a4e1286718d0a60cecae138fec2886587c8763ca7"},
-		{"ward", ExportOptions{Ward: "w2"}, "da2f603c895925587564568a8d2b96ab59441ef86b224b7ba1c5ddb8ce1d200c"},
-		{"skip", ExportOptions{Skip: skip, BundleSize: 20}, "c4b7d8c676159217494c8449435ec869277a8edd80564c685378e324d8015037"},
+		{"default", ExportOptions{}, "05c27433184541180c7344c59567e6dfdc13504fe01528796f10da3619368421"},
+		{"size3", ExportOptions{BundleSize: 3}, "69f0873808a2e13d8b7f7911d67092b0fb68ffbd16306ddec839f937d8b2bf82"},
+		{"ward", ExportOptions{Ward: "w2"}, "3f29fb6cdbc11dd95d307a198be5bede1a6829876d6751299cbaf5ac4b91440b"},
+		{"skip", ExportOptions{Skip: skip, BundleSize: 20}, "839844f182fe1b1f8c3569430663ce9b596810953759896c39edac57339bf836"},
 	} {
 		x, err := ExportFHIR(evs, tc.opt)
 		if err != nil {

@@ -96,6 +96,6 @@ func (x *exporter) mergeEntries(src, e *lifeboat.Event) ([]Entry, string, error)
 	}
 	r.Extension = x.timeExtensions(e)
 	entries = append(entries, Entry{FullURL: "urn:uuid:" + ResourceID("patient-replaced:"+m.MergedID), Resource: r,
-		Request: &Request{Method: "PUT", URL: "Patient?identifier=" + PatientIDSystem + "|" + m.MergedID}})
+		Request: &Request{Method: "PUT", URL: "Patient?" + IdentQuery(PatientIDSystem, m.MergedID)}})
 	return entries, survivor, nil
 }

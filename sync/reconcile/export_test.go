@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -295,7 +296,7 @@ func TestExportFHIR_Codes(t *testing.T) {
 	}
 	// The amendment is a conditional update of the original, status amended.
 	amended := find(x, func(e Entry) bool { return e.Request.Method == "PUT" && e.Resource.Status == "amended" })
-	if len(amended) != 7 || !strings.HasSuffix(amended[0].Request.URL, d.obs.ID+"#resp") {
+	if len(amended) != 7 || !strings.HasSuffix(amended[0].Request.URL, d.obs.ID+"%23resp") {
 		t.Errorf("amended = %d entries, first %+v", len(amended), amended[0].Request)
 	}
 	eie := find(x, func(e Entry) bool { return e.Resource.Status == "entered-in-error" })
@@ -539,6 +540,40 @@ func TestExportFHIR_BundleSize(t *testing.T) {
 		}
 		if size == 2 && small == 0 {
 			t.Errorf("size 2: no bundle of 2 or fewer entries (a supply is its Patient and a MedicationDispense)")
+		}
+	}
+}
+
+// TestIdentQuery: hostile identifier values give a conditional URL with
+// nothing that ends it ("#"), adds a parameter ("&"), changes a character
+// ("+", "%") or makes an OR (","); read back as a query it is the one
+// identifier parameter "system|value" (with "," escaped "\," as FHIR
+// search wants), whatever the value holds.
+func TestIdentQuery(t *testing.T) {
+	for _, tt := range []struct{ system, value, want string }{
+		{EventIDSystem, "01JD#spo2", "identifier=https://lifeboat.example/event-id|01JD%23spo2"},
+		{LocationSystem, "A&E/Bay 4", "identifier=https://lifeboat.example/location|A%26E%2FBay+4"},
+		{LocationSystem, "w|x", "identifier=https://lifeboat.example/location|w%7Cx"},
+		{LocationSystem, "2,3", `identifier=https://lifeboat.example/location|2%5C%2C3`},
+		{NHSNumberSystem, "9990000018", "identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018"},
+		{"urn:oid:1.2.3", "a", "identifier=urn:oid:1.2.3|a"},
+		{"https://trust.example/id?x=1&y#z", "v", "identifier=https://trust.example/id%3Fx%3D1%26y%23z|v"},
+	} {
+		if got := IdentQuery(tt.system, tt.value); got != tt.want {
+			t.Errorf("IdentQuery(%q, %q) = %q, want %q", tt.system, tt.value, got, tt.want)
+		}
+	}
+	for _, v := range []string{"a#b", "a|b", "a&identifier=x|y", "a+b c", "100%", "a=b", "a,b", "ü€\n", "a\\b", "#|&=+%, ?/"} {
+		q := IdentQuery(PatientIDSystem, v)
+		if strings.ContainsAny(q[len("identifier="):], "#& ,\n") || strings.Count(q, "=") != 1 {
+			t.Errorf("IdentQuery(%q) = %q: holds a character with a meaning", v, q)
+		}
+		vals, err := url.ParseQuery(q)
+		if err != nil || len(vals) != 1 || len(vals["identifier"]) != 1 {
+			t.Fatalf("IdentQuery(%q) = %q reads back as %v, %v", v, q, vals, err)
+		}
+		if got, want := vals["identifier"][0], PatientIDSystem+"|"+strings.ReplaceAll(v, ",", `\,`); got != want {
+			t.Errorf("IdentQuery(%q) reads back as %q, want %q", v, got, want)
 		}
 	}
 }

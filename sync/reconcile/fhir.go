@@ -2,6 +2,8 @@ package reconcile
 
 import (
 	"crypto/sha1"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,6 +33,25 @@ const (
 	v20116   = "http://terminology.hl7.org/CodeSystem/v2-0116"
 	actCode  = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 )
+
+// IdentQuery is the FHIR search "identifier=system|value" of a
+// conditional create or update, escaped per RFC 3986: unescaped, a "#" in
+// a value ends the URL (the rest is a fragment, so the condition matches
+// another resource or none), "&" starts another parameter, "+" is a space
+// and "%" starts an escape. The value is url.QueryEscape'd whole; the
+// system keeps its ":" and "/" (legal in a query, RFC 3986 3.4) and has the
+// rest escaped. The "|" between them stays literal: it is FHIR's token
+// separator, and servers split at the first one (Medplum and HAPI alike),
+// so a "|" inside the value needs no more. A "," in the value is escaped
+// "\," first (R4 3.1.1.5.7): bare, it makes the search an OR of two values.
+// "\|" and "\\" are not used: Medplum does not unescape them (tested in
+// TestSend_MedplumHostileIdentifiers). Systems never hold "|" or ","
+// (CheckSystems).
+func IdentQuery(system, value string) string {
+	return "identifier=" + systemEscaper.Replace(url.QueryEscape(system)) + "|" + url.QueryEscape(strings.ReplaceAll(value, ",", `\,`))
+}
+
+var systemEscaper = strings.NewReplacer("%3A", ":", "%2F", "/")
 
 // idSpace is the UUIDv5 namespace of exported resource ids.
 var idSpace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://lifeboat.example/fhir"))

@@ -46,6 +46,9 @@ type ExportOptions struct {
 	Ward string
 	// Skip names events not to export (those already done; see Done).
 	Skip map[string]bool
+	// Systems are the identifier systems and URLs to write; the zero
+	// value means DefaultSystems. They are checked (Systems.Check).
+	Systems Systems
 	// HoldUnmatched holds back the records of patients still known only
 	// by a temporary ID (no NHS number yet): they are listed in
 	// Export.Held instead, to be matched first (lifeboat send does this
@@ -131,6 +134,7 @@ func mapBedState(x *exporter, src, e *lifeboat.Event, _ how) ([]Entry, string, e
 
 // exporter holds what the whole log says, for mapping one event.
 type exporter struct {
+	sys       Systems
 	snapshot  map[string]bool // event IDs imported from a census
 	byID      map[string]*lifeboat.Event
 	patients  map[string]forms.Patient // newest details by patient ID
@@ -191,7 +195,7 @@ func Snapshot(events []lifeboat.Event) map[string]bool {
 // is the whole log in any order. Census snapshot events are not exported
 // (the core system has them) but give patients, orders and stays their
 // context. Every resource has a deterministic id (ResourceID), a stable
-// identifier (EventIDSystem) and performed-at and recorded-at extensions;
+// identifier (Systems.EventID) and performed-at and recorded-at extensions;
 // creates are conditional (ifNoneExist), amendments and entered-in-error
 // are conditional updates of the original resource. Each Bundle holds one
 // patient's entries, in clock order, led by their Patient.
@@ -210,7 +214,14 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 	}
 	evs := slices.Clone(events)
 	slices.SortStableFunc(evs, func(a, b lifeboat.Event) int { return a.HLC.Compare(b.HLC) })
-	x := &exporter{snapshot: Snapshot(evs), byID: map[string]*lifeboat.Event{}, patients: map[string]forms.Patient{},
+	sys := opt.Systems
+	if sys == (Systems{}) {
+		sys = DefaultSystems
+	}
+	if err := sys.Check(); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	x := &exporter{sys: sys, snapshot: Snapshot(evs), byID: map[string]*lifeboat.Event{}, patients: map[string]forms.Patient{},
 		orders: map[string]forms.MedicationOrder{}, wardOf: map[string]string{}, stays: map[string]*stay{},
 		urls: map[string]string{}, sent: map[string]bool{}}
 	cancelled := map[string]bool{}
@@ -400,7 +411,7 @@ func (x *exporter) mapEvent(e *lifeboat.Event) ([]Entry, string, error) {
 // of the original record.
 func (x *exporter) stamp(r *Resource, h how, e *lifeboat.Event, part string) {
 	r.Extension = append(r.Extension, x.timeExtensions(e)...)
-	r.addIdentifier(Identifier{System: EventIDSystem, Value: h.idEvent.ID + part})
+	r.addIdentifier(Identifier{System: x.sys.EventID, Value: h.idEvent.ID + part})
 	if !h.update {
 		r.ID = ResourceID(h.idEvent.ID + part)
 	}
@@ -415,7 +426,7 @@ func (x *exporter) stamp(r *Resource, h how, e *lifeboat.Event, part string) {
 func (x *exporter) timeExtensions(e *lifeboat.Event) []Extension {
 	if x.timesOf != e {
 		x.timesOf = e
-		x.times = []Extension{{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)}}
+		x.times = []Extension{{URL: x.sys.PerformedAt, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: x.sys.RecordedAt, ValueDateTime: fhirTime(e.RecordedAt)}}
 	}
 	return x.times
 }
@@ -425,8 +436,8 @@ func (x *exporter) performedAt(e *lifeboat.Event) string { return x.timeExtensio
 func (x *exporter) recordedAt(e *lifeboat.Event) string  { return x.timeExtensions(e)[1].ValueDateTime }
 
 // entry wraps a stamped resource in a create or a conditional update.
-func entry(r *Resource, h how, part string) Entry {
-	ident := IdentQuery(EventIDSystem, h.idEvent.ID+part)
+func (x *exporter) entry(r *Resource, h how, part string) Entry {
+	ident := IdentQuery(x.sys.EventID, h.idEvent.ID+part)
 	if h.update {
 		return Entry{FullURL: "urn:uuid:" + ResourceID(h.urlKey+part), Resource: r,
 			Request: &Request{Method: "PUT", URL: r.ResourceType + "?" + ident}}
@@ -466,14 +477,14 @@ func (x *exporter) patientEntry(id string, e *lifeboat.Event) Entry {
 	if r.Gender != "" && r.Gender != "male" && r.Gender != "female" && r.Gender != "other" {
 		r.Gender = "unknown"
 	}
-	match := IdentQuery(PatientIDSystem, id)
+	match := IdentQuery(x.sys.PatientID, id)
 	if p.NHSNumber != "" {
 		r.addIdentifier(Identifier{System: NHSNumberSystem, Value: p.NHSNumber})
 		match = IdentQuery(NHSNumberSystem, p.NHSNumber)
 	}
-	r.addIdentifier(Identifier{System: PatientIDSystem, Value: id})
+	r.addIdentifier(Identifier{System: x.sys.PatientID, Value: id})
 	if p.TempID != "" {
-		r.addIdentifier(Identifier{System: TempIDSystem, Value: p.TempID})
+		r.addIdentifier(Identifier{System: x.sys.TempID, Value: p.TempID})
 	}
 	r.Extension = x.timeExtensions(e)
 	return Entry{FullURL: u, Resource: r, Request: &Request{Method: "POST", URL: "Patient", IfNoneExist: match}}
@@ -487,14 +498,14 @@ func (x *exporter) locationEntry(ward, bed string, e *lifeboat.Event) Entry {
 	}
 	u := x.locationURL(key)
 	r := &Resource{ResourceType: "Location", ID: strings.TrimPrefix(u, "urn:uuid:"), Status: "active", Name: key,
-		Identifier:   []Identifier{{System: LocationSystem, Value: key}},
+		Identifier:   []Identifier{{System: x.sys.Location, Value: key}},
 		PhysicalType: &Codeable{Coding: []Coding{{System: physType, Code: code, Display: name}}},
 		Extension:    x.timeExtensions(e)}
 	if bed != "" {
 		r.PartOf = &Ref{Reference: x.locationURL(ward)}
 	}
 	return Entry{FullURL: u, Resource: r,
-		Request: &Request{Method: "POST", URL: "Location", IfNoneExist: IdentQuery(LocationSystem, key)}}
+		Request: &Request{Method: "POST", URL: "Location", IfNoneExist: IdentQuery(x.sys.Location, key)}}
 }
 
 // stayEntries maps an admission, transfer or discharge to the patient's
@@ -552,7 +563,7 @@ func (x *exporter) stayEntries(src, e *lifeboat.Event) ([]Entry, string, error) 
 	admit := x.byID[st.admitEvent]
 	h := how{idEvent: admit, urlKey: src.ID, update: src.Kind != forms.KindPatientAdmitted}
 	x.stamp(r, h, e, "")
-	return append(entries, entry(r, h, "")), pid, nil
+	return append(entries, x.entry(r, h, "")), pid, nil
 }
 
 // operational is the HL7 v2 table 0116 bed status of each bed state.
@@ -580,9 +591,9 @@ func (x *exporter) bedEntries(e *lifeboat.Event) ([]Entry, string, error) {
 	r.OperationalStatus = &c
 	h := how{idEvent: e, urlKey: e.ID, update: true}
 	r.Extension = x.timeExtensions(e)
-	r.Identifier = []Identifier{{System: LocationSystem, Value: b.Ward + "/" + b.Bed}}
+	r.Identifier = []Identifier{{System: x.sys.Location, Value: b.Ward + "/" + b.Bed}}
 	upd := Entry{FullURL: "urn:uuid:" + ResourceID(h.urlKey), Resource: &r,
-		Request: &Request{Method: "PUT", URL: "Location?" + IdentQuery(LocationSystem, b.Ward+"/"+b.Bed)}}
+		Request: &Request{Method: "PUT", URL: "Location?" + IdentQuery(x.sys.Location, b.Ward+"/"+b.Bed)}}
 	return []Entry{x.locationEntry(b.Ward, "", e), upd}, "", nil
 }
 
@@ -629,7 +640,7 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 		r.Issued = x.recordedAt(e)
 		r.Performer = []Ref{{Display: e.Author}}
 		x.stamp(r, h, e, part)
-		en := entry(r, h, part)
+		en := x.entry(r, h, part)
 		derived = append(derived, Ref{Reference: en.FullURL})
 		entries = append(entries, en)
 	}
@@ -737,7 +748,7 @@ func (x *exporter) adminEntries(src, e *lifeboat.Event, h how) ([]Entry, string,
 	}
 	r.Note = append(r.Note, overrideNotes(a.Overrides)...)
 	x.stamp(r, h, e, "")
-	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
+	return []Entry{x.patientEntry(pid, e), x.entry(r, h, "")}, pid, nil
 }
 
 func witness(w string) string {
@@ -776,7 +787,7 @@ func (x *exporter) dispenseEntries(src, e *lifeboat.Event, h how) ([]Entry, stri
 		h.status = "" // MedicationDispense has no amended status
 	}
 	x.stamp(r, h, e, "")
-	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
+	return []Entry{x.patientEntry(pid, e), x.entry(r, h, "")}, pid, nil
 }
 
 // formEntries maps a custom form to a QuestionnaireResponse.
@@ -786,7 +797,7 @@ func (x *exporter) formEntries(src, e *lifeboat.Event, h how) ([]Entry, string, 
 		return nil, "", fmt.Errorf("read form: %w", err)
 	}
 	r := &Resource{ResourceType: "QuestionnaireResponse", Status: "completed",
-		Questionnaire: fmt.Sprintf("%s%s|%d", QuestionnaireURL, s.FormID, s.Version),
+		Questionnaire: fmt.Sprintf("%s%s|%d", x.sys.Questionnaire, s.FormID, s.Version),
 		Authored:      x.performedAt(e), Author: &Ref{Display: e.Author}}
 	keys := make([]string, 0, len(s.Values))
 	for k := range s.Values {
@@ -805,7 +816,7 @@ func (x *exporter) formEntries(src, e *lifeboat.Event, h how) ([]Entry, string, 
 		entries = append(entries, x.patientEntry(s.PatientID, e))
 	}
 	x.stamp(r, h, e, "")
-	return append(entries, entry(r, h, "")), s.PatientID, nil
+	return append(entries, x.entry(r, h, "")), s.PatientID, nil
 }
 
 // answers turns a form value into QuestionnaireResponse answers.

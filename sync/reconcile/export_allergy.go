@@ -108,7 +108,7 @@ func (x *exporter) allergyResource(src, e *lifeboat.Event, h how) *Resource {
 func (x *exporter) finishAllergy(r *Resource, src, e *lifeboat.Event, h how) ([]Entry, string, error) {
 	h.status = ""
 	x.stamp(r, h, e, "")
-	return []Entry{x.patientEntry(src.Subject, e), entry(r, h, "")}, src.Subject, nil
+	return []Entry{x.patientEntry(src.Subject, e), x.entry(r, h, "")}, src.Subject, nil
 }
 
 // weightEntries maps a weight to a vital-signs body-weight Observation
@@ -135,7 +135,7 @@ func (x *exporter) weightEntries(src, e *lifeboat.Event, h how) ([]Entry, string
 		r.Note = []Note{{Text: "estimated, not measured"}}
 	}
 	x.stamp(r, h, e, "")
-	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
+	return []Entry{x.patientEntry(pid, e), x.entry(r, h, "")}, pid, nil
 }
 
 // overrideWords names each dose warning in an override's note.

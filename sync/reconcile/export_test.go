@@ -577,3 +577,62 @@ func TestIdentQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestExportFHIR_TrustSystems: a trust's systems replace every
+// lifeboat.example system and URL in the export; the zero Systems are
+// today's (the defaults are SystemsUnder(DefaultSystemBase)); bad systems
+// are refused.
+func TestExportFHIR_TrustSystems(t *testing.T) {
+	d := MustDowntime(t)
+	if SystemsUnder(DefaultSystemBase) != DefaultSystems {
+		t.Fatalf("SystemsUnder(%s) = %+v, want the defaults %+v", DefaultSystemBase, SystemsUnder(DefaultSystemBase), DefaultSystems)
+	}
+	def, _ := ExportFHIR(d.events, ExportOptions{})
+	same, _ := ExportFHIR(d.events, ExportOptions{Systems: DefaultSystems})
+	a, _ := json.Marshal(def.Bundles)
+	b, _ := json.Marshal(same.Bundles)
+	if !bytes.Equal(a, b) {
+		t.Error("the default systems given explicitly change the export")
+	}
+	const base = "https://fhir.trust.nhs.uk/lifeboat"
+	x, err := ExportFHIR(d.events, ExportOptions{Systems: SystemsUnder(base + "/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(x.Bundles)
+	if strings.Contains(string(raw), "lifeboat.example") {
+		t.Errorf("a trust export still names lifeboat.example")
+	}
+	for _, want := range []string{base + "/event-id", base + "/patient-id", base + "/location", base + "/fhir/StructureDefinition/performed-at", base + "/fhir/Questionnaire/falls-risk|1",
+		"identifier=" + base + "/event-id|"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("a trust export has no %q", want)
+		}
+	}
+	for _, tt := range []struct{ file, want string }{
+		{`{"base":"https://fhir.trust.nhs.uk/lb"}`, ""},
+		{`{"base":"https://fhir.trust.nhs.uk/lb","location":"urn:oid:2.16.840.1.113883.2.1.3.2.4.18.48"}`, ""},
+		{`{}`, ""},
+		{`{"base":"fhir.trust.nhs.uk"}`, "not an absolute URL"},
+		{`{"base":"https://trust.example/a|x"}`, "holds a |"},
+		{`{"location":"https://a.example/loc,x"}`, "holds a |"},
+		{`{"event_id":"https://fhir.nhs.uk/Id/nhs-number"}`, "NHS number"},
+		{`{"event_id":"https://a.example/x","patient_id":"https://a.example/x"}`, "are both"},
+		{`{"base":"https://a.example","locaton":"https://a.example/l"}`, "unknown field"},
+		{`not json`, "invalid"},
+	} {
+		s, err := ParseSystems([]byte(tt.file))
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("ParseSystems(%s) = %v", tt.file, err)
+		case tt.want != "" && (!errors.Is(err, lifeboat.ErrInvalid) || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("ParseSystems(%s) = %+v, %v; want ErrInvalid saying %q", tt.file, s, err, tt.want)
+		}
+	}
+	if s, _ := ParseSystems([]byte(`{"base":"https://t.example/lb","location":"urn:oid:1.2.3"}`)); s.Location != "urn:oid:1.2.3" || s.EventID != "https://t.example/lb/event-id" {
+		t.Errorf("a file's own location system and base: %+v", s)
+	}
+	if _, err := ExportFHIR(d.events, ExportOptions{Systems: Systems{EventID: "x"}}); !errors.Is(err, lifeboat.ErrInvalid) {
+		t.Errorf("export with bad systems: %v", err)
+	}
+}

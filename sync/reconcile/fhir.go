@@ -1,17 +1,23 @@
 package reconcile
 
 import (
+	"bytes"
 	"crypto/sha1"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+
+	"lifeboat"
 )
 
-// Identifier systems and extension URLs Lifeboat puts on exported FHIR.
-// The lifeboat.example host is a placeholder a site replaces with its own
-// (docs/fhir-export.md); the values stay stable across exports.
+// Identifier systems and extension URLs Lifeboat puts on exported FHIR by
+// default. The lifeboat.example host is a placeholder a trust replaces
+// with its own base (Systems, SystemsUnder; docs/fhir-export.md); the
+// values stay stable across exports.
 const (
 	EventIDSystem    = "https://lifeboat.example/event-id"   // value: the event ID (plus #part for one of several resources)
 	PatientIDSystem  = "https://lifeboat.example/patient-id" // value: Lifeboat's patient ID
@@ -21,6 +27,99 @@ const (
 	PerformedAtURL   = "https://lifeboat.example/fhir/StructureDefinition/performed-at"
 	RecordedAtURL    = "https://lifeboat.example/fhir/StructureDefinition/recorded-at"
 )
+
+// DefaultSystemBase is the base the default systems are under.
+const DefaultSystemBase = "https://lifeboat.example"
+
+// Systems are the identifier systems and URLs an export writes: a trust
+// sets its own (ExportOptions.Systems; lifeboat send --system-base or
+// --systems FILE). They must stay the same from one send to the next:
+// conditional creates and updates match on them, so a record sent under
+// one system and again under another is written twice.
+type Systems struct {
+	EventID       string `json:"event_id"`      // value: the event ID (plus #part)
+	PatientID     string `json:"patient_id"`    // value: Lifeboat's patient ID
+	TempID        string `json:"temp_id"`       // value: DT-<device>-<n>
+	Location      string `json:"location"`      // value: ward, or ward/bed
+	Questionnaire string `json:"questionnaire"` // prefix of a form's canonical URL
+	PerformedAt   string `json:"performed_at"`  // extension URL
+	RecordedAt    string `json:"recorded_at"`   // extension URL
+}
+
+// DefaultSystems are today's systems, under DefaultSystemBase.
+var DefaultSystems = Systems{EventID: EventIDSystem, PatientID: PatientIDSystem, TempID: TempIDSystem, Location: LocationSystem,
+	Questionnaire: QuestionnaireURL, PerformedAt: PerformedAtURL, RecordedAt: RecordedAtURL}
+
+// SystemsUnder is every system under a trust's base URL, named as the
+// defaults are under DefaultSystemBase ("<base>/event-id", ...).
+func SystemsUnder(base string) Systems {
+	base = strings.TrimRight(base, "/")
+	return Systems{EventID: base + "/event-id", PatientID: base + "/patient-id", TempID: base + "/temp-id", Location: base + "/location",
+		Questionnaire: base + "/fhir/Questionnaire/", PerformedAt: base + "/fhir/StructureDefinition/performed-at",
+		RecordedAt: base + "/fhir/StructureDefinition/recorded-at"}
+}
+
+// SystemsFile is the JSON of a trust's systems file: a base, and any
+// system to set apart from it.
+type SystemsFile struct {
+	Base string `json:"base"`
+	Systems
+}
+
+// ParseSystems reads a systems file: every system not given is under its
+// base (DefaultSystemBase if none). Unknown fields are refused (a typo
+// would otherwise silently send under the default).
+func ParseSystems(data []byte) (Systems, error) {
+	var f SystemsFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return Systems{}, fmt.Errorf("read systems: %w: %w", err, lifeboat.ErrInvalid)
+	}
+	base := f.Base
+	if base == "" {
+		base = DefaultSystemBase
+	}
+	out := SystemsUnder(base)
+	for _, p := range []struct {
+		dst *string
+		v   string
+	}{{&out.EventID, f.EventID}, {&out.PatientID, f.PatientID}, {&out.TempID, f.TempID},
+		{&out.Location, f.Location}, {&out.Questionnaire, f.Questionnaire}, {&out.PerformedAt, f.PerformedAt}, {&out.RecordedAt, f.RecordedAt}} {
+		if p.v != "" {
+			*p.dst = p.v
+		}
+	}
+	if err := out.Check(); err != nil {
+		return Systems{}, err
+	}
+	return out, nil
+}
+
+// Check refuses systems that are not absolute URIs (http(s) URLs or
+// urn:), hold a "|", "," or space (they would break FHIR's
+// "system|value" search), are the NHS number's system, or repeat.
+func (s Systems) Check() error {
+	seen := map[string]string{}
+	for _, f := range []struct{ name, v string }{{"event_id", s.EventID}, {"patient_id", s.PatientID}, {"temp_id", s.TempID},
+		{"location", s.Location}, {"questionnaire", s.Questionnaire}, {"performed_at", s.PerformedAt}, {"recorded_at", s.RecordedAt}} {
+		u, err := url.Parse(f.v)
+		switch {
+		case f.v == "":
+			return fmt.Errorf("check systems: %s is empty: %w", f.name, lifeboat.ErrInvalid)
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "urn") || (u.Scheme != "urn" && u.Host == ""):
+			return fmt.Errorf("check systems: %s %q is not an absolute URL (https://...) or urn: %w", f.name, f.v, lifeboat.ErrInvalid)
+		case strings.ContainsAny(f.v, "|, \t\n#?"):
+			return fmt.Errorf("check systems: %s %q holds a |, comma, space, # or ?: %w", f.name, f.v, lifeboat.ErrInvalid)
+		case f.v == NHSNumberSystem:
+			return fmt.Errorf("check systems: %s is the NHS number's system: %w", f.name, lifeboat.ErrInvalid)
+		case seen[f.v] != "":
+			return fmt.Errorf("check systems: %s and %s are both %q: %w", seen[f.v], f.name, f.v, lifeboat.ErrInvalid)
+		}
+		seen[f.v] = f.name
+	}
+	return nil
+}
 
 // Code systems.
 const (

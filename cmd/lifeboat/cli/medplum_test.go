@@ -279,3 +279,29 @@ func TestSend_LostAnswerLeavesSentAndResendIsIdempotent(t *testing.T) {
 		}
 	}
 }
+
+// TestSend_TrustSystemsToMedplum: `lifeboat send --system-base` writes
+// every record under the trust's systems on a real FHIR server.
+func TestSend_TrustSystemsToMedplum(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t)
+	dir := mustDemo(t)
+	const base = "https://fhir.trust.nhs.uk/lifeboat"
+	if out, err := run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--system-base", base, "--user", "Ada Admin"); err != nil || !strings.Contains(out, " 0 rejected") {
+		t.Fatalf("send --system-base = %q, %v", out, err)
+	}
+	for _, typ := range []string{"Patient", "Observation", "MedicationAdministration"} {
+		rs := srv.Search(t, typ, "")
+		if len(rs) == 0 {
+			t.Errorf("no %s on the server", typ)
+		}
+		for _, r := range rs {
+			if strings.Contains(string(r.Raw), "lifeboat.example") || !strings.Contains(string(r.Raw), base+"/") {
+				t.Errorf("%s %s is not under the trust's systems: %s", typ, r.ID, r.Raw)
+				break
+			}
+		}
+	}
+}

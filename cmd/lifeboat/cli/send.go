@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,6 +25,7 @@ func sendCmd(env *Env) *cobra.Command {
 		size      int
 		ward      string
 		unmatched bool
+		sys       systemsFlags
 	)
 	c := &cobra.Command{
 		Use:   "send",
@@ -53,6 +56,10 @@ line (it would show in the process list).`,
 			if err := bundleSizeFlag(cmd, size); err != nil {
 				return err
 			}
+			systems, err := sys.systems(cmd, env)
+			if err != nil {
+				return err
+			}
 			token := os.Getenv("LIFEBOAT_FHIR_TOKEN")
 			if tokenFile != "" {
 				b, err := os.ReadFile(tokenFile)
@@ -71,7 +78,7 @@ line (it would show in the process list).`,
 			if err != nil {
 				return err
 			}
-			x, err := reconcile.ExportFHIR(events, reconcile.ExportOptions{BundleSize: size, Ward: ward,
+			x, err := reconcile.ExportFHIR(events, reconcile.ExportOptions{BundleSize: size, Ward: ward, Systems: systems,
 				Skip: reconcile.Done(reconcile.Worklist(events)), HoldUnmatched: !unmatched})
 			if err != nil {
 				return plain(err)
@@ -109,6 +116,7 @@ line (it would show in the process list).`,
 	c.Flags().StringVar(&tokenFile, "token-file", "", "read the bearer token from this file (else $LIFEBOAT_FHIR_TOKEN)")
 	c.Flags().IntVar(&size, "bundle-size", reconcile.DefaultBundleSize, bundleSizeUsage)
 	c.Flags().StringVar(&ward, "ward", "", "only patients last on this ward (its ID)")
+	sys.add(c)
 	c.Flags().BoolVar(&unmatched, "include-unmatched", false, "also send the records of patients with no NHS number yet (under their temporary ID)")
 	return c
 }
@@ -131,6 +139,53 @@ func printHeld(out io.Writer, held []reconcile.Held) {
 	for _, id := range order {
 		fmt.Fprintf(out, "  %s: %d records\n", label[id], n[id])
 	}
+}
+
+// SystemsFile is the trust's identifier systems file in the data folder,
+// read by send and export when --systems and --system-base are not given.
+const SystemsFile = "fhir-systems.json"
+
+// systemsFlags are --system-base and --systems (send and export).
+type systemsFlags struct{ base, file string }
+
+func (f *systemsFlags) add(c *cobra.Command) {
+	c.Flags().StringVar(&f.base, "system-base", "", "the trust's base URL for Lifeboat's identifier systems (<base>/event-id, ...; default "+reconcile.DefaultSystemBase+", or the data folder's "+SystemsFile+")")
+	c.Flags().StringVar(&f.file, "systems", "", "a JSON file of identifier systems ({\"base\": URL, \"location\": URL, ...}; default the data folder's "+SystemsFile+" if there is one)")
+}
+
+// systems are the identifier systems to send under: --system-base,
+// --systems FILE, the data folder's fhir-systems.json, or the defaults.
+func (f *systemsFlags) systems(cmd *cobra.Command, env *Env) (reconcile.Systems, error) {
+	if f.base != "" && f.file != "" {
+		return reconcile.Systems{}, fmt.Errorf("give --system-base or --systems, not both")
+	}
+	if f.base != "" {
+		s := reconcile.SystemsUnder(f.base)
+		if err := s.Check(); err != nil {
+			return s, fmt.Errorf("--system-base %s: give the trust's base URL, https://...: %w", f.base, err)
+		}
+		return s, nil
+	}
+	file := f.file
+	if file == "" {
+		dir, err := env.DataDir(cmd)
+		if err != nil {
+			return reconcile.Systems{}, err
+		}
+		file = filepath.Join(dir, SystemsFile)
+		if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+			return reconcile.DefaultSystems, nil
+		}
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return reconcile.Systems{}, fmt.Errorf("read systems: %w", err)
+	}
+	s, err := reconcile.ParseSystems(b)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", file, err)
+	}
+	return s, nil
 }
 
 // bundleSizeUsage is the help of --bundle-size (send and export).

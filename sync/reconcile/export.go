@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"lifeboat"
 	"lifeboat/forms"
@@ -142,10 +143,14 @@ type exporter struct {
 	wardOf    map[string]string // patient -> last ward
 	stays     map[string]*stay  // patient -> current stay while walking
 	locations map[string]bool
-	urls      map[string]string          // "patient:"+ID or "location:"+key -> fullUrl
-	allergies map[string]*lifeboat.Event // allergy ID -> its first record (see allergyRoot)
-	into      map[string]string          // record merged away -> survivor (forms.MergeRoots)
-	sent      map[string]bool            // patients with records already in the core system (Skip)
+	urls      map[string]string              // "patient:"+ID or "location:"+key -> fullUrl
+	allergies map[string]*lifeboat.Event     // allergy ID -> its first record (see allergyRoot)
+	into      map[string]string              // record merged away -> survivor (forms.MergeRoots)
+	sent      map[string]bool                // patients with records already in the core system (Skip)
+	people    map[string]lifeboat.UserRecord // user ID -> name and role (user.saved)
+	devices   map[string]string              // device ID -> name (device.enrolled)
+	refs      map[string]Ref                 // author -> performer reference (person)
+	meta      *Meta                          // the downtime tag, shared by every resource
 
 	// timesOf's performed-at and recorded-at, formatted once per event.
 	timesOf *lifeboat.Event
@@ -223,7 +228,8 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 	}
 	x := &exporter{sys: sys, snapshot: Snapshot(evs), byID: map[string]*lifeboat.Event{}, patients: map[string]forms.Patient{},
 		orders: map[string]forms.MedicationOrder{}, wardOf: map[string]string{}, stays: map[string]*stay{},
-		urls: map[string]string{}, sent: map[string]bool{}}
+		urls: map[string]string{}, sent: map[string]bool{}, people: map[string]lifeboat.UserRecord{}, devices: map[string]string{},
+		refs: map[string]Ref{}, meta: &Meta{Tag: []Coding{{System: sys.Downtime, Code: DowntimeCode, Display: DowntimeDisplay}}}}
 	cancelled := map[string]bool{}
 	for i := range evs {
 		e := &evs[i]
@@ -244,6 +250,16 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 			var p forms.Patient
 			if json.Unmarshal(e.Payload, &p) == nil {
 				x.patients[e.Subject] = p
+			}
+		case lifeboat.KindUserSaved:
+			var u lifeboat.UserRecord
+			if json.Unmarshal(e.Payload, &u) == nil && u.ID != "" {
+				x.people[u.ID] = lifeboat.UserRecord{ID: u.ID, Name: u.Name, Role: u.Role} // not the PIN hash
+			}
+		case lifeboat.KindDeviceEnrolled:
+			var d lifeboat.DeviceEnrolled
+			if json.Unmarshal(e.Payload, &d) == nil {
+				x.devices[d.Device] = d.Name
 			}
 		case forms.KindMedOrdered:
 			var o forms.MedicationOrder
@@ -334,7 +350,110 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 			}
 		}
 	}
+	for i := range out.Bundles {
+		b := &out.Bundles[i]
+		prov := x.provenance(b.Entry)
+		b.Provenance = &prov
+		prov.Resource.Meta = x.meta
+		for _, en := range b.Entry {
+			en.Resource.Meta = x.meta
+		}
+	}
 	return out, nil
+}
+
+// provenance is the Provenance of one transaction (Bundle.Provenance; see
+// there for how it is sent): its targets are the
+// records' resources (not the Patient and Locations they need, which may
+// be the core system's own), the people who recorded them by name and
+// role, the devices they were recorded on, and the reason "recorded
+// during downtime". Its id is made from the records' event IDs, and it is
+// written with an update-as-create (PUT Provenance/id: R4 Provenance has
+// no identifier to make a create conditional on), so sending the same
+// Bundle again (a lost answer) writes it once.
+func (x *exporter) provenance(entries []Entry) Entry {
+	var events, authors, devices []string
+	seen := map[string]bool{}
+	var targets []Ref
+	var first, last, recorded time.Time
+	for _, en := range entries {
+		if len(en.Events) == 0 {
+			continue
+		}
+		if !seen["url:"+en.FullURL] {
+			seen["url:"+en.FullURL] = true
+			targets = append(targets, Ref{Reference: en.FullURL})
+		}
+		for _, id := range en.Events {
+			if seen["event:"+id] {
+				continue
+			}
+			seen["event:"+id] = true
+			events = append(events, id)
+			e := x.byID[id]
+			if e == nil {
+				continue
+			}
+			if first.IsZero() || e.PerformedAt.Before(first) {
+				first = e.PerformedAt
+			}
+			last, recorded = latest(last, e.PerformedAt), latest(recorded, e.RecordedAt)
+			if !seen["author:"+e.Author] {
+				seen["author:"+e.Author] = true
+				authors = append(authors, e.Author)
+			}
+			if !seen["device:"+e.Device] {
+				seen["device:"+e.Device] = true
+				devices = append(devices, e.Device)
+			}
+		}
+	}
+	id := ResourceID("provenance:" + strings.Join(events, ","))
+	r := &Resource{ResourceType: "Provenance", ID: id, Target: targets, Recorded: fhirTime(recorded),
+		OccurredPeriod: &Period{Start: fhirTime(first), End: fhirTime(last)},
+		Reason:         []Codeable{{Coding: []Coding{{System: x.sys.Downtime, Code: DowntimeCode, Display: DowntimeDisplay}}, Text: DowntimeDisplay + " and entered from Lifeboat"}}}
+	for _, a := range authors {
+		if strings.HasPrefix(a, "device:") {
+			continue // a device's own record: the device agent names it
+		}
+		ag := ProvAgent{Type: &Codeable{Coding: []Coding{{System: provType, Code: "author", Display: "Author"}}}, Who: x.person(a)}
+		if p, ok := x.people[a]; ok && p.Role != "" {
+			ag.Role = []Codeable{{Text: p.Role.Label()}}
+		}
+		r.Agent = append(r.Agent, ag)
+	}
+	for _, d := range devices {
+		name := x.devices[d]
+		if name == "" {
+			name = "Lifeboat device " + d
+		}
+		r.Agent = append(r.Agent, ProvAgent{Type: &Codeable{Coding: []Coding{{System: provType, Code: "assembler", Display: "Assembler"}}},
+			Who: Ref{Identifier: &Identifier{System: x.sys.DeviceID, Value: d}, Display: name + " (Lifeboat, during downtime)"}})
+	}
+	return Entry{FullURL: "urn:uuid:" + id, Resource: r, Request: &Request{Method: "PUT", URL: "Provenance/" + id}}
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// person is the performer reference of an author: logical, by Lifeboat
+// user ID, shown by the person's name from the store's people (user.saved),
+// never by the bare ID.
+func (x *exporter) person(author string) Ref {
+	if r, ok := x.refs[author]; ok {
+		return r
+	}
+	name := x.people[author].Name
+	if name == "" {
+		name = "a Lifeboat user not in this log"
+	}
+	r := Ref{Identifier: &Identifier{System: x.sys.UserID, Value: author}, Display: name}
+	x.refs[author] = r
+	return r
 }
 
 // target is the server resource an entry writes, as its conditional URL
@@ -638,7 +757,7 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 		r.Subject = x.patientRef(pid)
 		r.EffectiveDateTime = x.performedAt(e)
 		r.Issued = x.recordedAt(e)
-		r.Performer = []Ref{{Display: e.Author}}
+		r.Performer = []Ref{x.person(e.Author)}
 		x.stamp(r, h, e, part)
 		en := x.entry(r, h, part)
 		derived = append(derived, Ref{Reference: en.FullURL})
@@ -723,7 +842,7 @@ func (x *exporter) adminEntries(src, e *lifeboat.Event, h how) ([]Entry, string,
 	}
 	pid := src.Subject
 	r := &Resource{ResourceType: "MedicationAdministration", Status: "completed", MedicationCodeableConcept: medicine(o.Drug, o.DMDCode),
-		Subject: x.patientRef(pid), EffectiveDateTime: x.performedAt(e), Performer: []Actor{{Actor: Ref{Display: e.Author}}}}
+		Subject: x.patientRef(pid), EffectiveDateTime: x.performedAt(e), Performer: []Actor{{Actor: x.person(e.Author)}}}
 	if a.Outcome == forms.OutcomeGiven {
 		dose := a.Dose
 		if dose == 0 {
@@ -798,7 +917,7 @@ func (x *exporter) formEntries(src, e *lifeboat.Event, h how) ([]Entry, string, 
 	}
 	r := &Resource{ResourceType: "QuestionnaireResponse", Status: "completed",
 		Questionnaire: fmt.Sprintf("%s%s|%d", x.sys.Questionnaire, s.FormID, s.Version),
-		Authored:      x.performedAt(e), Author: &Ref{Display: e.Author}}
+		Authored:      x.performedAt(e), Author: new(x.person(e.Author))}
 	keys := make([]string, 0, len(s.Values))
 	for k := range s.Values {
 		keys = append(keys, k)

@@ -100,7 +100,7 @@ func (x *exporter) allergyResource(src, e *lifeboat.Event, h how) *Resource {
 	}
 	return &Resource{ResourceType: "AllergyIntolerance", Patient: x.patientRef(src.Subject),
 		VerificationStatus: code(allergyVerification, verification, verification),
-		RecordedDate:       x.performedAt(e), Recorder: &Ref{Display: e.Author}}
+		RecordedDate:       x.performedAt(e), Recorder: new(x.person(e.Author))}
 }
 
 // finishAllergy stamps an AllergyIntolerance (which has no status: an
@@ -130,7 +130,7 @@ func (x *exporter) weightEntries(src, e *lifeboat.Event, h how) ([]Entry, string
 		Code:          &Codeable{Coding: []Coding{{System: loinc, Code: "29463-7", Display: "Body weight"}, {System: snomed, Code: "27113001", Display: "Body weight"}}, Text: "Body weight"},
 		Subject:       x.patientRef(pid),
 		ValueQuantity: ucumQ(float64(w.Kg)/forms.QuantityScale, "kg", "kg"), EffectiveDateTime: at, Issued: x.recordedAt(e),
-		Performer: []Ref{{Display: e.Author}}}
+		Performer: []Ref{x.person(e.Author)}}
 	if w.Estimated {
 		r.Note = []Note{{Text: "estimated, not measured"}}
 	}

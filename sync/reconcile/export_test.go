@@ -197,6 +197,20 @@ func TestExportFHIR_ValidR4(t *testing.T) {
 				t.Errorf("bundle %d refers to %s, not in the bundle", i, ref)
 			}
 		}
+		// As written to a file, with its Provenance: valid, and the
+		// Provenance's targets resolve inside the bundle too.
+		if b.Provenance == nil {
+			t.Fatalf("bundle %d has no Provenance", i)
+		}
+		whole, _ := json.Marshal(b.Whole())
+		if _, err := u.Unmarshal(whole); err != nil {
+			t.Errorf("bundle %d with its Provenance is not valid R4: %v\n%s", i, err, whole)
+		}
+		for _, ref := range refsIn(whole) {
+			if !urls[ref] {
+				t.Errorf("bundle %d's Provenance refers to %s, not in the bundle", i, ref)
+			}
+		}
 	}
 	t.Logf("%d events -> %d bundles, %d entries", len(x.Events), len(x.Bundles), resources)
 	// Census records are context, not downtime care.
@@ -634,5 +648,92 @@ func TestExportFHIR_TrustSystems(t *testing.T) {
 	}
 	if _, err := ExportFHIR(d.events, ExportOptions{Systems: Systems{EventID: "x"}}); !errors.Is(err, lifeboat.ErrInvalid) {
 		t.Errorf("export with bad systems: %v", err)
+	}
+}
+
+// TestExportFHIR_ProvenanceAndDowntimeTag: every exported resource carries
+// the downtime meta tag; each Bundle has a Provenance whose targets are
+// its records' resources (not the Patient and Locations they lean on),
+// naming each person who recorded them by name and role (from the store's
+// people, never the bare user ID), the device, and "recorded during
+// downtime"; performers are references to the person, shown by name.
+// Before, performers were the internal user ID and there was neither.
+func TestExportFHIR_ProvenanceAndDowntimeTag(t *testing.T) {
+	d := MustDowntime(t)
+	x, err := ExportFHIR(d.events, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, e := range d.events {
+		ids[e.Author] = true
+	}
+	tagged := func(r *Resource) bool {
+		return r.Meta != nil && len(r.Meta.Tag) == 1 && r.Meta.Tag[0] == Coding{System: DowntimeSystem, Code: DowntimeCode, Display: DowntimeDisplay}
+	}
+	agents := map[string]string{}
+	for i, b := range x.Bundles {
+		records := map[string]bool{}
+		for _, en := range b.Entry {
+			if !tagged(en.Resource) {
+				t.Errorf("bundle %d: %s has no downtime tag: %+v", i, en.Resource.ResourceType, en.Resource.Meta)
+			}
+			if len(en.Events) > 0 {
+				records[en.FullURL] = true
+			}
+		}
+		p := b.Provenance.Resource
+		if !tagged(p) || p.Recorded == "" || len(p.Reason) != 1 || p.Reason[0].Coding[0].Code != DowntimeCode || !strings.Contains(p.Reason[0].Text, "downtime") {
+			t.Errorf("bundle %d: Provenance %+v", i, p)
+		}
+		if b.Provenance.Request.Method != "PUT" || b.Provenance.Request.URL != "Provenance/"+p.ID {
+			t.Errorf("bundle %d: Provenance request %+v, want an update-as-create of its id", i, b.Provenance.Request)
+		}
+		if len(p.Target) != len(records) {
+			t.Errorf("bundle %d: Provenance targets %d resources, the bundle has %d records' resources", i, len(p.Target), len(records))
+		}
+		for _, tg := range p.Target {
+			if !records[tg.Reference] {
+				t.Errorf("bundle %d: Provenance targets %s, not one of its records' resources", i, tg.Reference)
+			}
+		}
+		for _, a := range p.Agent {
+			role := ""
+			if len(a.Role) > 0 {
+				role = a.Role[0].Text
+			}
+			agents[a.Type.Coding[0].Code+" "+a.Who.Display] = role
+			if ids[a.Who.Display] || a.Who.Identifier == nil {
+				t.Errorf("bundle %d: agent %+v is shown by a user ID or has no identifier", i, a.Who)
+			}
+		}
+	}
+	if agents["author Ada Admin"] != "IT admin" || agents["author Phil Pharmacist"] != "Pharmacist" {
+		t.Errorf("Provenance authors = %v, want Ada Admin (IT admin) and Phil Pharmacist (Pharmacist)", agents)
+	}
+	devices := 0
+	for k := range agents {
+		if strings.HasPrefix(k, "assembler ") && strings.Contains(k, "during downtime") {
+			devices++
+		}
+	}
+	if devices == 0 {
+		t.Errorf("no device agent in %v", agents)
+	}
+	// Performers: a reference to the person by user ID, shown by name.
+	raw, _ := json.Marshal(x.Bundles)
+	for id := range ids {
+		if strings.Contains(string(raw), `"display":"`+id+`"`) {
+			t.Errorf("a performer is shown as user ID %s", id)
+		}
+	}
+	obs := find(x, func(e Entry) bool { return e.Resource.ResourceType == "Observation" })
+	perf, _ := obs[0].Resource.Performer.([]Ref)
+	if len(perf) != 1 || perf[0].Display != "Ada Admin" || perf[0].Identifier == nil || perf[0].Identifier.System != UserIDSystem || !ids[perf[0].Identifier.Value] {
+		t.Errorf("observation performer = %+v", perf)
+	}
+	sup := find(x, func(e Entry) bool { return e.Resource.ResourceType == "MedicationAdministration" })
+	if act, _ := sup[0].Resource.Performer.([]Actor); len(act) != 1 || act[0].Actor.Display != "Ada Admin" {
+		t.Errorf("administration performer = %+v", sup[0].Resource.Performer)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ const (
 	QuestionnaireURL = "https://lifeboat.example/fhir/Questionnaire/"
 	PerformedAtURL   = "https://lifeboat.example/fhir/StructureDefinition/performed-at"
 	RecordedAtURL    = "https://lifeboat.example/fhir/StructureDefinition/recorded-at"
+	UserIDSystem     = "https://lifeboat.example/user-id"   // value: a performer's Lifeboat user ID
+	DeviceIDSystem   = "https://lifeboat.example/device-id" // value: a device's ID
+	DowntimeSystem   = "https://lifeboat.example/fhir/CodeSystem/entry-context"
 )
 
 // DefaultSystemBase is the base the default systems are under.
@@ -44,11 +48,24 @@ type Systems struct {
 	Questionnaire string `json:"questionnaire"` // prefix of a form's canonical URL
 	PerformedAt   string `json:"performed_at"`  // extension URL
 	RecordedAt    string `json:"recorded_at"`   // extension URL
+	UserID        string `json:"user_id"`       // value: Lifeboat's user ID of a performer
+	DeviceID      string `json:"device_id"`     // value: Lifeboat's device ID
+	// Downtime is the code system of the meta tag on every exported
+	// resource and of the Provenance reason: code DowntimeCode.
+	Downtime string `json:"downtime"`
 }
+
+// DowntimeCode marks a resource recorded during downtime (meta.tag,
+// Provenance.reason) in Systems.Downtime.
+const (
+	DowntimeCode    = "downtime-entry"
+	DowntimeDisplay = "Recorded during downtime"
+)
 
 // DefaultSystems are today's systems, under DefaultSystemBase.
 var DefaultSystems = Systems{EventID: EventIDSystem, PatientID: PatientIDSystem, TempID: TempIDSystem, Location: LocationSystem,
-	Questionnaire: QuestionnaireURL, PerformedAt: PerformedAtURL, RecordedAt: RecordedAtURL}
+	Questionnaire: QuestionnaireURL, PerformedAt: PerformedAtURL, RecordedAt: RecordedAtURL,
+	UserID: UserIDSystem, DeviceID: DeviceIDSystem, Downtime: DowntimeSystem}
 
 // SystemsUnder is every system under a trust's base URL, named as the
 // defaults are under DefaultSystemBase ("<base>/event-id", ...).
@@ -56,7 +73,8 @@ func SystemsUnder(base string) Systems {
 	base = strings.TrimRight(base, "/")
 	return Systems{EventID: base + "/event-id", PatientID: base + "/patient-id", TempID: base + "/temp-id", Location: base + "/location",
 		Questionnaire: base + "/fhir/Questionnaire/", PerformedAt: base + "/fhir/StructureDefinition/performed-at",
-		RecordedAt: base + "/fhir/StructureDefinition/recorded-at"}
+		RecordedAt: base + "/fhir/StructureDefinition/recorded-at", UserID: base + "/user-id", DeviceID: base + "/device-id",
+		Downtime: base + "/fhir/CodeSystem/entry-context"}
 }
 
 // SystemsFile is the JSON of a trust's systems file: a base, and any
@@ -85,7 +103,8 @@ func ParseSystems(data []byte) (Systems, error) {
 		dst *string
 		v   string
 	}{{&out.EventID, f.EventID}, {&out.PatientID, f.PatientID}, {&out.TempID, f.TempID},
-		{&out.Location, f.Location}, {&out.Questionnaire, f.Questionnaire}, {&out.PerformedAt, f.PerformedAt}, {&out.RecordedAt, f.RecordedAt}} {
+		{&out.Location, f.Location}, {&out.Questionnaire, f.Questionnaire}, {&out.PerformedAt, f.PerformedAt}, {&out.RecordedAt, f.RecordedAt},
+		{&out.UserID, f.UserID}, {&out.DeviceID, f.DeviceID}, {&out.Downtime, f.Downtime}} {
 		if p.v != "" {
 			*p.dst = p.v
 		}
@@ -102,7 +121,8 @@ func ParseSystems(data []byte) (Systems, error) {
 func (s Systems) Check() error {
 	seen := map[string]string{}
 	for _, f := range []struct{ name, v string }{{"event_id", s.EventID}, {"patient_id", s.PatientID}, {"temp_id", s.TempID},
-		{"location", s.Location}, {"questionnaire", s.Questionnaire}, {"performed_at", s.PerformedAt}, {"recorded_at", s.RecordedAt}} {
+		{"location", s.Location}, {"questionnaire", s.Questionnaire}, {"performed_at", s.PerformedAt}, {"recorded_at", s.RecordedAt},
+		{"user_id", s.UserID}, {"device_id", s.DeviceID}, {"downtime", s.Downtime}} {
 		u, err := url.Parse(f.v)
 		switch {
 		case f.v == "":
@@ -131,6 +151,7 @@ const (
 	physType = "http://terminology.hl7.org/CodeSystem/location-physical-type"
 	v20116   = "http://terminology.hl7.org/CodeSystem/v2-0116"
 	actCode  = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+	provType = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 )
 
 // IdentQuery is the FHIR search "identifier=system|value" of a
@@ -170,10 +191,29 @@ func ResourceID(key string) string {
 }
 
 // Bundle is a FHIR R4 Bundle as exported and as returned by a server.
+//
+// Provenance is the transaction's Provenance (who recorded its records,
+// on which device, during downtime), kept apart from Entry: Send posts it
+// right after the transaction, its targets the resources the server
+// answered with (Medplum refuses a conditional transaction of more than 8
+// entries, and an observation set with its Patient is 8 already); files
+// for an integration engine carry it inside the transaction (Whole).
 type Bundle struct {
 	ResourceType string  `json:"resourceType"`
 	Type         string  `json:"type"`
 	Entry        []Entry `json:"entry"`
+	Provenance   *Entry  `json:"-"`
+}
+
+// Whole is b with its Provenance as the last entry (its targets the
+// records' fullUrls), as written to files.
+func (b Bundle) Whole() Bundle {
+	if b.Provenance == nil {
+		return b
+	}
+	b.Entry = append(slices.Clip(b.Entry), *b.Provenance)
+	b.Provenance = nil
+	return b
 }
 
 // Entry is one Bundle entry. Events names the Lifeboat events whose
@@ -198,6 +238,7 @@ type Request struct {
 type Resource struct {
 	ResourceType  string        `json:"resourceType"`
 	ID            string        `json:"id,omitempty"`
+	Meta          *Meta         `json:"meta,omitempty"`
 	Extension     []Extension   `json:"extension,omitempty"`
 	Identifier    any           `json:"identifier,omitempty"` // []Identifier; *Identifier on QuestionnaireResponse
 	Status        string        `json:"status,omitempty"`
@@ -244,6 +285,25 @@ type Resource struct {
 	Authored string   `json:"authored,omitempty"`
 	Author   *Ref     `json:"author,omitempty"`
 	Item     []QRItem `json:"item,omitempty"`
+	// Provenance
+	Target         []Ref       `json:"target,omitempty"`
+	OccurredPeriod *Period     `json:"occurredPeriod,omitempty"`
+	Recorded       string      `json:"recorded,omitempty"`
+	Reason         []Codeable  `json:"reason,omitempty"`
+	Agent          []ProvAgent `json:"agent,omitempty"`
+}
+
+// Meta is Resource.meta: the downtime tag.
+type Meta struct {
+	Tag []Coding `json:"tag,omitempty"`
+}
+
+// ProvAgent is Provenance.agent: a person (by name, with their role) or
+// the device the record was made on.
+type ProvAgent struct {
+	Type *Codeable  `json:"type,omitempty"`
+	Role []Codeable `json:"role,omitempty"`
+	Who  Ref        `json:"who"`
 }
 
 // PatientLink is a Patient's link to another record of the same person.
@@ -295,10 +355,12 @@ type (
 		Coding []Coding `json:"coding,omitempty"`
 		Text   string   `json:"text,omitempty"`
 	}
-	// Ref is a Reference.
+	// Ref is a Reference: literal (a fullUrl), or logical (an
+	// identifier) with a display.
 	Ref struct {
-		Reference string `json:"reference,omitempty"`
-		Display   string `json:"display,omitempty"`
+		Reference  string      `json:"reference,omitempty"`
+		Identifier *Identifier `json:"identifier,omitempty"`
+		Display    string      `json:"display,omitempty"`
 	}
 	// Quantity is a UCUM quantity.
 	Quantity struct {

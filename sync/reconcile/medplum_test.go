@@ -11,7 +11,7 @@ import (
 )
 
 // exportedTypes are the resource types a downtime export writes.
-var exportedTypes = []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense", "QuestionnaireResponse", "AllergyIntolerance"}
+var exportedTypes = []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense", "QuestionnaireResponse", "AllergyIntolerance", "Provenance"}
 
 // TestSend_Medplum sends a ward's downtime to a real FHIR server (Medplum's
 // router, in memory) twice: every record is accepted, and the second send
@@ -52,6 +52,7 @@ func TestSend_Medplum(t *testing.T) {
 		t.Fatalf("server holds %v after the first send", counts)
 	}
 	mustAllergiesOnServer(t, srv)
+	mustProvenanceOnServer(t, srv, len(x.Bundles))
 
 	// The same export again, as after a send whose answer was lost.
 	if _, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
@@ -111,6 +112,37 @@ func TestSend_MedplumRejects(t *testing.T) {
 	}
 	if n := srv.Count(t, "MedicationDispense"); n != 0 {
 		t.Errorf("server holds %d MedicationDispense, want 0", n)
+	}
+}
+
+// mustProvenanceOnServer checks the server holds one Provenance per
+// transaction sent, each naming people by name, tagged as downtime entry,
+// and every target a resource the server holds.
+func mustProvenanceOnServer(t *testing.T, srv *fhirtest.Server, bundles int) {
+	t.Helper()
+	held := map[string]bool{}
+	for _, typ := range exportedTypes {
+		for _, r := range srv.Search(t, typ, "") {
+			held[typ+"/"+r.ID] = true
+		}
+	}
+	ps := srv.Search(t, "Provenance", "")
+	if len(ps) != bundles {
+		t.Errorf("server holds %d Provenance, want %d (one per transaction)", len(ps), bundles)
+	}
+	for _, sr := range ps {
+		var p Resource
+		if err := json.Unmarshal(sr.Raw, &p); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Target) == 0 || len(p.Agent) < 2 || p.Agent[0].Who.Display == "" || p.Meta == nil || len(p.Meta.Tag) == 0 || p.Meta.Tag[0].Code != DowntimeCode {
+			t.Errorf("Provenance on the server = %s", sr.Raw)
+		}
+		for _, tg := range p.Target {
+			if !held[tg.Reference] {
+				t.Errorf("Provenance %s targets %s, not on the server", p.ID, tg.Reference)
+			}
+		}
 	}
 }
 

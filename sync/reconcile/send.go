@@ -32,9 +32,10 @@ type Client struct {
 
 // Outcome is the server's answer to one entry.
 type Outcome struct {
-	Status string // HTTP status line of the entry, e.g. "201 Created"
-	OK     bool
-	Reason string // the server's diagnostics when not OK
+	Status   string // HTTP status line of the entry, e.g. "201 Created"
+	OK       bool
+	Reason   string // the server's diagnostics when not OK
+	Location string // the resource written, "Observation/123" (no _history)
 }
 
 // errTransient marks a failure worth trying again later (network down,
@@ -191,8 +192,9 @@ type response struct {
 	ResourceType string `json:"resourceType"`
 	Entry        []struct {
 		Response *struct {
-			Status  string          `json:"status"`
-			Outcome json.RawMessage `json:"outcome"`
+			Status   string          `json:"status"`
+			Location string          `json:"location"`
+			Outcome  json.RawMessage `json:"outcome"`
 		} `json:"response"`
 	} `json:"entry"`
 }
@@ -227,7 +229,7 @@ func ParseResponse(data []byte, want int) ([]Outcome, error) {
 			continue
 		}
 		code, _ := strconv.Atoi(strings.Fields(e.Response.Status + " 0")[0])
-		out[i] = Outcome{Status: e.Response.Status, OK: code >= 200 && code < 300}
+		out[i] = Outcome{Status: e.Response.Status, OK: code >= 200 && code < 300, Location: resourceLocation(e.Response.Location)}
 		if !out[i].OK {
 			out[i].Reason = reasonOf(e.Response.Outcome)
 			if out[i].Reason == "" {
@@ -236,6 +238,17 @@ func ParseResponse(data []byte, want int) ([]Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// resourceLocation is "Type/id" of a response location, which may be
+// absolute and carry "/_history/v".
+func resourceLocation(loc string) string {
+	loc, _, _ = strings.Cut(loc, "/_history/")
+	parts := strings.Split(strings.Trim(loc, "/"), "/")
+	if len(parts) < 2 || parts[len(parts)-2] == "" || parts[len(parts)-1] == "" {
+		return ""
+	}
+	return parts[len(parts)-2] + "/" + parts[len(parts)-1]
 }
 
 var entryIndex = regexp.MustCompile(`entry\[(\d+)\]`)
@@ -305,6 +318,46 @@ func reasonOf(raw []byte) string {
 	return strings.Join(ms, "; ")
 }
 
+// postProvenance posts b's Provenance in a transaction of its own, right
+// after b was answered with outs: its targets are the resources the server
+// wrote for b's records ("Observation/123"), those it refused left out. It
+// is an update-as-create of a fixed id, so posting it again after a lost
+// answer writes it once. A Provenance the server refuses turns the
+// records' outcomes into rejections saying so (they are sent again next
+// time; the conditional writes make that harmless).
+func (c *Client) postProvenance(ctx context.Context, b Bundle, outs []Outcome) error {
+	loc := map[string]string{}
+	for j, en := range b.Entry {
+		if outs[j].OK && outs[j].Location != "" {
+			loc[en.FullURL] = outs[j].Location
+		}
+	}
+	r := *b.Provenance.Resource
+	r.Target = nil
+	for _, t := range b.Provenance.Resource.Target {
+		if l, ok := loc[t.Reference]; ok {
+			r.Target = append(r.Target, Ref{Reference: l})
+		}
+	}
+	if len(r.Target) == 0 {
+		return nil // nothing of the records was written
+	}
+	en := *b.Provenance
+	en.Resource = &r
+	pouts, err := c.Post(ctx, Bundle{ResourceType: "Bundle", Type: "transaction", Entry: []Entry{en}})
+	if err != nil {
+		return err
+	}
+	if !pouts[0].OK {
+		for j := range outs {
+			if outs[j].OK {
+				outs[j] = Outcome{Status: pouts[0].Status, Reason: "the server took the record but refused its Provenance: " + pouts[0].Reason}
+			}
+		}
+	}
+	return nil
+}
+
 // SendReport counts what a send did.
 type SendReport struct {
 	Bundles    int
@@ -365,6 +418,19 @@ func Send(ctx context.Context, c *Client, x *Export, app Appender, by string, no
 				rep.Unanswered += len(order)
 			}
 			return rep, fmt.Errorf("send bundle %d of %d: %w", i+1, len(x.Bundles), err)
+		}
+		if b.Provenance != nil {
+			if err := c.postProvenance(ctx, b, outs); err != nil {
+				var r *refusal
+				if errors.As(err, &r) {
+					if merr := mark(StatusPending, "not sent: "+r.words); merr != nil {
+						return rep, fmt.Errorf("record bundle %d as pending: %w", i+1, merr)
+					}
+				} else {
+					rep.Unanswered += len(order)
+				}
+				return rep, fmt.Errorf("send the provenance of bundle %d of %d: %w", i+1, len(x.Bundles), err)
+			}
 		}
 		worst := map[string]Outcome{}
 		for j, en := range b.Entry {

@@ -769,23 +769,7 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 	if o.SpO2 != nil {
 		c := &Codeable{Coding: []Coding{{System: loinc, Code: "2708-6", Display: "Oxygen saturation in Arterial blood"},
 			{System: loinc, Code: "59408-5", Display: "Oxygen saturation in Arterial blood by Pulse oximetry"}}, Text: "Oxygen saturation"}
-		r := &Resource{Code: c, ValueQuantity: ucumQ(float64(*o.SpO2), "%", "%")}
-		switch {
-		case o.OnOxygen != nil && *o.OnOxygen:
-			n := "on supplemental oxygen"
-			if o.O2Device != "" {
-				n += ": " + o.O2Device
-			}
-			if o.O2FlowLPM != nil {
-				n += fmt.Sprintf(", %g L/min", *o.O2FlowLPM)
-			}
-			r.Note = []Note{{Text: n}}
-		case o.OnOxygen != nil:
-			r.Note = []Note{{Text: "on room air"}}
-		}
-		if o.SpO2Scale == 2 {
-			r.Note = append(r.Note, Note{Text: "NEWS2 SpO2 scale 2"})
-		}
+		r := &Resource{Code: c, ValueQuantity: ucumQ(float64(*o.SpO2), "%", "%"), Component: x.oxygen(o)}
 		add("#spo2", r)
 	}
 	if o.Systolic != nil || o.Diastolic != nil {
@@ -817,7 +801,7 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 		total := n.Total
 		r := &Resource{Code: code(snomed, "1104051000000101", "Royal College of Physicians NEWS2 (National Early Warning Score 2) total score"),
 			Category:     []Codeable{{Coding: []Coding{{System: obsCat, Code: "survey", Display: "Survey"}}}},
-			ValueInteger: &total, DerivedFrom: slices.Clone(derived)}
+			ValueInteger: &total, DerivedFrom: slices.Clone(derived), Method: x.spo2Scale(scale)}
 		add("#news2", r)
 	}
 	if len(entries) == 1 {
@@ -828,6 +812,92 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 		entries[i].Events = events
 	}
 	return entries, pid, nil
+}
+
+// The codes of oxygen on an SpO2 Observation (its components).
+var (
+	// o2FlowCode is the LOINC code of the oxygen flow rate, in L/min.
+	o2FlowCode = Codeable{Coding: []Coding{{System: loinc, Code: "3151-8", Display: "Inhaled oxygen flow rate"}}, Text: "Oxygen flow rate"}
+	// o2TherapyCode is the SNOMED CT procedure the air-or-oxygen component
+	// answers: its value is room air, on oxygen, or the delivery device.
+	o2TherapyCode = Codeable{Coding: []Coding{{System: snomed, Code: "57485005", Display: "Oxygen therapy"}}, Text: "Air or oxygen (delivery device)"}
+	roomAir       = Coding{System: snomed, Code: "722742002", Display: "Breathing room air"}
+	onOxygen      = Coding{System: snomed, Code: "371825009", Display: "Patient on oxygen"}
+	// o2Devices are the SNOMED CT codes of the devices recorded by name
+	// (lower case; others are sent as the words recorded).
+	o2Devices = map[string]Coding{
+		"nasal cannula":  {System: snomed, Code: "336623009", Display: "Oxygen nasal cannula"},
+		"nasal cannulae": {System: snomed, Code: "336623009", Display: "Oxygen nasal cannula"},
+		"nasal specs":    {System: snomed, Code: "336623009", Display: "Oxygen nasal cannula"},
+	}
+)
+
+// oxygen is the air-or-oxygen of an SpO2 reading as coded components:
+// room air, or on oxygen with its delivery device (SNOMED CT where known,
+// else the words recorded) and its flow in L/min (UCUM). Nothing when not
+// recorded.
+func (x *exporter) oxygen(o forms.Observations) []Component {
+	if o.OnOxygen == nil {
+		return nil
+	}
+	if !*o.OnOxygen {
+		return []Component{{Code: o2TherapyCode, ValueCodeableConcept: &Codeable{Coding: []Coding{roomAir}, Text: "Room air"}}}
+	}
+	dev := &Codeable{Coding: []Coding{onOxygen}, Text: "On oxygen"}
+	if d := strings.TrimSpace(o.O2Device); d != "" {
+		dev = &Codeable{Text: d}
+		if c, ok := o2Devices[strings.ToLower(d)]; ok {
+			dev.Coding = []Coding{c}
+		}
+	}
+	out := []Component{{Code: o2TherapyCode, ValueCodeableConcept: dev}}
+	if o.O2FlowLPM != nil {
+		out = append(out, Component{Code: o2FlowCode, ValueQuantity: ucumQ(*o.O2FlowLPM, "L/min", "L/min")})
+	}
+	return out
+}
+
+// spo2Scale is the NEWS2 SpO2 scale a score used, coded in
+// Systems.NEWS2 (no SNOMED CT or LOINC code exists for it): "scale-1",
+// or "scale-2" for patients with hypercapnic respiratory failure
+// (target 88-92%).
+func (x *exporter) spo2Scale(scale int) *Codeable {
+	if scale == 2 {
+		return &Codeable{Coding: []Coding{{System: x.sys.NEWS2, Code: "scale-2", Display: "NEWS2 SpO2 scale 2"}}, Text: "NEWS2 SpO2 scale 2 (target 88-92%)"}
+	}
+	return &Codeable{Coding: []Coding{{System: x.sys.NEWS2, Code: "scale-1", Display: "NEWS2 SpO2 scale 1"}}, Text: "NEWS2 SpO2 scale 1"}
+}
+
+// ucumUnits are the UCUM codes of the dose units orders use (lower case);
+// a unit not here is sent as its words, with no code.
+var ucumUnits = map[string]string{
+	"mg": "mg", "g": "g", "gram": "g", "grams": "g", "microgram": "ug", "micrograms": "ug", "mcg": "ug", "ug": "ug",
+	"nanogram": "ng", "nanograms": "ng", "ng": "ng", "ml": "mL", "millilitre": "mL", "millilitres": "mL", "l": "L",
+	"mmol": "mmol", "unit": "[iU]", "units": "[iU]", "iu": "[iU]", "%": "%",
+	"tablet": "{tablet}", "tablets": "{tablet}", "capsule": "{capsule}", "capsules": "{capsule}",
+	"puff": "{puff}", "puffs": "{puff}", "drop": "{drop}", "drops": "{drop}", "sachet": "{sachet}", "sachets": "{sachet}",
+	"patch": "{patch}", "patches": "{patch}", "suppository": "{suppository}", "suppositories": "{suppository}",
+}
+
+// doseQuantity is a dose in its unit, with the UCUM code when the unit
+// has one.
+func doseQuantity(v float64, unit string) *Quantity {
+	q := &Quantity{Value: v, Unit: unit}
+	if c, ok := ucumUnits[strings.ToLower(strings.TrimSpace(unit))]; ok {
+		q.System, q.Code = ucum, c
+	}
+	return q
+}
+
+// orderRef is a dose's reference to its MedicationRequest: logical, by
+// Lifeboat's order ID (the census does not keep the core system's own
+// order identifier), shown as the order in words.
+func (x *exporter) orderRef(o forms.MedicationOrder) *Ref {
+	words := strings.TrimSpace(fmt.Sprintf("%s %s %s %s %s", o.Drug, o.Dose.String(), o.DoseUnit, o.Route, o.Frequency))
+	if o.PRN {
+		words += " PRN"
+	}
+	return &Ref{Identifier: &Identifier{System: x.sys.OrderID, Value: o.ID}, Display: strings.Join(strings.Fields(words), " ")}
 }
 
 // adminEntries maps a dose given or not given to a MedicationAdministration.
@@ -842,13 +912,13 @@ func (x *exporter) adminEntries(src, e *lifeboat.Event, h how) ([]Entry, string,
 	}
 	pid := src.Subject
 	r := &Resource{ResourceType: "MedicationAdministration", Status: "completed", MedicationCodeableConcept: medicine(o.Drug, o.DMDCode),
-		Subject: x.patientRef(pid), EffectiveDateTime: x.performedAt(e), Performer: []Actor{{Actor: x.person(e.Author)}}}
+		Subject: x.patientRef(pid), EffectiveDateTime: x.performedAt(e), Performer: []Actor{{Actor: x.person(e.Author)}}, Request: x.orderRef(o)}
 	if a.Outcome == forms.OutcomeGiven {
 		dose := a.Dose
 		if dose == 0 {
 			dose = o.Dose
 		}
-		r.Dosage = &Dosage{Route: &Codeable{Text: o.Route}, Dose: &Quantity{Value: float64(dose) / forms.QuantityScale, Unit: o.DoseUnit}}
+		r.Dosage = &Dosage{Route: &Codeable{Text: o.Route}, Dose: doseQuantity(float64(dose)/forms.QuantityScale, o.DoseUnit)}
 	} else {
 		r.Status = "not-done"
 		reason := string(a.Outcome)

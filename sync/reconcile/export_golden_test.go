@@ -235,7 +235,8 @@ func exportDigest(t testing.TB, x *Export) string {
 // (Changed on purpose when conditional URLs were escaped (IdentQuery):
 // the same bundles and events, "#part" now "%23part", "w2/b1" "w2%2Fb1";
 // and again when each Bundle got its Provenance, every resource the
-// downtime meta tag and performers their user reference.)
+// downtime meta tag and performers their user reference; and again when
+// oxygen, the SpO2 scale and doses were coded.)
 func TestExportFHIR_Golden(t *testing.T) {
 	evs := synthLog(6000)
 	skip := map[string]bool{}
@@ -249,10 +250,10 @@ func TestExportFHIR_Golden(t *testing.T) {
 		opt  ExportOptions
 		want string
 	}{
-		{"default", ExportOptions{}, "01279c44774cbd206cd593724f13efe3e501d99390bf676b9bad452d053c44bb"},
-		{"size3", ExportOptions{BundleSize: 3}, "81d1c3ab222215bf52eed5ec8f010dbc21bf50cc1c96c5e5f6677bb74313da04"},
-		{"ward", ExportOptions{Ward: "w2"}, "148a066eef4ca2fe880de95c6e1cccce907f9409cd11ad96c184e9806f0d74d2"},
-		{"skip", ExportOptions{Skip: skip, BundleSize: 20}, "8a344da2687564e826de1634caea67d3456d3387add1feaf58fbab44119cbaf1"},
+		{"default", ExportOptions{}, "6e74c4560e1fcb0b5b460a696354eaf31e7107553c8200a654acaf5535d17c43"},
+		{"size3", ExportOptions{BundleSize: 3}, "39f9d0802f7ab08355ed2e8ee09417876d56aea2432e6ef2bbb6b3e8bbb07f96"},
+		{"ward", ExportOptions{Ward: "w2"}, "5048a2f42c8f29c2e04093b816237657af9da81919360b284093db92bf2fd61f"},
+		{"skip", ExportOptions{Skip: skip, BundleSize: 20}, "5d53f9387af485cad9e167c4f393c559f15c445a8bb753963df04b59a6ee21e3"},
 	} {
 		x, err := ExportFHIR(evs, tc.opt)
 		if err != nil {

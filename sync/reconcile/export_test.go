@@ -737,3 +737,100 @@ func TestExportFHIR_ProvenanceAndDowntimeTag(t *testing.T) {
 		t.Errorf("administration performer = %+v", sup[0].Resource.Performer)
 	}
 }
+
+// TestExportFHIR_CodedOxygenScaleAndDose: oxygen is coded on the SpO2
+// Observation (SNOMED CT room air, or the delivery device, and the flow in
+// L/min UCUM), the NEWS2 SpO2 scale is a code on the NEWS2 score (scale 2
+// too), and a dose given has a UCUM dose and a reference to its order.
+// Before, oxygen and scale 2 were notes in words, the dose had no UCUM
+// code and the administration no link to its MedicationRequest.
+func TestExportFHIR_CodedOxygenScaleAndDose(t *testing.T) {
+	d := MustDowntime(t)
+	grace := d.byNHS["9990000018"]
+	at := storetest.T0.Add(14 * time.Hour)
+	add(t, d, store.Draft{Kind: forms.KindNEWS2Scale, Subject: grace, PerformedAt: at,
+		Payload: forms.SpO2ScaleSetting{PatientID: grace, Scale: 2, SetBy: "Dr Rao", Reason: "COPD, hypercapnic"}})
+	o2 := storetest.ObsDraft(grace, 20, 90, 125, 88, 37.1, at.Add(time.Minute))
+	obs := o2.Payload.(forms.Observations)
+	on, flow := true, 2.0
+	obs.OnOxygen, obs.O2Device, obs.O2FlowLPM, obs.SpO2Scale = &on, "Nasal cannula", &flow, 2
+	o2.Payload = obs
+	oxy := add(t, d, o2)
+	evs, _ := d.db.EventsAfter(t.Context(), nil, 1<<30)
+	x, err := ExportFHIR(evs, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spo2 := find(x, func(e Entry) bool {
+		return e.Resource.ResourceType == "Observation" && hasCode(e.Resource, loinc, "59408-5")
+	})
+	var air, oxygen *Resource
+	for _, e := range spo2 {
+		ids := e.Resource.Identifiers()
+		switch {
+		case len(ids) > 0 && ids[0].Value == oxy.ID+"#spo2":
+			oxygen = e.Resource
+		case len(ids) > 0 && ids[0].Value == d.obs.ID+"#spo2" && e.Request.Method == "POST":
+			air = e.Resource
+		}
+	}
+	if air == nil || oxygen == nil {
+		t.Fatalf("SpO2 observations: %d, room air %v, on oxygen %v", len(spo2), air != nil, oxygen != nil)
+	}
+	if len(air.Note) != 0 || len(air.Component) != 1 || air.Component[0].ValueCodeableConcept.Coding[0].Code != "722742002" {
+		t.Errorf("room air SpO2 = notes %+v, components %+v; want coded breathing room air", air.Note, air.Component)
+	}
+	if len(oxygen.Note) != 0 || len(oxygen.Component) != 2 {
+		t.Fatalf("on oxygen SpO2 = notes %+v, components %+v", oxygen.Note, oxygen.Component)
+	}
+	dev, fl := oxygen.Component[0], oxygen.Component[1]
+	if dev.Code.Coding[0].Code != "57485005" || dev.ValueCodeableConcept.Coding[0] != (Coding{System: snomed, Code: "336623009", Display: "Oxygen nasal cannula"}) {
+		t.Errorf("oxygen device component = %+v", dev)
+	}
+	if fl.Code.Coding[0] != (Coding{System: loinc, Code: "3151-8", Display: "Inhaled oxygen flow rate"}) || *fl.ValueQuantity != (Quantity{Value: 2, Unit: "L/min", System: ucum, Code: "L/min"}) {
+		t.Errorf("oxygen flow component = %+v %+v", fl, fl.ValueQuantity)
+	}
+	news := find(x, func(e Entry) bool { return hasCode(e.Resource, snomed, "1104051000000101") })
+	scales := map[string]int{}
+	for _, e := range news {
+		if m := e.Resource.Method; m == nil || len(m.Coding) != 1 || m.Coding[0].System != NEWS2System {
+			t.Errorf("NEWS2 score method = %+v, want a coded SpO2 scale", m)
+		} else {
+			scales[m.Coding[0].Code]++
+		}
+	}
+	if scales["scale-2"] != 1 || scales["scale-1"] == 0 {
+		t.Errorf("NEWS2 scales = %v, want one scale-2 and some scale-1", scales)
+	}
+	// Doses: UCUM and a reference to the order.
+	given := find(x, func(e Entry) bool {
+		return e.Resource.ResourceType == "MedicationAdministration" && e.Resource.Status == "completed"
+	})
+	if len(given) == 0 {
+		t.Fatal("no dose given exported")
+	}
+	for _, e := range given {
+		r := e.Resource
+		if q := r.Dosage.Dose; q.System != ucum || q.Code != "g" || q.Unit != "g" || q.Value != 1 {
+			t.Errorf("dose = %+v, want 1 g in UCUM", q)
+		}
+		if r.Request == nil || r.Request.Identifier == nil || r.Request.Identifier.System != OrderIDSystem || r.Request.Identifier.Value == "" || !strings.HasPrefix(r.Request.Display, "Paracetamol") {
+			t.Errorf("administration request = %+v, want a reference to its order", r.Request)
+		}
+	}
+	// Still valid R4.
+	u := validator(t)
+	for _, b := range x.Bundles {
+		raw, _ := json.Marshal(b.Whole())
+		if _, err := u.Unmarshal(raw); err != nil {
+			t.Errorf("not valid R4: %v\n%s", err, raw)
+		}
+	}
+	// A unit with no UCUM code keeps its words and no code.
+	if q := doseQuantity(2, "spoonfuls"); q.System != "" || q.Code != "" || q.Unit != "spoonfuls" {
+		t.Errorf("dose in spoonfuls = %+v", q)
+	}
+	if q := doseQuantity(500, "microgram"); q.Code != "ug" {
+		t.Errorf("dose in microgram = %+v", q)
+	}
+}

@@ -30,6 +30,8 @@ const (
 	UserIDSystem     = "https://lifeboat.example/user-id"   // value: a performer's Lifeboat user ID
 	DeviceIDSystem   = "https://lifeboat.example/device-id" // value: a device's ID
 	DowntimeSystem   = "https://lifeboat.example/fhir/CodeSystem/entry-context"
+	OrderIDSystem    = "https://lifeboat.example/order-id" // value: a medicine order's Lifeboat ID
+	NEWS2System      = "https://lifeboat.example/fhir/CodeSystem/news2"
 )
 
 // DefaultSystemBase is the base the default systems are under.
@@ -53,6 +55,10 @@ type Systems struct {
 	// Downtime is the code system of the meta tag on every exported
 	// resource and of the Provenance reason: code DowntimeCode.
 	Downtime string `json:"downtime"`
+	OrderID  string `json:"order_id"` // value: Lifeboat's medicine order ID (MedicationAdministration.request)
+	// NEWS2 is the code system of Lifeboat's NEWS2 codes with no SNOMED CT
+	// or LOINC code: the SpO2 scale (NEWS2ScaleCode, scale-1, scale-2).
+	NEWS2 string `json:"news2"`
 }
 
 // DowntimeCode marks a resource recorded during downtime (meta.tag,
@@ -65,7 +71,7 @@ const (
 // DefaultSystems are today's systems, under DefaultSystemBase.
 var DefaultSystems = Systems{EventID: EventIDSystem, PatientID: PatientIDSystem, TempID: TempIDSystem, Location: LocationSystem,
 	Questionnaire: QuestionnaireURL, PerformedAt: PerformedAtURL, RecordedAt: RecordedAtURL,
-	UserID: UserIDSystem, DeviceID: DeviceIDSystem, Downtime: DowntimeSystem}
+	UserID: UserIDSystem, DeviceID: DeviceIDSystem, Downtime: DowntimeSystem, OrderID: OrderIDSystem, NEWS2: NEWS2System}
 
 // SystemsUnder is every system under a trust's base URL, named as the
 // defaults are under DefaultSystemBase ("<base>/event-id", ...).
@@ -74,7 +80,7 @@ func SystemsUnder(base string) Systems {
 	return Systems{EventID: base + "/event-id", PatientID: base + "/patient-id", TempID: base + "/temp-id", Location: base + "/location",
 		Questionnaire: base + "/fhir/Questionnaire/", PerformedAt: base + "/fhir/StructureDefinition/performed-at",
 		RecordedAt: base + "/fhir/StructureDefinition/recorded-at", UserID: base + "/user-id", DeviceID: base + "/device-id",
-		Downtime: base + "/fhir/CodeSystem/entry-context"}
+		Downtime: base + "/fhir/CodeSystem/entry-context", OrderID: base + "/order-id", NEWS2: base + "/fhir/CodeSystem/news2"}
 }
 
 // SystemsFile is the JSON of a trust's systems file: a base, and any
@@ -104,7 +110,7 @@ func ParseSystems(data []byte) (Systems, error) {
 		v   string
 	}{{&out.EventID, f.EventID}, {&out.PatientID, f.PatientID}, {&out.TempID, f.TempID},
 		{&out.Location, f.Location}, {&out.Questionnaire, f.Questionnaire}, {&out.PerformedAt, f.PerformedAt}, {&out.RecordedAt, f.RecordedAt},
-		{&out.UserID, f.UserID}, {&out.DeviceID, f.DeviceID}, {&out.Downtime, f.Downtime}} {
+		{&out.UserID, f.UserID}, {&out.DeviceID, f.DeviceID}, {&out.Downtime, f.Downtime}, {&out.OrderID, f.OrderID}, {&out.NEWS2, f.NEWS2}} {
 		if p.v != "" {
 			*p.dst = p.v
 		}
@@ -122,7 +128,7 @@ func (s Systems) Check() error {
 	seen := map[string]string{}
 	for _, f := range []struct{ name, v string }{{"event_id", s.EventID}, {"patient_id", s.PatientID}, {"temp_id", s.TempID},
 		{"location", s.Location}, {"questionnaire", s.Questionnaire}, {"performed_at", s.PerformedAt}, {"recorded_at", s.RecordedAt},
-		{"user_id", s.UserID}, {"device_id", s.DeviceID}, {"downtime", s.Downtime}} {
+		{"user_id", s.UserID}, {"device_id", s.DeviceID}, {"downtime", s.Downtime}, {"order_id", s.OrderID}, {"news2", s.NEWS2}} {
 		u, err := url.Parse(f.v)
 		switch {
 		case f.v == "":
@@ -271,6 +277,8 @@ type Resource struct {
 	Note                      []Note      `json:"note,omitempty"`
 	DerivedFrom               []Ref       `json:"derivedFrom,omitempty"`
 	Component                 []Component `json:"component,omitempty"`
+	Method                    *Codeable   `json:"method,omitempty"`
+	Request                   *Ref        `json:"request,omitempty"` // MedicationAdministration: its order
 	Dosage                    *Dosage     `json:"dosage,omitempty"`
 	Quantity                  *Quantity   `json:"quantity,omitempty"`
 	WhenHandedOver            string      `json:"whenHandedOver,omitempty"`
@@ -382,8 +390,9 @@ type (
 	}
 	// Component is Observation.component.
 	Component struct {
-		Code          Codeable  `json:"code"`
-		ValueQuantity *Quantity `json:"valueQuantity,omitempty"`
+		Code                 Codeable  `json:"code"`
+		ValueQuantity        *Quantity `json:"valueQuantity,omitempty"`
+		ValueCodeableConcept *Codeable `json:"valueCodeableConcept,omitempty"`
 	}
 	// Note is an Annotation.
 	Note struct {

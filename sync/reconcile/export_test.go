@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -832,5 +834,33 @@ func TestExportFHIR_CodedOxygenScaleAndDose(t *testing.T) {
 	}
 	if q := doseQuantity(500, "microgram"); q.Code != "ug" {
 		t.Errorf("dose in microgram = %+v", q)
+	}
+}
+
+// TestFHIRExportDoc: docs/fhir-export.md (cited in the code) names every
+// exported kind, every system a trust can set and every status.
+func TestFHIRExportDoc(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "fhir-export.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, k := range ExportKinds {
+		if !strings.Contains(doc, "`"+k+"`") {
+			t.Errorf("docs/fhir-export.md does not name exported kind %s", k)
+		}
+	}
+	raw, _ := json.Marshal(DefaultSystems)
+	var names map[string]string
+	json.Unmarshal(raw, &names)
+	for name, v := range names {
+		if !strings.Contains(doc, "`"+name+"`") || !strings.Contains(doc, strings.TrimPrefix(v, DefaultSystemBase)) {
+			t.Errorf("docs/fhir-export.md does not give system %s (%s)", name, v)
+		}
+	}
+	for _, s := range Statuses {
+		if !strings.Contains(doc, "| "+string(s)+" |") {
+			t.Errorf("docs/fhir-export.md does not explain status %s", s)
+		}
 	}
 }

@@ -864,3 +864,31 @@ func TestFHIRExportDoc(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSystems: any systems file gives checked systems or an error
+// wrapping ErrInvalid, and what it accepts makes conditional URLs that read
+// back as the one identifier parameter.
+func FuzzParseSystems(f *testing.F) {
+	f.Add([]byte(`{"base":"https://fhir.trust.nhs.uk/lb"}`))
+	f.Add([]byte(`{"base":"https://t.example","location":"urn:oid:1.2.3","news2":"https://t.example/n"}`))
+	f.Add([]byte(`{"event_id":"https://a.example/x","patient_id":"https://a.example/x"}`))
+	f.Add([]byte(`{"base":"https://a.example/%7C"}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseSystems(b)
+		if err != nil {
+			if !errors.Is(err, lifeboat.ErrInvalid) {
+				t.Fatalf("ParseSystems error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		if err := s.Check(); err != nil {
+			t.Fatalf("ParseSystems accepted systems Check refuses: %v", err)
+		}
+		q := IdentQuery(s.Location, "w|1,b#2")
+		vals, err := url.ParseQuery(q)
+		if err != nil || len(vals) != 1 || len(vals["identifier"]) != 1 {
+			t.Fatalf("systems %+v make %q, reading back as %v, %v", s, q, vals, err)
+		}
+	})
+}

@@ -58,10 +58,29 @@ func TestSend_DemoWardToMedplum(t *testing.T) {
 			t.Errorf("%s %s is %s: %s", it.Kind, it.EventID, it.Status, it.Reason)
 		}
 	}
-	types := []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense"}
+	types := []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense", "Provenance"}
 	counts := map[string]int{}
 	for _, typ := range types {
 		counts[typ] = srv.Count(t, typ)
+	}
+	// Each transaction's Provenance names people by name and role, and
+	// every resource is tagged as recorded during downtime.
+	provs := srv.Search(t, "Provenance", "")
+	if len(provs) == 0 {
+		t.Error("no Provenance on the server")
+	}
+	for _, p := range provs {
+		if !strings.Contains(string(p.Raw), `"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/provenance-participant-type","code":"author"`) ||
+			!strings.Contains(string(p.Raw), `"role":[{"text":"`) || !strings.Contains(string(p.Raw), "Recorded during downtime") {
+			t.Errorf("Provenance on the server = %s", p.Raw)
+			break
+		}
+	}
+	for _, r := range srv.Search(t, "MedicationAdministration", "") {
+		if !strings.Contains(string(r.Raw), `"code":"downtime-entry"`) {
+			t.Errorf("MedicationAdministration without the downtime tag: %s", r.Raw)
+			break
+		}
 	}
 	out, err = run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--user", "Ada Admin")
 	if err != nil || !strings.Contains(out, "Nothing to send") {

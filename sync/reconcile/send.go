@@ -421,14 +421,10 @@ func Send(ctx context.Context, c *Client, x *Export, app Appender, by string, no
 		}
 		if b.Provenance != nil {
 			if err := c.postProvenance(ctx, b, outs); err != nil {
-				var r *refusal
-				if errors.As(err, &r) {
-					if merr := mark(StatusPending, "not sent: "+r.words); merr != nil {
-						return rep, fmt.Errorf("record bundle %d as pending: %w", i+1, merr)
-					}
-				} else {
-					rep.Unanswered += len(order)
-				}
+				// The records were answered but their Provenance was not
+				// written: they stay sent, and go again (harmlessly) with
+				// it next time.
+				rep.Unanswered += len(order)
 				return rep, fmt.Errorf("send the provenance of bundle %d of %d: %w", i+1, len(x.Bundles), err)
 			}
 		}

@@ -52,7 +52,8 @@ func (f *fakeFHIR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	type resp struct {
 		Response struct {
-			Status string `json:"status"`
+			Status   string `json:"status"`
+			Location string `json:"location,omitempty"`
 		} `json:"response"`
 	}
 	out := struct {
@@ -81,6 +82,7 @@ func (f *fakeFHIR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, exists := f.byIdent[key]
 		raw, _ := json.Marshal(e.Resource)
 		var rr resp
+		rr.Response.Location = e.Resource.ResourceType + "/" + ResourceID(key) + "/_history/1"
 		switch {
 		case e.Request.Method == "POST" && exists:
 			rr.Response.Status = "200 OK"
@@ -99,6 +101,19 @@ func (f *fakeFHIR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeFHIR) count() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.byIdent) }
+
+// countOf is how many resources of typ the fake holds.
+func (f *fakeFHIR) countOf(typ string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for k := range f.byIdent {
+		if strings.HasPrefix(k, typ+"|") || strings.HasPrefix(k, typ+"/") {
+			n++
+		}
+	}
+	return n
+}
 
 func noSleep(context.Context, time.Duration) error { return nil }
 
@@ -285,5 +300,57 @@ func TestSend_ServerRefusesUsStopsAndKeepsPending(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSend_ProvenanceRefusedRejectsItsRecords: a server that takes the
+// records but refuses their Provenance: the records are rejected saying
+// so (not accepted with no Provenance), and sent again once the server
+// takes it, the Provenance is written once per transaction, its targets
+// the resources the server answered with.
+func TestSend_ProvenanceRefusedRejectsItsRecords(t *testing.T) {
+	ctx := t.Context()
+	d := MustDowntime(t)
+	f, srv := newFakeFHIR(t)
+	f.refuse = func(r *Resource) string {
+		if r.ResourceType == "Provenance" {
+			return "Provenance.agent: unknown device"
+		}
+		return ""
+	}
+	c := &Client{BaseURL: srv.URL, Sleep: noSleep}
+	clock := storetest.NewClock(storetest.T0.Add(30 * time.Hour))
+	x, _ := ExportFHIR(d.events, ExportOptions{})
+	rep, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil)
+	if err != nil || rep.Accepted != 0 || rep.Rejected != len(x.Events) {
+		t.Fatalf("send = %+v, %v; want all %d rejected", rep, err, len(x.Events))
+	}
+	evs, _ := d.db.EventsAfter(ctx, nil, 1<<30)
+	for _, it := range Worklist(evs) {
+		if it.Status != StatusRejected || it.Reason != "the server took the record but refused its Provenance: Provenance.agent: unknown device" {
+			t.Errorf("%s = %s %q", it.Kind, it.Status, it.Reason)
+		}
+	}
+	f.refuse = nil
+	left, _ := ExportFHIR(evs, ExportOptions{Skip: Done(Worklist(evs))})
+	if rep, err := Send(ctx, c, left, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil || rep.Accepted != len(x.Events) {
+		t.Fatalf("second send = %+v, %v", rep, err)
+	}
+	if n := f.countOf("Provenance"); n != len(left.Bundles) {
+		t.Errorf("server holds %d Provenance, want %d", n, len(left.Bundles))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for k, raw := range f.byIdent {
+		if !strings.HasPrefix(k, "Provenance/") {
+			continue
+		}
+		var p Resource
+		json.Unmarshal(raw, &p)
+		for _, tg := range p.Target {
+			if strings.HasPrefix(tg.Reference, "urn:") || strings.Contains(tg.Reference, "_history") || !strings.Contains(tg.Reference, "/") {
+				t.Errorf("Provenance target %q, want the server's Type/id", tg.Reference)
+			}
+		}
 	}
 }

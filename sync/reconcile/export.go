@@ -320,6 +320,8 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 		groups[patient] = append(groups[patient], group{patient, entries})
 		out.Events = append(out.Events, e.ID)
 	}
+	// One entry of a Bundle is kept for its Provenance (see provenance).
+	room := max(size-1, 1)
 	for _, p := range order {
 		var b *Bundle
 		seen := map[string]int{}
@@ -334,7 +336,7 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 					clash = true
 				}
 			}
-			if b == nil || len(b.Entry)+fresh > size || clash {
+			if b == nil || len(b.Entry)+fresh > room || clash {
 				out.Bundles = append(out.Bundles, Bundle{ResourceType: "Bundle", Type: "transaction"})
 				b = &out.Bundles[len(out.Bundles)-1]
 				seen, targets = map[string]int{}, map[targetKey]string{}
@@ -353,17 +355,22 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 	for i := range out.Bundles {
 		b := &out.Bundles[i]
 		prov := x.provenance(b.Entry)
-		b.Provenance = &prov
-		prov.Resource.Meta = x.meta
+		if len(b.Entry) < size {
+			b.Entry = append(b.Entry, prov)
+		} else {
+			b.Provenance = &prov // a record that fills the Bundle alone
+		}
 		for _, en := range b.Entry {
 			en.Resource.Meta = x.meta
 		}
+		prov.Resource.Meta = x.meta
 	}
 	return out, nil
 }
 
-// provenance is the Provenance of one transaction (Bundle.Provenance; see
-// there for how it is sent): its targets are the
+// provenance is the Provenance of one transaction, its last entry, or
+// Bundle.Provenance when a record fills the Bundle alone (see there): its
+// targets are the
 // records' resources (not the Patient and Locations they need, which may
 // be the core system's own), the people who recorded them by name and
 // role, the devices they were recorded on, and the reason "recorded

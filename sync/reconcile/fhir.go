@@ -198,12 +198,13 @@ func ResourceID(key string) string {
 
 // Bundle is a FHIR R4 Bundle as exported and as returned by a server.
 //
-// Provenance is the transaction's Provenance (who recorded its records,
-// on which device, during downtime), kept apart from Entry: Send posts it
-// right after the transaction, its targets the resources the server
-// answered with (Medplum refuses a conditional transaction of more than 8
-// entries, and an observation set with its Patient is 8 already); files
-// for an integration engine carry it inside the transaction (Whole).
+// A transaction's Provenance (who recorded its records, on which device,
+// during downtime) is its last entry. When a record fills the Bundle alone
+// (an observation set with its Patient is 8 entries, the default size, and
+// Medplum refuses a conditional transaction of more than 8), it is kept
+// apart in Provenance instead: Send posts it right after the transaction,
+// its targets the resources the server answered with; files for an
+// integration engine carry it inside the transaction (Whole).
 type Bundle struct {
 	ResourceType string  `json:"resourceType"`
 	Type         string  `json:"type"`

@@ -367,9 +367,10 @@ type SendReport struct {
 }
 
 // Send posts each Bundle of x and records every event's outcome as a
-// recon.status event, one append before and one after each Bundle:
-// before posting, its events are marked sent (sent, no answer yet); after,
-// accepted, or rejected with the server's reason. A send stopped half-way
+// recon.status event: before posting, its events are marked sent (sent,
+// no answer yet); once answered, accepted, or rejected with the server's
+// reason. One append per Bundle: its sent marks with the outcomes of the
+// Bundle before (the last Bundle's outcomes on their own). A send stopped half-way
 // (or a crash between post and answer) leaves the Bundle in flight sent:
 // sent is not done (Status.Done), so the next send posts it again, and the
 // conditional creates and updates make that harmless (the server writes
@@ -384,6 +385,9 @@ type SendReport struct {
 // the reason: nothing of it was applied.
 func Send(ctx context.Context, c *Client, x *Export, app Appender, by string, now func() time.Time, progress func(done, total int)) (SendReport, error) {
 	var rep SendReport
+	// answered holds the outcomes of the Bundle just answered: they are
+	// appended with the next Bundle's sent marks, one append per Bundle.
+	var answered []Draft
 	for i, b := range x.Bundles {
 		var order []string
 		seen := map[string]bool{}
@@ -395,23 +399,23 @@ func Send(ctx context.Context, c *Client, x *Export, app Appender, by string, no
 				}
 			}
 		}
-		mark := func(st Status, reason string) error {
+		mark := func(ds []Draft, st Status, reason string) []Draft {
 			at := now()
-			ds := make([]Draft, 0, len(order))
 			for _, id := range order {
 				ds = append(ds, StatusDraft(StatusChange{EventID: id, Status: st, Reason: reason, By: by}, at))
 			}
-			return app.AppendAll(ctx, ds)
+			return ds
 		}
-		if err := mark(StatusSent, ""); err != nil {
+		if err := app.AppendAll(ctx, mark(answered, StatusSent, "")); err != nil {
 			return rep, fmt.Errorf("record bundle %d as sent: %w", i+1, err)
 		}
+		answered = nil
 		outs, err := c.Post(ctx, b)
 		if err != nil {
 			var r *refusal
 			if errors.As(err, &r) {
 				// Nothing was applied: back to pending, saying why.
-				if merr := mark(StatusPending, "not sent: "+r.words); merr != nil {
+				if merr := app.AppendAll(ctx, mark(nil, StatusPending, "not sent: "+r.words)); merr != nil {
 					return rep, fmt.Errorf("record bundle %d as pending: %w", i+1, merr)
 				}
 			} else {
@@ -438,7 +442,6 @@ func Send(ctx context.Context, c *Client, x *Export, app Appender, by string, no
 			}
 		}
 		at := now()
-		var ds []Draft
 		for _, id := range order {
 			o := worst[id]
 			c := StatusChange{EventID: id, Status: StatusAccepted, By: by}
@@ -448,12 +451,14 @@ func Send(ctx context.Context, c *Client, x *Export, app Appender, by string, no
 			} else {
 				rep.Accepted++
 			}
-			ds = append(ds, StatusDraft(c, at))
-		}
-		if err := app.AppendAll(ctx, ds); err != nil {
-			return rep, fmt.Errorf("record outcomes of bundle %d: %w", i+1, err)
+			answered = append(answered, StatusDraft(c, at))
 		}
 		rep.Bundles++
+		if i == len(x.Bundles)-1 {
+			if err := app.AppendAll(ctx, answered); err != nil {
+				return rep, fmt.Errorf("record outcomes of bundle %d: %w", i+1, err)
+			}
+		}
 		if progress != nil {
 			progress(i+1, len(x.Bundles))
 		}

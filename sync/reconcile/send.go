@@ -142,14 +142,14 @@ func (c *Client) Post(ctx context.Context, b Bundle) ([]Outcome, error) {
 func refusedUs(code int, base string, data []byte) error {
 	switch code {
 	case http.StatusUnauthorized:
-		return &refusal{"the FHIR server refused our credentials (401): check the token file (--token-file or $LIFEBOAT_FHIR_TOKEN)", lifeboat.ErrPermission}
+		return &refusal{code, "the FHIR server refused our credentials (401): check the token file (--token-file or $LIFEBOAT_FHIR_TOKEN)", lifeboat.ErrPermission}
 	case http.StatusForbidden:
-		return &refusal{"forbidden (403): the FHIR server does not let this token's account write these records", lifeboat.ErrPermission}
+		return &refusal{code, "forbidden (403): the FHIR server does not let this token's account write these records", lifeboat.ErrPermission}
 	case http.StatusNotFound:
 		if namesEntry(data) {
 			return nil
 		}
-		return &refusal{"no FHIR endpoint at " + redact(base) + " (404): check --url", lifeboat.ErrNotFound}
+		return &refusal{code, "no FHIR endpoint at " + redact(base) + " (404): check --url", lifeboat.ErrNotFound}
 	}
 	return nil
 }
@@ -157,8 +157,20 @@ func refusedUs(code int, base string, data []byte) error {
 // refusal is a server refusing us rather than the records (refusedUs):
 // words say why in plain words, kind is ErrPermission or ErrNotFound.
 type refusal struct {
+	code  int
 	words string
 	kind  error
+}
+
+// RefusedUs returns the HTTP status (401, 403 or 404) when err is a
+// server refusing us rather than the records (see Send), for a screen to
+// say it in its own words.
+func RefusedUs(err error) (int, bool) {
+	var r *refusal
+	if errors.As(err, &r) {
+		return r.code, true
+	}
+	return 0, false
 }
 
 func (r *refusal) Error() string { return "post bundle: " + r.words + ": " + r.kind.Error() }

@@ -45,6 +45,7 @@ const (
 	// A server refusing us, not the records: nothing is marked rejected.
 	MsgSendNoAccess   = "The core system's FHIR server refused the access token (401). Check the token and send again: no record was marked rejected, they are still to send."
 	MsgSendForbidden  = "The core system's FHIR server does not let this token's account write these records (403). Ask its administrators, then send again: no record was marked rejected."
+	MsgFHIRSystems    = "The trust's FHIR identifier systems file (fhir-systems.json in the data folder) could not be read. Nothing was exported or sent: ask IT to check it with lifeboat export."
 	MsgSendNoEndpoint = "There is no FHIR server at that base URL (404). Check the URL and send again: no record was marked rejected."
 )
 

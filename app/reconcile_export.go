@@ -183,6 +183,14 @@ func (t *exportTab) options() (reconcile.ExportOptions, bool) {
 		return reconcile.ExportOptions{}, false
 	}
 	opt := reconcile.ExportOptions{BundleSize: n}
+	if t.ui.systems != nil {
+		sys, err := t.ui.systems()
+		if err != nil {
+			setMsg(t.out.msg, MsgFHIRSystems)
+			return reconcile.ExportOptions{}, false
+		}
+		opt.Systems = sys
+	}
 	for _, w := range t.wards {
 		if w.Name == t.ward.Selected {
 			opt.Ward = w.ID

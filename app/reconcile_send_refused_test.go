@@ -1,8 +1,12 @@
 package app
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"lifeboat/sync/reconcile"
@@ -44,5 +48,41 @@ func TestReconcile_SendRefusedKeepsPending(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReconcile_ExportUsesTrustSystems: the Export tab writes under the
+// trust's identifier systems (Options.FHIRSystems: the data folder's
+// fhir-systems.json, as lifeboat send reads it), so the app and the
+// command never send the same record under two systems; a systems file
+// that cannot be read stops the export with plain words and writes
+// nothing.
+func TestReconcile_ExportUsesTrustSystems(t *testing.T) {
+	ui, _, _ := newTestUI(t, desktop)
+	const base = "https://fhir.trust.nhs.uk/lifeboat"
+	ui.systems = func() (reconcile.Systems, error) { return reconcile.SystemsUnder(base), nil }
+	openRecon(t, ui, "Export")
+	dir := filepath.Join(t.TempDir(), "out")
+	entry(t, ui, "Folder to write").SetText(dir)
+	tap(t, ui, "Export to folder")
+	mustShow(t, ui, "Exported ")
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(names) == 0 {
+		t.Fatal("nothing written")
+	}
+	for _, name := range names {
+		b, _ := os.ReadFile(name)
+		if strings.Contains(string(b), "lifeboat.example") || !strings.Contains(string(b), base+"/") {
+			t.Fatalf("%s is not under the trust's systems", name)
+		}
+	}
+
+	ui.systems = func() (reconcile.Systems, error) { return reconcile.Systems{}, errors.New("fhir-systems.json: unknown field") }
+	bad := filepath.Join(t.TempDir(), "bad")
+	entry(t, ui, "Folder to write").SetText(bad)
+	tap(t, ui, "Export to folder")
+	mustShow(t, ui, MsgFHIRSystems)
+	if names, _ := filepath.Glob(filepath.Join(bad, "*")); len(names) != 0 {
+		t.Errorf("export with a bad systems file wrote %v", names)
 	}
 }

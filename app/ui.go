@@ -14,6 +14,7 @@ import (
 
 	"lifeboat"
 	"lifeboat/store"
+	"lifeboat/sync/reconcile"
 )
 
 // Options configure a UI. The zero value is ready to use.
@@ -41,6 +42,10 @@ type Options struct {
 	// enrolled (TCP host:port); "" means every address on
 	// mesh.DefaultEnrolPort.
 	EnrolListen string
+	// FHIRSystems, if set, reads the trust's identifier systems for FHIR
+	// export and send (the data folder's fhir-systems.json, as lifeboat
+	// send reads it) each time; nil means the defaults.
+	FHIRSystems func() (reconcile.Systems, error)
 }
 
 // DefaultIdleLock is the idle time after which a ward device locks itself.
@@ -63,7 +68,8 @@ type UI struct {
 	startSync func(ctx context.Context) (Sync, func(), error)
 	stopSync  func()
 	syncing   bool
-	enrolAt   string // Options.EnrolListen
+	enrolAt   string                            // Options.EnrolListen
+	systems   func() (reconcile.Systems, error) // Options.FHIRSystems
 	now       func() time.Time
 	idle      time.Duration
 	log       *slog.Logger
@@ -124,6 +130,7 @@ func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *
 		app: a, win: w, st: st, do: do, sync: opts.Sync, startSync: opts.StartSync,
 		now:     opts.Now,
 		enrolAt: opts.EnrolListen,
+		systems: opts.FHIRSystems,
 		idle:    opts.IdleLock,
 		log:     opts.Logger,
 		changes: make(chan struct{}, 1),

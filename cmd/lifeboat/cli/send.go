@@ -172,11 +172,23 @@ func (f *systemsFlags) systems(cmd *cobra.Command, env *Env) (reconcile.Systems,
 		if err != nil {
 			return reconcile.Systems{}, err
 		}
-		file = filepath.Join(dir, SystemsFile)
-		if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
-			return reconcile.DefaultSystems, nil
-		}
+		return DataFolderSystems(dir)
 	}
+	return readSystems(file)
+}
+
+// DataFolderSystems are the identifier systems of the data folder's
+// fhir-systems.json, or the defaults when there is none (the app reads
+// them so, as send and export do).
+func DataFolderSystems(dir string) (reconcile.Systems, error) {
+	file := filepath.Join(dir, SystemsFile)
+	if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+		return reconcile.DefaultSystems, nil
+	}
+	return readSystems(file)
+}
+
+func readSystems(file string) (reconcile.Systems, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return reconcile.Systems{}, fmt.Errorf("read systems: %w", err)

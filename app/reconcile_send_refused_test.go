@@ -77,7 +77,9 @@ func TestReconcile_ExportUsesTrustSystems(t *testing.T) {
 		}
 	}
 
-	ui.systems = func() (reconcile.Systems, error) { return reconcile.Systems{}, errors.New("fhir-systems.json: unknown field") }
+	ui.systems = func() (reconcile.Systems, error) {
+		return reconcile.Systems{}, errors.New("fhir-systems.json: unknown field")
+	}
 	bad := filepath.Join(t.TempDir(), "bad")
 	entry(t, ui, "Folder to write").SetText(bad)
 	tap(t, ui, "Export to folder")

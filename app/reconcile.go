@@ -42,6 +42,11 @@ const (
 	MsgReadFile    = "That file could not be read. Check the file name and that it is not open elsewhere, then try again."
 	MsgWriteFolder = "The files could not be written to that folder. Check that it exists, that there is room, and that you may write there."
 	MsgSendFailed  = "The core system could not be reached or kept refusing. What was sent before this is recorded; try again to carry on."
+	// A server refusing us, not the records: nothing is marked rejected.
+	MsgSendNoAccess   = "The core system's FHIR server refused the access token (401). Check the token and send again: no record was marked rejected, they are still to send."
+	MsgSendForbidden  = "The core system's FHIR server does not let this token's account write these records (403). Ask its administrators, then send again: no record was marked rejected."
+	MsgFHIRSystems    = "The trust's FHIR identifier systems file (fhir-systems.json in the data folder) could not be read. Nothing was exported or sent: ask IT to check it with lifeboat export."
+	MsgSendNoEndpoint = "There is no FHIR server at that base URL (404). Check the URL and send again: no record was marked rejected."
 )
 
 // reconcileText is ErrorText for reconciliation: the refusals that have
@@ -56,6 +61,14 @@ func reconcileText(err error) string {
 		return MsgNoReconcile
 	case errors.Is(err, errReadFile):
 		return MsgReadFile
+	}
+	switch code, _ := reconcile.RefusedUs(err); code {
+	case 401:
+		return MsgSendNoAccess
+	case 403:
+		return MsgSendForbidden
+	case 404:
+		return MsgSendNoEndpoint
 	}
 	return ErrorText(err)
 }

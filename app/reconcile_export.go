@@ -179,11 +179,19 @@ func (t *exportTab) options() (reconcile.ExportOptions, bool) {
 	if strings.TrimSpace(t.size.Text) == "" {
 		n, err = reconcile.DefaultBundleSize, nil
 	}
-	if err != nil || n < 1 || n > 1000 {
-		setMsg(t.out.msg, "Bundle size: type a whole number from 1 to 1000 (most servers take 8).")
+	if err != nil || reconcile.CheckBundleSize(n) != nil {
+		setMsg(t.out.msg, fmt.Sprintf("Bundle size: type a whole number from 1 to %d (most servers take 8).", reconcile.MaxBundleSize))
 		return reconcile.ExportOptions{}, false
 	}
 	opt := reconcile.ExportOptions{BundleSize: n}
+	if t.ui.systems != nil {
+		sys, err := t.ui.systems()
+		if err != nil {
+			setMsg(t.out.msg, MsgFHIRSystems)
+			return reconcile.ExportOptions{}, false
+		}
+		opt.Systems = sys
+	}
 	for _, w := range t.wards {
 		if w.Name == t.ward.Selected {
 			opt.Ward = w.ID

@@ -14,6 +14,7 @@ import (
 
 	"lifeboat"
 	"lifeboat/store"
+	"lifeboat/sync/reconcile"
 )
 
 // Options configure a UI. The zero value is ready to use.
@@ -46,6 +47,10 @@ type Options struct {
 	// screen says it is waiting for it while nobody is listed. "" says
 	// "the ward's other devices".
 	StaffFrom string
+	// FHIRSystems, if set, reads the trust's identifier systems for FHIR
+	// export and send (the data folder's fhir-systems.json, as lifeboat
+	// send reads it) each time; nil means the defaults.
+	FHIRSystems func() (reconcile.Systems, error)
 }
 
 // DefaultIdleLock is the idle time after which a ward device locks itself.
@@ -68,8 +73,9 @@ type UI struct {
 	startSync func(ctx context.Context) (Sync, func(), error)
 	stopSync  func()
 	syncing   bool
-	enrolAt   string // Options.EnrolListen
-	staffFrom string // Options.StaffFrom
+	enrolAt   string                            // Options.EnrolListen
+	staffFrom string                            // Options.StaffFrom
+	systems   func() (reconcile.Systems, error) // Options.FHIRSystems
 	now       func() time.Time
 	idle      time.Duration
 	log       *slog.Logger
@@ -138,6 +144,7 @@ func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *
 		changes:   make(chan struct{}, 1),
 		drafts:    map[string]*obsDraft{},
 		banner:    NewBanner(Status{}),
+		systems:   opts.FHIRSystems,
 	}
 	if ui.now == nil {
 		ui.now = time.Now

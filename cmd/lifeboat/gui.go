@@ -21,6 +21,7 @@ import (
 	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/store"
 	"lifeboat/sync/mesh"
+	"lifeboat/sync/reconcile"
 )
 
 // Metadata mirrored from FyneApp.toml: a plain `go build` does not read that
@@ -81,7 +82,8 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool, idl
 		if db, err = store.Open(ctx, path, sopts); err != nil {
 			return fmt.Errorf("open store %s: %w", path, err)
 		}
-		opts := app.Options{Logger: log, IdleLock: idle}
+		opts := app.Options{Logger: log, IdleLock: idle,
+			FHIRSystems: func() (reconcile.Systems, error) { return cli.DataFolderSystems(dataDir) }}
 		if sync {
 			opts.StartSync = meshStarter(db, cfg, log)
 			if len(cfg.Join) > 0 {

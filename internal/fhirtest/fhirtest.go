@@ -23,7 +23,8 @@ import (
 
 // Server is a running FHIR server. Its repository is empty at start.
 type Server struct {
-	URL string // base URL, e.g. http://127.0.0.1:40123
+	URL   string // base URL, e.g. http://127.0.0.1:40123
+	Token string // the bearer token it was started with (--token), if any
 }
 
 // Dir is the folder holding server.mjs and its package-lock.json.
@@ -78,7 +79,13 @@ func Start(tb testing.TB, args ...string) *Server {
 			cmd.Wait()
 			tb.Fatalf("FHIR server stopped before it was ready: %s", stderr.String())
 		}
-		return &Server{URL: "http://127.0.0.1:" + port}
+		srv := &Server{URL: "http://127.0.0.1:" + port}
+		for i, a := range args {
+			if a == "--token" && i+1 < len(args) {
+				srv.Token = args[i+1]
+			}
+		}
+		return srv
 	case <-time.After(60 * time.Second):
 		tb.Fatalf("FHIR server not ready after 60 s: %s", stderr.String())
 	}
@@ -206,7 +213,14 @@ func (s *Server) Count(tb testing.TB, typ string) int {
 
 func (s *Server) get(tb testing.TB, path string, v any) {
 	tb.Helper()
-	resp, err := http.Get(s.URL + "/" + path)
+	req, err := http.NewRequest(http.MethodGet, s.URL+"/"+path, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if s.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.Token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}

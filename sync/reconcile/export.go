@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"lifeboat"
 	"lifeboat/forms"
@@ -16,17 +17,39 @@ import (
 // servers cap conditional transactions at 8.
 const DefaultBundleSize = 8
 
+// MaxBundleSize is the largest BundleSize: the largest transaction common
+// FHIR servers take (Azure Health Data Services caps a Bundle at 500
+// entries; Medplum caps conditional ones at 8), and an answer far inside
+// what Post reads (maxResponse) and its 60 s timeout. Larger Bundles gain
+// nothing: the round trip per Bundle is small next to the server's work.
+const MaxBundleSize = 500
+
+// CheckBundleSize refuses a bundle size outside 1..MaxBundleSize.
+func CheckBundleSize(n int) error {
+	if n < 1 || n > MaxBundleSize {
+		return fmt.Errorf("check bundle size: %d entries: choose 1 to %d: %w", n, MaxBundleSize, lifeboat.ErrInvalid)
+	}
+	return nil
+}
+
 // ExportOptions tunes Export.
 type ExportOptions struct {
-	// BundleSize is the most entries per Bundle; 0 means
-	// DefaultBundleSize. An event whose resources need more (an admission
-	// after many moves) gets a Bundle of its own, larger than this.
+	// BundleSize is the most entries per Bundle, 1 to MaxBundleSize; 0
+	// means DefaultBundleSize. A record is never split across Bundles (its
+	// resources refer to each other by fullUrl and go in or fail
+	// together), so a record whose resources need more (an observation set
+	// is its Patient and up to 7 Observations; an admission after many
+	// moves) gets a Bundle of its own, larger than this: with 1 or 2 every
+	// Bundle holds one record.
 	BundleSize int
 	// Ward, if set, exports only events about patients last on that ward
 	// (and that ward's beds).
 	Ward string
 	// Skip names events not to export (those already done; see Done).
 	Skip map[string]bool
+	// Systems are the identifier systems and URLs to write; the zero
+	// value means DefaultSystems. They are checked (Systems.Check).
+	Systems Systems
 	// HoldUnmatched holds back the records of patients still known only
 	// by a temporary ID (no NHS number yet): they are listed in
 	// Export.Held instead, to be matched first (lifeboat send does this
@@ -112,6 +135,7 @@ func mapBedState(x *exporter, src, e *lifeboat.Event, _ how) ([]Entry, string, e
 
 // exporter holds what the whole log says, for mapping one event.
 type exporter struct {
+	sys       Systems
 	snapshot  map[string]bool // event IDs imported from a census
 	byID      map[string]*lifeboat.Event
 	patients  map[string]forms.Patient // newest details by patient ID
@@ -119,10 +143,14 @@ type exporter struct {
 	wardOf    map[string]string // patient -> last ward
 	stays     map[string]*stay  // patient -> current stay while walking
 	locations map[string]bool
-	urls      map[string]string          // "patient:"+ID or "location:"+key -> fullUrl
-	allergies map[string]*lifeboat.Event // allergy ID -> its first record (see allergyRoot)
-	into      map[string]string          // record merged away -> survivor (forms.MergeRoots)
-	sent      map[string]bool            // patients with records already in the core system (Skip)
+	urls      map[string]string              // "patient:"+ID or "location:"+key -> fullUrl
+	allergies map[string]*lifeboat.Event     // allergy ID -> its first record (see allergyRoot)
+	into      map[string]string              // record merged away -> survivor (forms.MergeRoots)
+	sent      map[string]bool                // patients with records already in the core system (Skip)
+	people    map[string]lifeboat.UserRecord // user ID -> name and role (user.saved)
+	devices   map[string]string              // device ID -> name (device.enrolled)
+	refs      map[string]Ref                 // author -> performer reference (person)
+	meta      *Meta                          // the downtime tag, shared by every resource
 
 	// timesOf's performed-at and recorded-at, formatted once per event.
 	timesOf *lifeboat.Event
@@ -172,7 +200,7 @@ func Snapshot(events []lifeboat.Event) map[string]bool {
 // is the whole log in any order. Census snapshot events are not exported
 // (the core system has them) but give patients, orders and stays their
 // context. Every resource has a deterministic id (ResourceID), a stable
-// identifier (EventIDSystem) and performed-at and recorded-at extensions;
+// identifier (Systems.EventID) and performed-at and recorded-at extensions;
 // creates are conditional (ifNoneExist), amendments and entered-in-error
 // are conditional updates of the original resource. Each Bundle holds one
 // patient's entries, in clock order, led by their Patient.
@@ -183,14 +211,25 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 		return nil, err
 	}
 	size := opt.BundleSize
-	if size <= 0 {
+	if size == 0 {
 		size = DefaultBundleSize
+	}
+	if err := CheckBundleSize(size); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
 	}
 	evs := slices.Clone(events)
 	slices.SortStableFunc(evs, func(a, b lifeboat.Event) int { return a.HLC.Compare(b.HLC) })
-	x := &exporter{snapshot: Snapshot(evs), byID: map[string]*lifeboat.Event{}, patients: map[string]forms.Patient{},
+	sys := opt.Systems
+	if sys == (Systems{}) {
+		sys = DefaultSystems
+	}
+	if err := sys.Check(); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	x := &exporter{sys: sys, snapshot: Snapshot(evs), byID: map[string]*lifeboat.Event{}, patients: map[string]forms.Patient{},
 		orders: map[string]forms.MedicationOrder{}, wardOf: map[string]string{}, stays: map[string]*stay{},
-		urls: map[string]string{}, sent: map[string]bool{}}
+		urls: map[string]string{}, sent: map[string]bool{}, people: map[string]lifeboat.UserRecord{}, devices: map[string]string{},
+		refs: map[string]Ref{}, meta: &Meta{Tag: []Coding{{System: sys.Downtime, Code: DowntimeCode, Display: DowntimeDisplay}}}}
 	cancelled := map[string]bool{}
 	for i := range evs {
 		e := &evs[i]
@@ -211,6 +250,16 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 			var p forms.Patient
 			if json.Unmarshal(e.Payload, &p) == nil {
 				x.patients[e.Subject] = p
+			}
+		case lifeboat.KindUserSaved:
+			var u lifeboat.UserRecord
+			if json.Unmarshal(e.Payload, &u) == nil && u.ID != "" {
+				x.people[u.ID] = lifeboat.UserRecord{ID: u.ID, Name: u.Name, Role: u.Role} // not the PIN hash
+			}
+		case lifeboat.KindDeviceEnrolled:
+			var d lifeboat.DeviceEnrolled
+			if json.Unmarshal(e.Payload, &d) == nil {
+				x.devices[d.Device] = d.Name
 			}
 		case forms.KindMedOrdered:
 			var o forms.MedicationOrder
@@ -271,6 +320,8 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 		groups[patient] = append(groups[patient], group{patient, entries})
 		out.Events = append(out.Events, e.ID)
 	}
+	// One entry of a Bundle is kept for its Provenance (see provenance).
+	room := max(size-1, 1)
 	for _, p := range order {
 		var b *Bundle
 		seen := map[string]int{}
@@ -285,7 +336,7 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 					clash = true
 				}
 			}
-			if b == nil || len(b.Entry)+fresh > size || clash {
+			if b == nil || len(b.Entry)+fresh > room || clash {
 				out.Bundles = append(out.Bundles, Bundle{ResourceType: "Bundle", Type: "transaction"})
 				b = &out.Bundles[len(out.Bundles)-1]
 				seen, targets = map[string]int{}, map[targetKey]string{}
@@ -301,7 +352,115 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 			}
 		}
 	}
+	for i := range out.Bundles {
+		b := &out.Bundles[i]
+		prov := x.provenance(b.Entry)
+		if len(b.Entry) < size {
+			b.Entry = append(b.Entry, prov)
+		} else {
+			b.Provenance = &prov // a record that fills the Bundle alone
+		}
+		for _, en := range b.Entry {
+			en.Resource.Meta = x.meta
+		}
+		prov.Resource.Meta = x.meta
+	}
 	return out, nil
+}
+
+// provenance is the Provenance of one transaction, its last entry, or
+// Bundle.Provenance when a record fills the Bundle alone (see there): its
+// targets are the
+// records' resources (not the Patient and Locations they need, which may
+// be the core system's own), the people who recorded them by name and
+// role, the devices they were recorded on, and the reason "recorded
+// during downtime". Its id is made from the records' event IDs, and it is
+// written with an update-as-create (PUT Provenance/id: R4 Provenance has
+// no identifier to make a create conditional on), so sending the same
+// Bundle again (a lost answer) writes it once.
+func (x *exporter) provenance(entries []Entry) Entry {
+	var events, authors, devices []string
+	seen := map[string]bool{}
+	var targets []Ref
+	var first, last, recorded time.Time
+	for _, en := range entries {
+		if len(en.Events) == 0 {
+			continue
+		}
+		if !seen["url:"+en.FullURL] {
+			seen["url:"+en.FullURL] = true
+			targets = append(targets, Ref{Reference: en.FullURL})
+		}
+		for _, id := range en.Events {
+			if seen["event:"+id] {
+				continue
+			}
+			seen["event:"+id] = true
+			events = append(events, id)
+			e := x.byID[id]
+			if e == nil {
+				continue
+			}
+			if first.IsZero() || e.PerformedAt.Before(first) {
+				first = e.PerformedAt
+			}
+			last, recorded = latest(last, e.PerformedAt), latest(recorded, e.RecordedAt)
+			if !seen["author:"+e.Author] {
+				seen["author:"+e.Author] = true
+				authors = append(authors, e.Author)
+			}
+			if !seen["device:"+e.Device] {
+				seen["device:"+e.Device] = true
+				devices = append(devices, e.Device)
+			}
+		}
+	}
+	id := ResourceID("provenance:" + strings.Join(events, ","))
+	r := &Resource{ResourceType: "Provenance", ID: id, Target: targets, Recorded: fhirTime(recorded),
+		OccurredPeriod: &Period{Start: fhirTime(first), End: fhirTime(last)},
+		Reason:         []Codeable{{Coding: []Coding{{System: x.sys.Downtime, Code: DowntimeCode, Display: DowntimeDisplay}}, Text: DowntimeDisplay + " and entered from Lifeboat"}}}
+	for _, a := range authors {
+		if strings.HasPrefix(a, "device:") {
+			continue // a device's own record: the device agent names it
+		}
+		ag := ProvAgent{Type: &Codeable{Coding: []Coding{{System: provType, Code: "author", Display: "Author"}}}, Who: x.person(a)}
+		if p, ok := x.people[a]; ok && p.Role != "" {
+			ag.Role = []Codeable{{Text: p.Role.Label()}}
+		}
+		r.Agent = append(r.Agent, ag)
+	}
+	for _, d := range devices {
+		name := x.devices[d]
+		if name == "" {
+			name = "Lifeboat device " + d
+		}
+		r.Agent = append(r.Agent, ProvAgent{Type: &Codeable{Coding: []Coding{{System: provType, Code: "assembler", Display: "Assembler"}}},
+			Who: Ref{Identifier: &Identifier{System: x.sys.DeviceID, Value: d}, Display: name + " (Lifeboat, during downtime)"}})
+	}
+	return Entry{FullURL: "urn:uuid:" + id, Resource: r, Request: &Request{Method: "PUT", URL: "Provenance/" + id}}
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// person is the performer reference of an author: logical, by Lifeboat
+// user ID, shown by the person's name from the store's people (user.saved),
+// never by the bare ID.
+func (x *exporter) person(author string) Ref {
+	if r, ok := x.refs[author]; ok {
+		return r
+	}
+	name := x.people[author].Name
+	if name == "" {
+		name = "a Lifeboat user not in this log"
+	}
+	r := Ref{Identifier: &Identifier{System: x.sys.UserID, Value: author}, Display: name}
+	x.refs[author] = r
+	return r
 }
 
 // target is the server resource an entry writes, as its conditional URL
@@ -378,7 +537,7 @@ func (x *exporter) mapEvent(e *lifeboat.Event) ([]Entry, string, error) {
 // of the original record.
 func (x *exporter) stamp(r *Resource, h how, e *lifeboat.Event, part string) {
 	r.Extension = append(r.Extension, x.timeExtensions(e)...)
-	r.addIdentifier(Identifier{System: EventIDSystem, Value: h.idEvent.ID + part})
+	r.addIdentifier(Identifier{System: x.sys.EventID, Value: h.idEvent.ID + part})
 	if !h.update {
 		r.ID = ResourceID(h.idEvent.ID + part)
 	}
@@ -393,7 +552,7 @@ func (x *exporter) stamp(r *Resource, h how, e *lifeboat.Event, part string) {
 func (x *exporter) timeExtensions(e *lifeboat.Event) []Extension {
 	if x.timesOf != e {
 		x.timesOf = e
-		x.times = []Extension{{URL: PerformedAtURL, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: RecordedAtURL, ValueDateTime: fhirTime(e.RecordedAt)}}
+		x.times = []Extension{{URL: x.sys.PerformedAt, ValueDateTime: fhirTime(e.PerformedAt)}, {URL: x.sys.RecordedAt, ValueDateTime: fhirTime(e.RecordedAt)}}
 	}
 	return x.times
 }
@@ -403,8 +562,8 @@ func (x *exporter) performedAt(e *lifeboat.Event) string { return x.timeExtensio
 func (x *exporter) recordedAt(e *lifeboat.Event) string  { return x.timeExtensions(e)[1].ValueDateTime }
 
 // entry wraps a stamped resource in a create or a conditional update.
-func entry(r *Resource, h how, part string) Entry {
-	ident := "identifier=" + EventIDSystem + "|" + h.idEvent.ID + part
+func (x *exporter) entry(r *Resource, h how, part string) Entry {
+	ident := IdentQuery(x.sys.EventID, h.idEvent.ID+part)
 	if h.update {
 		return Entry{FullURL: "urn:uuid:" + ResourceID(h.urlKey+part), Resource: r,
 			Request: &Request{Method: "PUT", URL: r.ResourceType + "?" + ident}}
@@ -444,14 +603,14 @@ func (x *exporter) patientEntry(id string, e *lifeboat.Event) Entry {
 	if r.Gender != "" && r.Gender != "male" && r.Gender != "female" && r.Gender != "other" {
 		r.Gender = "unknown"
 	}
-	match := "identifier=" + PatientIDSystem + "|" + id
+	match := IdentQuery(x.sys.PatientID, id)
 	if p.NHSNumber != "" {
 		r.addIdentifier(Identifier{System: NHSNumberSystem, Value: p.NHSNumber})
-		match = "identifier=" + NHSNumberSystem + "|" + p.NHSNumber
+		match = IdentQuery(NHSNumberSystem, p.NHSNumber)
 	}
-	r.addIdentifier(Identifier{System: PatientIDSystem, Value: id})
+	r.addIdentifier(Identifier{System: x.sys.PatientID, Value: id})
 	if p.TempID != "" {
-		r.addIdentifier(Identifier{System: TempIDSystem, Value: p.TempID})
+		r.addIdentifier(Identifier{System: x.sys.TempID, Value: p.TempID})
 	}
 	r.Extension = x.timeExtensions(e)
 	return Entry{FullURL: u, Resource: r, Request: &Request{Method: "POST", URL: "Patient", IfNoneExist: match}}
@@ -465,14 +624,14 @@ func (x *exporter) locationEntry(ward, bed string, e *lifeboat.Event) Entry {
 	}
 	u := x.locationURL(key)
 	r := &Resource{ResourceType: "Location", ID: strings.TrimPrefix(u, "urn:uuid:"), Status: "active", Name: key,
-		Identifier:   []Identifier{{System: LocationSystem, Value: key}},
+		Identifier:   []Identifier{{System: x.sys.Location, Value: key}},
 		PhysicalType: &Codeable{Coding: []Coding{{System: physType, Code: code, Display: name}}},
 		Extension:    x.timeExtensions(e)}
 	if bed != "" {
 		r.PartOf = &Ref{Reference: x.locationURL(ward)}
 	}
 	return Entry{FullURL: u, Resource: r,
-		Request: &Request{Method: "POST", URL: "Location", IfNoneExist: "identifier=" + LocationSystem + "|" + key}}
+		Request: &Request{Method: "POST", URL: "Location", IfNoneExist: IdentQuery(x.sys.Location, key)}}
 }
 
 // stayEntries maps an admission, transfer or discharge to the patient's
@@ -530,7 +689,7 @@ func (x *exporter) stayEntries(src, e *lifeboat.Event) ([]Entry, string, error) 
 	admit := x.byID[st.admitEvent]
 	h := how{idEvent: admit, urlKey: src.ID, update: src.Kind != forms.KindPatientAdmitted}
 	x.stamp(r, h, e, "")
-	return append(entries, entry(r, h, "")), pid, nil
+	return append(entries, x.entry(r, h, "")), pid, nil
 }
 
 // operational is the HL7 v2 table 0116 bed status of each bed state.
@@ -558,9 +717,9 @@ func (x *exporter) bedEntries(e *lifeboat.Event) ([]Entry, string, error) {
 	r.OperationalStatus = &c
 	h := how{idEvent: e, urlKey: e.ID, update: true}
 	r.Extension = x.timeExtensions(e)
-	r.Identifier = []Identifier{{System: LocationSystem, Value: b.Ward + "/" + b.Bed}}
+	r.Identifier = []Identifier{{System: x.sys.Location, Value: b.Ward + "/" + b.Bed}}
 	upd := Entry{FullURL: "urn:uuid:" + ResourceID(h.urlKey), Resource: &r,
-		Request: &Request{Method: "PUT", URL: "Location?identifier=" + LocationSystem + "|" + b.Ward + "/" + b.Bed}}
+		Request: &Request{Method: "PUT", URL: "Location?" + IdentQuery(x.sys.Location, b.Ward+"/"+b.Bed)}}
 	return []Entry{x.locationEntry(b.Ward, "", e), upd}, "", nil
 }
 
@@ -605,9 +764,9 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 		r.Subject = x.patientRef(pid)
 		r.EffectiveDateTime = x.performedAt(e)
 		r.Issued = x.recordedAt(e)
-		r.Performer = []Ref{{Display: e.Author}}
+		r.Performer = []Ref{x.person(e.Author)}
 		x.stamp(r, h, e, part)
-		en := entry(r, h, part)
+		en := x.entry(r, h, part)
 		derived = append(derived, Ref{Reference: en.FullURL})
 		entries = append(entries, en)
 	}
@@ -617,23 +776,7 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 	if o.SpO2 != nil {
 		c := &Codeable{Coding: []Coding{{System: loinc, Code: "2708-6", Display: "Oxygen saturation in Arterial blood"},
 			{System: loinc, Code: "59408-5", Display: "Oxygen saturation in Arterial blood by Pulse oximetry"}}, Text: "Oxygen saturation"}
-		r := &Resource{Code: c, ValueQuantity: ucumQ(float64(*o.SpO2), "%", "%")}
-		switch {
-		case o.OnOxygen != nil && *o.OnOxygen:
-			n := "on supplemental oxygen"
-			if o.O2Device != "" {
-				n += ": " + o.O2Device
-			}
-			if o.O2FlowLPM != nil {
-				n += fmt.Sprintf(", %g L/min", *o.O2FlowLPM)
-			}
-			r.Note = []Note{{Text: n}}
-		case o.OnOxygen != nil:
-			r.Note = []Note{{Text: "on room air"}}
-		}
-		if o.SpO2Scale == 2 {
-			r.Note = append(r.Note, Note{Text: "NEWS2 SpO2 scale 2"})
-		}
+		r := &Resource{Code: c, ValueQuantity: ucumQ(float64(*o.SpO2), "%", "%"), Component: x.oxygen(o)}
 		add("#spo2", r)
 	}
 	if o.Systolic != nil || o.Diastolic != nil {
@@ -665,7 +808,7 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 		total := n.Total
 		r := &Resource{Code: code(snomed, "1104051000000101", "Royal College of Physicians NEWS2 (National Early Warning Score 2) total score"),
 			Category:     []Codeable{{Coding: []Coding{{System: obsCat, Code: "survey", Display: "Survey"}}}},
-			ValueInteger: &total, DerivedFrom: slices.Clone(derived)}
+			ValueInteger: &total, DerivedFrom: slices.Clone(derived), Method: x.spo2Scale(scale)}
 		add("#news2", r)
 	}
 	if len(entries) == 1 {
@@ -676,6 +819,92 @@ func (x *exporter) obsEntries(src, e *lifeboat.Event, h how) ([]Entry, string, e
 		entries[i].Events = events
 	}
 	return entries, pid, nil
+}
+
+// The codes of oxygen on an SpO2 Observation (its components).
+var (
+	// o2FlowCode is the LOINC code of the oxygen flow rate, in L/min.
+	o2FlowCode = Codeable{Coding: []Coding{{System: loinc, Code: "3151-8", Display: "Inhaled oxygen flow rate"}}, Text: "Oxygen flow rate"}
+	// o2TherapyCode is the SNOMED CT procedure the air-or-oxygen component
+	// answers: its value is room air, on oxygen, or the delivery device.
+	o2TherapyCode = Codeable{Coding: []Coding{{System: snomed, Code: "57485005", Display: "Oxygen therapy"}}, Text: "Air or oxygen (delivery device)"}
+	roomAir       = Coding{System: snomed, Code: "722742002", Display: "Breathing room air"}
+	onOxygen      = Coding{System: snomed, Code: "371825009", Display: "Patient on oxygen"}
+	// o2Devices are the SNOMED CT codes of the devices recorded by name
+	// (lower case; others are sent as the words recorded).
+	o2Devices = map[string]Coding{
+		"nasal cannula":  {System: snomed, Code: "336623009", Display: "Oxygen nasal cannula"},
+		"nasal cannulae": {System: snomed, Code: "336623009", Display: "Oxygen nasal cannula"},
+		"nasal specs":    {System: snomed, Code: "336623009", Display: "Oxygen nasal cannula"},
+	}
+)
+
+// oxygen is the air-or-oxygen of an SpO2 reading as coded components:
+// room air, or on oxygen with its delivery device (SNOMED CT where known,
+// else the words recorded) and its flow in L/min (UCUM). Nothing when not
+// recorded.
+func (x *exporter) oxygen(o forms.Observations) []Component {
+	if o.OnOxygen == nil {
+		return nil
+	}
+	if !*o.OnOxygen {
+		return []Component{{Code: o2TherapyCode, ValueCodeableConcept: &Codeable{Coding: []Coding{roomAir}, Text: "Room air"}}}
+	}
+	dev := &Codeable{Coding: []Coding{onOxygen}, Text: "On oxygen"}
+	if d := strings.TrimSpace(o.O2Device); d != "" {
+		dev = &Codeable{Text: d}
+		if c, ok := o2Devices[strings.ToLower(d)]; ok {
+			dev.Coding = []Coding{c}
+		}
+	}
+	out := []Component{{Code: o2TherapyCode, ValueCodeableConcept: dev}}
+	if o.O2FlowLPM != nil {
+		out = append(out, Component{Code: o2FlowCode, ValueQuantity: ucumQ(*o.O2FlowLPM, "L/min", "L/min")})
+	}
+	return out
+}
+
+// spo2Scale is the NEWS2 SpO2 scale a score used, coded in
+// Systems.NEWS2 (no SNOMED CT or LOINC code exists for it): "scale-1",
+// or "scale-2" for patients with hypercapnic respiratory failure
+// (target 88-92%).
+func (x *exporter) spo2Scale(scale int) *Codeable {
+	if scale == 2 {
+		return &Codeable{Coding: []Coding{{System: x.sys.NEWS2, Code: "scale-2", Display: "NEWS2 SpO2 scale 2"}}, Text: "NEWS2 SpO2 scale 2 (target 88-92%)"}
+	}
+	return &Codeable{Coding: []Coding{{System: x.sys.NEWS2, Code: "scale-1", Display: "NEWS2 SpO2 scale 1"}}, Text: "NEWS2 SpO2 scale 1"}
+}
+
+// ucumUnits are the UCUM codes of the dose units orders use (lower case);
+// a unit not here is sent as its words, with no code.
+var ucumUnits = map[string]string{
+	"mg": "mg", "g": "g", "gram": "g", "grams": "g", "microgram": "ug", "micrograms": "ug", "mcg": "ug", "ug": "ug",
+	"nanogram": "ng", "nanograms": "ng", "ng": "ng", "ml": "mL", "millilitre": "mL", "millilitres": "mL", "l": "L",
+	"mmol": "mmol", "unit": "[iU]", "units": "[iU]", "iu": "[iU]", "%": "%",
+	"tablet": "{tablet}", "tablets": "{tablet}", "capsule": "{capsule}", "capsules": "{capsule}",
+	"puff": "{puff}", "puffs": "{puff}", "drop": "{drop}", "drops": "{drop}", "sachet": "{sachet}", "sachets": "{sachet}",
+	"patch": "{patch}", "patches": "{patch}", "suppository": "{suppository}", "suppositories": "{suppository}",
+}
+
+// doseQuantity is a dose in its unit, with the UCUM code when the unit
+// has one.
+func doseQuantity(v float64, unit string) *Quantity {
+	q := &Quantity{Value: v, Unit: unit}
+	if c, ok := ucumUnits[strings.ToLower(strings.TrimSpace(unit))]; ok {
+		q.System, q.Code = ucum, c
+	}
+	return q
+}
+
+// orderRef is a dose's reference to its MedicationRequest: logical, by
+// Lifeboat's order ID (the census does not keep the core system's own
+// order identifier), shown as the order in words.
+func (x *exporter) orderRef(o forms.MedicationOrder) *Ref {
+	words := strings.TrimSpace(fmt.Sprintf("%s %s %s %s %s", o.Drug, o.Dose.String(), o.DoseUnit, o.Route, o.Frequency))
+	if o.PRN {
+		words += " PRN"
+	}
+	return &Ref{Identifier: &Identifier{System: x.sys.OrderID, Value: o.ID}, Display: strings.Join(strings.Fields(words), " ")}
 }
 
 // adminEntries maps a dose given or not given to a MedicationAdministration.
@@ -690,13 +919,13 @@ func (x *exporter) adminEntries(src, e *lifeboat.Event, h how) ([]Entry, string,
 	}
 	pid := src.Subject
 	r := &Resource{ResourceType: "MedicationAdministration", Status: "completed", MedicationCodeableConcept: medicine(o.Drug, o.DMDCode),
-		Subject: x.patientRef(pid), EffectiveDateTime: x.performedAt(e), Performer: []Actor{{Actor: Ref{Display: e.Author}}}}
+		Subject: x.patientRef(pid), EffectiveDateTime: x.performedAt(e), Performer: []Actor{{Actor: x.person(e.Author)}}, Request: x.orderRef(o)}
 	if a.Outcome == forms.OutcomeGiven {
 		dose := a.Dose
 		if dose == 0 {
 			dose = o.Dose
 		}
-		r.Dosage = &Dosage{Route: &Codeable{Text: o.Route}, Dose: &Quantity{Value: float64(dose) / forms.QuantityScale, Unit: o.DoseUnit}}
+		r.Dosage = &Dosage{Route: &Codeable{Text: o.Route}, Dose: doseQuantity(float64(dose)/forms.QuantityScale, o.DoseUnit)}
 	} else {
 		r.Status = "not-done"
 		reason := string(a.Outcome)
@@ -715,7 +944,7 @@ func (x *exporter) adminEntries(src, e *lifeboat.Event, h how) ([]Entry, string,
 	}
 	r.Note = append(r.Note, overrideNotes(a.Overrides)...)
 	x.stamp(r, h, e, "")
-	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
+	return []Entry{x.patientEntry(pid, e), x.entry(r, h, "")}, pid, nil
 }
 
 func witness(w string) string {
@@ -754,7 +983,7 @@ func (x *exporter) dispenseEntries(src, e *lifeboat.Event, h how) ([]Entry, stri
 		h.status = "" // MedicationDispense has no amended status
 	}
 	x.stamp(r, h, e, "")
-	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
+	return []Entry{x.patientEntry(pid, e), x.entry(r, h, "")}, pid, nil
 }
 
 // formEntries maps a custom form to a QuestionnaireResponse.
@@ -764,8 +993,8 @@ func (x *exporter) formEntries(src, e *lifeboat.Event, h how) ([]Entry, string, 
 		return nil, "", fmt.Errorf("read form: %w", err)
 	}
 	r := &Resource{ResourceType: "QuestionnaireResponse", Status: "completed",
-		Questionnaire: fmt.Sprintf("%s%s|%d", QuestionnaireURL, s.FormID, s.Version),
-		Authored:      x.performedAt(e), Author: &Ref{Display: e.Author}}
+		Questionnaire: fmt.Sprintf("%s%s|%d", x.sys.Questionnaire, s.FormID, s.Version),
+		Authored:      x.performedAt(e), Author: new(x.person(e.Author))}
 	keys := make([]string, 0, len(s.Values))
 	for k := range s.Values {
 		keys = append(keys, k)
@@ -783,7 +1012,7 @@ func (x *exporter) formEntries(src, e *lifeboat.Event, h how) ([]Entry, string, 
 		entries = append(entries, x.patientEntry(s.PatientID, e))
 	}
 	x.stamp(r, h, e, "")
-	return append(entries, entry(r, h, "")), s.PatientID, nil
+	return append(entries, x.entry(r, h, "")), s.PatientID, nil
 }
 
 // answers turns a form value into QuestionnaireResponse answers.

@@ -100,7 +100,7 @@ func (x *exporter) allergyResource(src, e *lifeboat.Event, h how) *Resource {
 	}
 	return &Resource{ResourceType: "AllergyIntolerance", Patient: x.patientRef(src.Subject),
 		VerificationStatus: code(allergyVerification, verification, verification),
-		RecordedDate:       x.performedAt(e), Recorder: &Ref{Display: e.Author}}
+		RecordedDate:       x.performedAt(e), Recorder: new(x.person(e.Author))}
 }
 
 // finishAllergy stamps an AllergyIntolerance (which has no status: an
@@ -108,7 +108,7 @@ func (x *exporter) allergyResource(src, e *lifeboat.Event, h how) *Resource {
 func (x *exporter) finishAllergy(r *Resource, src, e *lifeboat.Event, h how) ([]Entry, string, error) {
 	h.status = ""
 	x.stamp(r, h, e, "")
-	return []Entry{x.patientEntry(src.Subject, e), entry(r, h, "")}, src.Subject, nil
+	return []Entry{x.patientEntry(src.Subject, e), x.entry(r, h, "")}, src.Subject, nil
 }
 
 // weightEntries maps a weight to a vital-signs body-weight Observation
@@ -130,12 +130,12 @@ func (x *exporter) weightEntries(src, e *lifeboat.Event, h how) ([]Entry, string
 		Code:          &Codeable{Coding: []Coding{{System: loinc, Code: "29463-7", Display: "Body weight"}, {System: snomed, Code: "27113001", Display: "Body weight"}}, Text: "Body weight"},
 		Subject:       x.patientRef(pid),
 		ValueQuantity: ucumQ(float64(w.Kg)/forms.QuantityScale, "kg", "kg"), EffectiveDateTime: at, Issued: x.recordedAt(e),
-		Performer: []Ref{{Display: e.Author}}}
+		Performer: []Ref{x.person(e.Author)}}
 	if w.Estimated {
 		r.Note = []Note{{Text: "estimated, not measured"}}
 	}
 	x.stamp(r, h, e, "")
-	return []Entry{x.patientEntry(pid, e), entry(r, h, "")}, pid, nil
+	return []Entry{x.patientEntry(pid, e), x.entry(r, h, "")}, pid, nil
 }
 
 // overrideWords names each dose warning in an override's note.

@@ -90,12 +90,12 @@ func (x *exporter) mergeEntries(src, e *lifeboat.Event) ([]Entry, string, error)
 	if r.Gender != "" && r.Gender != "male" && r.Gender != "female" && r.Gender != "other" {
 		r.Gender = "unknown"
 	}
-	r.addIdentifier(Identifier{System: PatientIDSystem, Value: m.MergedID})
+	r.addIdentifier(Identifier{System: x.sys.PatientID, Value: m.MergedID})
 	if old.TempID != "" {
-		r.addIdentifier(Identifier{System: TempIDSystem, Value: old.TempID})
+		r.addIdentifier(Identifier{System: x.sys.TempID, Value: old.TempID})
 	}
 	r.Extension = x.timeExtensions(e)
 	entries = append(entries, Entry{FullURL: "urn:uuid:" + ResourceID("patient-replaced:"+m.MergedID), Resource: r,
-		Request: &Request{Method: "PUT", URL: "Patient?identifier=" + PatientIDSystem + "|" + m.MergedID}})
+		Request: &Request{Method: "PUT", URL: "Patient?" + IdentQuery(x.sys.PatientID, m.MergedID)}})
 	return entries, survivor, nil
 }

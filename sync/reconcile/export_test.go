@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -173,6 +177,12 @@ func TestExportFHIR_ValidR4(t *testing.T) {
 			}
 			urls[e.FullURL] = true
 			r := e.Resource
+			if r.ResourceType == "Provenance" {
+				if e.Request.Method != "PUT" || e.Request.URL != "Provenance/"+r.ID || e.FullURL != "urn:uuid:"+r.ID || e.FullURL != b.Entry[len(b.Entry)-1].FullURL {
+					t.Errorf("bundle %d: Provenance %s is not its last entry, an update-as-create of its id: %+v", i, e.FullURL, e.Request)
+				}
+				continue
+			}
 			if len(r.Identifiers()) == 0 || len(r.Extension) < 2 || r.Extension[0].URL != PerformedAtURL || r.Extension[1].URL != RecordedAtURL {
 				t.Errorf("%s %s lacks identifier or performed/recorded times", r.ResourceType, e.FullURL)
 			}
@@ -193,6 +203,20 @@ func TestExportFHIR_ValidR4(t *testing.T) {
 		for _, ref := range refsIn(raw) {
 			if !urls[ref] {
 				t.Errorf("bundle %d refers to %s, not in the bundle", i, ref)
+			}
+		}
+		// As written to a file, with its Provenance: valid, and the
+		// Provenance's targets resolve inside the bundle too.
+		if provenanceOf(b) == nil {
+			t.Fatalf("bundle %d has no Provenance", i)
+		}
+		whole, _ := json.Marshal(b.Whole())
+		if _, err := u.Unmarshal(whole); err != nil {
+			t.Errorf("bundle %d with its Provenance is not valid R4: %v\n%s", i, err, whole)
+		}
+		for _, ref := range refsIn(whole) {
+			if !urls[ref] {
+				t.Errorf("bundle %d's Provenance refers to %s, not in the bundle", i, ref)
 			}
 		}
 	}
@@ -294,7 +318,7 @@ func TestExportFHIR_Codes(t *testing.T) {
 	}
 	// The amendment is a conditional update of the original, status amended.
 	amended := find(x, func(e Entry) bool { return e.Request.Method == "PUT" && e.Resource.Status == "amended" })
-	if len(amended) != 7 || !strings.HasSuffix(amended[0].Request.URL, d.obs.ID+"#resp") {
+	if len(amended) != 7 || !strings.HasSuffix(amended[0].Request.URL, d.obs.ID+"%23resp") {
 		t.Errorf("amended = %d entries, first %+v", len(amended), amended[0].Request)
 	}
 	eie := find(x, func(e Entry) bool { return e.Resource.Status == "entered-in-error" })
@@ -493,4 +517,399 @@ func TestExportFHIR_CensusAllergiesStayHome(t *testing.T) {
 	if len(x.Skipped) != 1 || x.Skipped[0].EventID != fix.ID || !strings.Contains(x.Skipped[0].Reason, "correct it in the core system by hand") {
 		t.Errorf("skipped = %+v", x.Skipped)
 	}
+}
+
+// TestExportFHIR_BundleSize: sizes outside 1..MaxBundleSize are refused
+// (before, negative sizes silently became 8); 0 is the default. With 1 or
+// 2 every Bundle holds one record, never split (its resources refer to
+// each other by fullUrl), so a Bundle is larger than the size only when
+// its one record's resources need more.
+func TestExportFHIR_BundleSize(t *testing.T) {
+	d := MustDowntime(t)
+	for _, n := range []int{-1, -8, MaxBundleSize + 1} {
+		if _, err := ExportFHIR(d.events, ExportOptions{BundleSize: n}); !errors.Is(err, lifeboat.ErrInvalid) {
+			t.Errorf("size %d: %v, want ErrInvalid", n, err)
+		}
+	}
+	def, _ := ExportFHIR(d.events, ExportOptions{})
+	eight, _ := ExportFHIR(d.events, ExportOptions{BundleSize: DefaultBundleSize})
+	if len(def.Bundles) != len(eight.Bundles) {
+		t.Errorf("size 0 gave %d bundles, size %d %d", len(def.Bundles), DefaultBundleSize, len(eight.Bundles))
+	}
+	alone, _ := ExportFHIR(d.events, ExportOptions{BundleSize: MaxBundleSize})
+	for _, size := range []int{1, 2} {
+		x, err := ExportFHIR(d.events, ExportOptions{BundleSize: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(x.Bundles) <= len(alone.Bundles) || len(x.Events) != len(alone.Events) {
+			t.Errorf("size %d: %d bundles of %d events; size %d gave %d", size, len(x.Bundles), len(x.Events), MaxBundleSize, len(alone.Bundles))
+		}
+		small := 0
+		for i, b := range x.Bundles {
+			records := map[string]bool{}
+			for _, en := range b.Entry {
+				for _, id := range en.Events {
+					records[id] = true
+				}
+			}
+			if len(records) != 1 {
+				t.Errorf("size %d: bundle %d holds %d records, want 1", size, i, len(records))
+			}
+			if len(b.Entry) <= size {
+				small++
+			}
+		}
+		if size == 2 && small == 0 {
+			t.Errorf("size 2: no bundle of 2 or fewer entries (a supply is its Patient and a MedicationDispense)")
+		}
+	}
+}
+
+// TestIdentQuery: hostile identifier values give a conditional URL with
+// nothing that ends it ("#"), adds a parameter ("&"), changes a character
+// ("+", "%") or makes an OR (","); read back as a query it is the one
+// identifier parameter "system|value" (with "," escaped "\," as FHIR
+// search wants), whatever the value holds.
+func TestIdentQuery(t *testing.T) {
+	for _, tt := range []struct{ system, value, want string }{
+		{EventIDSystem, "01JD#spo2", "identifier=https://lifeboat.example/event-id|01JD%23spo2"},
+		{LocationSystem, "A&E/Bay 4", "identifier=https://lifeboat.example/location|A%26E%2FBay+4"},
+		{LocationSystem, "w|x", "identifier=https://lifeboat.example/location|w%7Cx"},
+		{LocationSystem, "2,3", `identifier=https://lifeboat.example/location|2%5C%2C3`},
+		{NHSNumberSystem, "9990000018", "identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018"},
+		{"urn:oid:1.2.3", "a", "identifier=urn:oid:1.2.3|a"},
+		{"https://trust.example/id?x=1&y#z", "v", "identifier=https://trust.example/id%3Fx%3D1%26y%23z|v"},
+	} {
+		if got := IdentQuery(tt.system, tt.value); got != tt.want {
+			t.Errorf("IdentQuery(%q, %q) = %q, want %q", tt.system, tt.value, got, tt.want)
+		}
+	}
+	for _, v := range []string{"a#b", "a|b", "a&identifier=x|y", "a+b c", "100%", "a=b", "a,b", "ü€\n", "a\\b", "#|&=+%, ?/"} {
+		q := IdentQuery(PatientIDSystem, v)
+		if strings.ContainsAny(q[len("identifier="):], "#& ,\n") || strings.Count(q, "=") != 1 {
+			t.Errorf("IdentQuery(%q) = %q: holds a character with a meaning", v, q)
+		}
+		vals, err := url.ParseQuery(q)
+		if err != nil || len(vals) != 1 || len(vals["identifier"]) != 1 {
+			t.Fatalf("IdentQuery(%q) = %q reads back as %v, %v", v, q, vals, err)
+		}
+		if got, want := vals["identifier"][0], PatientIDSystem+"|"+strings.ReplaceAll(v, ",", `\,`); got != want {
+			t.Errorf("IdentQuery(%q) reads back as %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestExportFHIR_TrustSystems: a trust's systems replace every
+// lifeboat.example system and URL in the export; the zero Systems are
+// today's (the defaults are SystemsUnder(DefaultSystemBase)); bad systems
+// are refused.
+func TestExportFHIR_TrustSystems(t *testing.T) {
+	d := MustDowntime(t)
+	if SystemsUnder(DefaultSystemBase) != DefaultSystems {
+		t.Fatalf("SystemsUnder(%s) = %+v, want the defaults %+v", DefaultSystemBase, SystemsUnder(DefaultSystemBase), DefaultSystems)
+	}
+	def, _ := ExportFHIR(d.events, ExportOptions{})
+	same, _ := ExportFHIR(d.events, ExportOptions{Systems: DefaultSystems})
+	a, _ := json.Marshal(def.Bundles)
+	b, _ := json.Marshal(same.Bundles)
+	if !bytes.Equal(a, b) {
+		t.Error("the default systems given explicitly change the export")
+	}
+	const base = "https://fhir.trust.nhs.uk/lifeboat"
+	x, err := ExportFHIR(d.events, ExportOptions{Systems: SystemsUnder(base + "/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(x.Bundles)
+	if strings.Contains(string(raw), "lifeboat.example") {
+		t.Errorf("a trust export still names lifeboat.example")
+	}
+	for _, want := range []string{base + "/event-id", base + "/patient-id", base + "/location", base + "/fhir/StructureDefinition/performed-at", base + "/fhir/Questionnaire/falls-risk|1",
+		"identifier=" + base + "/event-id|"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("a trust export has no %q", want)
+		}
+	}
+	for _, tt := range []struct{ file, want string }{
+		{`{"base":"https://fhir.trust.nhs.uk/lb"}`, ""},
+		{`{"base":"https://fhir.trust.nhs.uk/lb","location":"urn:oid:2.16.840.1.113883.2.1.3.2.4.18.48"}`, ""},
+		{`{}`, ""},
+		{`{"base":"fhir.trust.nhs.uk"}`, "not an absolute URL"},
+		{`{"base":"https://trust.example/a|x"}`, "holds a |"},
+		{`{"location":"https://a.example/loc,x"}`, "holds a |"},
+		{`{"event_id":"https://fhir.nhs.uk/Id/nhs-number"}`, "NHS number"},
+		{`{"event_id":"https://a.example/x","patient_id":"https://a.example/x"}`, "are both"},
+		{`{"base":"https://a.example","locaton":"https://a.example/l"}`, "unknown field"},
+		{`not json`, "invalid"},
+	} {
+		s, err := ParseSystems([]byte(tt.file))
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("ParseSystems(%s) = %v", tt.file, err)
+		case tt.want != "" && (!errors.Is(err, lifeboat.ErrInvalid) || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("ParseSystems(%s) = %+v, %v; want ErrInvalid saying %q", tt.file, s, err, tt.want)
+		}
+	}
+	if s, _ := ParseSystems([]byte(`{"base":"https://t.example/lb","location":"urn:oid:1.2.3"}`)); s.Location != "urn:oid:1.2.3" || s.EventID != "https://t.example/lb/event-id" {
+		t.Errorf("a file's own location system and base: %+v", s)
+	}
+	if _, err := ExportFHIR(d.events, ExportOptions{Systems: Systems{EventID: "x"}}); !errors.Is(err, lifeboat.ErrInvalid) {
+		t.Errorf("export with bad systems: %v", err)
+	}
+}
+
+// provenanceOf is b's Provenance entry, inside it or apart.
+func provenanceOf(b Bundle) *Entry {
+	if b.Provenance != nil {
+		return b.Provenance
+	}
+	if n := len(b.Entry); n > 0 && b.Entry[n-1].Resource.ResourceType == "Provenance" {
+		return &b.Entry[n-1]
+	}
+	return nil
+}
+
+// TestExportFHIR_ProvenanceAndDowntimeTag: every exported resource carries
+// the downtime meta tag; each Bundle has a Provenance whose targets are
+// its records' resources (not the Patient and Locations they lean on),
+// naming each person who recorded them by name and role (from the store's
+// people, never the bare user ID), the device, and "recorded during
+// downtime"; performers are references to the person, shown by name.
+// Before, performers were the internal user ID and there was neither.
+func TestExportFHIR_ProvenanceAndDowntimeTag(t *testing.T) {
+	d := MustDowntime(t)
+	x, err := ExportFHIR(d.events, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, e := range d.events {
+		ids[e.Author] = true
+	}
+	tagged := func(r *Resource) bool {
+		return r.Meta != nil && len(r.Meta.Tag) == 1 && r.Meta.Tag[0] == Coding{System: DowntimeSystem, Code: DowntimeCode, Display: DowntimeDisplay}
+	}
+	agents := map[string]string{}
+	for i, b := range x.Bundles {
+		records := map[string]bool{}
+		for _, en := range b.Whole().Entry {
+			if !tagged(en.Resource) {
+				t.Errorf("bundle %d: %s has no downtime tag: %+v", i, en.Resource.ResourceType, en.Resource.Meta)
+			}
+			if len(en.Events) > 0 {
+				records[en.FullURL] = true
+			}
+		}
+		pe := provenanceOf(b)
+		p := pe.Resource
+		if !tagged(p) || p.Recorded == "" || len(p.Reason) != 1 || p.Reason[0].Coding[0].Code != DowntimeCode || !strings.Contains(p.Reason[0].Text, "downtime") {
+			t.Errorf("bundle %d: Provenance %+v", i, p)
+		}
+		if pe.Request.Method != "PUT" || pe.Request.URL != "Provenance/"+p.ID {
+			t.Errorf("bundle %d: Provenance request %+v, want an update-as-create of its id", i, pe.Request)
+		}
+		if b.Provenance != nil && len(b.Entry) < DefaultBundleSize || b.Provenance == nil && len(b.Entry) > DefaultBundleSize {
+			t.Errorf("bundle %d: %d entries, Provenance apart %v: it goes apart only when the records fill the bundle", i, len(b.Entry), b.Provenance != nil)
+		}
+		if len(p.Target) != len(records) {
+			t.Errorf("bundle %d: Provenance targets %d resources, the bundle has %d records' resources", i, len(p.Target), len(records))
+		}
+		for _, tg := range p.Target {
+			if !records[tg.Reference] {
+				t.Errorf("bundle %d: Provenance targets %s, not one of its records' resources", i, tg.Reference)
+			}
+		}
+		for _, a := range p.Agent {
+			role := ""
+			if len(a.Role) > 0 {
+				role = a.Role[0].Text
+			}
+			agents[a.Type.Coding[0].Code+" "+a.Who.Display] = role
+			if ids[a.Who.Display] || a.Who.Identifier == nil {
+				t.Errorf("bundle %d: agent %+v is shown by a user ID or has no identifier", i, a.Who)
+			}
+		}
+	}
+	if agents["author Ada Admin"] != "IT admin" || agents["author Phil Pharmacist"] != "Pharmacist" {
+		t.Errorf("Provenance authors = %v, want Ada Admin (IT admin) and Phil Pharmacist (Pharmacist)", agents)
+	}
+	devices := 0
+	for k := range agents {
+		if strings.HasPrefix(k, "assembler ") && strings.Contains(k, "during downtime") {
+			devices++
+		}
+	}
+	if devices == 0 {
+		t.Errorf("no device agent in %v", agents)
+	}
+	// Performers: a reference to the person by user ID, shown by name.
+	raw, _ := json.Marshal(x.Bundles)
+	for id := range ids {
+		if strings.Contains(string(raw), `"display":"`+id+`"`) {
+			t.Errorf("a performer is shown as user ID %s", id)
+		}
+	}
+	obs := find(x, func(e Entry) bool { return e.Resource.ResourceType == "Observation" })
+	perf, _ := obs[0].Resource.Performer.([]Ref)
+	if len(perf) != 1 || perf[0].Display != "Ada Admin" || perf[0].Identifier == nil || perf[0].Identifier.System != UserIDSystem || !ids[perf[0].Identifier.Value] {
+		t.Errorf("observation performer = %+v", perf)
+	}
+	sup := find(x, func(e Entry) bool { return e.Resource.ResourceType == "MedicationAdministration" })
+	if act, _ := sup[0].Resource.Performer.([]Actor); len(act) != 1 || act[0].Actor.Display != "Ada Admin" {
+		t.Errorf("administration performer = %+v", sup[0].Resource.Performer)
+	}
+}
+
+// TestExportFHIR_CodedOxygenScaleAndDose: oxygen is coded on the SpO2
+// Observation (SNOMED CT room air, or the delivery device, and the flow in
+// L/min UCUM), the NEWS2 SpO2 scale is a code on the NEWS2 score (scale 2
+// too), and a dose given has a UCUM dose and a reference to its order.
+// Before, oxygen and scale 2 were notes in words, the dose had no UCUM
+// code and the administration no link to its MedicationRequest.
+func TestExportFHIR_CodedOxygenScaleAndDose(t *testing.T) {
+	d := MustDowntime(t)
+	grace := d.byNHS["9990000018"]
+	at := storetest.T0.Add(14 * time.Hour)
+	add(t, d, store.Draft{Kind: forms.KindNEWS2Scale, Subject: grace, PerformedAt: at,
+		Payload: forms.SpO2ScaleSetting{PatientID: grace, Scale: 2, SetBy: "Dr Rao", Reason: "COPD, hypercapnic"}})
+	o2 := storetest.ObsDraft(grace, 20, 90, 125, 88, 37.1, at.Add(time.Minute))
+	obs := o2.Payload.(forms.Observations)
+	on, flow := true, 2.0
+	obs.OnOxygen, obs.O2Device, obs.O2FlowLPM, obs.SpO2Scale = &on, "Nasal cannula", &flow, 2
+	o2.Payload = obs
+	oxy := add(t, d, o2)
+	evs, _ := d.db.EventsAfter(t.Context(), nil, 1<<30)
+	x, err := ExportFHIR(evs, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spo2 := find(x, func(e Entry) bool {
+		return e.Resource.ResourceType == "Observation" && hasCode(e.Resource, loinc, "59408-5")
+	})
+	var air, oxygen *Resource
+	for _, e := range spo2 {
+		ids := e.Resource.Identifiers()
+		switch {
+		case len(ids) > 0 && ids[0].Value == oxy.ID+"#spo2":
+			oxygen = e.Resource
+		case len(ids) > 0 && ids[0].Value == d.obs.ID+"#spo2" && e.Request.Method == "POST":
+			air = e.Resource
+		}
+	}
+	if air == nil || oxygen == nil {
+		t.Fatalf("SpO2 observations: %d, room air %v, on oxygen %v", len(spo2), air != nil, oxygen != nil)
+	}
+	if len(air.Note) != 0 || len(air.Component) != 1 || air.Component[0].ValueCodeableConcept.Coding[0].Code != "722742002" {
+		t.Errorf("room air SpO2 = notes %+v, components %+v; want coded breathing room air", air.Note, air.Component)
+	}
+	if len(oxygen.Note) != 0 || len(oxygen.Component) != 2 {
+		t.Fatalf("on oxygen SpO2 = notes %+v, components %+v", oxygen.Note, oxygen.Component)
+	}
+	dev, fl := oxygen.Component[0], oxygen.Component[1]
+	if dev.Code.Coding[0].Code != "57485005" || dev.ValueCodeableConcept.Coding[0] != (Coding{System: snomed, Code: "336623009", Display: "Oxygen nasal cannula"}) {
+		t.Errorf("oxygen device component = %+v", dev)
+	}
+	if fl.Code.Coding[0] != (Coding{System: loinc, Code: "3151-8", Display: "Inhaled oxygen flow rate"}) || *fl.ValueQuantity != (Quantity{Value: 2, Unit: "L/min", System: ucum, Code: "L/min"}) {
+		t.Errorf("oxygen flow component = %+v %+v", fl, fl.ValueQuantity)
+	}
+	news := find(x, func(e Entry) bool { return hasCode(e.Resource, snomed, "1104051000000101") })
+	scales := map[string]int{}
+	for _, e := range news {
+		if m := e.Resource.Method; m == nil || len(m.Coding) != 1 || m.Coding[0].System != NEWS2System {
+			t.Errorf("NEWS2 score method = %+v, want a coded SpO2 scale", m)
+		} else {
+			scales[m.Coding[0].Code]++
+		}
+	}
+	if scales["scale-2"] != 1 || scales["scale-1"] == 0 {
+		t.Errorf("NEWS2 scales = %v, want one scale-2 and some scale-1", scales)
+	}
+	// Doses: UCUM and a reference to the order.
+	given := find(x, func(e Entry) bool {
+		return e.Resource.ResourceType == "MedicationAdministration" && e.Resource.Status == "completed"
+	})
+	if len(given) == 0 {
+		t.Fatal("no dose given exported")
+	}
+	for _, e := range given {
+		r := e.Resource
+		if q := r.Dosage.Dose; q.System != ucum || q.Code != "g" || q.Unit != "g" || q.Value != 1 {
+			t.Errorf("dose = %+v, want 1 g in UCUM", q)
+		}
+		if r.Request == nil || r.Request.Identifier == nil || r.Request.Identifier.System != OrderIDSystem || r.Request.Identifier.Value == "" || !strings.HasPrefix(r.Request.Display, "Paracetamol") {
+			t.Errorf("administration request = %+v, want a reference to its order", r.Request)
+		}
+	}
+	// Still valid R4.
+	u := validator(t)
+	for _, b := range x.Bundles {
+		raw, _ := json.Marshal(b.Whole())
+		if _, err := u.Unmarshal(raw); err != nil {
+			t.Errorf("not valid R4: %v\n%s", err, raw)
+		}
+	}
+	// A unit with no UCUM code keeps its words and no code.
+	if q := doseQuantity(2, "spoonfuls"); q.System != "" || q.Code != "" || q.Unit != "spoonfuls" {
+		t.Errorf("dose in spoonfuls = %+v", q)
+	}
+	if q := doseQuantity(500, "microgram"); q.Code != "ug" {
+		t.Errorf("dose in microgram = %+v", q)
+	}
+}
+
+// TestFHIRExportDoc: docs/fhir-export.md (cited in the code) names every
+// exported kind, every system a trust can set and every status.
+func TestFHIRExportDoc(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "fhir-export.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, k := range ExportKinds {
+		if !strings.Contains(doc, "`"+k+"`") {
+			t.Errorf("docs/fhir-export.md does not name exported kind %s", k)
+		}
+	}
+	raw, _ := json.Marshal(DefaultSystems)
+	var names map[string]string
+	json.Unmarshal(raw, &names)
+	for name, v := range names {
+		if !strings.Contains(doc, "`"+name+"`") || !strings.Contains(doc, strings.TrimPrefix(v, DefaultSystemBase)) {
+			t.Errorf("docs/fhir-export.md does not give system %s (%s)", name, v)
+		}
+	}
+	for _, s := range Statuses {
+		if !strings.Contains(doc, "| "+string(s)+" |") {
+			t.Errorf("docs/fhir-export.md does not explain status %s", s)
+		}
+	}
+}
+
+// FuzzParseSystems: any systems file gives checked systems or an error
+// wrapping ErrInvalid, and what it accepts makes conditional URLs that read
+// back as the one identifier parameter.
+func FuzzParseSystems(f *testing.F) {
+	f.Add([]byte(`{"base":"https://fhir.trust.nhs.uk/lb"}`))
+	f.Add([]byte(`{"base":"https://t.example","location":"urn:oid:1.2.3","news2":"https://t.example/n"}`))
+	f.Add([]byte(`{"event_id":"https://a.example/x","patient_id":"https://a.example/x"}`))
+	f.Add([]byte(`{"base":"https://a.example/%7C"}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseSystems(b)
+		if err != nil {
+			if !errors.Is(err, lifeboat.ErrInvalid) {
+				t.Fatalf("ParseSystems error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		if err := s.Check(); err != nil {
+			t.Fatalf("ParseSystems accepted systems Check refuses: %v", err)
+		}
+		q := IdentQuery(s.Location, "w|1,b#2")
+		vals, err := url.ParseQuery(q)
+		if err != nil || len(vals) != 1 || len(vals["identifier"]) != 1 {
+			t.Fatalf("systems %+v make %q, reading back as %v, %v", s, q, vals, err)
+		}
+	})
 }

@@ -11,7 +11,7 @@ import (
 // Bundle (bundle-00001.json, ...) or, with ndjson, one bundles.ndjson with a
 // Bundle per line. Each file is written whole or not at all (beside, synced,
 // renamed). It returns how many files it wrote; progress is called after
-// each Bundle.
+// each Bundle. Each Bundle carries its Provenance (Bundle.Whole).
 func WriteBundles(dir string, bs []Bundle, ndjson bool, progress func(i, n int)) (int, error) {
 	write := func(name string, fill func(f *os.File) error) error {
 		tmp, err := os.CreateTemp(dir, ".export-*")
@@ -36,7 +36,7 @@ func WriteBundles(dir string, bs []Bundle, ndjson bool, progress func(i, n int))
 		err := write("bundles.ndjson", func(f *os.File) error {
 			enc := json.NewEncoder(f)
 			for i, b := range bs {
-				if err := enc.Encode(b); err != nil {
+				if err := enc.Encode(b.Whole()); err != nil {
 					return err
 				}
 				progress(i+1, len(bs))
@@ -53,7 +53,7 @@ func WriteBundles(dir string, bs []Bundle, ndjson bool, progress func(i, n int))
 		if err := write(name, func(f *os.File) error {
 			enc := json.NewEncoder(f)
 			enc.SetIndent("", " ")
-			return enc.Encode(b)
+			return enc.Encode(b.Whole())
 		}); err != nil {
 			return i, err
 		}

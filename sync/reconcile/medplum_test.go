@@ -11,7 +11,7 @@ import (
 )
 
 // exportedTypes are the resource types a downtime export writes.
-var exportedTypes = []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense", "QuestionnaireResponse", "AllergyIntolerance"}
+var exportedTypes = []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense", "QuestionnaireResponse", "AllergyIntolerance", "Provenance"}
 
 // TestSend_Medplum sends a ward's downtime to a real FHIR server (Medplum's
 // router, in memory) twice: every record is accepted, and the second send
@@ -52,6 +52,7 @@ func TestSend_Medplum(t *testing.T) {
 		t.Fatalf("server holds %v after the first send", counts)
 	}
 	mustAllergiesOnServer(t, srv)
+	mustProvenanceOnServer(t, srv, len(x.Bundles))
 
 	// The same export again, as after a send whose answer was lost.
 	if _, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
@@ -111,6 +112,37 @@ func TestSend_MedplumRejects(t *testing.T) {
 	}
 	if n := srv.Count(t, "MedicationDispense"); n != 0 {
 		t.Errorf("server holds %d MedicationDispense, want 0", n)
+	}
+}
+
+// mustProvenanceOnServer checks the server holds one Provenance per
+// transaction sent, each naming people by name, tagged as downtime entry,
+// and every target a resource the server holds.
+func mustProvenanceOnServer(t *testing.T, srv *fhirtest.Server, bundles int) {
+	t.Helper()
+	held := map[string]bool{}
+	for _, typ := range exportedTypes {
+		for _, r := range srv.Search(t, typ, "") {
+			held[typ+"/"+r.ID] = true
+		}
+	}
+	ps := srv.Search(t, "Provenance", "")
+	if len(ps) != bundles {
+		t.Errorf("server holds %d Provenance, want %d (one per transaction)", len(ps), bundles)
+	}
+	for _, sr := range ps {
+		var p Resource
+		if err := json.Unmarshal(sr.Raw, &p); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Target) == 0 || len(p.Agent) < 2 || p.Agent[0].Who.Display == "" || p.Meta == nil || len(p.Meta.Tag) == 0 || p.Meta.Tag[0].Code != DowntimeCode {
+			t.Errorf("Provenance on the server = %s", sr.Raw)
+		}
+		for _, tg := range p.Target {
+			if !held[tg.Reference] {
+				t.Errorf("Provenance %s targets %s, not on the server", p.ID, tg.Reference)
+			}
+		}
 	}
 }
 
@@ -175,5 +207,67 @@ func mustAllergiesOnServer(t *testing.T, srv *fhirtest.Server) {
 	}
 	if overrides != 2 {
 		t.Errorf("override notes on the server = %d, want 2", overrides)
+	}
+}
+
+// TestSend_MedplumHostileIdentifiers sends records whose identifier values
+// hold characters that mean something in a URL or a FHIR search ("#", "|",
+// "&", "=", ",", "+", "%", spaces): patients admitted to ward "A&E #1=2",
+// bed "Bay|4", and to ward "Ward 2,3", bed "Side room +x%20", and an
+// amended observation set (its parts are "<event>#bp" and so on). Sent
+// twice, the server holds one Location per ward and bed, named exactly,
+// and one Observation per part with the amended value: the conditional
+// URLs matched what the first send made (before, "A&E #1" was created
+// again on each send). A value holding both "|" and "," still does not
+// match on Medplum, whose search reads "\," but not together with a "|"
+// in the value (docs/fhir-export.md).
+func TestSend_MedplumHostileIdentifiers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t)
+	ctx := t.Context()
+	d := MustDowntime(t)
+	beds := [][2]string{{"A&E #1=2", "Bay|4"}, {"Ward 2,3", "Side room +x%20"}}
+	for i, wb := range beds {
+		at := storetest.T0.Add(13*time.Hour + time.Duration(i)*time.Minute)
+		reg := storetest.PatientDraft("HOSTILE", "Hash", "1970-01-01", []string{"9990000042", "9990000050"}[i], at)
+		add(t, d, reg)
+		add(t, d, storetest.AdmitDraft(reg.Subject, wb[0], wb[1], at.Add(time.Second)))
+	}
+	evs, _ := d.db.EventsAfter(ctx, nil, 1<<30)
+	c := &Client{BaseURL: srv.URL, Sleep: noSleep}
+	clock := storetest.NewClock(storetest.T0.Add(30 * time.Hour))
+	for range 2 {
+		x, err := ExportFHIR(evs, ExportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil || rep.Rejected != 0 {
+			t.Fatalf("send = %+v, %v", rep, err)
+		}
+	}
+	for _, typ := range []string{"Location", "Observation", "Encounter", "Patient"} {
+		mustNoDuplicates(t, srv, typ)
+	}
+	names := map[string]int{}
+	for _, l := range srv.Search(t, "Location", "") {
+		for _, id := range l.Identifiers() {
+			names[id.Value]++
+		}
+	}
+	for _, wb := range beds {
+		if names[wb[0]] != 1 || names[wb[0]+"/"+wb[1]] != 1 {
+			t.Errorf("locations on the server = %v, want one %q and one %q", names, wb[0], wb[0]+"/"+wb[1])
+		}
+	}
+	bp := srv.Search(t, "Observation", "identifier="+EventIDSystem+"|"+strings.ReplaceAll(d.obs.ID+"#bp", "#", "%23"))
+	if len(bp) != 1 {
+		t.Fatalf("%d blood pressures for the amended set, want 1", len(bp))
+	}
+	var r Resource
+	json.Unmarshal(bp[0].Raw, &r)
+	if len(r.Component) == 0 || r.Component[0].ValueQuantity.Value != 118 || r.Status != "amended" {
+		t.Errorf("amended blood pressure on the server = %s", bp[0].Raw)
 	}
 }

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"lifeboat"
 	"lifeboat/store/storetest"
 )
 
@@ -50,7 +52,8 @@ func (f *fakeFHIR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	type resp struct {
 		Response struct {
-			Status string `json:"status"`
+			Status   string `json:"status"`
+			Location string `json:"location,omitempty"`
 		} `json:"response"`
 	}
 	out := struct {
@@ -79,6 +82,7 @@ func (f *fakeFHIR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, exists := f.byIdent[key]
 		raw, _ := json.Marshal(e.Resource)
 		var rr resp
+		rr.Response.Location = e.Resource.ResourceType + "/" + ResourceID(key) + "/_history/1"
 		switch {
 		case e.Request.Method == "POST" && exists:
 			rr.Response.Status = "200 OK"
@@ -97,6 +101,19 @@ func (f *fakeFHIR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeFHIR) count() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.byIdent) }
+
+// countOf is how many resources of typ the fake holds.
+func (f *fakeFHIR) countOf(typ string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for k := range f.byIdent {
+		if strings.HasPrefix(k, typ+"|") || strings.HasPrefix(k, typ+"/") {
+			n++
+		}
+	}
+	return n
+}
 
 func noSleep(context.Context, time.Duration) error { return nil }
 
@@ -237,4 +254,121 @@ func FuzzDecodeResponse(f *testing.F) {
 			t.Fatalf("refused gave %d outcomes, want %d", len(r), n)
 		}
 	})
+}
+
+// TestSend_ServerRefusesUsStopsAndKeepsPending: a server answering 401,
+// 403 or 404 to the whole transaction has refused us (our credentials,
+// our rights, the URL), not the records. The send stops at the first
+// Bundle, says why in plain words, and every record stays pending: none
+// is marked rejected (before, all were, and the send carried on).
+func TestSend_ServerRefusesUsStopsAndKeepsPending(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		body   string
+		kind   error
+		words  string
+	}{
+		{401, `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"login","diagnostics":"Unauthorized"}]}`, lifeboat.ErrPermission, "refused our credentials (401): check the token file"},
+		{403, `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"forbidden","diagnostics":"Forbidden"}]}`, lifeboat.ErrPermission, "forbidden (403)"},
+		{404, `<html>Not Found</html>`, lifeboat.ErrNotFound, "no FHIR endpoint at"},
+	} {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			ctx := t.Context()
+			d := MustDowntime(t)
+			posts := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				posts++
+				w.WriteHeader(tt.status)
+				fmt.Fprint(w, tt.body)
+			}))
+			defer srv.Close()
+			x, _ := ExportFHIR(d.events, ExportOptions{})
+			if len(x.Bundles) < 2 {
+				t.Fatalf("%d bundles: the test needs several", len(x.Bundles))
+			}
+			rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep}, x, storeAppender(d.db, d.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
+			if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.words) {
+				t.Fatalf("Send = %v, want %v saying %q", err, tt.kind, tt.words)
+			}
+			if posts != 1 || rep.Rejected != 0 || rep.Accepted != 0 {
+				t.Errorf("%d posts, report %+v; want one post and nothing accepted or rejected", posts, rep)
+			}
+			evs, _ := d.db.EventsAfter(ctx, nil, 1<<30)
+			for _, it := range Worklist(evs) {
+				if it.Status != StatusPending {
+					t.Errorf("%s %s is %s %q, want pending", it.Kind, it.EventID, it.Status, it.Reason)
+				}
+			}
+		})
+	}
+}
+
+// TestSend_ProvenanceRefusedRejectsItsRecords: a server that refuses
+// Provenance. Inside a transaction it fails the transaction (its records
+// rejected, "not applied"); posted apart (an observation set filling its
+// Bundle) after the records were taken, the records are rejected saying
+// so, not accepted with no Provenance. Sent again once the server takes
+// Provenance, each is written once per transaction, those posted apart
+// targeting the resources the server answered with.
+func TestSend_ProvenanceRefusedRejectsItsRecords(t *testing.T) {
+	ctx := t.Context()
+	d := MustDowntime(t)
+	f, srv := newFakeFHIR(t)
+	f.refuse = func(r *Resource) string {
+		if r.ResourceType == "Provenance" {
+			return "Provenance.agent: unknown device"
+		}
+		return ""
+	}
+	c := &Client{BaseURL: srv.URL, Sleep: noSleep}
+	clock := storetest.NewClock(storetest.T0.Add(30 * time.Hour))
+	x, _ := ExportFHIR(d.events, ExportOptions{})
+	rep, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil)
+	if err != nil || rep.Accepted != 0 || rep.Rejected != len(x.Events) {
+		t.Fatalf("send = %+v, %v; want all %d rejected", rep, err, len(x.Events))
+	}
+	evs, _ := d.db.EventsAfter(ctx, nil, 1<<30)
+	apart := 0
+	for _, it := range Worklist(evs) {
+		switch {
+		case it.Status == StatusRejected && it.Reason == "the server took the record but refused its Provenance: Provenance.agent: unknown device":
+			apart++
+		case it.Status == StatusRejected && (strings.HasPrefix(it.Reason, "not applied") || it.Reason == "Provenance.agent: unknown device"):
+		default:
+			t.Errorf("%s = %s %q", it.Kind, it.Status, it.Reason)
+		}
+	}
+	if apart == 0 {
+		t.Error("no record whose Provenance went apart")
+	}
+	f.refuse = nil
+	left, _ := ExportFHIR(evs, ExportOptions{Skip: Done(Worklist(evs))})
+	if rep, err := Send(ctx, c, left, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil || rep.Accepted != len(x.Events) {
+		t.Fatalf("second send = %+v, %v", rep, err)
+	}
+	if n := f.countOf("Provenance"); n != len(left.Bundles) {
+		t.Errorf("server holds %d Provenance, want %d", n, len(left.Bundles))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	resolved := 0
+	for k, raw := range f.byIdent {
+		if !strings.HasPrefix(k, "Provenance/") {
+			continue
+		}
+		var p Resource
+		json.Unmarshal(raw, &p)
+		for _, tg := range p.Target {
+			if strings.HasPrefix(tg.Reference, "urn:") {
+				continue // inside its transaction: the server resolves it (this fake does not)
+			}
+			resolved++
+			if strings.Contains(tg.Reference, "_history") || !strings.Contains(tg.Reference, "/") {
+				t.Errorf("Provenance target %q, want the server's Type/id", tg.Reference)
+			}
+		}
+	}
+	if resolved == 0 {
+		t.Error("no Provenance posted apart with the server's Type/id")
+	}
 }

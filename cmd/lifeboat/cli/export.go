@@ -15,6 +15,7 @@ func exportCmd(env *Env) *cobra.Command {
 		out    string
 		ndjson bool
 		size   int
+		sys    systemsFlags
 		ward   string
 		all    bool
 	)
@@ -34,6 +35,13 @@ are left out unless --all. The export is recorded in the audit log.`,
 			if out == "" {
 				return fmt.Errorf("say where to write with --out FOLDER")
 			}
+			if err := bundleSizeFlag(cmd, size); err != nil {
+				return err
+			}
+			systems, err := sys.systems(cmd, env)
+			if err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			db, s, done, err := who.open(ctx, cmd, env)
 			if err != nil {
@@ -44,7 +52,7 @@ are left out unless --all. The export is recorded in the audit log.`,
 			if err != nil {
 				return err
 			}
-			opt := reconcile.ExportOptions{BundleSize: size, Ward: ward}
+			opt := reconcile.ExportOptions{BundleSize: size, Ward: ward, Systems: systems}
 			if !all {
 				opt.Skip = reconcile.Done(reconcile.Worklist(events))
 			}
@@ -78,7 +86,8 @@ are left out unless --all. The export is recorded in the audit log.`,
 	who.add(c)
 	c.Flags().StringVar(&out, "out", "", "folder to write the Bundles to")
 	c.Flags().BoolVar(&ndjson, "ndjson", false, "write one NDJSON file (a Bundle per line) instead of a file per Bundle")
-	c.Flags().IntVar(&size, "bundle-size", 0, fmt.Sprintf("most entries per Bundle (some servers cap conditional transactions; default %d)", reconcile.DefaultBundleSize))
+	c.Flags().IntVar(&size, "bundle-size", reconcile.DefaultBundleSize, bundleSizeUsage)
+	sys.add(c)
 	c.Flags().StringVar(&ward, "ward", "", "only patients last on this ward (its ID)")
 	c.Flags().BoolVar(&all, "all", false, "also export records the core system already has")
 	return c

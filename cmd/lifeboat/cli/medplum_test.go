@@ -1,8 +1,14 @@
 package cli
 
 import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"lifeboat/internal/fhirtest"
@@ -52,10 +58,29 @@ func TestSend_DemoWardToMedplum(t *testing.T) {
 			t.Errorf("%s %s is %s: %s", it.Kind, it.EventID, it.Status, it.Reason)
 		}
 	}
-	types := []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense"}
+	types := []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense", "Provenance"}
 	counts := map[string]int{}
 	for _, typ := range types {
 		counts[typ] = srv.Count(t, typ)
+	}
+	// Each transaction's Provenance names people by name and role, and
+	// every resource is tagged as recorded during downtime.
+	provs := srv.Search(t, "Provenance", "")
+	if len(provs) == 0 {
+		t.Error("no Provenance on the server")
+	}
+	for _, p := range provs {
+		if !strings.Contains(string(p.Raw), `"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/provenance-participant-type","code":"author"`) ||
+			!strings.Contains(string(p.Raw), `"role":[{"text":"`) || !strings.Contains(string(p.Raw), "Recorded during downtime") {
+			t.Errorf("Provenance on the server = %s", p.Raw)
+			break
+		}
+	}
+	for _, r := range srv.Search(t, "MedicationAdministration", "") {
+		if !strings.Contains(string(r.Raw), `"code":"downtime-entry"`) {
+			t.Errorf("MedicationAdministration without the downtime tag: %s", r.Raw)
+			break
+		}
 	}
 	out, err = run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--user", "Ada Admin")
 	if err != nil || !strings.Contains(out, "Nothing to send") {
@@ -104,5 +129,198 @@ func TestSend_DemoWardToMedplumRejecting(t *testing.T) {
 	out, err = run(t, dir, DemoPassphrase+"\n", "worklist", "--status", "rejected")
 	if err != nil || !strings.Contains(out, why) {
 		t.Errorf("worklist --status rejected = %q, %v; want the server's reason", out, err)
+	}
+}
+
+// TestSend_ServerRefusesUsKeepsRecordsPending runs `lifeboat send` against
+// a real FHIR server that wants a bearer token, with the wrong token, and
+// at a URL with no FHIR endpoint: the command fails saying why in plain
+// words, after one Bundle, and every record stays pending (before, each
+// was marked rejected and the command exited 0). With the right token the
+// same records then all go.
+func TestSend_ServerRefusesUsKeepsRecordsPending(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t, "--token", "right-token")
+	dir := mustDemo(t)
+	wrong := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(wrong, []byte("stale-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pending := func(when string) {
+		t.Helper()
+		for _, it := range worklist(t, dir) {
+			if it.Status != reconcile.StatusPending {
+				t.Errorf("%s: %s %s is %s %q, want pending", when, it.Kind, it.EventID, it.Status, it.Reason)
+			}
+		}
+	}
+	out, err := run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--token-file", wrong, "--user", "Ada Admin")
+	if err == nil || !strings.Contains(err.Error(), "the FHIR server refused our credentials (401): check the token file") || strings.Contains(err.Error(), "stale-token") {
+		t.Fatalf("send with a wrong token = %q, %v; want a 401 error in plain words", out, err)
+	}
+	if !strings.Contains(out, "0 records accepted, 0 rejected") {
+		t.Errorf("send with a wrong token printed %q", out)
+	}
+	pending("after a 401")
+	if n := srv.Count(t, "Patient"); n != 0 {
+		t.Errorf("server holds %d patients after a 401", n)
+	}
+
+	right := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(right, []byte("right-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--token-file", right, "--user", "Ada Admin")
+	if err != nil || !strings.Contains(out, " 0 rejected") {
+		t.Fatalf("send with the right token = %q, %v", out, err)
+	}
+	for _, it := range worklist(t, dir) {
+		if it.Status != reconcile.StatusAccepted {
+			t.Errorf("after the right token: %s %s is %s %q", it.Kind, it.EventID, it.Status, it.Reason)
+		}
+	}
+}
+
+// TestSend_NoFHIREndpointKeepsRecordsPending runs `lifeboat send` at a URL
+// of the real FHIR server where there is no FHIR endpoint (404): it stops
+// saying so, and nothing is marked rejected.
+func TestSend_NoFHIREndpointKeepsRecordsPending(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t)
+	dir := mustDemo(t)
+	out, err := run(t, dir, demoAdminIn, "send", "--url", srv.URL+"/fhir/R4", "--user", "Ada Admin")
+	if err == nil || !strings.Contains(err.Error(), "no FHIR endpoint at "+srv.URL+"/fhir/R4 (404)") {
+		t.Fatalf("send to a wrong path = %q, %v; want a 404 error in plain words", out, err)
+	}
+	for _, it := range worklist(t, dir) {
+		if it.Status != reconcile.StatusPending {
+			t.Errorf("%s %s is %s %q, want pending", it.Kind, it.EventID, it.Status, it.Reason)
+		}
+	}
+}
+
+// answerDropper is a proxy in front of a FHIR server that, from the nth
+// request on, passes the transaction to the server (which applies it) and
+// then drops the connection without an answer: a send whose answer is
+// lost, as when the network or Lifeboat dies between send and answer.
+func answerDropper(t *testing.T, base string, n int) *httptest.Server {
+	var mu sync.Mutex
+	seen := 0
+	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen++
+		drop := seen >= n
+		mu.Unlock()
+		body, _ := io.ReadAll(r.Body)
+		req, _ := http.NewRequestWithContext(r.Context(), r.Method, base+r.URL.Path, bytes.NewReader(body))
+		req.Header = r.Header.Clone()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		answer, _ := io.ReadAll(resp.Body)
+		if drop {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		w.Write(answer)
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+// TestSend_LostAnswerLeavesSentAndResendIsIdempotent runs `lifeboat send`
+// to a real FHIR server through a proxy that, from the third Bundle on,
+// lets the server apply the transaction but loses its answer. The records
+// of the first two Bundles are accepted, those of the third are "sent"
+// (sent, no answer: `worklist --status sent` lists them; before, nothing
+// could tell them from never sent), the rest pending. Sending again
+// straight to the server resolves them: every record accepted and the
+// server holding one resource per identifier (the conditional writes of
+// the repeated Bundle created nothing twice).
+func TestSend_LostAnswerLeavesSentAndResendIsIdempotent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t)
+	dir := mustDemo(t)
+	proxy := answerDropper(t, srv.URL, 3)
+	out, err := run(t, dir, demoAdminIn, "send", "--url", proxy.URL, "--user", "Ada Admin")
+	if err == nil || !strings.Contains(out, "sent with no answer yet") {
+		t.Fatalf("send with lost answers = %q, %v; want an error and the records sent with no answer counted", out, err)
+	}
+	n := map[reconcile.Status]int{}
+	for _, it := range worklist(t, dir) {
+		n[it.Status]++
+	}
+	if n[reconcile.StatusAccepted] == 0 || n[reconcile.StatusSent] == 0 || n[reconcile.StatusPending] == 0 || n[reconcile.StatusRejected] != 0 {
+		t.Fatalf("after lost answers: %v; want some accepted, some sent, the rest pending", n)
+	}
+	list, err := run(t, dir, DemoPassphrase+"\n", "worklist", "--status", "sent")
+	if err != nil || strings.Count(list, ",sent,") != n[reconcile.StatusSent] {
+		t.Errorf("worklist --status sent = %q, %v; want the %d sent records", list, err, n[reconcile.StatusSent])
+	}
+	sum, err := run(t, dir, DemoPassphrase+"\n", "worklist", "--by", "ward")
+	if err != nil || !strings.Contains(sum, "pending,sent,accepted") {
+		t.Errorf("worklist --by ward = %q, %v; want a sent column", sum, err)
+	}
+
+	out, err = run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--user", "Ada Admin")
+	if err != nil || !strings.Contains(out, " 0 rejected") {
+		t.Fatalf("second send = %q, %v", out, err)
+	}
+	for _, it := range worklist(t, dir) {
+		if it.Status != reconcile.StatusAccepted {
+			t.Errorf("after the second send: %s %s is %s %q", it.Kind, it.EventID, it.Status, it.Reason)
+		}
+	}
+	for _, typ := range []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense"} {
+		seen := map[string]string{}
+		for _, r := range srv.Search(t, typ, "") {
+			for _, id := range r.Identifiers() {
+				k := id.System + "|" + id.Value
+				if other, ok := seen[k]; ok && other != r.ID {
+					t.Errorf("%s %s and %s share identifier %s: written twice", typ, other, r.ID, k)
+				}
+				seen[k] = r.ID
+			}
+		}
+	}
+}
+
+// TestSend_TrustSystemsToMedplum: `lifeboat send --system-base` writes
+// every record under the trust's systems on a real FHIR server.
+func TestSend_TrustSystemsToMedplum(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t)
+	dir := mustDemo(t)
+	const base = "https://fhir.trust.nhs.uk/lifeboat"
+	if out, err := run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--system-base", base, "--user", "Ada Admin"); err != nil || !strings.Contains(out, " 0 rejected") {
+		t.Fatalf("send --system-base = %q, %v", out, err)
+	}
+	for _, typ := range []string{"Patient", "Observation", "MedicationAdministration"} {
+		rs := srv.Search(t, typ, "")
+		if len(rs) == 0 {
+			t.Errorf("no %s on the server", typ)
+		}
+		for _, r := range rs {
+			if strings.Contains(string(r.Raw), "lifeboat.example") || !strings.Contains(string(r.Raw), base+"/") {
+				t.Errorf("%s %s is not under the trust's systems: %s", typ, r.ID, r.Raw)
+				break
+			}
+		}
 	}
 }

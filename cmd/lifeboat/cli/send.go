@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"lifeboat"
 	"lifeboat/sync/reconcile"
 )
 
@@ -21,6 +25,7 @@ func sendCmd(env *Env) *cobra.Command {
 		size      int
 		ward      string
 		unmatched bool
+		sys       systemsFlags
 	)
 	c := &cobra.Command{
 		Use:   "send",
@@ -28,7 +33,10 @@ func sendCmd(env *Env) *cobra.Command {
 		Long: `Export the downtime records not yet accepted (see lifeboat export) and post
 them to a FHIR R4 base URL as transaction Bundles, retrying with backoff.
 Each record's outcome is recorded as a back-entry status that syncs to the
-ward: accepted, or rejected with the server's reason. Sending again sends
+ward: sent (before each Bundle goes: sent, no answer yet), then accepted,
+or rejected with the server's reason. A server that refuses
+us rather than the records (401 credentials, 403 forbidden, 404 no FHIR
+endpoint at --url) stops the send with the records left pending. Sending again sends
 only what is left, and the server creates nothing twice. The records of
 patients still known only by a temporary downtime ID are held back and
 listed (match them to their NHS number on the Reconcile screen first, or
@@ -44,6 +52,13 @@ line (it would show in the process list).`,
 			}
 			if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 				return fmt.Errorf("--url %s: patient data goes only over https (http is allowed to this machine only, for testing)", base)
+			}
+			if err := bundleSizeFlag(cmd, size); err != nil {
+				return err
+			}
+			systems, err := sys.systems(cmd, env)
+			if err != nil {
+				return err
 			}
 			token := os.Getenv("LIFEBOAT_FHIR_TOKEN")
 			if tokenFile != "" {
@@ -63,7 +78,7 @@ line (it would show in the process list).`,
 			if err != nil {
 				return err
 			}
-			x, err := reconcile.ExportFHIR(events, reconcile.ExportOptions{BundleSize: size, Ward: ward,
+			x, err := reconcile.ExportFHIR(events, reconcile.ExportOptions{BundleSize: size, Ward: ward, Systems: systems,
 				Skip: reconcile.Done(reconcile.Worklist(events)), HoldUnmatched: !unmatched})
 			if err != nil {
 				return plain(err)
@@ -83,6 +98,13 @@ line (it would show in the process list).`,
 			fmt.Fprintln(cmd.ErrOrStderr())
 			fmt.Fprintf(cmd.OutOrStdout(), "Sent %d bundles: %d records accepted, %d rejected (see lifeboat worklist --status rejected).\n",
 				rep.Bundles, rep.Accepted, rep.Rejected)
+			if rep.Unanswered > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%d records sent with no answer yet (lifeboat worklist --status sent): the next send resolves them; the server writes nothing twice.\n", rep.Unanswered)
+			}
+			if errors.Is(err, lifeboat.ErrPermission) || errors.Is(err, lifeboat.ErrNotFound) {
+				// The server refused us, not the records: they stay pending.
+				return fmt.Errorf("%w (no record was marked rejected: what is left stays pending; send again once this is put right)", err)
+			}
 			if err != nil {
 				return fmt.Errorf("%w (what was sent before this is recorded; run send again to carry on)", err)
 			}
@@ -92,8 +114,9 @@ line (it would show in the process list).`,
 	who.add(c)
 	c.Flags().StringVar(&base, "url", "", "the FHIR R4 server's base URL")
 	c.Flags().StringVar(&tokenFile, "token-file", "", "read the bearer token from this file (else $LIFEBOAT_FHIR_TOKEN)")
-	c.Flags().IntVar(&size, "bundle-size", 0, fmt.Sprintf("most entries per Bundle (default %d)", reconcile.DefaultBundleSize))
+	c.Flags().IntVar(&size, "bundle-size", reconcile.DefaultBundleSize, bundleSizeUsage)
 	c.Flags().StringVar(&ward, "ward", "", "only patients last on this ward (its ID)")
+	sys.add(c)
 	c.Flags().BoolVar(&unmatched, "include-unmatched", false, "also send the records of patients with no NHS number yet (under their temporary ID)")
 	return c
 }
@@ -116,6 +139,77 @@ func printHeld(out io.Writer, held []reconcile.Held) {
 	for _, id := range order {
 		fmt.Fprintf(out, "  %s: %d records\n", label[id], n[id])
 	}
+}
+
+// SystemsFile is the trust's identifier systems file in the data folder,
+// read by send and export when --systems and --system-base are not given.
+const SystemsFile = "fhir-systems.json"
+
+// systemsFlags are --system-base and --systems (send and export).
+type systemsFlags struct{ base, file string }
+
+func (f *systemsFlags) add(c *cobra.Command) {
+	c.Flags().StringVar(&f.base, "system-base", "", "the trust's base URL for Lifeboat's identifier systems (<base>/event-id, ...; default "+reconcile.DefaultSystemBase+", or the data folder's "+SystemsFile+")")
+	c.Flags().StringVar(&f.file, "systems", "", "a JSON file of identifier systems ({\"base\": URL, \"location\": URL, ...}; default the data folder's "+SystemsFile+" if there is one)")
+}
+
+// systems are the identifier systems to send under: --system-base,
+// --systems FILE, the data folder's fhir-systems.json, or the defaults.
+func (f *systemsFlags) systems(cmd *cobra.Command, env *Env) (reconcile.Systems, error) {
+	if f.base != "" && f.file != "" {
+		return reconcile.Systems{}, fmt.Errorf("give --system-base or --systems, not both")
+	}
+	if f.base != "" {
+		s := reconcile.SystemsUnder(f.base)
+		if err := s.Check(); err != nil {
+			return s, fmt.Errorf("--system-base %s: give the trust's base URL, https://...: %w", f.base, err)
+		}
+		return s, nil
+	}
+	file := f.file
+	if file == "" {
+		dir, err := env.DataDir(cmd)
+		if err != nil {
+			return reconcile.Systems{}, err
+		}
+		return DataFolderSystems(dir)
+	}
+	return readSystems(file)
+}
+
+// DataFolderSystems are the identifier systems of the data folder's
+// fhir-systems.json, or the defaults when there is none (the app reads
+// them so, as send and export do).
+func DataFolderSystems(dir string) (reconcile.Systems, error) {
+	file := filepath.Join(dir, SystemsFile)
+	if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+		return reconcile.DefaultSystems, nil
+	}
+	return readSystems(file)
+}
+
+func readSystems(file string) (reconcile.Systems, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return reconcile.Systems{}, fmt.Errorf("read systems: %w", err)
+	}
+	s, err := reconcile.ParseSystems(b)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", file, err)
+	}
+	return s, nil
+}
+
+// bundleSizeUsage is the help of --bundle-size (send and export).
+var bundleSizeUsage = fmt.Sprintf("most entries per Bundle, 1 to %d (some servers cap conditional transactions at 8); a record is never split, so one needing more travels alone", reconcile.MaxBundleSize)
+
+// bundleSizeFlag refuses a --bundle-size outside 1..MaxBundleSize; before,
+// 0 and negative sizes silently became the default.
+func bundleSizeFlag(cmd *cobra.Command, size int) error {
+	if reconcile.CheckBundleSize(size) != nil {
+		return fmt.Errorf("--bundle-size %d: give the most entries per Bundle, 1 to %d (usage: %s)", size, reconcile.MaxBundleSize, cmd.UseLine())
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {

@@ -12,11 +12,13 @@
 //   - searches on a single identifier use an index, so the 100k-event bench
 //     is not quadratic.
 //
-// Usage: node server.mjs [--port N] [--reject-kind Type[,Type...]] [--reject-reason text]
+// Usage: node server.mjs [--port N] [--reject-kind Type[,Type...]] [--reject-reason text] [--token T]
 //
 // It prints "listening on PORT" on stdout once ready. With --reject-kind,
 // creating or updating a resource of that type fails the way a validation
 // error does in Medplum: an OperationOutcome (400) naming Bundle.entry[n].
+// With --token, a request without "Authorization: Bearer T" is refused
+// with 401 and an OperationOutcome, as Medplum's auth middleware does.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import {
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '0' },
     'reject-kind': { type: 'string', default: '' },
     'reject-reason': { type: 'string', default: '' },
+    token: { type: 'string', default: '' },
   },
 });
 const rejectKinds = new Set(args['reject-kind'].split(',').filter(Boolean));
@@ -207,6 +210,11 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString('utf8');
     queue = queue.then(async () => {
+      if (args.token && req.headers.authorization !== `Bearer ${args.token}`) {
+        res.writeHead(401, { 'Content-Type': 'application/fhir+json', 'WWW-Authenticate': 'Bearer' });
+        res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', details: { text: 'Unauthorized' } }] }));
+        return;
+      }
       let result;
       try {
         result = await handle(req, body);

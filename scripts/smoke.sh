@@ -135,36 +135,38 @@ shot draft-saved
 stop
 
 ### Phone, 390x844, taps only (the keyboard types as the on-screen one).
+# The banner is one line on a phone; positions are those of the screens
+# at this size (docs/screenshots/*_phone.png).
 start 390 844
-tap 190 507                         # Nia Nurse, fourth in the list
+tap 190 383                         # Nia Nurse, fourth in the list
 wait_log "screen=PIN"
-for xy in "92 421" "296 421" "194 491" "92 561"; do tap $xy; done # 1 3 5 7 on the pad
-tap 194 693                         # Sign in
+for xy in "92 290" "296 290" "194 360" "92 430"; do tap $xy; done # 1 3 5 7 on the pad
+tap 194 563                         # Sign in
 wait_log "signed in"
 shot ward
-tap 98 341                          # Sickest first
-tap 150 620                         # the first card: the sickest patient
+tap 98 198                          # Sickest first
+shot ward-sickest
+tap 150 485                         # the first card: the sickest patient
 wait_log "screen=Patient"
 shot patient
-tap 115 452                         # Record observations
+tap 115 309                         # Record observations
 wait_log "form ready.*form=observations"
 shot obs-empty
-tap 230 578; typ 18                 # respiration rate
-tap 230 629; typ 96                 # SpO2
-tap 132 682                         # Air
-xdotool mousemove 250 650 click --repeat 3 --delay 100 5 # scroll on
-tap 230 705; typ 120                # systolic
-tap 230 756; typ 75                 # diastolic
+tap 230 438; typ 18                 # respiration rate
+tap 230 492; typ 96                 # SpO2
+tap 134 549                         # Air
+tap 230 652; typ 120                # systolic (the form scrolls the field into view)
+tap 230 706; typ 75                 # diastolic
+tap 230 760; typ 80                 # pulse
 shot obs-typing
+xdotool mousemove 60 600 click --repeat 6 --delay 100 5; sleep 0.3 # a swipe up
+tap 230 608; typ 37.1               # temperature
 idle_into_lock
-for xy in "92 421" "296 421" "194 491" "92 561"; do tap $xy; done
-tap 194 693
+for xy in "92 388" "296 388" "194 458" "92 528"; do tap $xy; done # the PIN, under the lock message
+tap 194 661
 wait_log "signed in again after the idle lock"
 shot draft-kept
-xdotool mousemove 60 650 click --repeat 8 --delay 100 5
-tap 230 558; typ 80                 # pulse
-tap 230 610; typ 37.1               # temperature
-tap 26 713                          # A (alert)
+tap 26 716                          # A (alert)
 shot obs-filled
 tap 254 814                         # Save observations (always on screen)
 wait_log "recorded.*kind=obs.recorded"

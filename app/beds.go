@@ -276,6 +276,18 @@ func (s *bedsScreen) moveDialog(patientID, fromBed string) {
 // no bed yet. Closed beds, beds waiting to be cleaned and occupied beds
 // are never offered. The bed board and the patient's Transfer both use it.
 func (ui *UI) moveDialog(title, patientID, fromWard, fromBed string) {
+	ui.bedDialog(forms.KindPatientTransferred, title, patientID, fromWard, fromBed)
+}
+
+// admitDialog admits a patient who is not on a ward (discharged, or
+// never admitted) to a free bed on any ward, offered as moveDialog offers
+// them: an admission event.
+func (ui *UI) admitDialog(title, patientID string) {
+	ui.bedDialog(forms.KindPatientAdmitted, title, patientID, "", "")
+}
+
+// bedDialog is moveDialog and admitDialog: kind is the event it records.
+func (ui *UI) bedDialog(kind, title, patientID, fromWard, fromBed string) {
 	ui.Touch()
 	var boards []forms.WardBoard
 	ui.Run(func(ctx context.Context) error {
@@ -296,7 +308,7 @@ func (ui *UI) moveDialog(title, patientID, fromWard, fromBed string) {
 			ui.ShowError(err)
 			return
 		}
-		ui.showMove(title, patientID, fromWard, fromBed, moveChoices(boards))
+		ui.showMove(kind, title, patientID, fromWard, fromBed, moveChoices(boards))
 	})
 }
 
@@ -332,7 +344,7 @@ func moveChoices(boards []forms.WardBoard) []bedChoice {
 // showMove is the move dialog over choices. The bed chosen is shown in
 // full under the list (a list cuts a long ward name short on a phone);
 // an isolation bed says so and asks for the reason before it is used.
-func (ui *UI) showMove(title, patientID, fromWard, fromBed string, choices []bedChoice) {
+func (ui *UI) showMove(kind, title, patientID, fromWard, fromBed string, choices []bedChoice) {
 	f := newFieldForm(ui)
 	var labels []string
 	for _, c := range choices {
@@ -375,12 +387,16 @@ func (ui *UI) showMove(title, patientID, fromWard, fromBed string, choices []bed
 			return store.Draft{}, forms.Problems{{Field: "bed", Message: "Choose the bed to move the patient to."}}
 		}
 		c := choices[i]
-		t := forms.Transfer{PatientID: patientID, FromWard: fromWard, FromBed: fromBed, Ward: c.ward, Bed: c.bed}
 		var ps forms.Problems
+		why := ""
 		if c.isolation {
-			if t.Reason = strings.TrimSpace(reason.Text); t.Reason == "" {
+			if why = strings.TrimSpace(reason.Text); why == "" {
 				ps = append(ps, forms.Problem{Field: "reason", Message: "Say why this patient needs the isolation bed, or choose another bed."})
 			}
+		}
+		var payload any = forms.Transfer{PatientID: patientID, FromWard: fromWard, FromBed: fromBed, Ward: c.ward, Bed: c.bed, Reason: why}
+		if kind == forms.KindPatientAdmitted {
+			payload = forms.Admission{PatientID: patientID, Ward: c.ward, Bed: c.bed, IsolationReason: why}
 		}
 		when, err := parseWhen(at.Text, ui.Now())
 		if err != nil {
@@ -394,9 +410,13 @@ func (ui *UI) showMove(title, patientID, fromWard, fromBed string, choices []bed
 		if len(ps) > 0 {
 			return store.Draft{}, ps
 		}
-		return store.Draft{Kind: forms.KindPatientTransferred, Subject: patientID, PerformedAt: when, Payload: t}, nil
+		return store.Draft{Kind: kind, Subject: patientID, PerformedAt: when, Payload: payload}, nil
 	}
-	f.show(title, "Move", build, nil)
+	button := "Move"
+	if kind == forms.KindPatientAdmitted {
+		button = "Admit"
+	}
+	f.show(title, button, build, nil)
 }
 
 // conflictRow is one bed conflict in red, with the way to resolve it: put

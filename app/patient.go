@@ -306,7 +306,7 @@ func (s *patientScreen) showActions() {
 			}),
 			fyne.NewMenuItemWithIcon("Discharge", theme.LogoutIcon(), s.discharge))
 	} else {
-		items = append(items, fyne.NewMenuItemWithIcon("Admit", theme.LoginIcon(), func() { s.move(forms.KindPatientAdmitted) }))
+		items = append(items, fyne.NewMenuItemWithIcon("Admit", theme.LoginIcon(), func() { s.ui.admitDialog("Admit "+forms.DisplayName(s.p.Patient), s.id) }))
 	}
 	items = append(items, fyne.NewMenuItemWithIcon("Print", theme.DocumentPrintIcon(), func() { s.ui.showPrint(patientPrints, s.id) }))
 	if s.narrow {
@@ -324,69 +324,6 @@ func (s *patientScreen) showActions() {
 		}
 	}
 	s.actions.Refresh()
-}
-
-// move admits or transfers the patient to a ward and bed.
-func (s *patientScreen) move(kind string) {
-	s.ui.Touch()
-	var names []string
-	for _, w := range s.wards {
-		names = append(names, w.Name)
-	}
-	ward := widget.NewSelect(names, nil)
-	bed := widget.NewSelect(nil, nil)
-	ward.OnChanged = func(name string) {
-		for _, w := range s.wards {
-			if w.Name == name {
-				var beds []string
-				for _, b := range w.Beds {
-					beds = append(beds, b.Label)
-				}
-				bed.SetOptions(beds)
-				bed.ClearSelected()
-			}
-		}
-	}
-	if len(names) > 0 {
-		ward.SetSelected(names[0])
-	}
-	at := widget.NewEntry()
-	at.SetText(s.ui.Now().Local().Format(DateTimeLayout))
-	title := "Transfer " + forms.DisplayName(s.p.Patient)
-	if kind == forms.KindPatientAdmitted {
-		title = "Admit " + forms.DisplayName(s.p.Patient)
-	}
-	items := []*widget.FormItem{
-		{Text: "Ward", Widget: ward},
-		{Text: "Bed", Widget: bed, HintText: "Leave empty for no bed yet"},
-		{Text: "When", Widget: at, HintText: "DD-Mmm-YYYY HH:MM"},
-	}
-	s.ui.showForm(title, "Save", "Cancel", items, func(ok bool) {
-		if !ok {
-			return
-		}
-		when, err := parseWhen(at.Text, s.ui.Now())
-		if err != nil {
-			s.ui.ShowError(err)
-			return
-		}
-		var wardID, bedID string
-		for _, w := range s.wards {
-			if w.Name == ward.Selected {
-				wardID = w.ID
-				for _, b := range w.Beds {
-					if b.Label == bed.Selected {
-						bedID = b.ID
-					}
-				}
-			}
-		}
-		var payload any = forms.Admission{PatientID: s.id, Ward: wardID, Bed: bedID}
-		if kind == forms.KindPatientTransferred {
-			payload = forms.Transfer{PatientID: s.id, FromWard: s.p.Ward, FromBed: s.p.Bed, Ward: wardID, Bed: bedID}
-		}
-		s.save(store.Draft{Kind: kind, Subject: s.id, PerformedAt: when, Payload: payload})
-	})
 }
 
 // discharge records the patient leaving the ward.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -292,19 +293,19 @@ func TestDischargeAndAdmit(t *testing.T) {
 	}
 	mustShow(t, ui, "Discharged 22-Nov-2026 09:00", "Admit")
 
-	// Readmitted later the same day, into bed 17.
+	// Readmitted later the same day, into bed 17: only free beds are
+	// offered (the dialog Transfer and the bed board use), never an
+	// occupied bed or the one just left, which waits to be cleaned.
+	// Failed before: every bed of the ward was offered, occupied ones too.
 	tap(t, ui, "Admit")
-	var bed *widget.Select
-	for _, o := range objects(ui) {
-		if s, ok := o.(*widget.Select); ok && len(s.Options) > 20 {
-			bed = s
+	sel := choose(t, ui, "Choose a free bed")
+	for _, o := range sel.Options {
+		if strings.HasSuffix(o, ", Bed 1") || strings.HasSuffix(o, ", Bed 2") {
+			t.Errorf("admit offers %q (occupied, or waiting to be cleaned)", o)
 		}
 	}
-	if bed == nil {
-		t.Fatalf("no bed choice in the admit dialog: %q", texts(ui))
-	}
-	bed.SetSelected("Bed 17")
-	tap(t, ui, "Save")
+	sel.SetSelected("Ward 7 - Acute Medicine, Bed 17")
+	tap(t, ui, "Admit") // the dialog's button, on top
 	if p, err = db.Patient(t.Context(), id); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,9 @@ type Admission struct {
 	Ward      string `json:"ward"`
 	Bed       string `json:"bed,omitempty"`
 	Reason    string `json:"reason,omitempty"`
+	// IsolationReason is why the patient was admitted to a bed held for
+	// isolation, as Transfer.Reason is for a move.
+	IsolationReason string `json:"isolation_reason,omitempty"`
 }
 
 // Transfer is the payload of patient.transferred: a move to another ward or bed.

@@ -27,6 +27,11 @@ func TestDrill_SignInAndWardListShowTheDrillWard(t *testing.T) {
 			typePIN(t, ui, cli.DemoNursePIN)
 			tap(t, ui, "Sign in")
 			mustShow(t, ui, cli.DrillWard, "DRILL-ALPHA")
+			if size == phone {
+				// Its longer bed labels and names still fit a phone: the
+				// window grew to 467 wide before the bed and name wrapped.
+				fitsPhone(t, ui, "drill ward list")
+			}
 			for _, demo := range []string{"Ward 7", "OKAFOR", "Okafor"} {
 				if shows(ui, demo) {
 					t.Errorf("drill ward list shows the demo's %q: %q", demo, texts(ui))

@@ -548,7 +548,9 @@ func (s *wardScreen) rowCard(r WardRow) fyne.CanvasObject {
 	ids := canvas.NewText(identityLine(p.Patient), nhsGrey1)
 	ids.TextSize = 15
 
-	line1 := container.NewBorder(nil, nil, container.NewHBox(bed, name), scoreChip(r))
+	// The bed and name wrap under each other rather than widen a phone
+	// ("Training bed 18 DRILL-NOVEMBER, Test" made the window 467 wide).
+	line1 := container.NewBorder(nil, nil, nil, scoreChip(r), newFlow(bed, name))
 	chips := newFlow(s.obsChip(r))
 	for _, c := range doseChips(r) {
 		chips.Add(c)

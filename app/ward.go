@@ -550,7 +550,7 @@ func (s *wardScreen) rowCard(r WardRow) fyne.CanvasObject {
 
 	// The bed and name wrap under each other rather than widen a phone
 	// ("Training bed 18 DRILL-NOVEMBER, Test" made the window 467 wide).
-	line1 := container.NewBorder(nil, nil, nil, scoreChip(r), newFlow(bed, name))
+	line1 := container.NewBorder(nil, nil, nil, container.NewVBox(scoreChip(r)), newFlow(bed, name))
 	chips := newFlow(s.obsChip(r))
 	for _, c := range doseChips(r) {
 		chips.Add(c)

@@ -34,6 +34,12 @@ type Census struct {
 	Notes []RowError
 	// LeftOut counts the Notes that are records not imported.
 	LeftOut int
+	// Ignored counts the FHIR resources of types a census does not read
+	// (MedicationAdministration, QuestionnaireResponse, ...), by type.
+	Ignored map[string]int
+	// OnDefaultWard counts the patients whose bed (or room) the census
+	// named with no ward, put on CensusOptions.Ward.
+	OnDefaultWard int
 }
 
 // CensusPatient is one patient in a census. Ward empty means registered

@@ -30,7 +30,7 @@ func FuzzDecodeCensusCSV(f *testing.F) {
 
 // FuzzDecodeCensusFHIR: any bytes give a census or an *ImportError.
 func FuzzDecodeCensusFHIR(f *testing.F) {
-	for _, n := range []string{"census-bundle.json", "census-bundle-bad.json", "Patient-example.json", "Bundle-bundle-transaction.json", "census-orders.json"} {
+	for _, n := range []string{"census-bundle.json", "census-bundle-bad.json", "Patient-example.json", "Bundle-bundle-transaction.json", "census-orders.json", "census-beds.json"} {
 		f.Add(mustRead(f, n))
 	}
 	f.Add(bundleWith(`{"resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order", "subject": {"reference": "Patient/p1"},

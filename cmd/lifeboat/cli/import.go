@@ -3,13 +3,16 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"lifeboat/store"
 	"lifeboat/sync/reconcile"
 )
 
@@ -18,6 +21,7 @@ func importCmd(env *Env) *cobra.Command {
 		who    personFlags
 		asOf   string
 		source string
+		ward   string
 	)
 	c := &cobra.Command{
 		Use:   "import FILE",
@@ -52,17 +56,8 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 			if source == "" {
 				source = filepath.Base(file)
 			}
-			var census reconcile.Census
-			if isJSON(file, data) {
-				census, err = reconcile.ParseCensusFHIR(data, source, at)
-			} else {
-				if at.IsZero() {
-					return fmt.Errorf("give the census time with --as-of \"YYYY-MM-DD HH:MM\" (when the core system's data was taken)")
-				}
-				census, err = reconcile.ParseCensusCSV(strings.NewReader(string(data)), source, at)
-			}
-			if err != nil {
-				return importProblems(err)
+			if !isJSON(file, data) && at.IsZero() {
+				return fmt.Errorf("give the census time with --as-of \"YYYY-MM-DD HH:MM\" (when the core system's data was taken)")
 			}
 			ctx := cmd.Context()
 			db, s, done, err := who.open(ctx, cmd, env)
@@ -70,6 +65,19 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 				return err
 			}
 			defer done()
+			opts := reconcile.CensusOptions{}
+			if opts.Ward, err = importWard(cmd, db, ward); err != nil {
+				return err
+			}
+			var census reconcile.Census
+			if isJSON(file, data) {
+				census, err = reconcile.ParseCensusFHIRWith(data, source, at, opts)
+			} else {
+				census, err = reconcile.ParseCensusCSV(strings.NewReader(string(data)), source, at)
+			}
+			if err != nil {
+				return importProblems(err)
+			}
 			res, err := reconcile.Import(ctx, db, appender(db, s), census)
 			if err != nil {
 				return importProblems(err)
@@ -79,6 +87,21 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 			fmt.Fprintf(w, "Imported %s (data as of %s): %d patients (%d new, %d updated), %d admissions, %d transfers, %d medicines added, %d stopped; %d allergies, %d no known allergies, %d weights; %d events recorded.\n",
 				source, census.AsOf.Local().Format("02-Jan-2006 15:04"), n.Patients, n.NewPatients, n.UpdatedPatients, n.Admissions, n.Transfers, n.Medicines, n.StoppedMedicines,
 				n.Allergies, n.NoKnownAllergies, n.Weights, res.Events)
+			if census.OnDefaultWard > 0 {
+				if census.OnDefaultWard == 1 {
+					fmt.Fprintf(w, "1 patient whose bed the census named with no ward was put on ward %s.\n", opts.Ward)
+				} else {
+					fmt.Fprintf(w, "%d patients whose beds the census named with no ward were put on ward %s.\n", census.OnDefaultWard, opts.Ward)
+				}
+			}
+			if len(census.Ignored) > 0 {
+				types := slices.Sorted(maps.Keys(census.Ignored))
+				parts := make([]string, len(types))
+				for i, t := range types {
+					parts[i] = fmt.Sprintf("%d %s", census.Ignored[t], t)
+				}
+				fmt.Fprintf(w, "Ignored (not part of a census): %s.\n", strings.Join(parts, ", "))
+			}
 			if len(census.Notes) > 0 {
 				fmt.Fprintf(w, "%d records not imported and %d kept only as text; chart any that matter by hand:\n", census.LeftOut, len(census.Notes)-census.LeftOut)
 				for _, r := range census.Notes {
@@ -90,8 +113,34 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 	}
 	who.add(c)
 	c.Flags().StringVar(&asOf, "as-of", "", `when the core system's data was taken, "YYYY-MM-DD HH:MM" local time (required for CSV)`)
+	c.Flags().StringVar(&ward, "ward", "", "ward (ID or name) for a bed the census names with no ward (default: this device's ward)")
 	c.Flags().StringVar(&source, "source", "", "name of the source shown with the import (default: the file name)")
 	return c
+}
+
+// importWard is the ward ID a bed with no ward goes on: the --ward flag,
+// else this device's own ward, matched to a known ward's ID or name (an
+// unknown one is used as written, as a census ward code is).
+func importWard(cmd *cobra.Command, db *store.DB, flag string) (string, error) {
+	ctx := cmd.Context()
+	ward := strings.TrimSpace(flag)
+	if ward == "" {
+		site, err := db.Site(ctx)
+		if err != nil {
+			return "", plain(err)
+		}
+		ward = site.Ward
+	}
+	wards, err := db.Wards(ctx)
+	if err != nil {
+		return "", plain(err)
+	}
+	for _, w := range wards {
+		if strings.EqualFold(w.ID, ward) || strings.EqualFold(w.Name, ward) {
+			return w.ID, nil
+		}
+	}
+	return ward, nil
 }
 
 // parseAsOf reads a census time: "YYYY-MM-DD HH:MM" local, or RFC 3339.

@@ -308,7 +308,7 @@ func ParseCensusFHIRWith(data []byte, source string, asOf time.Time, opts Census
 				p.Given = strings.Join(n.Given, " ")
 			}
 		}
-		for _, m := range checkPatient(p) {
+		for _, m := range checkPatient(p, asOf) {
 			bad(e.n, "%s %s", where, m)
 		}
 		if p.NHSNumber == "bad" || p.NHSNumber == "" {
@@ -443,6 +443,9 @@ func ParseCensusFHIRWith(data []byte, source string, asOf time.Time, opts Census
 		}
 	}
 	settleNoneKnown(&c, leave)
+	for _, m := range oneBedEach(c.Patients, "entry") {
+		bad(m.Line, "%s", m.Msg)
+	}
 	if len(errs) > 0 {
 		return fail()
 	}

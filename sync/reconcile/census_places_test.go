@@ -59,6 +59,12 @@ func TestParseCensusFHIR_BedWard(t *testing.T) {
 		{"partOf cycle, importer's ward", []string{location("r1", "ro", "r2"), location("r2", "ro", "r1"), location("b2", "bd", "r1"), encounterAt("b2")}, "w7", "w7", "b2", 1, ""},
 		{"partOf not in the bundle, importer's ward", []string{location("b2", "bd", "nowhere"), encounterAt("b2")}, "w7", "w7", "b2", 1, ""},
 		{"bed only, no ward to hand", []string{location("b1", "bd", ""), encounterAt("b1")}, "", "", "", 0, "(Encounter/e1) has bed b1 but no ward: give the ward with --ward"},
+		{"two bed-only patients on the importer's ward, same bed", []string{location("b1", "bd", ""), encounterAt("b1"),
+			`{"resourceType": "Patient", "id": "p2", "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9990000026"}], "name": [{"family": "Smith", "given": ["Richard"]}], "birthDate": "1957-03-04"}`,
+			strings.ReplaceAll(strings.ReplaceAll(encounterAt("b1"), "Patient/p1", "Patient/p2"), `"e1"`, `"e2"`)},
+			"w7", "", "", 0, "entry 4: bed b1 on ward w7 is also given to entry 1: two patients in one bed"},
+		{"born after the census", []string{`{"resourceType": "Patient", "id": "p2", "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9990000026"}], "name": [{"family": "Smith", "given": ["Richard"]}], "birthDate": "2099-03-04"}`},
+			"", "", "", 0, "(Patient/p2) birth_date 2099-03-04 is after the census date"},
 		{"room only, no ward to hand", []string{location("r3", "ro", ""), encounterAt("r3")}, "", "", "", 0, "(Encounter/e1) has room r3 but no ward"},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,4 +78,80 @@ func TestImportCommand_BedWithNoWard(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestImportCommand_StrictCSV: lifeboat import refuses each of these CSV
+// files, naming the line, and a refused file records nothing (no patient
+// and no census.imported, so "patient data as of" does not move). Each was
+// imported before #17.
+func TestImportCommand_StrictCSV(t *testing.T) {
+	dir := mustInit(t)
+	const head = "nhs_number,surname,given,birth_date,ward,bed\n"
+	tests := []struct{ name, csv, want string }{
+		{"Latin-1", head + "9990000018,Zo\xeb,Ann,1948-02-11,w7,b1\n", "line 2: is not UTF-8 text (byte 0xEB"},
+		{"too many columns", head + "9990000018,Smith,Ann,1948-02-11,w7,b1,x\n", "line 2: has 7 columns, the header has 6"},
+		{"too few columns", head + "9990000018,Smith,Ann,1948-02-11\n", "line 2: has 4 columns, the header has 6"},
+		{"born 2099", head + "9990000018,Smith,Ann,2099-01-01,w7,b1\n", "line 2: birth_date 2099-01-01 is after the census date"},
+		{"born 1879", head + "9990000018,Smith,Ann,1879-01-01,w7,b1\n", "line 2: birth_date 1879-01-01 is before 1880"},
+		{"two in one bed", head + "9990000018,Smith,Ann,1948-02-11,w7,b1\n9990000026,Jones,Bob,1950-01-01,w7,b1\n", "line 3: bed b1 on ward w7 is also given to line 2"},
+		{"header only", head, "line 1: the file has a header but no patients"},
+		{"bad NHS number and more", head + "943 476 5918,,Ann,1948-02-11,w7,b1\n", "line 2: surname is empty"},
+	}
+	before := eventCount(t, dir)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "census.csv")
+			if err := os.WriteFile(file, []byte(tt.csv), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, err := run(t, dir, adminIn, "import", file, "--as-of", "2026-11-20 06:00", "--user", "Ada Admin")
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "nothing imported") {
+				t.Fatalf("import = %v (out %q), want it refused saying %q", err, out, tt.want)
+			}
+		})
+	}
+	if n := eventCount(t, dir); n != before {
+		t.Errorf("refused imports recorded %d events, want none", n-before)
+	}
+	// A UTF-8 file with a BOM imports, and Zoë stays Zoë.
+	file := filepath.Join(t.TempDir(), "census.csv")
+	if err := os.WriteFile(file, []byte("\ufeff"+head+"9990000018,Zoë,Ann,1948-02-11,w7,b1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, dir, adminIn, "import", file, "--as-of", "2026-11-20 06:00", "--user", "Ada Admin"); err != nil || !strings.Contains(out, "1 patients (1 new") {
+		t.Fatalf("import UTF-8 with BOM = %q, %v", out, err)
+	}
+	if got := registeredSurnames(t, dir); len(got) != 1 || got[0] != "Zoë" {
+		t.Errorf("registered surnames = %q, want Zoë", got)
+	}
+}
+
+// registeredSurnames lists the surnames of the patients registered in
+// the store in dir.
+func registeredSurnames(t *testing.T, dir string) []string {
+	t.Helper()
+	db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Unlock(t.Context(), "a long ward passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := db.EventsAfter(t.Context(), nil, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range evs {
+		if e.Kind != forms.KindPatientRegistered {
+			continue
+		}
+		var p forms.Patient
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, p.Surname)
+	}
+	return names
 }

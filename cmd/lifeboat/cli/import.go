@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,12 +77,17 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 			if isJSON(file, data) {
 				census, err = reconcile.ParseCensusFHIRWith(data, source, at, opts)
 			} else {
-				census, err = reconcile.ParseCensusCSV(strings.NewReader(string(data)), source, at)
+				opts.Progress = rowProgress(cmd.ErrOrStderr(), time.Now)
+				census, err = reconcile.ParseCensusCSVWith(bytes.NewReader(data), source, at, opts)
 			}
 			if err != nil {
 				return importProblems(err)
 			}
-			res, err := reconcile.Import(ctx, db, appender(db, s), census)
+			app := appender(db, s)
+			if len(data) >= bigCensusBytes {
+				app = writeProgress(cmd.ErrOrStderr(), app, time.Second)
+			}
+			res, err := reconcile.Import(ctx, db, app, census)
 			if err != nil {
 				return importProblems(err)
 			}
@@ -141,6 +150,62 @@ func importWard(cmd *cobra.Command, db *store.DB, flag string) (string, error) {
 		}
 	}
 	return ward, nil
+}
+
+// bigCensusBytes is the size from which lifeboat import says, on stderr,
+// how far it has got: about 5k rows of a CSV.
+const bigCensusBytes = 256 << 10
+
+// progressRows is how many rows lifeboat import reads between progress
+// lines (or a second, whichever comes first).
+const progressRows = 5000
+
+// rowProgress prints "Read N of M rows" to w every progressRows rows or
+// every second, for a census of more than progressRows rows.
+func rowProgress(w io.Writer, now func() time.Time) func(read, total int) {
+	lastRows, lastAt := 0, now()
+	return func(read, total int) {
+		if total <= progressRows {
+			return
+		}
+		if t := now(); read == total || read-lastRows >= progressRows || t.Sub(lastAt) >= time.Second {
+			fmt.Fprintf(w, "Read %d of %d rows\n", read, total)
+			lastRows, lastAt = read, t
+		}
+	}
+}
+
+// writeProgress wraps app to say on w how many records it writes, and
+// every tick while it writes, since the write is one transaction (all or
+// nothing) that cannot report rows as it goes.
+func writeProgress(w io.Writer, app reconcile.Appender, tick time.Duration) reconcile.Appender {
+	return reconcile.AppenderFunc(func(ctx context.Context, ds []reconcile.Draft) error {
+		start := time.Now()
+		fmt.Fprintf(w, "Writing %d records in one transaction (all or nothing)...\n", len(ds))
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(tick)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					fmt.Fprintf(w, "Still writing %d records (%s)\n", len(ds), time.Since(start).Round(time.Second))
+				}
+			}
+		}()
+		err := app.AppendAll(ctx, ds)
+		close(done)
+		wg.Wait()
+		if err == nil {
+			fmt.Fprintf(w, "Wrote %d records in %s\n", len(ds), time.Since(start).Round(100*time.Millisecond))
+		}
+		return err
+	})
 }
 
 // parseAsOf reads a census time: "YYYY-MM-DD HH:MM" local, or RFC 3339.

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"lifeboat/forms"
 	"lifeboat/store"
@@ -154,4 +157,67 @@ func registeredSurnames(t *testing.T, dir string) []string {
 		names = append(names, p.Surname)
 	}
 	return names
+}
+
+// TestImportCommand_Progress: lifeboat import of a big census says on
+// stderr how many rows it has read and what it writes; stdout keeps only
+// the summary. Before #17 it printed nothing until the end.
+func TestImportCommand_Progress(t *testing.T) {
+	file := writeBigCensus(t, 12_000)
+	dir := mustInit(t)
+	out, errOut, err := runTB(t, dir, adminIn, "import", file, "--as-of", "2026-11-20 06:00", "--user", "Ada Admin")
+	if err != nil {
+		t.Fatalf("import = %v\n%s", err, errOut)
+	}
+	for _, want := range []string{"Read 5000 of 12000 rows\n", "Read 10000 of 12000 rows\n", "Read 12000 of 12000 rows\n",
+		"Writing ", " records in one transaction (all or nothing)...\n", "Wrote "} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if !strings.Contains(out, "2400 patients (2400 new") || strings.Contains(out, "Read ") {
+		t.Errorf("stdout = %q, want the summary alone", out)
+	}
+	// A small census prints no progress.
+	dir = mustInit(t)
+	if _, errOut, err := runTB(t, dir, adminIn, "import", reconTestdata+"census-good.csv", "--as-of", "2026-11-20 06:00", "--user", "Ada Admin"); err != nil || errOut != "" {
+		t.Errorf("small import stderr = %q, %v; want nothing", errOut, err)
+	}
+}
+
+// TestRowProgress: a progress line every 5000 rows or every second,
+// whichever comes first, and at the end; none for a census of 5000 rows
+// or fewer.
+func TestRowProgress(t *testing.T) {
+	tests := []struct {
+		name  string
+		total int
+		calls []int // rows read at each call, one second apart when slow
+		slow  bool
+		want  []int
+	}{
+		{"small census", 5000, []int{1000, 2000, 3000, 4000, 5000}, true, nil},
+		{"fast", 12000, []int{1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000}, false, []int{5000, 10000, 12000}},
+		{"slow: every second", 8000, []int{1000, 2000, 3000, 8000}, true, []int{1000, 2000, 3000, 8000}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			now := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+			p := rowProgress(&buf, func() time.Time { return now })
+			for _, read := range tt.calls {
+				if tt.slow {
+					now = now.Add(time.Second)
+				}
+				p(read, tt.total)
+			}
+			var want strings.Builder
+			for _, n := range tt.want {
+				fmt.Fprintf(&want, "Read %d of %d rows\n", n, tt.total)
+			}
+			if buf.String() != want.String() {
+				t.Errorf("progress = %q, want %q", buf.String(), want.String())
+			}
+		})
+	}
 }

@@ -39,9 +39,14 @@ problem is listed with its line (or entry) number and nothing is imported.
 Records left out on purpose (a cancelled order, an allergy entered in error)
 and limits kept only as text are listed after the summary. Importing a newer
 census updates patients without duplicating anyone; an older one is refused.
-The census time (--as-of) is shown to staff as "patient data as of".`,
+The census time (--as-of) is shown to staff as "patient data as of".
+A FHIR bed named with no ward (no ward Location on the Encounter, none up
+its partOf chain) goes on --ward, by default this device's ward; resource
+types a census does not read are counted and ignored. A big census prints
+its progress on stderr.`,
 		Example: `  lifeboat import census.csv --as-of "2026-11-20 06:00" --user "Ada Admin"
-  lifeboat import pas-extract.json --user "Ada Admin"   # as-of from the Bundle`,
+  lifeboat import pas-extract.json --user "Ada Admin"   # as-of from the Bundle
+  lifeboat import beds-only.json --ward w7 --user "Ada Admin"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]

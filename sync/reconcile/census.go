@@ -1,12 +1,14 @@
 package reconcile
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"lifeboat"
 	"lifeboat/forms"
@@ -34,6 +36,12 @@ type Census struct {
 	Notes []RowError
 	// LeftOut counts the Notes that are records not imported.
 	LeftOut int
+	// Ignored counts the FHIR resources of types a census does not read
+	// (MedicationAdministration, QuestionnaireResponse, ...), by type.
+	Ignored map[string]int
+	// OnDefaultWard counts the patients whose bed (or room) the census
+	// named with no ward, put on CensusOptions.Ward.
+	OnDefaultWard int
 }
 
 // CensusPatient is one patient in a census. Ward empty means registered
@@ -152,6 +160,16 @@ const MaxCensusRows = 100_000
 // problem is collected; if there is any, the error is an *ImportError and
 // the census is empty.
 func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) {
+	return ParseCensusCSVWith(r, source, asOf, CensusOptions{})
+}
+
+// ProgressRows is how many rows a census parse reads between calls of
+// CensusOptions.Progress.
+const ProgressRows = 1000
+
+// ParseCensusCSVWith is ParseCensusCSV reporting progress to
+// opts.Progress.
+func ParseCensusCSVWith(r io.Reader, source string, asOf time.Time, opts CensusOptions) (Census, error) {
 	c := Census{Source: source, AsOf: asOf}
 	var errs []RowError
 	bad := func(line int, format string, args ...any) {
@@ -160,7 +178,26 @@ func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) 
 	if asOf.IsZero() {
 		bad(0, "the time the data is as of is required")
 	}
-	cr := csv.NewReader(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxCensusBytes+1))
+	if err != nil {
+		bad(0, "cannot read the file: %v", err)
+		return Census{}, &ImportError{Source: source, Rows: errs}
+	}
+	if len(data) > MaxCensusBytes {
+		bad(0, "the file is larger than %d MiB", MaxCensusBytes>>20)
+		return Census{}, &ImportError{Source: source, Rows: errs}
+	}
+	if msg, line := csvEncoding(data); msg != "" {
+		bad(line, "%s", msg)
+		return Census{}, &ImportError{Source: source, Rows: errs}
+	}
+	data = bytes.TrimPrefix(data, []byte(utf8BOM))
+	total := bytes.Count(data, []byte{'\n'}) // about the rows, for progress
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		total++
+	}
+	total = max(total-1, 0) // the header
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -196,7 +233,11 @@ func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) 
 	}
 	byNHS := map[string]int{}
 	var firstRaw []map[string]string // patient index -> patientExtraCols as written on its first row
-	for rows := 0; ; rows++ {
+	rows := 0
+	for ; ; rows++ {
+		if opts.Progress != nil && rows%ProgressRows == 0 && rows > 0 {
+			opts.Progress(rows, max(total, rows))
+		}
 		rec, err := cr.Read()
 		line := 0
 		if err == nil && len(rec) > 0 {
@@ -224,13 +265,20 @@ func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) 
 			}
 			return ""
 		}
-		if strings.Join(rec, "") == "" {
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue
 		}
-		nhs, err := forms.ParseNHSNumber(get("nhs_number"))
-		if err != nil {
-			bad(line, "%s", nhsReason(get("nhs_number"), err))
+		if len(rec) != len(header) {
+			// The columns no longer line up: any other message about
+			// this row would name the wrong column.
+			bad(line, "has %d columns, the header has %d (a comma too many or too few)", len(rec), len(header))
 			continue
+		}
+		nhs, nhsErr := forms.ParseNHSNumber(get("nhs_number"))
+		if nhsErr != nil {
+			// Listed, and the rest of the row still checked: a bad NHS
+			// number must not hide the row's other problems.
+			bad(line, "%s", nhsReason(get("nhs_number"), nhsErr))
 		}
 		p := CensusPatient{Line: line, NHSNumber: nhs, Surname: get("surname"), Given: get("given"),
 			BirthDate: get("birth_date"), Sex: strings.ToLower(get("sex")), Ward: get("ward"), Bed: get("bed")}
@@ -241,7 +289,8 @@ func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) 
 			}
 			p.AdmittedAt = t.UTC()
 		}
-		if i, seen := byNHS[nhs]; seen {
+		i, seen := byNHS[nhs]
+		if seen && nhsErr == nil {
 			// A repeated NHS number carries another medicine or allergy;
 			// its patient columns must be blank or the same as on the
 			// first row.
@@ -257,7 +306,7 @@ func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) 
 				}
 			}
 		} else {
-			for _, m := range checkPatient(p) {
+			for _, m := range checkPatient(p, asOf) {
 				bad(line, "%s", m)
 			}
 			raw := map[string]string{}
@@ -274,11 +323,13 @@ func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) 
 			} else if w != nil {
 				p.Weights = append(p.Weights, *w)
 			}
-			byNHS[nhs] = len(c.Patients)
+			i = len(c.Patients)
+			if nhsErr == nil {
+				byNHS[nhs] = i
+			}
 			c.Patients = append(c.Patients, p)
 			firstRaw = append(firstRaw, raw)
 		}
-		i := byNHS[nhs]
 		if get("allergy") == "" {
 			for _, k := range allergyCols {
 				if get(k) != "" {
@@ -367,10 +418,21 @@ func ParseCensusCSV(r io.Reader, source string, asOf time.Time) (Census, error) 
 		}
 		c.Patients[i].Medicines = append(c.Patients[i].Medicines, m)
 	}
+	if opts.Progress != nil && rows > 0 {
+		opts.Progress(rows, rows)
+	}
 	for _, p := range c.Patients {
 		if p.NoKnownAllergies && len(p.Allergies) > 0 {
 			bad(p.Line, "no_known_allergies is yes but allergies are listed for NHS number %s", forms.FormatNHSNumber(p.NHSNumber))
 		}
+	}
+	for _, m := range oneBedEach(c.Patients, "line") {
+		bad(m.Line, "%s", m.Msg)
+	}
+	if len(c.Patients) == 0 && len(errs) == 0 {
+		// Importing it would move "patient data as of" forward with
+		// nobody in it: an export cut short looks just like this.
+		bad(1, "the file has a header but no patients: nothing to import")
 	}
 	if len(errs) > 0 {
 		return Census{}, &ImportError{Source: source, Rows: errs}
@@ -414,8 +476,62 @@ func nhsReason(raw string, err error) string {
 
 var sexes = map[string]bool{"": true, "male": true, "female": true, "other": true, "unknown": true}
 
-// checkPatient lists what is wrong with a census patient's own fields.
-func checkPatient(p CensusPatient) []string {
+// utf8BOM is the byte order mark some tools put at the start of UTF-8.
+const utf8BOM = "\ufeff"
+
+// csvEncoding says why data is not UTF-8 text, and the first line where it
+// is not, or "". A Latin-1 or Windows-1252 file is refused, not converted:
+// the bytes alone do not say which of the two (or another code page) it is,
+// and a name converted wrongly ("ZoÃ«", "Zo\uFFFD") would no longer match
+// the patient's wristband or the core system. Saving it as UTF-8 is one
+// step in any spreadsheet.
+func csvEncoding(data []byte) (string, int) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return "the file is UTF-16: save it as UTF-8 (\"CSV UTF-8\" in a spreadsheet)", 1
+	}
+	if utf8.Valid(data) {
+		return "", 0
+	}
+	line := 1
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		if r == utf8.RuneError && n <= 1 {
+			return fmt.Sprintf("is not UTF-8 text (byte 0x%02X; Latin-1 or Windows-1252?): save the file as UTF-8 (\"CSV UTF-8\" in a spreadsheet)", data[0]), line
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[n:]
+	}
+	return "", 0
+}
+
+// oneBedEach lists each bed given to two patients, naming both lines (or
+// entries: unit).
+func oneBedEach(ps []CensusPatient, unit string) []RowError {
+	type place struct{ ward, bed string }
+	first := map[place]int{}
+	var ms []RowError
+	for i, p := range ps {
+		if p.Bed == "" || p.Ward == "" {
+			continue
+		}
+		k := place{strings.ToLower(p.Ward), strings.ToLower(p.Bed)}
+		j, taken := first[k]
+		if !taken {
+			first[k] = i
+			continue
+		}
+		q := ps[j]
+		ms = append(ms, RowError{Line: p.Line, Unit: unit, Msg: fmt.Sprintf("bed %s on ward %s is also given to %s %d: two patients in one bed",
+			p.Bed, p.Ward, unit, q.Line)})
+	}
+	return ms
+}
+
+// checkPatient lists what is wrong with a census patient's own fields;
+// asOf is the census time (no one is born after it).
+func checkPatient(p CensusPatient, asOf time.Time) []string {
 	var ms []string
 	if p.Surname == "" {
 		ms = append(ms, "surname is empty")
@@ -429,6 +545,8 @@ func checkPatient(p CensusPatient) []string {
 		ms = append(ms, fmt.Sprintf("birth_date %q is not a date like 1948-02-11", p.BirthDate))
 	} else if d.Year() < 1880 {
 		ms = append(ms, fmt.Sprintf("birth_date %s is before 1880", p.BirthDate))
+	} else if !asOf.IsZero() && p.BirthDate > asOf.Format(time.DateOnly) {
+		ms = append(ms, fmt.Sprintf("birth_date %s is after the census date (%s)", p.BirthDate, asOf.Format(time.DateOnly)))
 	}
 	if !sexes[p.Sex] {
 		ms = append(ms, fmt.Sprintf("sex %q is not male, female, other or unknown", p.Sex))

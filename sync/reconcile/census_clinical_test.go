@@ -291,7 +291,7 @@ func TestParseCensusCSV_NewColumnErrors(t *testing.T) {
 		{p + ",,,,,,,,,,,,,,,,,,,2026-11-20T07:00:00Z", "line 2: weighed_at is given but weight_kg is empty"},
 		{p + ",,,,,,,,,,,,,,,,,,70,2026-11-22T07:00:00Z", "line 2: weighed_at 2026-11-22T07:00:00Z is after the census time"},
 		{p + ",,,,,,,,,,,,,,,,,,70,\n9990000018,,,,,,,,,,,,,,,,,,,,,,,71,", `line 3: weight_kg "71" differs from line 2 ("70") for NHS number 999 000 0018`},
-		{p + ",,,,,,,,,,,,,,,,,,,,\n9990000018,,,,,,,,,,,,,,,,,,,,,,yes,,", `line 3: no_known_allergies "yes" differs from line 2 ("")`},
+		{p + ",,,,,,,,,,,,,,,,,,,\n9990000018,,,,,,,,,,,,,,,,,,,,,,yes,,", `line 3: no_known_allergies "yes" differs from line 2 ("")`},
 		{p + ",,,,,,,,,,,for pain,,,,,,,,", "line 2: notes is given but drug is empty"},
 	}
 	for _, tt := range tests {

@@ -104,10 +104,12 @@ type (
 		Location []struct {
 			Location fhirRef `json:"location"`
 		} `json:"location"`
-		PhysicalType              *fhirCodeable `json:"physicalType"`
-		PartOf                    *fhirRef      `json:"partOf"`
-		MedicationCodeableConcept *fhirCodeable `json:"medicationCodeableConcept"`
-		DosageInstruction         []fhirDosage  `json:"dosageInstruction"`
+		PhysicalType *fhirCodeable `json:"physicalType"`
+		// PartOf is one reference on Location and Encounter, a list on
+		// MedicationStatement and Observation: read on Location only.
+		PartOf                    json.RawMessage `json:"partOf"`
+		MedicationCodeableConcept *fhirCodeable   `json:"medicationCodeableConcept"`
+		DosageInstruction         []fhirDosage    `json:"dosageInstruction"`
 		// Dosage is a list on MedicationStatement, one on
 		// MedicationAdministration: read per type.
 		Dosage json.RawMessage `json:"dosage"`
@@ -127,6 +129,27 @@ type (
 	}
 )
 
+// censusTypes are the resource types a census reads; any other is
+// ignored and counted (Census.Ignored).
+var censusTypes = map[string]bool{"Patient": true, "Encounter": true, "Location": true, "MedicationRequest": true,
+	"MedicationStatement": true, "Medication": true, "AllergyIntolerance": true, "Observation": true}
+
+// maxLocationDepth bounds the partOf chain followed from a bed (bed, room,
+// ward, building, site, ...), so a cycle cannot loop.
+const maxLocationDepth = 8
+
+// CensusOptions are the choices of whoever imports a census.
+type CensusOptions struct {
+	// Ward is the ward a bed goes on when the census names the bed but
+	// no ward (a FHIR Location with physicalType bd and no ward above
+	// it): lifeboat import's --ward, by default the device's own ward.
+	// Empty: such a bed is an error.
+	Ward string
+	// Progress, if set, is called as rows are read (CSV: rows read and
+	// the rows in the file), at most every ProgressRows rows.
+	Progress func(read, total int)
+}
+
 // MaxCensusBytes bounds a census file read into memory.
 const MaxCensusBytes = 256 << 20
 
@@ -137,6 +160,12 @@ const MaxCensusBytes = 256 << 20
 // Every problem is collected, by entry number; if there is any the error is
 // an *ImportError and the census is empty.
 func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error) {
+	return ParseCensusFHIRWith(data, source, asOf, CensusOptions{})
+}
+
+// ParseCensusFHIRWith is ParseCensusFHIR with the importer's options: a
+// bed named with no ward goes on opts.Ward.
+func ParseCensusFHIRWith(data []byte, source string, asOf time.Time, opts CensusOptions) (Census, error) {
 	var errs []RowError
 	bad := func(entry int, format string, args ...any) {
 		errs = append(errs, RowError{Line: entry, Unit: "entry", Msg: fmt.Sprintf(format, args...)})
@@ -186,7 +215,26 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 
 	var es []censusEntry
 	byRef := map[string]int{} // "Type/id" and fullUrl -> index in es
+	ignored := map[string]int{}
 	for i, e := range b.Entry {
+		// Types not read are counted, never decoded: their fields have
+		// other shapes (QuestionnaireResponse.identifier is one
+		// Identifier, MedicationAdministration.partOf a list).
+		var typ struct {
+			ResourceType string `json:"resourceType"`
+		}
+		if err := json.Unmarshal(e.Resource, &typ); err != nil {
+			bad(i+1, "cannot read the resource: %v", err)
+			continue
+		}
+		if !censusTypes[typ.ResourceType] {
+			name := typ.ResourceType
+			if name == "" {
+				name = "(no resourceType)"
+			}
+			ignored[name]++
+			continue
+		}
 		var r fhirResource
 		if err := json.Unmarshal(e.Resource, &r); err != nil {
 			bad(i+1, "cannot read the resource: %v", err)
@@ -216,6 +264,9 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 	}
 
 	c := Census{Source: source, AsOf: asOf}
+	if len(ignored) > 0 {
+		c.Ignored = ignored
+	}
 	leave := func(n int, format string, args ...any) {
 		c.Notes = append(c.Notes, RowError{Line: n, Unit: "entry", Msg: fmt.Sprintf(format, args...)})
 		c.LeftOut++
@@ -257,7 +308,7 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 				p.Given = strings.Join(n.Given, " ")
 			}
 		}
-		for _, m := range checkPatient(p) {
+		for _, m := range checkPatient(p, asOf) {
 			bad(e.n, "%s %s", where, m)
 		}
 		if p.NHSNumber == "bad" || p.NHSNumber == "" {
@@ -303,6 +354,7 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 				continue
 			}
 			p := &c.Patients[i]
+			placed := "" // a bed or room named, which needs a ward
 			for _, l := range e.r.Location {
 				le, ok := resolve(&l.Location, "Location")
 				if !ok {
@@ -314,8 +366,17 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 				switch physical(le.r) {
 				case "bd":
 					p.Bed = locationName(le.r)
-					if we, ok := resolve(le.r.PartOf, "Location"); ok && p.Ward == "" {
-						p.Ward = locationName(we.r)
+					placed = "bed " + p.Bed
+					if w, ok := wardAbove(le, resolve); ok && p.Ward == "" {
+						p.Ward = w
+					}
+				case "ro":
+					// A room names neither ward nor bed: its ward may.
+					if placed == "" {
+						placed = "room " + locationName(le.r)
+					}
+					if w, ok := wardAbove(le, resolve); ok && p.Ward == "" {
+						p.Ward = w
 					}
 				default:
 					p.Ward = locationName(le.r)
@@ -328,8 +389,13 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 				}
 				p.AdmittedAt = t.UTC()
 			}
-			if p.Bed != "" && p.Ward == "" {
-				bad(e.n, "(Encounter/%s) has a bed but no ward", e.r.ID)
+			if placed != "" && p.Ward == "" {
+				if opts.Ward == "" {
+					bad(e.n, "(Encounter/%s) has %s but no ward: give the ward with --ward", e.r.ID, placed)
+				} else {
+					p.Ward = opts.Ward
+					c.OnDefaultWard++
+				}
 			}
 		case "MedicationRequest", "MedicationStatement":
 			where := fmt.Sprintf("(%s/%s)", e.r.ResourceType, e.r.ID)
@@ -377,10 +443,51 @@ func ParseCensusFHIR(data []byte, source string, asOf time.Time) (Census, error)
 		}
 	}
 	settleNoneKnown(&c, leave)
+	for _, m := range oneBedEach(c.Patients, "entry") {
+		bad(m.Line, "%s", m.Msg)
+	}
 	if len(errs) > 0 {
 		return fail()
 	}
 	return c, nil
+}
+
+// wardAbove follows a Location's partOf chain (bed, room, ward) to the
+// first Location with physicalType wa, else the first above it with no
+// physicalType (older extracts name the ward without coding it).
+func wardAbove(le censusEntry, resolve func(*fhirRef, string) (censusEntry, bool)) (string, bool) {
+	untyped := ""
+	seen := map[string]bool{}
+	for range maxLocationDepth {
+		ref := le.r.partOf()
+		if ref == nil || seen[ref.Reference] {
+			break
+		}
+		seen[ref.Reference] = true
+		up, ok := resolve(ref, "Location")
+		if !ok {
+			break
+		}
+		switch physical(up.r) {
+		case "wa":
+			return locationName(up.r), true
+		case "":
+			if untyped == "" {
+				untyped = locationName(up.r)
+			}
+		}
+		le = up
+	}
+	return untyped, untyped != ""
+}
+
+// partOf is a Location's parent, or nil.
+func (r fhirResource) partOf() *fhirRef {
+	var ref fhirRef
+	if len(r.PartOf) == 0 || json.Unmarshal(r.PartOf, &ref) != nil || ref.Reference == "" {
+		return nil
+	}
+	return &ref
 }
 
 func lastPart(ref string) string {

@@ -1,15 +1,22 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"lifeboat/store"
 	"lifeboat/sync/reconcile"
 )
 
@@ -18,6 +25,7 @@ func importCmd(env *Env) *cobra.Command {
 		who    personFlags
 		asOf   string
 		source string
+		ward   string
 	)
 	c := &cobra.Command{
 		Use:   "import FILE",
@@ -31,9 +39,14 @@ problem is listed with its line (or entry) number and nothing is imported.
 Records left out on purpose (a cancelled order, an allergy entered in error)
 and limits kept only as text are listed after the summary. Importing a newer
 census updates patients without duplicating anyone; an older one is refused.
-The census time (--as-of) is shown to staff as "patient data as of".`,
+The census time (--as-of) is shown to staff as "patient data as of".
+A FHIR bed named with no ward (no ward Location on the Encounter, none up
+its partOf chain) goes on --ward, by default this device's ward; resource
+types a census does not read are counted and ignored. A big census prints
+its progress on stderr.`,
 		Example: `  lifeboat import census.csv --as-of "2026-11-20 06:00" --user "Ada Admin"
-  lifeboat import pas-extract.json --user "Ada Admin"   # as-of from the Bundle`,
+  lifeboat import pas-extract.json --user "Ada Admin"   # as-of from the Bundle
+  lifeboat import beds-only.json --ward w7 --user "Ada Admin"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
@@ -52,17 +65,8 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 			if source == "" {
 				source = filepath.Base(file)
 			}
-			var census reconcile.Census
-			if isJSON(file, data) {
-				census, err = reconcile.ParseCensusFHIR(data, source, at)
-			} else {
-				if at.IsZero() {
-					return fmt.Errorf("give the census time with --as-of \"YYYY-MM-DD HH:MM\" (when the core system's data was taken)")
-				}
-				census, err = reconcile.ParseCensusCSV(strings.NewReader(string(data)), source, at)
-			}
-			if err != nil {
-				return importProblems(err)
+			if !isJSON(file, data) && at.IsZero() {
+				return fmt.Errorf("give the census time with --as-of \"YYYY-MM-DD HH:MM\" (when the core system's data was taken)")
 			}
 			ctx := cmd.Context()
 			db, s, done, err := who.open(ctx, cmd, env)
@@ -70,7 +74,25 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 				return err
 			}
 			defer done()
-			res, err := reconcile.Import(ctx, db, appender(db, s), census)
+			opts := reconcile.CensusOptions{}
+			if opts.Ward, err = importWard(cmd, db, ward); err != nil {
+				return err
+			}
+			var census reconcile.Census
+			if isJSON(file, data) {
+				census, err = reconcile.ParseCensusFHIRWith(data, source, at, opts)
+			} else {
+				opts.Progress = rowProgress(cmd.ErrOrStderr(), time.Now)
+				census, err = reconcile.ParseCensusCSVWith(bytes.NewReader(data), source, at, opts)
+			}
+			if err != nil {
+				return importProblems(err)
+			}
+			app := appender(db, s)
+			if len(data) >= bigCensusBytes {
+				app = writeProgress(cmd.ErrOrStderr(), app, time.Second)
+			}
+			res, err := reconcile.Import(ctx, db, app, census)
 			if err != nil {
 				return importProblems(err)
 			}
@@ -79,6 +101,21 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 			fmt.Fprintf(w, "Imported %s (data as of %s): %d patients (%d new, %d updated), %d admissions, %d transfers, %d medicines added, %d stopped; %d allergies, %d no known allergies, %d weights; %d events recorded.\n",
 				source, census.AsOf.Local().Format("02-Jan-2006 15:04"), n.Patients, n.NewPatients, n.UpdatedPatients, n.Admissions, n.Transfers, n.Medicines, n.StoppedMedicines,
 				n.Allergies, n.NoKnownAllergies, n.Weights, res.Events)
+			if census.OnDefaultWard > 0 {
+				if census.OnDefaultWard == 1 {
+					fmt.Fprintf(w, "1 patient whose bed the census named with no ward was put on ward %s.\n", opts.Ward)
+				} else {
+					fmt.Fprintf(w, "%d patients whose beds the census named with no ward were put on ward %s.\n", census.OnDefaultWard, opts.Ward)
+				}
+			}
+			if len(census.Ignored) > 0 {
+				types := slices.Sorted(maps.Keys(census.Ignored))
+				parts := make([]string, len(types))
+				for i, t := range types {
+					parts[i] = fmt.Sprintf("%d %s", census.Ignored[t], t)
+				}
+				fmt.Fprintf(w, "Ignored (not part of a census): %s.\n", strings.Join(parts, ", "))
+			}
 			if len(census.Notes) > 0 {
 				fmt.Fprintf(w, "%d records not imported and %d kept only as text; chart any that matter by hand:\n", census.LeftOut, len(census.Notes)-census.LeftOut)
 				for _, r := range census.Notes {
@@ -90,8 +127,90 @@ The census time (--as-of) is shown to staff as "patient data as of".`,
 	}
 	who.add(c)
 	c.Flags().StringVar(&asOf, "as-of", "", `when the core system's data was taken, "YYYY-MM-DD HH:MM" local time (required for CSV)`)
+	c.Flags().StringVar(&ward, "ward", "", "ward (ID or name) for a bed the census names with no ward (default: this device's ward)")
 	c.Flags().StringVar(&source, "source", "", "name of the source shown with the import (default: the file name)")
 	return c
+}
+
+// importWard is the ward ID a bed with no ward goes on: the --ward flag,
+// else this device's own ward, matched to a known ward's ID or name (an
+// unknown one is used as written, as a census ward code is).
+func importWard(cmd *cobra.Command, db *store.DB, flag string) (string, error) {
+	ctx := cmd.Context()
+	ward := strings.TrimSpace(flag)
+	if ward == "" {
+		site, err := db.Site(ctx)
+		if err != nil {
+			return "", plain(err)
+		}
+		ward = site.Ward
+	}
+	wards, err := db.Wards(ctx)
+	if err != nil {
+		return "", plain(err)
+	}
+	for _, w := range wards {
+		if strings.EqualFold(w.ID, ward) || strings.EqualFold(w.Name, ward) {
+			return w.ID, nil
+		}
+	}
+	return ward, nil
+}
+
+// bigCensusBytes is the size from which lifeboat import says, on stderr,
+// how far it has got: about 5k rows of a CSV.
+const bigCensusBytes = 256 << 10
+
+// progressRows is how many rows lifeboat import reads between progress
+// lines (or a second, whichever comes first).
+const progressRows = 5000
+
+// rowProgress prints "Read N of M rows" to w every progressRows rows or
+// every second, for a census of more than progressRows rows.
+func rowProgress(w io.Writer, now func() time.Time) func(read, total int) {
+	lastRows, lastAt := 0, now()
+	return func(read, total int) {
+		if total <= progressRows {
+			return
+		}
+		if t := now(); read == total || read-lastRows >= progressRows || t.Sub(lastAt) >= time.Second {
+			fmt.Fprintf(w, "Read %d of %d rows\n", read, total)
+			lastRows, lastAt = read, t
+		}
+	}
+}
+
+// writeProgress wraps app to say on w how many records it writes, and
+// every tick while it writes, since the write is one transaction (all or
+// nothing) that cannot report rows as it goes.
+func writeProgress(w io.Writer, app reconcile.Appender, tick time.Duration) reconcile.Appender {
+	return reconcile.AppenderFunc(func(ctx context.Context, ds []reconcile.Draft) error {
+		start := time.Now()
+		fmt.Fprintf(w, "Writing %d records in one transaction (all or nothing)...\n", len(ds))
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(tick)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					fmt.Fprintf(w, "Still writing %d records (%s)\n", len(ds), time.Since(start).Round(time.Second))
+				}
+			}
+		}()
+		err := app.AppendAll(ctx, ds)
+		close(done)
+		wg.Wait()
+		if err == nil {
+			fmt.Fprintf(w, "Wrote %d records in %s\n", len(ds), time.Since(start).Round(100*time.Millisecond))
+		}
+		return err
+	})
 }
 
 // parseAsOf reads a census time: "YYYY-MM-DD HH:MM" local, or RFC 3339.

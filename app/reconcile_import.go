@@ -151,7 +151,13 @@ func (t *importTab) start() {
 		step(0.25)
 		source := filepath.Base(path)
 		if isJSONCensus(path, data) {
-			census, err = reconcile.ParseCensusFHIR(data, source, asOf)
+			// A bed the census names with no ward above it goes on this
+			// device's ward, as lifeboat import does by default.
+			ward, err := deviceWard(ctx, t.ui.Store())
+			if err != nil {
+				return err
+			}
+			census, err = reconcile.ParseCensusFHIRWith(data, source, asOf, reconcile.CensusOptions{Ward: ward})
 		} else {
 			if asOf.IsZero() {
 				needAt = true
@@ -233,4 +239,24 @@ func (t *importTab) setRunning(on bool) {
 	t.bar.Hide()
 	t.run.Enable()
 	t.browse.Enable()
+}
+
+// deviceWard is the ID of this device's own ward: the site's ward matched
+// to a known ward's ID or name (as written if none matches, as a census
+// ward code is).
+func deviceWard(ctx context.Context, st Store) (string, error) {
+	site, err := st.Site(ctx)
+	if err != nil {
+		return "", err
+	}
+	wards, err := st.Wards(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, w := range wards {
+		if strings.EqualFold(w.ID, site.Ward) || strings.EqualFold(w.Name, site.Ward) {
+			return w.ID, nil
+		}
+	}
+	return site.Ward, nil
 }

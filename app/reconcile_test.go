@@ -616,3 +616,34 @@ func TestReconcile_WorklistPrint(t *testing.T) {
 		t.Error("the worklist print was not audited")
 	}
 }
+
+// TestReconcile_ImportBedOnlyCensus: a FHIR census whose Encounter names
+// only a bed (no ward above it, as many extracts do) imports from the
+// Import screen, the bed going on this device's ward, as lifeboat import
+// does; resource types a census does not read are passed over. Failed
+// before: "has a bed but no ward".
+func TestReconcile_ImportBedOnlyCensus(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	openRecon(t, ui, "Import")
+	data, err := os.ReadFile(filepath.Join("..", "sync", "reconcile", "testdata", "census-beds.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry(t, ui, "Census file").SetText(writeFile(t, "pas-beds.json", string(data)))
+	tap(t, ui, "Import census")
+	mustShow(t, ui, "Imported pas-beds.json, data as of 21-Nov-2026 06:00")
+	site, err := db.Site(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, _ := db.Patients(t.Context(), "")
+	i := slices.IndexFunc(pts, func(p store.PatientView) bool { return p.NHSNumber == "9990000018" })
+	if i < 0 {
+		t.Fatal("OKAFOR, Grace not in the store after the import")
+	}
+	wards, _ := db.Wards(t.Context())
+	wi := slices.IndexFunc(wards, func(w forms.Ward) bool { return w.ID == pts[i].Ward })
+	if wi < 0 || (wards[wi].Name != site.Ward && wards[wi].ID != site.Ward) || pts[i].Bed != "b1" {
+		t.Errorf("OKAFOR placed on ward %q bed %q, want this device's ward (%q), bed b1", pts[i].Ward, pts[i].Bed, site.Ward)
+	}
+}

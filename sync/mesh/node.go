@@ -170,6 +170,7 @@ type Node struct {
 	reqs      chan pull     // pull requests for the server loop
 	memb      chan struct{} // membership changed
 	quit      chan struct{} // closed by Close
+	changed   chan struct{} // signalled by the store after every commit
 
 	runOnce, closeOnce sync.Once
 
@@ -247,13 +248,18 @@ func New(cfg Config) (*Node, error) {
 		reqs:  make(chan pull, 64),
 		memb:  make(chan struct{}, 1),
 		quit:  make(chan struct{}),
-		s:     newSyncState(),
-		noise: newNoise(cfg.NoiseInterval, cfg.Now),
-		hs:    newHandshake(),
+		// Subscribed before the first reads below, so that a change made
+		// between New and Run (a person discarding a quarantined event,
+		// say) is not missed: Run's loop sees it signalled.
+		changed: make(chan struct{}, 1),
+		s:       newSyncState(),
+		noise:   newNoise(cfg.NoiseInterval, cfg.Now),
+		hs:      newHandshake(),
 	}
 	if n.boot, err = newBoot(); err != nil {
 		return nil, fmt.Errorf("new mesh node: %w", err)
 	}
+	cfg.Store.Subscribe(n.changed)
 	if err := n.refreshRegistry(ctx); err != nil {
 		return nil, fmt.Errorf("new mesh node: %w", err)
 	}
@@ -380,12 +386,10 @@ func (n *Node) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}()
-	changed := make(chan struct{}, 1)
-	n.st.Subscribe(changed)
 	var loops sync.WaitGroup
 	loops.Add(2)
 	go func() { defer loops.Done(); n.serveLoop(ctx) }()
-	go func() { defer loops.Done(); n.syncLoop(ctx, changed) }()
+	go func() { defer loops.Done(); n.syncLoop(ctx, n.changed) }()
 	<-ctx.Done()
 	loops.Wait()
 	n.shutdown()

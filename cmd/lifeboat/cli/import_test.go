@@ -11,25 +11,13 @@ import (
 	"time"
 
 	"lifeboat/forms"
-	"lifeboat/store"
 )
 
 // admittedWards maps each admitted patient's bed to its ward, read from
 // the store in dir.
 func admittedWards(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Unlock(t.Context(), "a long ward passphrase"); err != nil {
-		t.Fatal(err)
-	}
-	evs, err := db.EventsAfter(t.Context(), nil, 1<<30)
-	if err != nil {
-		t.Fatal(err)
-	}
+	evs := storeEvents(t, dir)
 	beds := map[string]string{}
 	for _, e := range evs {
 		if e.Kind != forms.KindPatientAdmitted {
@@ -133,18 +121,7 @@ func TestImportCommand_StrictCSV(t *testing.T) {
 // the store in dir.
 func registeredSurnames(t *testing.T, dir string) []string {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Unlock(t.Context(), "a long ward passphrase"); err != nil {
-		t.Fatal(err)
-	}
-	evs, err := db.EventsAfter(t.Context(), nil, 1<<30)
-	if err != nil {
-		t.Fatal(err)
-	}
+	evs := storeEvents(t, dir)
 	var names []string
 	for _, e := range evs {
 		if e.Kind != forms.KindPatientRegistered {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lifeboat"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
 	"lifeboat/sync/reconcile"
@@ -23,6 +24,13 @@ const adminIn = "a long ward passphrase\n2580\n"
 
 func eventCount(t *testing.T, dir string) int {
 	t.Helper()
+	return len(storeEvents(t, dir))
+}
+
+// storeEvents is every event in the store in dir, opened and unlocked
+// with the tests' ward passphrase.
+func storeEvents(t *testing.T, dir string) []lifeboat.Event {
+	t.Helper()
 	db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +43,7 @@ func eventCount(t *testing.T, dir string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(evs)
+	return evs
 }
 
 func TestImport_CSVAndFHIR(t *testing.T) {

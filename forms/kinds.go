@@ -107,6 +107,7 @@ var kindSpecs = []KindSpec{
 	{Kind: KindPharmacySupply, Label: "Pharmacy supply", Payload: func() any { return new(PharmacySupply) }, Roles: pharmacyRoles, FHIR: []string{"MedicationDispense"}},
 	{Kind: KindStockLevel, Label: "Stock level", Payload: func() any { return new(StockLevel) }, Roles: pharmacyRoles, NotExported: "stock is counted again when the pharmacy system returns"},
 	{Kind: KindCensusImported, Label: "Census import", Payload: func() any { return new(CensusImported) }, Roles: everyone, NotExported: "the census is the core system's own data, imported for context"},
+	{Kind: KindFeedStatus, Label: "Core system feed", Payload: func() any { return new(FeedStatus) }, Roles: []lifeboat.Role{lifeboat.RoleITAdmin}, NotExported: "Lifeboat's own record of when the core system stopped and started answering"},
 	{Kind: KindReconStatus, Label: "Back-entry status", Payload: func() any { return new(BackEntryChange) }, Roles: everyone, NotExported: "Lifeboat's own back-entry worklist; the core system holds the records it tracks"},
 }
 

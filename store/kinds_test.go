@@ -19,6 +19,7 @@ var logKinds = map[string]string{
 	forms.KindNEWS2Scale:        "app/ward.go and paper: the newest setting is read from the log",
 	forms.KindCensusImported:    "reconcile: the snapshot and the banner's census time are read from the log",
 	forms.KindReconStatus:       "reconcile: the back-entry worklist is read from the log",
+	forms.KindFeedStatus:        "app/syncstatus.go: the banner reads the newest from the log",
 }
 
 // Every kind a view projects is declared in forms' registry, and every

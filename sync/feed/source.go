@@ -1,0 +1,23 @@
+package feed
+
+import (
+	"context"
+	"errors"
+
+	"lifeboat/sync/reconcile"
+)
+
+// Source is where a feed's census comes from.
+type Source interface {
+	// Pull returns the whole census as the core system holds it now (its
+	// Source and AsOf set), having fetched only what changed where it
+	// can. It returns ErrNoChange when there is nothing new to import
+	// (no new extract in the folder).
+	Pull(ctx context.Context) (reconcile.Census, error)
+	// String names the source for logs and feed.status: never a secret.
+	String() string
+}
+
+// ErrNoChange is Pull's answer when the core system has nothing new: the
+// pull worked, and there is nothing to import.
+var ErrNoChange = errors.New("nothing new")

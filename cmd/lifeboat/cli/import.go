@@ -75,7 +75,8 @@ its progress on stderr.`,
 			}
 			defer done()
 			opts := reconcile.CensusOptions{}
-			if opts.Ward, err = importWard(cmd, db, ward); err != nil {
+			var wardKnown bool
+			if opts.Ward, wardKnown, err = importWard(cmd, db, ward); err != nil {
 				return err
 			}
 			var census reconcile.Census
@@ -87,6 +88,13 @@ its progress on stderr.`,
 			}
 			if err != nil {
 				return importProblems(err)
+			}
+			if !wardKnown {
+				// The census's own patients were placed before the
+				// default: a ward only the defaulted beds name is wrong.
+				if err := checkImportWard(ctx, db, opts.Ward, census); err != nil {
+					return err
+				}
 			}
 			app := appender(db, s)
 			if len(data) >= bigCensusBytes {
@@ -127,34 +135,87 @@ its progress on stderr.`,
 	}
 	who.add(c)
 	c.Flags().StringVar(&asOf, "as-of", "", `when the core system's data was taken, "YYYY-MM-DD HH:MM" local time (required for CSV)`)
-	c.Flags().StringVar(&ward, "ward", "", "ward (ID or name) for a bed the census names with no ward (default: this device's ward)")
+	c.Flags().StringVar(&ward, "ward", "", "ward (ID or name) for a bed the census names with no ward: this site's or one the census names (default: this device's ward)")
 	c.Flags().StringVar(&source, "source", "", "name of the source shown with the import (default: the file name)")
 	return c
 }
 
 // importWard is the ward ID a bed with no ward goes on: the --ward flag,
-// else this device's own ward, matched to a known ward's ID or name (an
-// unknown one is used as written, as a census ward code is).
-func importWard(cmd *cobra.Command, db *store.DB, flag string) (string, error) {
+// else this device's own ward, matched to a known ward's ID or name.
+// known is false for a --ward the site does not know: checkImportWard
+// then accepts it only if the census itself names that ward.
+func importWard(cmd *cobra.Command, db *store.DB, flag string) (ward string, known bool, err error) {
 	ctx := cmd.Context()
-	ward := strings.TrimSpace(flag)
-	if ward == "" {
-		site, err := db.Site(ctx)
-		if err != nil {
-			return "", plain(err)
-		}
-		ward = site.Ward
+	ward = strings.TrimSpace(flag)
+	site, err := db.Site(ctx)
+	if err != nil {
+		return "", false, plain(err)
+	}
+	if ward == "" || strings.EqualFold(ward, site.Ward) {
+		return matchWard(ctx, db, site.Ward), true, nil
 	}
 	wards, err := db.Wards(ctx)
 	if err != nil {
-		return "", plain(err)
+		return "", false, plain(err)
 	}
 	for _, w := range wards {
 		if strings.EqualFold(w.ID, ward) || strings.EqualFold(w.Name, ward) {
-			return w.ID, nil
+			return w.ID, true, nil
 		}
 	}
-	return ward, nil
+	return ward, false, nil
+}
+
+// matchWard is the known ward's ID for an ID or name, else ward as given
+// (a device's own ward from before wards were recorded).
+func matchWard(ctx context.Context, db *store.DB, ward string) string {
+	wards, err := db.Wards(ctx)
+	if err != nil {
+		return ward
+	}
+	for _, w := range wards {
+		if strings.EqualFold(w.ID, ward) || strings.EqualFold(w.Name, ward) {
+			return w.ID
+		}
+	}
+	return ward
+}
+
+// checkImportWard refuses a --ward that neither the site nor the census
+// knows: a mistyped ward would put patients on a ward nobody looks at.
+func checkImportWard(ctx context.Context, db *store.DB, ward string, c reconcile.Census) error {
+	if c.OnDefaultWard == 0 {
+		return nil
+	}
+	// The beds put on the default ward carry it too: the census names
+	// the ward itself when more patients are on it than were put there.
+	on := 0
+	for _, p := range c.Patients {
+		if strings.EqualFold(p.Ward, ward) {
+			on++
+		}
+	}
+	if on > c.OnDefaultWard {
+		return nil
+	}
+	var names []string
+	if site, err := db.Site(ctx); err == nil && site.Ward != "" {
+		names = append(names, site.Ward)
+	}
+	if wards, err := db.Wards(ctx); err == nil {
+		for _, w := range wards {
+			if !slices.Contains(names, w.ID) {
+				names = append(names, w.ID)
+			}
+		}
+	}
+	for _, p := range c.Patients {
+		if p.Ward != "" && p.Ward != ward && !slices.Contains(names, p.Ward) {
+			names = append(names, p.Ward)
+		}
+	}
+	slices.Sort(names)
+	return fmt.Errorf("--ward %s: no ward of that ID or name on this site or in the census (known: %s); nothing was imported", ward, strings.Join(names, ", "))
 }
 
 // bigCensusBytes is the size from which lifeboat import says, on stderr,

@@ -44,7 +44,8 @@ func TestImportCommand_BedWithNoWard(t *testing.T) {
 		wantWard string
 	}{
 		{"device's ward", nil, "Ward 7"},
-		{"--ward", []string{"--ward", "w3"}, "w3"},
+		{"--ward the census names", []string{"--ward", "w9"}, "w9"},
+		{"--ward by the site's name", []string{"--ward", "ward 7"}, "Ward 7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +69,26 @@ func TestImportCommand_BedWithNoWard(t *testing.T) {
 				t.Errorf("admitted beds = %v, want b1 on %s and b2 on w9 (its room's ward)", beds, tt.wantWard)
 			}
 		})
+	}
+}
+
+// TestImportCommand_UnknownWardRefused: a --ward neither the site nor the
+// census knows is refused, naming the wards that are, and nothing is
+// recorded. Before, "w3" was taken as written and the bed went on a ward
+// no device shows.
+func TestImportCommand_UnknownWardRefused(t *testing.T) {
+	dir := mustInit(t)
+	out, err := run(t, dir, adminIn, "import", reconTestdata+"census-beds.json", "--user", "Ada Admin", "--ward", "w3")
+	if err == nil {
+		t.Fatalf("import --ward w3 worked:\n%s", out)
+	}
+	for _, want := range []string{"--ward w3: no ward of that ID or name", "Ward 7, w9", "nothing was imported"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if beds := admittedWards(t, dir); len(beds) != 0 {
+		t.Errorf("refused import admitted %v", beds)
 	}
 }
 

@@ -156,7 +156,7 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 		if err := t.project(ctx, &e); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
 		}
-		if err := setHead(ctx, tx, device, seq); err != nil {
+		if err := setHead(ctx, t, device, seq); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
 		}
 		auth.afterApply(&e)

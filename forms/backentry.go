@@ -35,6 +35,7 @@ type ImportCounts struct {
 	UpdatedPatients  int `json:"updated_patients"` // details amended
 	Admissions       int `json:"admissions"`
 	Transfers        int `json:"transfers"`
+	Discharges       int `json:"discharges,omitempty"`         // on a ward by an earlier census, not in this one (Census.Covers)
 	Medicines        int `json:"medicines"`                    // orders added
 	StoppedMedicines int `json:"stopped_medicines"`            // snapshot orders no longer in the census, or stopped in it
 	Allergies        int `json:"allergies,omitempty"`          // allergies recorded or amended

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,6 +43,20 @@ type Census struct {
 	// OnDefaultWard counts the patients whose bed (or room) the census
 	// named with no ward, put on CensusOptions.Ward.
 	OnDefaultWard int
+	// Covers lists the wards this census lists every current inpatient
+	// of, and CoversAll says it lists every inpatient of the hospital (a
+	// feed pulling all of them). A patient an earlier census put on a
+	// covered ward, missing from this one, has left: Import discharges
+	// them as of AsOf. Zero (a hand import of some patients) discharges
+	// nobody. A placement recorded on Lifeboat (an admission or move
+	// during downtime) is never undone by a census.
+	Covers    []string
+	CoversAll bool
+}
+
+// covers reports whether c lists every current inpatient of ward.
+func (c Census) covers(ward string) bool {
+	return c.CoversAll || slices.ContainsFunc(c.Covers, func(w string) bool { return strings.EqualFold(w, ward) })
 }
 
 // CensusPatient is one patient in a census. Ward empty means registered

@@ -58,6 +58,9 @@ type knownPatient struct {
 	allergies   map[string]knownAllergy          // standing record by allergy ID
 	noneKnown   bool
 	weights     map[string]bool // weightKey of every weight recorded
+	// placedByCensus: the newest admission, transfer or discharge came
+	// from a census import, not from someone on the ward.
+	placedByCensus bool
 }
 
 type knownAllergy struct {
@@ -121,6 +124,7 @@ func loadKnown(ctx context.Context, log Log) (*known, error) {
 			kn.byNHS[kp.reg.NHSNumber] = kp
 		}
 	}
+	fromCensus := censusEvents(byKind[KindCensusImported])
 	var moves []lifeboat.Event
 	for _, k := range []string{forms.KindPatientAdmitted, forms.KindPatientTransferred, forms.KindPatientDischarged} {
 		moves = append(moves, byKind[k]...)
@@ -131,6 +135,7 @@ func loadKnown(ctx context.Context, log Log) (*known, error) {
 		if kp == nil || cancelled[e.ID] {
 			continue
 		}
+		kp.placedByCensus = fromCensus(e)
 		switch e.Kind {
 		case forms.KindPatientAdmitted:
 			var a forms.Admission
@@ -201,6 +206,29 @@ func loadKnown(ctx context.Context, log Log) (*known, error) {
 		}
 	}
 	return kn, nil
+}
+
+// censusEvents returns whether an event was appended by a census import:
+// each census.imported names how many events its import appended just
+// before it, on the same device.
+func censusEvents(imports []lifeboat.Event) func(lifeboat.Event) bool {
+	type span struct{ from, to uint64 }
+	spans := map[string][]span{}
+	for _, e := range imports {
+		var ci CensusImported
+		if json.Unmarshal(e.Payload, &ci) != nil || ci.Events <= 0 || uint64(ci.Events) >= e.Seq {
+			continue
+		}
+		spans[e.Device] = append(spans[e.Device], span{e.Seq - uint64(ci.Events), e.Seq - 1})
+	}
+	return func(e lifeboat.Event) bool {
+		for _, s := range spans[e.Device] {
+			if e.Seq >= s.from && e.Seq <= s.to {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // medKey is what makes two snapshot orders the same medicine as
@@ -320,10 +348,41 @@ func plan(c Census, kn *known, newID func() string) ([]Draft, ImportCounts, erro
 		}
 		ds = planAllergies(ds, &n, cp, kp, p.ID, at, newID)
 	}
+	ds = planDischarges(ds, &n, c, kn, at)
 	n.LeftOut = c.LeftOut
 	ds = append(ds, Draft{Kind: KindCensusImported, Subject: "census", PerformedAt: at,
 		Payload: CensusImported{Source: c.Source, AsOf: at, Counts: n, Events: len(ds)}})
 	return ds, n, nil
+}
+
+// planDischarges discharges, as of the census time, each patient an
+// earlier census put on a ward this census covers and who is not in it:
+// the core system discharged them (or moved them to a ward this census
+// does not cover) while the feed was watching. A patient whose place was
+// last recorded on Lifeboat stays where the ward put them.
+func planDischarges(ds []Draft, n *ImportCounts, c Census, kn *known, at time.Time) []Draft {
+	if len(c.Covers) == 0 && !c.CoversAll {
+		return ds
+	}
+	in := make(map[string]bool, len(c.Patients))
+	for _, cp := range c.Patients {
+		in[cp.NHSNumber] = true
+	}
+	nhs := make([]string, 0, len(kn.byNHS))
+	for k := range kn.byNHS {
+		nhs = append(nhs, k)
+	}
+	slices.Sort(nhs)
+	for _, k := range nhs {
+		kp := kn.byNHS[k]
+		if in[k] || !kp.onWard || !kp.placedByCensus || !c.covers(kp.ward) {
+			continue
+		}
+		ds = append(ds, Draft{Kind: forms.KindPatientDischarged, Subject: kp.reg.ID, PerformedAt: at,
+			Payload: forms.Discharge{PatientID: kp.reg.ID, Destination: "no longer an inpatient in the core system's census"}})
+		n.Discharges++
+	}
+	return ds
 }
 
 // planAllergies adds a patient's allergies, "no known allergies" and

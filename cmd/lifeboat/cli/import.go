@@ -109,6 +109,9 @@ its progress on stderr.`,
 			fmt.Fprintf(w, "Imported %s (data as of %s): %d patients (%d new, %d updated), %d admissions, %d transfers, %d medicines added, %d stopped; %d allergies, %d no known allergies, %d weights; %d events recorded.\n",
 				source, census.AsOf.Local().Format("02-Jan-2006 15:04"), n.Patients, n.NewPatients, n.UpdatedPatients, n.Admissions, n.Transfers, n.Medicines, n.StoppedMedicines,
 				n.Allergies, n.NoKnownAllergies, n.Weights, res.Events)
+			if n.Discharges > 0 {
+				fmt.Fprintf(w, "%d discharged: on a ward this census covers, and no longer in it.\n", n.Discharges)
+			}
 			if census.OnDefaultWard > 0 {
 				if census.OnDefaultWard == 1 {
 					fmt.Fprintf(w, "1 patient whose bed the census named with no ward was put on ward %s.\n", opts.Ward)

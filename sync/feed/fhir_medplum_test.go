@@ -49,8 +49,8 @@ func mustFHIR(tb testing.TB, cfg FHIRConfig, opts reconcile.CensusOptions) (*FHI
 	return f, l
 }
 
-// writeFile writes a file in a temporary folder and returns its path.
-func writeFile(tb testing.TB, name, content string) string {
+// writeSecret writes a file in a temporary folder and returns its path.
+func writeSecret(tb testing.TB, name, content string) string {
 	tb.Helper()
 	p := filepath.Join(tb.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -59,8 +59,8 @@ func writeFile(tb testing.TB, name, content string) string {
 	return p
 }
 
-// byNHS indexes a census's patients by NHS number.
-func byNHS(c reconcile.Census) map[string]reconcile.CensusPatient {
+// censusByNHS indexes a census's patients by NHS number.
+func censusByNHS(c reconcile.Census) map[string]reconcile.CensusPatient {
 	m := map[string]reconcile.CensusPatient{}
 	for _, p := range c.Patients {
 		m[p.NHSNumber] = p
@@ -91,7 +91,7 @@ func allergiesOf(p reconcile.CensusPatient) []string {
 // weight.
 func mustMatchSeed(t *testing.T, c reconcile.Census, want []fhirtest.Inpatient) {
 	t.Helper()
-	got := byNHS(c)
+	got := censusByNHS(c)
 	if len(c.Patients) != len(want) || len(got) != len(want) {
 		t.Errorf("census has %d patients, want %d", len(c.Patients), len(want))
 	}
@@ -137,7 +137,7 @@ func TestFHIR_PullMedplum(t *testing.T) {
 	const token = "feed-test-token"
 	srv := fhirtest.Start(t, "--token", token)
 	seed := fhirtest.SeedCensus(t, srv, 300, 1)
-	f, log := mustFHIR(t, FHIRConfig{Base: srv.URL, TokenFile: writeFile(t, "token", token+"\n"), PageSize: 100}, reconcile.CensusOptions{})
+	f, log := mustFHIR(t, FHIRConfig{Base: srv.URL, TokenFile: writeSecret(t, "token", token+"\n"), PageSize: 100}, reconcile.CensusOptions{})
 	f.overlap = 0 // the server stamps changes to the millisecond: no change is missed in this test
 	ctx := t.Context()
 

@@ -27,11 +27,11 @@ import (
 type fakeFHIR struct {
 	mu       sync.Mutex
 	res      map[string][]map[string]any
-	wantAuth string         // the Authorization header required, if any
-	auths    []string       // Authorization headers received
-	status   int            // answer every search with this status, if set
+	wantAuth string                                            // the Authorization header required, if any
+	auths    []string                                          // Authorization headers received
+	status   int                                               // answer every search with this status, if set
 	hook     func(w http.ResponseWriter, r *http.Request) bool // answers a request itself if it returns true
-	hits     map[string]int // requests by path
+	hits     map[string]int                                    // requests by path
 }
 
 // oneInpatient is the smallest census: one patient on ward W1.

@@ -34,15 +34,18 @@ const (
 var inpatientClasses = []string{"IMP", "ACUTE", "NONAC"}
 
 // FHIR is a Source pulling the census from a core system's FHIR R4 REST
-// API: the current inpatients (in-progress inpatient Encounters, of
-// cfg.Wards if given) with their Patient and Locations, their active
-// MedicationRequests (and Medications), AllergyIntolerances and body
-// weights (the census model keeps weights of the vital signs; the latest
-// one per patient is pulled). After a first full pull it asks only what
-// changed (_lastUpdated) and merges that into what it already holds, in
-// memory only: after a restart the first pull is full again. Every 12th
-// pull, or after an hour, it pulls everything again, which also catches
-// deletions. Pull is safe for concurrent use (pulls run one at a time).
+// API: the current inpatients (Encounters in progress of class IMP, ACUTE
+// or NONAC; with cfg.Wards, those in a Location on one of the wards: the
+// ward itself or a bed or room below it by partOf) with their Patient and
+// Locations (and each Location's partOf parents), their active and on-hold
+// MedicationRequests (and Medications), AllergyIntolerances and latest
+// body weight: of the vital signs, the census model keeps weights. After
+// a first full pull it asks only what changed (_lastUpdated, no status
+// filter, so a finished stay or a stopped order arrives and leaves) and
+// merges that into the resources it holds, in memory only: after a
+// restart the first pull is full again. Every 12th pull, or after an
+// hour, it pulls everything again, which also catches deletions. Pull is
+// safe for concurrent use (pulls run one at a time).
 type FHIR struct {
 	cfg  FHIRConfig
 	opts reconcile.CensusOptions

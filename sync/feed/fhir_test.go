@@ -410,3 +410,23 @@ func TestChunks(t *testing.T) {
 		t.Errorf("chunks = %d lists of %d ids, want all %d split", len(cs), n, len(ids))
 	}
 }
+
+// TestFHIR_ServerWithoutInclude: a server that ignores _include (as the
+// fake does) still gives the whole census: the source reads the stays'
+// patients and Locations by _id, one search each.
+func TestFHIR_ServerWithoutInclude(t *testing.T) {
+	fake := newFake(oneInpatient())
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	f, _ := NewFHIR(FHIRConfig{Base: srv.URL}, reconcile.CensusOptions{})
+	c, err := f.Pull(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Patients) != 1 || c.Patients[0].Surname != "SMITH" || c.Patients[0].Ward != "W1" {
+		t.Errorf("census = %+v, want SMITH on W1", c.Patients)
+	}
+	if fake.hits["/Patient"] != 1 || fake.hits["/Location"] != 1 {
+		t.Errorf("searches = %v, want one for the Patient and one for the Location", fake.hits)
+	}
+}

@@ -430,3 +430,30 @@ func TestFHIR_ServerWithoutInclude(t *testing.T) {
 		t.Errorf("searches = %v, want one for the Patient and one for the Location", fake.hits)
 	}
 }
+
+// TestStatusError: every HTTP error status is one kind, in words.
+func TestStatusError(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		oauth  bool
+		kind   error
+		says   string
+	}{
+		{401, false, ErrRefused, "HTTP 401 from https://pas.example/fhir/Encounter: the token was refused"},
+		{401, true, ErrRefused, "the OAuth2 access token was refused"},
+		{403, false, ErrRefused, "not allowed to read this (check its scopes)"},
+		{404, false, ErrRefused, "not found (check the base URL)"},
+		{410, false, ErrRefused, "HTTP 410"},
+		{400, false, ErrRefused, "the server refused the search"},
+		{422, false, ErrRefused, "the server refused the search"},
+		{408, false, ErrUnreachable, "the server is not working"},
+		{429, false, ErrUnreachable, "the server is not working"},
+		{500, false, ErrUnreachable, "HTTP 500 from https://pas.example/fhir/Encounter: the server is not working"},
+		{503, false, ErrUnreachable, "HTTP 503"},
+	} {
+		err := statusError(tc.status, "https://pas.example/fhir/Encounter", tc.oauth)
+		if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("statusError(%d, oauth %v) = %v, want %v saying %q", tc.status, tc.oauth, err, tc.kind, tc.says)
+		}
+	}
+}

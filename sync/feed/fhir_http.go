@@ -51,10 +51,10 @@ func newHTTPClient(caFile string) (*http.Client, error) {
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
-			return nil, fmt.Errorf("read ca_file: %w: %w", err, ErrRefused)
+			return nil, refused("read ca_file %s: %v", caFile, errors.Unwrap(err))
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ca_file %s holds no PEM certificate: %w", caFile, ErrRefused)
+			return nil, refused("ca_file %s holds no PEM certificate: give the trust's CA certificates in PEM", caFile)
 		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()

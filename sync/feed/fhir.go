@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -98,6 +99,9 @@ func NewFHIR(cfg FHIRConfig, opts reconcile.CensusOptions) (*FHIR, error) {
 
 // String is the base URL, without any credential or query.
 func (f *FHIR) String() string { return f.base.String() }
+
+// LogValue logs the source as its base URL: never the patients it holds.
+func (f *FHIR) LogValue() slog.Value { return slog.StringValue(f.String()) }
 
 // Pull returns the whole current census. The first pull, and every 12th
 // or after an hour, searches everything; the others search what changed

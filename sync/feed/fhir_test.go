@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -455,5 +456,24 @@ func TestStatusError(t *testing.T) {
 		if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("statusError(%d, oauth %v) = %v, want %v saying %q", tc.status, tc.oauth, err, tc.kind, tc.says)
 		}
+	}
+}
+
+// TestFHIR_LogValue: a source logged, after a pull, shows its base URL and
+// none of the patients it holds.
+func TestFHIR_LogValue(t *testing.T) {
+	fake := newFake(oneInpatient())
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	f, _ := NewFHIR(FHIRConfig{Base: srv.URL + "/fhir?key=abc"}, reconcile.CensusOptions{})
+	if _, err := f.Pull(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, h := range []slog.Handler{slog.NewTextHandler(&b, nil), slog.NewJSONHandler(&b, nil)} {
+		slog.New(h).Info("pulled", "source", f)
+	}
+	if !strings.Contains(b.String(), srv.URL+"/fhir") || strings.Contains(b.String(), "SMITH") || strings.Contains(b.String(), "9434765919") || strings.Contains(b.String(), "abc") {
+		t.Errorf("logged %q, want the base URL only", b.String())
 	}
 }

@@ -477,3 +477,27 @@ func TestFHIR_LogValue(t *testing.T) {
 		t.Errorf("logged %q, want the base URL only", b.String())
 	}
 }
+
+// TestFHIR_TooManyChangesPullsFull: an incremental pull that meets more
+// changes than a full pull would read (a bulk update of every patient in
+// the hospital) stops and pulls the census in full instead.
+func TestFHIR_TooManyChangesPullsFull(t *testing.T) {
+	res := oneInpatient()
+	for i := range 50 {
+		res["Patient"] = append(res["Patient"], map[string]any{"resourceType": "Patient", "id": fmt.Sprintf("other-%d", i)})
+	}
+	fake := newFake(res)
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	f, _ := NewFHIR(FHIRConfig{Base: srv.URL}, reconcile.CensusOptions{})
+	f.minChanges = 20
+	for range 2 {
+		c, err := f.Pull(t.Context())
+		if err != nil || len(c.Patients) != 1 {
+			t.Fatalf("pull = %d patients, %v; want SMITH", len(c.Patients), err)
+		}
+	}
+	if !f.last.wasFull || !strings.Contains(f.last.fellBack, "more than 20 changed resources") {
+		t.Errorf("pull with 50 changed patients = full %v (%q), want a full pull", f.last.wasFull, f.last.fellBack)
+	}
+}

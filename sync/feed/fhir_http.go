@@ -157,6 +157,9 @@ func (a *auth) tokenError(err error) error {
 		if re.Response != nil {
 			status = re.Response.StatusCode
 		}
+		if status == 0 {
+			return refused("get a token from %s: the client id or secret was refused%s", where, code)
+		}
 		if status >= 500 || status == http.StatusTooManyRequests {
 			return &pullError{kind: ErrUnreachable, status: status, msg: fmt.Sprintf("HTTP %d from %s: the token endpoint is not working", status, where)}
 		}

@@ -10,7 +10,13 @@
 //     (MemoryRepository alone keeps what it wrote before the failure) and
 //     run one at a time;
 //   - searches on a single identifier use an index, so the 100k-event bench
-//     is not quadratic.
+//     is not quadratic; so do searches by patient (patient=, subject=, a
+//     list of references) and by _id, so the feed bench's searches for a
+//     thousand patients' orders measure the feed, not a linear scan;
+//   - a search over HTTP answers as a real server does where
+//     MemoryRepository does not: with _count, a Bundle.link "next" while
+//     more remain (offset paging); _include; meta.lastUpdated, the
+//     server's time of the search (the feed's incremental pulls use it).
 //
 // Usage: node server.mjs [--port N] [--reject-kind Type[,Type...]] [--reject-reason text] [--token T]
 //
@@ -23,9 +29,13 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import {
   badRequest,
+  evalFhirPath,
+  formatSearchQuery,
+  getSearchParameter,
   getStatus,
   indexSearchParameterBundle,
   indexStructureDefinitionBundle,
+  matchesSearchRequest,
   normalizeOperationOutcome,
   Operator,
   OperationOutcomeError,
@@ -50,6 +60,10 @@ for (const f of SEARCH_PARAMETER_BUNDLE_FILES) {
   indexSearchParameterBundle(readJson(f));
 }
 
+// httpSearch is the search being answered over HTTP: its type and the
+// server's base URL, for the next links (one request at a time, see queue).
+let httpSearch;
+
 // entryOf finds which entry of the transaction being run holds a resource,
 // by its identifiers (the router hands the repository rewritten copies).
 let entryOf = () => undefined;
@@ -73,6 +87,22 @@ class Repo extends MemoryRepository {
   }
 
   index(resource, add) {
+    // The patient a resource is about (Encounter, MedicationRequest,
+    // Observation: subject; AllergyIntolerance: patient).
+    const patient = (resource.subject ?? resource.patient)?.reference;
+    if (typeof patient === 'string' && patient.startsWith('Patient/')) {
+      const k = `${resource.resourceType}|patient|${patient}`;
+      let s = this.byIdent.get(k);
+      if (!s) {
+        s = new Set();
+        this.byIdent.set(k, s);
+      }
+      if (add) {
+        s.add(resource.id);
+      } else {
+        s.delete(resource.id);
+      }
+    }
     // QuestionnaireResponse.identifier is one Identifier, not a list.
     for (const id of [].concat(resource.identifier ?? [])) {
       const k = `${resource.resourceType}|${id.system ?? ''}|${id.value ?? ''}`;
@@ -141,7 +171,88 @@ class Repo extends MemoryRepository {
       }
       return { resourceType: 'Bundle', type: 'searchset', entry: entry.slice(0, req.count ?? 20), total: entry.length };
     }
-    return super.search(req);
+    if (httpSearch && req.resourceType === httpSearch.type) {
+      const base = httpSearch.base;
+      httpSearch = undefined;
+      return this.pagedSearch(req, base);
+    }
+    return this.indexedSearch(req) ?? super.search(req);
+  }
+
+  // indexedSearch answers a search with a filter on patient, subject or
+  // _id (a list of values) from the candidates the index gives, checked
+  // with Medplum's own matching; undefined when it cannot.
+  indexedSearch(req) {
+    if (req.sortRules?.length) {
+      return undefined;
+    }
+    const f = (req.filters ?? []).find(
+      (x) => ['patient', 'subject', '_id'].includes(x.code) && x.operator === Operator.EQUALS && !x.value.includes(':')
+    );
+    if (!f) {
+      return undefined;
+    }
+    const ids = new Set();
+    for (const v of f.value.split(',')) {
+      if (f.code === '_id') {
+        ids.add(v);
+      } else if (v.startsWith('Patient/')) {
+        for (const id of this.byIdent.get(`${req.resourceType}|patient|${v}`) ?? []) {
+          ids.add(id);
+        }
+      } else {
+        return undefined;
+      }
+    }
+    // The index answers f exactly: the other filters are Medplum's to check.
+    const rest = { ...req, filters: req.filters.filter((x) => x !== f) };
+    const result = [];
+    for (const id of ids) {
+      const r = this.previous(req.resourceType, id);
+      if (r && matchesSearchRequest(r, rest)) {
+        result.push(r);
+      }
+    }
+    const offset = req.offset ?? 0;
+    const entry = result.slice(offset, req.count === undefined ? undefined : offset + req.count).map((r) => ({ resource: structuredClone(r) }));
+    return { resourceType: 'Bundle', type: 'searchset', entry: entry.length ? entry : undefined, total: result.length };
+  }
+
+  // pagedSearch answers a search made over HTTP (added for the feed tests).
+  async pagedSearch(req, base) {
+    const at = new Date().toISOString();
+    const offset = req.offset ?? 0;
+    const plain = { ...req, include: undefined, revInclude: undefined };
+    const bundle = this.indexedSearch(plain) ?? (await super.search(plain));
+    const link = [{ relation: 'self', url: `${base}/${req.resourceType}${formatSearchQuery(req)}` }];
+    if (req.count > 0 && offset + req.count < (bundle.total ?? 0)) {
+      link.push({ relation: 'next', url: `${base}/${req.resourceType}${formatSearchQuery({ ...req, offset: offset + req.count })}` });
+    }
+    const entry = (bundle.entry ?? []).map((e) => ({ ...e, search: { mode: 'match' } }));
+    const seen = new Set(entry.map((e) => `${e.resource.resourceType}/${e.resource.id}`));
+    for (const target of req.include ?? []) {
+      const sp = getSearchParameter(target.resourceType, target.searchParam);
+      if (!sp?.expression) {
+        continue;
+      }
+      for (const e of entry.slice()) {
+        if (e.resource.resourceType !== target.resourceType || e.search.mode !== 'match') {
+          continue;
+        }
+        for (const ref of evalFhirPath(sp.expression, e.resource)) {
+          const [type, id] = (ref?.reference ?? '').split('/');
+          if (!type || !id || seen.has(`${type}/${id}`) || (target.targetType && target.targetType !== type)) {
+            continue;
+          }
+          const r = this.previous(type, id);
+          if (r) {
+            seen.add(`${type}/${id}`);
+            entry.push({ resource: structuredClone(r), search: { mode: 'include' } });
+          }
+        }
+      }
+    }
+    return { resourceType: 'Bundle', type: 'searchset', meta: { lastUpdated: at }, total: bundle.total, link, entry: entry.length ? entry : undefined };
   }
 
   // withTransaction undoes what the callback wrote if it fails.
@@ -194,6 +305,10 @@ async function handle(req, body) {
       return i < 0 ? undefined : i;
     };
   }
+  const path = url.split('?')[0];
+  if (req.method === 'GET' && /^\/[A-Z][A-Za-z]+$/.test(path)) {
+    httpSearch = { type: path.slice(1), base: `http://${req.headers.host}` };
+  }
   try {
     return await router.handleRequest(
       { method: req.method, url, pathname: '', body: parsed, params: {}, query: {}, headers: req.headers, config: { transactions: true } },
@@ -201,6 +316,7 @@ async function handle(req, body) {
     );
   } finally {
     entryOf = () => undefined;
+    httpSearch = undefined;
   }
 }
 

@@ -75,6 +75,8 @@ type FHIR struct {
 	lastFull time.Time // our clock at the last full pull
 	pulls    int       // incremental pulls since the last full one
 	last     pullStats // the last pull's, for tests and logs
+	// wardsSeen names every ward a pull has had patients on (cover).
+	wardsSeen map[string]bool
 }
 
 // pullStats counts what one pull asked and got.
@@ -163,7 +165,29 @@ func (f *FHIR) Pull(ctx context.Context) (reconcile.Census, error) {
 	if err != nil {
 		return reconcile.Census{}, fmt.Errorf("pull %s: %w", f, err)
 	}
+	f.cover(&census)
 	return census, nil
+}
+
+// cover says which wards the census lists every inpatient of, so that
+// Import discharges whoever left them: every ward when the feed pulls the
+// whole hospital; else each ward a pull of this source has had patients
+// on (the configured wards by the names the census gives them; a ward
+// that empties stays covered).
+func (f *FHIR) cover(c *reconcile.Census) {
+	if len(f.cfg.Wards) == 0 {
+		c.CoversAll = true
+		return
+	}
+	if f.wardsSeen == nil {
+		f.wardsSeen = map[string]bool{}
+	}
+	for _, p := range c.Patients {
+		if p.Ward != "" {
+			f.wardsSeen[p.Ward] = true
+		}
+	}
+	c.Covers = slices.Sorted(maps.Keys(f.wardsSeen))
 }
 
 // errInconsistent is an incremental pull that cannot be merged, or that

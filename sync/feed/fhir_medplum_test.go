@@ -146,6 +146,9 @@ func TestFHIR_PullMedplum(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := log.take()
+	if !c.CoversAll {
+		t.Errorf("a pull of every inpatient does not cover every ward: Import would discharge nobody who left")
+	}
 	if !f.last.wasFull {
 		t.Errorf("first pull was not full")
 	}
@@ -253,6 +256,9 @@ func TestFHIR_PullMedplumWards(t *testing.T) {
 	}
 	mustMatchSeed(t, c, want)
 	log.take()
+	if c.CoversAll || len(c.Covers) != 1 || c.Covers[0] != want[0].Ward {
+		t.Errorf("a pull of ward %s covers %v (all: %v), want that ward only", want[0].Ward, c.Covers, c.CoversAll)
+	}
 
 	out, in := want[0], seed.Patients[len(seed.Patients)-1] // from W02 to W03's bed of in, and in to out's bed
 	move := func(p fhirtest.Inpatient, ward, bed string) {

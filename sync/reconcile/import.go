@@ -379,7 +379,7 @@ func planDischarges(ds []Draft, n *ImportCounts, c Census, kn *known, at time.Ti
 			continue
 		}
 		ds = append(ds, Draft{Kind: forms.KindPatientDischarged, Subject: kp.reg.ID, PerformedAt: at,
-			Payload: forms.Discharge{PatientID: kp.reg.ID, Destination: "no longer an inpatient in the core system's census"}})
+			Payload: forms.Discharge{PatientID: kp.reg.ID, Destination: "left the wards the core system's census covers"}})
 		n.Discharges++
 	}
 	return ds

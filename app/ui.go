@@ -110,6 +110,11 @@ type UI struct {
 	// ward is how the ward list is sorted and filtered, kept while the
 	// app runs.
 	ward wardView
+	// feed is the newest feed.status read; dismissed names the one whose
+	// "answering again" notice was dismissed when there are no app
+	// preferences to keep it in.
+	feed      feedStatus
+	dismissed string
 }
 
 // New builds the UI in w over st and shows the unlock screen (or the
@@ -159,6 +164,9 @@ func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *
 	ui.ctx, ui.stop = context.WithCancel(context.Background())
 	ui.lastUsed = ui.now()
 	st.Subscribe(ui.changes)
+	ui.banner.OnChecklist = ui.ShowChecklist
+	ui.banner.OnReconcile = func() { ui.ShowSection("reconcile") }
+	ui.banner.OnDismiss = ui.dismissFeed
 
 	w.SetPadded(false)
 	if a != nil {
@@ -250,6 +258,7 @@ func (ui *UI) UpdateStatus(f func(s *Status)) {
 }
 
 func (ui *UI) setStatus(s Status) {
+	s.ITAdmin = ui.session != nil && ui.session.User.Role == lifeboat.RoleITAdmin
 	ui.status = s
 	ui.banner.Update(s)
 }
@@ -257,7 +266,7 @@ func (ui *UI) setStatus(s Status) {
 // setContent shows body below the banner.
 func (ui *UI) setContent(body fyne.CanvasObject) {
 	ui.body = body
-	ui.banner.Update(ui.status)
+	ui.setStatus(ui.status)
 	ui.win.SetContent(container.New(&shellLayout{banner: ui.banner}, ui.banner, body))
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"lifeboat"
 	"lifeboat/store"
+	"lifeboat/sync/feed"
 	"lifeboat/sync/reconcile"
 )
 
@@ -51,6 +52,14 @@ type Options struct {
 	// export and send (the data folder's fhir-systems.json, as lifeboat
 	// send reads it) each time; nil means the defaults.
 	FHIRSystems func() (reconcile.Systems, error)
+	// FeedConfig is the path of the data folder's feed configuration
+	// (feed.ConfigFile), which the admin screen's "Core system feed" tab
+	// shows and saves; "" when there is no data folder.
+	FeedConfig string
+	// PullFeed, if set, pulls the census once with cfg and imports it as
+	// the feed runner does, returning a summary in plain words: the
+	// feed tab's "Pull now". nil hides the button.
+	PullFeed func(ctx context.Context, cfg feed.Config) (string, error)
 }
 
 // DefaultIdleLock is the idle time after which a ward device locks itself.
@@ -76,14 +85,17 @@ type UI struct {
 	enrolAt   string                            // Options.EnrolListen
 	staffFrom string                            // Options.StaffFrom
 	systems   func() (reconcile.Systems, error) // Options.FHIRSystems
-	now       func() time.Time
-	idle      time.Duration
-	log       *slog.Logger
-	ctx       context.Context
-	stop      context.CancelFunc
-	tasks     sync.WaitGroup // Run's goroutines
-	lockw     sync.WaitGroup // a sign-out and lock in flight; unlocking waits
-	loops     sync.WaitGroup // the watch and idle goroutines
+	// feedConfig and pullFeed are Options.FeedConfig and PullFeed.
+	feedConfig string
+	pullFeed   func(ctx context.Context, cfg feed.Config) (string, error)
+	now        func() time.Time
+	idle       time.Duration
+	log        *slog.Logger
+	ctx        context.Context
+	stop       context.CancelFunc
+	tasks      sync.WaitGroup // Run's goroutines
+	lockw      sync.WaitGroup // a sign-out and lock in flight; unlocking waits
+	loops      sync.WaitGroup // the watch and idle goroutines
 
 	changes chan struct{} // store commits (Subscribe)
 	do      func(func())  // runs a function on Fyne's goroutine: fyne.Do
@@ -150,6 +162,9 @@ func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *
 		drafts:    map[string]*obsDraft{},
 		banner:    NewBanner(Status{}),
 		systems:   opts.FHIRSystems,
+
+		feedConfig: opts.FeedConfig,
+		pullFeed:   opts.PullFeed,
 	}
 	if ui.now == nil {
 		ui.now = time.Now

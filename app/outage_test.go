@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 
 	"lifeboat"
 	"lifeboat/cmd/lifeboat/cli"
@@ -146,17 +147,27 @@ func TestBanner_FeedUpForITAdmin(t *testing.T) {
 }
 
 // TestBanner_FeedOnSignInScreen: the state shows before anyone signs in
-// (the banner is on every screen), without buttons: what they open
+// (the banner is on every screen), as soon as the store is unlocked and
+// when a peer's feed.status arrives, without buttons: what they open
 // depends on who is signed in.
 func TestBanner_FeedOnSignInScreen(t *testing.T) {
 	ui, db, _ := newTestUI(t, desktop)
 	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
 	recordFeedStatus(t, ui, db, false, demoNow.Add(-time.Hour))
-	ui.SwitchUser()
+	ui.Lock()
 	settle(ui)
-	mustShow(t, ui, "Core system unreachable since 08:00 (1 h)")
+	ui.feed = feedStatus{} // a fresh start: nothing read yet
+	ui.UpdateStatus(func(s *Status) { s.Feed = FeedNone })
+	test.Type(entry(t, ui, "Ward passphrase"), cli.DemoPassphrase)
+	tap(t, ui, "Unlock")
+	mustShow(t, ui, "Who are you?", "Core system unreachable since 08:00 (1 h)")
 	if hasButton(ui, "Downtime checklist") {
 		t.Error("checklist offered with nobody signed in")
+	}
+	recordFeedStatus(t, ui, db, true, demoNow.Add(-time.Minute))
+	mustShow(t, ui, "Core system answering again since 08:59")
+	if hasButton(ui, "Dismiss") {
+		t.Error("Dismiss offered with nobody signed in")
 	}
 }
 

@@ -563,6 +563,7 @@ func (ui *UI) reload() {
 		ui.refreshSnapshot()
 	case ui.signIn != nil && ui.body == ui.signIn.body:
 		ui.signIn.load()
+		ui.refreshSnapshot()
 	}
 }
 

@@ -270,6 +270,9 @@ func (p *feedPanel) save() {
 	setMsg(p.saved, "")
 	c := p.form()
 	switch {
+	case c.FHIR == nil && c.Folder == nil:
+		setMsg(p.msg, "Not saved: choose where the census comes from.")
+		return
 	case c.FHIR != nil && c.FHIR.Base == "":
 		setMsg(p.msg, "Not saved: type the core system's FHIR server address (https://...).")
 		return

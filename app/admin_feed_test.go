@@ -38,6 +38,8 @@ func TestAdminFeed_SaveAndRefuse(t *testing.T) {
 	if hasButton(ui, "Pull now") {
 		t.Error("Pull now shown with no PullFeed")
 	}
+	tap(t, ui, "Save feed setting")
+	mustShow(t, ui, "Not saved: choose where the census comes from.")
 	choose(t, ui, "Where the census comes from").SetSelected(feedFromFHIR)
 	settle(ui)
 	for _, c := range []struct{ base, every, want string }{

@@ -38,6 +38,7 @@ type adminScreen struct {
 	staff   *fyne.Container
 	devices *fyne.Container
 	audit   *auditView
+	feed    *feedPanel
 }
 
 func newAdminScreen(ui *UI) fyne.CanvasObject {
@@ -46,6 +47,7 @@ func newAdminScreen(ui *UI) fyne.CanvasObject {
 	a.added.TextStyle = fyne.TextStyle{Bold: true}
 	a.added.Hide()
 	a.audit = newAuditView(ui)
+	a.feed = newFeedPanel(ui)
 	add := widget.NewButtonWithIcon("Add a person", theme.ContentAddIcon(), a.addPerson)
 	add.Importance = widget.HighImportance
 	enrol := widget.NewButtonWithIcon("Enrol a device", theme.ContentAddIcon(), func() { showEnrolDialog(ui, a.load) })
@@ -58,6 +60,7 @@ func newAdminScreen(ui *UI) fyne.CanvasObject {
 		container.NewTabItem("Staff", container.NewVScroll(container.NewPadded(staff))),
 		container.NewTabItem("Devices", container.NewVScroll(container.NewPadded(devices))),
 		container.NewTabItem("Audit log", a.audit.content),
+		container.NewTabItem("Core system feed", container.NewVScroll(container.NewPadded(a.feed.content))),
 	)
 	return NewScreen(tabs, a.load)
 }
@@ -87,6 +90,7 @@ func (a *adminScreen) load() {
 		a.showDevices(devs, rots)
 	})
 	a.audit.load()
+	a.feed.load()
 }
 
 func (a *adminScreen) showStaff(users []store.User) {

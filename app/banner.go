@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -34,6 +35,14 @@ var (
 	drillText       = nhsWhite
 	drillBadge      = nhsWhite
 	drillBadgeText  = nhsPurple
+
+	// The core system's state is a strip across the foot of the banner:
+	// prominent, not alarming (an outage is what downtime mode is for).
+	// White on NHS dark blue while it is down, on NHS green when it
+	// answers again: the chip pairs TestAppColours_Contrast checks.
+	feedDownBackground = nhsDarkBlue
+	feedUpBackground   = nhsGreen
+	feedText           = nhsWhite
 )
 
 // Banner is the strip at the top of every screen: "DOWNTIME MODE", the ward,
@@ -53,6 +62,20 @@ type Banner struct {
 	bg, badge                     *canvas.Rectangle
 	title, ward, user, sync, asOf *canvas.Text
 	more                          *canvas.Text // on a phone: the sign that a tap opens or closes it
+
+	// The core system's state (Status.Feed): a strip below the rest, or
+	// on a phone's closed banner a chip in the ward's place.
+	feedBg                        *canvas.Rectangle
+	feedTop                       float32 // where the strip starts (0: none)
+	feed, feedAge, feedNote       *canvas.Text
+	checklist, reconcile, dismiss *widget.Button
+
+	// OnChecklist, OnReconcile and OnDismiss are what the strip's
+	// buttons do: open the downtime checklist, open reconciliation (IT
+	// admins), hide the "answering again" notice on this device. A
+	// button whose function is nil is not shown, nor any button while
+	// nobody is signed in.
+	OnChecklist, OnReconcile, OnDismiss func()
 }
 
 var _ fyne.Tappable = (*Banner)(nil)
@@ -74,7 +97,15 @@ func NewBanner(s Status) *Banner {
 		sync:  text(16, false, bannerText),
 		asOf:  text(16, false, bannerText),
 		more:  text(16, true, bannerText),
+
+		feedBg:   canvas.NewRectangle(feedDownBackground),
+		feed:     text(16, true, feedText),
+		feedAge:  text(16, true, feedText),
+		feedNote: text(16, false, feedText),
 	}
+	b.checklist = widget.NewButton("Downtime checklist", func() { call(b.OnChecklist) })
+	b.reconcile = widget.NewButton("Start reconciliation", func() { call(b.OnReconcile) })
+	b.dismiss = widget.NewButton("Dismiss", func() { call(b.OnDismiss) })
 	b.badge.CornerRadius = 4
 	b.ExtendBaseWidget(b)
 	b.set(s)
@@ -105,6 +136,41 @@ func (b *Banner) set(s Status) {
 	b.user.Text = s.UserText()
 	b.sync.Text = s.SyncText()
 	b.asOf.Text = s.DataAsOfText()
+	b.feedBg.FillColor = feedDownBackground
+	if s.Feed == FeedUp {
+		b.feedBg.FillColor = feedUpBackground
+	}
+	b.feed.Text, b.feedNote.Text = s.FeedText(), s.FeedNote()
+	b.feedAge.Text = ""
+}
+
+func call(f func()) {
+	if f != nil {
+		f()
+	}
+}
+
+// feedButtons are the strip's buttons for the status shown.
+func (b *Banner) feedButtons() []*widget.Button {
+	s := b.status
+	if s.User == "" {
+		return nil
+	}
+	var out []*widget.Button
+	switch s.Feed {
+	case FeedDown:
+		if b.OnChecklist != nil {
+			out = append(out, b.checklist)
+		}
+	case FeedUp:
+		if s.ITAdmin && b.OnReconcile != nil {
+			out = append(out, b.reconcile)
+		}
+		if b.OnDismiss != nil {
+			out = append(out, b.dismiss)
+		}
+	}
+	return out
 }
 
 // CreateRenderer implements fyne.Widget.
@@ -157,6 +223,8 @@ const (
 	compactGap     = 12
 	compactTitle   = 18 // text sizes on the compact line
 	compactWard    = 16
+	compactFeed    = 14 // the core system's chip in the ward's place
+	compactChipPad = 6
 	minWardWidth   = 48 // narrower than this, the ward waits for the tap
 )
 
@@ -243,6 +311,77 @@ func (b *Banner) arrange(width float32, place bool) float32 {
 	}
 	h := top + lineH + bannerMargin
 	put(b.bg, fyne.NewPos(0, 0), fyne.NewSize(width, h))
+	return b.arrangeFeed(width, h, place)
+}
+
+// arrangeFeed lays out the core system's strip from top down, across the
+// whole width: the words, then the buttons, wrapping between items
+// (never inside one; text too long for a line is cut to fit). It returns
+// the banner's height with the strip, top when there is none.
+func (b *Banner) arrangeFeed(width, top float32, place bool) float32 {
+	b.feedTop = 0
+	if b.status.Feed == FeedNone {
+		if place {
+			for _, o := range []fyne.CanvasObject{b.feedBg, b.feed, b.feedAge, b.feedNote, b.checklist, b.reconcile, b.dismiss} {
+				o.Hide()
+			}
+		}
+		return top
+	}
+	b.feedTop = top
+	b.feedBg.CornerRadius = 0
+	b.feed.TextSize, b.feedAge.TextSize, b.feedNote.TextSize = 16, 16, 16
+	right := width - bannerMargin
+	room := right - bannerMargin
+	// The words and the outage's length on one line when they fit,
+	// else on two.
+	head, age := b.status.feedParts()
+	b.feed.Text, b.feedAge.Text = b.status.FeedText(), ""
+	if fyne.MeasureText(b.feed.Text, b.feed.TextSize, b.feed.TextStyle).Width > room {
+		b.feed.Text, b.feedAge.Text = head, age
+	}
+	b.feed.Text = fitText(b.feed.Text, b.feed.TextSize, b.feed.TextStyle, room)
+	b.feedNote.Text = fitText(b.status.FeedNote(), b.feedNote.TextSize, b.feedNote.TextStyle, room)
+	items := []fyne.CanvasObject{b.feed}
+	for _, t := range []*canvas.Text{b.feedAge, b.feedNote} {
+		if t.Text != "" {
+			items = append(items, t)
+		}
+	}
+	buttons := b.feedButtons()
+	lineH := b.feed.MinSize().Height
+	for _, btn := range buttons {
+		items = append(items, btn)
+		lineH = max(lineH, btn.MinSize().Height)
+	}
+	if place {
+		b.feedBg.Show()
+		b.feed.Show()
+		b.feedAge.Hidden = b.feedAge.Text == ""
+		b.feedNote.Hidden = b.feedNote.Text == ""
+		for _, btn := range []*widget.Button{b.checklist, b.reconcile, b.dismiss} {
+			btn.Hidden = !slices.Contains(buttons, btn)
+		}
+	}
+	y := top + bannerLineGap
+	x := float32(bannerMargin)
+	for _, o := range items {
+		s := o.MinSize()
+		if x > bannerMargin && x+s.Width > right {
+			y += lineH + bannerLineGap
+			x = bannerMargin
+		}
+		if place {
+			o.Move(fyne.NewPos(x, y+(lineH-s.Height)/2))
+			o.Resize(s)
+		}
+		x += s.Width + bannerGap
+	}
+	h := y + lineH + bannerLineGap
+	if place {
+		b.feedBg.Move(fyne.NewPos(0, top))
+		b.feedBg.Resize(fyne.NewSize(width, h-top))
+	}
 	return h
 }
 
@@ -278,7 +417,35 @@ func (b *Banner) arrangeCompact(width float32, place bool) float32 {
 	x := bannerMargin + badge.Width + compactGap
 	room := right - compactGap - x
 	b.ward.Text = ""
-	if room >= minWardWidth {
+	for _, o := range []fyne.CanvasObject{b.feedAge, b.feedNote, b.checklist, b.reconcile, b.dismiss} {
+		o.Hide()
+	}
+	b.feedBg.Hide()
+	b.feed.Hide()
+	b.feedTop = 0
+	if shorts := b.status.feedShorts(); len(shorts) > 0 && room >= minWardWidth {
+		// The core system's state takes the ward's place, on its chip,
+		// said as fully as fits: the ward shows on a tap.
+		b.feed.TextSize = compactFeed
+		b.feed.Text = ""
+		for _, t := range shorts {
+			if fyne.MeasureText(t, b.feed.TextSize, b.feed.TextStyle).Width <= room-2*compactChipPad {
+				b.feed.Text = t
+				break
+			}
+		}
+		if b.feed.Text == "" {
+			b.feed.Text = fitText(shorts[len(shorts)-1], b.feed.TextSize, b.feed.TextStyle, room-2*compactChipPad)
+		}
+		b.feed.Show()
+		b.feedBg.Show()
+		b.feedBg.CornerRadius = 4
+		fs := b.feed.MinSize()
+		chip := fyne.NewSize(fs.Width+2*compactChipPad, fs.Height+2*badgePadY)
+		b.feedBg.Move(fyne.NewPos(x, top+(lineH-chip.Height)/2))
+		b.feedBg.Resize(chip)
+		put(b.feed, x+compactChipPad)
+	} else if room >= minWardWidth {
 		b.ward.Text = fitText(b.status.WardText(), b.ward.TextSize, b.ward.TextStyle, room)
 	}
 	put(b.ward, x)
@@ -309,6 +476,10 @@ type bannerRenderer struct {
 
 func (r *bannerRenderer) Layout(size fyne.Size) {
 	r.b.arrange(size.Width, true)
+	if r.b.feedTop > 0 { // the strip fills whatever height the parent gave
+		r.b.feedBg.Resize(fyne.NewSize(size.Width, size.Height-r.b.feedTop))
+		return
+	}
 	r.b.bg.Resize(size) // fill whatever height the parent gave
 }
 
@@ -337,7 +508,8 @@ func (r *bannerRenderer) Refresh() {
 
 func (r *bannerRenderer) Objects() []fyne.CanvasObject {
 	b := r.b
-	return []fyne.CanvasObject{b.bg, b.badge, b.title, b.ward, b.user, b.sync, b.asOf, b.more}
+	return []fyne.CanvasObject{b.bg, b.badge, b.title, b.ward, b.user, b.sync, b.asOf, b.more,
+		b.feedBg, b.feed, b.feedAge, b.feedNote, b.checklist, b.reconcile, b.dismiss}
 }
 
 func (r *bannerRenderer) Destroy() {}

@@ -259,6 +259,8 @@ func TestAppColours_Contrast(t *testing.T) {
 	add("banner text", bannerText, bannerBackground)
 	add("drill banner title", drillBadgeText, drillBadge)
 	add("drill banner text", drillText, drillBackground)
+	add("core system down strip", feedText, feedDownBackground)
+	add("core system answering again strip", feedText, feedUpBackground)
 	for _, bg := range []struct {
 		name string
 		c    color.Color

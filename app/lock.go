@@ -184,6 +184,7 @@ type signInScreen struct {
 // says what it is waiting for, and fills in as people arrive.
 func (ui *UI) showSignIn() {
 	ui.log.Debug("show screen", "screen", "sign in")
+	ui.refreshSnapshot() // the banner's census time and core system state, before anyone signs in
 	ui.clearKeys()
 	list := container.NewVBox()
 	msg := errorLabel()

@@ -43,7 +43,32 @@ type Status struct {
 	Progress float64
 	// LastSync is when events last arrived from a peer; zero if never.
 	LastSync time.Time
+	// Feed is what the newest feed.status says about the core system:
+	// down (unreachable) since FeedSince, or answering again since
+	// FeedSince. FeedNone shows nothing: no feed, or the "answering
+	// again" notice dismissed on this device.
+	Feed      FeedState
+	FeedSince time.Time
+	// Now is the time the outage's length is counted to ("3 h 10 min");
+	// the UI moves it on every minute.
+	Now time.Time
+	// ITAdmin is set when the signed-in person is an IT admin: the
+	// "answering again" notice offers them reconciliation.
+	ITAdmin bool
 }
+
+// FeedState is whether the core system answers the census feed, as the
+// newest feed.status says.
+type FeedState int
+
+const (
+	// FeedNone: nothing to show (no feed.status, or dismissed).
+	FeedNone FeedState = iota
+	// FeedDown: pulls have failed for the feed's outage time.
+	FeedDown
+	// FeedUp: the core system answers again after an outage.
+	FeedUp
+)
 
 // WardText is the ward as shown: its name, or "No ward set up".
 func (s Status) WardText() string {
@@ -84,4 +109,97 @@ func (s Status) DataAsOfText() string {
 		return "Patient data: no snapshot imported"
 	}
 	return "Patient data as of " + s.SnapshotAt.Format(DateTimeLayout)
+}
+
+// FeedText says in words whether the core system answers: "Core system
+// unreachable since 14:02 (3 h 10 min)", "Core system answering again
+// since 16:40", or "" when there is nothing to say.
+func (s Status) FeedText() string {
+	head, age := s.feedParts()
+	if age != "" {
+		return head + " " + age
+	}
+	return head
+}
+
+// feedParts is FeedText in the two parts a narrow banner may put on two
+// lines: the words and the outage's length ("(3 h 10 min)", or "").
+func (s Status) feedParts() (head, age string) {
+	switch s.Feed {
+	case FeedDown:
+		head = "Core system unreachable since " + sinceText(s.FeedSince, s.Now)
+		if !s.Now.IsZero() && s.Now.After(s.FeedSince) {
+			age = "(" + lengthText(s.Now.Sub(s.FeedSince)) + ")"
+		}
+	case FeedUp:
+		head = "Core system answering again since " + sinceText(s.FeedSince, s.Now)
+	}
+	return head, age
+}
+
+// FeedShort is FeedText for a phone's one-line banner: "Core down since
+// 14:02", "Core back since 16:40".
+func (s Status) FeedShort() string {
+	if f := s.feedShorts(); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// feedShorts are FeedShort and shorter ways to say it, longest first,
+// for the room a phone's banner has.
+func (s Status) feedShorts() []string {
+	at := sinceText(s.FeedSince, s.Now)
+	switch s.Feed {
+	case FeedDown:
+		return []string{"Core down since " + at, "Core down " + at, "Core down"}
+	case FeedUp:
+		return []string{"Core back since " + at, "Core back " + at, "Core back"}
+	}
+	return nil
+}
+
+// FeedNote is the line below FeedText for those who are not IT admins
+// once the core system answers again: what happens next.
+func (s Status) FeedNote() string {
+	if s.Feed == FeedUp && !s.ITAdmin {
+		return "IT will send the downtime records back to it."
+	}
+	return ""
+}
+
+// sinceText is a time of day ("14:02") when t is on now's day, else the
+// date too ("21-Nov 14:02"): an outage may cross midnight.
+func sinceText(t, now time.Time) string {
+	t = t.Local()
+	if now.IsZero() || t.Format(time.DateOnly) == now.Local().Format(time.DateOnly) {
+		return t.Format("15:04")
+	}
+	return t.Format("02-Jan 15:04")
+}
+
+// lengthText is a length of time in whole minutes: "8 min", "3 h 10 min",
+// "2 days 4 h".
+func lengthText(d time.Duration) string {
+	m := int(d / time.Minute)
+	switch {
+	case m < 1:
+		return "under 1 min"
+	case m < 60:
+		return fmt.Sprintf("%d min", m)
+	case m < 24*60:
+		if m%60 == 0 {
+			return fmt.Sprintf("%d h", m/60)
+		}
+		return fmt.Sprintf("%d h %d min", m/60, m%60)
+	}
+	days, h := m/(24*60), m%(24*60)/60
+	unit := "days"
+	if days == 1 {
+		unit = "day"
+	}
+	if h == 0 {
+		return fmt.Sprintf("%d %s", days, unit)
+	}
+	return fmt.Sprintf("%d %s %d h", days, unit, h)
 }

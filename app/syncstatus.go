@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"lifeboat/forms"
 	"lifeboat/sync/reconcile"
 )
 
@@ -41,18 +42,23 @@ func (ui *UI) syncLoop() {
 			return
 		case <-t.C:
 			ui.do(ui.refreshSync)
+			ui.do(ui.showFeed) // the outage's length, by the minute
 		}
 	}
 }
 
 // refreshSnapshot shows in the banner when the newest census imported
 // into this ward was taken: "Patient data as of ...". Staff must see how
-// stale the pre-downtime record is.
+// stale the pre-downtime record is. It shows too what the newest
+// feed.status says about the core system (refreshFeed).
 func (ui *UI) refreshSnapshot() {
 	if ui.st.Locked() {
 		return
 	}
-	var at time.Time
+	var (
+		at   time.Time
+		feed feedStatus
+	)
 	ui.Run(func(ctx context.Context) error {
 		evs, err := ui.st.Events(ctx, "census", reconcile.KindCensusImported)
 		if err != nil {
@@ -64,7 +70,8 @@ func (ui *UI) refreshSnapshot() {
 				at = c.AsOf
 			}
 		}
-		return nil
+		feed, err = newestFeedStatus(ctx, ui.st)
+		return err
 	}, func(err error) {
 		if err != nil {
 			ui.log.Warn("read census snapshot time", "err", err)
@@ -73,7 +80,79 @@ func (ui *UI) refreshSnapshot() {
 		if !at.Equal(ui.status.SnapshotAt) {
 			ui.UpdateStatus(func(s *Status) { s.SnapshotAt = at })
 		}
+		ui.feed = feed
+		ui.showFeed()
 	})
+}
+
+// feedStatus is the newest feed.status, with its event's ID (what a
+// dismissal on this device names); ID "" when there is none.
+type feedStatus struct {
+	ID string
+	forms.FeedStatus
+}
+
+// newestFeedStatus reads the newest feed.status: the latest Since, and of
+// two with the same Since the later in clock order. Feed runners on two
+// devices may both record one; the change that happened last wins.
+func newestFeedStatus(ctx context.Context, st Store) (feedStatus, error) {
+	evs, err := st.Events(ctx, "feed", forms.KindFeedStatus)
+	if err != nil {
+		return feedStatus{}, err
+	}
+	var out feedStatus
+	for _, e := range evs { // clock order
+		var fs forms.FeedStatus
+		if json.Unmarshal(e.Payload, &fs) != nil || fs.Since.IsZero() {
+			continue
+		}
+		if out.ID == "" || !fs.Since.Before(out.Since) {
+			out = feedStatus{ID: e.ID, FeedStatus: fs}
+		}
+	}
+	return out, nil
+}
+
+// feedDismissedKey is the device preference naming the feed.status whose
+// "answering again" notice was dismissed here.
+const feedDismissedKey = "feed.dismissed"
+
+// showFeed puts the newest feed.status (ui.feed) in the banner: down with
+// how long, or answering again unless dismissed on this device.
+func (ui *UI) showFeed() {
+	f := ui.feed
+	state := FeedNone
+	switch {
+	case f.ID == "":
+	case !f.Up:
+		state = FeedDown
+	case ui.dismissedFeed() != f.ID:
+		state = FeedUp
+	}
+	now := ui.now().Truncate(time.Minute)
+	if state == ui.status.Feed && f.Since.Equal(ui.status.FeedSince) && (state != FeedDown || now.Equal(ui.status.Now)) {
+		return
+	}
+	ui.UpdateStatus(func(s *Status) { s.Feed, s.FeedSince, s.Now = state, f.Since, now })
+}
+
+// dismissFeed hides the "answering again" notice on this device until a
+// newer feed.status arrives. It is the device's own choice, not a record.
+func (ui *UI) dismissFeed() {
+	ui.Touch()
+	if ui.app != nil {
+		ui.app.Preferences().SetString(feedDismissedKey, ui.feed.ID)
+	} else {
+		ui.dismissed = ui.feed.ID
+	}
+	ui.showFeed()
+}
+
+func (ui *UI) dismissedFeed() string {
+	if ui.app != nil {
+		return ui.app.Preferences().String(feedDismissedKey)
+	}
+	return ui.dismissed
 }
 
 // startMesh starts the mesh through Options.StartSync, if there is one and

@@ -14,6 +14,7 @@ import (
 
 	"lifeboat"
 	"lifeboat/store"
+	"lifeboat/sync/feed"
 	"lifeboat/sync/reconcile"
 )
 
@@ -51,6 +52,14 @@ type Options struct {
 	// export and send (the data folder's fhir-systems.json, as lifeboat
 	// send reads it) each time; nil means the defaults.
 	FHIRSystems func() (reconcile.Systems, error)
+	// FeedConfig is the path of the data folder's feed configuration
+	// (feed.ConfigFile), which the admin screen's "Core system feed" tab
+	// shows and saves; "" when there is no data folder.
+	FeedConfig string
+	// PullFeed, if set, pulls the census once with cfg and imports it as
+	// the feed runner does, returning a summary in plain words: the
+	// feed tab's "Pull now". nil hides the button.
+	PullFeed func(ctx context.Context, cfg feed.Config) (string, error)
 }
 
 // DefaultIdleLock is the idle time after which a ward device locks itself.
@@ -76,14 +85,17 @@ type UI struct {
 	enrolAt   string                            // Options.EnrolListen
 	staffFrom string                            // Options.StaffFrom
 	systems   func() (reconcile.Systems, error) // Options.FHIRSystems
-	now       func() time.Time
-	idle      time.Duration
-	log       *slog.Logger
-	ctx       context.Context
-	stop      context.CancelFunc
-	tasks     sync.WaitGroup // Run's goroutines
-	lockw     sync.WaitGroup // a sign-out and lock in flight; unlocking waits
-	loops     sync.WaitGroup // the watch and idle goroutines
+	// feedConfig and pullFeed are Options.FeedConfig and PullFeed.
+	feedConfig string
+	pullFeed   func(ctx context.Context, cfg feed.Config) (string, error)
+	now        func() time.Time
+	idle       time.Duration
+	log        *slog.Logger
+	ctx        context.Context
+	stop       context.CancelFunc
+	tasks      sync.WaitGroup // Run's goroutines
+	lockw      sync.WaitGroup // a sign-out and lock in flight; unlocking waits
+	loops      sync.WaitGroup // the watch and idle goroutines
 
 	changes chan struct{} // store commits (Subscribe)
 	do      func(func())  // runs a function on Fyne's goroutine: fyne.Do
@@ -110,6 +122,11 @@ type UI struct {
 	// ward is how the ward list is sorted and filtered, kept while the
 	// app runs.
 	ward wardView
+	// feed is the newest feed.status read; dismissed names the one whose
+	// "answering again" notice was dismissed when there are no app
+	// preferences to keep it in.
+	feed      feedStatus
+	dismissed string
 }
 
 // New builds the UI in w over st and shows the unlock screen (or the
@@ -145,6 +162,9 @@ func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *
 		drafts:    map[string]*obsDraft{},
 		banner:    NewBanner(Status{}),
 		systems:   opts.FHIRSystems,
+
+		feedConfig: opts.FeedConfig,
+		pullFeed:   opts.PullFeed,
 	}
 	if ui.now == nil {
 		ui.now = time.Now
@@ -159,6 +179,9 @@ func newUI(a fyne.App, w fyne.Window, st Store, opts Options, do func(func())) *
 	ui.ctx, ui.stop = context.WithCancel(context.Background())
 	ui.lastUsed = ui.now()
 	st.Subscribe(ui.changes)
+	ui.banner.OnChecklist = ui.ShowChecklist
+	ui.banner.OnReconcile = func() { ui.ShowSection("reconcile") }
+	ui.banner.OnDismiss = ui.dismissFeed
 
 	w.SetPadded(false)
 	if a != nil {
@@ -250,6 +273,7 @@ func (ui *UI) UpdateStatus(f func(s *Status)) {
 }
 
 func (ui *UI) setStatus(s Status) {
+	s.ITAdmin = ui.session != nil && ui.session.User.Role == lifeboat.RoleITAdmin
 	ui.status = s
 	ui.banner.Update(s)
 }
@@ -257,7 +281,7 @@ func (ui *UI) setStatus(s Status) {
 // setContent shows body below the banner.
 func (ui *UI) setContent(body fyne.CanvasObject) {
 	ui.body = body
-	ui.banner.Update(ui.status)
+	ui.setStatus(ui.status)
 	ui.win.SetContent(container.New(&shellLayout{banner: ui.banner}, ui.banner, body))
 }
 
@@ -539,6 +563,7 @@ func (ui *UI) reload() {
 		ui.refreshSnapshot()
 	case ui.signIn != nil && ui.body == ui.signIn.body:
 		ui.signIn.load()
+		ui.refreshSnapshot()
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"lifeboat/assets"
 	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/store"
+	"lifeboat/sync/feed"
 	"lifeboat/sync/mesh"
 	"lifeboat/sync/reconcile"
 )
@@ -83,7 +84,8 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool, idl
 			return fmt.Errorf("open store %s: %w", path, err)
 		}
 		opts := app.Options{Logger: log, IdleLock: idle,
-			FHIRSystems: func() (reconcile.Systems, error) { return cli.DataFolderSystems(dataDir) }}
+			FHIRSystems: func() (reconcile.Systems, error) { return cli.DataFolderSystems(dataDir) },
+			FeedConfig:  filepath.Join(dataDir, feed.ConfigFile)}
 		if sync {
 			opts.StartSync = meshStarter(db, cfg, log)
 			if len(cfg.Join) > 0 {

@@ -15,6 +15,7 @@ import (
 	"lifeboat"
 	"lifeboat/forms"
 	"lifeboat/store"
+	"lifeboat/sync/reconcile"
 )
 
 // The demo ward's secrets. They are printed and documented: a demo store
@@ -301,6 +302,7 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 
 	ids := make([]string, len(spec.patients))
 	orders := map[string][]forms.MedicationOrder{}
+	census := map[string]demoCensus{} // by patient: what the core system held
 	for k, p := range spec.patients {
 		id := uuid.Must(uuid.NewV7()).String()
 		ids[k] = id
@@ -346,9 +348,15 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 			add(forms.KindAllergyRecorded, id, admitted, forms.Allergy{ID: uuid.Must(uuid.NewV7()).String(), PatientID: id, Substance: "Penicillin",
 				Reaction: "anaphylaxis", Severity: forms.SeveritySevere, Status: forms.AllergyActive, Source: forms.SourceSnapshot})
 			add(forms.KindWeightRecorded, id, admitted, forms.Weight{PatientID: id, Kg: forms.MustQuantity("61.4")})
+			census[id] = demoCensus{allergy: &reconcile.CensusAllergy{Substance: "Penicillin", Reaction: "anaphylaxis",
+				Severity: forms.SeveritySevere, Status: forms.AllergyActive},
+				weight: &reconcile.CensusWeight{Kg: forms.MustQuantity("61.4"), MeasuredAt: admitted}}
 		}
 	}
 	if _, err := db.AppendAll(ctx, ns, drafts); err != nil {
+		return err
+	}
+	if err := importDemoCensus(ctx, db, admin, spec, start, ids, orders, census); err != nil {
 		return err
 	}
 
@@ -440,6 +448,69 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 	}
 	if extra > 0 {
 		return addLoad(ctx, db, admin, ns, extra, now)
+	}
+	return nil
+}
+
+// demoCensus is what the core system held of a demo patient beyond their
+// details, bed and snapshot orders.
+type demoCensus struct {
+	allergy *reconcile.CensusAllergy
+	weight  *reconcile.CensusWeight
+}
+
+// demoCensusAsOf is when the demo ward's census was taken: 06:00 on the
+// day the downtime began (start), or the day before when it began before
+// 06:00. It is the last census before the outage, so "Patient data as of"
+// shows it, and a census imported later in the demo is not older.
+func demoCensusAsOf(start time.Time) time.Time {
+	y, m, d := start.Date()
+	at := time.Date(y, m, d, 6, 0, 0, 0, start.Location())
+	if at.After(start) {
+		at = at.AddDate(0, 0, -1)
+	}
+	return at
+}
+
+// importDemoCensus imports the demo ward's census as an IT admin would:
+// the core system's copy of the patients already on the ward (details,
+// beds, snapshot orders, the allergy and weight it held), through
+// reconcile.Import. The census matches the record, so the import records
+// only its census.imported: the banner shows "Patient data as of", and
+// nothing the demo recorded changes meaning (exported, worklist). Any
+// other change is refused: the demo and its census would disagree.
+func importDemoCensus(ctx context.Context, db *store.DB, admin *store.Session, spec wardSpec, start time.Time, ids []string,
+	orders map[string][]forms.MedicationOrder, extra map[string]demoCensus) error {
+	c := reconcile.Census{Source: "Core system census (demo)", AsOf: demoCensusAsOf(start)}
+	for k, p := range spec.patients {
+		id := ids[k]
+		cp := reconcile.CensusPatient{Line: k + 1, NHSNumber: demoNHS(spec.nhsBase + k), Surname: p.surname, Given: p.given,
+			BirthDate: p.dob, Sex: p.sex, Ward: spec.wardID, Bed: p.bed}
+		for _, o := range orders[id] {
+			if o.Source != forms.SourceSnapshot {
+				continue
+			}
+			cp.Medicines = append(cp.Medicines, reconcile.CensusMedicine{Drug: o.Drug, DMDCode: o.DMDCode, Dose: o.Dose,
+				DoseUnit: o.DoseUnit, Route: o.Route, Frequency: o.Frequency, Times: o.Times, PRN: o.PRN,
+				MinIntervalHours: o.MinIntervalHours, MaxDailyDose: o.MaxDailyDose, MaxDailyDoseUnit: o.MaxDailyDoseUnit,
+				Controlled: o.Controlled, Start: o.Start, Notes: o.Notes})
+		}
+		if x, ok := extra[id]; ok {
+			if x.allergy != nil {
+				cp.Allergies = append(cp.Allergies, *x.allergy)
+			}
+			if x.weight != nil {
+				cp.Weights = append(cp.Weights, *x.weight)
+			}
+		}
+		c.Patients = append(c.Patients, cp)
+	}
+	res, err := reconcile.Import(ctx, db, appender(db, admin), c)
+	if err != nil {
+		return fmt.Errorf("import the demo census: %w", err)
+	}
+	if res.Events != 1 { // the census.imported alone
+		return fmt.Errorf("import the demo census: it changed %d records: the demo ward and its census disagree", res.Events-1)
 	}
 	return nil
 }

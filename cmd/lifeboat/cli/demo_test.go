@@ -1,14 +1,19 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"lifeboat/forms"
 	"lifeboat/store"
+	"lifeboat/sync/reconcile"
 )
 
 // seeded opens a store seeded by seed, unlocked, with its site, wards and
@@ -73,6 +78,82 @@ func TestSeedDrill_OwnWardAndPatients(t *testing.T) {
 		}
 		if p.Ward != "drill" || p.Bed == "" {
 			t.Errorf("drill patient %s in ward %q bed %q; want a bed on the drill ward", p.Surname, p.Ward, p.Bed)
+		}
+	}
+}
+
+// `lifeboat demo` imports its ward's census the real way (reconcile.Import
+// as the IT admin), so the banner shows "Patient data as of" 06:00 on the
+// day the downtime began, not "no snapshot imported". The census matches
+// what the demo recorded: its only record is the census.imported, with
+// nothing marked as snapshot, so what goes back to the core system is as
+// before. The drill ward gets its own census the same way. Fails on the
+// code before this change: the demo held no census.imported.
+func TestDemo_ImportsItsCensus(t *testing.T) {
+	for _, drill := range []bool{false, true} {
+		dir := t.TempDir()
+		root := &cobra.Command{Use: "lifeboat", SilenceUsage: true, SilenceErrors: true}
+		env := &Env{DataDir: func(*cobra.Command) (string, error) { return dir, nil }, Stdin: strings.NewReader(""), KDF: store.TestKDF,
+			Drill: func(*cobra.Command) bool { return drill }}
+		root.AddCommand(Commands(env)...)
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetArgs([]string{"demo"})
+		before := time.Now()
+		if err := root.ExecuteContext(t.Context()); err != nil {
+			t.Fatalf("drill %v: demo = %q, %v", drill, out.String(), err)
+		}
+		db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Unlock(t.Context(), DemoPassphrase); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := db.EventsAfter(t.Context(), nil, 1<<30)
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var census []reconcile.CensusImported
+		for _, e := range evs {
+			if e.Kind != reconcile.KindCensusImported {
+				continue
+			}
+			var c reconcile.CensusImported
+			if err := json.Unmarshal(e.Payload, &c); err != nil {
+				t.Fatal(err)
+			}
+			census = append(census, c)
+		}
+		if len(census) != 1 {
+			t.Fatalf("drill %v: %d census imports, want 1", drill, len(census))
+		}
+		c := census[0]
+		start := before.Add(-24 * time.Hour).Truncate(time.Hour)
+		if want := demoCensusAsOf(start); !c.AsOf.Equal(want) || c.AsOf.Hour() != 6 || c.AsOf.After(start) {
+			t.Errorf("drill %v: census as of %v, want 06:00 before the downtime began (%v)", drill, c.AsOf, want)
+		}
+		if c.Counts.Patients != 18 || c.Counts.NewPatients != 0 || c.Counts.Admissions != 0 || c.Counts.Medicines != 0 || c.Events != 0 {
+			t.Errorf("drill %v: census counts %+v, events %d; want 18 patients already on record and nothing changed", drill, c.Counts, c.Events)
+		}
+		if n := len(reconcile.Snapshot(evs)); n != 0 {
+			t.Errorf("drill %v: %d events marked as census snapshot, want none (the demo's records export as before)", drill, n)
+		}
+	}
+}
+
+func TestDemoCensusAsOf(t *testing.T) {
+	for _, c := range []struct{ start, want string }{
+		{"2026-11-21T09:00:00Z", "2026-11-21T06:00:00Z"},
+		{"2026-11-21T06:00:00Z", "2026-11-21T06:00:00Z"},
+		{"2026-11-21T05:00:00Z", "2026-11-20T06:00:00Z"},
+		{"2026-11-21T23:00:00Z", "2026-11-21T06:00:00Z"},
+	} {
+		start, _ := time.Parse(time.RFC3339, c.start)
+		if got := demoCensusAsOf(start).Format(time.RFC3339); got != c.want {
+			t.Errorf("demoCensusAsOf(%s) = %s, want %s", c.start, got, c.want)
 		}
 	}
 }

@@ -3,6 +3,9 @@ package feed
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"lifeboat"
 
 	"lifeboat/sync/reconcile"
 )
@@ -21,3 +24,15 @@ type Source interface {
 // ErrNoChange is Pull's answer when the core system has nothing new: the
 // pull worked, and there is nothing to import.
 var ErrNoChange = errors.New("nothing new")
+
+// NewSource returns the Source c names: the core system's FHIR API or a
+// shared folder of extracts. opts.Ward is where a bed named with no ward
+// goes (c.Ward, else the device's own ward: the caller decides).
+func NewSource(c Config, opts reconcile.CensusOptions) (Source, error) {
+	switch {
+	case c.Folder != nil:
+		return NewFolder(*c.Folder, opts), nil
+	default:
+		return nil, fmt.Errorf("new feed source: the FHIR source is not built yet: %w", lifeboat.ErrInvalid)
+	}
+}

@@ -88,6 +88,7 @@ passphrase; the status holds no patient data.`,
 				}
 			}
 			printRotations(out, d)
+			printFeed(out, d.Feed, time.Now())
 			return nil
 		},
 	}

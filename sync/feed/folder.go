@@ -61,6 +61,10 @@ type Folder struct {
 	mu   sync.Mutex
 	seen map[string]fileSeen // by name: what the previous look saw
 	done map[[32]byte]bool   // contents imported or refused
+	last struct {            // the file the newest pull returned
+		name string
+		sum  [32]byte
+	}
 }
 
 type fileSeen struct {
@@ -132,9 +136,20 @@ func (f *Folder) Pull(ctx context.Context) (reconcile.Census, error) {
 			return reconcile.Census{}, ErrNoChange
 		}
 		f.done[sum] = true // imported or refused: not read again until it changes
+		f.last.name, f.last.sum = c.name, sum
 		return f.parse(c.name, c.mod, data, now)
 	}
 	return reconcile.Census{}, ErrNoChange
+}
+
+// Reoffer forgets that c's file was read, so the next pull offers it
+// again: the runner could not record it.
+func (f *Folder) Reoffer(c reconcile.Census) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c.Source == f.last.name {
+		delete(f.done, f.last.sum)
+	}
 }
 
 func (f *Folder) parse(name string, mod time.Time, data []byte, now time.Time) (reconcile.Census, error) {

@@ -78,6 +78,13 @@ type Pull struct {
 	Recorded *forms.FeedStatus
 }
 
+// Reoffer is a Source that must be told when a census it returned could
+// not be recorded (the store failed, or the pull was stopped), so that
+// it offers it again at the next pull rather than taking it as done.
+type Reoffer interface {
+	Reoffer(c reconcile.Census)
+}
+
 // Options are a Runner's clock, logger and ticks; the zero value uses
 // the wall clock, discards logs and ticks every Config.Every.
 type Options struct {
@@ -189,8 +196,11 @@ func (r *Runner) PullOnce(ctx context.Context) (Pull, error) {
 	at := r.now()
 	r.update(func(st *Status) { st.LastAttempt = at })
 	c, err := r.src.Pull(ctx)
-	if ctx.Err() != nil {
-		return Pull{}, fmt.Errorf("pull %s: %w", r.src, ctx.Err()) // stopping: not a failure of the core system
+	if ctx.Err() != nil { // stopping: not a failure of the core system
+		if ro, ok := r.src.(Reoffer); ok && err == nil {
+			ro.Reoffer(c)
+		}
+		return Pull{}, fmt.Errorf("pull %s: %w", r.src, ctx.Err())
 	}
 	var p Pull
 	switch {
@@ -207,6 +217,11 @@ func (r *Runner) PullOnce(ctx context.Context) (Pull, error) {
 			// feed, or a file put back): nothing new.
 			r.logger.Info("census older than the newest imported: not imported", "source", r.src.String(), "as_of", c.AsOf)
 		case err != nil:
+			if ro, ok := r.src.(Reoffer); ok {
+				if kind, _ := classify(err, true); kind == ProblemRecord {
+					ro.Reoffer(c) // not recorded: the store's fault, not the census's
+				}
+			}
 			if ctx.Err() != nil {
 				return Pull{}, fmt.Errorf("pull %s: %w", r.src, ctx.Err())
 			}
@@ -361,4 +376,27 @@ func clip(s string) string {
 		return s
 	}
 	return s[:maxReason] + "…"
+}
+
+// Summary says in plain words what the pull did, with no patient data
+// (for the admin screen's "Pull now").
+func (p Pull) Summary() string {
+	var s string
+	switch {
+	case p.Imported:
+		n := p.Import.Counts
+		s = fmt.Sprintf("Census as of %s imported: %d patients (%d new, %d updated), %d medicines added, %d stopped.",
+			p.Census.AsOf.Local().Format("02-Jan 15:04"), n.Patients, n.NewPatients, n.UpdatedPatients, n.Medicines, n.StoppedMedicines)
+		if l := len(p.Census.Notes); l > 0 {
+			s += fmt.Sprintf(" %d records left out or kept as text: lifeboat feed pull lists them.", l)
+		}
+	case p.Census.Source != "":
+		s = fmt.Sprintf("Nothing new: this census (as of %s) is older than the one the ward has.", p.Census.AsOf.Local().Format("02-Jan 15:04"))
+	default:
+		s = "Nothing new."
+	}
+	if p.Recorded != nil && p.Recorded.Up {
+		s += " The core system is answering again: the wards are told."
+	}
+	return s
 }

@@ -493,3 +493,51 @@ func TestClassify_PlainWordsWithoutRows(t *testing.T) {
 		})
 	}
 }
+
+// TestRunner_NotRecordedIsOfferedAgain: a census the store could not
+// record (here the first write fails) is imported at the next pull, not
+// taken as done; a store failure is not an outage.
+func TestRunner_NotRecordedIsOfferedAgain(t *testing.T) {
+	w := mustWard(t)
+	fail := true
+	real := w.app
+	w.app = reconcile.AppenderFunc(func(ctx context.Context, ds []reconcile.Draft) error {
+		if fail {
+			fail = false
+			return fmt.Errorf("record: disk I/O error")
+		}
+		return real.AppendAll(ctx, ds)
+	})
+	r, _, dir := folderFeed(t, w)
+	dropFile(t, dir, "census.csv", censusCSV(2), w.clk.Now().Add(-time.Minute))
+	if _, err := r.PullOnce(t.Context()); err == nil || !strings.Contains(err.Error(), "disk I/O error") || r.Status().Problem != ProblemRecord {
+		t.Fatalf("pull with the store failing = %v, %+v", err, r.Status())
+	}
+	w.clk.Advance(time.Minute)
+	if p, err := r.PullOnce(t.Context()); err != nil || !p.Imported || p.Import.Counts.NewPatients != 2 {
+		t.Errorf("next pull = %+v, %v; want the same file imported", p.Import, err)
+	}
+	if got := feedStatuses(t, w.db); len(got) != 0 {
+		t.Errorf("feed.status = %+v, want none", got)
+	}
+}
+
+func TestPull_Summary(t *testing.T) {
+	asOf := time.Date(2026, 11, 20, 14, 5, 0, 0, time.Local)
+	tests := []struct {
+		name string
+		p    Pull
+		want string
+	}{
+		{"imported", Pull{Imported: true, Census: reconcile.Census{Source: "s", AsOf: asOf, Notes: make([]reconcile.RowError, 2)},
+			Import: reconcile.ImportResult{Counts: reconcile.ImportCounts{Patients: 312, NewPatients: 3, UpdatedPatients: 12, Medicines: 14, StoppedMedicines: 9}}},
+			"Census as of 20-Nov 14:05 imported: 312 patients (3 new, 12 updated), 14 medicines added, 9 stopped. 2 records left out or kept as text: lifeboat feed pull lists them."},
+		{"older", Pull{Census: reconcile.Census{Source: "s", AsOf: asOf}}, "Nothing new: this census (as of 20-Nov 14:05) is older than the one the ward has."},
+		{"nothing, back up", Pull{Recorded: &forms.FeedStatus{Up: true}}, "Nothing new. The core system is answering again: the wards are told."},
+	}
+	for _, tt := range tests {
+		if got := tt.p.Summary(); got != tt.want {
+			t.Errorf("%s: Summary() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

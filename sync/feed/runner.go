@@ -346,7 +346,7 @@ func (r *Runner) record(ctx context.Context, fs forms.FeedStatus) error {
 	return r.app.AppendAll(ctx, []reconcile.Draft{{Kind: forms.KindFeedStatus, Subject: "feed", PerformedAt: r.now(), Payload: fs}})
 }
 
-// maxReason bounds the words kept for a failure.
+// maxReason is the most bytes of a failure kept (Status, feed.status).
 const maxReason = 300
 
 // classify says what kind of failure err is and puts it in plain words
@@ -359,19 +359,20 @@ func classify(err error, importing bool) (Problem, string) {
 	case errors.As(err, &ie):
 		return ProblemBadData, fmt.Sprintf("the census %s has %d problems; nothing imported (lifeboat feed pull lists them)", ie.Source, len(ie.Rows))
 	case errors.Is(err, lifeboat.ErrInvalid):
-		return ProblemBadData, clip(err.Error())
+		return ProblemBadData, reasonWords(err.Error())
 	case importing:
-		return ProblemRecord, clip(err.Error())
+		return ProblemRecord, reasonWords(err.Error())
 	case errors.Is(err, ErrUnreachable):
-		return ProblemUnreachable, clip(err.Error())
+		return ProblemUnreachable, reasonWords(err.Error())
 	case errors.Is(err, ErrRefused):
-		return ProblemRefused, clip(err.Error())
+		return ProblemRefused, reasonWords(err.Error())
 	default:
-		return ProblemOther, clip(err.Error())
+		return ProblemOther, reasonWords(err.Error())
 	}
 }
 
-func clip(s string) string {
+// reasonWords bounds the words kept for a failure.
+func reasonWords(s string) string {
 	if len(s) <= maxReason {
 		return s
 	}

@@ -32,7 +32,9 @@ func NewSource(c Config, opts reconcile.CensusOptions) (Source, error) {
 	switch {
 	case c.Folder != nil:
 		return NewFolder(*c.Folder, opts), nil
+	case c.FHIR != nil:
+		return NewFHIR(*c.FHIR, opts)
 	default:
-		return nil, fmt.Errorf("new feed source: the FHIR source is not built yet: %w", lifeboat.ErrInvalid)
+		return nil, fmt.Errorf("new feed source: the config names no source: %w", lifeboat.ErrInvalid)
 	}
 }

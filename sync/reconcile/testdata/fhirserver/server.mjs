@@ -10,7 +10,11 @@
 //     (MemoryRepository alone keeps what it wrote before the failure) and
 //     run one at a time;
 //   - searches on a single identifier use an index, so the 100k-event bench
-//     is not quadratic.
+//     is not quadratic;
+//   - a search over HTTP answers as a real server does where
+//     MemoryRepository does not: with _count, a Bundle.link "next" while
+//     more remain (offset paging); _include; meta.lastUpdated, the
+//     server's time of the search (the feed's incremental pulls use it).
 //
 // Usage: node server.mjs [--port N] [--reject-kind Type[,Type...]] [--reject-reason text] [--token T]
 //
@@ -23,6 +27,9 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import {
   badRequest,
+  evalFhirPath,
+  formatSearchQuery,
+  getSearchParameter,
   getStatus,
   indexSearchParameterBundle,
   indexStructureDefinitionBundle,
@@ -49,6 +56,10 @@ indexStructureDefinitionBundle(readJson('fhir/r4/profiles-medplum.json'));
 for (const f of SEARCH_PARAMETER_BUNDLE_FILES) {
   indexSearchParameterBundle(readJson(f));
 }
+
+// httpSearch is the search being answered over HTTP: its type and the
+// server's base URL, for the next links (one request at a time, see queue).
+let httpSearch;
 
 // entryOf finds which entry of the transaction being run holds a resource,
 // by its identifiers (the router hands the repository rewritten copies).
@@ -141,7 +152,48 @@ class Repo extends MemoryRepository {
       }
       return { resourceType: 'Bundle', type: 'searchset', entry: entry.slice(0, req.count ?? 20), total: entry.length };
     }
+    if (httpSearch && req.resourceType === httpSearch.type) {
+      const base = httpSearch.base;
+      httpSearch = undefined;
+      return this.pagedSearch(req, base);
+    }
     return super.search(req);
+  }
+
+  // pagedSearch answers a search made over HTTP (added for the feed tests).
+  async pagedSearch(req, base) {
+    const at = new Date().toISOString();
+    const offset = req.offset ?? 0;
+    const bundle = await super.search({ ...req, include: undefined, revInclude: undefined });
+    const link = [{ relation: 'self', url: `${base}/${req.resourceType}${formatSearchQuery(req)}` }];
+    if (req.count > 0 && offset + req.count < (bundle.total ?? 0)) {
+      link.push({ relation: 'next', url: `${base}/${req.resourceType}${formatSearchQuery({ ...req, offset: offset + req.count })}` });
+    }
+    const entry = (bundle.entry ?? []).map((e) => ({ ...e, search: { mode: 'match' } }));
+    const seen = new Set(entry.map((e) => `${e.resource.resourceType}/${e.resource.id}`));
+    for (const target of req.include ?? []) {
+      const sp = getSearchParameter(target.resourceType, target.searchParam);
+      if (!sp?.expression) {
+        continue;
+      }
+      for (const e of entry.slice()) {
+        if (e.resource.resourceType !== target.resourceType || e.search.mode !== 'match') {
+          continue;
+        }
+        for (const ref of evalFhirPath(sp.expression, e.resource)) {
+          const [type, id] = (ref?.reference ?? '').split('/');
+          if (!type || !id || seen.has(`${type}/${id}`) || (target.targetType && target.targetType !== type)) {
+            continue;
+          }
+          const r = this.previous(type, id);
+          if (r) {
+            seen.add(`${type}/${id}`);
+            entry.push({ resource: structuredClone(r), search: { mode: 'include' } });
+          }
+        }
+      }
+    }
+    return { resourceType: 'Bundle', type: 'searchset', meta: { lastUpdated: at }, total: bundle.total, link, entry: entry.length ? entry : undefined };
   }
 
   // withTransaction undoes what the callback wrote if it fails.
@@ -194,6 +246,10 @@ async function handle(req, body) {
       return i < 0 ? undefined : i;
     };
   }
+  const path = url.split('?')[0];
+  if (req.method === 'GET' && /^\/[A-Z][A-Za-z]+$/.test(path)) {
+    httpSearch = { type: path.slice(1), base: `http://${req.headers.host}` };
+  }
   try {
     return await router.handleRequest(
       { method: req.method, url, pathname: '', body: parsed, params: {}, query: {}, headers: req.headers, config: { transactions: true } },
@@ -201,6 +257,7 @@ async function handle(req, body) {
     );
   } finally {
     entryOf = () => undefined;
+    httpSearch = undefined;
   }
 }
 

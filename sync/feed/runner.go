@@ -180,9 +180,10 @@ func (r *Runner) Run(ctx context.Context) error {
 }
 
 // PullOnce pulls the source once and imports what it returns. Its error
-// says in plain words why the pull failed (an *reconcile.ImportError for
-// a census the checks refused, listing every problem); it is also kept in
-// Status. Nothing new (ErrNoChange, or a census older than the newest
+// says why the pull failed and wraps the source's or the store's (match
+// ErrUnreachable, ErrRefused with errors.Is; an *reconcile.ImportError
+// lists every problem of a census the checks refused); Status keeps it in
+// plain words. Nothing new (ErrNoChange, or a census older than the newest
 // imported) is a pull that worked.
 func (r *Runner) PullOnce(ctx context.Context) (Pull, error) {
 	r.pullMu.Lock()
@@ -324,7 +325,7 @@ func (r *Runner) failed(ctx context.Context, at time.Time, err error, importing 
 		if kind == ProblemBadData {
 			return err
 		}
-		return fmt.Errorf("pull %s: %s", r.src, words)
+		return fmt.Errorf("pull %s: %w", r.src, err)
 	}
 	if r.unreachableSince.IsZero() {
 		r.unreachableSince = at
@@ -339,7 +340,7 @@ func (r *Runner) failed(ctx context.Context, at time.Time, err error, importing 
 			r.update(func(st *Status) { st.Down, st.DownSince = true, fs.Since })
 		}
 	}
-	return fmt.Errorf("pull %s: %s", r.src, words)
+	return fmt.Errorf("pull %s: %w", r.src, err)
 }
 
 func (r *Runner) record(ctx context.Context, fs forms.FeedStatus) error {

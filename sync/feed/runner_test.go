@@ -541,3 +541,23 @@ func TestPull_Summary(t *testing.T) {
 		}
 	}
 }
+
+// TestPullNow_Folder: the admin screen's Pull now imports the share's
+// newest extract and says so; a share that is gone is an error.
+func TestPullNow_Folder(t *testing.T) {
+	w := mustWard(t)
+	share := t.TempDir()
+	cfg, err := ParseConfig([]byte(`{"folder":{"path":"."}}`), share)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropFile(t, share, "census-20261122T0700Z.csv", censusCSV(4), time.Now().Add(-time.Minute))
+	got, err := PullNow(t.Context(), cfg, reconcile.CensusOptions{}, w.db, w.app)
+	if want := "Census as of 22-Nov "; err != nil || !strings.HasPrefix(got, want) || !strings.Contains(got, "imported: 4 patients (4 new, 0 updated)") {
+		t.Errorf("PullNow = %q, %v; want 4 new patients", got, err)
+	}
+	cfg.Folder.Path = filepath.Join(share, "gone")
+	if _, err := PullNow(t.Context(), cfg, reconcile.CensusOptions{}, w.db, w.app); !errors.Is(err, ErrUnreachable) {
+		t.Errorf("PullNow of a missing share = %v, want ErrUnreachable", err)
+	}
+}

@@ -38,3 +38,19 @@ func NewSource(c Config, opts reconcile.CensusOptions) (Source, error) {
 		return nil, fmt.Errorf("new feed source: the config names no source: %w", lifeboat.ErrInvalid)
 	}
 }
+
+// PullNow pulls the census c names once and imports it through app
+// (signed as an IT admin), recording "up" if the wards were told the core
+// system is down: the admin screen's "Pull now". It returns what the
+// pull did in plain words (Pull.Summary); its error is PullOnce's.
+func PullNow(ctx context.Context, c Config, opts reconcile.CensusOptions, log reconcile.Log, app reconcile.Appender) (string, error) {
+	src, err := NewSource(c, opts)
+	if err != nil {
+		return "", err
+	}
+	p, err := NewRunner(c, src, log, app, Options{}).PullOnce(ctx)
+	if err != nil {
+		return "", err
+	}
+	return p.Summary(), nil
+}

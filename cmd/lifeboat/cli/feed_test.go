@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -271,5 +272,30 @@ func TestPrintFeed_Lines(t *testing.T) {
 	printFeed(&b, nil, now)
 	if b.Len() != 0 {
 		t.Errorf("printFeed(nil) = %q, want nothing", b.String())
+	}
+}
+
+// TestFeedPull_CoreSystemDown: lifeboat feed pull of a FHIR server that
+// does not answer fails saying so, imports nothing and records no outage
+// (one failed pull is not outage_after).
+func TestFeedPull_CoreSystemDown(t *testing.T) {
+	dir := mustInit(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	conf := filepath.Join(dir, "feed.json")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, `{"fhir":{"base":"http://%s/fhir"}}`, addr), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := eventCount(t, dir)
+	_, err = run(t, dir, adminIn, "feed", "pull", "--user", "Ada Admin")
+	if err == nil || !strings.Contains(err.Error(), "connect http://"+addr) || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("feed pull of a server that is down = %v, want it to say it could not connect", err)
+	}
+	if n := eventCount(t, dir); n != before {
+		t.Errorf("%d events recorded, want none", n-before)
 	}
 }

@@ -90,7 +90,7 @@ func (f *Folder) Pull(ctx context.Context) (reconcile.Census, error) {
 	defer f.mu.Unlock()
 	ents, err := os.ReadDir(f.path)
 	if err != nil {
-		return reconcile.Census{}, fmt.Errorf("read folder %s: %w: %w", f.path, plainFS(err), ErrUnreachable)
+		return reconcile.Census{}, unreachable("read folder %s: %v", f.path, plainFS(err))
 	}
 	now := f.now()
 	type cand struct {
@@ -129,7 +129,7 @@ func (f *Folder) Pull(ctx context.Context) (reconcile.Census, error) {
 		}
 		data, err := os.ReadFile(filepath.Join(f.path, c.name))
 		if err != nil {
-			return reconcile.Census{}, fmt.Errorf("read %s: %w: %w", c.name, plainFS(err), ErrUnreachable)
+			return reconcile.Census{}, unreachable("read %s in %s: %v", c.name, f.path, plainFS(err))
 		}
 		sum := sha256.Sum256(data)
 		if f.done[sum] {

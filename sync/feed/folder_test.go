@@ -181,3 +181,22 @@ func TestNameTime(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNameTime: a file name from the share never panics the reader, and
+// the time it reads comes from the name's time alone (the rest of the
+// name does not change it).
+func FuzzNameTime(f *testing.F) {
+	for _, s := range []string{"census-20261120T0600.csv", "census-20261120-060030Z.csv", "x20261399T9999", "census.csv", "00000000T0000Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		got, ok := NameTime(name)
+		if !ok {
+			return
+		}
+		m := nameTime.FindString(name)
+		if again, ok := NameTime("extract-" + m + ".csv"); !ok || !again.Equal(got) {
+			t.Fatalf("NameTime(%q) = %s, but its time %q alone reads %s, %v", name, got, m, again, ok)
+		}
+	})
+}

@@ -166,11 +166,23 @@ func (p *pull) full(ctx context.Context) (*cache, error) {
 	c := newCache(p.f.cfg.Wards)
 	q := url.Values{"status": {"in-progress"}, "class": {strings.Join(inpatientClasses, ",")},
 		"_include": {"Encounter:patient", "Encounter:location"}}
-	if len(p.f.cfg.Wards) > 0 {
-		q.Set("location", strings.Join(p.f.cfg.Wards, ","))
-	}
-	if err := p.search(ctx, "Encounter", q, c.put); err != nil {
-		return nil, err
+	if len(p.f.cfg.Wards) == 0 {
+		if err := p.search(ctx, "Encounter", q, c.put); err != nil {
+			return nil, err
+		}
+	} else {
+		// A stay may name only its bed: ask for the stays in any
+		// Location on the wards.
+		places, err := p.wardPlaces(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		for _, chunk := range chunks(places, "location") {
+			q.Set("location", strings.Join(chunk, ","))
+			if err := p.search(ctx, "Encounter", q, c.put); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := p.fetchRecords(ctx, c, c.current()); err != nil {
 		return nil, err
@@ -180,6 +192,47 @@ func (p *pull) full(ctx context.Context) (*cache, error) {
 	}
 	c.prune()
 	return c, nil
+}
+
+// wardPlaces returns the wards pulled and every Location below them
+// (rooms, beds: Location?partof=, level by level), holding them in c.
+func (p *pull) wardPlaces(ctx context.Context, c *cache) ([]string, error) {
+	places := slices.Clone(p.f.cfg.Wards)
+	seen := map[string]bool{}
+	for _, w := range places {
+		seen[w] = true
+	}
+	ids := make([]string, len(places))
+	for i, w := range places {
+		ids[i] = strings.TrimPrefix(w, "Location/")
+	}
+	for _, chunk := range chunks(ids, "_id") {
+		if err := p.search(ctx, "Location", url.Values{"_id": {strings.Join(chunk, ",")}}, c.put); err != nil {
+			return nil, err
+		}
+	}
+	level := places
+	for range maxLocationDepth {
+		var below []string
+		for _, chunk := range chunks(level, "partof") {
+			err := p.search(ctx, "Location", url.Values{"partof": {strings.Join(chunk, ",")}}, func(r *resource) {
+				c.put(r)
+				if k := r.key(); r.typ == "Location" && !seen[k] {
+					seen[k] = true
+					below = append(below, k)
+				}
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		if len(below) == 0 {
+			break
+		}
+		places = append(places, below...)
+		level = below
+	}
+	return places, nil
 }
 
 // fetchRecords searches the orders, allergies and weights of patients.

@@ -57,35 +57,60 @@ func (c *cache) put(r *resource) {
 	c.res[k] = r
 }
 
-// inpatient reports whether an Encounter is a current inpatient stay on
-// one of the wards pulled.
+// inpatient reports whether an Encounter is a current inpatient stay.
+// Whether it is on one of the wards pulled is onWard's question: the
+// Locations that answer it may not be held yet.
 func (c *cache) inpatient(r *resource) bool {
-	if r.status != "in-progress" || r.patient == "" {
-		return false
-	}
-	if !slices.ContainsFunc(r.class, func(code string) bool { return slices.Contains(inpatientClasses, code) }) {
-		return false
-	}
-	if len(c.wards) == 0 {
-		return true
-	}
-	return slices.ContainsFunc(r.locations, func(l string) bool { return c.wards[l] })
+	return r.status == "in-progress" && r.patient != "" &&
+		slices.ContainsFunc(r.class, func(code string) bool { return slices.Contains(inpatientClasses, code) })
 }
 
-// current lists the patients of the current stays ("Patient/id"), sorted.
+// onWard reports whether a stay is on one of the wards pulled: one of its
+// Locations is such a ward or below one (a bed, a room), following the
+// partOf chain. unknown lists the Locations on the way that are not held,
+// which must be fetched before the answer is known.
+func (c *cache) onWard(r *resource) (on bool, unknown []string) {
+	if len(c.wards) == 0 {
+		return true, nil
+	}
+	for _, l := range r.locations {
+		for range maxLocationDepth + 1 {
+			if c.wards[l] {
+				return true, nil
+			}
+			up, ok := c.res[l]
+			if !ok {
+				unknown = append(unknown, l)
+				break
+			}
+			if l = up.partOf; l == "" {
+				break
+			}
+		}
+	}
+	return false, unknown
+}
+
+// current lists the patients of the current stays on the wards pulled
+// ("Patient/id"), sorted.
 func (c *cache) current() []string {
 	set := map[string]bool{}
 	for _, r := range c.res {
-		if r.typ == "Encounter" {
+		if r.typ != "Encounter" {
+			continue
+		}
+		if on, _ := c.onWard(r); on {
 			set[r.patient] = true
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
 }
 
-// needed is every resource the census is built from: the stays, their
-// patients and Locations (with the partOf chain above each), the
-// patients' orders, allergies and weights, the orders' Medications.
+// needed is every resource the census is built from: the stays on the
+// wards pulled, their patients and Locations (with the partOf chain above
+// each), the patients' orders, allergies and weights, the orders'
+// Medications. A stay whose ward is not known yet is kept, with the
+// Locations that will tell.
 func (c *cache) needed() map[string]bool {
 	need := map[string]bool{}
 	var places []string
@@ -93,8 +118,15 @@ func (c *cache) needed() map[string]bool {
 		if r.typ != "Encounter" {
 			continue
 		}
-		need[r.key()], need[r.patient] = true, true
-		places = append(places, r.locations...)
+		on, unknown := c.onWard(r)
+		switch {
+		case on:
+			need[r.key()], need[r.patient] = true, true
+			places = append(places, r.locations...)
+		case len(unknown) > 0:
+			need[r.key()] = true
+			places = append(places, unknown...)
+		}
 	}
 	for len(places) > 0 {
 		l := places[0]
@@ -134,10 +166,12 @@ func (c *cache) missing() []string {
 }
 
 // prune drops what the census no longer needs: a discharged patient and
-// everything of theirs, a Location no stay is in.
+// everything of theirs, a stay on another ward. Locations are kept (they
+// are not patient data, and the ward of a stay that changes is found
+// among them without asking again).
 func (c *cache) prune() {
 	need := c.needed()
-	maps.DeleteFunc(c.res, func(k string, _ *resource) bool { return !need[k] })
+	maps.DeleteFunc(c.res, func(k string, r *resource) bool { return !need[k] && r.typ != "Location" })
 }
 
 // typeOrder is the order of a census Bundle's entries.
@@ -165,6 +199,11 @@ func (c *cache) bundle(base string, asOf time.Time) []byte {
 	for _, r := range c.res {
 		if r.typ == "Observation" && latest[r.patient] != r {
 			continue
+		}
+		if r.typ == "Encounter" {
+			if on, _ := c.onWard(r); !on {
+				continue // its ward could not be found: not on the wards pulled
+			}
 		}
 		rs = append(rs, r)
 	}

@@ -218,3 +218,50 @@ func TestFHIR_PullMedplum(t *testing.T) {
 	}
 	t.Logf("incremental pull: %d requests, %d resources", f.last.requests, f.last.resources)
 }
+
+// TestFHIR_PullMedplumWards pulls only ward W02: its patients whether
+// their stay names the ward and the bed or only the bed (whose partOf is
+// the ward), and none of the other wards'. A patient moved to another
+// ward leaves at the next, incremental, pull; one moved in arrives.
+func TestFHIR_PullMedplumWards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	srv := fhirtest.Start(t)
+	seed := fhirtest.SeedCensus(t, srv, 90, 2)
+	f, log := mustFHIR(t, FHIRConfig{Base: srv.URL, Wards: []string{"Location/ward-W02"}}, reconcile.CensusOptions{})
+	f.overlap = 0
+	var want []fhirtest.Inpatient
+	for _, p := range seed.Patients {
+		if p.Ward == "W02" {
+			want = append(want, p)
+		}
+	}
+	c, err := f.Pull(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustMatchSeed(t, c, want)
+	log.take()
+
+	out, in := want[0], seed.Patients[len(seed.Patients)-1] // from W02 to W03's bed of in, and in to out's bed
+	move := func(p fhirtest.Inpatient, ward, bed string) {
+		enc := srv.Read(t, "Encounter/"+p.EncounterID)
+		enc["location"] = []any{map[string]any{"location": map[string]any{"reference": "Location/bed-" + ward + "-" + bed}}}
+		srv.Put(t, enc)
+	}
+	move(out, in.Ward, in.Bed)
+	move(in, out.Ward, out.Bed)
+	in.Ward, in.Bed = out.Ward, out.Bed
+	want = append(want[1:], in)
+
+	c, err = f.Pull(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.last.wasFull {
+		t.Errorf("second pull was full (%s), want incremental", f.last.fellBack)
+	}
+	mustMatchSeed(t, c, want)
+	t.Logf("incremental pull: %q", log.take())
+}

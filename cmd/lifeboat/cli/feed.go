@@ -68,7 +68,7 @@ first: both need the data folder.`,
 				return err
 			}
 			defer done()
-			r, err := newFeedRunner(cmd, db, s, cfg, slog.New(slog.DiscardHandler))
+			r, err := newFeedRunner(cmd, db, s, cfg, feed.Options{Now: env.Feed.Now, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				return err
 			}
@@ -88,7 +88,7 @@ first: both need the data folder.`,
 // newFeedRunner checks that s may sign the feed's records and builds its
 // runner on db: a bed the census names with no ward goes on the
 // configured ward, else this device's own.
-func newFeedRunner(cmd *cobra.Command, db *store.DB, s *store.Session, cfg feed.Config, logger *slog.Logger) (*feed.Runner, error) {
+func newFeedRunner(cmd *cobra.Command, db *store.DB, s *store.Session, cfg feed.Config, opts feed.Options) (*feed.Runner, error) {
 	if s.User.Role != lifeboat.RoleITAdmin {
 		return nil, fmt.Errorf("%s is not an IT admin: the feed records when the core system stops and starts answering, which only an IT admin may sign; give an IT admin with --user", s.User.Name)
 	}
@@ -100,7 +100,7 @@ func newFeedRunner(cmd *cobra.Command, db *store.DB, s *store.Session, cfg feed.
 	if err != nil {
 		return nil, err
 	}
-	return feed.NewRunner(cfg, src, db, appender(db, s), feed.Options{Logger: logger}), nil
+	return feed.NewRunner(cfg, src, db, appender(db, s), opts), nil
 }
 
 // printPull says what a pull did, with what the census left out.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"lifeboat"
 	"lifeboat/forms"
 	"lifeboat/store"
+	"lifeboat/sync/feed"
 )
 
 // feedCensus is a census CSV of three patients on w7.
@@ -163,13 +165,17 @@ func TestServeFeed_Refusals(t *testing.T) {
 	}
 }
 
-// TestServeFeed_PullsAndStatusShowsIt: serve --feed imports the share's
-// census as the IT admin at once, its state goes into the status file
-// (no patient data) and lifeboat status prints it; cancelling (SIGTERM)
-// stops node and feed cleanly.
-func TestServeFeed_PullsAndStatusShowsIt(t *testing.T) {
-	dir := mustInit(t)
-	share, conf := mustShare(t, dir, feedCensus)
+// serving is lifeboat serve running in-process.
+type serving struct {
+	out    *syncBuffer
+	done   chan error
+	cancel context.CancelFunc
+}
+
+// startServe runs lifeboat serve --feed conf on the data folder dir as
+// Ada Admin (passphrase and PIN from files), with env's feed options.
+func startServe(t *testing.T, dir, conf string, feedOpts feed.Options) *serving {
+	t.Helper()
 	secrets := t.TempDir()
 	pass, pin := filepath.Join(secrets, "pass"), filepath.Join(secrets, "pin")
 	for f, v := range map[string]string{pass: "a long ward passphrase\n", pin: "2580\n"} {
@@ -178,55 +184,78 @@ func TestServeFeed_PullsAndStatusShowsIt(t *testing.T) {
 		}
 	}
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
 	root := &cobra.Command{Use: "lifeboat", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(Commands(&Env{DataDir: func(*cobra.Command) (string, error) { return dir, nil }, Stdin: strings.NewReader(""), KDF: store.TestKDF})...)
-	var out syncBuffer
-	root.SetOut(&out)
-	root.SetErr(&out)
+	root.AddCommand(Commands(&Env{DataDir: func(*cobra.Command) (string, error) { return dir, nil }, Stdin: strings.NewReader(""), KDF: store.TestKDF, Feed: feedOpts})...)
+	sv := &serving{out: &syncBuffer{}, done: make(chan error, 1), cancel: cancel}
+	root.SetOut(sv.out)
+	root.SetErr(sv.out)
 	root.SetArgs([]string{"serve", "--passphrase-file", pass, "--bind", "127.0.0.1:0", "--status-every", "50ms",
 		"--feed", conf, "--user", "Ada Admin", "--pin-file", pin})
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
+	go func() { sv.done <- root.ExecuteContext(ctx) }()
+	t.Cleanup(func() { cancel(); <-sv.done })
+	return sv
+}
 
-	var doc statusDoc
+// waitStatus polls the status file in dir until cond holds of it.
+func (sv *serving) waitStatus(t *testing.T, dir, what string, cond func(d statusDoc, raw []byte) bool) statusDoc {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
+		var d statusDoc
 		b, err := os.ReadFile(filepath.Join(dir, StatusFile))
-		if err == nil && json.Unmarshal(b, &doc) == nil && doc.Feed != nil && doc.Feed.Patients == 3 {
-			if bytes.Contains(b, []byte("Feedwell")) || bytes.Contains(b, []byte("9990000018")) {
-				t.Errorf("the status file holds patient data:\n%s", b)
-			}
-			break
+		if err == nil && json.Unmarshal(b, &d) == nil && d.Feed != nil && cond(d, b) {
+			return d
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("serve ended early: %v\n%s", err, out.String())
+		case err := <-sv.done:
+			t.Fatalf("serve ended early: %v\n%s", err, sv.out.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no feed with 3 patients in the status within 20s:\n%s", out.String())
+			t.Fatalf("status: no %s within 20s:\n%s", what, sv.out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(out.String(), "Feeding the census from folder "+share+" every 1m0s") {
-		t.Errorf("serve output lacks the feed line:\n%s", out.String())
+}
+
+// stop cancels serve, as SIGTERM does, and checks it stopped cleanly.
+func (sv *serving) stop(t *testing.T) {
+	t.Helper()
+	sv.cancel()
+	select {
+	case err := <-sv.done:
+		if err != nil || !strings.Contains(sv.out.String(), "Stopped.") {
+			t.Errorf("serve after cancel = %v, output %q; want a clean stop", err, sv.out.String())
+		}
+		sv.done <- err // for the cleanup
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop within 20s of cancellation")
+	}
+}
+
+// TestServeFeed_PullsAndStatusShowsIt: serve --feed imports the share's
+// census as the IT admin at once, its state goes into the status file
+// (no patient data) and lifeboat status prints it; cancelling (SIGTERM)
+// stops node and feed cleanly.
+func TestServeFeed_PullsAndStatusShowsIt(t *testing.T) {
+	dir := mustInit(t)
+	share, conf := mustShare(t, dir, feedCensus)
+	sv := startServe(t, dir, conf, feed.Options{})
+	doc := sv.waitStatus(t, dir, "feed with 3 patients", func(d statusDoc, raw []byte) bool {
+		if bytes.Contains(raw, []byte("Feedwell")) || bytes.Contains(raw, []byte("9990000018")) {
+			t.Errorf("the status file holds patient data:\n%s", raw)
+		}
+		return d.Feed.Patients == 3
+	})
+	if !strings.Contains(sv.out.String(), "Feeding the census from folder "+share+" every 1m0s") {
+		t.Errorf("serve output lacks the feed line:\n%s", sv.out.String())
 	}
 	got, err := run(t, dir, "", "status")
 	want := fmt.Sprintf("Core system feed (folder %s): last pull %s (3 patients, as of ", share, doc.Feed.LastSuccess.Local().Format("15:04"))
 	if err != nil || !strings.Contains(got, want) || !strings.Contains(got, "Next pull ") {
 		t.Errorf("status = %q, %v; want %q and the next pull", got, err, want)
 	}
-
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil || !strings.Contains(out.String(), "Stopped.") {
-			t.Errorf("serve after cancel = %v, output %q; want a clean stop", err, out.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop within 20s of cancellation")
-	}
+	sv.stop(t)
 	var authors []string
 	for _, e := range storeEvents(t, dir) {
 		if e.Kind == forms.KindCensusImported {
@@ -235,6 +264,64 @@ func TestServeFeed_PullsAndStatusShowsIt(t *testing.T) {
 	}
 	if len(authors) != 1 {
 		t.Errorf("census.imported records = %d, want 1", len(authors))
+	}
+}
+
+// TestServeFeed_OutageRecordedAndShown: through serve --feed, with the
+// feed's clock and ticks driven by the test: the share missing, the first
+// pull fails (failing since, no outage yet); a pull outage_after later
+// records the outage, which lifeboat status shows; the share back, the
+// next pull imports and records that the core system answers again.
+func TestServeFeed_OutageRecordedAndShown(t *testing.T) {
+	dir := mustInit(t)
+	share, conf := mustShare(t, dir, "")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, `{"folder":{"path":%q},"every":"30s","outage_after":"30s"}`, share), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(share); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu  sync.Mutex
+		off time.Duration
+	)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return time.Now().Add(off) }
+	advance := func(d time.Duration) { mu.Lock(); off += d; mu.Unlock() }
+	ticks := make(chan time.Time)
+	sv := startServe(t, dir, conf, feed.Options{Now: now, Ticks: func(time.Duration) (<-chan time.Time, func()) { return ticks, func() {} }})
+
+	d := sv.waitStatus(t, dir, "failing feed", func(d statusDoc, _ []byte) bool { return !d.Feed.FailingSince.IsZero() })
+	if d.Feed.Down || d.Feed.Problem != string(feed.ProblemUnreachable) || !strings.Contains(d.Feed.LastError, "read folder "+share) {
+		t.Fatalf("feed after the first failed pull = %+v", d.Feed)
+	}
+	advance(30 * time.Second)
+	ticks <- time.Time{}
+	d = sv.waitStatus(t, dir, "outage", func(d statusDoc, _ []byte) bool { return d.Feed.Down })
+	got, err := run(t, dir, "", "status")
+	if want := "The wards are told the core system is unreachable since " + d.Feed.DownSince.Local().Format("15:04"); err != nil || !strings.Contains(got, want) || !strings.Contains(got, "failing since") {
+		t.Errorf("status = %q, %v; want %q", got, err, want)
+	}
+
+	if err := os.Mkdir(share, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeExtract(t, share, "census.csv", feedCensus)
+	advance(30 * time.Second)
+	ticks <- time.Time{}
+	sv.waitStatus(t, dir, "recovery", func(d statusDoc, _ []byte) bool { return !d.Feed.Down && d.Feed.Patients == 3 })
+	sv.stop(t)
+	var got2 []forms.FeedStatus
+	for _, e := range storeEvents(t, dir) {
+		if e.Kind == forms.KindFeedStatus {
+			var fs forms.FeedStatus
+			if err := json.Unmarshal(e.Payload, &fs); err != nil {
+				t.Fatal(err)
+			}
+			got2 = append(got2, fs)
+		}
+	}
+	if len(got2) != 2 || got2[0].Up || !got2[1].Up {
+		t.Errorf("feed.status records = %+v, want down then up", got2)
 	}
 }
 

@@ -99,7 +99,9 @@ The feed's state shows in ` + "`lifeboat status`" + `.`,
 					return err
 				}
 				defer db.SignOut(context.Background(), s)
-				if runner, err = newFeedRunner(cmd, db, s, feedCfg, cfg.Logger); err != nil {
+				opts := env.Feed
+				opts.Logger = cfg.Logger
+				if runner, err = newFeedRunner(cmd, db, s, feedCfg, opts); err != nil {
 					return err
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -26,6 +27,12 @@ const (
 	// way, stamped before the pull's time, is still seen. Fetching a
 	// change twice is harmless.
 	overlap = time.Minute
+	// minChanges is the fewest changed resources an incremental pull
+	// reads before it gives up for a full pull (which reads only the
+	// census): a bulk update of every patient in the hospital must not
+	// be paged through. The limit is twice the resources held, at least
+	// this.
+	minChanges = 5000
 )
 
 // inpatientClasses are the Encounter classes of an inpatient stay (HL7 v3
@@ -34,15 +41,18 @@ const (
 var inpatientClasses = []string{"IMP", "ACUTE", "NONAC"}
 
 // FHIR is a Source pulling the census from a core system's FHIR R4 REST
-// API: the current inpatients (in-progress inpatient Encounters, of
-// cfg.Wards if given) with their Patient and Locations, their active
-// MedicationRequests (and Medications), AllergyIntolerances and body
-// weights (the census model keeps weights of the vital signs; the latest
-// one per patient is pulled). After a first full pull it asks only what
-// changed (_lastUpdated) and merges that into what it already holds, in
-// memory only: after a restart the first pull is full again. Every 12th
-// pull, or after an hour, it pulls everything again, which also catches
-// deletions. Pull is safe for concurrent use (pulls run one at a time).
+// API: the current inpatients (Encounters in progress of class IMP, ACUTE
+// or NONAC; with cfg.Wards, those in a Location on one of the wards: the
+// ward itself or a bed or room below it by partOf) with their Patient and
+// Locations (and each Location's partOf parents), their active and on-hold
+// MedicationRequests (and Medications), AllergyIntolerances and latest
+// body weight: of the vital signs, the census model keeps weights. After
+// a first full pull it asks only what changed (_lastUpdated, no status
+// filter, so a finished stay or a stopped order arrives and leaves) and
+// merges that into the resources it holds, in memory only: after a
+// restart the first pull is full again. Every 12th pull, or after an
+// hour, it pulls everything again, which also catches deletions. Pull is
+// safe for concurrent use (pulls run one at a time).
 type FHIR struct {
 	cfg  FHIRConfig
 	opts reconcile.CensusOptions
@@ -56,6 +66,8 @@ type FHIR struct {
 	fullPulls int
 	fullAfter time.Duration
 	maxPages  int
+	// minChanges: see the constant.
+	minChanges int
 
 	mu       sync.Mutex
 	held     *cache    // what the last pull saw; nil: the next pull is full
@@ -90,17 +102,20 @@ func NewFHIR(cfg FHIRConfig, opts reconcile.CensusOptions) (*FHIR, error) {
 		cfg.PageSize = DefaultPageSize
 	}
 	return &FHIR{cfg: cfg, opts: opts, base: base, hc: hc, auth: &auth{tokenFile: cfg.TokenFile, oauth: cfg.OAuth2, hc: hc},
-		now: time.Now, overlap: overlap, fullPulls: fullEveryPulls, fullAfter: fullEveryTime, maxPages: maxPages}, nil
+		now: time.Now, overlap: overlap, fullPulls: fullEveryPulls, fullAfter: fullEveryTime, maxPages: maxPages, minChanges: minChanges}, nil
 }
 
 // String is the base URL, without any credential or query.
 func (f *FHIR) String() string { return f.base.String() }
 
+// LogValue logs the source as its base URL: never the patients it holds.
+func (f *FHIR) LogValue() slog.Value { return slog.StringValue(f.String()) }
+
 // Pull returns the whole current census. The first pull, and every 12th
 // or after an hour, searches everything; the others search what changed
 // since the last and merge it. An incremental pull that finds something it
-// cannot follow (a reference it cannot fetch, HTTP 404 or 410) pulls
-// everything instead. Errors are ErrUnreachable, ErrRefused, or bad data
+// cannot follow (a reference it cannot fetch, HTTP 404 or 410), or more
+// changes than a full pull would read, pulls everything instead. Errors are ErrUnreachable, ErrRefused, or bad data
 // (lifeboat.ErrInvalid; an *reconcile.ImportError for a census the checks
 // refused).
 func (f *FHIR) Pull(ctx context.Context) (reconcile.Census, error) {
@@ -114,7 +129,9 @@ func (f *FHIR) Pull(ctx context.Context) (reconcile.Census, error) {
 	var c *cache
 	full := f.held == nil || f.pulls+1 >= f.fullPulls || f.now().Sub(f.lastFull) >= f.fullAfter
 	if !full {
+		p.limit = max(f.minChanges, 2*len(f.held.res))
 		c, err = p.incremental(ctx, f.held.clone(), f.since)
+		p.limit = 0
 		var pe *pullError
 		switch {
 		case errors.Is(err, errInconsistent):
@@ -149,15 +166,18 @@ func (f *FHIR) Pull(ctx context.Context) (reconcile.Census, error) {
 	return census, nil
 }
 
-// errInconsistent is an incremental pull that cannot be merged: a full
-// pull follows.
-var errInconsistent = errors.New("the changes name resources the feed cannot fetch")
+// errInconsistent is an incremental pull that cannot be merged, or that
+// would cost more than a full pull: a full pull follows.
+var errInconsistent = errors.New("the changes cannot be merged")
 
 // pull is one Pull under way.
 type pull struct {
 	f     *FHIR
 	token string
 	at    time.Time // the server's time of the pull's first search
+	// limit is the most resources the pull reads before it gives up
+	// for a full pull; 0: no limit.
+	limit int
 	pullStats
 }
 
@@ -297,7 +317,7 @@ func (p *pull) incremental(ctx context.Context, c *cache, since time.Time) (*cac
 		return nil, err
 	}
 	if missing := c.missing(); len(missing) > 0 {
-		return nil, fmt.Errorf("%w (%s)", errInconsistent, missing[0])
+		return nil, fmt.Errorf("%w: they name %s, which the server does not return", errInconsistent, missing[0])
 	}
 	c.prune()
 	return c, nil
@@ -391,6 +411,9 @@ func (p *pull) search(ctx context.Context, typ string, q url.Values, put func(*r
 			put(r)
 		}
 		p.resources += len(pg.res)
+		if p.limit > 0 && p.resources > p.limit {
+			return fmt.Errorf("%w: more than %d changed resources, a full pull reads fewer", errInconsistent, p.limit)
+		}
 		if pg.next == "" {
 			break
 		}

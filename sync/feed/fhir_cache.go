@@ -178,7 +178,8 @@ func (c *cache) prune() {
 var typeOrder = map[string]int{"Patient": 0, "Location": 1, "Encounter": 2, "Medication": 3, "MedicationRequest": 4, "AllergyIntolerance": 5, "Observation": 6}
 
 // bundle is the census as one FHIR collection Bundle for the census
-// parser: everything held, and of each patient's weights the latest.
+// parser: everything needed (not the Locations of other wards), and of
+// each patient's weights the latest.
 func (c *cache) bundle(base string, asOf time.Time) []byte {
 	latest := map[string]*resource{} // patient -> newest usable weight
 	for _, r := range c.res {
@@ -195,9 +196,10 @@ func (c *cache) bundle(base string, asOf time.Time) []byte {
 			latest[r.patient] = r
 		}
 	}
+	need := c.needed()
 	var rs []*resource
 	for _, r := range c.res {
-		if r.typ == "Observation" && latest[r.patient] != r {
+		if r.typ == "Observation" && latest[r.patient] != r || !need[r.key()] {
 			continue
 		}
 		if r.typ == "Encounter" {

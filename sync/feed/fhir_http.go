@@ -51,10 +51,10 @@ func newHTTPClient(caFile string) (*http.Client, error) {
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
-			return nil, fmt.Errorf("read ca_file: %w: %w", err, ErrRefused)
+			return nil, refused("read ca_file %s: %v", caFile, errors.Unwrap(err))
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ca_file %s holds no PEM certificate: %w", caFile, ErrRefused)
+			return nil, refused("ca_file %s holds no PEM certificate: give the trust's CA certificates in PEM", caFile)
 		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -156,6 +156,9 @@ func (a *auth) tokenError(err error) error {
 		status := 0
 		if re.Response != nil {
 			status = re.Response.StatusCode
+		}
+		if status == 0 {
+			return refused("get a token from %s: the client id or secret was refused%s", where, code)
 		}
 		if status >= 500 || status == http.StatusTooManyRequests {
 			return &pullError{kind: ErrUnreachable, status: status, msg: fmt.Sprintf("HTTP %d from %s: the token endpoint is not working", status, where)}

@@ -127,9 +127,9 @@ func mustMatchSeed(t *testing.T, c reconcile.Census, want []fhirtest.Inpatient) 
 // every inpatient on their bed with their orders, allergies and weight,
 // and none of the discharged patients, outpatients or stopped orders
 // around them. Then one patient is discharged, one admitted, an order
-// stopped and an allergy added on the server: the next pull is
-// incremental, asks only what changed (the request log) and the census
-// shows exactly those changes.
+// stopped, an allergy added, a patient renamed and one weighed on the
+// server: the next pull is incremental, asks only what changed (the
+// request log) and the census shows exactly those changes.
 func TestFHIR_PullMedplum(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Node FHIR server")
@@ -176,6 +176,16 @@ func TestFHIR_PullMedplum(t *testing.T) {
 	srv.Put(t, fhirtest.AllergyIntolerance("al-new", allergic.ID, "Latex", "300916003"))
 	allergic.Allergies = append(allergic.Allergies, "Latex")
 	allergic.NoKnownAllergies = false
+
+	renamed := &want[2]
+	pat := srv.Read(t, "Patient/"+renamed.ID)
+	pat["name"] = []any{map[string]any{"use": "official", "family": "RENAMED", "given": []any{renamed.Given}}}
+	srv.Put(t, pat)
+	renamed.Surname = "RENAMED"
+
+	weighed := &want[3]
+	srv.Put(t, fhirtest.Weight("wt-today", weighed.ID, 64, time.Now().Add(-time.Minute)))
+	weighed.WeightKg = "64"
 
 	newcomer := fhirtest.Inpatient{ID: "pat-new", EncounterID: "enc-new", NHSNumber: "9434765870", Surname: "ADEYEMI", Given: "Tunde",
 		Ward: gone.Ward, Bed: gone.Bed, Orders: []fhirtest.Order{{ID: "mr-new", Drug: "Furosemide 40mg tablets"}}, Allergies: []string{"Codeine"}, WeightKg: "71"}

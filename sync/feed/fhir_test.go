@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -408,5 +409,95 @@ func TestChunks(t *testing.T) {
 	}
 	if n != len(ids) || len(cs) < 2 {
 		t.Errorf("chunks = %d lists of %d ids, want all %d split", len(cs), n, len(ids))
+	}
+}
+
+// TestFHIR_ServerWithoutInclude: a server that ignores _include (as the
+// fake does) still gives the whole census: the source reads the stays'
+// patients and Locations by _id, one search each.
+func TestFHIR_ServerWithoutInclude(t *testing.T) {
+	fake := newFake(oneInpatient())
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	f, _ := NewFHIR(FHIRConfig{Base: srv.URL}, reconcile.CensusOptions{})
+	c, err := f.Pull(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Patients) != 1 || c.Patients[0].Surname != "SMITH" || c.Patients[0].Ward != "W1" {
+		t.Errorf("census = %+v, want SMITH on W1", c.Patients)
+	}
+	if fake.hits["/Patient"] != 1 || fake.hits["/Location"] != 1 {
+		t.Errorf("searches = %v, want one for the Patient and one for the Location", fake.hits)
+	}
+}
+
+// TestStatusError: every HTTP error status is one kind, in words.
+func TestStatusError(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		oauth  bool
+		kind   error
+		says   string
+	}{
+		{401, false, ErrRefused, "HTTP 401 from https://pas.example/fhir/Encounter: the token was refused"},
+		{401, true, ErrRefused, "the OAuth2 access token was refused"},
+		{403, false, ErrRefused, "not allowed to read this (check its scopes)"},
+		{404, false, ErrRefused, "not found (check the base URL)"},
+		{410, false, ErrRefused, "HTTP 410"},
+		{400, false, ErrRefused, "the server refused the search"},
+		{422, false, ErrRefused, "the server refused the search"},
+		{408, false, ErrUnreachable, "the server is not working"},
+		{429, false, ErrUnreachable, "the server is not working"},
+		{500, false, ErrUnreachable, "HTTP 500 from https://pas.example/fhir/Encounter: the server is not working"},
+		{503, false, ErrUnreachable, "HTTP 503"},
+	} {
+		err := statusError(tc.status, "https://pas.example/fhir/Encounter", tc.oauth)
+		if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("statusError(%d, oauth %v) = %v, want %v saying %q", tc.status, tc.oauth, err, tc.kind, tc.says)
+		}
+	}
+}
+
+// TestFHIR_LogValue: a source logged, after a pull, shows its base URL and
+// none of the patients it holds.
+func TestFHIR_LogValue(t *testing.T) {
+	fake := newFake(oneInpatient())
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	f, _ := NewFHIR(FHIRConfig{Base: srv.URL + "/fhir?key=abc"}, reconcile.CensusOptions{})
+	if _, err := f.Pull(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, h := range []slog.Handler{slog.NewTextHandler(&b, nil), slog.NewJSONHandler(&b, nil)} {
+		slog.New(h).Info("pulled", "source", f)
+	}
+	if !strings.Contains(b.String(), srv.URL+"/fhir") || strings.Contains(b.String(), "SMITH") || strings.Contains(b.String(), "9434765919") || strings.Contains(b.String(), "abc") {
+		t.Errorf("logged %q, want the base URL only", b.String())
+	}
+}
+
+// TestFHIR_TooManyChangesPullsFull: an incremental pull that meets more
+// changes than a full pull would read (a bulk update of every patient in
+// the hospital) stops and pulls the census in full instead.
+func TestFHIR_TooManyChangesPullsFull(t *testing.T) {
+	res := oneInpatient()
+	for i := range 50 {
+		res["Patient"] = append(res["Patient"], map[string]any{"resourceType": "Patient", "id": fmt.Sprintf("other-%d", i)})
+	}
+	fake := newFake(res)
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	f, _ := NewFHIR(FHIRConfig{Base: srv.URL}, reconcile.CensusOptions{})
+	f.minChanges = 20
+	for range 2 {
+		c, err := f.Pull(t.Context())
+		if err != nil || len(c.Patients) != 1 {
+			t.Fatalf("pull = %d patients, %v; want SMITH", len(c.Patients), err)
+		}
+	}
+	if !f.last.wasFull || !strings.Contains(f.last.fellBack, "more than 20 changed resources") {
+		t.Errorf("pull with 50 changed patients = full %v (%q), want a full pull", f.last.wasFull, f.last.fellBack)
 	}
 }

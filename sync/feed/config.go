@@ -140,6 +140,9 @@ func jsonWords(err error) string {
 	if errors.As(err, &se) {
 		return fmt.Sprintf("not valid JSON at byte %d", se.Offset)
 	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return "not valid JSON: it ends too soon"
+	}
 	return strings.TrimPrefix(err.Error(), "json: ")
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"lifeboat"
 	"lifeboat/store"
+	"lifeboat/sync/feed"
 )
 
 // StoreFile is the store's file name inside the data folder.
@@ -35,6 +36,9 @@ type Env struct {
 	// Drill reports whether --drill chose the training store; nil means
 	// never.
 	Drill func(cmd *cobra.Command) bool
+	// Feed overrides the clock and ticks of serve --feed's runner (tests
+	// only; the zero value is the wall clock and a ticker).
+	Feed feed.Options
 }
 
 // adminKDF is the cost of a new admin's personal key: KDF when tests set
@@ -58,7 +62,7 @@ func Commands(env *Env) []*cobra.Command {
 	}
 	return []*cobra.Command{initCmd(env), verifyCmd(env), demoCmd(env), serveCmd(env), statusCmd(env),
 		importCmd(env), exportCmd(env), sendCmd(env), worklistCmd(env), inviteCmd(env), enrolCmd(env), printCmd(env),
-		quarantineCmd(env), devicesCmd(env), revokeCmd(env), backupCmd(env), restoreCmd(env), patientCmd(env)}
+		quarantineCmd(env), devicesCmd(env), revokeCmd(env), backupCmd(env), restoreCmd(env), patientCmd(env), feedCmd(env)}
 }
 
 // storePath is the store file in the data folder.

@@ -117,7 +117,7 @@ func TestStatus_ShowsTheQuarantineTotal(t *testing.T) {
 	dir := t.TempDir()
 	st := mesh.Status{Device: "DEV1", Addr: "127.0.0.1:7946", Vector: map[string]uint64{"DEV1": 3}, QuarantinedTotal: 1200,
 		Quarantined: []mesh.Quarantined{{Peer: "PEER1", At: time.Now(), Refusal: lifeboat.Refusal{ID: "e1", Device: "X", Seq: 1, Reason: "signature does not verify"}}}}
-	if err := writeStatus(dir, st, time.Second); err != nil {
+	if err := writeStatus(dir, st, time.Second, nil); err != nil {
 		t.Fatal(err)
 	}
 	out, err := run(t, dir, "", "status")
@@ -138,7 +138,7 @@ func TestStatus_ShowsKeyRotations(t *testing.T) {
 		{Key: "aaaa", Revoked: "LOST1", At: at, Step: "done"},
 		{Key: "bbbb", Revoked: "LOST2", At: at, Step: "install", Waiting: []string{"PC1", "PHONE2"}},
 	}}
-	if err := writeStatus(dir, st, time.Second); err != nil {
+	if err := writeStatus(dir, st, time.Second, nil); err != nil {
 		t.Fatal(err)
 	}
 	out, err := run(t, dir, "", "status")

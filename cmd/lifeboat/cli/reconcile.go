@@ -57,10 +57,19 @@ func (f *personFlags) open(ctx context.Context, cmd *cobra.Command, env *Env) (d
 	if db, err = openUnlocked(ctx, cmd, env, p, f.passFile); err != nil {
 		return nil, nil, nil, err
 	}
+	if s, err = f.signIn(ctx, db, p); err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
+	return db, s, func() { _ = db.SignOut(context.Background(), s); db.Close(); release() }, nil
+}
+
+// signIn signs the person in on an open store (lifeboat serve --feed
+// opens its own).
+func (f *personFlags) signIn(ctx context.Context, db *store.DB, p *prompter) (*store.Session, error) {
 	users, err := db.Users(ctx)
 	if err != nil {
-		db.Close()
-		return nil, nil, nil, plain(err)
+		return nil, plain(err)
 	}
 	var id string
 	for _, u := range users {
@@ -69,17 +78,15 @@ func (f *personFlags) open(ctx context.Context, cmd *cobra.Command, env *Env) (d
 		}
 	}
 	if id == "" {
-		db.Close()
-		return nil, nil, nil, fmt.Errorf("nobody called %q on this device", f.user)
+		return nil, fmt.Errorf("nobody called %q on this device", f.user)
 	}
 	pin, err := p.secret("PIN for "+f.user, f.pinFile)
 	if err != nil {
-		db.Close()
-		return nil, nil, nil, err
+		return nil, err
 	}
-	if s, err = db.SignIn(ctx, id, pin, ""); err != nil {
-		db.Close()
-		return nil, nil, nil, plain(err)
+	s, err := db.SignIn(ctx, id, pin, "")
+	if err != nil {
+		return nil, plain(err)
 	}
 	if f.admin && s.User.Role == lifeboat.RoleITAdmin {
 		ap, err := p.secret("Admin passphrase for "+f.user, f.adminFile)
@@ -88,11 +95,10 @@ func (f *personFlags) open(ctx context.Context, cmd *cobra.Command, env *Env) (d
 		}
 		if err != nil {
 			_ = db.SignOut(context.Background(), s)
-			db.Close()
-			return nil, nil, nil, plain(err)
+			return nil, plain(err)
 		}
 	}
-	return db, s, func() { _ = db.SignOut(context.Background(), s); db.Close(); release() }, nil
+	return s, nil
 }
 
 // appender records reconcile's drafts as s, all in one transaction.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -9,11 +10,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"lifeboat"
+	"lifeboat/sync/feed"
 	"lifeboat/sync/mesh"
 )
 
@@ -26,6 +29,8 @@ func serveCmd(env *Env) *cobra.Command {
 		passFile, bind, advertise string
 		join                      []string
 		every                     time.Duration
+		feedFile                  string
+		who                       personFlags
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -34,9 +39,29 @@ func serveCmd(env *Env) *cobra.Command {
 screen: for an always-on ward PC, or a relay joining several wards. The
 node stops gracefully (leaving the mesh) on SIGTERM or Ctrl-C. Its sync
 status is written to ` + StatusFile + ` in the data folder every few seconds;
-read it with ` + "`lifeboat status`" + `.`,
+read it with ` + "`lifeboat status`" + `.
+
+With --feed FILE (` + feed.ConfigFile + `, see docs/feed.md) the node also keeps the census
+current: it pulls the core system now and every "every", imports each
+census as one record signed by --user (an IT admin, PIN from --pin-file),
+which the mesh carries to every device, and tells the wards when the core
+system has been unreachable for "outage_after" and when it answers again.
+The feed's state shows in ` + "`lifeboat status`" + `.`,
+		Example: `  lifeboat serve --passphrase-file /etc/lifeboat/pass
+  lifeboat serve --feed /etc/lifeboat/feed.json --user "Ada Admin" --pin-file /etc/lifeboat/feed.pin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var feedCfg feed.Config
+			if feedFile != "" {
+				if strings.TrimSpace(who.user) == "" || who.pinFile == "" {
+					return errFeedFlags
+				}
+				c, err := feed.LoadConfig(feedFile)
+				if err != nil {
+					return fmt.Errorf("--feed: %w", err)
+				}
+				feedCfg = c
+			}
 			release, err := env.lock(cmd)
 			if err != nil {
 				return err
@@ -58,7 +83,8 @@ read it with ` + "`lifeboat status`" + `.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := openUnlocked(ctx, cmd, env, env.prompter(cmd.ErrOrStderr()), passFile)
+			p := env.prompter(cmd.ErrOrStderr())
+			db, err := openUnlocked(ctx, cmd, env, p, passFile)
 			if err != nil {
 				return err
 			}
@@ -66,6 +92,19 @@ read it with ` + "`lifeboat status`" + `.`,
 			dir := filepath.Dir(db.Path())
 			cfg.Store = db
 			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+			var runner *feed.Runner
+			if feedFile != "" {
+				s, err := who.signIn(ctx, db, p)
+				if err != nil {
+					return err
+				}
+				defer db.SignOut(context.Background(), s)
+				opts := env.Feed
+				opts.Logger = cfg.Logger
+				if runner, err = newFeedRunner(cmd, db, s, feedCfg, opts); err != nil {
+					return err
+				}
+			}
 			node, err := mesh.New(cfg)
 			if err != nil {
 				return fmt.Errorf("start sync: %w", err)
@@ -75,15 +114,24 @@ read it with ` + "`lifeboat status`" + `.`,
 
 			done := make(chan error, 1)
 			go func() { done <- node.Run(ctx) }()
+			feedStatus := func() *feedDoc { return nil }
+			if runner != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "Feeding the census from %s every %s\n", runner.Status().Source, feedCfg.Every)
+				feedCtx, stopFeed := context.WithCancel(ctx)
+				feedDone := make(chan struct{})
+				go func() { defer close(feedDone); _ = runner.Run(feedCtx) }()
+				defer func() { stopFeed(); <-feedDone }() // SIGTERM stops it between pulls, with the node
+				feedStatus = func() *feedDoc { return toFeedDoc(runner.Status()) }
+			}
 			tick := time.NewTicker(every)
 			defer tick.Stop()
 			for {
-				if err := writeStatus(dir, node.Status(), every); err != nil {
+				if err := writeStatus(dir, node.Status(), every, feedStatus()); err != nil {
 					fmt.Fprintln(cmd.ErrOrStderr(), "write status:", err)
 				}
 				select {
 				case err := <-done:
-					_ = writeStatus(dir, node.Status(), every)
+					_ = writeStatus(dir, node.Status(), every, feedStatus())
 					if err != nil {
 						return fmt.Errorf("sync: %w", err)
 					}
@@ -100,6 +148,9 @@ read it with ` + "`lifeboat status`" + `.`,
 	f.StringVar(&advertise, "advertise", "", "address and port to tell peers, if not the bound one")
 	f.StringSliceVar(&join, "join", nil, "address:port of a peer to join (repeat or comma-separate; default: those in "+SyncFile+", saved by `lifeboat enrol`)")
 	f.DurationVar(&every, "status-every", 2*time.Second, "how often to write "+StatusFile)
+	f.StringVar(&feedFile, "feed", "", "also keep the census current from the core system, as this feed configuration ("+feed.ConfigFile+") says")
+	f.StringVar(&who.user, "user", "", "with --feed: the IT admin the census records are signed as")
+	f.StringVar(&who.pinFile, "pin-file", "", "with --feed: read that person's PIN from this file")
 	return c
 }
 
@@ -159,6 +210,8 @@ type statusDoc struct {
 	// each rotation has got.
 	SiteKeys     int           `json:"site_keys"`
 	KeyRotations []rotationDoc `json:"key_rotations,omitempty"`
+	// Feed is the core system feed's state (serve --feed).
+	Feed *feedDoc `json:"feed,omitempty"`
 }
 
 type rotationDoc struct {
@@ -213,9 +266,12 @@ func toDoc(s mesh.Status, every time.Duration) statusDoc {
 	return d
 }
 
-// writeStatus replaces the status file atomically.
-func writeStatus(dir string, s mesh.Status, every time.Duration) error {
-	b, err := json.MarshalIndent(toDoc(s, every), "", "  ")
+// writeStatus replaces the status file atomically; fd is the feed's
+// state, nil without --feed.
+func writeStatus(dir string, s mesh.Status, every time.Duration, fd *feedDoc) error {
+	d := toDoc(s, every)
+	d.Feed = fd
+	b, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		return err
 	}

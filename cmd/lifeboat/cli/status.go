@@ -21,8 +21,10 @@ func statusCmd(env *Env) *cobra.Command {
 		Short: "Show the sync status of the node serving this data folder",
 		Long: `Show what ` + "`lifeboat serve`" + ` last reported for this data folder: its
 peers, when it last synced with each, its version vector, events still to
-receive, and events refused from peers with the reason. Needs no
-passphrase; the status holds no patient data.`,
+receive, and events refused from peers with the reason; with --feed, when
+the core system feed last pulled, how many patients the census held, and
+since when it has been failing and why. Needs no passphrase; the status
+holds no patient data.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := env.DataDir(cmd)
@@ -88,6 +90,7 @@ passphrase; the status holds no patient data.`,
 				}
 			}
 			printRotations(out, d)
+			printFeed(out, d.Feed, time.Now())
 			return nil
 		},
 	}

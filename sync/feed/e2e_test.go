@@ -226,7 +226,12 @@ func TestFeed_EndToEnd(t *testing.T) {
 	}
 
 	// Changes on the server: an order stopped, an allergy added, a new
-	// patient admitted to a new bed. The next pull asks only for them.
+	// patient admitted to a new bed, one sent home. The next pull asks
+	// only for them.
+	home := seed.Patients[2]
+	enc := srv.Read(t, "Encounter/"+home.EncounterID)
+	enc["status"] = "finished"
+	srv.Put(t, enc)
 	stopped := seed.Patients[0].Orders[0]
 	mr := srv.Read(t, "MedicationRequest/"+stopped.ID)
 	mr["status"] = "stopped"
@@ -254,8 +259,8 @@ func TestFeed_EndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := p.Import.Counts; !p.Imported || fhir.last.wasFull || n.NewPatients != 1 || n.Admissions != 1 || n.StoppedMedicines != 1 || n.Allergies != 2 || n.Medicines != 1 {
-		t.Fatalf("incremental pull = %+v (full %v, %s), want the new patient, the stopped order and the allergies only", n, fhir.last.wasFull, fhir.last.fellBack)
+	if n := p.Import.Counts; !p.Imported || fhir.last.wasFull || n.NewPatients != 1 || n.Admissions != 1 || n.Discharges != 1 || n.StoppedMedicines != 1 || n.Allergies != 2 || n.Medicines != 1 {
+		t.Fatalf("incremental pull = %+v (full %v, %s), want the new patient, the one sent home, the stopped order and the allergies only", n, fhir.last.wasFull, fhir.last.fellBack)
 	}
 	if fhir.last.resources > 30 {
 		t.Errorf("incremental pull fetched %d resources, want only the changes", fhir.last.resources)
@@ -263,6 +268,9 @@ func TestFeed_EndToEnd(t *testing.T) {
 	mustSync(t, "after the incremental pull", a, b)
 	if p, ok := admittedNHS(t, b)[newNHS]; !ok || p.Bed != "B31" {
 		t.Errorf("device B: the new patient is %+v, want on bed B31", p)
+	}
+	if p, ok := admittedNHS(t, b)[home.NHSNumber]; ok {
+		t.Errorf("device B: %s, sent home by the core system, is still on %s/%s", home.NHSNumber, p.Ward, p.Bed)
 	}
 
 	// The core system goes down.
@@ -292,7 +300,7 @@ func TestFeed_EndToEnd(t *testing.T) {
 	}
 	patients := admittedNHS(t, a)
 	var first, second []string
-	for i, w := range seed.Patients[2:] {
+	for i, w := range seed.Patients[3:] { // 2 went home
 		if i%2 == 0 {
 			first = append(first, w.NHSNumber)
 		} else {

@@ -137,9 +137,28 @@ func (f *Folder) Pull(ctx context.Context) (reconcile.Census, error) {
 		}
 		f.done[sum] = true // imported or refused: not read again until it changes
 		f.last.name, f.last.sum = c.name, sum
-		return f.parse(c.name, c.mod, data, now)
+		census, err := f.parse(c.name, c.mod, data, now)
+		if err != nil {
+			return reconcile.Census{}, err
+		}
+		// An extract lists every inpatient of the wards in it: whoever an
+		// earlier census put there and this one lacks has left.
+		census.Covers = wardsIn(census)
+		return census, nil
 	}
 	return reconcile.Census{}, ErrNoChange
+}
+
+// wardsIn lists the wards a census has patients on.
+func wardsIn(c reconcile.Census) []string {
+	var ws []string
+	for _, p := range c.Patients {
+		if p.Ward != "" && !slices.Contains(ws, p.Ward) {
+			ws = append(ws, p.Ward)
+		}
+	}
+	slices.Sort(ws)
+	return ws
 }
 
 // Reoffer forgets that c's file was read, so the next pull offers it

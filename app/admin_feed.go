@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lifeboat"
+	"lifeboat/store"
 	"lifeboat/sync/feed"
 	"lifeboat/sync/reconcile"
 )
@@ -79,10 +80,7 @@ func newFeedPanel(ui *UI) *feedPanel {
 	save := widget.NewButton("Save feed setting", p.save)
 	save.Importance = widget.HighImportance
 	p.pull = widget.NewButton("Pull now", p.pullNow)
-	buttons := newFlow(save)
-	if ui.pullFeed != nil {
-		buttons = newFlow(save, p.pull)
-	}
+	buttons := newFlow(save, p.pull)
 	if p.path == "" {
 		p.content = container.NewVBox(wrapped("This device has no data folder to keep a feed setting in. Set the feed where Lifeboat runs with a data folder (lifeboat serve --feed)."), p.state)
 		return p
@@ -376,9 +374,14 @@ func (p *feedPanel) pullNow() {
 	}
 	p.pull.Disable()
 	setMsg(p.msg, "")
+	pull := p.ui.pullFeed
+	if pull == nil {
+		sess := p.ui.Session()
+		pull = func(ctx context.Context, cfg feed.Config) (string, error) { return p.ui.pullFeedAs(ctx, sess, cfg) }
+	}
 	var summary string
 	p.ui.Run(func(ctx context.Context) (err error) {
-		summary, err = p.ui.pullFeed(ctx, cfg)
+		summary, err = pull(ctx, cfg)
 		return err
 	}, func(err error) {
 		p.pull.Enable()
@@ -390,6 +393,24 @@ func (p *feedPanel) pullNow() {
 		setMsg(p.saved, "Pulled: "+summary)
 		p.load()
 	})
+}
+
+// pullFeedAs pulls the feed cfg names once on this device, signed as
+// sess (the IT admin at the screen), as lifeboat feed pull does: a bed
+// the census names with no ward goes on the setting's ward, else this
+// device's.
+func (ui *UI) pullFeedAs(ctx context.Context, sess *store.Session, cfg feed.Config) (string, error) {
+	rs, err := reconStore(ui)
+	if err != nil {
+		return "", err
+	}
+	ward := cfg.Ward
+	if ward == "" {
+		if ward, err = deviceWard(ctx, ui.Store()); err != nil {
+			return "", err
+		}
+	}
+	return feed.PullNow(ctx, cfg, reconcile.CensusOptions{Ward: ward}, rs, reconAppender(ui.Store(), sess))
 }
 
 // pullErrorText says in plain words why a pull failed. A Plain error is

@@ -92,7 +92,9 @@ func newFeedRunner(cmd *cobra.Command, db *store.DB, s *store.Session, cfg feed.
 	if s.User.Role != lifeboat.RoleITAdmin {
 		return nil, fmt.Errorf("%s is not an IT admin: the feed records when the core system stops and starts answering, which only an IT admin may sign; give an IT admin with --user", s.User.Name)
 	}
-	ward, err := importWard(cmd, db, cfg.Ward)
+	// A ward the site does not know yet may be one the census names: the
+	// feed cannot check before it pulls, and the admin wrote it.
+	ward, _, err := importWard(cmd, db, cfg.Ward)
 	if err != nil {
 		return nil, err
 	}

@@ -12,13 +12,20 @@
 //   - searches on a single identifier use an index, so the 100k-event bench
 //     is not quadratic.
 //
-// Usage: node server.mjs [--port N] [--reject-kind Type[,Type...]] [--reject-reason text] [--token T]
+// Usage: node server.mjs [--port N] [--reject-kind Type[,Type...]] [--reject-reason text] [--token T] [--concurrent]
+//
+// With --concurrent, transactions run side by side, as on a server over a
+// database: each search waits a moment (a database round trip) before it
+// answers, so two transactions creating the same conditional resource at
+// once both find it missing and both create it, as real servers do when
+// nothing orders such transactions. Each transaction is still atomic.
 //
 // It prints "listening on PORT" on stdout once ready. With --reject-kind,
 // creating or updating a resource of that type fails the way a validation
 // error does in Medplum: an OperationOutcome (400) naming Bundle.entry[n].
 // With --token, a request without "Authorization: Bearer T" is refused
 // with 401 and an OperationOutcome, as Medplum's auth middleware does.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import {
@@ -39,6 +46,7 @@ const { values: args } = parseArgs({
     'reject-kind': { type: 'string', default: '' },
     'reject-reason': { type: 'string', default: '' },
     token: { type: 'string', default: '' },
+    concurrent: { type: 'boolean', default: false },
   },
 });
 const rejectKinds = new Set(args['reject-kind'].split(',').filter(Boolean));
@@ -50,9 +58,11 @@ for (const f of SEARCH_PARAMETER_BUNDLE_FILES) {
   indexSearchParameterBundle(readJson(f));
 }
 
-// entryOf finds which entry of the transaction being run holds a resource,
-// by its identifiers (the router hands the repository rewritten copies).
-let entryOf = () => undefined;
+// txn is the request being run: entryOf finds which entry of its
+// transaction holds a resource, by its identifiers (the router hands the
+// repository rewritten copies); undo is its undo log while in a
+// transaction: [type, id, previous or undefined].
+const txn = new AsyncLocalStorage();
 
 // Repo is MemoryRepository with atomic transactions, an identifier index
 // and the test's rejection rule.
@@ -60,14 +70,13 @@ class Repo extends MemoryRepository {
   constructor() {
     super();
     this.byIdent = new Map(); // "Type|system|value" -> Set of ids
-    this.undo = undefined; // while in a transaction: [type, id, previous or undefined]
   }
 
   reject(resource) {
     if (!rejectKinds.has(resource.resourceType)) {
       return;
     }
-    const i = entryOf(resource);
+    const i = txn.getStore()?.entryOf(resource);
     const why = args['reject-reason'] || `${resource.resourceType} is not accepted by this server`;
     throw new OperationOutcomeError(badRequest(why, i === undefined ? resource.resourceType : `Bundle.entry[${i}].resource`));
   }
@@ -94,13 +103,13 @@ class Repo extends MemoryRepository {
   }
 
   record(type, id) {
-    this.undo?.push([type, id, this.previous(type, id)]);
+    txn.getStore()?.undo?.push([type, id, this.previous(type, id)]);
   }
 
   async createResource(resource) {
     this.reject(resource);
     const r = await super.createResource(resource);
-    this.undo?.push([r.resourceType, r.id, undefined]);
+    txn.getStore()?.undo?.push([r.resourceType, r.id, undefined]);
     this.index(r, true);
     return r;
   }
@@ -129,6 +138,9 @@ class Repo extends MemoryRepository {
   // search answers a search on one identifier (system|value) from the
   // index, and leaves every other search to MemoryRepository.
   async search(req) {
+    if (args.concurrent) {
+      await new Promise((resolve) => setTimeout(resolve, 2)); // a database round trip
+    }
     const f = req.filters ?? [];
     if (f.length === 1 && f[0].code === 'identifier' && f[0].operator === Operator.EQUALS && f[0].value.includes('|') && !f[0].value.includes(',') && !req.sortRules?.length) {
       const ids = this.byIdent.get(`${req.resourceType}|${f[0].value}`) ?? new Set();
@@ -146,14 +158,15 @@ class Repo extends MemoryRepository {
 
   // withTransaction undoes what the callback wrote if it fails.
   async withTransaction(callback) {
-    if (this.undo) {
+    const t = txn.getStore();
+    if (!t || t.undo) {
       return callback(undefined);
     }
-    this.undo = [];
+    t.undo = [];
     try {
       return await callback(undefined);
     } catch (err) {
-      for (const [type, id, prev] of this.undo.reverse()) {
+      for (const [type, id, prev] of t.undo.reverse()) {
         const cur = this.previous(type, id);
         if (cur) {
           this.index(cur, false);
@@ -166,7 +179,7 @@ class Repo extends MemoryRepository {
       }
       throw err;
     } finally {
-      this.undo = undefined;
+      t.undo = undefined;
     }
   }
 }
@@ -174,7 +187,8 @@ class Repo extends MemoryRepository {
 const repo = new Repo();
 const router = new FhirRouter();
 
-// One request at a time: transactions are serialisable.
+// One request at a time: transactions are serialisable (unless
+// --concurrent).
 let queue = Promise.resolve();
 
 async function handle(req, body) {
@@ -187,6 +201,7 @@ async function handle(req, body) {
       return [badRequest('request body is not JSON: ' + err.message)];
     }
   }
+  let entryOf = () => undefined;
   if (parsed?.resourceType === 'Bundle' && Array.isArray(parsed.entry)) {
     const keys = parsed.entry.map((e) => JSON.stringify(e.resource?.identifier ?? null));
     entryOf = (r) => {
@@ -194,14 +209,12 @@ async function handle(req, body) {
       return i < 0 ? undefined : i;
     };
   }
-  try {
-    return await router.handleRequest(
+  return txn.run({ entryOf, undo: undefined }, () =>
+    router.handleRequest(
       { method: req.method, url, pathname: '', body: parsed, params: {}, query: {}, headers: req.headers, config: { transactions: true } },
       repo
-    );
-  } finally {
-    entryOf = () => undefined;
-  }
+    )
+  );
 }
 
 const server = http.createServer((req, res) => {
@@ -209,7 +222,7 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString('utf8');
-    queue = queue.then(async () => {
+    const run = async () => {
       if (args.token && req.headers.authorization !== `Bearer ${args.token}`) {
         res.writeHead(401, { 'Content-Type': 'application/fhir+json', 'WWW-Authenticate': 'Bearer' });
         res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', details: { text: 'Unauthorized' } }] }));
@@ -224,7 +237,12 @@ const server = http.createServer((req, res) => {
       const [outcome, resource] = result;
       res.writeHead(getStatus(outcome), { 'Content-Type': 'application/fhir+json' });
       res.end(JSON.stringify(resource ?? outcome));
-    });
+    };
+    if (args.concurrent) {
+      run();
+    } else {
+      queue = queue.then(run);
+    }
   });
 });
 

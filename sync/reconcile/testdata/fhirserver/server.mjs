@@ -15,10 +15,11 @@
 // Usage: node server.mjs [--port N] [--reject-kind Type[,Type...]] [--reject-reason text] [--token T] [--concurrent]
 //
 // With --concurrent, transactions run side by side, as on a server over a
-// database: each search waits a moment (a database round trip) before it
-// answers, so two transactions creating the same conditional resource at
-// once both find it missing and both create it, as real servers do when
-// nothing orders such transactions. Each transaction is still atomic.
+// database: each search's answer comes back a moment after it was read (a
+// database round trip), so two transactions creating the same conditional
+// resource at once both find it missing and both create it, as real
+// servers do when nothing orders such transactions. Each transaction is
+// still atomic.
 //
 // It prints "listening on PORT" on stdout once ready. With --reject-kind,
 // creating or updating a resource of that type fails the way a validation
@@ -136,11 +137,18 @@ class Repo extends MemoryRepository {
   }
 
   // search answers a search on one identifier (system|value) from the
-  // index, and leaves every other search to MemoryRepository.
+  // index, and leaves every other search to MemoryRepository (searchNow).
   async search(req) {
+    const result = this.searchNow(req);
     if (args.concurrent) {
-      await new Promise((resolve) => setTimeout(resolve, 2)); // a database round trip
+      // The answer travels back from the database while other transactions
+      // go on writing: by the time it arrives it may be stale.
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    return result;
+  }
+
+  searchNow(req) {
     const f = req.filters ?? [];
     if (f.length === 1 && f[0].code === 'identifier' && f[0].operator === Operator.EQUALS && f[0].value.includes('|') && !f[0].value.includes(',') && !req.sortRules?.length) {
       const ids = this.byIdent.get(`${req.resourceType}|${f[0].value}`) ?? new Set();

@@ -415,8 +415,10 @@ type SendReport struct {
 // ward's Location) is created by one of them before the others may refer
 // to it (see lanes). The store is written, app called, now read and
 // progress called only on the goroutine that called Send, so none of them
-// need be safe for concurrent use; the sent marks of Bundles posted at
-// about the same time go to the store in one append, each append small.
+// need be safe for concurrent use. A Bundle's outcomes are appended with
+// the next sent marks, and the sent marks of Bundles posted at about the
+// same time go in one append (each append small: see maxWrite), so the
+// store is written no more often than once per Bundle.
 //
 // A Bundle that cannot be delivered after retries stops the send with an
 // error wrapping lifeboat.ErrTransient; its events stay sent. A server
@@ -502,23 +504,18 @@ type write struct {
 // maxWrite bounds the status changes record appends in one transaction.
 const maxWrite = 1024
 
-// record appends the writes until the workers are done: those waiting
-// when one append ends go together in the next, up to maxWrite changes.
+// record appends the writes until the workers are done. Outcomes wait for
+// the next sent marks (one append per Bundle, as one at a time did), and
+// the writes waiting when an append ends go together in the next, up to
+// maxWrite changes. A crash loses outcomes not yet appended: their
+// records stay sent, and the next send posts them again, harmlessly.
 func (s *sender) record(ctx context.Context, app Appender, now func() time.Time, progress func(done, total int)) {
 	finished := 0
-	for w, ok := <-s.writes; ok; w, ok = <-s.writes {
-		batch, n := []write{w}, len(w.changes)
-	more:
-		for n < maxWrite {
-			select {
-			case w, ok := <-s.writes:
-				if !ok {
-					break more
-				}
-				batch, n = append(batch, w), n+len(w.changes)
-			default:
-				break more
-			}
+	var batch []write
+	n := 0
+	flush := func() {
+		if len(batch) == 0 {
+			return
 		}
 		at := now()
 		ds := make([]Draft, 0, n)
@@ -542,7 +539,28 @@ func (s *sender) record(ctx context.Context, app Appender, now func() time.Time,
 				}
 			}
 		}
+		batch, n = batch[:0], 0
 	}
+	for w := range s.writes {
+		batch, n = append(batch, w), n+len(w.changes)
+		if w.done == nil && n < maxWrite {
+			continue // outcomes go with the next sent marks
+		}
+	more:
+		for n < maxWrite {
+			select {
+			case w, ok := <-s.writes:
+				if !ok {
+					break more
+				}
+				batch, n = append(batch, w), n+len(w.changes)
+			default:
+				break more
+			}
+		}
+		flush()
+	}
+	flush()
 }
 
 // fail stops the send; err, if not nil and the first, is what Send

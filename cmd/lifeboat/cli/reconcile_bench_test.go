@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,6 +98,7 @@ func BenchmarkSend100k(b *testing.B) {
 	for _, workers := range []int{1, reconcile.DefaultWorkers} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			var secs, goCPU, srvCPU float64
+			var posts int64
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				before := childCPU()
@@ -110,9 +113,11 @@ func BenchmarkSend100k(b *testing.B) {
 				srv0, go0 := childCPU()[node], selfCPU()
 				b.StartTimer()
 				start := time.Now()
-				c := &reconcile.Client{BaseURL: srv.URL, Workers: workers}
+				n := &postCounter{RoundTripper: transport()}
+				c := &reconcile.Client{BaseURL: srv.URL, Workers: workers, HTTP: &http.Client{Timeout: time.Minute, Transport: n}}
 				rep, err := reconcile.Send(context.Background(), c, x, appender(db, s), "bench", time.Now, nil)
 				secs += time.Since(start).Seconds()
+				posts += n.Load()
 				goCPU += selfCPU() - go0
 				if node != 0 {
 					srvCPU += childCPU()[node] - srv0
@@ -127,8 +132,28 @@ func BenchmarkSend100k(b *testing.B) {
 			b.ReportMetric(float64(len(x.Events)*b.N)/secs, "events/s")
 			b.ReportMetric(float64(len(x.Events)), "exported")
 			b.ReportMetric(float64(len(x.Bundles)), "bundles")
+			b.ReportMetric(float64(posts)/float64(b.N), "posts")
 		})
 	}
+}
+
+// postCounter counts the requests (transactions) sent through it.
+type postCounter struct {
+	http.RoundTripper
+	atomic.Int64
+}
+
+func (p *postCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	p.Add(1)
+	return p.RoundTripper.RoundTrip(r)
+}
+
+// transport is a transport keeping an idle connection per worker, as
+// lifeboat send's does.
+func transport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = reconcile.MaxWorkers
+	return t
 }
 
 // selfCPU is the CPU time this process has used, in seconds (0 where

@@ -339,3 +339,35 @@ func TestSend_ParallelUndeliverableStopsAndKeepsSent(t *testing.T) {
 		t.Errorf("after an undeliverable bundle: %v, report %+v; want its records sent, none rejected, the rest accepted or pending", n, rep)
 	}
 }
+
+// TestSend_ParallelCancelledStopsAndRecordsWhatWasAnswered: the person
+// sending stops it (the context is cancelled) after a few Bundles. With 8
+// workers Send returns promptly with context.Canceled; what was answered
+// is recorded accepted, nothing rejected, the rest sent (in flight) or
+// pending.
+func TestSend_ParallelCancelledStopsAndRecordsWhatWasAnswered(t *testing.T) {
+	w := mustSharedWard(t, 40)
+	f, _ := newFakeFHIR(t)
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	x, _ := ExportFHIR(w.events, ExportOptions{})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: 8}, x, storeAppender(w.db, w.s), "tester",
+		storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, func(done, total int) {
+			if done == 5 {
+				cancel()
+			}
+		})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Send = %+v, %v; want context.Canceled", rep, err)
+	}
+	evs, _ := w.db.EventsAfter(t.Context(), nil, 1<<30)
+	n := map[Status]int{}
+	for _, it := range Worklist(evs) {
+		n[it.Status]++
+	}
+	if n[StatusAccepted] < 5 || n[StatusAccepted] != rep.Accepted || n[StatusRejected] != 0 || n[StatusPending] == 0 {
+		t.Errorf("after cancelling: %v, report %+v; want what was answered accepted, none rejected, the rest pending or sent", n, rep)
+	}
+}

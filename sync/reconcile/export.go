@@ -337,7 +337,7 @@ func ExportFHIR(events []lifeboat.Event, opt ExportOptions) (*Export, error) {
 				}
 			}
 			if b == nil || len(b.Entry)+fresh > room || clash {
-				out.Bundles = append(out.Bundles, Bundle{ResourceType: "Bundle", Type: "transaction"})
+				out.Bundles = append(out.Bundles, Bundle{ResourceType: "Bundle", Type: "transaction", Patient: p})
 				b = &out.Bundles[len(out.Bundles)-1]
 				seen, targets = map[string]int{}, map[targetKey]string{}
 			}

@@ -210,6 +210,10 @@ type Bundle struct {
 	Type         string  `json:"type"`
 	Entry        []Entry `json:"entry"`
 	Provenance   *Entry  `json:"-"`
+	// Patient is the Lifeboat patient whose records the Bundle holds ("" for
+	// records about no patient: bed states). Send keeps one patient's
+	// Bundles in order and sends different patients' side by side. Not sent.
+	Patient string `json:"-"`
 }
 
 // Whole is b with its Provenance as the last entry (its targets the

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -269,5 +270,78 @@ func TestSend_MedplumHostileIdentifiers(t *testing.T) {
 	json.Unmarshal(bp[0].Raw, &r)
 	if len(r.Component) == 0 || r.Component[0].ValueQuantity.Value != 118 || r.Status != "amended" {
 		t.Errorf("amended blood pressure on the server = %s", bp[0].Raw)
+	}
+}
+
+// TestSend_MedplumParallelSharedLocations sends 40 patients sharing one
+// ward's Location and five beds' with 8 workers to a real FHIR server
+// running transactions side by side (--concurrent, as a server over a
+// database does). The server ends with exactly one Location per ward and
+// bed, one Patient per person and no resource twice; every record is
+// accepted with its Provenance. The first subtest shows the server does
+// make copies when transactions race: the same conditional create posted
+// from 8 goroutines at once leaves more than one Location.
+func TestSend_MedplumParallelSharedLocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	t.Run("the server races", func(t *testing.T) {
+		srv := fhirtest.Start(t, "--concurrent")
+		loc := Entry{FullURL: "urn:uuid:" + ResourceID("location:race"), Resource: &Resource{ResourceType: "Location", Name: "race", Status: "active",
+			Identifier: []Identifier{{System: DefaultSystems.Location, Value: "race"}}},
+			Request: &Request{Method: "POST", URL: "Location", IfNoneExist: IdentQuery(DefaultSystems.Location, "race")}}
+		c := &Client{BaseURL: srv.URL, Sleep: noSleep}
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				if _, err := c.Post(t.Context(), Bundle{ResourceType: "Bundle", Type: "transaction", Entry: []Entry{loc}}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := srv.Count(t, "Location"); n < 2 {
+			t.Skipf("8 racing conditional creates left %d Location: this server did not race, so the test below proves nothing here", n)
+		}
+	})
+	srv := fhirtest.Start(t, "--concurrent")
+	ctx := t.Context()
+	w := mustSharedWard(t, 40)
+	x, err := ExportFHIR(w.events, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: 8}
+	clock := storetest.NewClock(storetest.T0.Add(30 * time.Hour))
+	rep, err := Send(ctx, c, x, storeAppender(w.db, w.s), "tester", clock.Now, nil)
+	if err != nil || rep.Rejected != 0 || rep.Accepted != len(x.Events) {
+		t.Fatalf("send = %+v, %v; want all %d events accepted", rep, err, len(x.Events))
+	}
+	counts := map[string]int{}
+	for _, typ := range exportedTypes {
+		mustNoDuplicates(t, srv, typ)
+		counts[typ] = srv.Count(t, typ)
+	}
+	if counts["Location"] != 6 || counts["Patient"] != len(w.patients) || counts["Encounter"] != len(w.patients) {
+		t.Errorf("server holds %v; want 6 Locations (the ward and its five beds), %d Patients and Encounters", counts, len(w.patients))
+	}
+	if n := srv.Count(t, "Practitioner"); n != 0 {
+		t.Errorf("server holds %d Practitioners: performers are references by identifier, none is created", n)
+	}
+	mustProvenanceOnServer(t, srv, len(x.Bundles))
+	evs, _ := w.db.EventsAfter(ctx, nil, 1<<30)
+	for _, it := range Worklist(evs) {
+		if it.Status != StatusAccepted {
+			t.Errorf("%s %s is %s: %s", it.Kind, it.EventID, it.Status, it.Reason)
+		}
+	}
+	// Sent again (a lost answer), side by side: nothing new.
+	if _, err := Send(ctx, c, x, storeAppender(w.db, w.s), "tester", clock.Now, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range exportedTypes {
+		if n := srv.Count(t, typ); n != counts[typ] {
+			t.Errorf("%s after the second send = %d, want %d", typ, n, counts[typ])
+		}
 	}
 }

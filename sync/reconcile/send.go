@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"lifeboat"
@@ -28,6 +30,10 @@ type Client struct {
 	MaxBackoff  time.Duration
 	// Sleep waits between tries; nil sleeps (tests pass a fake).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Workers is how many transactions Send has in flight at once, each a
+	// different patient's, 1 to MaxWorkers; 0 means DefaultWorkers. One
+	// patient's Bundles always go one after another, in order.
+	Workers int
 }
 
 // Outcome is the server's answer to one entry.
@@ -36,6 +42,33 @@ type Outcome struct {
 	OK       bool
 	Reason   string // the server's diagnostics when not OK
 	Location string // the resource written, "Observation/123" (no _history)
+}
+
+// defaultHTTP is the HTTP client of a Client with none: a 60 s timeout,
+// and as many idle connections kept per server as Send has transactions
+// in flight (Go's default keeps 2, so parallel posts would each open a
+// new connection).
+var defaultHTTP = &http.Client{Timeout: 60 * time.Second, Transport: func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = MaxWorkers
+	return t
+}()}
+
+// sleep is c.Sleep, or a timer that stops early when ctx is done.
+func (c *Client) sleep() func(ctx context.Context, d time.Duration) error {
+	if c.Sleep != nil {
+		return c.Sleep
+	}
+	return func(ctx context.Context, d time.Duration) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	}
 }
 
 // errTransient marks a failure worth trying again later (network down,
@@ -59,7 +92,7 @@ func (c *Client) Post(ctx context.Context, b Bundle) ([]Outcome, error) {
 	}
 	hc := c.HTTP
 	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
+		hc = defaultHTTP
 	}
 	tries, wait, maxWait := c.MaxAttempts, c.Backoff, c.MaxBackoff
 	if tries <= 0 {
@@ -71,19 +104,7 @@ func (c *Client) Post(ctx context.Context, b Bundle) ([]Outcome, error) {
 	if maxWait <= 0 {
 		maxWait = 30 * time.Second
 	}
-	sleep := c.Sleep
-	if sleep == nil {
-		sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-t.C:
-				return nil
-			}
-		}
-	}
+	sleep := c.sleep()
 	var last error
 	for try := 1; ; try++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.BaseURL, "/"), bytes.NewReader(body))
@@ -381,99 +402,291 @@ type SendReport struct {
 // Send posts each Bundle of x and records every event's outcome as a
 // recon.status event: before posting, its events are marked sent (sent,
 // no answer yet); once answered, accepted, or rejected with the server's
-// reason. One append per Bundle: its sent marks with the outcomes of the
-// Bundle before (the last Bundle's outcomes on their own). A send stopped half-way
-// (or a crash between post and answer) leaves the Bundle in flight sent:
-// sent is not done (Status.Done), so the next send posts it again, and the
-// conditional creates and updates make that harmless (the server writes
-// nothing twice). by names who sent. progress, if not nil, is called after
-// each Bundle.
+// reason. A send stopped half-way (or a crash between post and answer)
+// leaves the Bundles in flight sent: sent is not done (Status.Done), so
+// the next send posts them again, and the conditional creates and updates
+// make that harmless (the server writes nothing twice). by names who sent.
+// progress, if not nil, is called once per Bundle whose outcomes are
+// recorded, done counting up by one to total.
+//
+// Up to c.Workers transactions are in flight at once, each a different
+// patient's (Bundle.Patient): one patient's Bundles go one after another
+// in export order, and a resource several patients' Bundles write (a
+// ward's Location) is created by one of them before the others may refer
+// to it (see lanes). The store is written, app called, now read and
+// progress called only on the goroutine that called Send, so none of them
+// need be safe for concurrent use. A Bundle's outcomes are appended with
+// the next sent marks, and the sent marks of Bundles posted at about the
+// same time go in one append (each append small: see maxWrite), so the
+// store is written no more often than once per Bundle.
 //
 // A Bundle that cannot be delivered after retries stops the send with an
 // error wrapping lifeboat.ErrTransient; its events stay sent. A server
 // that refuses us rather than the records (401, 403, 404: see refusedUs)
 // stops the send with an error wrapping lifeboat.ErrPermission or
 // lifeboat.ErrNotFound, and the Bundle's events go back to pending with
-// the reason: nothing of it was applied.
+// the reason: nothing of it was applied. Either way no further Bundle is
+// posted, those in flight are answered and recorded, those waiting to be
+// retried give up (staying sent), and what was not sent stays pending.
 func Send(ctx context.Context, c *Client, x *Export, app Appender, by string, now func() time.Time, progress func(done, total int)) (SendReport, error) {
-	var rep SendReport
-	// answered holds the outcomes of the Bundle just answered: they are
-	// appended with the next Bundle's sent marks, one append per Bundle.
-	var answered []Draft
-	for i, b := range x.Bundles {
-		var order []string
-		seen := map[string]bool{}
-		for _, en := range b.Entry {
-			for _, id := range en.Events {
-				if !seen[id] {
-					seen[id] = true
-					order = append(order, id)
+	workers := c.Workers
+	if workers == 0 {
+		workers = DefaultWorkers
+	}
+	if err := CheckWorkers(workers); err != nil {
+		return SendReport{}, fmt.Errorf("send: %w", err)
+	}
+	s := &sender{x: x, by: by, lanes: planLanes(x.Bundles), writes: make(chan write, 2*workers)}
+	s.cond = sync.NewCond(&s.mu)
+	// stopped is done once the send stops: retries waiting give up. The
+	// posts themselves run under ctx, so those in flight are answered.
+	stopped, stop := context.WithCancel(ctx)
+	defer stop()
+	s.stop = stop
+	defer context.AfterFunc(ctx, func() { s.fail(nil) })()
+	cc := *c
+	sleep := cc.sleep()
+	cc.Sleep = func(_ context.Context, d time.Duration) error { return sleep(stopped, d) }
+	s.c = &cc
+
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range min(workers, len(s.lanes.lanes)) {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(s.lanes.lanes) || !s.sendLane(ctx, s.lanes.lanes[k]) {
+					return
 				}
 			}
-		}
-		mark := func(ds []Draft, st Status, reason string) []Draft {
-			at := now()
-			for _, id := range order {
-				ds = append(ds, StatusDraft(StatusChange{EventID: id, Status: st, Reason: reason, By: by}, at))
-			}
-			return ds
-		}
-		if err := app.AppendAll(ctx, mark(answered, StatusSent, "")); err != nil {
-			return rep, fmt.Errorf("record bundle %d as sent: %w", i+1, err)
-		}
-		answered = nil
-		outs, err := c.Post(ctx, b)
-		if err != nil {
-			var r *refusal
-			if errors.As(err, &r) {
-				// Nothing was applied: back to pending, saying why.
-				if merr := app.AppendAll(ctx, mark(nil, StatusPending, "not sent: "+r.words)); merr != nil {
-					return rep, fmt.Errorf("record bundle %d as pending: %w", i+1, merr)
-				}
-			} else {
-				rep.Unanswered += len(order)
-			}
-			return rep, fmt.Errorf("send bundle %d of %d: %w", i+1, len(x.Bundles), err)
-		}
-		if b.Provenance != nil {
-			if err := c.postProvenance(ctx, b, outs); err != nil {
-				// The records were answered but their Provenance was not
-				// written: they stay sent, and go again (harmlessly) with
-				// it next time.
-				rep.Unanswered += len(order)
-				return rep, fmt.Errorf("send the provenance of bundle %d of %d: %w", i+1, len(x.Bundles), err)
-			}
-		}
-		worst := map[string]Outcome{}
-		for j, en := range b.Entry {
-			for _, id := range en.Events {
-				prev, ok := worst[id]
-				if !ok || (prev.OK && !outs[j].OK) {
-					worst[id] = outs[j]
-				}
-			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(s.writes)
+	}()
+	s.record(context.WithoutCancel(ctx), app, now, progress)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil && ctx.Err() != nil {
+		return s.rep, fmt.Errorf("send: %w", ctx.Err())
+	}
+	return s.rep, s.err
+}
+
+// sender is one Send: its workers post Bundles lane by lane and hand the
+// status changes to record, on Send's goroutine, through writes.
+type sender struct {
+	c      *Client
+	x      *Export
+	by     string
+	writes chan write
+	stop   context.CancelFunc
+
+	mu      sync.Mutex
+	cond    *sync.Cond // signalled when a Bundle is answered or the send stops
+	lanes   *lanes
+	rep     SendReport
+	err     error // the first error: it stops the send
+	stopped bool
+}
+
+// write is status changes for record to append; done, if not nil, is
+// sent the result (the sent marks must be in the store before a post).
+// bundles is how many Bundles it finishes, for progress.
+type write struct {
+	changes []StatusChange
+	what    string // "record bundle 3 as sent", for an error
+	done    chan error
+	bundles int
+}
+
+// maxWrite bounds the status changes record appends in one transaction.
+const maxWrite = 1024
+
+// record appends the writes until the workers are done. Outcomes wait for
+// the next sent marks (one append per Bundle, as one at a time did), and
+// the writes waiting when an append ends go together in the next, up to
+// maxWrite changes. A crash loses outcomes not yet appended: their
+// records stay sent, and the next send posts them again, harmlessly.
+func (s *sender) record(ctx context.Context, app Appender, now func() time.Time, progress func(done, total int)) {
+	finished := 0
+	var batch []write
+	n := 0
+	flush := func() {
+		if len(batch) == 0 {
+			return
 		}
 		at := now()
-		for _, id := range order {
-			o := worst[id]
-			c := StatusChange{EventID: id, Status: StatusAccepted, By: by}
-			if !o.OK {
-				c.Status, c.Reason = StatusRejected, o.Reason
-				rep.Rejected++
-			} else {
-				rep.Accepted++
-			}
-			answered = append(answered, StatusDraft(c, at))
-		}
-		rep.Bundles++
-		if i == len(x.Bundles)-1 {
-			if err := app.AppendAll(ctx, answered); err != nil {
-				return rep, fmt.Errorf("record outcomes of bundle %d: %w", i+1, err)
+		ds := make([]Draft, 0, n)
+		for _, w := range batch {
+			for _, c := range w.changes {
+				ds = append(ds, StatusDraft(c, at))
 			}
 		}
-		if progress != nil {
-			progress(i+1, len(x.Bundles))
+		err := app.AppendAll(ctx, ds)
+		for _, w := range batch {
+			if err != nil {
+				s.fail(fmt.Errorf("%s: %w", w.what, err))
+			}
+			if w.done != nil {
+				w.done <- err
+			}
+			if err == nil && progress != nil {
+				for range w.bundles {
+					finished++
+					progress(finished, len(s.x.Bundles))
+				}
+			}
+		}
+		batch, n = batch[:0], 0
+	}
+	for w := range s.writes {
+		batch, n = append(batch, w), n+len(w.changes)
+		if w.done == nil && n < maxWrite {
+			continue // outcomes go with the next sent marks
+		}
+	more:
+		for n < maxWrite {
+			select {
+			case w, ok := <-s.writes:
+				if !ok {
+					break more
+				}
+				batch, n = append(batch, w), n+len(w.changes)
+			default:
+				break more
+			}
+		}
+		flush()
+	}
+	flush()
+}
+
+// fail stops the send; err, if not nil and the first, is what Send
+// returns.
+func (s *sender) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.stopped = true
+	s.stop()
+	s.cond.Broadcast()
+}
+
+// sendLane sends one patient's Bundles in order; false once the send
+// has stopped.
+func (s *sender) sendLane(ctx context.Context, lane []int) bool {
+	for _, i := range lane {
+		s.mu.Lock()
+		for !s.stopped && !s.lanes.ready(i) {
+			s.cond.Wait()
+		}
+		stopped := s.stopped
+		s.mu.Unlock()
+		if stopped {
+			return false
+		}
+		outs := s.sendBundle(ctx, i)
+		s.mu.Lock()
+		s.lanes.answered(i, outs)
+		s.cond.Broadcast()
+		stopped = s.stopped
+		s.mu.Unlock()
+		if stopped {
+			return false
 		}
 	}
-	return rep, nil
+	return true
+}
+
+// sendBundle marks Bundle i's events sent, posts it and hands its
+// outcomes to record; they are returned, nil if it was not answered (the
+// send then stops).
+func (s *sender) sendBundle(ctx context.Context, i int) []Outcome {
+	b := s.x.Bundles[i]
+	var order []string
+	seen := map[string]bool{}
+	for _, en := range b.Entry {
+		for _, id := range en.Events {
+			if !seen[id] {
+				seen[id] = true
+				order = append(order, id)
+			}
+		}
+	}
+	mark := func(st Status, reason string) []StatusChange {
+		cs := make([]StatusChange, len(order))
+		for k, id := range order {
+			cs[k] = StatusChange{EventID: id, Status: st, Reason: reason, By: s.by}
+		}
+		return cs
+	}
+	done := make(chan error, 1)
+	s.writes <- write{changes: mark(StatusSent, ""), what: fmt.Sprintf("record bundle %d as sent", i+1), done: done}
+	if err := <-done; err != nil {
+		return nil // record has stopped the send
+	}
+	s.mu.Lock()
+	stopped := s.stopped
+	s.mu.Unlock()
+	if stopped {
+		// Stopped while the marks were written: not posted after all.
+		s.writes <- write{changes: mark(StatusPending, "not sent: the send stopped first"), what: fmt.Sprintf("record bundle %d as pending", i+1)}
+		return nil
+	}
+	outs, err := s.c.Post(ctx, b)
+	if err != nil {
+		var r *refusal
+		if errors.As(err, &r) {
+			// Nothing was applied: back to pending, saying why.
+			s.writes <- write{changes: mark(StatusPending, "not sent: "+r.words), what: fmt.Sprintf("record bundle %d as pending", i+1)}
+		} else {
+			s.mu.Lock()
+			s.rep.Unanswered += len(order)
+			s.mu.Unlock()
+		}
+		s.fail(fmt.Errorf("send bundle %d of %d: %w", i+1, len(s.x.Bundles), err))
+		return nil
+	}
+	if b.Provenance != nil {
+		if err := s.c.postProvenance(ctx, b, outs); err != nil {
+			// The records were answered but their Provenance was not
+			// written: they stay sent, and go again (harmlessly) with
+			// it next time.
+			s.mu.Lock()
+			s.rep.Unanswered += len(order)
+			s.mu.Unlock()
+			s.fail(fmt.Errorf("send the provenance of bundle %d of %d: %w", i+1, len(s.x.Bundles), err))
+			return outs
+		}
+	}
+	worst := map[string]Outcome{}
+	for j, en := range b.Entry {
+		for _, id := range en.Events {
+			prev, ok := worst[id]
+			if !ok || (prev.OK && !outs[j].OK) {
+				worst[id] = outs[j]
+			}
+		}
+	}
+	cs := mark(StatusAccepted, "")
+	accepted, rejected := 0, 0
+	for k, id := range order {
+		if o := worst[id]; !o.OK {
+			cs[k].Status, cs[k].Reason = StatusRejected, o.Reason
+			rejected++
+		} else {
+			accepted++
+		}
+	}
+	s.mu.Lock()
+	s.rep.Bundles++
+	s.rep.Accepted += accepted
+	s.rep.Rejected += rejected
+	s.mu.Unlock()
+	s.writes <- write{changes: cs, what: fmt.Sprintf("record outcomes of bundle %d", i+1), bundles: 1}
+	return outs
 }

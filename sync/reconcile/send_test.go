@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -259,8 +260,10 @@ func FuzzDecodeResponse(f *testing.F) {
 // TestSend_ServerRefusesUsStopsAndKeepsPending: a server answering 401,
 // 403 or 404 to the whole transaction has refused us (our credentials,
 // our rights, the URL), not the records. The send stops at the first
-// Bundle, says why in plain words, and every record stays pending: none
-// is marked rejected (before, all were, and the send carried on).
+// Bundle (one at a time) or those already in flight (in parallel: no more
+// than one per worker), says why in plain words, and every record stays
+// pending: none is marked rejected (before, all were, and the send
+// carried on).
 func TestSend_ServerRefusesUsStopsAndKeepsPending(t *testing.T) {
 	for _, tt := range []struct {
 		status int
@@ -272,34 +275,36 @@ func TestSend_ServerRefusesUsStopsAndKeepsPending(t *testing.T) {
 		{403, `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"forbidden","diagnostics":"Forbidden"}]}`, lifeboat.ErrPermission, "forbidden (403)"},
 		{404, `<html>Not Found</html>`, lifeboat.ErrNotFound, "no FHIR endpoint at"},
 	} {
-		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
-			ctx := t.Context()
-			d := MustDowntime(t)
-			posts := 0
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				posts++
-				w.WriteHeader(tt.status)
-				fmt.Fprint(w, tt.body)
-			}))
-			defer srv.Close()
-			x, _ := ExportFHIR(d.events, ExportOptions{})
-			if len(x.Bundles) < 2 {
-				t.Fatalf("%d bundles: the test needs several", len(x.Bundles))
-			}
-			rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep}, x, storeAppender(d.db, d.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
-			if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.words) {
-				t.Fatalf("Send = %v, want %v saying %q", err, tt.kind, tt.words)
-			}
-			if posts != 1 || rep.Rejected != 0 || rep.Accepted != 0 {
-				t.Errorf("%d posts, report %+v; want one post and nothing accepted or rejected", posts, rep)
-			}
-			evs, _ := d.db.EventsAfter(ctx, nil, 1<<30)
-			for _, it := range Worklist(evs) {
-				if it.Status != StatusPending {
-					t.Errorf("%s %s is %s %q, want pending", it.Kind, it.EventID, it.Status, it.Reason)
+		for _, workers := range []int{1, DefaultWorkers} {
+			t.Run(fmt.Sprintf("%d/workers=%d", tt.status, workers), func(t *testing.T) {
+				ctx := t.Context()
+				d := MustDowntime(t)
+				var posts atomic.Int64
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					posts.Add(1)
+					w.WriteHeader(tt.status)
+					fmt.Fprint(w, tt.body)
+				}))
+				defer srv.Close()
+				x, _ := ExportFHIR(d.events, ExportOptions{})
+				if len(x.Bundles) < 2 {
+					t.Fatalf("%d bundles: the test needs several", len(x.Bundles))
 				}
-			}
-		})
+				rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: workers}, x, storeAppender(d.db, d.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
+				if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.words) {
+					t.Fatalf("Send = %v, want %v saying %q", err, tt.kind, tt.words)
+				}
+				if n := posts.Load(); n < 1 || n > int64(workers) || rep.Rejected != 0 || rep.Accepted != 0 {
+					t.Errorf("%d posts, report %+v; want 1 to %d posts and nothing accepted or rejected", n, rep, workers)
+				}
+				evs, _ := d.db.EventsAfter(ctx, nil, 1<<30)
+				for _, it := range Worklist(evs) {
+					if it.Status != StatusPending {
+						t.Errorf("%s %s is %s %q, want pending", it.Kind, it.EventID, it.Status, it.Reason)
+					}
+				}
+			})
+		}
 	}
 }
 

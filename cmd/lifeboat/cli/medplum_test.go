@@ -93,6 +93,57 @@ func TestSend_DemoWardToMedplum(t *testing.T) {
 	}
 }
 
+// TestSend_DemoWardToMedplumInParallel runs `lifeboat send --workers 8`
+// against a real FHIR server that runs transactions side by side
+// (--concurrent: two conditional creates of one resource at once make two
+// copies there, as on a server over a database). The demo ward's
+// patients share the ward's Location and beds: the server ends with one
+// Location per ward and bed, no resource twice, every record accepted
+// with its transaction's Provenance; one at a time (--workers 1) to a
+// fresh server gives the same resources.
+func TestSend_DemoWardToMedplumInParallel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Node FHIR server")
+	}
+	types := []string{"Patient", "Location", "Encounter", "Observation", "MedicationAdministration", "MedicationDispense", "QuestionnaireResponse", "AllergyIntolerance", "Provenance"}
+	counts := map[string]map[string]int{}
+	for _, workers := range []string{"8", "1"} {
+		srv := fhirtest.Start(t, "--concurrent")
+		dir := mustDemo(t)
+		out, err := run(t, dir, demoAdminIn, "send", "--url", srv.URL, "--workers", workers, "--user", "Ada Admin")
+		if err != nil || !strings.Contains(out, " 0 rejected") {
+			t.Fatalf("send --workers %s = %q, %v", workers, out, err)
+		}
+		for _, it := range worklist(t, dir) {
+			if it.Status != reconcile.StatusAccepted {
+				t.Errorf("--workers %s: %s %s is %s: %s", workers, it.Kind, it.EventID, it.Status, it.Reason)
+			}
+		}
+		counts[workers] = map[string]int{}
+		for _, typ := range types {
+			seen := map[string]string{}
+			for _, r := range srv.Search(t, typ, "") {
+				for _, id := range r.Identifiers() {
+					k := id.System + "|" + id.Value
+					if other, ok := seen[k]; ok && other != r.ID {
+						t.Errorf("--workers %s: %s %s and %s share identifier %s: written twice", workers, typ, other, r.ID, k)
+					}
+					seen[k] = r.ID
+				}
+			}
+			counts[workers][typ] = srv.Count(t, typ)
+		}
+	}
+	if counts["8"]["Location"] == 0 || counts["8"]["Patient"] < 2 {
+		t.Errorf("server holds %v: the test needs patients sharing Locations", counts["8"])
+	}
+	for _, typ := range types {
+		if counts["8"][typ] != counts["1"][typ] {
+			t.Errorf("%s: %d sent with 8 workers, %d one at a time", typ, counts["8"][typ], counts["1"][typ])
+		}
+	}
+}
+
 // TestSend_DemoWardToMedplumRejecting: a server that refuses
 // MedicationAdministration. Those records are rejected with the server's
 // words, listed by `worklist --status rejected`.
@@ -248,7 +299,8 @@ func answerDropper(t *testing.T, base string, n int) *httptest.Server {
 // could tell them from never sent), the rest pending. Sending again
 // straight to the server resolves them: every record accepted and the
 // server holding one resource per identifier (the conditional writes of
-// the repeated Bundle created nothing twice).
+// the repeated Bundle created nothing twice). The lossy send goes one
+// transaction at a time (--workers 1); the second in parallel.
 func TestSend_LostAnswerLeavesSentAndResendIsIdempotent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Node FHIR server")
@@ -256,7 +308,9 @@ func TestSend_LostAnswerLeavesSentAndResendIsIdempotent(t *testing.T) {
 	srv := fhirtest.Start(t)
 	dir := mustDemo(t)
 	proxy := answerDropper(t, srv.URL, 3)
-	out, err := run(t, dir, demoAdminIn, "send", "--url", proxy.URL, "--user", "Ada Admin")
+	// One transaction at a time, so "the third" is well defined (in
+	// parallel, which transactions are answered depends on timing).
+	out, err := run(t, dir, demoAdminIn, "send", "--url", proxy.URL, "--workers", "1", "--user", "Ada Admin")
 	if err == nil || !strings.Contains(out, "sent with no answer yet") {
 		t.Fatalf("send with lost answers = %q, %v; want an error and the records sent with no answer counted", out, err)
 	}

@@ -25,6 +25,7 @@ func sendCmd(env *Env) *cobra.Command {
 		size      int
 		ward      string
 		unmatched bool
+		workers   int
 		sys       systemsFlags
 	)
 	c := &cobra.Command{
@@ -40,7 +41,9 @@ endpoint at --url) stops the send with the records left pending. Sending again s
 only what is left, and the server creates nothing twice. The records of
 patients still known only by a temporary downtime ID are held back and
 listed (match them to their NHS number on the Reconcile screen first, or
-send them anyway with --include-unmatched). The bearer token
+send them anyway with --include-unmatched). Up to --workers transactions
+are in flight at once, each a different patient's: one patient's records
+always go in order, one transaction after another. The bearer token
 is read from --token-file or $LIFEBOAT_FHIR_TOKEN, never from the command
 line (it would show in the process list).`,
 		Example: `  LIFEBOAT_FHIR_TOKEN=... lifeboat send --url https://fhir.trust.nhs.uk/R4 --user "Ada Admin"`,
@@ -55,6 +58,9 @@ line (it would show in the process list).`,
 			}
 			if err := bundleSizeFlag(cmd, size); err != nil {
 				return err
+			}
+			if reconcile.CheckWorkers(workers) != nil {
+				return fmt.Errorf("--workers %d: give how many transactions may be in flight at once, 1 to %d (usage: %s)", workers, reconcile.MaxWorkers, cmd.UseLine())
 			}
 			systems, err := sys.systems(cmd, env)
 			if err != nil {
@@ -91,7 +97,7 @@ line (it would show in the process list).`,
 			if err := db.RecordExport(ctx, s, fmt.Sprintf("FHIR send of %d events to %s", len(x.Events), u.Redacted())); err != nil {
 				return plain(err)
 			}
-			client := &reconcile.Client{BaseURL: strings.TrimRight(base, "/"), Token: token}
+			client := &reconcile.Client{BaseURL: strings.TrimRight(base, "/"), Token: token, Workers: workers}
 			rep, err := reconcile.Send(ctx, client, x, appender(db, s), s.User.Name, time.Now, func(i, n int) {
 				fmt.Fprintf(cmd.ErrOrStderr(), "\rsent %d/%d bundles", i, n)
 			})
@@ -116,6 +122,7 @@ line (it would show in the process list).`,
 	c.Flags().StringVar(&tokenFile, "token-file", "", "read the bearer token from this file (else $LIFEBOAT_FHIR_TOKEN)")
 	c.Flags().IntVar(&size, "bundle-size", reconcile.DefaultBundleSize, bundleSizeUsage)
 	c.Flags().StringVar(&ward, "ward", "", "only patients last on this ward (its ID)")
+	c.Flags().IntVar(&workers, "workers", reconcile.DefaultWorkers, fmt.Sprintf("transactions in flight at once, each a different patient's, 1 to %d (1 sends one at a time); one patient's records always go in order", reconcile.MaxWorkers))
 	sys.add(c)
 	c.Flags().BoolVar(&unmatched, "include-unmatched", false, "also send the records of patients with no NHS number yet (under their temporary ID)")
 	return c

@@ -105,3 +105,15 @@ func TestExport_TrustSystems(t *testing.T) {
 		t.Errorf("send --system-base without https: %v", err)
 	}
 }
+
+// TestSend_WorkersFlag: `lifeboat send` refuses a --workers outside 1..32
+// with a usage error before opening the store or calling out.
+func TestSend_WorkersFlag(t *testing.T) {
+	dir := mustDemo(t)
+	for _, n := range []string{"0", "-1", "33"} {
+		_, err := run(t, dir, demoAdminIn, "send", "--url", "https://fhir.invalid/R4", "--workers", n, "--user", "Ada Admin")
+		if err == nil || !strings.Contains(err.Error(), "--workers "+n+": give how many transactions may be in flight at once, 1 to 32") {
+			t.Errorf("send --workers %s: %v", n, err)
+		}
+	}
+}

@@ -18,13 +18,21 @@
 //     more remain (offset paging); _include; meta.lastUpdated, the
 //     server's time of the search (the feed's incremental pulls use it).
 //
-// Usage: node server.mjs [--port N] [--reject-kind Type[,Type...]] [--reject-reason text] [--token T]
+// Usage: node server.mjs [--port N] [--reject-kind Type[,Type...]] [--reject-reason text] [--token T] [--concurrent]
+//
+// With --concurrent, transactions run side by side, as on a server over a
+// database: each search's answer comes back a moment after it was read (a
+// database round trip), so two transactions creating the same conditional
+// resource at once both find it missing and both create it, as real
+// servers do when nothing orders such transactions. Each transaction is
+// still atomic.
 //
 // It prints "listening on PORT" on stdout once ready. With --reject-kind,
 // creating or updating a resource of that type fails the way a validation
 // error does in Medplum: an OperationOutcome (400) naming Bundle.entry[n].
 // With --token, a request without "Authorization: Bearer T" is refused
 // with 401 and an OperationOutcome, as Medplum's auth middleware does.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import {
@@ -49,6 +57,7 @@ const { values: args } = parseArgs({
     'reject-kind': { type: 'string', default: '' },
     'reject-reason': { type: 'string', default: '' },
     token: { type: 'string', default: '' },
+    concurrent: { type: 'boolean', default: false },
   },
 });
 const rejectKinds = new Set(args['reject-kind'].split(',').filter(Boolean));
@@ -60,13 +69,13 @@ for (const f of SEARCH_PARAMETER_BUNDLE_FILES) {
   indexSearchParameterBundle(readJson(f));
 }
 
-// httpSearch is the search being answered over HTTP: its type and the
-// server's base URL, for the next links (one request at a time, see queue).
-let httpSearch;
-
-// entryOf finds which entry of the transaction being run holds a resource,
-// by its identifiers (the router hands the repository rewritten copies).
-let entryOf = () => undefined;
+// txn is the request being run: entryOf finds which entry of its
+// transaction holds a resource, by its identifiers (the router hands the
+// repository rewritten copies); undo is its undo log while in a
+// transaction: [type, id, previous or undefined]; search is the search
+// being answered over HTTP: its type and the server's base URL, for the
+// next links (taken by the first search of that type the request runs).
+const txn = new AsyncLocalStorage();
 
 // Repo is MemoryRepository with atomic transactions, an identifier index
 // and the test's rejection rule.
@@ -74,14 +83,13 @@ class Repo extends MemoryRepository {
   constructor() {
     super();
     this.byIdent = new Map(); // "Type|system|value" -> Set of ids
-    this.undo = undefined; // while in a transaction: [type, id, previous or undefined]
   }
 
   reject(resource) {
     if (!rejectKinds.has(resource.resourceType)) {
       return;
     }
-    const i = entryOf(resource);
+    const i = txn.getStore()?.entryOf(resource);
     const why = args['reject-reason'] || `${resource.resourceType} is not accepted by this server`;
     throw new OperationOutcomeError(badRequest(why, i === undefined ? resource.resourceType : `Bundle.entry[${i}].resource`));
   }
@@ -124,13 +132,13 @@ class Repo extends MemoryRepository {
   }
 
   record(type, id) {
-    this.undo?.push([type, id, this.previous(type, id)]);
+    txn.getStore()?.undo?.push([type, id, this.previous(type, id)]);
   }
 
   async createResource(resource) {
     this.reject(resource);
     const r = await super.createResource(resource);
-    this.undo?.push([r.resourceType, r.id, undefined]);
+    txn.getStore()?.undo?.push([r.resourceType, r.id, undefined]);
     this.index(r, true);
     return r;
   }
@@ -157,8 +165,18 @@ class Repo extends MemoryRepository {
   }
 
   // search answers a search on one identifier (system|value) from the
-  // index, and leaves every other search to MemoryRepository.
+  // index, and leaves every other search to MemoryRepository (searchNow).
   async search(req) {
+    const result = this.searchNow(req);
+    if (args.concurrent) {
+      // The answer travels back from the database while other transactions
+      // go on writing: by the time it arrives it may be stale.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return result;
+  }
+
+  searchNow(req) {
     const f = req.filters ?? [];
     if (f.length === 1 && f[0].code === 'identifier' && f[0].operator === Operator.EQUALS && f[0].value.includes('|') && !f[0].value.includes(',') && !req.sortRules?.length) {
       const ids = this.byIdent.get(`${req.resourceType}|${f[0].value}`) ?? new Set();
@@ -171,9 +189,10 @@ class Repo extends MemoryRepository {
       }
       return { resourceType: 'Bundle', type: 'searchset', entry: entry.slice(0, req.count ?? 20), total: entry.length };
     }
-    if (httpSearch && req.resourceType === httpSearch.type) {
-      const base = httpSearch.base;
-      httpSearch = undefined;
+    const t = txn.getStore();
+    if (t?.search && req.resourceType === t.search.type) {
+      const base = t.search.base;
+      t.search = undefined;
       return this.pagedSearch(req, base);
     }
     return this.indexedSearch(req) ?? super.search(req);
@@ -257,14 +276,15 @@ class Repo extends MemoryRepository {
 
   // withTransaction undoes what the callback wrote if it fails.
   async withTransaction(callback) {
-    if (this.undo) {
+    const t = txn.getStore();
+    if (!t || t.undo) {
       return callback(undefined);
     }
-    this.undo = [];
+    t.undo = [];
     try {
       return await callback(undefined);
     } catch (err) {
-      for (const [type, id, prev] of this.undo.reverse()) {
+      for (const [type, id, prev] of t.undo.reverse()) {
         const cur = this.previous(type, id);
         if (cur) {
           this.index(cur, false);
@@ -277,7 +297,7 @@ class Repo extends MemoryRepository {
       }
       throw err;
     } finally {
-      this.undo = undefined;
+      t.undo = undefined;
     }
   }
 }
@@ -285,7 +305,8 @@ class Repo extends MemoryRepository {
 const repo = new Repo();
 const router = new FhirRouter();
 
-// One request at a time: transactions are serialisable.
+// One request at a time: transactions are serialisable (unless
+// --concurrent).
 let queue = Promise.resolve();
 
 async function handle(req, body) {
@@ -298,6 +319,7 @@ async function handle(req, body) {
       return [badRequest('request body is not JSON: ' + err.message)];
     }
   }
+  let entryOf = () => undefined;
   if (parsed?.resourceType === 'Bundle' && Array.isArray(parsed.entry)) {
     const keys = parsed.entry.map((e) => JSON.stringify(e.resource?.identifier ?? null));
     entryOf = (r) => {
@@ -306,18 +328,16 @@ async function handle(req, body) {
     };
   }
   const path = url.split('?')[0];
+  let search;
   if (req.method === 'GET' && /^\/[A-Z][A-Za-z]+$/.test(path)) {
-    httpSearch = { type: path.slice(1), base: `http://${req.headers.host}` };
+    search = { type: path.slice(1), base: `http://${req.headers.host}` };
   }
-  try {
-    return await router.handleRequest(
+  return txn.run({ entryOf, undo: undefined, search }, () =>
+    router.handleRequest(
       { method: req.method, url, pathname: '', body: parsed, params: {}, query: {}, headers: req.headers, config: { transactions: true } },
       repo
-    );
-  } finally {
-    entryOf = () => undefined;
-    httpSearch = undefined;
-  }
+    )
+  );
 }
 
 const server = http.createServer((req, res) => {
@@ -325,7 +345,7 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString('utf8');
-    queue = queue.then(async () => {
+    const run = async () => {
       if (args.token && req.headers.authorization !== `Bearer ${args.token}`) {
         res.writeHead(401, { 'Content-Type': 'application/fhir+json', 'WWW-Authenticate': 'Bearer' });
         res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', details: { text: 'Unauthorized' } }] }));
@@ -340,7 +360,12 @@ const server = http.createServer((req, res) => {
       const [outcome, resource] = result;
       res.writeHead(getStatus(outcome), { 'Content-Type': 'application/fhir+json' });
       res.end(JSON.stringify(resource ?? outcome));
-    });
+    };
+    if (args.concurrent) {
+      run();
+    } else {
+      queue = queue.then(run);
+    }
   });
 });
 

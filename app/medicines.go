@@ -219,6 +219,9 @@ func (m *medicinesTab) show(chart store.MedicineChart, now time.Time) {
 	if len(chart.MAR.Rows) == 0 {
 		rows = append(rows, wrapped("No medicines are recorded for this patient."))
 	}
+	if coreChart(chart.MAR) {
+		rows = append(rows, medFlag("\"Core chart\": due before the patient data time, when the core system's chart recorded doses. Check it there (or on its printout) before giving; tap to record one given on paper.", medPaleGrey, false))
+	}
 	shown := map[string]bool{}
 	for _, r := range chart.MAR.Rows {
 		rows = append(rows, m.orderCard(r, shown))
@@ -405,6 +408,18 @@ func (m *medicinesTab) orderCard(r forms.MARRow, shown map[string]bool) fyne.Can
 	return NewCard(container.NewVBox(append(append(head, cells), lines...)...), nil)
 }
 
+// coreChart reports whether any dose on mar is left to the core chart.
+func coreChart(mar forms.MAR) bool {
+	for _, r := range mar.Rows {
+		for _, c := range r.Cells {
+			if c.Status == forms.StatusCoreChart {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // sameDay reports whether t falls on the MAR day starting at day.
 func sameDay(t, day time.Time) bool {
 	return !t.Before(day) && t.Before(day.AddDate(0, 0, 1))
@@ -436,6 +451,12 @@ func (m *medicinesTab) cellButton(o forms.MedicationOrder, c forms.MARCell) fyne
 		if c.Status == forms.StatusOverdue {
 			b.Importance = widget.DangerImportance
 		}
+		return b
+	case forms.StatusCoreChart:
+		// Before the census time the core system's chart holds this
+		// dose: not due here, but a dose given then can still be recorded.
+		b := widget.NewButton(at+" core chart", func() { m.askOutcome(o, c) })
+		b.Importance = widget.LowImportance
 		return b
 	case forms.StatusUpcoming:
 		return Chip(at+" later", nhsGrey5, nhsGrey1, false)

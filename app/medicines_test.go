@@ -13,9 +13,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lifeboat"
+	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/forms"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
+	"lifeboat/sync/reconcile"
 )
 
 // showTab selects the patient screen's tab called title.
@@ -704,4 +706,43 @@ func TestMedicines_RecordItAgainRecordsTheSecondDose(t *testing.T) {
 			mustShow(t, ui, "12:00 CONFLICT")
 		})
 	}
+}
+
+// TestMedicines_DosesBeforeTheCensusAreTheCoreChart: a snapshot order's
+// dose scheduled before the newest census time (a feed pull while the
+// core system was up), with nothing recorded here, is the core chart's:
+// the MAR says "core chart", not due, and the ward list no longer counts
+// it, so nobody gives again a dose the core system's chart may already
+// hold. It can still be recorded. Before, it stayed due, then OVERDUE.
+func TestMedicines_DosesBeforeTheCensusAreTheCoreChart(t *testing.T) {
+	ui, db, clock := newTestUI(t, fyne.NewSize(1280, 800))
+	clock.Advance(3*time.Hour + 10*time.Minute) // 12:10: the 12:00 dose is due
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	mustShow(t, ui, "Doses due (18)")
+	test.Tap(card(t, ui, "SMITH, Richard"))
+	settle(ui)
+	showTab(t, ui, "Medicines")
+	mustShow(t, ui, "12:00 due")
+
+	// A peer's feed imports a census as of 12:05: it changes nothing but
+	// the time the data is as of.
+	asOf := clock.Now().Add(-5 * time.Minute)
+	if _, err := reconcile.Import(t.Context(), db, reconAppender(db, adminSession(t, db)), reconcile.Census{Source: "core feed", AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	settle(ui)
+	mustShow(t, ui, "Patient data as of 22-Nov-2026 12:05", "12:00 core chart", "Check it there (or on its printout) before giving")
+	if hasButton(ui, "12:00 due") {
+		t.Error("12:00 still due after a census as of 12:05")
+	}
+	tap(t, ui, "Ward list")
+	mustShow(t, ui, "Doses due (0)")
+
+	// Still recordable: the nurse who gave it on paper says so.
+	test.Tap(card(t, ui, "SMITH, Richard"))
+	settle(ui)
+	showTab(t, ui, "Medicines")
+	tap(t, ui, "12:00 core chart")
+	tap(t, ui, "Given")
+	mustShow(t, ui, "12:00 given")
 }

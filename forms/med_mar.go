@@ -22,6 +22,11 @@ const (
 	StatusRefused  SlotStatus = "refused"
 	StatusHeld     SlotStatus = "held"
 	StatusConflict SlotStatus = "conflict"
+	// StatusCoreChart is a snapshot order's dose scheduled at or before
+	// the census time with nothing recorded on Lifeboat: the core system
+	// held the chart then, so whether it was given is on its chart, not
+	// here (see CoreChartBefore).
+	StatusCoreChart SlotStatus = "core-chart"
 )
 
 // DueWindow and OverdueAfter set when an unrecorded dose shows as due: from
@@ -147,6 +152,31 @@ func (r RoundTimes) MARDay(orders []MedicationOrder, records []AdminRecord, day,
 		mar.Rows = append(mar.Rows, row)
 	}
 	return mar
+}
+
+// CoreChartBefore marks the doses of snapshot orders (imported from the
+// core system) scheduled at or before asOf, the newest census's time,
+// with nothing recorded on Lifeboat, as StatusCoreChart instead of due or
+// overdue: until then the core system's own chart recorded them, and
+// calling a dose already given there "overdue" invites giving it twice.
+// Doses after asOf, and every dose of an order entered on Lifeboat, keep
+// their status. A zero asOf changes nothing.
+func (m *MAR) CoreChartBefore(asOf time.Time) {
+	if asOf.IsZero() {
+		return
+	}
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		if r.Order.Source != SourceSnapshot {
+			continue
+		}
+		for j := range r.Cells {
+			c := &r.Cells[j]
+			if len(c.Records) == 0 && (c.Status == StatusDue || c.Status == StatusOverdue) && !c.Slot.Time.After(asOf) {
+				c.Status = StatusCoreChart
+			}
+		}
+	}
 }
 
 func slotStatus(at time.Time, recs []AdminRecord, now time.Time) SlotStatus {

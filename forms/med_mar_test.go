@@ -148,3 +148,62 @@ func BenchmarkMARDay(b *testing.B) {
 		MARDay(orders, records, day1, now)
 	}
 }
+
+// TestMAR_CoreChartBefore: a snapshot order's doses up to and including
+// the census time, with nothing recorded here, are the core chart's, not
+// due or overdue; a dose one minute after it, a dose with a record, every
+// dose of an order entered on Lifeboat and a zero census time keep their
+// status.
+func TestMAR_CoreChartBefore(t *testing.T) {
+	snap := regularOrder("snap", FreqTDS)
+	snap.Source = SourceSnapshot
+	entered := regularOrder("entered", FreqTDS)
+	now := day1.Add(23*time.Hour + 30*time.Minute) // every TDS dose of the day is past
+	base := MARDay([]MedicationOrder{snap, entered}, nil, day1, now)
+	if len(base.Columns) != 3 {
+		t.Fatalf("TDS columns = %v, want 3", base.Columns)
+	}
+	first, second, third := base.Columns[0], base.Columns[1], base.Columns[2]
+	given := AdminRecord{Administration: Administration{OrderID: "snap", PatientID: "p1", Slot: SlotTime(first), Outcome: OutcomeGiven, Dose: Units(500)},
+		EventID: "g1", Ref: EventRef{"a", 1}, PerformedAt: first}
+	tests := []struct {
+		name    string
+		asOf    time.Time
+		records []AdminRecord
+		want    []SlotStatus // the snapshot order's three doses
+	}{
+		{"no census", time.Time{}, nil, []SlotStatus{StatusOverdue, StatusOverdue, StatusOverdue}},
+		{"census before the first dose", first.Add(-time.Minute), nil, []SlotStatus{StatusOverdue, StatusOverdue, StatusOverdue}},
+		{"census at the first dose", first, nil, []SlotStatus{StatusCoreChart, StatusOverdue, StatusOverdue}},
+		{"census a minute before the second", second.Add(-time.Minute), nil, []SlotStatus{StatusCoreChart, StatusOverdue, StatusOverdue}},
+		{"census at the second", second, nil, []SlotStatus{StatusCoreChart, StatusCoreChart, StatusOverdue}},
+		{"census after the third", third.Add(time.Minute), nil, []SlotStatus{StatusCoreChart, StatusCoreChart, StatusCoreChart}},
+		{"a dose recorded here keeps its record", third, []AdminRecord{given}, []SlotStatus{StatusGiven, StatusCoreChart, StatusCoreChart}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := MARDay([]MedicationOrder{snap, entered}, tt.records, day1, now)
+			m.CoreChartBefore(tt.asOf)
+			for _, r := range m.Rows {
+				for i, c := range r.Cells {
+					want := tt.want[i]
+					if r.Order.ID == "entered" {
+						want = StatusOverdue // entered on Lifeboat: always ours
+					}
+					if c.Status != want {
+						t.Errorf("%s dose at %s = %q, want %q", r.Order.ID, c.Slot.Time.Format("15:04"), c.Status, want)
+					}
+				}
+			}
+		})
+	}
+	// Due (within the hour) is treated as overdue is.
+	m := MARDay([]MedicationOrder{snap}, nil, day1, second.Add(30*time.Minute))
+	m.CoreChartBefore(second)
+	if got := m.Rows[0].Cells[1].Status; got != StatusCoreChart {
+		t.Errorf("due dose at the census time = %q, want %q", got, StatusCoreChart)
+	}
+	if got := m.Rows[0].Cells[2].Status; got != StatusUpcoming {
+		t.Errorf("later dose = %q, want upcoming", got)
+	}
+}

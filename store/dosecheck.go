@@ -315,6 +315,11 @@ func (db *DB) MedicineChart(ctx context.Context, patientID string, day, now time
 	}
 	c.Orders = f.orders
 	c.MAR = forms.MARDay(f.orders, f.records, day, now)
+	asOf, err := censusAsOf(ctx, db.sql, db)
+	if err != nil {
+		return c, fmt.Errorf("read medicines: %w", err)
+	}
+	c.MAR.CoreChartBefore(asOf)
 	c.Conflicts = forms.DoseConflicts(f.records)
 	c.Breaches = forms.LimitBreaches(f.orders, f.counted())
 	if c.Register, err = registerDoses(ctx, db.sql, aead, patientID); err != nil {

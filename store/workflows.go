@@ -129,7 +129,32 @@ func (db *DB) MAR(ctx context.Context, patientID string, day, now time.Time) (fo
 	if err != nil {
 		return forms.MAR{}, fmt.Errorf("read MAR: %w", err)
 	}
-	return forms.MARDay(orders, admins, day, now), nil
+	asOf, err := censusAsOf(ctx, db.sql, db)
+	if err != nil {
+		return forms.MAR{}, fmt.Errorf("read MAR: %w", err)
+	}
+	mar := forms.MARDay(orders, admins, day, now)
+	mar.CoreChartBefore(asOf)
+	return mar, nil
+}
+
+// censusAsOf is the "data as of" time of the newest census imported (by
+// clock order; Import refuses an older census after a newer one), zero if
+// none: the MAR leaves snapshot doses before it to the core system's chart.
+func censusAsOf(ctx context.Context, x execer, db *DB) (time.Time, error) {
+	aead, err := db.keys()
+	if err != nil {
+		return time.Time{}, err
+	}
+	evs, err := queryEvents(ctx, x, aead, eventCols+"WHERE kind = ? ORDER BY hlc_wall DESC, hlc_logical DESC, device DESC LIMIT 1", forms.KindCensusImported)
+	if err != nil || len(evs) == 0 {
+		return time.Time{}, err
+	}
+	var ci forms.CensusImported
+	if err := json.Unmarshal(evs[0].Payload, &ci); err != nil {
+		return time.Time{}, nil // refused by check; never in the log
+	}
+	return ci.AsOf, nil
 }
 
 // DoseAlreadyRecorded is the check to run before recording a dose: the

@@ -152,6 +152,8 @@ func (b *Book) marMark(c forms.MARCell) marMark {
 		return marMark{lines: []string{"DUE"}, bg: paleYellow, fg: black, bold: true}
 	case forms.StatusOverdue:
 		return marMark{lines: []string{"OVERDUE", "not recorded"}, bg: paleRed, fg: nhsRed, bold: true}
+	case forms.StatusCoreChart:
+		return marMark{lines: []string{"Core chart", "before data time"}, bg: white, fg: black}
 	case forms.StatusGiven:
 		head := "Given"
 		if len(c.Records[len(c.Records)-1].Overrides) > 0 {

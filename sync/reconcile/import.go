@@ -348,7 +348,10 @@ func plan(c Census, kn *known, newID func() string) ([]Draft, ImportCounts, erro
 		}
 		ds = planAllergies(ds, &n, cp, kp, p.ID, at, newID)
 	}
-	ds = planDischarges(ds, &n, c, kn, at)
+	ds, err := planDischarges(ds, &n, c, kn, at)
+	if err != nil {
+		return nil, ImportCounts{}, err
+	}
 	n.LeftOut = c.LeftOut
 	ds = append(ds, Draft{Kind: KindCensusImported, Subject: "census", PerformedAt: at,
 		Payload: CensusImported{Source: c.Source, AsOf: at, Counts: n, Events: len(ds)}})
@@ -360,9 +363,13 @@ func plan(c Census, kn *known, newID func() string) ([]Draft, ImportCounts, erro
 // the core system discharged them (or moved them to a ward this census
 // does not cover) while the feed was watching. A patient whose place was
 // last recorded on Lifeboat stays where the ward put them.
-func planDischarges(ds []Draft, n *ImportCounts, c Census, kn *known, at time.Time) []Draft {
+//
+// A census that would send home more than half of them (and more than
+// MaxQuietDischarges) is refused whole: an empty or cut-short answer from
+// a core system coming back from a restore must not empty the wards.
+func planDischarges(ds []Draft, n *ImportCounts, c Census, kn *known, at time.Time) ([]Draft, error) {
 	if len(c.Covers) == 0 && !c.CoversAll {
-		return ds
+		return ds, nil
 	}
 	in := make(map[string]bool, len(c.Patients))
 	for _, cp := range c.Patients {
@@ -373,17 +380,30 @@ func planDischarges(ds []Draft, n *ImportCounts, c Census, kn *known, at time.Ti
 		nhs = append(nhs, k)
 	}
 	slices.Sort(nhs)
+	placed := 0
 	for _, k := range nhs {
 		kp := kn.byNHS[k]
-		if in[k] || !kp.onWard || !kp.placedByCensus || !c.covers(kp.ward) {
+		if !kp.onWard || !kp.placedByCensus || !c.covers(kp.ward) {
+			continue
+		}
+		placed++
+		if in[k] {
 			continue
 		}
 		ds = append(ds, Draft{Kind: forms.KindPatientDischarged, Subject: kp.reg.ID, PerformedAt: at,
 			Payload: forms.Discharge{PatientID: kp.reg.ID, Destination: "left the wards the core system's census covers"}})
 		n.Discharges++
 	}
-	return ds
+	if n.Discharges > MaxQuietDischarges && 2*n.Discharges > placed {
+		return nil, fmt.Errorf("this census would send home %d of the %d patients an earlier census put on the wards it covers: not imported, as an answer cut short (a core system restoring) would empty the wards; the wards keep the census they have: check the core system's answer: %w",
+			n.Discharges, placed, lifeboat.ErrInvalid)
+	}
+	return ds, nil
 }
+
+// MaxQuietDischarges is how many patients a census may send home at
+// once whatever the ward's size; beyond it, at most half of them.
+const MaxQuietDischarges = 5
 
 // planAllergies adds a patient's allergies, "no known allergies" and
 // weights from the census: an allergy already on record (same substance

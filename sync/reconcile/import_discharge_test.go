@@ -1,10 +1,13 @@
 package reconcile
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"lifeboat"
 	"lifeboat/forms"
 )
 
@@ -116,5 +119,60 @@ func TestImport_CensusDischargesWhoLeft(t *testing.T) {
 				t.Errorf("%s: patient %d at %q, want %q", st.name, i, got[nhs[i]], w)
 			}
 		}
+	}
+}
+
+// TestImport_CensusThatWouldEmptyTheWardsRefused: a census covering the
+// wards that would send home more than half of the patients an earlier
+// census put there (and more than MaxQuietDischarges) is refused whole
+// and changes nothing: a core system answering with nobody, or a page of
+// its answer, while it restores must not empty the wards. At the limit
+// it is imported.
+func TestImport_CensusThatWouldEmptyTheWardsRefused(t *testing.T) {
+	tests := []struct {
+		name    string
+		placed  int // patients on the ward by the first census
+		kept    int // of them in the second
+		refused bool
+	}{
+		{"nobody left of 12", 12, 0, true},
+		{"7 of 12 leave", 12, 5, true},
+		{"6 of 12 leave: half", 12, 6, false},
+		{"5 of 6 leave: the quiet limit", 6, 1, false},
+		{"6 of 6 leave", 6, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			db, s := MustStore(t)
+			app := storeAppender(db, s)
+			var ps []CensusPatient
+			for i := range tt.placed {
+				ps = append(ps, CensusPatient{NHSNumber: testNHS(t, i+1), Surname: fmt.Sprint("Patient", i), Given: "Test", BirthDate: "1950-01-01", Ward: "w7", Bed: fmt.Sprint("b", i)})
+			}
+			if _, err := Import(ctx, db, app, Census{Source: "feed", AsOf: asOf, CoversAll: true, Patients: ps}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Import(ctx, db, app, Census{Source: "feed", AsOf: asOf.Add(time.Hour), CoversAll: true, Patients: ps[:tt.kept]})
+			onWard := 0
+			all, _ := db.Patients(ctx, "")
+			for _, p := range all {
+				if p.Ward != "" {
+					onWard++
+				}
+			}
+			if tt.refused {
+				if !errors.Is(err, lifeboat.ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf("would send home %d of the %d patients", tt.placed-tt.kept, tt.placed)) {
+					t.Fatalf("import = %v, want refused naming the counts", err)
+				}
+				if onWard != tt.placed {
+					t.Errorf("%d on the ward after a refused census, want all %d", onWard, tt.placed)
+				}
+				return
+			}
+			if err != nil || res.Counts.Discharges != tt.placed-tt.kept || onWard != tt.kept {
+				t.Errorf("import = %+v, %v; %d on the ward, want %d discharged and %d left", res.Counts, err, onWard, tt.placed-tt.kept, tt.kept)
+			}
+		})
 	}
 }

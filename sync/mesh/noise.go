@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 )
@@ -117,6 +118,9 @@ func (r *noise) total() uint64 {
 	return r.suppressed
 }
 
+// maxProblemKey bounds the problem part of a noise key.
+const maxProblemKey = 60
+
 var (
 	logFrom = regexp.MustCompile(`from=(\S+)`)
 	logNode = regexp.MustCompile(`'([^']*)'`)
@@ -124,14 +128,23 @@ var (
 )
 
 // noiseKey is the key of one of memberlist's lines: the host it names
-// (from=host:port; every connection from one host is one peer), else the
-// node it names in quotes, else the line with its numbers taken out.
+// (from=host:port; every connection from one host is one peer) with the
+// problem (the line's start, numbers taken out), else the node it names
+// in quotes, else the line with its numbers taken out.
 func noiseKey(line string) string {
 	if m := logFrom.FindStringSubmatch(line); m != nil {
-		if host, _, err := net.SplitHostPort(m[1]); err == nil {
-			return host
+		host := m[1]
+		if h, _, err := net.SplitHostPort(m[1]); err == nil {
+			host = h
 		}
-		return m[1]
+		// One line per host and problem: a host failing in two ways
+		// (a peer that cannot decrypt, and acks to an old address) shows
+		// both, not whichever came first in the minute.
+		what := digits.ReplaceAllString(strings.TrimSpace(logFrom.ReplaceAllString(line, "")), "#")
+		if len(what) > maxProblemKey {
+			what = strings.TrimSpace(what[:maxProblemKey])
+		}
+		return host + " " + what
 	}
 	if m := logNode.FindStringSubmatch(line); m != nil {
 		return m[1]

@@ -76,10 +76,12 @@ func TestNoise_ManyKeysShareOne(t *testing.T) {
 
 func TestNoiseKey(t *testing.T) {
 	for line, want := range map[string]string{
-		"Decrypt packet failed: unsupported encryption version 106 from=127.0.0.1:40881": "127.0.0.1",
-		"failed to receive: EOF from=[fe80::1]:7946":                                     "fe80::1",
-		"ignoring alive message for 'K3DEV': refuse peer K3DEV: device has been revoked": "K3DEV",
-		"Remote node state size is (123) limit is (456)":                                 "Remote node state size is (#) limit is (#)",
+		"Decrypt packet failed: unsupported encryption version 106 from=127.0.0.1:40881":                                      "127.0.0.1 Decrypt packet failed: unsupported encryption version #",
+		"Decrypt packet failed: unsupported encryption version 7 from=127.0.0.1:40999":                                        "127.0.0.1 Decrypt packet failed: unsupported encryption version #",
+		"failed to receive: EOF from=[fe80::1]:7946":                                                                          "fe80::1 failed to receive: EOF",
+		"Failed to send ack: write udp 127.0.0.1:7946->[fd00::2]:7946: address fd00::2: non-IPv4 address from=127.0.0.1:7946": "127.0.0.1 Failed to send ack: write udp #.#.#.#:#->[fd#::#]:#: address",
+		"ignoring alive message for 'K3DEV': refuse peer K3DEV: device has been revoked":                                      "K3DEV",
+		"Remote node state size is (123) limit is (456)":                                                                      "Remote node state size is (#) limit is (#)",
 	} {
 		if got := noiseKey(line); got != want {
 			t.Errorf("noiseKey(%q) = %q, want %q", line, got, want)

@@ -39,8 +39,8 @@ func (l *lockedBuffer) lines(s string) []string {
 }
 
 // A host on the ward network sending junk (200 UDP packets, 20 TCP
-// connections with garbage) gets one log line per interval, not one per
-// packet, and the count of the rest is logged when the node stops. Fails
+// connections with garbage) gets one log line per problem and interval,
+// not one per packet, and the count of the rest is logged when the node stops. Fails
 // on main before this change: memberlist logged an ERROR line for every
 // packet and connection (220 lines; a flood fills the disk and buries
 // the lines that matter).
@@ -72,13 +72,38 @@ func TestNode_JunkPacketsLogOneLinePerPeer(t *testing.T) {
 		n := a.Status().LogSuppressed
 		return n >= packets, fmt.Sprintf("%d lines suppressed", n)
 	})
-	if got := buf.lines("127.0.0.1"); len(got) != 1 {
-		t.Fatalf("%d log lines about the junk host, want 1:\n%s", len(got), strings.Join(got, "\n"))
+	// A few problems (packets no key decrypts, streams that are not
+	// encrypted or end early): one line each, never two for one.
+	first := buf.lines("127.0.0.1")
+	problems := map[string]bool{}
+	for _, l := range first {
+		problems[problemOf(l)] = true
+	}
+	if len(first) == 0 || len(first) > 3 || len(problems) != len(first) {
+		t.Fatalf("%d log lines about the junk host, want one per problem (at most 3):\n%s", len(first), strings.Join(first, "\n"))
 	}
 	a.stop()
 	got := buf.lines("127.0.0.1")
-	if len(got) != 2 || !strings.Contains(got[1], "suppressed=") {
-		t.Fatalf("after stopping: %d lines, want the first and a count of the rest:\n%s", len(got), strings.Join(got, "\n"))
+	counts := 0
+	for _, l := range got[len(first):] {
+		if strings.Contains(l, "suppressed=") {
+			counts++
+		}
 	}
-	t.Logf("%s", got[1])
+	if counts == 0 || len(got) > 2*len(first) {
+		t.Fatalf("after stopping: %d lines, want the first ones and a count of the rest of each:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	t.Logf("%s", strings.Join(got, "\n"))
+}
+
+// problemOf is a logged line's message without its numbers.
+func problemOf(line string) string {
+	_, msg, _ := strings.Cut(line, "msg=")
+	msg, _, _ = strings.Cut(msg, " from=")
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return '#'
+		}
+		return r
+	}, msg)
 }

@@ -184,7 +184,6 @@ type signInScreen struct {
 // says what it is waiting for, and fills in as people arrive.
 func (ui *UI) showSignIn() {
 	ui.log.Debug("show screen", "screen", "sign in")
-	ui.refreshSnapshot() // the banner's census time and core system state, before anyone signs in
 	ui.clearKeys()
 	list := container.NewVBox()
 	msg := errorLabel()
@@ -250,7 +249,10 @@ func (ui *UI) showSignIn() {
 		})
 	}
 	ui.signIn = &signInScreen{body: body, load: load}
-	load()
+	// The banner's census time and core system state first, then the
+	// names: the outage strip arriving after them would push every name
+	// down under a finger on its way to tap one.
+	ui.refreshSnapshot(load)
 }
 
 // waitingForStaff says why the sign-in list is empty: the staff list has

@@ -278,3 +278,39 @@ func eventsOfKind(t *testing.T, db *store.DB, kind string) int {
 	}
 	return len(evs)
 }
+
+// TestSignIn_NamesAfterTheOutageStrip: after unlocking, the staff names
+// are listed only once the banner shows the core system's state, so the
+// outage strip never arrives after them and pushes the name a nurse is
+// about to tap from under their finger (seen on the real app: 33 px, onto
+// the next name). Each step the UI hands to Fyne's goroutine is run one
+// at a time, checking between them.
+func TestSignIn_NamesAfterTheOutageStrip(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	recordFeedStatus(t, ui, db, false, demoNow.Add(-time.Hour))
+	ui.Lock()
+	settle(ui)
+	ui.feed = feedStatus{}
+	ui.UpdateStatus(func(s *Status) { s.Feed = FeedNone })
+	test.Type(entry(t, ui, "Ward passphrase"), cli.DemoPassphrase)
+	test.Tap(button(t, ui, "Unlock"))
+	for range 100 {
+		ui.tasks.Wait()
+		fs := testDo.take()
+		if len(fs) == 0 {
+			break
+		}
+		for _, f := range fs {
+			f()
+			if hasButton(ui, "Nia Nurse  ·  Ward staff") && !shows(ui, "Core system unreachable since") {
+				t.Fatal("the names were listed before the outage strip: it will push them down")
+			}
+		}
+	}
+	settle(ui)
+	mustShow(t, ui, "Who are you?", "Core system unreachable since 08:00 (1 h)")
+	if !hasButton(ui, "Nia Nurse  ·  Ward staff") {
+		t.Error("no name to tap")
+	}
+}

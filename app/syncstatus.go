@@ -51,8 +51,15 @@ func (ui *UI) syncLoop() {
 // into this ward was taken: "Patient data as of ...". Staff must see how
 // stale the pre-downtime record is. It shows too what the newest
 // feed.status says about the core system (refreshFeed).
-func (ui *UI) refreshSnapshot() {
+//
+// then, if given, runs once the banner shows what was read (or the read
+// failed): the sign-in screen lists the staff only then, so the outage
+// strip arriving cannot push a name from under a finger.
+func (ui *UI) refreshSnapshot(then ...func()) {
 	if ui.st.Locked() {
+		for _, f := range then {
+			f()
+		}
 		return
 	}
 	var (
@@ -73,6 +80,11 @@ func (ui *UI) refreshSnapshot() {
 		feed, err = newestFeedStatus(ctx, ui.st)
 		return err
 	}, func(err error) {
+		defer func() {
+			for _, f := range then {
+				f()
+			}
+		}()
 		if err != nil {
 			ui.log.Warn("read census snapshot time", "err", err)
 			return

@@ -58,7 +58,8 @@ func MustEachOnce(tb testing.TB, srv *Server, typ, system string, events []strin
 }
 
 // MustProvenance fails tb unless the server holds one Provenance per
-// transaction sent (bundles), each naming a person by name, tagged with
+// transaction sent (bundles), each naming a person by name (and the
+// device as a second agent), tagged with
 // code downtimeCode (recorded during downtime), every target a resource
 // of one of types the server holds.
 func MustProvenance(tb testing.TB, srv *Server, bundles int, downtimeCode string, types []string) {
@@ -97,7 +98,7 @@ func MustProvenance(tb testing.TB, srv *Server, bundles int, downtimeCode string
 		for _, tg := range p.Meta.Tag {
 			tagged = tagged || tg.Code == downtimeCode
 		}
-		if len(p.Target) == 0 || len(p.Agent) == 0 || p.Agent[0].Who.Display == "" || !tagged {
+		if len(p.Target) == 0 || len(p.Agent) < 2 || p.Agent[0].Who.Display == "" || !tagged {
 			tb.Errorf("Provenance on the server = %s", sr.Raw)
 		}
 		for _, tg := range p.Target {

@@ -155,7 +155,7 @@ func TestSend_MedplumMergedTempPatientNoOrphan(t *testing.T) {
 		old[0].Link[0].Type != "replaced-by" || old[0].Link[0].Other.Reference != "Patient/"+survivor[0].ID {
 		t.Fatalf("the temporary patient's server Patient = %+v, want inactive and replaced-by Patient/%s", old, survivor[0].ID)
 	}
-	mustNoDuplicates(t, srv, "Patient")
+	fhirtest.MustNoDuplicates(t, srv, "Patient")
 	// No orphan: every Patient on the server is a live person's (an NHS
 	// number) or points on to one.
 	for _, p := range srv.Search(t, "Patient", "") {

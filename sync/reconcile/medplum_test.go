@@ -47,13 +47,13 @@ func TestSend_Medplum(t *testing.T) {
 	counts := map[string]int{}
 	for _, typ := range exportedTypes {
 		counts[typ] = srv.Count(t, typ)
-		mustNoDuplicates(t, srv, typ)
+		fhirtest.MustNoDuplicates(t, srv, typ)
 	}
 	if counts["Patient"] == 0 || counts["Observation"] == 0 {
 		t.Fatalf("server holds %v after the first send", counts)
 	}
 	mustAllergiesOnServer(t, srv)
-	mustProvenanceOnServer(t, srv, len(x.Bundles))
+	fhirtest.MustProvenance(t, srv, len(x.Bundles), DowntimeCode, exportedTypes)
 
 	// The same export again, as after a send whose answer was lost.
 	if _, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
@@ -113,52 +113,6 @@ func TestSend_MedplumRejects(t *testing.T) {
 	}
 	if n := srv.Count(t, "MedicationDispense"); n != 0 {
 		t.Errorf("server holds %d MedicationDispense, want 0", n)
-	}
-}
-
-// mustProvenanceOnServer checks the server holds one Provenance per
-// transaction sent, each naming people by name, tagged as downtime entry,
-// and every target a resource the server holds.
-func mustProvenanceOnServer(t *testing.T, srv *fhirtest.Server, bundles int) {
-	t.Helper()
-	held := map[string]bool{}
-	for _, typ := range exportedTypes {
-		for _, r := range srv.Search(t, typ, "") {
-			held[typ+"/"+r.ID] = true
-		}
-	}
-	ps := srv.Search(t, "Provenance", "")
-	if len(ps) != bundles {
-		t.Errorf("server holds %d Provenance, want %d (one per transaction)", len(ps), bundles)
-	}
-	for _, sr := range ps {
-		var p Resource
-		if err := json.Unmarshal(sr.Raw, &p); err != nil {
-			t.Fatal(err)
-		}
-		if len(p.Target) == 0 || len(p.Agent) < 2 || p.Agent[0].Who.Display == "" || p.Meta == nil || len(p.Meta.Tag) == 0 || p.Meta.Tag[0].Code != DowntimeCode {
-			t.Errorf("Provenance on the server = %s", sr.Raw)
-		}
-		for _, tg := range p.Target {
-			if !held[tg.Reference] {
-				t.Errorf("Provenance %s targets %s, not on the server", p.ID, tg.Reference)
-			}
-		}
-	}
-}
-
-// mustNoDuplicates fails if two resources of typ share an identifier.
-func mustNoDuplicates(t *testing.T, srv *fhirtest.Server, typ string) {
-	t.Helper()
-	seen := map[string]string{}
-	for _, r := range srv.Search(t, typ, "") {
-		for _, id := range r.Identifiers() {
-			k := id.System + "|" + id.Value
-			if other, ok := seen[k]; ok && other != r.ID {
-				t.Errorf("%s %s and %s share identifier %s", typ, other, r.ID, k)
-			}
-			seen[k] = r.ID
-		}
 	}
 }
 
@@ -249,7 +203,7 @@ func TestSend_MedplumHostileIdentifiers(t *testing.T) {
 		}
 	}
 	for _, typ := range []string{"Location", "Observation", "Encounter", "Patient"} {
-		mustNoDuplicates(t, srv, typ)
+		fhirtest.MustNoDuplicates(t, srv, typ)
 	}
 	names := map[string]int{}
 	for _, l := range srv.Search(t, "Location", "") {
@@ -319,7 +273,7 @@ func TestSend_MedplumParallelSharedLocations(t *testing.T) {
 	}
 	counts := map[string]int{}
 	for _, typ := range exportedTypes {
-		mustNoDuplicates(t, srv, typ)
+		fhirtest.MustNoDuplicates(t, srv, typ)
 		counts[typ] = srv.Count(t, typ)
 	}
 	if counts["Location"] != 6 || counts["Patient"] != len(w.patients) || counts["Encounter"] != len(w.patients) {
@@ -328,7 +282,7 @@ func TestSend_MedplumParallelSharedLocations(t *testing.T) {
 	if n := srv.Count(t, "Practitioner"); n != 0 {
 		t.Errorf("server holds %d Practitioners: performers are references by identifier, none is created", n)
 	}
-	mustProvenanceOnServer(t, srv, len(x.Bundles))
+	fhirtest.MustProvenance(t, srv, len(x.Bundles), DowntimeCode, exportedTypes)
 	evs, _ := w.db.EventsAfter(ctx, nil, 1<<30)
 	for _, it := range Worklist(evs) {
 		if it.Status != StatusAccepted {

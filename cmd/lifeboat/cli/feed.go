@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -124,23 +121,7 @@ func printPull(w io.Writer, st feed.Status, p feed.Pull) {
 	default:
 		fmt.Fprintf(w, "Pulled %s: nothing new.\n", st.Source)
 	}
-	if c.OnDefaultWard > 0 {
-		fmt.Fprintf(w, "%d patients whose beds the census named with no ward were put on this device's ward (or the feed's \"ward\").\n", c.OnDefaultWard)
-	}
-	if len(c.Ignored) > 0 {
-		types := slices.Sorted(maps.Keys(c.Ignored))
-		parts := make([]string, len(types))
-		for i, t := range types {
-			parts[i] = fmt.Sprintf("%d %s", c.Ignored[t], t)
-		}
-		fmt.Fprintf(w, "Ignored (not part of a census): %s.\n", strings.Join(parts, ", "))
-	}
-	if len(c.Notes) > 0 {
-		fmt.Fprintf(w, "%d records not imported and %d kept only as text; chart any that matter by hand:\n", c.LeftOut, len(c.Notes)-c.LeftOut)
-		for _, r := range c.Notes {
-			fmt.Fprintf(w, "  %s\n", r)
-		}
-	}
+	printCensusNotes(w, c, p.Import.Counts, "this device's ward (or the feed's \"ward\")")
 	if fs := p.Recorded; fs != nil && fs.Up {
 		fmt.Fprintf(w, "Recorded for the wards: the core system is answering again (since %s). Reconcile what was recorded during downtime.\n", fs.Since.Local().Format("15:04"))
 	}

@@ -109,30 +109,7 @@ its progress on stderr.`,
 			fmt.Fprintf(w, "Imported %s (data as of %s): %d patients (%d new, %d updated), %d admissions, %d transfers, %d medicines added, %d stopped; %d allergies, %d no known allergies, %d weights; %d events recorded.\n",
 				source, census.AsOf.Local().Format("02-Jan-2006 15:04"), n.Patients, n.NewPatients, n.UpdatedPatients, n.Admissions, n.Transfers, n.Medicines, n.StoppedMedicines,
 				n.Allergies, n.NoKnownAllergies, n.Weights, res.Events)
-			if n.Discharges > 0 {
-				fmt.Fprintf(w, "%d discharged: on a ward this census covers, and no longer in it.\n", n.Discharges)
-			}
-			if census.OnDefaultWard > 0 {
-				if census.OnDefaultWard == 1 {
-					fmt.Fprintf(w, "1 patient whose bed the census named with no ward was put on ward %s.\n", opts.Ward)
-				} else {
-					fmt.Fprintf(w, "%d patients whose beds the census named with no ward were put on ward %s.\n", census.OnDefaultWard, opts.Ward)
-				}
-			}
-			if len(census.Ignored) > 0 {
-				types := slices.Sorted(maps.Keys(census.Ignored))
-				parts := make([]string, len(types))
-				for i, t := range types {
-					parts[i] = fmt.Sprintf("%d %s", census.Ignored[t], t)
-				}
-				fmt.Fprintf(w, "Ignored (not part of a census): %s.\n", strings.Join(parts, ", "))
-			}
-			if len(census.Notes) > 0 {
-				fmt.Fprintf(w, "%d records not imported and %d kept only as text; chart any that matter by hand:\n", census.LeftOut, len(census.Notes)-census.LeftOut)
-				for _, r := range census.Notes {
-					fmt.Fprintf(w, "  %s\n", r)
-				}
-			}
+			printCensusNotes(w, census, n, "ward "+opts.Ward)
 			return nil
 		},
 	}
@@ -141,6 +118,36 @@ its progress on stderr.`,
 	c.Flags().StringVar(&ward, "ward", "", "ward (ID or name) for a bed the census names with no ward: this site's or one the census names (default: this device's ward)")
 	c.Flags().StringVar(&source, "source", "", "name of the source shown with the import (default: the file name)")
 	return c
+}
+
+// printCensusNotes says what an import did beyond its counts: the
+// patients discharged (no longer in a census that covers their ward), the
+// beds put on ward (a census naming a bed with no ward), the resource
+// types ignored, and each record left out or kept only as text.
+func printCensusNotes(w io.Writer, c reconcile.Census, n reconcile.ImportCounts, ward string) {
+	if n.Discharges > 0 {
+		fmt.Fprintf(w, "%d discharged: on a ward this census covers, and no longer in it.\n", n.Discharges)
+	}
+	switch {
+	case c.OnDefaultWard == 1:
+		fmt.Fprintf(w, "1 patient whose bed the census named with no ward was put on %s.\n", ward)
+	case c.OnDefaultWard > 1:
+		fmt.Fprintf(w, "%d patients whose beds the census named with no ward were put on %s.\n", c.OnDefaultWard, ward)
+	}
+	if len(c.Ignored) > 0 {
+		types := slices.Sorted(maps.Keys(c.Ignored))
+		parts := make([]string, len(types))
+		for i, t := range types {
+			parts[i] = fmt.Sprintf("%d %s", c.Ignored[t], t)
+		}
+		fmt.Fprintf(w, "Ignored (not part of a census): %s.\n", strings.Join(parts, ", "))
+	}
+	if len(c.Notes) > 0 {
+		fmt.Fprintf(w, "%d records not imported and %d kept only as text; chart any that matter by hand:\n", c.LeftOut, len(c.Notes)-c.LeftOut)
+		for _, r := range c.Notes {
+			fmt.Fprintf(w, "  %s\n", r)
+		}
+	}
 }
 
 // importWard is the ward ID a bed with no ward goes on: the --ward flag,

@@ -16,6 +16,7 @@ import (
 	"lifeboat/store"
 	"lifeboat/store/storetest"
 	"lifeboat/sync/mesh"
+	"lifeboat/sync/mesh/meshtest"
 )
 
 func openAdmin(t *testing.T, ui *UI, tab string) {
@@ -110,7 +111,7 @@ func TestAdmin_Staff(t *testing.T) {
 func TestAdmin_EnrolAndRevokeDevice(t *testing.T) {
 	ui, db, clock := newTestUI(t, desktop)
 	openAdmin(t, ui, "Devices")
-	node := startNode(t, db)
+	node := meshtest.Start(t, db)
 	ui.sync = node
 	ui.enrolAt = "127.0.0.1:0"
 	mustShow(t, ui, "This device")
@@ -191,7 +192,7 @@ func TestAdmin_EnrolRefusedDuringAKeyChange(t *testing.T) {
 	if err := db.Revoke(ctx, ui.Session(), lost.ID, "lost"); err != nil {
 		t.Fatal(err)
 	}
-	ui.sync = startNode(t, db)
+	ui.sync = meshtest.Start(t, db)
 	tap(t, ui, "Enrol a device")
 	mustShow(t, ui, "The site key is being changed")
 	if shows(ui, "--short-code") {

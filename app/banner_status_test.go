@@ -16,6 +16,7 @@ import (
 	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/store"
 	"lifeboat/sync/mesh"
+	"lifeboat/sync/mesh/meshtest"
 	"lifeboat/sync/reconcile"
 )
 
@@ -48,7 +49,7 @@ func TestBanner_SyncState(t *testing.T) {
 	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
 	mustShow(t, ui, "Sync: off")
 
-	node := startNode(t, db)
+	node := meshtest.Start(t, db)
 
 	ui.sync = node
 	ui.refreshSync()

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,6 +21,7 @@ import (
 	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/store"
 	"lifeboat/sync/mesh"
+	"lifeboat/sync/mesh/meshtest"
 )
 
 // inWindow finds the entry with placeholder prefix ph, or the button with
@@ -513,7 +512,7 @@ func windowGolden(t *testing.T, w fyne.Window, name string) {
 // empty until Lifeboat was opened again.
 func TestFirstRun_JoinThenStaffArrive(t *testing.T) {
 	a := newAdminDevice(t)
-	adminNode := startNode(t, a.db)
+	adminNode := meshtest.Start(t, a.db)
 	a.mu.Lock()
 	a.join = []string{adminNode.Addr()}
 	a.mu.Unlock()
@@ -545,11 +544,7 @@ func TestFirstRun_JoinThenStaffArrive(t *testing.T) {
 			var once sync.Once
 			t.Cleanup(func() { once.Do(func() { close(release) }) })
 			ui := newUI(fyne.CurrentApp(), w, db, Options{StaffFrom: "10.1.7.20:7946", StartSync: func(context.Context) (Sync, func(), error) {
-				node, err := mesh.New(mesh.Config{Store: db, BindAddr: "127.0.0.1", BindPort: 0, Join: conf.Join,
-					ProbeInterval: 100 * time.Millisecond, ProbeTimeout: 100 * time.Millisecond, GossipInterval: 20 * time.Millisecond,
-					PushPullInterval: 500 * time.Millisecond, TCPTimeout: time.Second,
-					AnnounceDelay: 20 * time.Millisecond, SyncInterval: 100 * time.Millisecond, RequestTimeout: 2 * time.Second,
-					ReconnectInterval: 200 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				node, err := mesh.New(meshtest.Config(db, conf.Join...))
 				if err != nil {
 					return nil, nil, err
 				}

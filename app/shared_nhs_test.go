@@ -11,6 +11,7 @@ import (
 	"lifeboat/forms"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
+	"lifeboat/sync/mesh/meshtest"
 )
 
 // newUIOver is a UI at size over db (an unlocked storetest store),
@@ -88,8 +89,8 @@ func TestSharedNHS_PartitionHealFlagsBothMergeClearsBoth(t *testing.T) {
 	}
 
 	// The partition heals.
-	na := startNode(t, a)
-	startNode(t, b, na.Addr())
+	na := meshtest.Start(t, a)
+	meshtest.Start(t, b, na.Addr())
 	both := func(db *store.DB, flagged bool) func() (bool, string) {
 		return func() (bool, string) {
 			f := sharedRows(t, db, now)

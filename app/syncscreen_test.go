@@ -1,10 +1,7 @@
 package app
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -21,6 +18,7 @@ import (
 	"lifeboat/store"
 	"lifeboat/store/storetest"
 	"lifeboat/sync/mesh"
+	"lifeboat/sync/mesh/meshtest"
 )
 
 // fakeSync is a mesh with a fixed status that records releases: a real
@@ -144,32 +142,12 @@ func TestSyncScreen_Off(t *testing.T) {
 	golden(t, ui, "syncscreen_off_desktop")
 }
 
-// startNode runs a real mesh node over db on loopback with short
-// intervals; it stops when the test ends.
-func startNode(t *testing.T, db mesh.Store, join ...string) *mesh.Node {
-	t.Helper()
-	node, err := mesh.New(mesh.Config{Store: db, BindAddr: "127.0.0.1", BindPort: 0, Join: join,
-		ProbeInterval: 100 * time.Millisecond, ProbeTimeout: 100 * time.Millisecond, GossipInterval: 20 * time.Millisecond,
-		PushPullInterval: 500 * time.Millisecond, TCPTimeout: time.Second,
-		AnnounceDelay: 20 * time.Millisecond, SyncInterval: 100 * time.Millisecond, RequestTimeout: 2 * time.Second,
-		ReconnectInterval: 200 * time.Millisecond,
-		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- node.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return node
-}
-
 // A real node alone on its ward: the screen shows this device's sync
 // address and that it is up to date.
 func TestSyncScreen_Alone(t *testing.T) {
 	ui, db, _ := newTestUI(t, desktop)
 	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
-	node := startNode(t, db)
+	node := meshtest.Start(t, db)
 	ui.sync = node
 	ui.ShowSection("sync")
 	settle(ui)
@@ -208,12 +186,12 @@ func TestSyncScreen_Peer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	node := startNode(t, db)
+	node := meshtest.Start(t, db)
 	ui.sync = node
 	ui.ShowSection("sync")
 	settle(ui)
 	mustShow(t, ui, "Devices in reach (0)")
-	startNode(t, peer, node.Status().Addr)
+	meshtest.Start(t, peer, node.Status().Addr)
 
 	deadline := time.Now().Add(20 * time.Second)
 	for !shows(ui, "ID "+peerID) {

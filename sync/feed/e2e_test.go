@@ -1,12 +1,9 @@
 package feed
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,7 +16,7 @@ import (
 	"lifeboat/internal/fhirtest"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
-	"lifeboat/sync/mesh"
+	"lifeboat/sync/mesh/meshtest"
 	"lifeboat/sync/reconcile"
 )
 
@@ -39,26 +36,6 @@ func (c *offsetClock) Now() time.Time {
 }
 
 func (c *offsetClock) Advance(d time.Duration) { c.mu.Lock(); c.off += d; c.mu.Unlock() }
-
-// startNode runs a real mesh node over db on loopback with short
-// intervals, joining join; it stops when the test ends.
-func startNode(t *testing.T, db *store.DB, join ...string) *mesh.Node {
-	t.Helper()
-	node, err := mesh.New(mesh.Config{Store: db, BindAddr: "127.0.0.1", BindPort: 0, Join: join,
-		ProbeInterval: 100 * time.Millisecond, ProbeTimeout: 100 * time.Millisecond, GossipInterval: 20 * time.Millisecond,
-		PushPullInterval: 500 * time.Millisecond, TCPTimeout: time.Second,
-		AnnounceDelay: 20 * time.Millisecond, SyncInterval: 100 * time.Millisecond, RequestTimeout: 2 * time.Second,
-		ReconnectInterval: 200 * time.Millisecond,
-		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- node.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return node
-}
 
 // mustSync waits until both stores hold the same log.
 func mustSync(t *testing.T, what string, a, b *store.DB) {
@@ -191,8 +168,8 @@ func TestFeed_EndToEnd(t *testing.T) {
 	// Two devices of the ward, syncing over real memberlist nodes.
 	a, as := storetest.MustInit(t, store.Options{NoBackup: true})
 	b, _ := storetest.MustJoin(t, a, as, store.Options{NoBackup: true})
-	nodeA := startNode(t, a)
-	startNode(t, b, nodeA.Addr())
+	nodeA := meshtest.Start(t, a)
+	meshtest.Start(t, b, nodeA.Addr())
 
 	clk := &offsetClock{}
 	src, err := NewSource(cfg, reconcile.CensusOptions{Ward: "Ward 7"})

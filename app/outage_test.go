@@ -314,3 +314,32 @@ func TestSignIn_NamesAfterTheOutageStrip(t *testing.T) {
 		t.Error("no name to tap")
 	}
 }
+
+// TestBanner_FeedStatusDatedAheadDoesNotPinTheBanner: an IT admin's
+// device that lies (a stolen one, or a clock years ahead in its payload)
+// records "down since 2099". Its Since is not believed past the record's
+// own clock, so the real "answering again" recorded after it still shows;
+// and a failure reason of any length is cut short on the screen. Before,
+// the newest Since won and 2099 hid every later record.
+func TestBanner_FeedStatusDatedAheadDoesNotPinTheBanner(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	openAdmin(t, ui, "Core system feed")
+	lie := forms.FeedStatus{Source: "https://pas.example.nhs.uk/fhir", Since: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC),
+		Reason: strings.Repeat("x", 5000)}
+	if _, err := db.Append(t.Context(), adminSession(t, db), store.Draft{Kind: forms.KindFeedStatus, Subject: "feed",
+		PerformedAt: demoNow.Add(-time.Hour), Payload: lie}); err != nil {
+		t.Fatal(err)
+	}
+	settle(ui)
+	if shows(ui, "2099") || !shows(ui, "Core system unreachable since 08:00") {
+		t.Errorf("banner believes a Since of 2099: %q", texts(ui))
+	}
+	for _, s := range texts(ui) {
+		if len(s) > 2*maxFeedReason+200 {
+			t.Errorf("a %d-character line on the admin screen", len(s))
+		}
+	}
+	clock.Advance(time.Minute)
+	recordFeedStatus(t, ui, db, true, clock.Now())
+	mustShow(t, ui, "Core system answering again since 09:01")
+}

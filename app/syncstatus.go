@@ -106,7 +106,11 @@ type feedStatus struct {
 
 // newestFeedStatus reads the newest feed.status: the latest Since, and of
 // two with the same Since the later in clock order. Feed runners on two
-// devices may both record one; the change that happened last wins.
+// devices may both record one; the change that happened last wins. Since
+// is only what the record says: one later than the record itself (its
+// performed time, or its clock, which the store holds back when it runs
+// ahead) is not believed, else a record dated far ahead would hide every
+// later one.
 func newestFeedStatus(ctx context.Context, st Store) (feedStatus, error) {
 	evs, err := st.Events(ctx, "feed", forms.KindFeedStatus)
 	if err != nil {
@@ -118,12 +122,25 @@ func newestFeedStatus(ctx context.Context, st Store) (feedStatus, error) {
 		if json.Unmarshal(e.Payload, &fs) != nil || fs.Since.IsZero() {
 			continue
 		}
+		at := e.HLC.Time()
+		if e.PerformedAt.Before(at) {
+			at = e.PerformedAt
+		}
+		if fs.Since.After(at) {
+			fs.Since = at
+		}
+		if len(fs.Reason) > maxFeedReason {
+			fs.Reason = fs.Reason[:maxFeedReason] + "…"
+		}
 		if out.ID == "" || !fs.Since.Before(out.Since) {
 			out = feedStatus{ID: e.ID, FeedStatus: fs}
 		}
 	}
 	return out, nil
 }
+
+// maxFeedReason bounds the failure words shown from a feed.status.
+const maxFeedReason = 200
 
 // feedDismissedKey is the device preference naming the feed.status whose
 // "answering again" notice was dismissed here.

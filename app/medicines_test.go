@@ -746,3 +746,34 @@ func TestMedicines_DosesBeforeTheCensusAreTheCoreChart(t *testing.T) {
 	tap(t, ui, "Given")
 	mustShow(t, ui, "12:00 given")
 }
+
+// TestMedicines_CensusDatedAheadLeavesDosesDue: a stolen ward device
+// records a census "as of 2099" (the performed time now, so the store
+// takes it; the data time is only what the payload says). It must not
+// leave every dose to the core chart, tell the wards their data is
+// current, or refuse the next real census: its time is believed only as
+// far as the record's own. Before, 12:00 became "core chart", the banner
+// said 2099 and every later census was refused as older.
+func TestMedicines_CensusDatedAheadLeavesDosesDue(t *testing.T) {
+	ui, db, clock := newTestUI(t, fyne.NewSize(1280, 800))
+	clock.Advance(3*time.Hour + 10*time.Minute) // 12:10: the 12:00 dose is due
+	signInAs(t, ui, "Nia Nurse", cli.DemoNursePIN)
+	lie := reconcile.CensusImported{Source: "core feed", AsOf: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := db.Append(t.Context(), nurseSession(t, db), store.Draft{Kind: reconcile.KindCensusImported, Subject: "census",
+		PerformedAt: demoNow, Payload: lie}); err != nil {
+		t.Fatal(err)
+	}
+	settle(ui)
+	if shows(ui, "2099") {
+		t.Errorf("the banner believes a census as of 2099: %q", texts(ui))
+	}
+	test.Tap(card(t, ui, "SMITH, Richard"))
+	settle(ui)
+	showTab(t, ui, "Medicines")
+	mustShow(t, ui, "12:00 due")
+	if _, err := reconcile.Import(t.Context(), db, reconAppender(db, adminSession(t, db)), reconcile.Census{Source: "core feed", AsOf: clock.Now().Add(-5 * time.Minute)}); err != nil {
+		t.Fatalf("the real census after the lie = %v, want imported", err)
+	}
+	settle(ui)
+	mustShow(t, ui, "Patient data as of 22-Nov-2026 12:05", "12:00 core chart")
+}

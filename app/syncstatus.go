@@ -72,8 +72,7 @@ func (ui *UI) refreshSnapshot(then ...func()) {
 			return err
 		}
 		for _, e := range evs {
-			var c reconcile.CensusImported
-			if json.Unmarshal(e.Payload, &c) == nil && c.AsOf.After(at) {
+			if c, ok := forms.CensusAsOf(e); ok && c.AsOf.After(at) {
 				at = c.AsOf
 			}
 		}

@@ -1,8 +1,11 @@
 package forms
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
+
+	"lifeboat"
 )
 
 // Kinds recorded by the census import and the back-entry worklist
@@ -26,6 +29,27 @@ type CensusImported struct {
 	AsOf   time.Time    `json:"as_of"`
 	Counts ImportCounts `json:"counts"`
 	Events int          `json:"events"`
+}
+
+// CensusAsOf reads a census.imported event: its "data as of" time, but
+// never later than the event itself (its performed time, or its clock,
+// which the store holds back when a device runs ahead). AsOf is what the
+// importing device says: believed as far as it goes, a census "as of
+// 2099" from a lying device would make every device's data look current,
+// leave every earlier dose to the core chart and refuse every later
+// census. ok is false for a payload that is not a census record.
+func CensusAsOf(e lifeboat.Event) (CensusImported, bool) {
+	var c CensusImported
+	if json.Unmarshal(e.Payload, &c) != nil || c.AsOf.IsZero() {
+		return CensusImported{}, false
+	}
+	if e.PerformedAt.Before(c.AsOf) {
+		c.AsOf = e.PerformedAt
+	}
+	if at := e.HLC.Time(); !e.HLC.IsZero() && at.Before(c.AsOf) {
+		c.AsOf = at
+	}
+	return c, true
 }
 
 // ImportCounts says what an import changed.

@@ -150,10 +150,7 @@ func censusAsOf(ctx context.Context, x execer, db *DB) (time.Time, error) {
 	if err != nil || len(evs) == 0 {
 		return time.Time{}, err
 	}
-	var ci forms.CensusImported
-	if err := json.Unmarshal(evs[0].Payload, &ci); err != nil {
-		return time.Time{}, nil // refused by check; never in the log
-	}
+	ci, _ := forms.CensusAsOf(evs[0])
 	return ci.AsOf, nil
 }
 

@@ -270,8 +270,7 @@ func (r *Runner) load(ctx context.Context) error {
 			}
 		}
 		for _, e := range cs {
-			var ci reconcile.CensusImported
-			if json.Unmarshal(e.Payload, &ci) == nil && !ci.AsOf.Before(st.AsOf) {
+			if ci, ok := forms.CensusAsOf(e); ok && !ci.AsOf.Before(st.AsOf) {
 				st.AsOf, st.Patients = ci.AsOf, ci.Counts.Patients
 				if e.RecordedAt.After(st.LastSuccess) {
 					st.LastSuccess = e.RecordedAt

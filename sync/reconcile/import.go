@@ -200,8 +200,7 @@ func loadKnown(ctx context.Context, log Log) (*known, error) {
 		kp.weights[weightKey(w.Kg, at)] = true
 	}
 	for _, e := range byKind[KindCensusImported] {
-		var ci CensusImported
-		if json.Unmarshal(e.Payload, &ci) == nil && ci.AsOf.After(kn.latest) {
+		if ci, ok := forms.CensusAsOf(e); ok && ci.AsOf.After(kn.latest) {
 			kn.latest = ci.AsOf
 		}
 	}

@@ -127,14 +127,8 @@ func TestDemo_SeedsAVerifiableWard(t *testing.T) {
 	if err != nil || !strings.Contains(out, DemoPassphrase) {
 		t.Fatalf("demo = %q, %v", out, err)
 	}
-	db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := mustUnlocked(t, filepath.Join(dir, StoreFile), DemoPassphrase)
 	defer db.Close()
-	if err := db.Unlock(t.Context(), DemoPassphrase); err != nil {
-		t.Fatal(err)
-	}
 	pts, err := db.Patients(t.Context(), demoWard)
 	if err != nil || len(pts) != 18 {
 		t.Fatalf("demo patients = %d, %v; want 18", len(pts), err)
@@ -157,4 +151,19 @@ func TestDemo_SeedsAVerifiableWard(t *testing.T) {
 	if _, err := run(t, dir, "", "demo", "--if-missing"); err != nil {
 		t.Errorf("demo --if-missing over an existing store = %v", err)
 	}
+}
+
+// mustUnlocked opens the store at path and unlocks it with passphrase;
+// the caller closes it.
+func mustUnlocked(t *testing.T, path, passphrase string) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.Context(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Unlock(t.Context(), passphrase); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return db
 }

@@ -24,14 +24,8 @@ func seeded(t *testing.T, seed func(context.Context, string, store.KDFParams, ti
 	if err := seed(t.Context(), path, store.TestKDF, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(t.Context(), path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := mustUnlocked(t, path, DemoPassphrase)
 	defer db.Close()
-	if err := db.Unlock(t.Context(), DemoPassphrase); err != nil {
-		t.Fatal(err)
-	}
 	site, err := db.Site(t.Context())
 	if err != nil {
 		t.Fatal(err)

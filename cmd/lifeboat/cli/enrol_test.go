@@ -86,14 +86,8 @@ func TestInviteAndEnrol_NewDeviceSyncsTheWard(t *testing.T) {
 	if err != nil || !strings.Contains(v, "OK: 4 events") {
 		t.Errorf("verify on the new device = %q, %v; want the 4 ward events", v, err)
 	}
-	db, err := store.Open(t.Context(), filepath.Join(dev, StoreFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := mustUnlocked(t, filepath.Join(dev, StoreFile), "another device passphrase")
 	defer db.Close()
-	if err := db.Unlock(t.Context(), "another device passphrase"); err != nil {
-		t.Fatal(err)
-	}
 	users, _ := db.Users(t.Context())
 	if len(users) != 2 {
 		t.Errorf("new device knows %d users, want the admin and break-glass", len(users))

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"lifeboat/internal/fhirtest"
-	"lifeboat/store"
 	"lifeboat/sync/reconcile"
 )
 
@@ -21,14 +20,8 @@ const demoAdminIn = DemoPassphrase + "\n" + DemoAdminPIN + "\n"
 // worklist reads the back-entry worklist of the store in dir.
 func worklist(t *testing.T, dir string) []reconcile.Item {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := mustUnlocked(t, filepath.Join(dir, StoreFile), DemoPassphrase)
 	defer db.Close()
-	if err := db.Unlock(t.Context(), DemoPassphrase); err != nil {
-		t.Fatal(err)
-	}
 	evs, err := wholeLog(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)

@@ -27,14 +27,8 @@ func mustDemo(t *testing.T) string {
 
 func auditCount(t *testing.T, dir string) int {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := mustUnlocked(t, filepath.Join(dir, StoreFile), DemoPassphrase)
 	defer db.Close()
-	if err := db.Unlock(t.Context(), DemoPassphrase); err != nil {
-		t.Fatal(err)
-	}
 	es, err := db.AuditLog(t.Context(), 0, 100000)
 	if err != nil {
 		t.Fatal(err)
@@ -51,14 +45,8 @@ func auditCount(t *testing.T, dir string) int {
 // demoPatientsByID reads the demo store's site and patients.
 func demoPatientsByID(t *testing.T, dir string) (store.SiteInfo, map[string]store.PatientView) {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := mustUnlocked(t, filepath.Join(dir, StoreFile), DemoPassphrase)
 	defer db.Close()
-	if err := db.Unlock(t.Context(), DemoPassphrase); err != nil {
-		t.Fatal(err)
-	}
 	site, err := db.Site(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -31,14 +31,8 @@ func eventCount(t *testing.T, dir string) int {
 // with the tests' ward passphrase.
 func storeEvents(t *testing.T, dir string) []lifeboat.Event {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := mustUnlocked(t, filepath.Join(dir, StoreFile), "a long ward passphrase")
 	defer db.Close()
-	if err := db.Unlock(t.Context(), "a long ward passphrase"); err != nil {
-		t.Fatal(err)
-	}
 	evs, err := db.EventsAfter(t.Context(), nil, 1<<30)
 	if err != nil {
 		t.Fatal(err)
@@ -212,14 +206,8 @@ func TestWorklist_SharedNHSNumberNeedsAMerge(t *testing.T) {
 	dir := mustInit(t)
 	register := func(surname string) {
 		t.Helper()
-		db, err := store.Open(t.Context(), filepath.Join(dir, StoreFile), store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := mustUnlocked(t, filepath.Join(dir, StoreFile), "a long ward passphrase")
 		defer db.Close()
-		if err := db.Unlock(t.Context(), "a long ward passphrase"); err != nil {
-			t.Fatal(err)
-		}
 		users, _ := db.Users(t.Context())
 		s, err := db.SignIn(t.Context(), users[0].ID, "2580", "")
 		if err != nil {

@@ -561,3 +561,40 @@ func TestPullNow_Folder(t *testing.T) {
 		t.Errorf("PullNow of a missing share = %v, want ErrUnreachable", err)
 	}
 }
+
+// TestRunner_ExtractsDischargeAndACutShortOneIsRefused: through the feed
+// runner and a folder of extracts, as `lifeboat serve --feed` runs them:
+// a newer extract of ward w7 without two of its ten patients discharges
+// those two; then one listing a single patient (an extract cut short)
+// would send home seven of the eight and is refused whole as bad data, not
+// an outage, with every patient left on the ward.
+func TestRunner_ExtractsDischargeAndACutShortOneIsRefused(t *testing.T) {
+	w := mustWard(t)
+	r, _, dir := folderFeed(t, w)
+	ctx := t.Context()
+	onWard := func() int {
+		n := 0
+		for range admittedNHS(t, w.db) {
+			n++
+		}
+		return n
+	}
+	dropFile(t, dir, "census-1.csv", censusCSV(10), w.clk.Now().Add(-time.Minute))
+	if _, err := r.PullOnce(ctx); err != nil || onWard() != 10 {
+		t.Fatalf("first extract = %v, %d on the ward; want 10", err, onWard())
+	}
+	w.clk.Advance(time.Minute)
+	dropFile(t, dir, "census-2.csv", censusCSV(8), w.clk.Now().Add(-time.Minute))
+	p, err := r.PullOnce(ctx)
+	if err != nil || p.Import.Counts.Discharges != 2 || onWard() != 8 {
+		t.Fatalf("extract without two = %+v, %v, %d on the ward; want 2 discharged, 8 left", p.Import.Counts, err, onWard())
+	}
+	w.clk.Advance(time.Minute)
+	dropFile(t, dir, "census-3.csv", censusCSV(1), w.clk.Now().Add(-time.Minute))
+	if _, err := r.PullOnce(ctx); !errors.Is(err, lifeboat.ErrInvalid) || !strings.Contains(err.Error(), "would send home 7 of the 8") {
+		t.Fatalf("extract cut short = %v, want refused", err)
+	}
+	if st := r.Status(); st.Problem != ProblemBadData || onWard() != 8 || len(feedStatuses(t, w.db)) != 0 {
+		t.Errorf("after the cut-short extract: %+v, %d on the ward, %d feed.status; want bad data, 8 left, no outage", st, onWard(), len(feedStatuses(t, w.db)))
+	}
+}

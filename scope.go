@@ -1,6 +1,8 @@
 package lifeboat
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -32,8 +34,18 @@ const wardPrefix = "ward:"
 // ID (device, "/", scope) fits MaxIDLen.
 const MaxScopeWardLen = 40
 
-// WardScope is the scope of ward id's clinical records.
-func WardScope(id string) Scope { return Scope(wardPrefix + id) }
+// WardScope is the scope of ward id's clinical records. An ID a scope
+// cannot carry as it is (longer than MaxScopeWardLen, or with control
+// characters) is named by its hash instead.
+func WardScope(id string) Scope {
+	if len(id) > MaxScopeWardLen || !utf8.ValidString(id) || strings.ContainsFunc(id, isControl) {
+		sum := sha256.Sum256([]byte(id))
+		return Scope(wardPrefix + "#" + hex.EncodeToString(sum[:12]))
+	}
+	return Scope(wardPrefix + id)
+}
+
+func isControl(r rune) bool { return r < ' ' || r == 0x7f }
 
 // Ward returns the ward a ward scope names; ok is false for other scopes.
 func (s Scope) Ward() (string, bool) {
@@ -52,8 +64,8 @@ func (s Scope) Check() error {
 	switch {
 	case !ok:
 		return fmt.Errorf("scope %q is not site, pharmacy or ward:<id>: %w", s, ErrInvalid)
-	case len(w) > MaxScopeWardLen || !utf8.ValidString(w) || strings.ContainsFunc(w, func(r rune) bool { return r == ',' || r < ' ' || r == 0x7f }):
-		return fmt.Errorf("scope %q: a ward ID of at most %d bytes with no commas or control characters: %w", s, MaxScopeWardLen, ErrInvalid)
+	case len(w) > MaxScopeWardLen || !utf8.ValidString(w) || strings.ContainsFunc(w, isControl):
+		return fmt.Errorf("scope %q: a ward ID of at most %d bytes with no control characters: %w", s, MaxScopeWardLen, ErrInvalid)
 	}
 	return nil
 }

@@ -32,6 +32,10 @@ type Draft struct {
 	// Scope is the part of the log it goes in. Usually left empty: the
 	// store works it out (see scopeFor).
 	Scope lifeboat.Scope
+	// PayloadFrom, if set, makes the payload from the records appended
+	// before it in the same AppendAll (a census record naming the chains
+	// and seqs its import wrote); Payload is then ignored.
+	PayloadFrom func(done []lifeboat.Event) any
 }
 
 // Append records one change durably: it assigns the next seq and a clock
@@ -69,6 +73,9 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 		}
 		if d.PerformedAt.After(db.now().Add(MaxFutureSkew)) {
 			return nil, fmt.Errorf("record %s: the time it was done is in the future: %w", d.Kind, lifeboat.ErrInvalid)
+		}
+		if d.PayloadFrom != nil {
+			continue // made in turn, below
 		}
 		p, err := marshalPayload(d.Payload)
 		if err != nil {
@@ -121,6 +128,11 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 	out := make([]lifeboat.Event, 0, len(drafts))
 	for i := 0; i < len(drafts); i++ { // a handoff may join the drafts on the way
 		d := drafts[i]
+		if d.PayloadFrom != nil {
+			if payloads[i], err = marshalPayload(d.PayloadFrom(out)); err != nil {
+				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+			}
+		}
 		if d.Corrects != "" {
 			target, ok, err := t.event(ctx, d.Corrects)
 			if err != nil {

@@ -127,7 +127,7 @@ func joinScopes(sub lifeboat.Subscription) string {
 	for i, s := range sub {
 		parts[i] = string(s)
 	}
-	return strings.Join(parts, ",")
+	return strings.Join(parts, "\n")
 }
 
 func splitScopes(s string) lifeboat.Subscription {
@@ -135,7 +135,7 @@ func splitScopes(s string) lifeboat.Subscription {
 		return nil
 	}
 	var sub lifeboat.Subscription
-	for _, p := range strings.Split(s, ",") {
+	for _, p := range strings.Split(s, "\n") {
 		sub = append(sub, lifeboat.Scope(p))
 	}
 	return sub

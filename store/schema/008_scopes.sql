@@ -8,7 +8,7 @@
 -- the site scope, the last seq the ward accepts.
 CREATE TABLE device_scopes (
     device     TEXT PRIMARY KEY,
-    scopes     TEXT NOT NULL,    -- comma-separated; '*' is every scope
+    scopes     TEXT NOT NULL,    -- one per line; '*' is every scope
     at_wall    INTEGER NOT NULL, -- the clock of the event that set it
     at_logical INTEGER NOT NULL,
     at_chain   TEXT NOT NULL,

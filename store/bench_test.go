@@ -18,6 +18,7 @@ import (
 
 	"lifeboat"
 	"lifeboat/forms"
+	"lifeboat/internal/procmem"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
 )
@@ -291,20 +292,14 @@ func cpuSeconds() float64 {
 	return (ut + st) / 100
 }
 
-// peakRSSMB reads VmHWM (peak resident set) from /proc/self/status.
+// peakRSSMB is the process's peak resident memory (VmHWM) in MiB, or -1
+// where the system does not say.
 func peakRSSMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
+	u, ok := procmem.Sample()
+	if !ok {
 		return -1
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			var kb float64
-			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%f", &kb)
-			return kb / 1024
-		}
-	}
-	return -1
+	return u.PeakMB()
 }
 
 // closedProductionStore makes a store at the production key costs and

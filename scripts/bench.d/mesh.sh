@@ -5,6 +5,7 @@
 # the measured part; Linux only). Heap and RSS are of the whole test
 # process, every node in it, after the set-up's garbage is handed back.
 # Each runs three times; the summary gives the run of median time.
+# runs: ./sync/mesh BenchmarkJoin100k BenchmarkHeal5Nodes
 set -eu
 cd "$(dirname "$0")/../.."
 out=$(mktemp)

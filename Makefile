@@ -12,7 +12,7 @@ endif
 FUZZTIME ?= 10s
 STAMP := .cache/deps.stamp
 
-.PHONY: all help deps build run test bench lint fuzz clean smoke netns-test dist dist-check mobile-check screenshots
+.PHONY: all help deps build run test bench lint fuzz clean smoke netns-test dist dist-check mobile-check screenshots sim
 all: build
 
 help:
@@ -22,6 +22,7 @@ help:
 	@echo "make test   go vet and go test for every package, -race on store and sync/mesh (and mobile-check)"
 	@echo "make mobile-check  the packages below the UI build for Android and iOS"
 	@echo "make bench  run the benchmarks and print their figures"
+	@echo "make sim    the hospital simulation at full size (40 wards, 209 devices)"
 	@echo "make lint   go vet and staticcheck"
 	@echo "make fuzz   run every Fuzz target for FUZZTIME ($(FUZZTIME)) each"
 	@echo "make screenshots  copy the goldens the docs show (app/testdata) into docs/screenshots"
@@ -56,6 +57,12 @@ test: deps mobile-check
 	$(GO) vet ./...
 	$(GO) test -vet=off $(TESTFLAGS) ./...
 	CGO_ENABLED=1 $(GO) test -race -short -vet=off $(TESTFLAGS) ./store/ ./sync/mesh/
+
+# The hospital simulation at full size (#18): 40 wards of 5 devices, the
+# pharmacy, bed managers and two relays, 209 real stores and mesh nodes in
+# one process. make test runs it at 8 wards of 3 (-short: 6 of 2).
+sim: deps
+	LIFEBOAT_SIM_WARDS=40 LIFEBOAT_SIM_PER_WARD=5 CGO_ENABLED=0 $(GO) test -run TestHospital -v -timeout 60m ./sync/mesh/
 
 # Everything below the UI (store, sync, forms, the commands) must build for
 # phones; the Fyne mobile driver itself needs the Android NDK or Xcode,

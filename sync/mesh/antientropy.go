@@ -3,6 +3,7 @@ package mesh
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sort"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 // syncState is the sync loop's view of its peers; guarded by Node.mu.
 type syncState struct {
+	keysState
 	mine         map[string]uint64 // our version vector
 	peers        map[string]*peerState
 	busy         map[string]string // device -> peer a pull for it is waiting on
@@ -31,6 +33,12 @@ type syncState struct {
 	rotations    []lifeboat.KeyRotation // site key rotations, as last read
 }
 
+// keysState is what refreshKeys last saw (see there).
+type keysState struct {
+	keysAt   uint64    // the sum of the site scope's chains
+	keysWhen time.Time // when
+}
+
 type peerState struct {
 	vec      map[string]uint64
 	heard    time.Time
@@ -38,6 +46,9 @@ type peerState struct {
 	skew     time.Duration
 	inflight *request
 	backoff  map[string]time.Time // device -> not before
+	// ownSeen: the store has been told how far this peer holds our own
+	// chains; told again only when it holds more of them than we do.
+	ownSeen bool
 }
 
 type departed struct {
@@ -125,7 +136,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			n.plan()
 		case <-announceC:
 			announce, announceC = nil, nil
-			n.announce()
+			n.announce(false)
 		case <-n.memb:
 			n.challengePeers()
 			debounce()
@@ -187,15 +198,40 @@ func (n *Node) tryJoin() {
 	n.mu.Unlock()
 }
 
-// announce sends our summary to every live, proven peer.
-func (n *Node) announce() {
+// announce sends our summary to live, proven peers: with all, to every
+// one; else (after a change) to those that share a scope with us beyond
+// the site's: our ward's devices, the pharmacy, relays. The others hear
+// of it from those, or at the next announce to all: at hospital scale a
+// change is not sent to hundreds of devices that would not ask for it.
+func (n *Node) announce(all bool) {
 	n.mu.Lock()
-	n.s.announced = n.cfg.Now()
-	n.mu.Unlock()
-	msg := n.summary().encode()
-	for _, m := range n.live() {
-		n.send(m, msg)
+	if all {
+		n.s.announced = n.cfg.Now()
 	}
+	mine, subs := n.mySub, n.subs
+	n.mu.Unlock()
+	for _, m := range n.live() {
+		if all || sharesBeyondSite(mine, subscription(subs, m.Name)) {
+			n.send(m, n.summary(m.Name).encode())
+		}
+	}
+}
+
+// sharesBeyondSite reports whether two subscriptions have a scope in
+// common other than the site (which every device holds).
+func sharesBeyondSite(a, b lifeboat.Subscription) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return true // not known yet: as before scopes
+	}
+	if slices.Contains(a, lifeboat.ScopeAll) || slices.Contains(b, lifeboat.ScopeAll) {
+		return true
+	}
+	for _, s := range a {
+		if s != lifeboat.ScopeSite && slices.Contains(b, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // defaultPushPull is memberlist's DefaultLANConfig().PushPullInterval.
@@ -213,7 +249,7 @@ func (n *Node) reannounce() {
 	due := n.cfg.Now().Sub(n.s.announced) >= every
 	n.mu.Unlock()
 	if due {
-		n.announce()
+		n.announce(true)
 	}
 }
 
@@ -224,8 +260,22 @@ func (n *Node) onState(ctx context.Context, m *state) {
 	// A peer holding more of this device's chain than we do means this
 	// store is a copy or a restore: the store pauses recording until it
 	// has taken the rest back (plan pulls it like any device's events).
-	if err := n.st.OwnChainSeen(ctx, m.Vector); err != nil && ctx.Err() == nil {
-		n.log.Warn("note own chain", "err", err)
+	n.mu.Lock()
+	tell := !n.s.peer(m.From).ownSeen
+	for chain, seq := range m.Vector {
+		if seq > n.s.mine[chain] && lifeboat.DeviceOf(chain) == n.self {
+			tell = true
+		}
+	}
+	n.mu.Unlock()
+	if tell {
+		if err := n.st.OwnChainSeen(ctx, m.Vector); err != nil && ctx.Err() == nil {
+			n.log.Warn("note own chain", "err", err)
+		} else if err == nil {
+			n.mu.Lock()
+			n.s.peer(m.From).ownSeen = true
+			n.mu.Unlock()
+		}
 	}
 	now := n.cfg.Now()
 	n.mu.Lock()

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/memberlist"
+
+	"lifeboat"
 )
 
 // delegate is the node's memberlist.Delegate: node metadata, the mesh's
@@ -148,10 +150,22 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	n.queue(inbound{st: &m}, false)
 }
 
-func (n *Node) summary() *state {
+// summary is what this node tells peer it holds: the chains of the
+// scopes the peer holds (the rest it would never ask for), and the peer's
+// own chains wherever they are (so a restored peer learns how far its
+// chains went). At hospital scale this keeps each summary to a ward's
+// devices and the site's, not every device's every chain.
+func (n *Node) summary(peer string) *state {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return &state{From: n.self, Wall: n.cfg.Now().UnixMilli(), Vector: copyVector(n.s.mine)}
+	their := subscription(n.subs, peer)
+	v := make(map[string]uint64, len(n.s.mine))
+	for chain, seq := range n.s.mine {
+		if their.Holds(lifeboat.ScopeOf(chain)) || lifeboat.DeviceOf(chain) == peer {
+			v[chain] = seq
+		}
+	}
+	return &state{From: n.self, Wall: n.cfg.Now().UnixMilli(), Vector: v}
 }
 
 func copyVector(v map[string]uint64) map[string]uint64 {

@@ -14,6 +14,7 @@ import (
 
 	"lifeboat"
 	"lifeboat/forms"
+	"lifeboat/internal/procmem"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
 	"lifeboat/sync/mesh"
@@ -22,7 +23,8 @@ import (
 // A hospital on loopback: wards with their own devices, the pharmacy, bed
 // managers and two site relays, every one a real store and a real mesh
 // node. Sized by LIFEBOAT_SIM_WARDS and LIFEBOAT_SIM_PER_WARD (defaults:
-// 40 wards of 5 devices, 208 devices in all; 6 of 2 with -short).
+// 8 wards of 3 devices, 34 devices in all, so make test stays short; 6 of
+// 2 with -short; make sim runs 40 of 5, 209 devices).
 
 // simDevice is one device of the simulated hospital.
 type simDevice struct {
@@ -35,7 +37,7 @@ type simDevice struct {
 }
 
 type hospital struct {
-	t     *testing.T
+	t     testing.TB
 	s     *site
 	wards []string
 	devs  []*simDevice
@@ -109,32 +111,31 @@ func (h *hospital) relays() []*simDevice {
 	return out
 }
 
-// owed reports, for every live device, the chains of its scopes where a
-// relay holds more than it does ("" when every device is level).
+// owed reports, for every live device, the chains of its scopes where
+// some device holds more than it does ("" when every device is level).
 func (h *hospital) owed() string {
 	ctx := context.Background()
-	ref, err := h.relays()[0].db.VersionVector(ctx)
-	if err != nil {
-		return err.Error()
-	}
-	behind := 0
-	first := ""
+	vvs := map[*simDevice]map[string]uint64{}
+	union := map[string]uint64{}
 	for _, d := range h.live() {
 		vv, err := d.db.VersionVector(ctx)
 		if err != nil {
 			return err.Error()
 		}
-		for chain, seq := range ref {
+		vvs[d] = vv
+		for chain, seq := range vv {
+			union[chain] = max(union[chain], seq)
+		}
+	}
+	behind := 0
+	first := ""
+	for d, vv := range vvs {
+		for chain, seq := range union {
 			if d.scopes.Holds(lifeboat.ScopeOf(chain)) && vv[chain] < seq {
 				behind++
 				if first == "" {
 					first = fmt.Sprintf("%s lacks %s %d..%d", d.name, chain, vv[chain]+1, seq)
 				}
-			}
-		}
-		for chain, seq := range vv {
-			if lifeboat.DeviceOf(chain) != d.n.Device() && ref[chain] < seq && d.role == "relay" {
-				behind++
 			}
 		}
 	}
@@ -165,12 +166,11 @@ func (h *hospital) admitPatients(d *simDevice, ward string, n int) []string {
 	return ids
 }
 
-func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(t *testing.T) {
-	nWards, perWard := envInt("LIFEBOAT_SIM_WARDS", 40), envInt("LIFEBOAT_SIM_PER_WARD", 5)
-	if testing.Short() {
-		nWards, perWard = 6, 2
-	}
-	ctx := context.Background()
+// newHospital builds and starts a hospital of nWards wards of perWard
+// devices each, two pharmacy devices, four bed managers and two relays;
+// it returns the hospital, its ward devices by ward, and a reference
+// store (every scope, never started) for comparing views.
+func newHospital(t testing.TB, nWards, perWard int) (*hospital, map[string][]*simDevice, *simDevice) {
 	h := &hospital{t: t, s: newSite(t), rng: rand.New(rand.NewPCG(18, 40)), movedFrom: map[string]string{}}
 	founder := &simDevice{name: "relay-1", role: "relay", db: h.s.founder, scopes: lifeboat.Subscription{lifeboat.ScopeAll}}
 	h.devs = append(h.devs, founder)
@@ -207,6 +207,16 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 			h.start(d, join)
 		}
 	}
+	return h, byWard, ref
+}
+
+func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(t *testing.T) {
+	nWards, perWard := envInt("LIFEBOAT_SIM_WARDS", 8), envInt("LIFEBOAT_SIM_PER_WARD", 3)
+	if testing.Short() {
+		nWards, perWard = 6, 2
+	}
+	ctx := context.Background()
+	h, byWard, ref := newHospital(t, nWards, perWard)
 	t.Logf("%d wards, %d devices", nWards, len(h.devs))
 	waitFor(t, 5*time.Minute, "every device holds the site's registry", func() (bool, string) {
 		o := h.owed()
@@ -353,7 +363,7 @@ func (h *hospital) checkScopes(ref *simDevice, patients map[string][]string) {
 	}
 }
 
-func patientsJSON(t *testing.T, db *store.DB, ward string) string {
+func patientsJSON(t testing.TB, db *store.DB, ward string) string {
 	t.Helper()
 	pts, err := db.Patients(context.Background(), ward)
 	if err != nil {
@@ -369,7 +379,7 @@ func patientsJSON(t *testing.T, db *store.DB, ward string) string {
 	return string(b)
 }
 
-func obsJSON(t *testing.T, db *store.DB, pid string) string {
+func obsJSON(t testing.TB, db *store.DB, pid string) string {
 	t.Helper()
 	obs, err := db.Observations(context.Background(), pid)
 	if err != nil {
@@ -377,4 +387,72 @@ func obsJSON(t *testing.T, db *store.DB, pid string) string {
 	}
 	b, _ := json.Marshal(obs)
 	return string(b)
+}
+
+// BenchmarkHealHospital: the hospital of the simulation splits in two
+// (each ward's devices on both sides), every ward records on both sides,
+// and the network heals. Reports the time until every device holds its
+// scopes again and the bytes each device received, on average and at
+// most (relays serve the most). Size as the simulation.
+func BenchmarkHealHospital(b *testing.B) {
+	nWards, perWard := envInt("LIFEBOAT_SIM_WARDS", 40), envInt("LIFEBOAT_SIM_PER_WARD", 5)
+	ctx := context.Background()
+	for range b.N {
+		b.StopTimer()
+		h, byWard, _ := newHospital(b, nWards, perWard)
+		level := func(within time.Duration) {
+			waitFor(b, within, "every device holds its scopes", func() (bool, string) {
+				o := h.owed()
+				return o == "", o
+			})
+		}
+		level(10 * time.Minute)
+		patients := map[string][]string{}
+		for _, w := range h.wards {
+			patients[w] = h.admitPatients(byWard[w][0], w, 2)
+		}
+		level(10 * time.Minute)
+		var left, right []string
+		for i, d := range h.live() {
+			if i%2 == 0 {
+				left = append(left, d.n.Addr())
+			} else {
+				right = append(right, d.n.Addr())
+			}
+		}
+		h.s.faults.partition(left, right)
+		for _, w := range h.wards {
+			for _, d := range byWard[w] {
+				sess := h.s.signIn(d.db)
+				for _, pid := range patients[w] {
+					if _, err := d.db.Append(ctx, sess, storetest.ObsDraft(pid, 20, 94, 110, 90, 37.9, storetest.T0.Add(time.Hour))); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		}
+		before := map[*simDevice]uint64{}
+		for _, d := range h.live() {
+			before[d] = d.n.Status().WireBytesReceived
+		}
+		b.StartTimer()
+		start := time.Now()
+		h.s.faults.heal()
+		level(10 * time.Minute)
+		took := time.Since(start)
+		b.StopTimer()
+		var sum, most float64
+		for _, d := range h.live() {
+			got := float64(d.n.Status().WireBytesReceived-before[d]) / 1024
+			sum += got
+			most = max(most, got)
+		}
+		b.ReportMetric(took.Seconds(), "heal-s")
+		b.ReportMetric(float64(len(h.live())), "devices")
+		b.ReportMetric(sum/float64(len(h.live())), "wire-KiB/device")
+		b.ReportMetric(most, "wire-KiB-max")
+		if m, ok := procmem.Sample(); ok {
+			b.ReportMetric(m.PeakMB(), "MB-rss-peak-all")
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"time"
 
 	"lifeboat"
 )
@@ -14,7 +15,25 @@ import (
 // for reading first, the primary switched, retired keys removed. Called
 // at start, after every commit and on every tick; cheap when nothing
 // changed.
+//
+// Site key changes are site-scope records: while the site's chains are
+// as they were at the last call (and for at most keysRecheck), there is
+// nothing new to act on, and the store is not asked (it reads every key
+// record to decide).
 func (n *Node) refreshKeys(ctx context.Context) {
+	n.mu.Lock()
+	var site uint64
+	for chain, seq := range n.s.mine {
+		if lifeboat.ScopeOf(chain) == lifeboat.ScopeSite {
+			site += seq
+		}
+	}
+	now := n.cfg.Now()
+	same := n.s.keysAt == site && now.Sub(n.s.keysWhen) < keysRecheck && !n.s.keysWhen.IsZero()
+	n.mu.Unlock()
+	if same {
+		return
+	}
 	st, err := n.st.AdvanceSiteKeys(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -24,9 +43,16 @@ func (n *Node) refreshKeys(ctx context.Context) {
 	}
 	n.mu.Lock()
 	n.s.rotations = st.Rotations
+	n.s.keysAt, n.s.keysWhen = site, now
+	if st.Changed {
+		n.s.keysWhen = time.Time{} // our own steps: look again next time
+	}
 	n.mu.Unlock()
 	n.installKeys(st.Ring)
 }
+
+// keysRecheck is how long refreshKeys trusts an unchanged site scope.
+const keysRecheck = 30 * time.Second
 
 // installKeys sets memberlist's keyring to keys (primary first). Only
 // counts are logged, never keys.

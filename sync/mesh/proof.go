@@ -328,7 +328,7 @@ func (n *Node) onProof(p proof) {
 	delete(n.hs.failed, p.From)
 	n.hs.mu.Unlock()
 	n.log.Debug("peer proved its device key", "peer", p.From)
-	n.send(c.sess.peer(), n.summary().encode())
+	n.send(c.sess.peer(), n.summary(p.From).encode())
 	(*events)(n).poke()
 }
 
@@ -416,7 +416,7 @@ func (n *Node) acceptState(peer string) bool {
 	}
 	n.hs.mu.Unlock()
 	if reply {
-		n.send(s.peer(), n.summary().encode())
+		n.send(s.peer(), n.summary(peer).encode())
 	}
 	return true
 }

@@ -1,0 +1,222 @@
+package mesh_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"lifeboat"
+	"lifeboat/forms"
+	"lifeboat/internal/procmem"
+	"lifeboat/store"
+	"lifeboat/store/storetest"
+	"lifeboat/sync/mesh"
+)
+
+// The scoped join: a relay holds a hospital's log (LIFEBOAT_BENCH_WARDS
+// wards of LIFEBOAT_BENCH_PER_WARD events each; by default 40 of 25,000,
+// a million events, about three weeks of downtime) and a new ward device
+// joins, given one ward. The device runs in a child process, so its
+// resident memory is its own and not the relay's.
+
+// joinJob is what the child needs to join the site, and what it reports.
+type joinJob struct {
+	Dir      string            `json:"dir"`
+	Relay    string            `json:"relay"`
+	SiteJoin storeJoin         `json:"site_join"`
+	Want     map[string]uint64 `json:"want"` // the relay's chains of the child's scopes
+}
+
+type storeJoin struct {
+	SiteID, SiteName, Ward string
+	Anchor                 []byte
+	SiteKeys               [][]byte
+}
+
+// wardEvents signs n events in ward's scope by a fresh device enrolled
+// on db for that ward: patients, each with observations.
+func wardEvents(tb testing.TB, db *store.DB, admin *store.Session, ward string, n int) {
+	tb.Helper()
+	dev := storetest.NewDevice(tb)
+	scope := lifeboat.WardScope(ward)
+	if _, err := db.Enrol(context.Background(), admin, dev.Pub, "bench "+ward, scope); err != nil {
+		tb.Fatal(err)
+	}
+	var batch []lifeboat.Event
+	pid := ""
+	for i := range n {
+		if i%100 == 0 {
+			pid = fmt.Sprintf("p-%s-%d", dev.ID, i)
+			reg, _ := json.Marshal(forms.Patient{ID: pid, Surname: "Bench", Given: "Mark", BirthDate: "1960-01-01", TempID: "DT-" + dev.ID + "-" + strconv.Itoa(i)})
+			batch = append(batch, dev.NextIn(scope, admin.User.ID, forms.KindPatientRegistered, pid, reg, storetest.T0))
+			continue
+		}
+		r, sp, pulse, temp, air := 12+i%10, 94+i%5, 60+i%40, 36.5+float64(i%10)/10, false
+		obs, _ := json.Marshal(forms.Observations{PatientID: pid, RespRate: &r, SpO2: &sp, SpO2Scale: 1, OnOxygen: &air,
+			Systolic: &pulse, Diastolic: &pulse, Pulse: &pulse, Consciousness: "A", TempC: &temp})
+		batch = append(batch, dev.NextIn(scope, admin.User.ID, forms.KindObsRecorded, pid, obs, storetest.T0.Add(time.Duration(i)*time.Second)))
+		if len(batch) == 5000 {
+			applyAll(tb, db, batch)
+			batch = batch[:0]
+		}
+	}
+	applyAll(tb, db, batch)
+}
+
+// BenchmarkJoinWardOfHospital: a ward device joins a site of a million
+// events of which its ward holds 25,000. Reports the time to synced, the
+// device's peak RSS and heap, the bytes it received, and what the ward
+// device and the relay store on disk. Targets: < 2 s, < 100 MB RSS.
+func BenchmarkJoinWardOfHospital(b *testing.B) {
+	b.StopTimer() // the site's million events are set-up, not the join
+	wards, per := envInt("LIFEBOAT_BENCH_WARDS", 40), envInt("LIFEBOAT_BENCH_PER_WARD", 25000)
+	ctx := context.Background()
+	s := newSite(b)
+	for i := range wards {
+		wardEvents(b, s.founder, s.admin, fmt.Sprintf("W%02d", i+1), per)
+	}
+	relayVV, err := s.founder.VersionVector(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	total := 0
+	for _, n := range relayVV {
+		total += int(n)
+	}
+	a := s.start(s.founder, nil)
+	for range b.N {
+		b.StopTimer()
+		dir := b.TempDir()
+		child, err := store.Create(ctx, filepath.Join(dir, "ward.lifeboat"), storetest.Passphrase, store.TestKDF, store.Options{NoBackup: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pub, _ := child.DevicePublicKey(ctx)
+		child.Close()
+		adm, err := s.founder.Admit(ctx, s.admin, pub, "ward phone", lifeboat.WardScope("W01"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		want := map[string]uint64{}
+		vv, _ := s.founder.VersionVector(ctx)
+		for chain, n := range vv {
+			if s := lifeboat.ScopeOf(chain); s == lifeboat.ScopeSite || s == lifeboat.WardScope("W01") {
+				want[chain] = n
+			}
+		}
+		job := joinJob{Dir: dir, Relay: a.Addr(), Want: want, SiteJoin: storeJoin{SiteID: adm.SiteID, SiteName: adm.SiteName, Ward: adm.Ward, Anchor: adm.Anchor, SiteKeys: adm.SiteKeys}}
+		jb, _ := json.Marshal(job)
+		jobFile := filepath.Join(dir, "job.json")
+		if err := os.WriteFile(jobFile, jb, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		cmd := exec.Command(os.Args[0], "-test.run=^TestJoinChild$", "-test.v")
+		cmd.Env = append(os.Environ(), "LIFEBOAT_JOIN_JOB="+jobFile)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		b.StartTimer()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		res := map[string]float64{}
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok && strings.HasPrefix(k, "join.") {
+				res[k], _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		if err := cmd.Wait(); err != nil || res["join.s"] == 0 {
+			b.Fatalf("the joining device: %v (%v)", err, res)
+		}
+		b.StopTimer()
+		ward := float64(0)
+		for chain, n := range want {
+			if lifeboat.ScopeOf(chain) != lifeboat.ScopeSite {
+				ward += float64(n)
+			}
+		}
+		b.ReportMetric(res["join.s"], "join-s")
+		b.ReportMetric(res["join.events"], "events-taken")
+		b.ReportMetric(float64(total), "site-events")
+		b.ReportMetric(res["join.rss_peak_mb"], "child-MB-rss-peak")
+		b.ReportMetric(res["join.heap_peak_mb"], "child-peak-heap-MiB")
+		b.ReportMetric(res["join.wire_mb"], "wire-MB")
+		b.ReportMetric(res["join.file_mb"], "ward-store-MB")
+		b.ReportMetric(fileMB(s.founder.Path()), "relay-store-MB")
+	}
+}
+
+// fileMB is the size of a store's files (database and write-ahead log).
+func fileMB(path string) float64 {
+	var n int64
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(path + suffix); err == nil {
+			n += fi.Size()
+		}
+	}
+	return float64(n) / (1 << 20)
+}
+
+// TestJoinChild is the joining device of BenchmarkJoinWardOfHospital,
+// run in its own process; it skips unless the benchmark started it.
+func TestJoinChild(t *testing.T) {
+	jobFile := os.Getenv("LIFEBOAT_JOIN_JOB")
+	if jobFile == "" {
+		t.Skip("run by BenchmarkJoinWardOfHospital")
+	}
+	jb, err := os.ReadFile(jobFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job joinJob
+	if err := json.Unmarshal(jb, &job); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	start := time.Now()
+	db, err := store.Open(ctx, filepath.Join(job.Dir, "ward.lifeboat"), store.Options{NoBackup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Unlock(ctx, storetest.Passphrase); err != nil {
+		t.Fatal(err)
+	}
+	j := job.SiteJoin
+	if err := db.JoinSite(ctx, store.SiteJoin{SiteID: j.SiteID, SiteName: j.SiteName, Ward: j.Ward, Anchor: ed25519.PublicKey(j.Anchor), SiteKeys: j.SiteKeys}); err != nil {
+		t.Fatal(err)
+	}
+	peak := peakHeap()
+	s := &site{t: t, faults: newFaults()}
+	n := s.start(db, []string{job.Relay}, func(c *mesh.Config) { c.Logger = testLogger(t) })
+	waitVectors(t, 10*time.Minute, job.Want, n)
+	took := time.Since(start)
+	heap := peak()
+	st := n.Status()
+	n.stop()
+	_, events, _ := db.LogDigest(ctx)
+	fmt.Printf("join.s=%f\njoin.events=%d\njoin.rss_peak_mb=%f\njoin.heap_peak_mb=%f\njoin.wire_mb=%f\njoin.file_mb=%f\n",
+		took.Seconds(), events, peakRSS(), heap, float64(st.WireBytesReceived)/(1<<20), fileMB(db.Path()))
+}
+
+// peakRSS is this process's peak resident memory in MB (0 where the
+// system does not say).
+func peakRSS() float64 {
+	m, ok := procmem.Sample()
+	if !ok {
+		return 0
+	}
+	return m.PeakMB()
+}

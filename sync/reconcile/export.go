@@ -416,9 +416,9 @@ func (x *exporter) provenance(entries []Entry) Entry {
 				seen["author:"+e.Author] = true
 				authors = append(authors, e.Author)
 			}
-			if !seen["device:"+e.Device] {
-				seen["device:"+e.Device] = true
-				devices = append(devices, e.Device)
+			if dev := lifeboat.DeviceOf(e.Device); !seen["device:"+dev] {
+				seen["device:"+dev] = true // one device, whichever of its scopes' chains
+				devices = append(devices, dev)
 			}
 		}
 	}

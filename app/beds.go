@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -52,7 +53,7 @@ type bedsScreen struct {
 	board    forms.WardBoard
 	patients map[string]store.PatientView
 	clashes  []forms.BedConflict
-	site     []forms.WardSummary
+	site     []forms.WardCapacity
 	total    forms.WardSummary
 
 	picker    *widget.Select
@@ -92,7 +93,7 @@ func (s *bedsScreen) load() {
 		board    forms.WardBoard
 		pts      []store.PatientView
 		clashes  []forms.BedConflict
-		site     []forms.WardSummary
+		site     []forms.WardCapacity
 		total    forms.WardSummary
 		wardID   = s.ward
 		siteWard = s.ui.Site().Ward
@@ -461,18 +462,29 @@ func (s *bedsScreen) conflictRow(c forms.BedConflict) fyne.CanvasObject {
 }
 
 // showCapacity fills the site capacity tab: every ward synced to this
-// device, then the site total.
+// device, then the site total. A ward this device does not hold the
+// records of shows its ward's last summary with the time it was counted,
+// so nobody takes an hour-old count for the beds free now.
 func (s *bedsScreen) showCapacity() {
 	s.capacity.Objects = nil
 	s.capacity.Add(heading("Site capacity", theme.SizeNameSubHeadingText))
 	s.capacity.Add(wrapped("Every ward this device has heard of over the ward network, as of its last sync."))
-	row := func(w forms.WardSummary, bold bool) fyne.CanvasObject {
-		l := widget.NewLabel(fmt.Sprintf("%d open · %d occupied · %d available · %d cleaning · %d isolation · %d closed · %.0f%% occupied",
-			w.Open, w.Occupied, w.Available, w.Cleaning, w.Isolation, w.Closed, w.OccupancyPct))
+	now := s.ui.Now()
+	row := func(w forms.WardCapacity, bold bool) fyne.CanvasObject {
+		counts := fmt.Sprintf("%d open · %d occupied · %d available · %d cleaning · %d isolation · %d closed · %.0f%% occupied",
+			w.Open, w.Occupied, w.Available, w.Cleaning, w.Isolation, w.Closed, w.OccupancyPct)
+		if w.NoSummary {
+			counts = "No count from this ward yet: its devices send one when its beds change."
+		}
+		l := widget.NewLabel(counts)
 		l.Wrapping = fyne.TextWrapWord
 		name := widget.NewLabel(w.Name)
 		name.TextStyle = fyne.TextStyle{Bold: true}
-		c := NewCard(container.NewVBox(name, l), nil)
+		box := container.NewVBox(name, l)
+		if w.FromSummary {
+			box.Add(wrapped(capacityAsOfText(w.AsOf, now)))
+		}
+		c := NewCard(box, nil)
 		if bold {
 			c.SetBackground(bedColours[forms.BedOccupied].tile)
 		}
@@ -483,11 +495,18 @@ func (s *bedsScreen) showCapacity() {
 	}
 	t := s.total
 	t.Name = "Whole site"
-	s.capacity.Add(row(t, true))
+	s.capacity.Add(row(forms.WardCapacity{WardSummary: t}, true))
 	sitrep := widget.NewButtonWithIcon("Save today's sitrep (CSV)", theme.DocumentSaveIcon(), s.saveSitrep)
 	s.capacity.Add(newFlow(sitrep))
 	s.capacity.Add(wrapped("The sitrep has one row per ward and the site total (core beds, escalation beds open, closed, open, occupied, available, cleaning, isolation, occupancy), for the bed bureau or the site's command cell."))
 	s.capacity.Refresh()
+}
+
+// capacityAsOfText says where a ward's counts on the capacity tab come
+// from when this device does not hold the ward's records: the ward's own
+// summary, counted at asOf.
+func capacityAsOfText(asOf, now time.Time) string {
+	return fmt.Sprintf("From the ward's summary, %s (%s ago)", sinceText(asOf, now), lengthText(now.Sub(asOf)))
 }
 
 // saveFile asks where to save name and writes it with write; tests

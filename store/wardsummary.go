@@ -1,0 +1,289 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"lifeboat"
+	"lifeboat/forms"
+)
+
+// Ward summaries: the site's capacity view and sitrep without the wards'
+// clinical records. A device that holds a ward's bed and patient records
+// counts its bed board and records the counts as a ward.summary event in
+// the site scope whenever they change (PublishWardSummaries, run after
+// commits by RunWardSummaries); a device that does not hold the ward (a
+// bed manager's) shows the newest summary it has, with the time it
+// describes (SiteCapacity). A summary never overrides a live board held
+// here.
+//
+// Which wards this device holds is wardHeld's decision. Until devices
+// subscribe to scopes, every device may hold every ward, and a ward is
+// taken as held when this store has any of its bed or placement records,
+// or no summary of it (then what it knows of the ward, its layout, is all
+// there is). With scopes, wardHeld becomes "subscribed to ward:<ID>", and
+// summaryCovers compares only the ward's own chains.
+
+// SummaryStaleAfter is how long a newer summary made by a device that had
+// seen more of the log than this one holds back this device's own,
+// different count (the other device counted what this one has not
+// received yet: replacing its count would show the site an older state).
+// Past it, this device's count goes out anyway: a ward whose counting
+// device was lost is not left at its last summary for ever.
+const SummaryStaleAfter = 15 * time.Minute
+
+// DefaultSummarySettle is how long RunWardSummaries waits after a commit
+// before counting, so a burst (a sync batch, a census import) gives one
+// count, not one per commit.
+const DefaultSummarySettle = 2 * time.Second
+
+// wardSummaryKinds are the kinds whose records change a ward's counts or
+// the newest summary of it: RunWardSummaries counts again only when one
+// of them has changed.
+var wardSummaryKinds = []string{forms.KindBedState, forms.KindPatientAdmitted, forms.KindPatientTransferred,
+	forms.KindPatientDischarged, forms.KindWardDefined, forms.KindWardSummary}
+
+// siteBoards is what this store holds of the site's beds: every ward, the
+// live bed board of each ward it holds, and the newest valid summary of
+// each ward.
+type siteBoards struct {
+	wards     []forms.Ward
+	live      map[string]forms.WardBoard // ward ID -> board, for the wards held here
+	active    map[string]bool            // wards with bed or placement records here
+	summaries map[string]wardSummaryRec  // ward ID -> its newest summary
+}
+
+// wardSummaryRec is a summary with what its recording device had seen.
+type wardSummaryRec struct {
+	forms.WardSummaryReport
+	device string
+	seen   forms.VersionVector
+}
+
+// readSiteBoards reads the wards, the moves (once for all wards) and
+// each held ward's bed states, and the newest summary of every ward.
+func readSiteBoards(ctx context.Context, x execer, aead cipherAEAD) (siteBoards, error) {
+	sb := siteBoards{live: map[string]forms.WardBoard{}, active: map[string]bool{}}
+	var err error
+	if sb.wards, err = wards(ctx, x, aead); err != nil {
+		return sb, err
+	}
+	if sb.summaries, err = newestSummaries(ctx, x, aead); err != nil {
+		return sb, err
+	}
+	ms, err := moves(ctx, x, aead)
+	if err != nil {
+		return sb, err
+	}
+	for _, m := range ms {
+		if m.Ward != "" {
+			sb.active[m.Ward] = true
+		}
+	}
+	places := placements(ms)
+	for _, w := range sb.wards {
+		rs, err := readRecords(ctx, x, aead, forms.KindBedState, w.ID, true)
+		if err != nil {
+			return sb, err
+		}
+		if len(rs) > 0 {
+			sb.active[w.ID] = true
+		}
+		if !sb.wardHeld(w.ID) {
+			continue
+		}
+		states, err := bedTimeline(rs, ms, w.ID)
+		if err != nil {
+			return sb, err
+		}
+		sb.live[w.ID] = forms.BedBoard(w, states, places)
+	}
+	return sb, nil
+}
+
+// wardHeld reports whether this device holds the ward's bed and patient
+// records, so its own bed board is the ward's live state (see the comment
+// at the top of this file).
+func (sb siteBoards) wardHeld(ward string) bool {
+	_, summarised := sb.summaries[ward]
+	return sb.active[ward] || !summarised
+}
+
+// newestSummaries returns each ward's newest standing, valid summary: by
+// clock, the device ID breaking ties, so every device picks the same one.
+// A summary entered in error, or whose counts do not add up, is passed
+// over for the one before it.
+func newestSummaries(ctx context.Context, x execer, aead cipherAEAD) (map[string]wardSummaryRec, error) {
+	rs, err := readRecords(ctx, x, aead, forms.KindWardSummary, "*", false)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]wardSummaryRec{}
+	for _, r := range rs { // oldest first by clock, then device: the last one standing wins
+		if !r.Final() {
+			continue
+		}
+		rep, ok := forms.WardSummaryOf(lifeboat.Event{Payload: r.Payload, PerformedAt: r.PerformedAt, HLC: r.HLC})
+		if !ok || "ward:"+rep.Ward != r.Subject {
+			continue
+		}
+		out[rep.Ward] = wardSummaryRec{WardSummaryReport: rep, device: r.Ref.Device, seen: r.Seen}
+	}
+	return out, nil
+}
+
+// capacity is the site capacity view of sb: each ward's live counts where
+// it is held here, else its newest summary, else no counts.
+func (sb siteBoards) capacity() []forms.WardCapacity {
+	out := make([]forms.WardCapacity, 0, len(sb.wards))
+	for _, w := range sb.wards {
+		if b, ok := sb.live[w.ID]; ok {
+			out = append(out, forms.WardCapacity{WardSummary: b.Summary()})
+			continue
+		}
+		c := forms.WardCapacity{WardSummary: forms.WardSummary{Ward: w.ID, Name: w.Name}, NoSummary: true}
+		if s, ok := sb.summaries[w.ID]; ok {
+			c = forms.WardCapacity{WardSummary: s.WardSummary, FromSummary: true, AsOf: s.AsOf}
+			c.Name = w.Name // the ward's name as the site's layout has it now
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// PublishWardSummaries records the summary of each ward this device holds
+// whose counts differ from the newest summary of it in the log, and
+// returns how many it recorded: none when nothing changed. A newer
+// summary from a device that had seen events this one has not holds this
+// device's count back for SummaryStaleAfter (see there). The events are
+// the device's own (author "device:<its ID>"): no one needs to be signed
+// in, so a headless `lifeboat serve` publishes too.
+func (db *DB) PublishWardSummaries(ctx context.Context) (int, error) {
+	aead, err := db.keys()
+	if err != nil {
+		return 0, fmt.Errorf("publish ward summaries: %w", err)
+	}
+	db.summaryMu.Lock()
+	defer db.summaryMu.Unlock()
+	sb, err := readSiteBoards(ctx, db.sql, aead)
+	if err != nil {
+		return 0, fmt.Errorf("publish ward summaries: %w", err)
+	}
+	vv, err := versionVector(ctx, db.sql)
+	if err != nil {
+		return 0, fmt.Errorf("publish ward summaries: %w", err)
+	}
+	db.mu.Lock()
+	self := db.device
+	db.mu.Unlock()
+	now := db.now()
+	var drafts []Draft
+	for _, w := range sb.wards {
+		b, held := sb.live[w.ID]
+		if !held || !sb.active[w.ID] {
+			continue // a ward with no records here is counted by a device that has them
+		}
+		mine := forms.WardSummaryReport{WardSummary: b.Summary(), AsOf: now}
+		if n, ok := sb.summaries[w.ID]; ok {
+			if n.SameCounts(mine) {
+				continue
+			}
+			if n.device != self && !summaryCovers(vv, n.seen) && now.Sub(n.AsOf) < SummaryStaleAfter {
+				continue
+			}
+		}
+		drafts = append(drafts, Draft{Kind: forms.KindWardSummary, Subject: "ward:" + w.ID, PerformedAt: now, Payload: mine})
+	}
+	if len(drafts) == 0 {
+		return 0, nil
+	}
+	me := &Session{User: User{ID: "device:" + self, Name: "this device"}}
+	if _, err := db.AppendAll(ctx, me, drafts); err != nil {
+		return 0, fmt.Errorf("publish ward summaries: %w", err)
+	}
+	return len(drafts), nil
+}
+
+// summaryCovers reports whether this store holds everything seen says the
+// summary's device held.
+func summaryCovers(have map[string]uint64, seen forms.VersionVector) bool {
+	for chain, n := range seen {
+		if have[chain] < n {
+			return false
+		}
+	}
+	return true
+}
+
+// summaryFingerprint changes whenever a record that wardSummaryKinds
+// names is added or corrected: RunWardSummaries counts only then.
+func summaryFingerprint(ctx context.Context, x execer) (string, error) {
+	var n, last, corrected int64
+	q := "SELECT COUNT(*), COALESCE(MAX(rowid), 0), COALESCE(SUM(status != ?), 0) FROM p_records WHERE kind IN (" + inList(len(wardSummaryKinds)) + ")"
+	args := []any{StatusFinal}
+	for _, k := range wardSummaryKinds {
+		args = append(args, k)
+	}
+	if err := x.QueryRowContext(ctx, q, args...).Scan(&n, &last, &corrected); err != nil {
+		return "", fmt.Errorf("read ward records: %w", err)
+	}
+	return fmt.Sprint(n, "/", last, "/", corrected), nil
+}
+
+// RunWardSummaries keeps this device's ward summaries current until ctx
+// ends: it publishes once at the start, then, settle after each burst of
+// commits (DefaultSummarySettle if zero), again when a bed, placement,
+// ward or summary record changed. It is the one trigger the app (while it
+// syncs) and `lifeboat serve` both run. A failure (a disk full) is
+// logged (counts and ward IDs, no patient data) and tried again on the
+// next commit; a locked store waits quietly. It returns nil when ctx ends.
+func (db *DB) RunWardSummaries(ctx context.Context, settle time.Duration) error {
+	if settle <= 0 {
+		settle = DefaultSummarySettle
+	}
+	ch := make(chan struct{}, 1)
+	db.Subscribe(ch)
+	defer db.Unsubscribe(ch)
+	log := db.log.With("component", "ward-summary")
+	last := ""
+	run := func() {
+		// Read before counting: a commit landing while it counts signals
+		// again, and finds the fingerprint changed. Its own summaries do
+		// too, and are counted once more, to no new event.
+		fp, err := summaryFingerprint(ctx, db.sql)
+		if err == nil && fp == last {
+			return
+		}
+		if _, err := db.PublishWardSummaries(ctx); err != nil {
+			if ctx.Err() == nil && !errors.Is(err, ErrLocked) {
+				// Counts and ward IDs only: no patient data to keep out.
+				log.Warn("ward summaries not recorded", "err", err)
+			}
+			return
+		}
+		last = fp
+	}
+	run()
+	// The first commit of a burst starts the wait; later ones join it, so
+	// a long sync still gives a count every settle, not one at its end.
+	timer := time.NewTimer(settle)
+	timer.Stop()
+	pending := false
+	for {
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-ch:
+			if !pending {
+				timer.Reset(settle)
+				pending = true
+			}
+		case <-timer.C:
+			pending = false
+			run()
+		}
+	}
+}

@@ -3,16 +3,19 @@ package app
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"lifeboat"
+	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/forms"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
@@ -298,4 +301,82 @@ func okaforID(t *testing.T, db *store.DB) string {
 	}
 	t.Fatal("no Okafor in the demo ward")
 	return ""
+}
+
+// A ward this device does not hold the records of shows on the site
+// capacity tab as its ward's own device last counted it, with the time of
+// that count; the site total includes it.
+func TestBeds_SiteCapacityFromWardSummary(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, db, _ := newTestUI(t, size)
+			signInAs(t, ui, "Bea Beds", "3691")
+			addSummarisedWard(t, db)
+			ui.ShowSection("beds")
+			settle(ui)
+			showTab(t, ui, "Site capacity")
+			mustShow(t, ui, "Ward 9 - Surgical", "From the ward's summary, 08:35 (25 min ago)",
+				"4 open · 1 occupied · 3 available · 0 cleaning · 0 isolation · 0 closed · 25% occupied")
+			var w9 forms.WardCapacity
+			cs, total, err := db.SiteCapacity(t.Context())
+			for _, c := range cs {
+				if c.Ward == "w9" {
+					w9 = c
+				}
+			}
+			if err != nil || !w9.FromSummary || total.Open < w9.Open+1 {
+				t.Errorf("SiteCapacity() = %+v, %+v, %v; want w9 from its summary, in the total", cs, total, err)
+			}
+			golden(t, ui, "beds_capacity_summary_"+sizeSuffix(size))
+		})
+	}
+}
+
+// addSummarisedWard gives db what a bed manager's device holds of another
+// ward, Ward 9: its layout and the summary its own device counted at
+// 08:35 (one patient in four beds), and none of its patients' records.
+func addSummarisedWard(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := t.Context()
+	users, err := db.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var admin *store.Session
+	for _, u := range users {
+		if u.Name == "Ada Admin" {
+			if admin, err = db.SignIn(ctx, u.ID, cli.DemoAdminPIN, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := db.UnlockAdmin(ctx, admin, cli.DemoAdminPassphrase); err != nil {
+		t.Fatal(err)
+	}
+	at := demoNow.Add(-25 * time.Minute)
+	w9dev, w9admin := storetest.MustJoin(t, db, admin, store.Options{Now: func() time.Time { return at }, NoBackup: true, MaxClockAhead: 100 * 365 * 24 * time.Hour})
+	w9 := forms.Ward{ID: "w9", Name: "Ward 9 - Surgical"}
+	for i := range 4 {
+		id := fmt.Sprintf("b%d", i+1)
+		w9.Beds = append(w9.Beds, forms.BedDef{ID: id, Label: "Bed " + id[1:]})
+	}
+	storetest.MustAppend(t, w9dev, w9admin, store.Draft{Kind: forms.KindWardDefined, PerformedAt: at, Payload: w9})
+	p := storetest.MustAppend(t, w9dev, w9admin, storetest.PatientDraft("Summers", "Wendy", "1961-05-06", "9434765870", at))
+	storetest.MustAppend(t, w9dev, w9admin, storetest.AdmitDraft(p.Subject, "w9", "b2", at))
+	if _, err := w9dev.PublishWardSummaries(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := w9dev.EventsAfter(ctx, nil, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var give []lifeboat.Event
+	for _, e := range evs {
+		if e.Subject == "ward:w9" && (e.Kind == forms.KindWardDefined || e.Kind == forms.KindWardSummary) {
+			give = append(give, e)
+		}
+	}
+	if res, err := db.ApplyRemote(ctx, give); err != nil || len(give) != 2 || len(res.Refused) > 0 {
+		t.Fatalf("ApplyRemote(%d events) = %+v, %v", len(give), res, err)
+	}
 }

@@ -482,7 +482,11 @@ func (s *bedsScreen) showCapacity() {
 		name.TextStyle = fyne.TextStyle{Bold: true}
 		box := container.NewVBox(name, l)
 		if w.FromSummary {
-			box.Add(wrapped(capacityAsOfText(w.AsOf, now)))
+			asOf := wrapped(capacityAsOfText(w.AsOf, now))
+			if now.Sub(w.AsOf) >= store.SummaryOverdue {
+				asOf.Importance = widget.DangerImportance
+			}
+			box.Add(asOf)
 		}
 		c := NewCard(box, nil)
 		if bold {
@@ -504,9 +508,15 @@ func (s *bedsScreen) showCapacity() {
 
 // capacityAsOfText says where a ward's counts on the capacity tab come
 // from when this device does not hold the ward's records: the ward's own
-// summary, counted at asOf.
+// summary, counted at asOf. The ward's devices send it at least every
+// store.SummaryRefresh, so one older than store.SummaryOverdue means
+// they have not been heard from, and the bed manager should ring.
 func capacityAsOfText(asOf, now time.Time) string {
-	return fmt.Sprintf("From the ward's summary, %s (%s ago)", sinceText(asOf, now), lengthText(now.Sub(asOf)))
+	text := fmt.Sprintf("From the ward's summary, %s (%s ago)", sinceText(asOf, now), lengthText(now.Sub(asOf)))
+	if now.Sub(asOf) >= store.SummaryOverdue {
+		text += ". Nothing heard from the ward's devices since: ring the ward for its beds."
+	}
+	return text
 }
 
 // saveFile asks where to save name and writes it with write; tests

@@ -380,3 +380,23 @@ func addSummarisedWard(t *testing.T, db *store.DB) {
 		t.Fatalf("ApplyRemote(%d events) = %+v, %v", len(give), res, err)
 	}
 }
+
+// A ward summary older than store.SummaryOverdue says in red that the
+// ward's devices have not been heard from: its counts may be hours out.
+func TestBeds_SiteCapacityOverdueSummary(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	signInAs(t, ui, "Bea Beds", "3691")
+	addSummarisedWard(t, db)
+	clock.Advance(2 * time.Hour)
+	ui.lastUsed = clock.Now()
+	ui.ShowSection("beds")
+	settle(ui)
+	showTab(t, ui, "Site capacity")
+	const want = "From the ward's summary, 08:35 (2 h 25 min ago). Nothing heard from the ward's devices since: ring the ward for its beds."
+	mustShow(t, ui, want)
+	for _, o := range objects(ui) {
+		if l, ok := o.(*widget.Label); ok && l.Text == want && l.Importance != widget.DangerImportance {
+			t.Errorf("overdue summary shown with importance %v, want danger", l.Importance)
+		}
+	}
+}

@@ -34,6 +34,18 @@ import (
 // device was lost is not left at its last summary for ever.
 const SummaryStaleAfter = 15 * time.Minute
 
+// SummaryRefresh is how old the newest summary of a ward may grow before a
+// device holding the ward records its count again, changed or not: the
+// time a bed manager sees then says when the ward's devices were last
+// heard from, and a count older than this means they have not been (lost
+// power, off the network), not that the ward was quiet.
+const SummaryRefresh = time.Hour
+
+// SummaryOverdue is how old a ward's newest summary is when the site's
+// views say its devices have not been heard from: SummaryRefresh, and
+// time for the refresh to come round and reach this device by sync.
+const SummaryOverdue = SummaryRefresh + 30*time.Minute
+
 // DefaultSummarySettle is how long RunWardSummaries waits after a commit
 // before counting, so a burst (a sync batch, a census import) gives one
 // count, not one per commit.
@@ -154,8 +166,9 @@ func (sb siteBoards) capacity() []forms.WardCapacity {
 }
 
 // PublishWardSummaries records the summary of each ward this device holds
-// whose counts differ from the newest summary of it in the log, and
-// returns how many it recorded: none when nothing changed. A newer
+// whose counts differ from the newest summary of it in the log, or whose
+// newest summary is SummaryRefresh old, and returns how many it recorded:
+// none when nothing changed. A newer
 // summary from a device that had seen events this one has not holds this
 // device's count back for SummaryStaleAfter (see there). The events are
 // the device's own (author "device:<its ID>"): no one needs to be signed
@@ -187,7 +200,7 @@ func (db *DB) PublishWardSummaries(ctx context.Context) (int, error) {
 		}
 		mine := forms.WardSummaryReport{WardSummary: b.Summary(), AsOf: now}
 		if n, ok := sb.summaries[w.ID]; ok {
-			if n.SameCounts(mine) {
+			if n.SameCounts(mine) && now.Sub(n.AsOf) < SummaryRefresh {
 				continue
 			}
 			if n.device != self && !summaryCovers(vv, n.seen) && now.Sub(n.AsOf) < SummaryStaleAfter {
@@ -235,7 +248,8 @@ func summaryFingerprint(ctx context.Context, x execer) (string, error) {
 // RunWardSummaries keeps this device's ward summaries current until ctx
 // ends: it publishes once at the start, then, settle after each burst of
 // commits (DefaultSummarySettle if zero), again when a bed, placement,
-// ward or summary record changed. It is the one trigger the app (while it
+// ward or summary record changed, and every quarter of SummaryRefresh
+// for the counts that have grown old. It is the one trigger the app (while it
 // syncs) and `lifeboat serve` both run. A failure (a disk full) is
 // logged (counts and ward IDs, no patient data) and tried again on the
 // next commit; a locked store waits quietly. It returns nil when ctx ends.
@@ -248,12 +262,12 @@ func (db *DB) RunWardSummaries(ctx context.Context, settle time.Duration) error 
 	defer db.Unsubscribe(ch)
 	log := db.log.With("component", "ward-summary")
 	last := ""
-	run := func() {
+	run := func(always bool) {
 		// Read before counting: a commit landing while it counts signals
 		// again, and finds the fingerprint changed. Its own summaries do
 		// too, and are counted once more, to no new event.
 		fp, err := summaryFingerprint(ctx, db.sql)
-		if err == nil && fp == last {
+		if err == nil && fp == last && !always {
 			return
 		}
 		if _, err := db.PublishWardSummaries(ctx); err != nil {
@@ -265,7 +279,9 @@ func (db *DB) RunWardSummaries(ctx context.Context, settle time.Duration) error 
 		}
 		last = fp
 	}
-	run()
+	run(true)
+	refresh := time.NewTicker(SummaryRefresh / 4)
+	defer refresh.Stop()
 	// The first commit of a burst starts the wait; later ones join it, so
 	// a long sync still gives a count every settle, not one at its end.
 	timer := time.NewTimer(settle)
@@ -283,7 +299,9 @@ func (db *DB) RunWardSummaries(ctx context.Context, settle time.Duration) error 
 			}
 		case <-timer.C:
 			pending = false
-			run()
+			run(false)
+		case <-refresh.C:
+			run(true) // a quiet ward's count is sent again every SummaryRefresh
 		}
 	}
 }

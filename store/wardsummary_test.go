@@ -287,3 +287,27 @@ func TestPublishWardSummaries_BehindDeviceHoldsBack(t *testing.T) {
 		t.Errorf("relay, the ward's summary %s old: PublishWardSummaries() = %d, %v; want 1", store.SummaryStaleAfter, n, err)
 	}
 }
+
+// A quiet ward's count is recorded again once its newest summary is
+// SummaryRefresh old, so its age tells the site when the ward's devices
+// were last heard from.
+func TestPublishWardSummaries_RefreshesAQuietWard(t *testing.T) {
+	ctx := t.Context()
+	clock := storetest.NewClock(day.Add(9 * time.Hour))
+	ward, admin := storetest.MustInit(t, testOpts(clock))
+	seedWard(t, ward, admin)
+	if n, err := ward.PublishWardSummaries(ctx); err != nil || n != 1 {
+		t.Fatalf("PublishWardSummaries() = %d, %v; want 1", n, err)
+	}
+	clock.Advance(store.SummaryRefresh - time.Second)
+	if n, err := ward.PublishWardSummaries(ctx); err != nil || n != 0 {
+		t.Errorf("PublishWardSummaries() %s later = %d, %v; want 0", store.SummaryRefresh-time.Second, n, err)
+	}
+	clock.Advance(time.Second)
+	if n, err := ward.PublishWardSummaries(ctx); err != nil || n != 1 {
+		t.Errorf("PublishWardSummaries() %s later = %d, %v; want 1", store.SummaryRefresh, n, err)
+	}
+	if c := wardLine(t, ward, "w7"); c.FromSummary {
+		t.Errorf("w7 = %+v, want the live board still", c)
+	}
+}

@@ -160,3 +160,39 @@ func TestSummaries_LeaveOutWardsWithNoCounts(t *testing.T) {
 		t.Errorf("Sitrep().Site = %+v, want 10 open, 7 occupied", site)
 	}
 }
+
+// FuzzWardSummaryOf: a ward.summary payload from a peer never panics the
+// decoder; one it accepts adds up (Validate), is dated no later than the
+// event, and encodes and decodes to the same report.
+func FuzzWardSummaryOf(f *testing.F) {
+	good, _ := json.Marshal(goodSummary())
+	for _, seed := range []string{
+		string(good), `{}`, `{"ward":"w1","as_of":"2026-11-22T14:05:00Z"}`,
+		`{"ward":"w1","core_beds":-1,"as_of":"2026-11-22T14:05:00Z"}`,
+		`{"ward":"w1","core_beds":2,"open":2,"available":2,"as_of":"2099-01-01T00:00:00Z","seen":{"A":3}}`,
+		`{"ward":"w1","occupancy_pct":1e308}`, `[]`, `null`, `{"ward":`,
+	} {
+		f.Add([]byte(seed), summaryAt.UnixMilli())
+	}
+	f.Fuzz(func(t *testing.T, payload []byte, wall int64) {
+		e := lifeboat.Event{Kind: KindWardSummary, PerformedAt: summaryAt, HLC: lifeboat.HLC{Wall: wall}, Payload: payload}
+		r, ok := WardSummaryOf(e)
+		if !ok {
+			return
+		}
+		if ps := r.Validate(); len(ps) > 0 {
+			t.Fatalf("WardSummaryOf(%s) accepted %+v, which Validate refuses: %v", payload, r, ps)
+		}
+		if r.AsOf.After(summaryAt) {
+			t.Fatalf("WardSummaryOf(%s) as of %v, after the event's performed time %v", payload, r.AsOf, summaryAt)
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("marshal %+v: %v", r, err)
+		}
+		var back WardSummaryReport
+		if err := json.Unmarshal(b, &back); err != nil || !back.SameCounts(r) || !back.AsOf.Equal(r.AsOf) {
+			t.Fatalf("round trip of %+v = %+v, %v", r, back, err)
+		}
+	})
+}

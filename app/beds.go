@@ -55,6 +55,7 @@ type bedsScreen struct {
 	clashes  []forms.BedConflict
 	site     []forms.WardCapacity
 	total    forms.WardSummary
+	notHeld  bool // this device does not hold board's ward's beds and patients
 
 	picker    *widget.Select
 	summary   *widget.Label
@@ -97,6 +98,7 @@ func (s *bedsScreen) load() {
 		total    forms.WardSummary
 		wardID   = s.ward
 		siteWard = s.ui.Site().Ward
+		notHeld  bool
 	)
 	s.ui.Run(func(ctx context.Context) (err error) {
 		if wards, err = s.ui.Store().Wards(ctx); err != nil {
@@ -113,7 +115,11 @@ func (s *bedsScreen) load() {
 				}
 			}
 		}
-		if board, err = s.ui.Store().BedBoard(ctx, wardID); err != nil {
+		board, err = s.ui.Store().BedBoard(ctx, wardID)
+		if notHeld = errors.Is(err, store.ErrWardNotHeld); notHeld {
+			// Its layout only: the board is not drawn (see show).
+			board = forms.WardBoard{Ward: wards[slices.IndexFunc(wards, func(w forms.Ward) bool { return w.ID == wardID })]}
+		} else if err != nil {
 			return err
 		}
 		if pts, err = s.ui.Store().Patients(ctx, ""); err != nil {
@@ -131,6 +137,7 @@ func (s *bedsScreen) load() {
 		}
 		setMsg(s.msg, "")
 		s.wards, s.board, s.ward, s.clashes, s.site, s.total = wards, board, wardID, clashes, site, total
+		s.notHeld = notHeld
 		s.patients = map[string]store.PatientView{}
 		for _, p := range pts {
 			s.patients[p.ID] = p
@@ -157,8 +164,12 @@ func (s *bedsScreen) show() {
 		s.picker.Show()
 	}
 	sum := s.board.Summary()
-	s.summary.SetText(fmt.Sprintf("%s: %d open beds, %d occupied, %d available, %d cleaning, %d isolation, %d closed (%.0f%% occupied)",
-		s.board.Ward.Name, sum.Open, sum.Occupied, sum.Available, sum.Cleaning, sum.Isolation, sum.Closed, sum.OccupancyPct))
+	if s.notHeld {
+		s.summary.SetText(s.board.Ward.Name + ": this device does not hold the ward's beds and patients, so its bed board is not shown here. Its count, from the ward's own summary, is on the Site capacity tab.")
+	} else {
+		s.summary.SetText(fmt.Sprintf("%s: %d open beds, %d occupied, %d available, %d cleaning, %d isolation, %d closed (%.0f%% occupied)",
+			s.board.Ward.Name, sum.Open, sum.Occupied, sum.Available, sum.Cleaning, sum.Isolation, sum.Closed, sum.OccupancyPct))
+	}
 
 	s.conflicts.Objects = nil
 	for _, c := range s.clashes {
@@ -298,6 +309,9 @@ func (ui *UI) bedDialog(kind, title, patientID, fromWard, fromBed string) {
 		}
 		for _, w := range wards {
 			b, err := ui.Store().BedBoard(ctx, w.ID)
+			if errors.Is(err, store.ErrWardNotHeld) {
+				continue // its free beds cannot be known here: none offered
+			}
 			if err != nil {
 				return err
 			}

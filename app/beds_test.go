@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -398,5 +399,35 @@ func TestBeds_SiteCapacityOverdueSummary(t *testing.T) {
 		if l, ok := o.(*widget.Label); ok && l.Text == want && l.Importance != widget.DangerImportance {
 			t.Errorf("overdue summary shown with importance %v, want danger", l.Importance)
 		}
+	}
+}
+
+// A ward this device does not hold the beds and patients of is never
+// drawn from its layout alone (every bed would look free): the bed board
+// says where its count is, and the move dialog offers none of its beds.
+func TestBeds_WardNotHeldIsNotDrawnNorOffered(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	signInAs(t, ui, "Bea Beds", "3691")
+	addSummarisedWard(t, db)
+	if _, err := db.BedBoard(t.Context(), "w9"); !errors.Is(err, store.ErrWardNotHeld) {
+		t.Fatalf("BedBoard(w9) = %v, want ErrWardNotHeld", err)
+	}
+	ui.ShowSection("beds")
+	settle(ui)
+	test.Tap(card(t, ui, "Bed 1"))
+	settle(ui)
+	tap(t, ui, "Move OKAFOR, Grace")
+	sel := choose(t, ui, "Choose a free bed")
+	for _, o := range sel.Options {
+		if strings.HasPrefix(o, "Ward 9") {
+			t.Errorf("offered %q, a bed of a ward whose beds this device does not hold", o)
+		}
+	}
+	tap(t, ui, "Cancel")
+	choose(t, ui, "Choose a ward").SetSelected("Ward 9 - Surgical")
+	settle(ui)
+	mustShow(t, ui, "Ward 9 - Surgical: this device does not hold the ward's beds and patients, so its bed board is not shown here. Its count, from the ward's own summary, is on the Site capacity tab.")
+	if shows(ui, "Available") {
+		t.Errorf("a bed of Ward 9 is drawn: %q", texts(ui))
 	}
 }

@@ -85,26 +85,27 @@ func readSiteBoards(ctx context.Context, x execer, aead cipherAEAD) (siteBoards,
 	if sb.summaries, err = newestSummaries(ctx, x, aead); err != nil {
 		return sb, err
 	}
-	ms, err := moves(ctx, x, aead)
-	if err != nil {
-		return sb, err
-	}
-	for _, m := range ms {
-		if m.Ward != "" {
-			sb.active[m.Ward] = true
-		}
-	}
-	places := placements(ms)
+	var ms []timedMove
+	var places []forms.Placement
+	read := false // the moves, once, if any ward is held
 	for _, w := range sb.wards {
-		rs, err := readRecords(ctx, x, aead, forms.KindBedState, w.ID, true)
+		held, active, err := wardHeld(ctx, x, w.ID)
 		if err != nil {
 			return sb, err
 		}
-		if len(rs) > 0 {
-			sb.active[w.ID] = true
-		}
-		if !sb.wardHeld(w.ID) {
+		sb.active[w.ID] = active
+		if !held {
 			continue
+		}
+		if !read {
+			if ms, err = moves(ctx, x, aead); err != nil {
+				return sb, err
+			}
+			places, read = placements(ms), true
+		}
+		rs, err := readRecords(ctx, x, aead, forms.KindBedState, w.ID, true)
+		if err != nil {
+			return sb, err
 		}
 		states, err := bedTimeline(rs, ms, w.ID)
 		if err != nil {
@@ -115,12 +116,27 @@ func readSiteBoards(ctx context.Context, x execer, aead cipherAEAD) (siteBoards,
 	return sb, nil
 }
 
+// ErrWardNotHeld: this device does not hold the ward's bed and patient
+// records (a bed manager's device holds the site's records only), so it
+// cannot draw the ward's bed board; SiteCapacity shows the ward's count
+// from its summary.
+var ErrWardNotHeld = fmt.Errorf("this device does not hold the ward's beds and patients: %w", lifeboat.ErrNotFound)
+
 // wardHeld reports whether this device holds the ward's bed and patient
-// records, so its own bed board is the ward's live state (see the comment
-// at the top of this file).
-func (sb siteBoards) wardHeld(ward string) bool {
-	_, summarised := sb.summaries[ward]
-	return sb.active[ward] || !summarised
+// records, so that its own bed board is the ward's live state (see the
+// comment at the top of this file), and whether it has any (active):
+// a bed state set, or a patient admitted or moved to the ward. Until
+// devices subscribe to scopes, a ward is held when it is active here or
+// no summary of it has arrived.
+func wardHeld(ctx context.Context, x execer, ward string) (held, active bool, err error) {
+	err = x.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM p_records WHERE kind IN (?, ?, ?) AND key = ?)",
+		forms.KindBedState, forms.KindPatientAdmitted, forms.KindPatientTransferred, ward).Scan(&active)
+	if err != nil || active {
+		return active, active, err
+	}
+	var summarised bool
+	err = x.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM p_records WHERE kind = ? AND key = ?)", forms.KindWardSummary, ward).Scan(&summarised)
+	return !summarised, false, err
 }
 
 // newestSummaries returns each ward's newest standing, valid summary: by

@@ -383,11 +383,21 @@ func bedTimeline(recorded []Record, ms []timedMove, wardID string) ([]forms.BedS
 	return out, nil
 }
 
-// BedBoard returns a ward's bed board: each bed's state and patient.
+// BedBoard returns a ward's bed board: each bed's state and patient. For
+// a ward this device does not hold the records of, it returns an error
+// wrapping ErrWardNotHeld: a board drawn from the layout alone would show
+// every bed free.
 func (db *DB) BedBoard(ctx context.Context, wardID string) (forms.WardBoard, error) {
 	aead, err := db.keys()
 	if err != nil {
 		return forms.WardBoard{}, err
+	}
+	held, _, err := wardHeld(ctx, db.sql, wardID)
+	if err != nil {
+		return forms.WardBoard{}, fmt.Errorf("read bed board: %w", err)
+	}
+	if !held {
+		return forms.WardBoard{}, fmt.Errorf("bed board of %s: %w", wardID, ErrWardNotHeld)
 	}
 	return bedBoard(ctx, db.sql, aead, wardID)
 }

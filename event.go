@@ -37,9 +37,9 @@ func (h Hash) String() string { return hex.EncodeToString(h[:8]) }
 // canonical encoding round-trips exactly.
 type Event struct {
 	ID          string    // UUIDv7, unique across the site
-	Device      string    // enrolled device that made and signed it
-	Seq         uint64    // per-device, gap-free, from 1
-	Prev        Hash      // hash of the same device's event Seq-1; zero for Seq 1
+	Device      string    // chain: the device that signed it, and its scope (see ChainOf)
+	Seq         uint64    // per chain, gap-free, from 1
+	Prev        Hash      // hash of the same chain's event Seq-1; zero for Seq 1
 	HLC         HLC       // hybrid logical clock when recorded
 	Author      string    // user ID of the person who made it
 	Kind        string    // e.g. "obs.recorded"
@@ -173,6 +173,11 @@ func (e *Event) Check() error {
 	text("kind", e.Kind, MaxKindLen, true)
 	text("subject", e.Subject, MaxSubjectLen, false)
 	text("corrects", e.Corrects, MaxIDLen, false)
+	if _, scope := SplitChain(e.Device); scope != ScopeSite {
+		if err := scope.Check(); err != nil {
+			bad("device chain: %v", err)
+		}
+	}
 	if e.Seq == 0 {
 		bad("seq is 0")
 	}

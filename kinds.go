@@ -14,6 +14,7 @@ const (
 	KindSiteKeyRotated = "site.key_rotated"        // payload SiteKeyRotated; subject "site"
 	KindSiteKeyStep    = "site.key_step"           // payload SiteKeyStep; subject "site"; author "device:<its own id>"
 	KindSiteKeyShared  = "site.key_shared"         // payload SiteKeyShared; subject "site"; author "device:<its own id>"
+	KindDeviceScopes   = "device.scopes"           // payload DeviceScopes; subject "device:<id>"; privileged
 )
 
 // Role is what a person may do.
@@ -81,6 +82,17 @@ type DeviceEnrolled struct {
 	Device    string `json:"device"`
 	PublicKey []byte `json:"public_key"`
 	Name      string `json:"name,omitempty"`
+	// Scopes the device holds and is served. Empty is every scope: what
+	// each device enrolled before scopes existed had.
+	Scopes Subscription `json:"scopes,omitempty"`
+}
+
+// DeviceScopes changes the scopes a device holds (an IT admin's act).
+// Every scope a device was ever given stays one it may have recorded in:
+// its earlier records there stay valid on every device, in any order.
+type DeviceScopes struct {
+	Device string       `json:"device"`
+	Scopes Subscription `json:"scopes"`
 }
 
 // DeviceRevoked removes a device. LastSeq is the last sequence number of
@@ -91,6 +103,11 @@ type DeviceRevoked struct {
 	Device  string `json:"device"`
 	Reason  string `json:"reason,omitempty"`
 	LastSeq uint64 `json:"last_seq"`
+	// Chains is the same for the device's chains in other scopes (chain
+	// ID -> last seq accepted), as far as the revoking device held them.
+	// A chain it does not name is accepted up to none of its events: they
+	// wait in quarantine for an IT admin who holds that scope.
+	Chains map[string]uint64 `json:"chains,omitempty"`
 }
 
 // SiteKeyRotated starts a change of the site key (the memberlist keyring),

@@ -354,6 +354,14 @@ func addSummarisedWard(t *testing.T, db *store.DB) {
 	if err := db.UnlockAdmin(ctx, admin, cli.DemoAdminPassphrase); err != nil {
 		t.Fatal(err)
 	}
+	// This device holds the demo ward (and the site) only.
+	dev, err := db.Device(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetDeviceScopes(ctx, admin, dev, lifeboat.Subscription{lifeboat.WardScope("w7")}); err != nil {
+		t.Fatal(err)
+	}
 	at := demoNow.Add(-25 * time.Minute)
 	w9dev, w9admin := storetest.MustJoin(t, db, admin, store.Options{Now: func() time.Time { return at }, NoBackup: true, MaxClockAhead: 100 * 365 * 24 * time.Hour})
 	w9 := forms.Ward{ID: "w9", Name: "Ward 9 - Surgical"}
@@ -367,18 +375,13 @@ func addSummarisedWard(t *testing.T, db *store.DB) {
 	if _, err := w9dev.PublishWardSummaries(ctx); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := w9dev.EventsAfter(ctx, nil, 1<<30)
-	if err != nil {
-		t.Fatal(err)
+	// What Ward 9's device serves this one: the site's records, with
+	// Ward 9's layout and summary, and nothing of Ward 9's patients.
+	if res := storetest.Serve(t, w9dev, db); len(res.Refused) > 0 || len(res.Held) > 0 {
+		t.Fatalf("Serve() = %+v", res)
 	}
-	var give []lifeboat.Event
-	for _, e := range evs {
-		if e.Subject == "ward:w9" && (e.Kind == forms.KindWardDefined || e.Kind == forms.KindWardSummary) {
-			give = append(give, e)
-		}
-	}
-	if res, err := db.ApplyRemote(ctx, give); err != nil || len(give) != 2 || len(res.Refused) > 0 {
-		t.Fatalf("ApplyRemote(%d events) = %+v, %v", len(give), res, err)
+	if pts, err := db.Patients(ctx, ""); err != nil || slices.ContainsFunc(pts, func(p store.PatientView) bool { return p.Surname == "Summers" }) {
+		t.Fatalf("Ward 9's patient reached this device: %v", err)
 	}
 }
 

@@ -155,7 +155,7 @@ func reconAppender(st Store, sess *store.Session) reconcile.Appender {
 	return reconcile.AppenderFunc(func(ctx context.Context, ds []reconcile.Draft) error {
 		sds := make([]store.Draft, len(ds))
 		for i, d := range ds {
-			sds[i] = store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Corrects: d.Corrects, Payload: d.Payload}
+			sds[i] = store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Corrects: d.Corrects, Payload: d.Payload, PayloadFrom: d.PayloadFrom}
 		}
 		_, err := st.AppendAll(ctx, sess, sds)
 		return err

@@ -92,7 +92,7 @@ type Store interface {
 	Devices(ctx context.Context) ([]lifeboat.Device, error)
 	KeyRotations(ctx context.Context) ([]lifeboat.KeyRotation, error)
 	Revoke(ctx context.Context, s *store.Session, device, reason string) error
-	Admit(ctx context.Context, s *store.Session, pub ed25519.PublicKey, name string) (store.Admission, error)
+	Admit(ctx context.Context, s *store.Session, pub ed25519.PublicKey, name string, scopes ...lifeboat.Scope) (store.Admission, error)
 	CanEnrol(ctx context.Context) error
 	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)
 	VerifyAudit(ctx context.Context) error

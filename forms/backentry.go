@@ -28,7 +28,33 @@ type CensusImported struct {
 	Source string       `json:"source"`
 	AsOf   time.Time    `json:"as_of"`
 	Counts ImportCounts `json:"counts"`
-	Events int          `json:"events"`
+	// Spans are the records the import wrote, as chain -> first and last
+	// seq (its records go in several scopes: each ward's, the site's).
+	// Records from before scopes have only Events: that many records just
+	// before this one on the same device.
+	Spans  map[string][2]uint64 `json:"spans,omitempty"`
+	Events int                  `json:"events"`
+}
+
+// Covers reports whether e is one of the records the import wrote (by
+// Spans; see Events for records without them).
+func (c CensusImported) Covers(e lifeboat.Event) bool {
+	s, ok := c.Spans[e.Device]
+	return ok && e.Seq >= s[0] && e.Seq <= s[1]
+}
+
+// SpansOf is the Spans of records just appended.
+func SpansOf(done []lifeboat.Event) map[string][2]uint64 {
+	out := map[string][2]uint64{}
+	for _, e := range done {
+		s, ok := out[e.Device]
+		if !ok {
+			s = [2]uint64{e.Seq, e.Seq}
+		}
+		s[0], s[1] = min(s[0], e.Seq), max(s[1], e.Seq)
+		out[e.Device] = s
+	}
+	return out
 }
 
 // CensusAsOf reads a census.imported event: its "data as of" time, but

@@ -24,6 +24,11 @@ const KindWardSummary = "ward.summary"
 type WardSummaryReport struct {
 	WardSummary
 	AsOf time.Time `json:"as_of"` // when the device counted
+	// Basis is how much of each of the ward's chains the counting device
+	// held (chain ID -> seq): a device that holds less does not replace
+	// the count with its own, older one (store.PublishWardSummaries).
+	// Chain IDs name devices and the ward, never a patient.
+	Basis map[string]uint64 `json:"basis,omitempty"`
 }
 
 // MaxWardBeds bounds each count of a ward summary: a ward of more beds

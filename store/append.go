@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"lifeboat"
+	"lifeboat/forms"
 )
 
 // MaxFutureSkew is how far ahead of this device's clock a performed time
@@ -28,6 +29,13 @@ type Draft struct {
 	PerformedAt time.Time
 	Corrects    string // ID of the event this one amends or cancels
 	Payload     any    // marshalled to JSON; []byte and json.RawMessage are used as they are
+	// Scope is the part of the log it goes in. Usually left empty: the
+	// store works it out (see scopeFor).
+	Scope lifeboat.Scope
+	// PayloadFrom, if set, makes the payload from the records appended
+	// before it in the same AppendAll (a census record naming the chains
+	// and seqs its import wrote); Payload is then ignored.
+	PayloadFrom func(done []lifeboat.Event) any
 }
 
 // Append records one change durably: it assigns the next seq and a clock
@@ -66,6 +74,9 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 		if d.PerformedAt.After(db.now().Add(MaxFutureSkew)) {
 			return nil, fmt.Errorf("record %s: the time it was done is in the future: %w", d.Kind, lifeboat.ErrInvalid)
 		}
+		if d.PayloadFrom != nil {
+			continue // made in turn, below
+		}
 		p, err := marshalPayload(d.Payload)
 		if err != nil {
 			return nil, fmt.Errorf("record %s: %w", d.Kind, err)
@@ -73,28 +84,55 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 		payloads[i] = p
 	}
 
+	var siteWard string // the founding ward: where a device of every scope records
+	if v, err := db.meta(ctx, "ward"); err == nil {
+		siteWard = string(v)
+	}
 	tx, err := db.sql.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one writer at a time
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	defer tx.Rollback()
 	t := &txn{tx: tx, aead: aead, db: db}
-	var seq int64
-	var prev []byte
-	err = tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE device = ? ORDER BY seq DESC LIMIT 1", device).Scan(&seq, &prev)
-	if err != nil && !isNoRows(err) {
-		return nil, fmt.Errorf("record: read last event: %w", err)
-	}
-	if err := ownGuard(ctx, tx); err != nil {
+	ownHead, err := ownGuard(ctx, tx)
+	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	var prevHash lifeboat.Hash
-	copy(prevHash[:], prev)
+	home, err := subscriptionOf(ctx, tx, device)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	// Each scope's chain of this device: its last seq and hash.
+	type head struct {
+		seq  int64
+		hash lifeboat.Hash
+	}
+	heads := map[string]*head{}
+	chainHead := func(chain string) (*head, error) {
+		if h, ok := heads[chain]; ok {
+			return h, nil
+		}
+		h := &head{}
+		var prev []byte
+		err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM events WHERE device = ? ORDER BY seq DESC LIMIT 1", chain).Scan(&h.seq, &prev)
+		if err != nil && !isNoRows(err) {
+			return nil, fmt.Errorf("read last event: %w", err)
+		}
+		copy(h.hash[:], prev)
+		heads[chain] = h
+		return h, nil
+	}
 
 	var auth authCache
 	rebuild := false
 	out := make([]lifeboat.Event, 0, len(drafts))
-	for i, d := range drafts {
+	for i := 0; i < len(drafts); i++ { // a handoff may join the drafts on the way
+		d := drafts[i]
+		if d.PayloadFrom != nil {
+			if payloads[i], err = marshalPayload(d.PayloadFrom(out)); err != nil {
+				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+			}
+		}
 		if d.Corrects != "" {
 			target, ok, err := t.event(ctx, d.Corrects)
 			if err != nil {
@@ -113,16 +151,36 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
 			}
 		}
+		scope, err := t.scopeFor(ctx, d, subject, payloads[i], home, siteWard, batchWard(drafts, payloads, subject))
+		if err != nil {
+			return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+		}
+		if err := scope.Check(); err != nil {
+			return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+		}
+		if !home.Holds(scope) && d.Kind != forms.KindPatientHandoff {
+			return nil, fmt.Errorf("record %s: this device does not hold %s: %w", d.Kind, scope.Label(), lifeboat.ErrPermission)
+		}
+		chain := lifeboat.ChainOf(device, scope)
 		if seenKinds[d.Kind] || privileged(d.Kind) {
-			if payloads[i], err = withSeen(ctx, t, payloads[i]); err != nil {
+			if payloads[i], err = withSeen(ctx, t, payloads[i], scope); err != nil {
 				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
 			}
 		}
-		seq++
+		h0, err := chainHead(chain)
+		if err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
+		author := s.User.ID
+		if d.Kind == forms.KindPatientHandoff {
+			author = "device:" + device // the device copies records; nobody records anything new
+		}
+		h0.seq++
+		seq := h0.seq
 		now := db.now()
 		e := lifeboat.Event{
-			ID: uuid.Must(uuid.NewV7()).String(), Device: device, Seq: uint64(seq), Prev: prevHash,
-			HLC: clock.Now(), Author: s.User.ID, Kind: d.Kind, Subject: subject,
+			ID: uuid.Must(uuid.NewV7()).String(), Device: chain, Seq: uint64(seq), Prev: h0.hash,
+			HLC: clock.Now(), Author: author, Kind: d.Kind, Subject: subject,
 			PerformedAt: d.PerformedAt, RecordedAt: now, Corrects: d.Corrects, Payload: payloads[i],
 		}
 		if privileged(d.Kind) {
@@ -156,7 +214,7 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 		if err := t.project(ctx, &e); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
 		}
-		if err := setHead(ctx, t, device, seq); err != nil {
+		if err := setHead(ctx, t, chain, seq); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
 		}
 		auth.afterApply(&e)
@@ -174,8 +232,17 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 				return nil, err
 			}
 		}
-		prevHash = h
+		h0.hash = h
 		out = append(out, e)
+		if e.Kind == forms.KindPatientAdmitted || e.Kind == forms.KindPatientTransferred {
+			hd, payload, ok, err := t.handoffDraft(ctx, &e)
+			if err != nil {
+				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+			}
+			if ok {
+				drafts, payloads = append(drafts, hd), append(payloads, payload)
+			}
+		}
 	}
 	if rebuild {
 		if err := t.rebuild(ctx); err != nil {
@@ -185,7 +252,7 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	db.raiseMark(device, uint64(seq)) // after the commit: the mark never runs ahead of the database
+	db.raiseMark(device, ownHead+uint64(len(out))) // after the commit: the mark never runs ahead of the database
 	db.changed()
 	return out, nil
 }
@@ -228,8 +295,10 @@ func (db *DB) EnterInError(ctx context.Context, s *Session, eventID, reason stri
 }
 
 // withSeen adds this device's version vector (what it held when the
-// record was made) to a payload as "seen".
-func withSeen(ctx context.Context, t *txn, payload []byte) ([]byte, error) {
+// record was made) to a payload as "seen": its chains of the site scope
+// and of the record's own scope, which every device that holds the
+// record also holds (a device holding one ward can check it).
+func withSeen(ctx context.Context, t *txn, payload []byte, scope lifeboat.Scope) ([]byte, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &obj); err != nil {
 		return nil, fmt.Errorf("payload is not a JSON object: %w", lifeboat.ErrInvalid)
@@ -237,6 +306,11 @@ func withSeen(ctx context.Context, t *txn, payload []byte) ([]byte, error) {
 	vv, err := versionVector(ctx, t)
 	if err != nil {
 		return nil, err
+	}
+	for chain := range vv {
+		if s := lifeboat.ScopeOf(chain); s != lifeboat.ScopeSite && s != scope {
+			delete(vv, chain)
+		}
 	}
 	seen, _ := json.Marshal(vv)
 	obj["seen"] = seen

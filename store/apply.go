@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"lifeboat"
+	"lifeboat/forms"
 )
 
 // Reasons ApplyRemote gives.
@@ -161,12 +162,17 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 		devices = append(devices, dev)
 	}
 	sort.Strings(devices)
-	verifyRuns(groups, func(dev string) ed25519.PublicKey {
+	verifyRuns(groups, func(chain string) ed25519.PublicKey {
+		dev := lifeboat.DeviceOf(chain)
 		if d, ok := reg[dev]; ok {
 			return d.pub
 		}
 		return candidates[dev]
 	})
+	sc, err := loadScopes(ctx, t)
+	if err != nil {
+		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+	}
 
 	// Apply device by device, in rounds: a device becomes known when its
 	// enrolment is applied, and an event held for its causal past or its
@@ -187,11 +193,26 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 			if err := cancelled(); err != nil {
 				return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 			}
-			d, ok := reg[dev]
+			d, ok := reg[lifeboat.DeviceOf(dev)]
 			if !ok {
 				continue
 			}
 			g := groups[dev]
+			d, err := sc.forChain(dev, d)
+			if err != nil {
+				for _, it := range g {
+					if it.done {
+						continue
+					}
+					if errors.Is(err, ErrHeld) {
+						waiting[it] = err
+						continue
+					}
+					refuse(it.e, err)
+					it.done = true
+				}
+				continue
+			}
 			var held map[uint64]heldEvent
 			moved := false
 			for _, it := range g {
@@ -216,7 +237,7 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 					res.Duplicates++
 				case err != nil && isRefusal(err):
 					refuse(it.e, err)
-					if dev == own && errors.Is(err, ErrFork) {
+					if lifeboat.DeviceOf(dev) == own && errors.Is(err, ErrFork) {
 						ownFork = min(ownFork, it.e.Seq) // signed by this device's key, yet not this store's chain: a copy wrote
 					}
 				case err != nil:
@@ -232,6 +253,12 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 						}
 					}
 					auth.afterApply(it.e)
+					switch it.e.Kind {
+					case lifeboat.KindDeviceEnrolled, lifeboat.KindDeviceScopes, lifeboat.KindDeviceRevoked, lifeboat.KindSiteCreated:
+						if err := sc.refresh(ctx, t); err != nil {
+							return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+						}
+					}
 					if it.e.Kind == lifeboat.KindDeviceRevoked {
 						n, err := db.applyRevocation(ctx, t, reg, it.e)
 						if err != nil {
@@ -256,7 +283,10 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 			if it.done {
 				continue
 			}
-			if err, ok := waiting[it]; ok {
+			if err, ok := waiting[it]; ok && err == errScopeNotHeldYet {
+				refuse(it.e, ErrScopeNotHeld)
+				continue
+			} else if ok {
 				res.Held = append(res.Held, lifeboat.Refusal{ID: it.e.ID, Device: it.e.Device, Seq: it.e.Seq, Reason: err.Error(), Err: err})
 				continue
 			}
@@ -277,7 +307,7 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 	if err := tx.Commit(); err != nil {
 		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
 	}
-	if len(groups[own]) > 0 {
+	if ownChains(groups, own) {
 		db.raiseMarkToHead(ctx) // this device's events returned by peers
 	}
 	if res.Applied > 0 {
@@ -286,6 +316,17 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 		db.mu.Unlock()
 		clock.Observe(maxHLC)
 		db.changed()
+		subjects := map[string]bool{}
+		for _, g := range groups {
+			for _, it := range g {
+				if it.applied {
+					subjects[it.e.Subject] = true
+				}
+			}
+		}
+		if err := db.forwardLate(ctx, subjects); err != nil {
+			db.log.Warn("records of moved patients not handed on yet", "err", err)
+		}
 	}
 	return res, nil
 }
@@ -309,6 +350,9 @@ type regDevice struct {
 	pub        ed25519.PublicKey
 	revokedAt  int64  // when first revoked (HLC wall ms); 0 while active
 	revokedSeq uint64 // once revoked: the last of its events accepted
+	// scopeGranted: the chain being applied is in a scope the device was
+	// given (else only handoffs are accepted from it).
+	scopeGranted bool
 }
 
 var errDuplicate = errors.New("duplicate")
@@ -501,6 +545,9 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held 
 	if d.revokedAt > 0 && e.Seq > d.revokedSeq {
 		return ErrRevokedDevice
 	}
+	if !d.scopeGranted && e.Kind != forms.KindPatientHandoff {
+		return errScopeNotGranted
+	}
 	// Compare with the neighbours we hold: the same bytes at this seq are
 	// a duplicate, anything else a fork; seq-1 and seq+1 must chain.
 	if h, ok := held[e.Seq]; ok {
@@ -560,6 +607,23 @@ func (db *DB) applyRevocation(ctx context.Context, t *txn, reg map[string]regDev
 	if err != nil {
 		return 0, err
 	}
+	// Its chains in other scopes: cut where the revocations say, at none
+	// of their events where none names the chain.
+	cuts, err := revokedChains(ctx, t.tx)
+	if err != nil {
+		return 0, err
+	}
+	chains, err := scopedChains(ctx, t.tx, p.Device)
+	if err != nil {
+		return 0, err
+	}
+	for _, chain := range chains {
+		more, err := queryEvents(ctx, t.tx, t.aead, eventCols+"WHERE device = ? AND seq > ? ORDER BY seq", chain, int64(cuts[chain]))
+		if err != nil {
+			return 0, err
+		}
+		evs = append(evs, more...)
+	}
 	for _, ev := range evs {
 		if err := db.quarantineTx(ctx, t.tx, t.aead, ev, "", ErrRevokedDevice.Error(), true); err != nil {
 			return 0, err
@@ -569,11 +633,13 @@ func (db *DB) applyRevocation(ctx context.Context, t *txn, reg map[string]regDev
 		}
 	}
 	if len(evs) > 0 {
-		if _, err := t.tx.ExecContext(ctx, "DELETE FROM heads WHERE device = ?", p.Device); err != nil {
-			return 0, err
-		}
-		if err := advanceHead(ctx, t.tx, p.Device); err != nil {
-			return 0, err
+		for _, chain := range append([]string{p.Device}, chains...) {
+			if _, err := t.tx.ExecContext(ctx, "DELETE FROM heads WHERE device = ?", chain); err != nil {
+				return 0, err
+			}
+			if err := advanceHead(ctx, t.tx, chain); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return len(evs), nil

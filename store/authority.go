@@ -130,7 +130,7 @@ func (t *txn) authorise(ctx context.Context, e *lifeboat.Event, c *authCache) er
 	case ruleRoot:
 		return t.authoriseRoot(e)
 	case ruleDevice:
-		if e.Author != "device:"+e.Device {
+		if e.Author != "device:"+lifeboat.DeviceOf(e.Device) {
 			return fmt.Errorf("a device may report only for itself: %w", ErrNotAuthorised)
 		}
 		return nil

@@ -339,5 +339,5 @@ func setFloor(ctx context.Context, path string, floor uint64) error {
 		return err
 	}
 	defer db.Close()
-	return setMeta(ctx, db, "own_floor", fmt.Sprint(floor))
+	return setMeta(ctx, db, "own_floor_total", fmt.Sprint(floor))
 }

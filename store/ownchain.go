@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 
 	"lifeboat"
 )
@@ -46,13 +48,15 @@ const (
 	waitBadMark  = "mark unreadable" // mark file damaged
 )
 
-// OwnChain is where the store stands on its own device's chain of events.
+// OwnChain is where the store stands on its own device's chains of
+// events (one per scope it records in; see lifeboat.ChainOf). Head and
+// Floor add up the chains.
 type OwnChain struct {
 	Device string
-	Head   uint64 // highest seq of this device the store holds
-	Floor  uint64 // this device's chain is known to reach at least this seq
+	Head   uint64 // how many of this device's events the store holds
+	Floor  uint64 // this device's chains are known to hold at least this many
 	// Waiting is set on a restored or copied store until a peer has said
-	// how far this device's chain goes; Why says what was found.
+	// how far this device's chains go; Why says what was found.
 	Waiting bool
 	Why     string
 	// Forked: a copy of this store recorded on its own (ForkSeq is where
@@ -62,17 +66,27 @@ type OwnChain struct {
 	// Lost is how many recorded events the last open found missing from
 	// the database (its head below the high-water mark).
 	Lost uint64
+
+	heads      map[string]uint64 // chain -> highest seq held
+	floors     map[string]uint64 // chain -> seq it is known to reach
+	floorTotal uint64            // events over all chains it is known to have made (the mark)
 }
 
 // CanWrite reports whether Append may record.
-func (c OwnChain) CanWrite() bool { return !c.Forked && !c.Waiting && c.Head >= c.Floor }
+func (c OwnChain) CanWrite() bool { return !c.Forked && !c.Waiting && c.Missing() == 0 }
 
 // Missing is how many of this device's events the store still lacks.
 func (c OwnChain) Missing() uint64 {
-	if c.Floor > c.Head {
-		return c.Floor - c.Head
+	var n uint64
+	for chain, f := range c.floors {
+		if h := c.heads[chain]; f > h {
+			n += f - h
+		}
 	}
-	return 0
+	if c.floorTotal > c.Head {
+		n = max(n, c.floorTotal-c.Head)
+	}
+	return n
 }
 
 // Words says in plain words why recording is paused and the way back; ""
@@ -119,10 +133,28 @@ func readOwnChain(ctx context.Context, q querier) (OwnChain, error) {
 	if err := q.QueryRowContext(ctx, "SELECT device FROM device_key").Scan(&c.Device); err != nil {
 		return c, err
 	}
-	if err := q.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE device = ?", c.Device).Scan(&c.Head); err != nil {
+	// The device's chains: its own ID and "<id>/<scope>", which sort
+	// between "<id>/" and "<id>0".
+	hr, err := q.QueryContext(ctx, "SELECT device, MAX(seq) FROM events WHERE device = ? OR (device > ? AND device < ?) GROUP BY device",
+		c.Device, c.Device+"/", c.Device+"0")
+	if err != nil {
 		return c, err
 	}
-	rows, err := q.QueryContext(ctx, "SELECT key, value FROM meta WHERE key IN ('own_floor', 'own_wait', 'own_fork', 'own_lost')")
+	defer hr.Close()
+	c.heads, c.floors = map[string]uint64{}, map[string]uint64{}
+	for hr.Next() {
+		var chain string
+		var seq int64
+		if err := hr.Scan(&chain, &seq); err != nil {
+			return c, err
+		}
+		c.heads[chain] = uint64(seq)
+		c.Head += uint64(seq)
+	}
+	if err := hr.Err(); err != nil {
+		return c, err
+	}
+	rows, err := q.QueryContext(ctx, "SELECT key, value FROM meta WHERE key IN ('own_floor', 'own_floor_total', 'own_wait', 'own_fork', 'own_lost')")
 	if err != nil {
 		return c, err
 	}
@@ -136,7 +168,9 @@ func readOwnChain(ctx context.Context, q querier) (OwnChain, error) {
 		n, _ := strconv.ParseUint(string(v), 10, 64)
 		switch k {
 		case "own_floor":
-			c.Floor = n
+			c.floors = decodeFloors(v, c.Device)
+		case "own_floor_total":
+			c.floorTotal = n
 		case "own_wait":
 			c.Waiting, c.Why = true, string(v)
 		case "own_fork":
@@ -145,25 +179,31 @@ func readOwnChain(ctx context.Context, q querier) (OwnChain, error) {
 			c.Lost = n
 		}
 	}
+	var sum uint64
+	for _, f := range c.floors {
+		sum += f
+	}
+	c.Floor = max(sum, c.floorTotal)
 	return c, rows.Err()
 }
 
 // ownGuard refuses an Append on a store behind its own chain. It runs in
 // the Append's transaction, so a concurrent change cannot slip between.
-func ownGuard(ctx context.Context, tx *sql.Tx) error {
+// It returns how many events of its own the store holds.
+func ownGuard(ctx context.Context, tx *sql.Tx) (uint64, error) {
 	c, err := readOwnChain(ctx, tx)
 	if err != nil {
-		return fmt.Errorf("read own chain: %w", err)
+		return 0, fmt.Errorf("read own chain: %w", err)
 	}
 	switch {
 	case c.Forked:
-		return fmt.Errorf("this device's record %d differs from the ward's: %w", c.ForkSeq, ErrOwnChainForked)
+		return 0, fmt.Errorf("this device's record %d differs from the ward's: %w", c.ForkSeq, ErrOwnChainForked)
 	case c.Waiting:
-		return fmt.Errorf("%s, no peer heard from yet: %w", c.Why, ErrOwnChainBehind)
+		return 0, fmt.Errorf("%s, no peer heard from yet: %w", c.Why, ErrOwnChainBehind)
 	case c.Missing() > 0:
-		return fmt.Errorf("%d of this device's records missing: %w", c.Missing(), ErrOwnChainBehind)
+		return 0, fmt.Errorf("%d of this device's records missing: %w", c.Missing(), ErrOwnChainBehind)
 	}
-	return nil
+	return c.Head, nil
 }
 
 func setMeta(ctx context.Context, ex interface {
@@ -174,18 +214,18 @@ func setMeta(ctx context.Context, ex interface {
 	return err
 }
 
-// OwnChainSeen tells the store a peer holds this device's events up to
-// seq (its version vector's entry for this device, 0 if none). A restored
+// OwnChainSeen tells the store how far a peer holds this device's chains
+// (its version vector; entries of other devices are ignored). A restored
 // or copied store stops waiting once a peer has said so; if the peer
 // holds more than this store, Append waits until the store has taken
 // them (sync pulls them like any device's events). Cheap when nothing
 // changes: it is called on every summary a peer sends.
-func (db *DB) OwnChainSeen(ctx context.Context, seq uint64) error {
+func (db *DB) OwnChainSeen(ctx context.Context, peer map[string]uint64) error {
 	c, err := readOwnChain(ctx, db.sql)
 	if err != nil {
 		return fmt.Errorf("note own chain: %w", err)
 	}
-	if !c.Waiting && seq <= c.Floor {
+	if !c.Waiting && !c.raises(peer) {
 		return nil
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
@@ -196,8 +236,13 @@ func (db *DB) OwnChainSeen(ctx context.Context, seq uint64) error {
 	if c, err = readOwnChain(ctx, tx); err != nil {
 		return fmt.Errorf("note own chain: %w", err)
 	}
-	if seq > c.Floor {
-		if err := setMeta(ctx, tx, "own_floor", strconv.FormatUint(seq, 10)); err != nil {
+	if c.raises(peer) {
+		for chain, seq := range peer {
+			if lifeboat.DeviceOf(chain) == c.Device && seq > c.floors[chain] {
+				c.floors[chain] = seq
+			}
+		}
+		if err := setMeta(ctx, tx, "own_floor", encodeFloors(c.floors)); err != nil {
 			return fmt.Errorf("note own chain: %w", err)
 		}
 	}
@@ -209,11 +254,52 @@ func (db *DB) OwnChainSeen(ctx context.Context, seq uint64) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("note own chain: %w", err)
 	}
-	if seq > c.Head {
-		db.log.Warn("peers hold later events of this device: recording paused until they are taken back", "head", c.Head, "peer_holds", seq)
+	if c, err := readOwnChain(ctx, db.sql); err == nil && c.Missing() > 0 {
+		db.log.Warn("peers hold later events of this device: recording paused until they are taken back", "head", c.Head, "missing", c.Missing())
 	}
 	db.changed()
 	return nil
+}
+
+// raises reports whether a peer's vector says one of this device's
+// chains goes further than its floor.
+func (c OwnChain) raises(peer map[string]uint64) bool {
+	for chain, seq := range peer {
+		if seq > c.floors[chain] && lifeboat.DeviceOf(chain) == c.Device {
+			return true
+		}
+	}
+	return false
+}
+
+// encodeFloors and decodeFloors keep own_floor: "chain=seq" lines. A
+// store from before scopes kept one number, its device's chain.
+func encodeFloors(f map[string]uint64) string {
+	chains := make([]string, 0, len(f))
+	for c := range f {
+		chains = append(chains, c)
+	}
+	sort.Strings(chains)
+	var b strings.Builder
+	for _, c := range chains {
+		fmt.Fprintf(&b, "%s=%d\n", c, f[c])
+	}
+	return b.String()
+}
+
+func decodeFloors(v []byte, device string) map[string]uint64 {
+	out := map[string]uint64{}
+	if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
+		out[device] = n
+		return out
+	}
+	for _, line := range strings.Split(string(v), "\n") {
+		chain, num, ok := strings.Cut(line, "=")
+		if n, err := strconv.ParseUint(num, 10, 64); ok && err == nil {
+			out[chain] = n
+		}
+	}
+	return out
 }
 
 // markForked records, in an ApplyRemote's transaction, that a peer sent a
@@ -312,8 +398,10 @@ func (db *DB) noteLost(ctx context.Context, mark, lost uint64) error {
 	if err != nil {
 		return fmt.Errorf("note lost events: %w", err)
 	}
-	if mark > c.Floor {
-		if err := setMeta(ctx, tx, "own_floor", strconv.FormatUint(mark, 10)); err != nil {
+	// The mark counts the device's events over all its chains: recording
+	// waits until peers have returned as many.
+	if mark > c.floorTotal {
+		if err := setMeta(ctx, tx, "own_floor_total", strconv.FormatUint(mark, 10)); err != nil {
 			return fmt.Errorf("note lost events: %w", err)
 		}
 	}

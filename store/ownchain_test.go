@@ -102,7 +102,8 @@ func TestOwnChain_LostWALTailDetected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head := evs[len(evs)-1].Seq
+	own, _ := db.OwnChain(ctx)
+	head := own.Head // over the device's chains (site and ward)
 
 	crashed := crashCopy(t, path, true)
 	wal, err := os.ReadFile(crashed + "-wal")
@@ -164,8 +165,8 @@ func TestOwnChain_LostWALTailDetected(t *testing.T) {
 		t.Fatalf("ApplyRemote(lost events) = %+v, %v", res, err)
 	}
 	e, err := c.Append(ctx, cs, storetest.ObsDraft(p.Subject, 14, 96, 120, 70, 37, storetest.T0))
-	if err != nil || e.Seq != head+1 {
-		t.Fatalf("Append after the lost events came back = seq %d, %v; want %d", e.Seq, err, head+1)
+	if last := evs[len(evs)-1].Seq; err != nil || e.Seq != last+1 {
+		t.Fatalf("Append after the lost events came back = seq %d, %v; want %d", e.Seq, err, last+1)
 	}
 }
 
@@ -207,7 +208,7 @@ func TestOwnChain_CopiedWithoutMark(t *testing.T) {
 	// A peer says it holds the original's events: still paused until
 	// they are taken, then recording continues above them.
 	last := orig[len(orig)-1].Seq
-	if err := c.OwnChainSeen(ctx, last); err != nil {
+	if err := c.OwnChainSeen(ctx, map[string]uint64{orig[len(orig)-1].Device: last}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Append(ctx, cs, storetest.ObsDraft(p.Subject, 14, 96, 120, 70, 37, storetest.T0)); !errors.Is(err, store.ErrOwnChainBehind) {

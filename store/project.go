@@ -68,7 +68,7 @@ type rowKey struct {
 }
 
 // projectors lists every view. Workflows add theirs here.
-var projectors = []*projector{devicesView, usersView, patientsView, observationsView, recordsView}
+var projectors = []*projector{devicesView, scopesView, handoffView, usersView, patientsView, observationsView, recordsView}
 
 // projectorsFor returns the views that consume kind.
 func projectorsFor(kind string) []*projector {

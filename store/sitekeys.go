@@ -347,7 +347,7 @@ func checkKeyEvent(e *lifeboat.Event) error {
 		if err := checkSealedKeys(e, p.Key, p.Wrapped); err != nil {
 			return fmt.Errorf("a key share %w", err)
 		}
-		if e.Author != "device:"+e.Device {
+		if e.Author != "device:"+lifeboat.DeviceOf(e.Device) {
 			return fmt.Errorf("a device may only share keys in its own name: %w", lifeboat.ErrInvalid)
 		}
 	case lifeboat.KindSiteKeyStep:
@@ -358,7 +358,7 @@ func checkKeyEvent(e *lifeboat.Event) error {
 		if e.Subject != "site" || len(p.Key) != 16 || (p.Step != lifeboat.KeyStepInstalled && p.Step != lifeboat.KeyStepInUse) {
 			return fmt.Errorf("a key step needs its key ID and a known step: %w", lifeboat.ErrInvalid)
 		}
-		if e.Author != "device:"+e.Device {
+		if e.Author != "device:"+lifeboat.DeviceOf(e.Device) {
 			return fmt.Errorf("a device may only report its own key steps: %w", lifeboat.ErrInvalid)
 		}
 	}

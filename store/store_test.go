@@ -26,8 +26,10 @@ func TestAppend_RoundTripThroughReopen(t *testing.T) {
 	storetest.MustAppend(t, db, s, storetest.AdmitDraft(p.Subject, "Ward 7", "Bed 3", storetest.T0))
 	obs := storetest.MustAppend(t, db, s, storetest.ObsDraft(p.Subject, 18, 97, 128, 72, 36.8, storetest.T0.Add(-5*time.Minute)))
 
-	if obs.Seq != 6 { // site, admin, break-glass, patient, admission, obs
-		t.Errorf("obs seq = %d, want 6", obs.Seq)
+	// The site's records (site, admin, break-glass) are the device's
+	// site chain; the patient's (patient, admission, obs) its ward chain.
+	if want := lifeboat.ChainOf(obs.Device[:8], lifeboat.WardScope("Ward 7")); obs.Seq != 3 || obs.Device != want {
+		t.Errorf("obs = %s/%d, want %s/3", obs.Device, obs.Seq, want)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -71,8 +73,8 @@ func TestAppend_RoundTripThroughReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dev, _ := db2.Device(ctx); vv[dev] != 6 {
-		t.Errorf("VersionVector = %v, want %s:6", vv, dev)
+	if dev, _ := db2.Device(ctx); len(vv) != 2 || vv[dev] != 3 || vv[obs.Device] != 3 {
+		t.Errorf("VersionVector = %v, want %s:3 and %s:3", vv, dev, obs.Device)
 	}
 }
 

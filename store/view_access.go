@@ -236,16 +236,20 @@ func (db *DB) Devices(ctx context.Context) ([]lifeboat.Device, error) {
 // Enrol admits another device to the site (IT admin only): an event
 // signed by this device that every peer uses to check the new device's
 // signatures.
-func (db *DB) Enrol(ctx context.Context, s *Session, pub ed25519.PublicKey, name string) (string, error) {
+// With no scopes it holds every scope (a relay, or a site of one ward).
+func (db *DB) Enrol(ctx context.Context, s *Session, pub ed25519.PublicKey, name string, scopes ...lifeboat.Scope) (string, error) {
 	if err := s.require(lifeboat.RoleITAdmin); err != nil {
 		return "", fmt.Errorf("enrol device: %w", err)
 	}
 	if len(pub) != ed25519.PublicKeySize {
 		return "", fmt.Errorf("enrol device: bad public key: %w", lifeboat.ErrInvalid)
 	}
+	if err := lifeboat.Subscription(scopes).Check(); err != nil {
+		return "", fmt.Errorf("enrol device: %w", err)
+	}
 	dev := DeviceID(pub)
 	if _, err := db.Append(ctx, s, Draft{Kind: lifeboat.KindDeviceEnrolled, Subject: "device:" + dev, PerformedAt: db.now(),
-		Payload: lifeboat.DeviceEnrolled{Device: dev, PublicKey: pub, Name: name}}); err != nil {
+		Payload: lifeboat.DeviceEnrolled{Device: dev, PublicKey: pub, Name: name, Scopes: scopes}}); err != nil {
 		return "", fmt.Errorf("enrol device: %w", err)
 	}
 	return dev, db.audit(ctx, nil, "admin.device_enrolled", s.User.ID, dev, name)
@@ -284,7 +288,9 @@ func (db *DB) CanEnrol(ctx context.Context) error {
 // it needs to join the site. The keyring it carries is secret: send it
 // only over the pinned enrolment channel. It refuses while a site key
 // change is under way (CanEnrol).
-func (db *DB) Admit(ctx context.Context, s *Session, pub ed25519.PublicKey, name string) (Admission, error) {
+// Scopes are what the device will hold (none: every scope); its first
+// ward is the ward it shows and records in.
+func (db *DB) Admit(ctx context.Context, s *Session, pub ed25519.PublicKey, name string, scopes ...lifeboat.Scope) (Admission, error) {
 	if err := db.CanEnrol(ctx); err != nil {
 		return Admission{}, fmt.Errorf("admit device: %w", err)
 	}
@@ -311,9 +317,12 @@ func (db *DB) Admit(ctx context.Context, s *Session, pub ed25519.PublicKey, name
 		}
 	}
 	// Last: everything that can fail without writing has been done.
-	id, err := db.Enrol(ctx, s, pub, name)
+	id, err := db.Enrol(ctx, s, pub, name, scopes...)
 	if err != nil {
 		return Admission{}, err
+	}
+	if ws := lifeboat.Subscription(scopes).Wards(); len(ws) > 0 {
+		info.Ward = ws[0]
 	}
 	return Admission{DeviceID: id, SiteJoin: SiteJoin{SiteID: info.SiteID, SiteName: info.SiteName, Ward: info.Ward,
 		Anchor: anchor, SiteKeys: keys, Drill: info.Drill, Devices: others}}, nil
@@ -346,8 +355,17 @@ func (db *DB) Revoke(ctx context.Context, s *Session, device, reason string) err
 	if err != nil {
 		return fmt.Errorf("revoke device: %w", err)
 	}
+	chains := map[string]uint64{}
+	for chain, seq := range vv {
+		if dev, scope := lifeboat.SplitChain(chain); dev == device && scope != lifeboat.ScopeSite {
+			chains[chain] = seq
+		}
+	}
+	if len(chains) == 0 {
+		chains = nil
+	}
 	if _, err := db.AppendAll(ctx, s, []Draft{{Kind: lifeboat.KindDeviceRevoked, Subject: "device:" + device, PerformedAt: db.now(),
-		Payload: lifeboat.DeviceRevoked{Device: device, Reason: reason, LastSeq: vv[device]}}, rot}); err != nil {
+		Payload: lifeboat.DeviceRevoked{Device: device, Reason: reason, LastSeq: vv[device], Chains: chains}}, rot}); err != nil {
 		return fmt.Errorf("revoke device: %w", err)
 	}
 	if err := db.audit(ctx, nil, "admin.device_revoked", s.User.ID, device, reason); err != nil {

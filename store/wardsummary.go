@@ -19,12 +19,11 @@ import (
 // describes (SiteCapacity). A summary never overrides a live board held
 // here.
 //
-// Which wards this device holds is wardHeld's decision. Until devices
-// subscribe to scopes, every device may hold every ward, and a ward is
-// taken as held when this store has any of its bed or placement records,
-// or no summary of it (then what it knows of the ward, its layout, is all
-// there is). With scopes, wardHeld becomes "subscribed to ward:<ID>", and
-// summaryCovers compares only the ward's own chains.
+// Which wards this device holds is its subscription's (Subscription): a
+// ward device holds its wards, a relay every scope, a bed manager's the
+// site alone. A summary carries the ward's chains as its device held them
+// (Basis), so that a device holding less does not replace it with an
+// older count.
 
 // SummaryStaleAfter is how long a newer summary made by a device that had
 // seen more of the log than this one holds back this device's own,
@@ -63,21 +62,20 @@ var wardSummaryKinds = []string{forms.KindBedState, forms.KindPatientAdmitted, f
 type siteBoards struct {
 	wards     []forms.Ward
 	live      map[string]forms.WardBoard // ward ID -> board, for the wards held here
-	active    map[string]bool            // wards with bed or placement records here
 	summaries map[string]wardSummaryRec  // ward ID -> its newest summary
 }
 
-// wardSummaryRec is a summary with what its recording device had seen.
+// wardSummaryRec is a summary with the device that recorded it.
 type wardSummaryRec struct {
 	forms.WardSummaryReport
 	device string
-	seen   forms.VersionVector
 }
 
-// readSiteBoards reads the wards, the moves (once for all wards) and
-// each held ward's bed states, and the newest summary of every ward.
-func readSiteBoards(ctx context.Context, x execer, aead cipherAEAD) (siteBoards, error) {
-	sb := siteBoards{live: map[string]forms.WardBoard{}, active: map[string]bool{}}
+// readSiteBoards reads the wards, the moves (once, if any ward is held)
+// and each held ward's bed states, and the newest summary of every ward.
+// sub is this device's subscription: the wards it holds.
+func readSiteBoards(ctx context.Context, x execer, aead cipherAEAD, sub lifeboat.Subscription) (siteBoards, error) {
+	sb := siteBoards{live: map[string]forms.WardBoard{}}
 	var err error
 	if sb.wards, err = wards(ctx, x, aead); err != nil {
 		return sb, err
@@ -87,14 +85,9 @@ func readSiteBoards(ctx context.Context, x execer, aead cipherAEAD) (siteBoards,
 	}
 	var ms []timedMove
 	var places []forms.Placement
-	read := false // the moves, once, if any ward is held
+	read := false
 	for _, w := range sb.wards {
-		held, active, err := wardHeld(ctx, x, w.ID)
-		if err != nil {
-			return sb, err
-		}
-		sb.active[w.ID] = active
-		if !held {
+		if !sub.Holds(lifeboat.WardScope(w.ID)) {
 			continue
 		}
 		if !read {
@@ -122,23 +115,6 @@ func readSiteBoards(ctx context.Context, x execer, aead cipherAEAD) (siteBoards,
 // from its summary.
 var ErrWardNotHeld = fmt.Errorf("this device does not hold the ward's beds and patients: %w", lifeboat.ErrNotFound)
 
-// wardHeld reports whether this device holds the ward's bed and patient
-// records, so that its own bed board is the ward's live state (see the
-// comment at the top of this file), and whether it has any (active):
-// a bed state set, or a patient admitted or moved to the ward. Until
-// devices subscribe to scopes, a ward is held when it is active here or
-// no summary of it has arrived.
-func wardHeld(ctx context.Context, x execer, ward string) (held, active bool, err error) {
-	err = x.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM p_records WHERE kind IN (?, ?, ?) AND key = ?)",
-		forms.KindBedState, forms.KindPatientAdmitted, forms.KindPatientTransferred, ward).Scan(&active)
-	if err != nil || active {
-		return active, active, err
-	}
-	var summarised bool
-	err = x.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM p_records WHERE kind = ? AND key = ?)", forms.KindWardSummary, ward).Scan(&summarised)
-	return !summarised, false, err
-}
-
 // newestSummaries returns each ward's newest standing, valid summary: by
 // clock, the device ID breaking ties, so every device picks the same one.
 // A summary entered in error, or whose counts do not add up, is passed
@@ -157,7 +133,7 @@ func newestSummaries(ctx context.Context, x execer, aead cipherAEAD) (map[string
 		if !ok || "ward:"+rep.Ward != r.Subject {
 			continue
 		}
-		out[rep.Ward] = wardSummaryRec{WardSummaryReport: rep, device: r.Ref.Device, seen: r.Seen}
+		out[rep.Ward] = wardSummaryRec{WardSummaryReport: rep, device: lifeboat.DeviceOf(r.Ref.Device)}
 	}
 	return out, nil
 }
@@ -196,7 +172,11 @@ func (db *DB) PublishWardSummaries(ctx context.Context) (int, error) {
 	}
 	db.summaryMu.Lock()
 	defer db.summaryMu.Unlock()
-	sb, err := readSiteBoards(ctx, db.sql, aead)
+	sub, err := db.Subscription(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("publish ward summaries: %w", err)
+	}
+	sb, err := readSiteBoards(ctx, db.sql, aead, sub)
 	if err != nil {
 		return 0, fmt.Errorf("publish ward summaries: %w", err)
 	}
@@ -211,15 +191,15 @@ func (db *DB) PublishWardSummaries(ctx context.Context) (int, error) {
 	var drafts []Draft
 	for _, w := range sb.wards {
 		b, held := sb.live[w.ID]
-		if !held || !sb.active[w.ID] {
-			continue // a ward with no records here is counted by a device that has them
+		if !held {
+			continue // counted by the devices that hold it
 		}
-		mine := forms.WardSummaryReport{WardSummary: b.Summary(), AsOf: now}
+		mine := forms.WardSummaryReport{WardSummary: b.Summary(), AsOf: now, Basis: wardBasis(vv, w.ID)}
 		if n, ok := sb.summaries[w.ID]; ok {
 			if n.SameCounts(mine) && now.Sub(n.AsOf) < SummaryRefresh {
 				continue
 			}
-			if n.device != self && !summaryCovers(vv, n.seen) && now.Sub(n.AsOf) < SummaryStaleAfter {
+			if !n.SameCounts(mine) && n.device != self && !summaryCovers(vv, n.Basis) && now.Sub(n.AsOf) < SummaryStaleAfter {
 				continue
 			}
 		}
@@ -235,10 +215,22 @@ func (db *DB) PublishWardSummaries(ctx context.Context) (int, error) {
 	return len(drafts), nil
 }
 
-// summaryCovers reports whether this store holds everything seen says the
-// summary's device held.
-func summaryCovers(have map[string]uint64, seen forms.VersionVector) bool {
-	for chain, n := range seen {
+// wardBasis is the part of version vector vv that is ward's own chains.
+func wardBasis(vv map[string]uint64, ward string) map[string]uint64 {
+	scope := lifeboat.WardScope(ward)
+	out := map[string]uint64{}
+	for chain, n := range vv {
+		if lifeboat.ScopeOf(chain) == scope {
+			out[chain] = n
+		}
+	}
+	return out
+}
+
+// summaryCovers reports whether this store holds everything basis says
+// the summary's device held of the ward.
+func summaryCovers(have, basis map[string]uint64) bool {
+	for chain, n := range basis {
 		if have[chain] < n {
 			return false
 		}

@@ -15,8 +15,7 @@ import (
 )
 
 // copyKinds gives to a store the events of from of the given kinds only,
-// as a device that holds the site scope and not the ward's would receive
-// them, and fails on any refused.
+// and fails on any refused.
 func copyKinds(t *testing.T, from, to *store.DB, kinds ...string) []lifeboat.Event {
 	t.Helper()
 	evs, err := from.EventsAfter(t.Context(), nil, 1<<30)
@@ -36,6 +35,16 @@ func copyKinds(t *testing.T, from, to *store.DB, kinds ...string) []lifeboat.Eve
 		t.Fatalf("ApplyRemote(%d %v events) = %+v, %v", len(out), kinds, res, err)
 	}
 	return out
+}
+
+// mustServe gives to what from holds of its scopes (for a bed
+// manager's device: the site's, with the ward summaries) and fails on
+// anything refused.
+func mustServe(t *testing.T, from, to *store.DB) {
+	t.Helper()
+	if res := storetest.Serve(t, from, to); len(res.Refused) > 0 || len(res.Held) > 0 {
+		t.Fatalf("Serve() = %+v", res)
+	}
 }
 
 // wardLine returns ward's line of a site capacity view.
@@ -72,23 +81,25 @@ func TestSiteCapacity_BedManagerFromWardSummaries(t *testing.T) {
 	ctx := t.Context()
 	clock := storetest.NewClock(day.Add(9 * time.Hour))
 	ward, admin := storetest.MustInit(t, testOpts(clock))
-	// The bed manager's device joins before the ward has any record.
-	mgr, _ := storetest.MustJoin(t, ward, admin, testOpts(clock))
+	// The bed manager's device holds the site scope only.
+	mgr, _ := storetest.MustJoinScoped(t, ward, admin, testOpts(clock), lifeboat.ScopeSite)
 	pid, _ := seedWard(t, ward, admin)
 	w8 := forms.Ward{ID: "w8", Name: "Ward 8", Beds: []forms.BedDef{{ID: "b1", Label: "Bed 1"}}}
 	storetest.MustAppend(t, ward, admin, store.Draft{Kind: forms.KindWardDefined, PerformedAt: clock.Now(), Payload: w8})
-	copyKinds(t, ward, mgr, forms.KindWardDefined) // the site's layout
 
 	n, err := ward.PublishWardSummaries(ctx)
-	if err != nil || n != 1 {
-		t.Fatalf("PublishWardSummaries() = %d, %v; want 1 (w7: w8 has no records)", n, err)
+	if err != nil || n != 2 {
+		t.Fatalf("PublishWardSummaries() = %d, %v; want 2 (w7 and w8: the founding device holds every ward)", n, err)
 	}
 	if n, err := ward.PublishWardSummaries(ctx); err != nil || n != 0 {
 		t.Fatalf("PublishWardSummaries() again = %d, %v; want 0: nothing changed", n, err)
 	}
-	copyKinds(t, ward, mgr, forms.KindWardSummary)
+	mustServe(t, ward, mgr)
 	if pts, err := mgr.Patients(ctx, ""); err != nil || len(pts) != 0 {
-		t.Fatalf("the bed manager's device holds patients %v, %v: the test must give it none", pts, err)
+		t.Fatalf("the bed manager's device holds patients %v, %v; want none", pts, err)
+	}
+	if _, err := mgr.BedBoard(ctx, "w7"); !errors.Is(err, store.ErrWardNotHeld) {
+		t.Errorf("bed manager's BedBoard(w7) = %v, want ErrWardNotHeld", err)
 	}
 
 	live, got := wardLine(t, ward, "w7"), wardLine(t, mgr, "w7")
@@ -114,7 +125,7 @@ func TestSiteCapacity_BedManagerFromWardSummaries(t *testing.T) {
 	if n, err := ward.PublishWardSummaries(ctx); err != nil || n != 1 {
 		t.Fatalf("PublishWardSummaries() after a discharge = %d, %v; want 1", n, err)
 	}
-	copyKinds(t, ward, mgr, forms.KindWardSummary)
+	mustServe(t, ward, mgr)
 	live, got = wardLine(t, ward, "w7"), wardLine(t, mgr, "w7")
 	if got.WardSummary != live.WardSummary || got.Cleaning != 1 || got.Occupied != 0 || !got.AsOf.Equal(clock.Now()) {
 		t.Errorf("after the discharge: bed manager's w7 = %+v, ward's %+v; want the same counts, one bed cleaning, as of %v", got, live, clock.Now())
@@ -142,7 +153,7 @@ func TestPublishWardSummaries_DeviceAuthoredAndNeverOverridesLive(t *testing.T) 
 	ctx := t.Context()
 	clock := storetest.NewClock(day.Add(9 * time.Hour))
 	ward, admin := storetest.MustInit(t, testOpts(clock))
-	mgr, mgrAdmin := storetest.MustJoin(t, ward, admin, testOpts(clock))
+	mgr, mgrAdmin := storetest.MustJoinScoped(t, ward, admin, testOpts(clock), lifeboat.ScopeSite)
 	seedWard(t, ward, admin)
 	if _, err := ward.PublishWardSummaries(ctx); err != nil {
 		t.Fatal(err)
@@ -164,7 +175,7 @@ func TestPublishWardSummaries_DeviceAuthoredAndNeverOverridesLive(t *testing.T) 
 	me := &store.Session{User: store.User{ID: "device:" + dev}}
 	wrong := forms.WardSummaryReport{WardSummary: forms.WardSummary{Ward: "w7", Name: "Ward 7", CoreBeds: 2, Open: 2, Available: 2}, AsOf: clock.Now()}
 	storetest.MustAppend(t, ward, me, store.Draft{Kind: forms.KindWardSummary, Subject: "ward:w7", PerformedAt: clock.Now(), Payload: wrong})
-	copyKinds(t, ward, mgr, forms.KindWardDefined, forms.KindWardSummary)
+	mustServe(t, ward, mgr)
 	if c := wardLine(t, ward, "w7"); c.FromSummary || c.Occupied != 1 {
 		t.Errorf("ward device's w7 = %+v, want its live board (1 occupied), not the summary", c)
 	}
@@ -175,7 +186,7 @@ func TestPublishWardSummaries_DeviceAuthoredAndNeverOverridesLive(t *testing.T) 
 	if n, err := ward.PublishWardSummaries(ctx); err != nil || n != 1 {
 		t.Fatalf("PublishWardSummaries() after a wrong summary = %d, %v; want 1", n, err)
 	}
-	copyKinds(t, ward, mgr, forms.KindWardSummary)
+	mustServe(t, ward, mgr)
 	if c := wardLine(t, mgr, "w7"); c.Occupied != 1 || c.Available != 1 {
 		t.Errorf("bed manager's w7 = %+v, want the corrected count", c)
 	}

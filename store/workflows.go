@@ -392,11 +392,11 @@ func (db *DB) BedBoard(ctx context.Context, wardID string) (forms.WardBoard, err
 	if err != nil {
 		return forms.WardBoard{}, err
 	}
-	held, _, err := wardHeld(ctx, db.sql, wardID)
+	sub, err := db.Subscription(ctx)
 	if err != nil {
 		return forms.WardBoard{}, fmt.Errorf("read bed board: %w", err)
 	}
-	if !held {
+	if !sub.Holds(lifeboat.WardScope(wardID)) {
 		return forms.WardBoard{}, fmt.Errorf("bed board of %s: %w", wardID, ErrWardNotHeld)
 	}
 	return bedBoard(ctx, db.sql, aead, wardID)
@@ -427,7 +427,11 @@ func (db *DB) SiteCapacity(ctx context.Context) ([]forms.WardCapacity, forms.War
 	if err != nil {
 		return nil, forms.WardSummary{}, err
 	}
-	sb, err := readSiteBoards(ctx, db.sql, aead)
+	sub, err := db.Subscription(ctx)
+	if err != nil {
+		return nil, forms.WardSummary{}, fmt.Errorf("read site capacity: %w", err)
+	}
+	sb, err := readSiteBoards(ctx, db.sql, aead, sub)
 	if err != nil {
 		return nil, forms.WardSummary{}, fmt.Errorf("read site capacity: %w", err)
 	}

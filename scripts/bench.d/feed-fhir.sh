@@ -5,6 +5,7 @@
 # (Medplum's router over its in-memory repository,
 # sync/reconcile/testdata/fhirserver). Seeding is not timed. Needs node
 # and npm (sh scripts/deps.sh); without them it is skipped.
+# runs: ./sync/feed BenchmarkFeedFirstPull1000 BenchmarkFeedIncremental1000
 set -eu
 cd "$(dirname "$0")/../.."
 out=$(mktemp)

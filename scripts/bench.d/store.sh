@@ -4,6 +4,9 @@
 # (docs/security-at-rest.md), durable Append latency, bulk ApplyRemote against a plain insert of
 # the same rows, opening and rebuilding a 100k-event store, and NEWS2
 # scoring plus validation of 100k observation sets.
+# runs: ./store BenchmarkUnlock BenchmarkAdminKeyGuess BenchmarkPassphraseGuess BenchmarkAppend
+# runs: ./store BenchmarkApplyRemote BenchmarkPlainInsert BenchmarkOpenRebuild100k
+# runs: ./forms BenchmarkScoreAndValidate100k
 set -eu
 cd "$(dirname "$0")/../.."
 out=$(mktemp)

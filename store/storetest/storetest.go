@@ -118,6 +118,8 @@ type Device struct {
 	seq  uint64
 	prev lifeboat.Hash
 	hlc  lifeboat.HLC
+	// chains outside the site scope (NextIn)
+	chains map[lifeboat.Scope]*chainHead
 }
 
 // NewDevice makes a device with a fresh key.
@@ -134,15 +136,39 @@ func NewDevice(tb testing.TB) *Device {
 // wrong); its clock then ticks on from there as an HLC does.
 func (d *Device) SetClock(t time.Time) { d.hlc = lifeboat.HLC{Wall: t.UnixMilli()} }
 
-// Next makes and signs the device's next event.
+// Next makes and signs the device's next event (in its site chain).
 func (d *Device) Next(author, kind, subject string, payload []byte, at time.Time) lifeboat.Event {
-	d.seq++
+	return d.NextIn(lifeboat.ScopeSite, author, kind, subject, payload, at)
+}
+
+// NextIn makes and signs the device's next event in scope's chain.
+func (d *Device) NextIn(scope lifeboat.Scope, author, kind, subject string, payload []byte, at time.Time) lifeboat.Event {
+	if d.chains == nil {
+		d.chains = map[lifeboat.Scope]*chainHead{}
+	}
+	if scope == lifeboat.ScopeSite {
+		d.chains[scope] = &chainHead{seq: d.seq, prev: d.prev}
+	}
+	c := d.chains[scope]
+	if c == nil {
+		c = &chainHead{}
+		d.chains[scope] = c
+	}
+	c.seq++
 	d.hlc.Logical++
-	e := lifeboat.Event{ID: uuid.Must(uuid.NewV7()).String(), Device: d.ID, Seq: d.seq, Prev: d.prev, HLC: d.hlc,
+	e := lifeboat.Event{ID: uuid.Must(uuid.NewV7()).String(), Device: lifeboat.ChainOf(d.ID, scope), Seq: c.seq, Prev: c.prev, HLC: d.hlc,
 		Author: author, Kind: kind, Subject: subject, PerformedAt: at, RecordedAt: at, Payload: payload}
 	e.Sign(d.Priv)
-	d.prev = e.Hash()
+	c.prev = e.Hash()
+	if scope == lifeboat.ScopeSite {
+		d.seq, d.prev = c.seq, c.prev
+	}
 	return e
+}
+
+type chainHead struct {
+	seq  uint64
+	prev lifeboat.Hash
 }
 
 // MustJoin makes a second device of a's site the way enrolment does: a new
@@ -155,8 +181,54 @@ func MustJoin(tb testing.TB, a *store.DB, as *store.Session, opts store.Options)
 	return MustJoinAt(tb, a, as, filepath.Join(tb.TempDir(), "ward.lifeboat"), opts)
 }
 
+// MustJoinScoped is MustJoin for a device given only scopes: it is sent
+// only what a peer serves it (see Serve).
+func MustJoinScoped(tb testing.TB, a *store.DB, as *store.Session, opts store.Options, scopes ...lifeboat.Scope) (*store.DB, *store.Session) {
+	tb.Helper()
+	return mustJoin(tb, a, as, filepath.Join(tb.TempDir(), "ward.lifeboat"), opts, scopes)
+}
+
+// Serve gives to what from holds of the scopes to holds, as from knows
+// them (what a peer's sync serves), and returns what to made of it.
+func Serve(tb testing.TB, from, to *store.DB) lifeboat.ApplyResult {
+	tb.Helper()
+	ctx := context.Background()
+	dev, err := to.Device(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sub, err := from.SubscriptionOf(ctx, dev)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	have, err := to.VersionVector(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	evs, err := from.EventsAfter(ctx, have, 1<<30)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var send []lifeboat.Event
+	for _, e := range evs {
+		if sub.Holds(lifeboat.ScopeOf(e.Device)) {
+			send = append(send, e)
+		}
+	}
+	res, err := to.ApplyRemote(ctx, send)
+	if err != nil {
+		tb.Fatalf("ApplyRemote: %v", err)
+	}
+	return res
+}
+
 // MustJoinAt is MustJoin at a chosen path.
 func MustJoinAt(tb testing.TB, a *store.DB, as *store.Session, path string, opts store.Options) (*store.DB, *store.Session) {
+	tb.Helper()
+	return mustJoin(tb, a, as, path, opts, nil)
+}
+
+func mustJoin(tb testing.TB, a *store.DB, as *store.Session, path string, opts store.Options, scopes []lifeboat.Scope) (*store.DB, *store.Session) {
 	tb.Helper()
 	ctx := context.Background()
 	b, err := store.Create(ctx, path, Passphrase, store.TestKDF, opts)
@@ -168,20 +240,21 @@ func MustJoinAt(tb testing.TB, a *store.DB, as *store.Session, path string, opts
 	if err != nil {
 		tb.Fatal(err)
 	}
-	adm, err := a.Admit(ctx, as, pub, "ward laptop")
+	adm, err := a.Admit(ctx, as, pub, "ward laptop", scopes...)
 	if err != nil {
 		tb.Fatalf("Admit: %v", err)
 	}
 	if err := b.JoinSite(ctx, adm.SiteJoin); err != nil {
 		tb.Fatalf("JoinSite: %v", err)
 	}
-	evs, err := a.EventsAfter(ctx, nil, 1<<30)
-	if err != nil {
-		tb.Fatal(err)
+	if res := Serve(tb, a, b); len(res.Refused) > 0 || len(res.Held) > 0 {
+		tb.Fatalf("ApplyRemote of the site's log = %+v", res)
 	}
-	res, err := b.ApplyRemote(ctx, evs)
-	if err != nil || len(res.Refused) > 0 || len(res.Held) > 0 {
-		tb.Fatalf("ApplyRemote of the site's log = %+v, %v", res, err)
+	if len(scopes) > 0 {
+		// The new device's own scopes are known once its enrolment is in.
+		if res := Serve(tb, a, b); len(res.Refused) > 0 || len(res.Held) > 0 {
+			tb.Fatalf("ApplyRemote of the site's log = %+v", res)
+		}
 	}
 	s, err := b.SignIn(ctx, as.User.ID, AdminPIN, "")
 	if err != nil {

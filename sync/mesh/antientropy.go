@@ -224,7 +224,7 @@ func (n *Node) onState(ctx context.Context, m *state) {
 	// A peer holding more of this device's chain than we do means this
 	// store is a copy or a restore: the store pauses recording until it
 	// has taken the rest back (plan pulls it like any device's events).
-	if err := n.st.OwnChainSeen(ctx, m.Vector[n.self]); err != nil && ctx.Err() == nil {
+	if err := n.st.OwnChainSeen(ctx, m.Vector); err != nil && ctx.Err() == nil {
 		n.log.Warn("note own chain", "err", err)
 	}
 	now := n.cfg.Now()
@@ -433,7 +433,10 @@ func (n *Node) plan() {
 			continue
 		}
 		for d := range p.vec {
-			devs[d] = true
+			// Only the chains of scopes this device holds.
+			if n.mySub.Holds(lifeboat.ScopeOf(d)) {
+				devs[d] = true
+			}
 		}
 	}
 	sorted := make([]string, 0, len(devs))
@@ -454,7 +457,7 @@ func (n *Node) plan() {
 	}
 	knownOwed := false
 	for _, d := range sorted {
-		if _, ok := n.reg[d]; ok && owed(d) {
+		if _, ok := n.reg[lifeboat.DeviceOf(d)]; ok && owed(d) {
 			knownOwed = true
 			break
 		}
@@ -464,7 +467,7 @@ func (n *Node) plan() {
 		if n.s.busy[d] != "" {
 			continue
 		}
-		if _, ok := n.reg[d]; !ok && knownOwed {
+		if _, ok := n.reg[lifeboat.DeviceOf(d)]; !ok && knownOwed {
 			continue
 		}
 		if _, held := n.s.held[d]; held {

@@ -67,12 +67,19 @@ func (n *Node) holdFloods(peer string, batch []lifeboat.Event) (out []lifeboat.E
 // event stays listed in the store's quarantine until an IT admin releases
 // (it is then already in the log) or discards it; a restart holds the
 // device again only while that event is not in the log.
+//
+// A device's chains (one per scope: lifeboat.ChainOf) are held apart;
+// device names either one chain or the device, releasing all its chains.
 func (n *Node) Release(device string) {
 	n.mu.Lock()
-	delete(n.s.held, device)
-	delete(n.s.corrections, device)
-	for _, p := range n.s.peers {
-		n.s.exempt[device] = max(n.s.exempt[device], p.vec[device])
+	for chain := range n.s.held {
+		if chain == device || lifeboat.DeviceOf(chain) == device {
+			delete(n.s.held, chain)
+			delete(n.s.corrections, chain)
+			for _, p := range n.s.peers {
+				n.s.exempt[chain] = max(n.s.exempt[chain], p.vec[chain])
+			}
+		}
 	}
 	n.mu.Unlock()
 	(*events)(n).poke()

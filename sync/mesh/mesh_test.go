@@ -404,7 +404,7 @@ func (f forger) EncodedAfter(ctx context.Context, have map[string]uint64, limit 
 	evs, err := f.DB.EncodedAfter(ctx, have, limit)
 	self, _ := f.DB.Device(ctx)
 	for i := range evs {
-		if evs[i].Device == self {
+		if lifeboat.DeviceOf(evs[i].Device) == self {
 			e, derr := lifeboat.DecodeEvent(evs[i].Bytes)
 			if derr != nil {
 				return nil, derr
@@ -687,15 +687,17 @@ func TestNode_FloodOfCorrectionsHeldForReview(t *testing.T) {
 	}
 	converged(t, 30*time.Second, n0+60, s.founder, noisy)
 
-	// B allows ten corrections in ten minutes: the rest is held.
+	// B allows ten corrections in ten minutes: the rest of the noisy
+	// device's ward chain is held.
+	noisyWard := lifeboat.ChainOf(nn.Device(), lifeboat.WardScope(pts[0].Ward))
 	nb := s.start(b, []string{a.Addr()}, func(c *mesh.Config) { c.FloodLimit = 10 })
 	waitFor(t, 30*time.Second, "B holds the flood", func() (bool, string) {
 		st := nb.Status()
-		_, held := st.Held[nn.Device()]
+		_, held := st.Held[noisyWard]
 		return held && len(st.Quarantined) == 1 && errors.Is(st.Quarantined[0].Err, mesh.ErrFlood), fmt.Sprintf("%+v %+v", st.Held, st.Quarantined)
 	})
 	av, bv := a.Status().Vector, nb.Status().Vector
-	if bv[nn.Device()] >= av[nn.Device()] || bv[a.Device()] != av[a.Device()] {
+	if bv[noisyWard] >= av[noisyWard] || bv[a.Device()] != av[a.Device()] {
 		t.Errorf("B's vector = %v, want the founder's log whole and the noisy device's cut short of %v", bv, av)
 	}
 	if st := nb.Status(); st.Synced() != true {
@@ -707,7 +709,7 @@ func TestNode_FloodOfCorrectionsHeldForReview(t *testing.T) {
 	nb.stop()
 	before, _ := b.VersionVector(ctx)
 	nb = s.start(b, []string{a.Addr()}, func(c *mesh.Config) { c.FloodLimit = 10 })
-	if st := nb.Status(); st.Held[nn.Device()] == "" || len(st.Quarantined) != 1 || !errors.Is(st.Quarantined[0].Err, mesh.ErrFlood) {
+	if st := nb.Status(); st.Held[noisyWard] == "" || len(st.Quarantined) != 1 || !errors.Is(st.Quarantined[0].Err, mesh.ErrFlood) {
 		t.Errorf("after a restart, Held = %v, Quarantined = %+v, want the flood still held", st.Held, st.Quarantined)
 	}
 	waitFor(t, 30*time.Second, "restarted B knows what A holds", func() (bool, string) {
@@ -719,8 +721,8 @@ func TestNode_FloodOfCorrectionsHeldForReview(t *testing.T) {
 		}
 		return false, fmt.Sprintf("%+v", st.Peers)
 	})
-	if after := nb.Status().Vector; after[nn.Device()] != before[nn.Device()] {
-		t.Errorf("restarted B pulled the held device: seq %d, was %d", after[nn.Device()], before[nn.Device()])
+	if after := nb.Status().Vector; after[noisyWard] != before[noisyWard] {
+		t.Errorf("restarted B pulled the held device: seq %d, was %d", after[noisyWard], before[noisyWard])
 	}
 
 	// A person reviews it and releases the device.

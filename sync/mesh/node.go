@@ -28,6 +28,9 @@ type Store interface {
 	DevicePublicKey(ctx context.Context) (ed25519.PublicKey, error)
 	// Devices lists the site's device registry.
 	Devices(ctx context.Context) ([]lifeboat.Device, error)
+	// Subscriptions maps each device the registry knows to the scopes it
+	// holds and is served (see lifeboat.Subscription).
+	Subscriptions(ctx context.Context) (map[string]lifeboat.Subscription, error)
 	// SiteKeys returns the memberlist keyring to use now, primary first.
 	SiteKeys(ctx context.Context) ([][]byte, error)
 	// AdvanceSiteKeys moves this device along any site key rotation in
@@ -60,7 +63,7 @@ type Store interface {
 	// OwnChainSeen tells the store a peer holds this device's events up
 	// to seq (0: none): a copied or restored store stops recording until
 	// it holds them too.
-	OwnChainSeen(ctx context.Context, seq uint64) error
+	OwnChainSeen(ctx context.Context, peer map[string]uint64) error
 	// SignProof signs a handshake transcript with this device's key under
 	// lifeboat.ProofContext (Ed25519ctx); the key stays in the store.
 	SignProof(ctx context.Context, transcript []byte) ([]byte, error)
@@ -179,9 +182,13 @@ type Node struct {
 	// (memberlist's RemoveKey rewrites the slice GetKeys returned).
 	ringMu sync.Mutex
 
-	mu    sync.Mutex // guards the fields below
-	s     syncState
-	reg   map[string]lifeboat.Device
+	mu  sync.Mutex // guards the fields below
+	s   syncState
+	reg map[string]lifeboat.Device
+	// subs is each device's subscription as the registry says (a device
+	// absent holds the site scope only); mySub is this device's.
+	subs  map[string]lifeboat.Subscription
+	mySub lifeboat.Subscription
 	stats counters
 }
 
@@ -479,8 +486,12 @@ func (n *Node) refreshRegistry(ctx context.Context) error {
 	for _, d := range devs {
 		reg[d.ID] = d
 	}
+	subs, err := n.st.Subscriptions(ctx)
+	if err != nil {
+		return fmt.Errorf("read device scopes: %w", err)
+	}
 	n.mu.Lock()
-	n.reg = reg
+	n.reg, n.subs, n.mySub = reg, subs, subscription(subs, n.self)
 	n.mu.Unlock()
 	return nil
 }
@@ -506,4 +517,14 @@ func (n *Node) admit(device, fp string) error {
 		return ErrKeyMismatch
 	}
 	return nil
+}
+
+// subscription is device's entry in subs: the site scope alone for a
+// device the registry has no word of yet (a new device learns its own
+// scopes from its enrolment, which is in the site scope).
+func subscription(subs map[string]lifeboat.Subscription, device string) lifeboat.Subscription {
+	if s, ok := subs[device]; ok {
+		return s
+	}
+	return lifeboat.Subscription{lifeboat.ScopeSite}
 }

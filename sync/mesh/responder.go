@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"math"
+
+	"lifeboat"
 )
 
 // serveLoop answers pull requests, one at a time, from admitted peers.
@@ -37,10 +39,15 @@ func (n *Node) answer(ctx context.Context, req pull) error {
 	if err != nil {
 		return err
 	}
-	// Only the devices asked for: the others come from other peers.
+	// Only the chains asked for (the others come from other peers), and
+	// of those only the scopes the peer holds: a ward's records go to
+	// that ward's devices, whatever a peer asks.
+	n.mu.Lock()
+	theirs := subscription(n.subs, req.From)
+	n.mu.Unlock()
 	have := make(map[string]uint64, len(mine))
 	for d := range mine {
-		if h, ok := req.Have[d]; ok {
+		if h, ok := req.Have[d]; ok && theirs.Holds(lifeboat.ScopeOf(d)) {
 			have[d] = h
 		} else {
 			have[d] = math.MaxUint64
@@ -69,7 +76,7 @@ func (n *Node) answer(ctx context.Context, req pull) error {
 		}
 		more := false
 		for d := range req.Have {
-			if mine[d] > have[d] {
+			if h, ok := have[d]; ok && mine[d] > h {
 				more = true
 			}
 		}

@@ -176,16 +176,23 @@ type stayLoc struct {
 func Snapshot(events []lifeboat.Event) map[string]bool {
 	type span struct{ lo, hi uint64 }
 	spans := map[string][]span{}
+	out := map[string]bool{}
 	for _, e := range events {
 		if e.Kind != KindCensusImported {
 			continue
 		}
 		var ci CensusImported
-		if json.Unmarshal(e.Payload, &ci) == nil && ci.Events > 0 && uint64(ci.Events) < e.Seq {
+		if json.Unmarshal(e.Payload, &ci) != nil {
+			continue
+		}
+		for chain, s := range ci.Spans {
+			spans[chain] = append(spans[chain], span{s[0], s[1]})
+		}
+		if ci.Events > 0 && uint64(ci.Events) < e.Seq && len(ci.Spans) == 0 {
 			spans[e.Device] = append(spans[e.Device], span{e.Seq - uint64(ci.Events), e.Seq})
 		}
+		out[e.ID] = true
 	}
-	out := map[string]bool{}
 	for _, e := range events {
 		for _, s := range spans[e.Device] {
 			if e.Seq >= s.lo && e.Seq <= s.hi {

@@ -15,7 +15,7 @@ func storeAppender(db *store.DB, s *store.Session) Appender {
 	return AppenderFunc(func(ctx context.Context, ds []Draft) error {
 		sds := make([]store.Draft, len(ds))
 		for i, d := range ds {
-			sds[i] = store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Corrects: d.Corrects, Payload: d.Payload}
+			sds[i] = store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Corrects: d.Corrects, Payload: d.Payload, PayloadFrom: d.PayloadFrom}
 		}
 		_, err := db.AppendAll(ctx, s, sds)
 		return err

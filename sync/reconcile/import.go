@@ -213,14 +213,27 @@ func loadKnown(ctx context.Context, log Log) (*known, error) {
 func censusEvents(imports []lifeboat.Event) func(lifeboat.Event) bool {
 	type span struct{ from, to uint64 }
 	spans := map[string][]span{}
+	var scoped []CensusImported
 	for _, e := range imports {
 		var ci CensusImported
-		if json.Unmarshal(e.Payload, &ci) != nil || ci.Events <= 0 || uint64(ci.Events) >= e.Seq {
+		if json.Unmarshal(e.Payload, &ci) != nil {
+			continue
+		}
+		if len(ci.Spans) > 0 {
+			scoped = append(scoped, ci)
+			continue
+		}
+		if ci.Events <= 0 || uint64(ci.Events) >= e.Seq {
 			continue
 		}
 		spans[e.Device] = append(spans[e.Device], span{e.Seq - uint64(ci.Events), e.Seq - 1})
 	}
 	return func(e lifeboat.Event) bool {
+		for _, ci := range scoped {
+			if ci.Covers(e) {
+				return true
+			}
+		}
 		for _, s := range spans[e.Device] {
 			if e.Seq >= s.from && e.Seq <= s.to {
 				return true
@@ -352,8 +365,12 @@ func plan(c Census, kn *known, newID func() string) ([]Draft, ImportCounts, erro
 		return nil, ImportCounts{}, err
 	}
 	n.LeftOut = c.LeftOut
+	ci := CensusImported{Source: c.Source, AsOf: at, Counts: n, Events: len(ds)}
 	ds = append(ds, Draft{Kind: KindCensusImported, Subject: "census", PerformedAt: at,
-		Payload: CensusImported{Source: c.Source, AsOf: at, Counts: n, Events: len(ds)}})
+		Payload: ci, PayloadFrom: func(done []lifeboat.Event) any {
+			ci.Spans = forms.SpansOf(done)
+			return ci
+		}})
 	return ds, n, nil
 }
 

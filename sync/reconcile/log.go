@@ -21,6 +21,9 @@ type Draft struct {
 	PerformedAt time.Time
 	Corrects    string
 	Payload     any
+	// PayloadFrom, if set, makes the payload from the records appended
+	// before it in the same transaction (see store.Draft.PayloadFrom).
+	PayloadFrom func(done []lifeboat.Event) any
 }
 
 // Appender records drafts in one transaction, all or none.

@@ -62,7 +62,7 @@ func Commands(env *Env) []*cobra.Command {
 	}
 	return []*cobra.Command{initCmd(env), verifyCmd(env), demoCmd(env), serveCmd(env), statusCmd(env),
 		importCmd(env), exportCmd(env), sendCmd(env), worklistCmd(env), inviteCmd(env), enrolCmd(env), printCmd(env),
-		quarantineCmd(env), devicesCmd(env), revokeCmd(env), backupCmd(env), restoreCmd(env), patientCmd(env), feedCmd(env)}
+		quarantineCmd(env), devicesCmd(env), revokeCmd(env), scopesCmd(env), backupCmd(env), restoreCmd(env), patientCmd(env), feedCmd(env)}
 }
 
 // storePath is the store file in the data folder.

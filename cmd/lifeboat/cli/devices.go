@@ -39,6 +39,10 @@ revocation started: which devices it still waits for.`,
 			if err != nil {
 				return plain(err)
 			}
+			subs, err := db.Subscriptions(ctx)
+			if err != nil {
+				return plain(err)
+			}
 			out := cmd.OutOrStdout()
 			for _, d := range devs {
 				state := "active"
@@ -48,7 +52,11 @@ revocation started: which devices it still waits for.`,
 				if d.ID == self {
 					state += " (this device)"
 				}
-				fmt.Fprintf(out, "%s  %s\n", d.ID, state)
+				held := "site only (its enrolment not synced yet)"
+				if sub, ok := subs[d.ID]; ok {
+					held = scopesText(sub)
+				}
+				fmt.Fprintf(out, "%s  %s  holds %s\n", d.ID, state, held)
 			}
 			printRotations(out, statusDoc{KeyRotations: rotationDocs(rots)})
 			return nil

@@ -72,3 +72,35 @@ func TestRevoke_ListRevokeAndTheKeyChange(t *testing.T) {
 		t.Errorf("invite during the key change = %q, %v; want it refused before any code is shown", out, err)
 	}
 }
+
+// TestScopes_SetThroughTheCommand: an IT admin narrows a ward PC to its
+// ward; a nurse cannot widen it; `devices` shows what each holds.
+func TestScopes_SetThroughTheCommand(t *testing.T) {
+	dir := mustInit(t)
+	mustQuarantine(t, dir) // adds Nia Nurse (4826)
+	pc := enrolExtra(t, dir, "ward pc")
+	admin := passphrase + "\n2580\n" + adminPassphrase + "\n"
+	for _, c := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"scopes", pc, "--user", "Ada Admin"}, admin, "--set"},
+		{[]string{"scopes", pc, "--set", "ward:", "--user", "Ada Admin"}, admin, "not site, pharmacy"},
+		{[]string{"scopes", pc, "--set", "everything", "--user", "Ada Admin"}, admin, "not site, pharmacy"},
+		{[]string{"scopes", "NOSUCHDEV", "--set", "ward:W07", "--user", "Ada Admin"}, admin, "no device NOSUCHDEV"},
+		{[]string{"scopes", pc, "--set", "*", "--user", "Nia Nurse"}, passphrase + "\n4826\n", "only an IT admin"},
+	} {
+		if out, err := run(t, dir, c.stdin, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v = %q, %v; want an error saying %q", c.args, out, err, c.want)
+		}
+	}
+	out, err := run(t, dir, admin, "scopes", pc, "--set", "ward:W07, ward:W08", "--user", "Ada Admin")
+	if err != nil || !strings.Contains(out, pc+" now holds ward:W07,ward:W08") {
+		t.Fatalf("scopes = %q, %v", out, err)
+	}
+	out, err = run(t, dir, passphrase+"\n", "devices")
+	if err != nil || !strings.Contains(out, pc+"  active  holds ward:W07,ward:W08") || !strings.Contains(out, "(this device)  holds *") {
+		t.Fatalf("devices = %q, %v; want the PC holding its two wards and this device every scope", out, err)
+	}
+}

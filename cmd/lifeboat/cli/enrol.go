@@ -25,7 +25,7 @@ func inviteCmd(env *Env) *cobra.Command {
 	var (
 		who                     personFlags
 		bind, advertise, listen string
-		addr, qrFile            string
+		addr, qrFile, scopes    string
 		join                    []string
 		devices                 int
 		wait                    time.Duration
@@ -50,6 +50,10 @@ once the new devices have synced and left, or when the code expires.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if devices < 1 || devices > 20 {
 				return fmt.Errorf("--devices must be between 1 and 20")
+			}
+			sub, err := parseScopes(scopes)
+			if err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			db, s, done, err := who.open(ctx, cmd, env)
@@ -121,7 +125,7 @@ once the new devices have synced and left, or when the code expires.`,
 			go func() {
 				served <- mesh.ServeEnrolment(ctx, ln, mesh.EnrolConfig{Invites: invites, Cert: cert,
 					Admit: func(ctx context.Context, pub ed25519.PublicKey, name string) (mesh.EnrolGrant, error) {
-						a, err := db.Admit(ctx, s, pub, name)
+						a, err := db.Admit(ctx, s, pub, name, sub...)
 						if err != nil {
 							return mesh.EnrolGrant{}, err
 						}
@@ -214,6 +218,7 @@ once the new devices have synced and left, or when the code expires.`,
 	f.StringVar(&addr, "addr", "", "enrolment: address:port the new device connects to (default: this device's sync address with the --listen port)")
 	f.StringVar(&qrFile, "qr", "", "also write the QR code to this PNG file")
 	f.IntVar(&devices, "devices", 1, "how many devices to enrol, one code each")
+	f.StringVar(&scopes, "scopes", "", "what the new devices hold: ward:<id>, pharmacy, site, or * (comma-separated; default every scope)")
 	f.DurationVar(&wait, "wait", 10*time.Minute, "how long to keep serving the new devices' first sync")
 	return c
 }

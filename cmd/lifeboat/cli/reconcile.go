@@ -106,7 +106,7 @@ func appender(db *store.DB, s *store.Session) reconcile.Appender {
 	return reconcile.AppenderFunc(func(ctx context.Context, ds []reconcile.Draft) error {
 		sds := make([]store.Draft, len(ds))
 		for i, d := range ds {
-			sds[i] = store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Corrects: d.Corrects, Payload: d.Payload}
+			sds[i] = store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Corrects: d.Corrects, Payload: d.Payload, PayloadFrom: d.PayloadFrom}
 		}
 		_, err := db.AppendAll(ctx, s, sds)
 		return err

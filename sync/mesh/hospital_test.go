@@ -1,0 +1,380 @@
+package mesh_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"lifeboat"
+	"lifeboat/forms"
+	"lifeboat/store"
+	"lifeboat/store/storetest"
+	"lifeboat/sync/mesh"
+)
+
+// A hospital on loopback: wards with their own devices, the pharmacy, bed
+// managers and two site relays, every one a real store and a real mesh
+// node. Sized by LIFEBOAT_SIM_WARDS and LIFEBOAT_SIM_PER_WARD (defaults:
+// 40 wards of 5 devices, 208 devices in all; 6 of 2 with -short).
+
+// simDevice is one device of the simulated hospital.
+type simDevice struct {
+	name   string
+	role   string // ward, pharmacy, beds, relay
+	db     *store.DB
+	n      *node
+	scopes lifeboat.Subscription
+	gone   bool // revoked and switched off
+}
+
+type hospital struct {
+	t     *testing.T
+	s     *site
+	wards []string
+	devs  []*simDevice
+	rng   *rand.Rand
+	// movedFrom is the ward each moved patient left: its devices keep
+	// the patient's record there, and see where they went.
+	movedFrom map[string]string
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// simTune slows the gossip down for hundreds of nodes on two CPUs.
+func simTune(c *mesh.Config) {
+	c.ProbeInterval, c.ProbeTimeout = 500*time.Millisecond, 400*time.Millisecond
+	c.GossipInterval, c.PushPullInterval = 200*time.Millisecond, 2*time.Second
+	c.SyncInterval, c.RequestTimeout = 300*time.Millisecond, 5*time.Second
+}
+
+// device makes, enrols (with scopes) and starts a device joined to the relays.
+func (h *hospital) device(name, role string, scopes ...lifeboat.Scope) *simDevice {
+	h.t.Helper()
+	ctx := context.Background()
+	s := h.s
+	db, err := store.Create(ctx, filepath.Join(h.t.TempDir(), name+".lifeboat"), storetest.Passphrase, store.TestKDF, store.Options{Now: s.clock.Now, NoBackup: true})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { db.Close() })
+	pub, _ := db.DevicePublicKey(ctx)
+	adm, err := s.founder.Admit(ctx, s.admin, pub, name, scopes...)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := db.JoinSite(ctx, adm.SiteJoin); err != nil {
+		h.t.Fatal(err)
+	}
+	d := &simDevice{name: name, role: role, db: db, scopes: scopes}
+	if len(scopes) == 0 {
+		d.scopes = lifeboat.Subscription{lifeboat.ScopeAll}
+	}
+	h.devs = append(h.devs, d)
+	return d
+}
+
+func (h *hospital) start(d *simDevice, join []string) {
+	d.n = h.s.start(d.db, join, simTune)
+}
+
+func (h *hospital) live() []*simDevice {
+	var out []*simDevice
+	for _, d := range h.devs {
+		if !d.gone && d.n != nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (h *hospital) relays() []*simDevice {
+	var out []*simDevice
+	for _, d := range h.devs {
+		if d.role == "relay" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// owed reports, for every live device, the chains of its scopes where a
+// relay holds more than it does ("" when every device is level).
+func (h *hospital) owed() string {
+	ctx := context.Background()
+	ref, err := h.relays()[0].db.VersionVector(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	behind := 0
+	first := ""
+	for _, d := range h.live() {
+		vv, err := d.db.VersionVector(ctx)
+		if err != nil {
+			return err.Error()
+		}
+		for chain, seq := range ref {
+			if d.scopes.Holds(lifeboat.ScopeOf(chain)) && vv[chain] < seq {
+				behind++
+				if first == "" {
+					first = fmt.Sprintf("%s lacks %s %d..%d", d.name, chain, vv[chain]+1, seq)
+				}
+			}
+		}
+		for chain, seq := range vv {
+			if lifeboat.DeviceOf(chain) != d.n.Device() && ref[chain] < seq && d.role == "relay" {
+				behind++
+			}
+		}
+	}
+	if behind == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d chains behind; %s", behind, first)
+}
+
+// admitPatients records n patients on a ward device: registered and
+// admitted together (as the arrival screen does), with observations.
+func (h *hospital) admitPatients(d *simDevice, ward string, n int) []string {
+	h.t.Helper()
+	ctx := context.Background()
+	sess := h.s.signIn(d.db)
+	var ids []string
+	for i := range n {
+		reg := storetest.PatientDraft("Patient", fmt.Sprintf("%s-%s-%d", ward, d.name, i), "1950-01-01", "", storetest.T0)
+		pid := reg.Subject
+		evs, err := d.db.AppendAll(ctx, sess, []store.Draft{reg, storetest.AdmitDraft(pid, ward, fmt.Sprintf("Bed %s-%d", d.name, i), storetest.T0)})
+		if err != nil {
+			h.t.Fatalf("admit on %s: %v", d.name, err)
+		}
+		pid = evs[0].Subject
+		storetest.MustAppend(h.t, d.db, sess, storetest.ObsDraft(pid, 16+i%5, 96, 120, 72, 37, storetest.T0))
+		ids = append(ids, pid)
+	}
+	return ids
+}
+
+func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(t *testing.T) {
+	nWards, perWard := envInt("LIFEBOAT_SIM_WARDS", 40), envInt("LIFEBOAT_SIM_PER_WARD", 5)
+	if testing.Short() {
+		nWards, perWard = 6, 2
+	}
+	ctx := context.Background()
+	h := &hospital{t: t, s: newSite(t), rng: rand.New(rand.NewPCG(18, 40)), movedFrom: map[string]string{}}
+	founder := &simDevice{name: "relay-1", role: "relay", db: h.s.founder, scopes: lifeboat.Subscription{lifeboat.ScopeAll}}
+	h.devs = append(h.devs, founder)
+	h.start(founder, nil)
+	relay2 := h.device("relay-2", "relay")
+	h.start(relay2, []string{founder.n.Addr()})
+	join := []string{founder.n.Addr(), relay2.n.Addr()}
+
+	var pharmacyScopes []lifeboat.Scope
+	for i := range nWards {
+		w := fmt.Sprintf("W%02d", i+1)
+		h.wards = append(h.wards, w)
+		pharmacyScopes = append(pharmacyScopes, lifeboat.WardScope(w))
+	}
+	pharmacyScopes = append(pharmacyScopes, lifeboat.ScopePharmacy)
+	byWard := map[string][]*simDevice{}
+	for _, w := range h.wards {
+		for j := range perWard {
+			d := h.device(fmt.Sprintf("%s-%d", w, j+1), "ward", lifeboat.WardScope(w))
+			byWard[w] = append(byWard[w], d)
+		}
+	}
+	for j := range 2 {
+		h.device(fmt.Sprintf("pharmacy-%d", j+1), "pharmacy", pharmacyScopes...)
+	}
+	for j := range 4 {
+		h.device(fmt.Sprintf("beds-%d", j+1), "beds", lifeboat.ScopeSite)
+	}
+	// The store the devices are compared with: it holds every scope and
+	// takes in the union of their logs at the end (never started).
+	ref := h.device("reference", "reference")
+	for _, d := range h.devs {
+		if d.n == nil && d != ref {
+			h.start(d, join)
+		}
+	}
+	t.Logf("%d wards, %d devices", nWards, len(h.devs))
+	waitFor(t, 5*time.Minute, "every device holds the site's registry", func() (bool, string) {
+		o := h.owed()
+		return o == "", o
+	})
+
+	// Each ward admits patients on its first device; then the ward splits
+	// from the relays (a network fault) and records on both sides.
+	patients := map[string][]string{}
+	for _, w := range h.wards {
+		patients[w] = h.admitPatients(byWard[w][0], w, 2)
+	}
+	waitFor(t, 5*time.Minute, "every ward device holds its ward's patients", func() (bool, string) {
+		o := h.owed()
+		return o == "", o
+	})
+	var left, right []string
+	for _, d := range h.live() {
+		if h.rng.IntN(2) == 0 && d.role != "relay" {
+			left = append(left, d.n.Addr())
+		} else {
+			right = append(right, d.n.Addr())
+		}
+	}
+	h.s.faults.partition(left, right)
+	for _, w := range h.wards {
+		d := byWard[w][len(byWard[w])-1]
+		sess := h.s.signIn(d.db)
+		for _, pid := range patients[w] {
+			if _, err := d.db.Append(ctx, sess, storetest.ObsDraft(pid, 20, 94, 110, 90, 37.9, storetest.T0.Add(time.Hour))); err != nil {
+				t.Fatalf("obs on %s: %v", d.name, err)
+			}
+		}
+	}
+	h.s.faults.heal()
+
+	// Patients move between wards, each moved by a device of the ward
+	// they leave (which holds no record of the ward they go to).
+	moves := max(nWards/4, 2)
+	for i := range moves {
+		from, to := h.wards[i%nWards], h.wards[(i+nWards/2)%nWards]
+		d := byWard[from][0]
+		pid := patients[from][0]
+		storetest.MustAppend(t, d.db, h.s.signIn(d.db), store.Draft{Kind: forms.KindPatientTransferred, Subject: pid, PerformedAt: storetest.T0.Add(2 * time.Hour),
+			Payload: forms.Transfer{PatientID: pid, FromWard: from, Ward: to, Bed: "Bed moved-" + strconv.Itoa(i)}})
+		patients[from] = patients[from][1:]
+		patients[to] = append(patients[to], pid)
+		h.movedFrom[pid] = from
+	}
+
+	// Two ward devices are stolen: revoked and switched off.
+	for _, w := range []string{h.wards[0], h.wards[nWards-1]} {
+		d := byWard[w][1]
+		d.n.stop()
+		d.gone = true
+		if err := h.s.founder.Revoke(ctx, h.s.admin, d.n.Device(), "stolen"); err != nil {
+			t.Fatalf("Revoke %s: %v", d.name, err)
+		}
+	}
+
+	waitFor(t, 10*time.Minute, "every device holds its scopes", func() (bool, string) {
+		o := h.owed()
+		return o == "", o
+	})
+	h.checkScopes(ref, patients)
+}
+
+// checkScopes compares every device with a store rebuilt from the union
+// of all the devices' logs.
+func (h *hospital) checkScopes(ref *simDevice, patients map[string][]string) {
+	t := h.t
+	ctx := context.Background()
+	// The union of every device's log, applied to a fresh store that
+	// holds every scope.
+	seen := map[string]bool{}
+	var union []lifeboat.Event
+	for _, d := range h.live() {
+		evs, err := d.db.EventsAfter(ctx, nil, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				union = append(union, e)
+			}
+		}
+	}
+	res, err := ref.db.ApplyRemote(ctx, union)
+	if err != nil || len(res.Refused) > 0 || len(res.Held) > 0 {
+		t.Fatalf("the union of the logs: %d events, applied %d, refused %d, held %d, %v", len(union), res.Applied, len(res.Refused), len(res.Held), err)
+	}
+	refVV, _ := ref.db.VersionVector(ctx)
+	for _, d := range h.live() {
+		vv, err := d.db.VersionVector(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own := d.n.Device()
+		// No less: every chain of its scopes, whole.
+		for chain, seq := range refVV {
+			if d.scopes.Holds(lifeboat.ScopeOf(chain)) && vv[chain] != seq {
+				t.Errorf("%s holds %s to %d, the union to %d", d.name, chain, vv[chain], seq)
+			}
+		}
+		// No more: no chain of a scope it was not given (but its own
+		// handoffs into the wards its patients went to).
+		for chain := range vv {
+			if !d.scopes.Holds(lifeboat.ScopeOf(chain)) && !(lifeboat.DeviceOf(chain) == own) {
+				t.Errorf("%s holds chain %s outside its scopes %v", d.name, chain, d.scopes)
+			}
+		}
+		// Views: each ward it holds shows what the union shows.
+		for _, w := range h.wards {
+			if !d.scopes.Holds(lifeboat.WardScope(w)) {
+				continue
+			}
+			got, want := patientsJSON(t, d.db, w), patientsJSON(t, ref.db, w)
+			if got != want {
+				t.Errorf("%s's patients on %s differ from the union's:\n got %s\nwant %s", d.name, w, got, want)
+			}
+			for _, pid := range patients[w] {
+				if g, w := obsJSON(t, d.db, pid), obsJSON(t, ref.db, pid); g != w {
+					t.Errorf("%s's chart of %s differs from the union's", d.name, pid)
+				}
+			}
+		}
+		// Never a patient of a ward it does not hold.
+		all, err := d.db.Patients(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range all {
+			if from, moved := h.movedFrom[p.ID]; moved && d.scopes.Holds(lifeboat.WardScope(from)) {
+				continue
+			}
+			if p.Ward != "" && !d.scopes.Holds(lifeboat.WardScope(p.Ward)) {
+				t.Errorf("%s (scopes %v) holds patient %s of %s", d.name, d.scopes, p.ID, p.Ward)
+			}
+		}
+		if d.role == "beds" && len(all) > 0 {
+			t.Errorf("bed manager %s holds %d patients, want none", d.name, len(all))
+		}
+	}
+}
+
+func patientsJSON(t *testing.T, db *store.DB, ward string) string {
+	t.Helper()
+	pts, err := db.Patients(context.Background(), ward)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(pts, func(a, b store.PatientView) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		return 1
+	})
+	b, _ := json.Marshal(pts)
+	return string(b)
+}
+
+func obsJSON(t *testing.T, db *store.DB, pid string) string {
+	t.Helper()
+	obs, err := db.Observations(context.Background(), pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(obs)
+	return string(b)
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -52,8 +53,9 @@ type bedsScreen struct {
 	board    forms.WardBoard
 	patients map[string]store.PatientView
 	clashes  []forms.BedConflict
-	site     []forms.WardSummary
+	site     []forms.WardCapacity
 	total    forms.WardSummary
+	notHeld  bool // this device does not hold board's ward's beds and patients
 
 	picker    *widget.Select
 	summary   *widget.Label
@@ -92,10 +94,11 @@ func (s *bedsScreen) load() {
 		board    forms.WardBoard
 		pts      []store.PatientView
 		clashes  []forms.BedConflict
-		site     []forms.WardSummary
+		site     []forms.WardCapacity
 		total    forms.WardSummary
 		wardID   = s.ward
 		siteWard = s.ui.Site().Ward
+		notHeld  bool
 	)
 	s.ui.Run(func(ctx context.Context) (err error) {
 		if wards, err = s.ui.Store().Wards(ctx); err != nil {
@@ -112,7 +115,11 @@ func (s *bedsScreen) load() {
 				}
 			}
 		}
-		if board, err = s.ui.Store().BedBoard(ctx, wardID); err != nil {
+		board, err = s.ui.Store().BedBoard(ctx, wardID)
+		if notHeld = errors.Is(err, store.ErrWardNotHeld); notHeld {
+			// Its layout only: the board is not drawn (see show).
+			board = forms.WardBoard{Ward: wards[slices.IndexFunc(wards, func(w forms.Ward) bool { return w.ID == wardID })]}
+		} else if err != nil {
 			return err
 		}
 		if pts, err = s.ui.Store().Patients(ctx, ""); err != nil {
@@ -130,6 +137,7 @@ func (s *bedsScreen) load() {
 		}
 		setMsg(s.msg, "")
 		s.wards, s.board, s.ward, s.clashes, s.site, s.total = wards, board, wardID, clashes, site, total
+		s.notHeld = notHeld
 		s.patients = map[string]store.PatientView{}
 		for _, p := range pts {
 			s.patients[p.ID] = p
@@ -156,8 +164,12 @@ func (s *bedsScreen) show() {
 		s.picker.Show()
 	}
 	sum := s.board.Summary()
-	s.summary.SetText(fmt.Sprintf("%s: %d open beds, %d occupied, %d available, %d cleaning, %d isolation, %d closed (%.0f%% occupied)",
-		s.board.Ward.Name, sum.Open, sum.Occupied, sum.Available, sum.Cleaning, sum.Isolation, sum.Closed, sum.OccupancyPct))
+	if s.notHeld {
+		s.summary.SetText(s.board.Ward.Name + ": this device does not hold the ward's beds and patients, so its bed board is not shown here. Its count, from the ward's own summary, is on the Site capacity tab.")
+	} else {
+		s.summary.SetText(fmt.Sprintf("%s: %d open beds, %d occupied, %d available, %d cleaning, %d isolation, %d closed (%.0f%% occupied)",
+			s.board.Ward.Name, sum.Open, sum.Occupied, sum.Available, sum.Cleaning, sum.Isolation, sum.Closed, sum.OccupancyPct))
+	}
 
 	s.conflicts.Objects = nil
 	for _, c := range s.clashes {
@@ -297,6 +309,9 @@ func (ui *UI) bedDialog(kind, title, patientID, fromWard, fromBed string) {
 		}
 		for _, w := range wards {
 			b, err := ui.Store().BedBoard(ctx, w.ID)
+			if errors.Is(err, store.ErrWardNotHeld) {
+				continue // its free beds cannot be known here: none offered
+			}
 			if err != nil {
 				return err
 			}
@@ -461,18 +476,33 @@ func (s *bedsScreen) conflictRow(c forms.BedConflict) fyne.CanvasObject {
 }
 
 // showCapacity fills the site capacity tab: every ward synced to this
-// device, then the site total.
+// device, then the site total. A ward this device does not hold the
+// records of shows its ward's last summary with the time it was counted,
+// so nobody takes an hour-old count for the beds free now.
 func (s *bedsScreen) showCapacity() {
 	s.capacity.Objects = nil
 	s.capacity.Add(heading("Site capacity", theme.SizeNameSubHeadingText))
 	s.capacity.Add(wrapped("Every ward this device has heard of over the ward network, as of its last sync."))
-	row := func(w forms.WardSummary, bold bool) fyne.CanvasObject {
-		l := widget.NewLabel(fmt.Sprintf("%d open · %d occupied · %d available · %d cleaning · %d isolation · %d closed · %.0f%% occupied",
-			w.Open, w.Occupied, w.Available, w.Cleaning, w.Isolation, w.Closed, w.OccupancyPct))
+	now := s.ui.Now()
+	row := func(w forms.WardCapacity, bold bool) fyne.CanvasObject {
+		counts := fmt.Sprintf("%d open · %d occupied · %d available · %d cleaning · %d isolation · %d closed · %.0f%% occupied",
+			w.Open, w.Occupied, w.Available, w.Cleaning, w.Isolation, w.Closed, w.OccupancyPct)
+		if w.NoSummary {
+			counts = "No count from this ward yet: its devices send one when its beds change."
+		}
+		l := widget.NewLabel(counts)
 		l.Wrapping = fyne.TextWrapWord
 		name := widget.NewLabel(w.Name)
 		name.TextStyle = fyne.TextStyle{Bold: true}
-		c := NewCard(container.NewVBox(name, l), nil)
+		box := container.NewVBox(name, l)
+		if w.FromSummary {
+			asOf := wrapped(capacityAsOfText(w.AsOf, now))
+			if now.Sub(w.AsOf) >= store.SummaryOverdue {
+				asOf.Importance = widget.DangerImportance
+			}
+			box.Add(asOf)
+		}
+		c := NewCard(box, nil)
 		if bold {
 			c.SetBackground(bedColours[forms.BedOccupied].tile)
 		}
@@ -483,11 +513,24 @@ func (s *bedsScreen) showCapacity() {
 	}
 	t := s.total
 	t.Name = "Whole site"
-	s.capacity.Add(row(t, true))
+	s.capacity.Add(row(forms.WardCapacity{WardSummary: t}, true))
 	sitrep := widget.NewButtonWithIcon("Save today's sitrep (CSV)", theme.DocumentSaveIcon(), s.saveSitrep)
 	s.capacity.Add(newFlow(sitrep))
 	s.capacity.Add(wrapped("The sitrep has one row per ward and the site total (core beds, escalation beds open, closed, open, occupied, available, cleaning, isolation, occupancy), for the bed bureau or the site's command cell."))
 	s.capacity.Refresh()
+}
+
+// capacityAsOfText says where a ward's counts on the capacity tab come
+// from when this device does not hold the ward's records: the ward's own
+// summary, counted at asOf. The ward's devices send it at least every
+// store.SummaryRefresh, so one older than store.SummaryOverdue means
+// they have not been heard from, and the bed manager should ring.
+func capacityAsOfText(asOf, now time.Time) string {
+	text := fmt.Sprintf("From the ward's summary, %s (%s ago)", sinceText(asOf, now), lengthText(now.Sub(asOf)))
+	if now.Sub(asOf) >= store.SummaryOverdue {
+		text += ". Nothing heard from the ward's devices since: ring the ward for its beds."
+	}
+	return text
 }
 
 // saveFile asks where to save name and writes it with write; tests

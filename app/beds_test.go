@@ -3,16 +3,20 @@ package app
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"lifeboat"
+	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/forms"
 	"lifeboat/store"
 	"lifeboat/store/storetest"
@@ -298,4 +302,135 @@ func okaforID(t *testing.T, db *store.DB) string {
 	}
 	t.Fatal("no Okafor in the demo ward")
 	return ""
+}
+
+// A ward this device does not hold the records of shows on the site
+// capacity tab as its ward's own device last counted it, with the time of
+// that count; the site total includes it.
+func TestBeds_SiteCapacityFromWardSummary(t *testing.T) {
+	for _, size := range []fyne.Size{desktop, phone} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			ui, db, _ := newTestUI(t, size)
+			signInAs(t, ui, "Bea Beds", "3691")
+			addSummarisedWard(t, db)
+			ui.ShowSection("beds")
+			settle(ui)
+			showTab(t, ui, "Site capacity")
+			mustShow(t, ui, "Ward 9 - Surgical", "From the ward's summary, 08:35 (25 min ago)",
+				"4 open · 1 occupied · 3 available · 0 cleaning · 0 isolation · 0 closed · 25% occupied")
+			var w9 forms.WardCapacity
+			cs, total, err := db.SiteCapacity(t.Context())
+			for _, c := range cs {
+				if c.Ward == "w9" {
+					w9 = c
+				}
+			}
+			if err != nil || !w9.FromSummary || total.Open < w9.Open+1 {
+				t.Errorf("SiteCapacity() = %+v, %+v, %v; want w9 from its summary, in the total", cs, total, err)
+			}
+			golden(t, ui, "beds_capacity_summary_"+sizeSuffix(size))
+		})
+	}
+}
+
+// addSummarisedWard gives db what a bed manager's device holds of another
+// ward, Ward 9: its layout and the summary its own device counted at
+// 08:35 (one patient in four beds), and none of its patients' records.
+func addSummarisedWard(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := t.Context()
+	users, err := db.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var admin *store.Session
+	for _, u := range users {
+		if u.Name == "Ada Admin" {
+			if admin, err = db.SignIn(ctx, u.ID, cli.DemoAdminPIN, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := db.UnlockAdmin(ctx, admin, cli.DemoAdminPassphrase); err != nil {
+		t.Fatal(err)
+	}
+	// This device holds the demo ward (and the site) only.
+	dev, err := db.Device(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetDeviceScopes(ctx, admin, dev, lifeboat.Subscription{lifeboat.WardScope("w7")}); err != nil {
+		t.Fatal(err)
+	}
+	at := demoNow.Add(-25 * time.Minute)
+	w9dev, w9admin := storetest.MustJoin(t, db, admin, store.Options{Now: func() time.Time { return at }, NoBackup: true, MaxClockAhead: 100 * 365 * 24 * time.Hour})
+	w9 := forms.Ward{ID: "w9", Name: "Ward 9 - Surgical"}
+	for i := range 4 {
+		id := fmt.Sprintf("b%d", i+1)
+		w9.Beds = append(w9.Beds, forms.BedDef{ID: id, Label: "Bed " + id[1:]})
+	}
+	storetest.MustAppend(t, w9dev, w9admin, store.Draft{Kind: forms.KindWardDefined, PerformedAt: at, Payload: w9})
+	p := storetest.MustAppend(t, w9dev, w9admin, storetest.PatientDraft("Summers", "Wendy", "1961-05-06", "9434765870", at))
+	storetest.MustAppend(t, w9dev, w9admin, storetest.AdmitDraft(p.Subject, "w9", "b2", at))
+	if _, err := w9dev.PublishWardSummaries(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// What Ward 9's device serves this one: the site's records, with
+	// Ward 9's layout and summary, and nothing of Ward 9's patients.
+	if res := storetest.Serve(t, w9dev, db); len(res.Refused) > 0 || len(res.Held) > 0 {
+		t.Fatalf("Serve() = %+v", res)
+	}
+	if pts, err := db.Patients(ctx, ""); err != nil || slices.ContainsFunc(pts, func(p store.PatientView) bool { return p.Surname == "Summers" }) {
+		t.Fatalf("Ward 9's patient reached this device: %v", err)
+	}
+}
+
+// A ward summary older than store.SummaryOverdue says in red that the
+// ward's devices have not been heard from: its counts may be hours out.
+func TestBeds_SiteCapacityOverdueSummary(t *testing.T) {
+	ui, db, clock := newTestUI(t, desktop)
+	signInAs(t, ui, "Bea Beds", "3691")
+	addSummarisedWard(t, db)
+	clock.Advance(2 * time.Hour)
+	ui.lastUsed = clock.Now()
+	ui.ShowSection("beds")
+	settle(ui)
+	showTab(t, ui, "Site capacity")
+	const want = "From the ward's summary, 08:35 (2 h 25 min ago). Nothing heard from the ward's devices since: ring the ward for its beds."
+	mustShow(t, ui, want)
+	for _, o := range objects(ui) {
+		if l, ok := o.(*widget.Label); ok && l.Text == want && l.Importance != widget.DangerImportance {
+			t.Errorf("overdue summary shown with importance %v, want danger", l.Importance)
+		}
+	}
+}
+
+// A ward this device does not hold the beds and patients of is never
+// drawn from its layout alone (every bed would look free): the bed board
+// says where its count is, and the move dialog offers none of its beds.
+func TestBeds_WardNotHeldIsNotDrawnNorOffered(t *testing.T) {
+	ui, db, _ := newTestUI(t, desktop)
+	signInAs(t, ui, "Bea Beds", "3691")
+	addSummarisedWard(t, db)
+	if _, err := db.BedBoard(t.Context(), "w9"); !errors.Is(err, store.ErrWardNotHeld) {
+		t.Fatalf("BedBoard(w9) = %v, want ErrWardNotHeld", err)
+	}
+	ui.ShowSection("beds")
+	settle(ui)
+	test.Tap(card(t, ui, "Bed 1"))
+	settle(ui)
+	tap(t, ui, "Move OKAFOR, Grace")
+	sel := choose(t, ui, "Choose a free bed")
+	for _, o := range sel.Options {
+		if strings.HasPrefix(o, "Ward 9") {
+			t.Errorf("offered %q, a bed of a ward whose beds this device does not hold", o)
+		}
+	}
+	tap(t, ui, "Cancel")
+	choose(t, ui, "Choose a ward").SetSelected("Ward 9 - Surgical")
+	settle(ui)
+	mustShow(t, ui, "Ward 9 - Surgical: this device does not hold the ward's beds and patients, so its bed board is not shown here. Its count, from the ward's own summary, is on the Site capacity tab.")
+	if shows(ui, "Available") {
+		t.Errorf("a bed of Ward 9 is drawn: %q", texts(ui))
+	}
 }

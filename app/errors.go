@@ -24,6 +24,9 @@ const (
 	MsgInvalid     = "Something entered is not allowed. Check the form and try again."
 	MsgBusy        = "The device is busy. Nothing was changed. Wait a moment and try again."
 	MsgUnknown     = "Something went wrong saving this. Nothing was changed. Tell IT if it happens again."
+	// A ward whose beds and patients this device does not hold (a bed
+	// manager's device holds the site's records only).
+	MsgWardNotHeld = "This device does not hold that ward's beds and patients. Its count is on the Site capacity tab, from the ward's own summary."
 	// A store behind its own device's records (restored, copied, or
 	// damaged) and one a copy forked: recording on it would give record
 	// numbers twice.
@@ -72,6 +75,8 @@ func ErrorText(err error) string {
 		return strings.Join(msgs, "\n")
 	case errors.Is(err, lifeboat.ErrPermission):
 		return MsgNotAllowed
+	case errors.Is(err, store.ErrWardNotHeld):
+		return MsgWardNotHeld
 	case errors.Is(err, lifeboat.ErrNotFound):
 		return MsgNotFound
 	case errors.Is(err, store.ErrOwnChainForked):

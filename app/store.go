@@ -67,7 +67,7 @@ type Store interface {
 	Wards(ctx context.Context) ([]forms.Ward, error)
 	BedBoard(ctx context.Context, wardID string) (forms.WardBoard, error)
 	BedConflicts(ctx context.Context) ([]forms.BedConflict, error)
-	SiteCapacity(ctx context.Context) ([]forms.WardSummary, forms.WardSummary, error)
+	SiteCapacity(ctx context.Context) ([]forms.WardCapacity, forms.WardSummary, error)
 	Sitrep(ctx context.Context, date time.Time) (forms.SitrepReport, error)
 	PatientHandover(ctx context.Context, patientID string, shiftEnd time.Time) (store.Handover, error)
 

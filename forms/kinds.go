@@ -119,6 +119,7 @@ var kindSpecs = []KindSpec{
 	{Kind: KindFormSubmitted, Label: "Form", Payload: func() any { return new(FormSubmission) }, Roles: everyone, FHIR: []string{"QuestionnaireResponse"}},
 	{Kind: KindBedState, Label: "Bed state", Payload: func() any { return new(BedStateSet) }, Roles: bedRoles, Seen: true, FHIR: []string{"Location"}},
 	{Kind: KindWardDefined, Scope: ScopeSite, Label: "Ward set-up", Payload: func() any { return new(Ward) }, Roles: wardRoles, NotExported: "the core system holds the ward's real layout"},
+	{Kind: KindWardSummary, Scope: ScopeSite, Label: "Ward capacity summary", Payload: func() any { return new(WardSummaryReport) }, Authority: AuthDevice, NotExported: "Lifeboat's own count of a ward's beds for the site's views; the core system counts its own"},
 	{Kind: KindCDEntry, Label: "Controlled drug register entry", Payload: func() any { return new(CDEntry) }, Roles: cdRoles, NotExported: "the paper or electronic CD register is reconciled by pharmacy from the printed register", Printed: "CD register"},
 	{Kind: KindPharmacyTaskDone, Scope: ScopeSite, Label: "Pharmacy task done", Payload: func() any { return new(PharmacyTaskDone) }, Roles: pharmacyRoles, NotExported: "pharmacy's continuity checklist, not patient care"},
 	{Kind: KindPharmacySupply, Scope: ScopePharmacy, Label: "Pharmacy supply", Payload: func() any { return new(PharmacySupply) }, Roles: pharmacyRoles, FHIR: []string{"MedicationDispense"}},

@@ -171,36 +171,50 @@ func SiteRollup(wards []WardSummary) WardSummary {
 // the site total, for one date.
 type SitrepReport struct {
 	Date  time.Time // the calendar date reported (its clock time is ignored)
-	Wards []WardSummary
-	Site  WardSummary
+	Wards []WardCapacity
+	Site  WardSummary // the wards with counts added up (Summaries, SiteRollup)
 }
 
-// Sitrep builds the report for date from ward summaries, in the order
-// given, with the site total.
-func Sitrep(date time.Time, wards []WardSummary) SitrepReport {
-	return SitrepReport{Date: date, Wards: wards, Site: SiteRollup(wards)}
+// Sitrep builds the report for date from each ward's capacity, in the
+// order given, with the site total over the wards that have counts.
+func Sitrep(date time.Time, wards []WardCapacity) SitrepReport {
+	return SitrepReport{Date: date, Wards: wards, Site: SiteRollup(Summaries(wards))}
 }
 
 // SitrepCSVHeader is the header row WriteCSV writes.
 var SitrepCSVHeader = []string{"date", "ward", "name", "core_beds", "escalation_beds_open", "closed",
-	"open", "occupied", "available", "cleaning", "isolation", "occupancy_pct"}
+	"open", "occupied", "available", "cleaning", "isolation", "occupancy_pct", "as_of"}
+
+// SitrepNoSummary is the as_of cell of a ward WriteCSV has no counts for.
+const SitrepNoSummary = "no summary yet"
 
 // WriteCSV writes r as CSV: SitrepCSVHeader, one row per ward, then the
-// site total. Dates are YYYY-MM-DD and occupancy has one decimal place. A
-// text cell that a spreadsheet would run as a formula (starting with =, +,
-// -, @, tab or carriage return) is prefixed with an apostrophe.
+// site total. Dates are YYYY-MM-DD and occupancy has one decimal place.
+// as_of is empty for counts this device made from the ward's own records,
+// the summary's time (RFC 3339, UTC) for counts from a ward summary, and
+// SitrepNoSummary, with the counts left empty, for a ward it has neither
+// for. A text cell that a spreadsheet would run as a formula (starting
+// with =, +, -, @, tab or carriage return) is prefixed with an apostrophe.
 func (r SitrepReport) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	date := r.Date.Format(time.DateOnly)
 	if err := cw.Write(SitrepCSVHeader); err != nil {
 		return fmt.Errorf("write sitrep csv: %w", err)
 	}
-	for _, s := range append(r.Wards[:len(r.Wards):len(r.Wards)], r.Site) {
+	for _, c := range append(r.Wards[:len(r.Wards):len(r.Wards)], WardCapacity{WardSummary: r.Site}) {
+		s := c.WardSummary
 		row := []string{date, csvText(s.Ward), csvText(s.Name)}
-		for _, n := range []int{s.CoreBeds, s.EscalationBedsOpen, s.Closed, s.Open, s.Occupied, s.Available, s.Cleaning, s.Isolation} {
-			row = append(row, strconv.Itoa(n))
+		if c.NoSummary {
+			row = append(row, "", "", "", "", "", "", "", "", "", SitrepNoSummary)
+		} else {
+			for _, n := range []int{s.CoreBeds, s.EscalationBedsOpen, s.Closed, s.Open, s.Occupied, s.Available, s.Cleaning, s.Isolation} {
+				row = append(row, strconv.Itoa(n))
+			}
+			row = append(row, strconv.FormatFloat(s.OccupancyPct, 'f', 1, 64), "")
+			if c.FromSummary {
+				row[len(row)-1] = c.AsOf.UTC().Format(time.RFC3339)
+			}
 		}
-		row = append(row, strconv.FormatFloat(s.OccupancyPct, 'f', 1, 64))
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write sitrep csv: %w", err)
 		}

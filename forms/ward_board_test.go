@@ -95,23 +95,26 @@ func TestSiteRollup(t *testing.T) {
 }
 
 func TestSitrep_WriteCSV(t *testing.T) {
-	wards := []WardSummary{
-		{Ward: "w7", Name: "Ward 7", CoreBeds: 10, Closed: 2, EscalationBedsOpen: 1, Open: 9, Occupied: 9, OccupancyPct: 100},
-		{Ward: "w8", Name: "=HYPERLINK(\"x\")", CoreBeds: 20, Open: 20, Occupied: 10, Available: 8, Cleaning: 1, Isolation: 1, OccupancyPct: 50},
+	wards := []WardCapacity{
+		{WardSummary: WardSummary{Ward: "w7", Name: "Ward 7", CoreBeds: 10, Closed: 2, EscalationBedsOpen: 1, Open: 9, Occupied: 9, OccupancyPct: 100}},
+		{WardSummary: WardSummary{Ward: "w8", Name: "=HYPERLINK(\"x\")", CoreBeds: 20, Open: 20, Occupied: 10, Available: 8, Cleaning: 1, Isolation: 1, OccupancyPct: 50},
+			FromSummary: true, AsOf: time.Date(2025, 3, 10, 14, 5, 0, 0, time.FixedZone("BST", 3600))},
+		{WardSummary: WardSummary{Ward: "w9", Name: "Ward 9"}, NoSummary: true},
 	}
 	r := Sitrep(time.Date(2025, 3, 10, 23, 59, 0, 0, time.UTC), wards)
 	var buf bytes.Buffer
 	if err := r.WriteCSV(&buf); err != nil {
 		t.Fatalf("WriteCSV() = %v", err)
 	}
-	want := "date,ward,name,core_beds,escalation_beds_open,closed,open,occupied,available,cleaning,isolation,occupancy_pct\n" +
-		"2025-03-10,w7,Ward 7,10,1,2,9,9,0,0,0,100.0\n" +
-		"2025-03-10,w8,\"'=HYPERLINK(\"\"x\"\")\",20,0,0,20,10,8,1,1,50.0\n" +
-		"2025-03-10,site,Site total,30,1,2,29,19,8,1,1,65.5\n"
+	want := "date,ward,name,core_beds,escalation_beds_open,closed,open,occupied,available,cleaning,isolation,occupancy_pct,as_of\n" +
+		"2025-03-10,w7,Ward 7,10,1,2,9,9,0,0,0,100.0,\n" +
+		"2025-03-10,w8,\"'=HYPERLINK(\"\"x\"\")\",20,0,0,20,10,8,1,1,50.0,2025-03-10T13:05:00Z\n" +
+		"2025-03-10,w9,Ward 9,,,,,,,,,,no summary yet\n" +
+		"2025-03-10,site,Site total,30,1,2,29,19,8,1,1,65.5,\n"
 	if buf.String() != want {
 		t.Errorf("WriteCSV() =\n%s\nwant\n%s", buf.String(), want)
 	}
-	if len(r.Wards) != 2 || cap(r.Wards) != cap(wards) {
+	if len(r.Wards) != 3 || cap(r.Wards) != cap(wards) {
 		t.Errorf("WriteCSV changed the report's wards")
 	}
 	b, _ := json.Marshal(r.Site)

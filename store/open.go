@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -55,7 +56,8 @@ type DB struct {
 	now  func() time.Time
 	opts Options
 
-	keyMu sync.Mutex // serialises AdvanceSiteKeys
+	keyMu     sync.Mutex // serialises AdvanceSiteKeys
+	summaryMu sync.Mutex // serialises PublishWardSummaries
 
 	mark     *marker // the high-water-mark file; nil until Open has checked it
 	readOnly bool    // opened by OpenReadOnly
@@ -275,6 +277,13 @@ func (db *DB) Subscribe(ch chan<- struct{}) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	db.notify = append(db.notify, ch)
+}
+
+// Unsubscribe stops the signals to ch that Subscribe started.
+func (db *DB) Unsubscribe(ch chan<- struct{}) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.notify = slices.DeleteFunc(slices.Clone(db.notify), func(c chan<- struct{}) bool { return c == ch })
 }
 
 func (db *DB) changed() {

@@ -91,6 +91,10 @@ var recordRules = map[string]recordRule{
 		w, err := decodeAs[forms.Ward](b)
 		return "ward:" + w.ID, w.ID, w.Validate, err
 	},
+	forms.KindWardSummary: func(b []byte) (string, string, func() forms.Problems, error) {
+		r, err := decodeAs[forms.WardSummaryReport](b)
+		return "ward:" + r.Ward, r.Ward, r.Validate, err
+	},
 	forms.KindBedState: func(b []byte) (string, string, func() forms.Problems, error) {
 		s, err := decodeAs[forms.BedStateSet](b)
 		return BedSubject(s.Ward, s.Bed), s.Ward, s.Validate, err

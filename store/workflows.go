@@ -383,11 +383,21 @@ func bedTimeline(recorded []Record, ms []timedMove, wardID string) ([]forms.BedS
 	return out, nil
 }
 
-// BedBoard returns a ward's bed board: each bed's state and patient.
+// BedBoard returns a ward's bed board: each bed's state and patient. For
+// a ward this device does not hold the records of, it returns an error
+// wrapping ErrWardNotHeld: a board drawn from the layout alone would show
+// every bed free.
 func (db *DB) BedBoard(ctx context.Context, wardID string) (forms.WardBoard, error) {
 	aead, err := db.keys()
 	if err != nil {
 		return forms.WardBoard{}, err
+	}
+	sub, err := db.Subscription(ctx)
+	if err != nil {
+		return forms.WardBoard{}, fmt.Errorf("read bed board: %w", err)
+	}
+	if !sub.Holds(lifeboat.WardScope(wardID)) {
+		return forms.WardBoard{}, fmt.Errorf("bed board of %s: %w", wardID, ErrWardNotHeld)
 	}
 	return bedBoard(ctx, db.sql, aead, wardID)
 }
@@ -406,30 +416,37 @@ func (db *DB) BedConflicts(ctx context.Context) ([]forms.BedConflict, error) {
 	return forms.BedConflicts(placements(ms)), nil
 }
 
-// SiteCapacity returns each ward's summary and the site roll-up.
-func (db *DB) SiteCapacity(ctx context.Context) ([]forms.WardSummary, forms.WardSummary, error) {
-	ws, err := db.Wards(ctx)
+// SiteCapacity returns each ward's capacity and the site roll-up. A ward
+// whose bed and patient records this device holds is counted from its
+// live bed board; any other ward shows its newest ward summary (the
+// counts a device that holds it recorded, FromSummary, with the time
+// they describe), or NoSummary when none has arrived yet. The roll-up
+// adds up the wards with counts.
+func (db *DB) SiteCapacity(ctx context.Context) ([]forms.WardCapacity, forms.WardSummary, error) {
+	aead, err := db.keys()
 	if err != nil {
 		return nil, forms.WardSummary{}, err
 	}
-	var sums []forms.WardSummary
-	for _, w := range ws {
-		b, err := db.BedBoard(ctx, w.ID)
-		if err != nil {
-			return nil, forms.WardSummary{}, err
-		}
-		sums = append(sums, b.Summary())
+	sub, err := db.Subscription(ctx)
+	if err != nil {
+		return nil, forms.WardSummary{}, fmt.Errorf("read site capacity: %w", err)
 	}
-	return sums, forms.SiteRollup(sums), nil
+	sb, err := readSiteBoards(ctx, db.sql, aead, sub)
+	if err != nil {
+		return nil, forms.WardSummary{}, fmt.Errorf("read site capacity: %w", err)
+	}
+	cs := sb.capacity()
+	return cs, forms.SiteRollup(forms.Summaries(cs)), nil
 }
 
-// Sitrep returns the daily sitrep-style capacity summary.
+// Sitrep returns the daily sitrep-style capacity summary, its wards as
+// SiteCapacity counts them.
 func (db *DB) Sitrep(ctx context.Context, date time.Time) (forms.SitrepReport, error) {
-	sums, _, err := db.SiteCapacity(ctx)
+	cs, _, err := db.SiteCapacity(ctx)
 	if err != nil {
 		return forms.SitrepReport{}, err
 	}
-	return forms.Sitrep(date, sums), nil
+	return forms.Sitrep(date, cs), nil
 }
 
 // Handover is a patient's handover: notes, and the tasks still open at

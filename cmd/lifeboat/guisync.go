@@ -46,8 +46,11 @@ func syncConfig(cmd *cobra.Command, dir string) (cfg mesh.Config, ok bool, err e
 	return cfg, err == nil, err
 }
 
-// meshStarter returns the app's StartSync: a mesh node over db, running
-// until the function it returns is called (the app calls it on lock).
+// meshStarter returns the app's StartSync: a mesh node over db, and the
+// ward summaries of the wards this device holds kept current for the
+// site's capacity view (store.RunWardSummaries, as `lifeboat serve`
+// does), running until the function it returns is called (the app calls
+// it on lock).
 func meshStarter(db *store.DB, cfg mesh.Config, log *slog.Logger) func(context.Context) (app.Sync, func(), error) {
 	return func(context.Context) (app.Sync, func(), error) {
 		c := cfg
@@ -59,8 +62,11 @@ func meshStarter(db *store.DB, cfg mesh.Config, log *slog.Logger) func(context.C
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- node.Run(ctx) }()
+		summaries := make(chan struct{})
+		go func() { defer close(summaries); _ = db.RunWardSummaries(ctx, 0) }()
 		return node, func() {
 			cancel()
+			<-summaries
 			if err := <-done; err != nil {
 				log.Warn("sync stopped", "err", err)
 			}

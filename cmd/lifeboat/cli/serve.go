@@ -114,6 +114,13 @@ The feed's state shows in ` + "`lifeboat status`" + `.`,
 
 			done := make(chan error, 1)
 			go func() { done <- node.Run(ctx) }()
+			// The summaries of the wards this node holds, for the site's
+			// capacity view on devices that do not hold them (as the app
+			// does while it syncs).
+			sumCtx, stopSummaries := context.WithCancel(ctx)
+			summaries := make(chan struct{})
+			go func() { defer close(summaries); _ = db.RunWardSummaries(sumCtx, 0) }()
+			defer func() { stopSummaries(); <-summaries }()
 			feedStatus := func() *feedDoc { return nil }
 			if runner != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "Feeding the census from %s every %s\n", runner.Status().Source, feedCfg.Every)

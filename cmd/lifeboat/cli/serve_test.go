@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"lifeboat/forms"
 	"lifeboat/store"
 )
 
@@ -90,5 +91,82 @@ func TestServe_BadBindIsExplained(t *testing.T) {
 	dir := mustInit(t)
 	if _, err := run(t, dir, "", "serve", "--bind", "nowhere"); err == nil || !strings.Contains(err.Error(), `--bind "nowhere"`) {
 		t.Errorf("serve --bind nowhere = %v, want it named", err)
+	}
+}
+
+// A ward's always-on PC running `lifeboat serve` records the ward's
+// summary for the site's capacity view, with nobody signed in: the
+// trigger the app also runs (store.RunWardSummaries).
+func TestServe_RecordsWardSummaries(t *testing.T) {
+	dir := mustDemo(t)
+	pass := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(pass, []byte(DemoPassphrase+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The summary is this device's next event: its seq in the status
+	// file moves past the demo's.
+	var seeded uint64
+	{
+		db := mustUnlocked(t, filepath.Join(dir, StoreFile), DemoPassphrase)
+		evs, err := db.EventsAfter(t.Context(), nil, 1<<30)
+		dev, derr := db.Device(t.Context())
+		db.Close()
+		if err != nil || derr != nil {
+			t.Fatal(err, derr)
+		}
+		for _, e := range evs {
+			if e.Device == dev {
+				seeded = max(seeded, e.Seq)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	root := &cobra.Command{Use: "lifeboat", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(Commands(&Env{DataDir: func(*cobra.Command) (string, error) { return dir, nil }, Stdin: strings.NewReader(""), KDF: store.TestKDF})...)
+	var out syncBuffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs([]string{"serve", "--passphrase-file", pass, "--bind", "127.0.0.1:0", "--status-every", "50ms"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, StatusFile))
+		var doc statusDoc
+		if err == nil && json.Unmarshal(b, &doc) == nil && doc.Vector[doc.Device] > seeded {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new event within 20s:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve = %v\n%s", err, out.String())
+	}
+	db := mustUnlocked(t, filepath.Join(dir, StoreFile), DemoPassphrase)
+	defer db.Close()
+	evs, err := db.Events(t.Context(), "ward:w7", forms.KindWardSummary)
+	dev, _ := db.Device(t.Context())
+	if err != nil || len(evs) != 1 || evs[0].Author != "device:"+dev {
+		t.Fatalf("ward summaries after serve = %+v, %v; want one, by this device", evs, err)
+	}
+	cs, _, err := db.SiteCapacity(t.Context())
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("SiteCapacity() = %+v, %v", cs, err)
+	}
+	got, _ := forms.WardSummaryOf(evs[0])
+	for _, c := range cs {
+		if c.Ward == "w7" && c.WardSummary != got.WardSummary {
+			t.Errorf("summary %+v, live board %+v: want the same counts", got.WardSummary, c.WardSummary)
+		}
 	}
 }

@@ -191,7 +191,9 @@ func Snapshot(events []lifeboat.Event) map[string]bool {
 		if ci.Events > 0 && uint64(ci.Events) < e.Seq && len(ci.Spans) == 0 {
 			spans[e.Device] = append(spans[e.Device], span{e.Seq - uint64(ci.Events), e.Seq})
 		}
-		out[e.ID] = true
+		if len(ci.Spans) > 0 {
+			out[e.ID] = true // the census record itself goes with its records
+		}
 	}
 	for _, e := range events {
 		for _, s := range spans[e.Device] {

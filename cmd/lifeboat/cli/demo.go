@@ -390,8 +390,11 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 			}
 		}
 		for _, o := range orders[id] {
-			for _, slot := range forms.DueSlots(o, now, now.Location()) {
-				if slot.Time.After(now.Add(-30 * time.Minute)) {
+			// The last day's doses, yesterday's and today's slots: at 00:40
+			// today's alone would leave the chart (and the export) empty.
+			slots := append(forms.DueSlots(o, now.AddDate(0, 0, -1), now.Location()), forms.DueSlots(o, now, now.Location())...)
+			for _, slot := range slots {
+				if slot.Time.After(now.Add(-30*time.Minute)) || slot.Time.Before(now.Add(-24*time.Hour)) {
 					continue
 				}
 				a := forms.Administration{OrderID: o.ID, PatientID: id, Slot: forms.SlotTime(slot.Time), Outcome: forms.OutcomeGiven, Dose: o.Dose}

@@ -60,7 +60,7 @@ test: deps mobile-check
 
 # The hospital simulation at full size (#18): 40 wards of 5 devices, the
 # pharmacy, bed managers and two relays, 209 real stores and mesh nodes in
-# one process. make test runs it at 8 wards of 3 (-short: 6 of 2).
+# one process. make test runs it at 6 wards of 2 (-short: 4 of 2).
 sim: deps
 	LIFEBOAT_SIM_WARDS=40 LIFEBOAT_SIM_PER_WARD=5 CGO_ENABLED=0 $(GO) test -run TestHospital -v -timeout 60m ./sync/mesh/
 

@@ -23,8 +23,8 @@ import (
 // A hospital on loopback: wards with their own devices, the pharmacy, bed
 // managers and two site relays, every one a real store and a real mesh
 // node. Sized by LIFEBOAT_SIM_WARDS and LIFEBOAT_SIM_PER_WARD (defaults:
-// 8 wards of 3 devices, 34 devices in all, so make test stays short; 6 of
-// 2 with -short; make sim runs 40 of 5, 209 devices).
+// 6 wards of 2 devices, 21 devices in all, so make test stays short; 4 of
+// 2 with -short, under the race detector; make sim runs 40 of 5, 209).
 
 // simDevice is one device of the simulated hospital.
 type simDevice struct {
@@ -211,9 +211,9 @@ func newHospital(t testing.TB, nWards, perWard int) (*hospital, map[string][]*si
 }
 
 func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(t *testing.T) {
-	nWards, perWard := envInt("LIFEBOAT_SIM_WARDS", 8), envInt("LIFEBOAT_SIM_PER_WARD", 3)
+	nWards, perWard := envInt("LIFEBOAT_SIM_WARDS", 6), envInt("LIFEBOAT_SIM_PER_WARD", 2)
 	if testing.Short() {
-		nWards, perWard = 6, 2
+		nWards, perWard = 4, 2
 	}
 	ctx := context.Background()
 	h, byWard, ref := newHospital(t, nWards, perWard)

@@ -83,7 +83,7 @@ func TestSyncReview_AdminTriesAgainThenDiscards(t *testing.T) {
 	title := fmt.Sprintf("Refused record %d from ", forged.Seq)
 	mustShow(t, ui, "Sync is off on this device", "Needs review", title,
 		"Patient details · offered by Device d-laptop at 22-Nov-2026 09:00")
-	if forged.Device != self {
+	if lifeboat.DeviceOf(forged.Device) != self {
 		t.Fatalf("the demo patient was registered on %s, want this device %s", forged.Device, self)
 	}
 	title += "this device"

@@ -172,7 +172,10 @@ func (s *syncScreen) render() {
 
 // name is a device's name from its enrolment, or its ID ("this device"
 // for this one when it has no name: a founding device has no enrolment).
+// id may name one of a device's chains (lifeboat.ChainOf): it is the
+// device's name either way.
 func (s *syncScreen) name(id string) string {
+	id = lifeboat.DeviceOf(id)
 	if id == s.self && s.names[id] == "" {
 		return "this device"
 	}
@@ -180,6 +183,7 @@ func (s *syncScreen) name(id string) string {
 }
 
 func deviceName(names map[string]string, id string) string {
+	id = lifeboat.DeviceOf(id)
 	if n := names[id]; n != "" {
 		return n
 	}

@@ -390,9 +390,13 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 			}
 		}
 		for _, o := range orders[id] {
-			// The last day's doses, yesterday's and today's slots: at 00:40
-			// today's alone would leave the chart (and the export) empty.
-			slots := append(forms.DueSlots(o, now.AddDate(0, 0, -1), now.Location()), forms.DueSlots(o, now, now.Location())...)
+			// Today's doses so far; in the small hours, before the first
+			// round, yesterday's instead (at 00:40 today's alone would
+			// leave the chart, and the export, without a dose given).
+			slots := forms.DueSlots(o, now, now.Location())
+			if len(slots) == 0 || slots[0].Time.After(now.Add(-30*time.Minute)) {
+				slots = forms.DueSlots(o, now.AddDate(0, 0, -1), now.Location())
+			}
 			for _, slot := range slots {
 				if slot.Time.After(now.Add(-30*time.Minute)) || slot.Time.Before(now.Add(-24*time.Hour)) {
 					continue

@@ -696,6 +696,16 @@ func TestNode_FloodOfCorrectionsHeldForReview(t *testing.T) {
 		_, held := st.Held[noisyWard]
 		return held && len(st.Quarantined) == 1 && errors.Is(st.Quarantined[0].Err, mesh.ErrFlood), fmt.Sprintf("%+v %+v", st.Held, st.Quarantined)
 	})
+	// Everything else arrives: the founder's chains (site and ward) whole.
+	waitFor(t, 30*time.Second, "B holds every chain but the held one", func() (bool, string) {
+		av, bv := a.Status().Vector, nb.Status().Vector
+		for chain, seq := range av {
+			if chain != noisyWard && bv[chain] != seq {
+				return false, fmt.Sprintf("B %v, A %v", bv, av)
+			}
+		}
+		return true, ""
+	})
 	av, bv := a.Status().Vector, nb.Status().Vector
 	if bv[noisyWard] >= av[noisyWard] || bv[a.Device()] != av[a.Device()] {
 		t.Errorf("B's vector = %v, want the founder's log whole and the noisy device's cut short of %v", bv, av)

@@ -28,7 +28,26 @@ const (
 	ScopeAll Scope = "*"
 )
 
-const wardPrefix = "ward:"
+const (
+	wardPrefix    = "ward:"
+	forwardPrefix = "forward:"
+)
+
+// Forward is the subscription entry that holds scope s sealed: the device
+// stores and serves its events, checks their signatures and chains, and
+// is never given the key to read them (a site relay). s may be ScopeAll.
+func Forward(s Scope) Scope { return Scope(forwardPrefix + string(s)) }
+
+// Forwarded returns the scope a Forward entry names; ok is false for
+// every other scope.
+func (s Scope) Forwarded() (Scope, bool) {
+	f, ok := strings.CutPrefix(string(s), forwardPrefix)
+	return Scope(f), ok && f != ""
+}
+
+// Sealed reports whether events of scope s are sealed under a scope key:
+// every scope but the site, which every device reads.
+func (s Scope) Sealed() bool { return s != ScopeSite && s != "" }
 
 // MaxScopeWardLen is the longest ward ID a scope names, so that a chain
 // ID (device, "/", scope) fits MaxIDLen.
@@ -80,27 +99,57 @@ func (s Scope) Label() string {
 	case ScopeAll:
 		return "Every scope"
 	}
+	if f, ok := s.Forwarded(); ok {
+		if f == ScopeAll {
+			return "Forwards every scope, sealed"
+		}
+		return "Forwards " + f.Label() + ", sealed"
+	}
 	if w, ok := s.Ward(); ok {
 		return "Ward " + w
 	}
 	return string(s)
 }
 
-// Subscription is the set of scopes a device holds and is served.
+// Subscription is the set of scopes a device holds and is served: the
+// scopes it reads (and records in), and Forward entries for the scopes it
+// holds sealed without reading.
 type Subscription []Scope
 
-// Holds reports whether the subscription includes s. The site scope is
-// in every subscription: authority needs the registry everywhere.
+// Holds reports whether the subscription includes s, to read or to
+// forward: the device stores and serves s's chains. The site scope is in
+// every subscription: authority needs the registry everywhere.
 func (sub Subscription) Holds(s Scope) bool {
+	if sub.Reads(s) {
+		return true
+	}
+	for _, e := range sub {
+		if f, ok := e.Forwarded(); ok && (f == ScopeAll || f == s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Reads reports whether the subscription lets the device read s and
+// record in it: it is given s's keys. Forward entries do not count.
+func (sub Subscription) Reads(s Scope) bool {
 	if s == ScopeSite {
 		return true
 	}
 	return slices.Contains(sub, ScopeAll) || slices.Contains(sub, s)
 }
 
-// Check validates every scope in the subscription (ScopeAll included).
+// Check validates every scope in the subscription (ScopeAll and Forward
+// entries included).
 func (sub Subscription) Check() error {
 	for _, s := range sub {
+		if f, ok := s.Forwarded(); ok {
+			s = f
+			if f == ScopeSite {
+				return fmt.Errorf("scope %q: the site is read by every device, never forwarded sealed: %w", Forward(f), ErrInvalid)
+			}
+		}
 		if s == ScopeAll {
 			continue
 		}

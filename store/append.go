@@ -158,7 +158,7 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 		if err := scope.Check(); err != nil {
 			return nil, fmt.Errorf("record %s: %w", d.Kind, err)
 		}
-		if !home.Holds(scope) && d.Kind != forms.KindPatientHandoff {
+		if !home.Reads(scope) && d.Kind != forms.KindPatientHandoff {
 			return nil, fmt.Errorf("record %s: this device does not hold %s: %w", d.Kind, scope.Label(), lifeboat.ErrPermission)
 		}
 		chain := lifeboat.ChainOf(device, scope)

@@ -157,7 +157,7 @@ func (t *txn) takeHandoff(ctx context.Context, e *lifeboat.Event) (int, error) {
 		if !ok || !rec.VerifySig(d.pub) {
 			continue
 		}
-		if scope != lifeboat.ScopeSite && !sc.grants[dev].Holds(scope) {
+		if scope != lifeboat.ScopeSite && !sc.grants[dev].Reads(scope) {
 			continue
 		}
 		limit := d.revokedSeq

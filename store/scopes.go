@@ -364,7 +364,7 @@ func (sc applyScopes) forChain(chain string, d regDevice) (regDevice, error) {
 		return d, errScopeNotHeldYet
 	}
 	// Checked per record (applyOne): a handoff may go to any ward.
-	d.scopeGranted = sc.grants[dev].Holds(scope)
+	d.scopeGranted = sc.grants[dev].Reads(scope)
 	if d.revokedAt > 0 {
 		d.revokedSeq = sc.revoked[chain]
 	}

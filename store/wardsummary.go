@@ -87,7 +87,7 @@ func readSiteBoards(ctx context.Context, x execer, aead cipherAEAD, sub lifeboat
 	var places []forms.Placement
 	read := false
 	for _, w := range sb.wards {
-		if !sub.Holds(lifeboat.WardScope(w.ID)) {
+		if !sub.Reads(lifeboat.WardScope(w.ID)) {
 			continue
 		}
 		if !read {

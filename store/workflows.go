@@ -396,7 +396,7 @@ func (db *DB) BedBoard(ctx context.Context, wardID string) (forms.WardBoard, err
 	if err != nil {
 		return forms.WardBoard{}, fmt.Errorf("read bed board: %w", err)
 	}
-	if !sub.Holds(lifeboat.WardScope(wardID)) {
+	if !sub.Reads(lifeboat.WardScope(wardID)) {
 		return forms.WardBoard{}, fmt.Errorf("bed board of %s: %w", wardID, ErrWardNotHeld)
 	}
 	return bedBoard(ctx, db.sql, aead, wardID)

@@ -48,7 +48,12 @@ type Event struct {
 	RecordedAt  time.Time // when it was saved
 	Corrects    string    // ID of an earlier event this one amends or cancels
 	Payload     []byte    // JSON; its schema depends on Kind
-	Sig         []byte    // Ed25519 signature by Device over SignedBytes
+	// Sealed is the payload as signed when its scope is sealed under a
+	// scope key (see IsSealedPayload): then it, not Payload, is in the
+	// signed bytes, and Payload is the opened JSON (nil where this device
+	// cannot read the scope).
+	Sealed []byte
+	Sig            []byte    // Ed25519 signature by Device over SignedBytes
 }
 
 // LogValue keeps events out of logs except for their non-identifying
@@ -89,16 +94,34 @@ func (e *Event) appendSigned(b []byte) []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(e.PerformedAt.UnixMicro()))
 	b = binary.BigEndian.AppendUint64(b, uint64(e.RecordedAt.UnixMicro()))
 	b = appendString(b, e.Corrects)
-	b = appendBytes(b, e.Payload)
+	b = appendBytes(b, e.signedPayload())
 	return b
 }
+
+// signedPayload is what the payload field of the signed bytes holds.
+func (e *Event) signedPayload() []byte {
+	if e.Sealed != nil {
+		return e.Sealed
+	}
+	return e.Payload
+}
+
+// SealedPayloadMagic begins a sealed payload; a JSON payload never does.
+const SealedPayloadMagic = "\x00LBS1"
+
+// SealedOverhead bounds what sealing adds to a payload: the header, key
+// ID, nonce and tag (the store's scope sealing).
+const SealedOverhead = 64
+
+// IsSealedPayload reports whether a payload field holds a sealed payload.
+func IsSealedPayload(b []byte) bool { return bytes.HasPrefix(b, []byte(SealedPayloadMagic)) }
 
 // signedLen is len(SignedBytes()), so that encoders allocate once (events
 // are encoded several times on their way through sync).
 func (e *Event) signedLen() int {
 	return len(magic) + fieldLen(len(e.ID)) + fieldLen(len(e.Device)) + 8 + len(e.Prev) + 8 + 4 +
 		fieldLen(len(e.Author)) + fieldLen(len(e.Kind)) + fieldLen(len(e.Subject)) + 8 + 8 +
-		fieldLen(len(e.Corrects)) + fieldLen(len(e.Payload))
+		fieldLen(len(e.Corrects)) + fieldLen(len(e.signedPayload()))
 }
 
 // fieldLen is the encoded size of a length-prefixed field of n bytes.
@@ -193,6 +216,18 @@ func (e *Event) Check() error {
 	if len(e.Payload) > MaxPayload {
 		bad("payload is %d bytes, more than %d", len(e.Payload), MaxPayload)
 	}
+	if e.Sealed != nil {
+		switch _, scope := SplitChain(e.Device); {
+		case !IsSealedPayload(e.Sealed):
+			bad("sealed payload has no sealed header")
+		case len(e.Sealed) > MaxPayload+SealedOverhead:
+			bad("sealed payload is %d bytes, more than %d", len(e.Sealed), MaxPayload+SealedOverhead)
+		case !scope.Sealed():
+			bad("a sealed payload in the %s scope, which every device reads", scope.Label())
+		}
+	} else if IsSealedPayload(e.Payload) {
+		bad("payload carries a sealed header but is not sealed")
+	}
 	if len(e.Sig) != ed25519.SignatureSize {
 		bad("signature is %d bytes, want %d", len(e.Sig), ed25519.SignatureSize)
 	}
@@ -227,7 +262,13 @@ func DecodeEvent(b []byte) (Event, error) {
 	e.PerformedAt = fromMicros(d.u64())
 	e.RecordedAt = fromMicros(d.u64())
 	e.Corrects = d.str(MaxIDLen)
-	e.Payload = d.bytes(MaxPayload)
+	if p := d.bytes(MaxPayload + SealedOverhead); IsSealedPayload(p) {
+		e.Sealed = p
+	} else if len(p) > MaxPayload {
+		d.err = fmt.Errorf("payload of %d bytes exceeds %d", len(p), MaxPayload)
+	} else {
+		e.Payload = p
+	}
 	e.Sig = d.bytes(ed25519.SignatureSize)
 	if d.err != nil {
 		return Event{}, fmt.Errorf("%w: %w", ErrEncoding, d.err)

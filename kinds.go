@@ -15,6 +15,7 @@ const (
 	KindSiteKeyStep    = "site.key_step"           // payload SiteKeyStep; subject "site"; author "device:<its own id>"
 	KindSiteKeyShared  = "site.key_shared"         // payload SiteKeyShared; subject "site"; author "device:<its own id>"
 	KindDeviceScopes   = "device.scopes"           // payload DeviceScopes; subject "device:<id>"; privileged
+	KindScopeKey       = "scope.key"               // payload ScopeKey; subject "scope:<scope>"; author "device:<its own id>"
 )
 
 // Role is what a person may do.
@@ -190,4 +191,15 @@ type Auth struct {
 // EnteredInError cancels the record named by the event's Corrects.
 type EnteredInError struct {
 	Reason string `json:"reason"`
+}
+
+// ScopeKey hands scope keys to devices: each key (by its ID) sealed to
+// each device named (by the device's own key), so that devices reading
+// the scope can open its sealed payloads and nobody else can. The first
+// record naming a key creates it; later ones share it with devices that
+// came to read the scope since. Every key the scope has had stays in the
+// log, for the records sealed under it.
+type ScopeKey struct {
+	Scope Scope                        `json:"scope"`
+	Keys  map[string]map[string][]byte `json:"keys"` // key ID → device → the key sealed to it
 }

@@ -18,4 +18,8 @@ type PatientHandoff struct {
 	// Records are the patient's earlier records as their devices signed
 	// them (lifeboat.Event.Encode), oldest first.
 	Records [][]byte `json:"records"`
+	// Keys opens each record's sealed payload (its own key, never its
+	// ward's: see store/scopekey_box.go); empty for a clear one. The
+	// handoff itself is sealed under the receiving ward's key.
+	Keys [][]byte `json:"keys,omitempty"`
 }

@@ -93,6 +93,7 @@ var kindSpecs = []KindSpec{
 	{Kind: lifeboat.KindDeviceRevoked, Scope: ScopeSite, Label: "Device revocation", Payload: func() any { return new(lifeboat.DeviceRevoked) }, Authority: AuthPrivileged, NotExported: notClinical},
 	{Kind: lifeboat.KindSiteKeyRotated, Scope: ScopeSite, Label: "Site key change", Payload: func() any { return new(lifeboat.SiteKeyRotated) }, Authority: AuthPrivileged, NotExported: notClinical},
 	{Kind: lifeboat.KindSiteKeyStep, Scope: ScopeSite, Label: "Site key change step", Payload: func() any { return new(lifeboat.SiteKeyStep) }, Authority: AuthDevice, NotExported: notClinical},
+	{Kind: lifeboat.KindScopeKey, Scope: ScopeSite, Label: "Ward key handed to devices", Payload: func() any { return new(lifeboat.ScopeKey) }, Authority: AuthDevice, NotExported: notClinical},
 	{Kind: lifeboat.KindDeviceScopes, Scope: ScopeSite, Label: "Device scopes", Payload: func() any { return new(lifeboat.DeviceScopes) }, Authority: AuthPrivileged, NotExported: notClinical},
 	{Kind: lifeboat.KindSiteKeyShared, Scope: ScopeSite, Label: "Site key handed to a new device", Payload: func() any { return new(lifeboat.SiteKeyShared) }, Authority: AuthDevice, NotExported: notClinical},
 	{Kind: lifeboat.KindUserSaved, Scope: ScopeSite, Label: "Staff account", Payload: func() any { return new(lifeboat.UserRecord) }, Authority: AuthPrivileged, NotExported: notClinical},

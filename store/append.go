@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,6 +37,9 @@ type Draft struct {
 	// before it in the same AppendAll (a census record naming the chains
 	// and seqs its import wrote); Payload is then ignored.
 	PayloadFrom func(done []lifeboat.Event) any
+	// keys: a scope.key the store recorded on its own before a sealed
+	// record (see sealingKey): not among the events AppendAll returns.
+	keys bool
 }
 
 // Append records one change durably: it assigns the next seq and a clock
@@ -126,7 +130,14 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 	var auth authCache
 	rebuild := false
 	out := make([]lifeboat.Event, 0, len(drafts))
-	for i := 0; i < len(drafts); i++ { // a handoff may join the drafts on the way
+	// The key each sealed scope's records are sealed under in this batch.
+	type sealer struct {
+		id  string
+		key []byte
+	}
+	sealers := map[lifeboat.Scope]sealer{}
+	recorded := 0 // with the scope keys
+	for i := 0; i < len(drafts); i++ { // a handoff or a scope key may join the drafts on the way
 		d := drafts[i]
 		if d.PayloadFrom != nil {
 			if payloads[i], err = marshalPayload(d.PayloadFrom(out)); err != nil {
@@ -161,6 +172,44 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 		if !home.Reads(scope) && d.Kind != forms.KindPatientHandoff {
 			return nil, fmt.Errorf("record %s: this device does not hold %s: %w", d.Kind, scope.Label(), lifeboat.ErrPermission)
 		}
+		if _, ok := sealers[scope]; scope.Sealed() && !ok {
+			// Created, or handed to devices that came to read the scope
+			// since, first: then this record again.
+			var id string
+			var key []byte
+			var kd *Draft
+			if home.Reads(scope) {
+				id, key, kd, err = t.sealingKey(ctx, scope, scopeKeySeal)
+			} else {
+				id, key, kd, err = t.handoffKey(ctx, scope)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+			}
+			if kd != nil {
+				kd.keys = true
+			}
+			if kd != nil && key == nil {
+				p, err := marshalPayload(kd.Payload)
+				if err != nil {
+					return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+				}
+				drafts, payloads = slices.Insert(drafts, i, *kd), slices.Insert(payloads, i, p)
+				i--
+				continue
+			}
+			if kd != nil { // a one-off key for a handoff: handed over first
+				p, err := marshalPayload(kd.Payload)
+				if err != nil {
+					return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+				}
+				drafts, payloads = slices.Insert(drafts, i, *kd), slices.Insert(payloads, i, p)
+				sealers[scope] = sealer{id, key}
+				i--
+				continue
+			}
+			sealers[scope] = sealer{id, key}
+		}
 		chain := lifeboat.ChainOf(device, scope)
 		if seenKinds[d.Kind] || privileged(d.Kind) {
 			if payloads[i], err = withSeen(ctx, t, payloads[i], scope); err != nil {
@@ -172,8 +221,8 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 			return nil, fmt.Errorf("record: %w", err)
 		}
 		author := s.User.ID
-		if d.Kind == forms.KindPatientHandoff {
-			author = "device:" + device // the device copies records; nobody records anything new
+		if d.Kind == forms.KindPatientHandoff || d.Kind == lifeboat.KindScopeKey {
+			author = "device:" + device // the device copies records or hands over keys; nobody records anything new
 		}
 		h0.seq++
 		seq := h0.seq
@@ -182,6 +231,11 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 			ID: uuid.Must(uuid.NewV7()).String(), Device: chain, Seq: uint64(seq), Prev: h0.hash,
 			HLC: clock.Now(), Author: author, Kind: d.Kind, Subject: subject,
 			PerformedAt: d.PerformedAt, RecordedAt: now, Corrects: d.Corrects, Payload: payloads[i],
+		}
+		if sl, ok := sealers[scope]; ok && scope.Sealed() {
+			if err := sealPayload(&e, sl.id, sl.key); err != nil {
+				return nil, fmt.Errorf("record %s: %w", d.Kind, err)
+			}
 		}
 		if privileged(d.Kind) {
 			// The IT admin's personal key signs it, not only this device:
@@ -227,13 +281,16 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 			}
 			rebuild = rebuild || n > 0
 		}
-		if s.User.Role == lifeboat.RoleBreakGlass {
+		if s.User.Role == lifeboat.RoleBreakGlass && !d.keys {
 			if err := db.audit(ctx, tx, "break_glass.recorded", s.User.ID, e.Subject, e.Kind+" "+e.ID); err != nil {
 				return nil, err
 			}
 		}
 		h0.hash = h
-		out = append(out, e)
+		recorded++
+		if !d.keys {
+			out = append(out, e)
+		}
 		if e.Kind == forms.KindPatientAdmitted || e.Kind == forms.KindPatientTransferred {
 			hd, payload, ok, err := t.handoffDraft(ctx, &e)
 			if err != nil {
@@ -244,6 +301,9 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 			}
 		}
 	}
+	if err := t.openUnread(ctx); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
 	if rebuild {
 		if err := t.rebuild(ctx); err != nil {
 			return nil, fmt.Errorf("record: %w", err)
@@ -252,7 +312,7 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	db.raiseMark(device, ownHead+uint64(len(out))) // after the commit: the mark never runs ahead of the database
+	db.raiseMark(device, ownHead+uint64(recorded)) // after the commit: the mark never runs ahead of the database
 	db.changed()
 	return out, nil
 }

@@ -72,6 +72,11 @@ func (db *DB) PrepareRemote(batch []lifeboat.Event) (lifeboat.PreparedBatch, err
 	// the chain, the encoding is what prepare seals.
 	items := make([]item, len(batch))
 	parallel(len(batch), func(i int) {
+		if batch[i].Sealed != nil {
+			// Only the sealed bytes are signed: a payload given beside
+			// them is the sender's word, never taken (openWith opens it).
+			batch[i].Payload = nil
+		}
 		items[i].e = &batch[i]
 		items[i].enc, items[i].hash = batch[i].EncodeAndHash()
 	})
@@ -101,7 +106,7 @@ func (db *DB) PrepareRemote(batch []lifeboat.Event) (lifeboat.PreparedBatch, err
 		seen[key] = it
 		groups[e.Device] = append(groups[e.Device], it)
 	}
-	prepare(aead, groups)
+	db.prepare(aead, groups)
 	rb.groups = groups
 	return rb, nil
 }
@@ -293,6 +298,9 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 			refuse(it.e, ErrUnknownDevice)
 		}
 	}
+	if err := t.openUnread(ctx); err != nil {
+		return lifeboat.ApplyResult{}, fmt.Errorf("apply: %w", err)
+	}
 	if retracted {
 		// Events taken out of the log: the views are rebuilt without them.
 		if err := t.rebuild(ctx); err != nil {
@@ -327,8 +335,31 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 		if err := db.forwardLate(ctx, subjects); err != nil {
 			db.log.Warn("records of moved patients not handed on yet", "err", err)
 		}
+		if keysMoved(groups) {
+			// A device came to read a ward, or a key reached this device:
+			// hand on the keys of the wards this device reads.
+			if _, err := db.ShareScopeKeys(ctx); err != nil {
+				db.log.Warn("ward keys not handed on yet", "err", err)
+			}
+		}
 	}
 	return res, nil
+}
+
+// keysMoved reports whether the batch applied a record that may leave a
+// device that reads a ward without its keys.
+func keysMoved(groups map[string][]*item) bool {
+	for _, g := range groups {
+		for _, it := range g {
+			switch it.e.Kind {
+			case lifeboat.KindScopeKey, lifeboat.KindDeviceEnrolled, lifeboat.KindDeviceScopes:
+				if it.applied {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // item is an event being applied, with what was learnt about it.
@@ -341,8 +372,9 @@ type item struct {
 	done         bool   // applied, duplicate or refused: not tried again
 	enc          []byte // the event's encoding, until sealed
 	// Worked out by prepare, before the transaction.
-	payloadErr error     // checkPayload's verdict
+	payloadErr error     // checkPayload's verdict, or why a sealed payload did not open
 	sealed     []byte    // the row's ciphertext (as sealEvent makes it)
+	opened     []byte    // the opened payload's ciphertext (sealOpened), if any
 	rows       []viewRow // built by the views' row, in projectorsFor order
 }
 
@@ -462,7 +494,7 @@ func verifyRuns(groups map[string][]*item, key func(dev string) ed25519.PublicKe
 // transaction: the work that needs no database comes off the serial part
 // of the batch, where each event waits for the one before. (An event
 // refused later was sealed for nothing; that is rare.)
-func prepare(aead cipherAEAD, groups map[string][]*item) {
+func (db *DB) prepare(aead cipherAEAD, groups map[string][]*item) {
 	var items []*item
 	for _, g := range groups {
 		items = append(items, g...)
@@ -470,9 +502,21 @@ func prepare(aead cipherAEAD, groups map[string][]*item) {
 	parallel(len(items), func(i int) {
 		it := items[i]
 		e := it.e
-		it.payloadErr = checkPayload(e)
 		it.sealed = seal(aead, it.enc, eventAD(e.ID, e.Device, e.Seq, e.Kind))
 		it.enc = nil
+		if e.Sealed != nil {
+			// Opened here if this device holds the key; else applyOne tries
+			// again with keys the batch hands over, or it is kept unread.
+			if _, err := db.openWith(context.Background(), db.sql, aead, e); err != nil {
+				it.payloadErr = err
+				return
+			}
+			if e.Payload == nil {
+				return
+			}
+			it.opened = sealOpened(aead, e)
+		}
+		it.payloadErr = checkPayload(e)
 		if it.payloadErr != nil {
 			return
 		}
@@ -570,10 +614,23 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held 
 	if it.payloadErr != nil {
 		return it.payloadErr
 	}
+	if e.Sealed != nil && e.Payload == nil {
+		// A key handed over earlier in this batch may open it now.
+		opened, err := t.db.openWith(ctx, t, t.aead, e)
+		if err != nil {
+			return err
+		}
+		if opened {
+			if err := checkPayload(e); err != nil {
+				return err
+			}
+			it.opened = sealOpened(t.aead, e)
+		}
+	}
 	if err := t.authorise(ctx, e, auth); err != nil {
 		return err
 	}
-	if err := t.insertSealed(ctx, e, it.hash, it.sealed); err != nil {
+	if err := t.insertSealed(ctx, e, it.hash, it.sealed, it.opened); err != nil {
 		return err
 	}
 	it.sealed = nil // written: let it go before the batch ends

@@ -133,6 +133,9 @@ func (t *txn) authorise(ctx context.Context, e *lifeboat.Event, c *authCache) er
 		if e.Author != "device:"+lifeboat.DeviceOf(e.Device) {
 			return fmt.Errorf("a device may report only for itself: %w", ErrNotAuthorised)
 		}
+		if e.Kind == lifeboat.KindScopeKey {
+			return t.authoriseScopeKey(ctx, e)
+		}
 		return nil
 	case rulePINChange:
 		if e.Subject != "user:"+e.Author {

@@ -49,9 +49,16 @@ func (t *txn) handoffDraft(ctx context.Context, e *lifeboat.Event) (Draft, []byt
 		return Draft{}, nil, false, fmt.Errorf("read the patient's records: %w", err)
 	}
 	var carry []lifeboat.Event
+	var keys [][]byte
 	for _, ev := range evs {
 		if lifeboat.ScopeOf(ev.Device) != to && ev.Kind != forms.KindPatientHandoff {
-			carry = append(carry, ev)
+			key, ok, err := t.db.recordKey(ctx, t, t.aead, &ev)
+			if err != nil {
+				return Draft{}, nil, false, err
+			}
+			if ok {
+				carry, keys = append(carry, ev), append(keys, key)
+			}
 		}
 	}
 	if len(carry) == 0 {
@@ -77,7 +84,7 @@ func (t *txn) handoffDraft(ctx context.Context, e *lifeboat.Event) (Draft, []byt
 	h := forms.PatientHandoff{PatientID: p.PatientID, Ward: p.Ward}
 	for i := range carry {
 		if keep[i] {
-			h.Records = append(h.Records, carry[i].Encode())
+			h.Records, h.Keys = append(h.Records, carry[i].Encode()), append(h.Keys, keys[i])
 		}
 	}
 	payload, err := marshalPayload(h)
@@ -102,9 +109,17 @@ var handoffView = &projector{
 		if lifeboat.ScopeOf(e.Device) != lifeboat.WardScope(p.Ward) {
 			return fmt.Errorf("a handoff to %s recorded outside that ward's scope: %w", p.Ward, lifeboat.ErrInvalid)
 		}
+		if len(p.Keys) != 0 && len(p.Keys) != len(p.Records) {
+			return fmt.Errorf("a handoff carries %d records and %d keys: %w", len(p.Records), len(p.Keys), lifeboat.ErrInvalid)
+		}
 		for i, b := range p.Records {
 			if _, err := lifeboat.DecodeEvent(b); err != nil {
 				return fmt.Errorf("handoff record %d: %w", i, err)
+			}
+		}
+		for i, k := range p.Keys {
+			if len(k) != 0 && len(k) != 32 {
+				return fmt.Errorf("handoff record %d: its key is %d bytes: %w", i, len(k), lifeboat.ErrInvalid)
 			}
 		}
 		return nil
@@ -140,10 +155,20 @@ func (t *txn) takeHandoff(ctx context.Context, e *lifeboat.Event) (int, error) {
 	}
 	var auth authCache
 	kept := 0
-	for _, b := range p.Records {
+	for i, b := range p.Records {
 		rec, err := lifeboat.DecodeEvent(b)
 		if err != nil || rec.Check() != nil || rec.Kind == forms.KindPatientHandoff || !slices.Contains([]string{p.PatientID}, rec.Subject) {
 			continue
+		}
+		if rec.Sealed != nil {
+			// Its own key opens it; the AEAD and the signature over the
+			// sealed bytes prove it is what the device recorded.
+			if i >= len(p.Keys) || len(p.Keys[i]) != 32 {
+				continue
+			}
+			if rec.Payload, err = openPayload(&rec, p.Keys[i]); err != nil {
+				continue
+			}
 		}
 		var n int
 		if err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE id = ? OR (device = ? AND seq = ?)", rec.ID, rec.Device, int64(rec.Seq)).Scan(&n); err != nil {
@@ -251,10 +276,17 @@ func (db *DB) forwardLate(ctx context.Context, subjects map[string]bool) error {
 				if got[e.ID] || e.Kind == forms.KindPatientHandoff || lifeboat.ScopeOf(e.Device) == to {
 					continue
 				}
+				key, ok, err := db.recordKey(ctx, db.sql, aead, e)
+				if err != nil {
+					return fmt.Errorf("forward late records: %w", err)
+				}
+				if !ok {
+					continue // sealed under a key this device was never handed
+				}
 				if size += e.EncodedLen(); size > maxHandoffBytes {
 					break // the rest goes with the next batch
 				}
-				h.Records = append(h.Records, e.Encode())
+				h.Records, h.Keys = append(h.Records, e.Encode()), append(h.Keys, key)
 			}
 			if len(h.Records) > 0 {
 				drafts = append(drafts, Draft{Kind: forms.KindPatientHandoff, Subject: pid, PerformedAt: db.now(), Scope: to, Payload: h})

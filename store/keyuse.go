@@ -21,6 +21,9 @@ type keyUse struct {
 	users   int
 	retired bool
 	bytes   [][]byte // zeroed once retired and no longer used
+	// scope keys handed to this device and opened (see scopekeys.go), by
+	// ID; their bytes are in bytes too.
+	scope map[string][]byte
 }
 
 // heldKeys is what one borrower may use until it calls the release that

@@ -68,7 +68,7 @@ type rowKey struct {
 }
 
 // projectors lists every view. Workflows add theirs here.
-var projectors = []*projector{devicesView, scopesView, handoffView, usersView, patientsView, observationsView, recordsView}
+var projectors = []*projector{devicesView, scopesView, scopeKeysView, handoffView, usersView, patientsView, observationsView, recordsView}
 
 // projectorsFor returns the views that consume kind.
 func projectorsFor(kind string) []*projector {
@@ -149,6 +149,9 @@ func decodePayload(e *lifeboat.Event, v any) error {
 
 // project updates every view for a newly written event.
 func (t *txn) project(ctx context.Context, e *lifeboat.Event) error {
+	if e.Sealed != nil && e.Payload == nil {
+		return nil // sealed, and this device holds no key to it (yet): see openUnread
+	}
 	if e.Corrects != "" {
 		target, ok, err := t.event(ctx, e.Corrects)
 		if err != nil {

@@ -236,8 +236,17 @@ func (db *DB) SetDeviceScopes(ctx context.Context, s *Session, device string, su
 	if len(sub) == 0 {
 		return lifeboat.Event{}, fmt.Errorf("set scopes of %s: a device needs at least one scope: %w", device, lifeboat.ErrInvalid)
 	}
-	return db.Append(ctx, s, Draft{Kind: lifeboat.KindDeviceScopes, Subject: "device:" + device, PerformedAt: db.now(),
+	e, err := db.Append(ctx, s, Draft{Kind: lifeboat.KindDeviceScopes, Subject: "device:" + device, PerformedAt: db.now(),
 		Payload: lifeboat.DeviceScopes{Device: device, Scopes: sub}})
+	if err != nil {
+		return e, err
+	}
+	// A ward it now reads: its keys go with the change (a ward it no
+	// longer reads gets a new key with its next record: see sealingKey).
+	if _, err := db.ShareScopeKeys(ctx); err != nil {
+		db.log.Warn("ward keys not handed to the device yet", "err", err)
+	}
+	return e, nil
 }
 
 // scopeFor decides which scope a new record goes in: the draft's own

@@ -98,6 +98,11 @@ func (db *DB) AdvanceSiteKeys(ctx context.Context) (lifeboat.SiteKeyState, error
 	if len(plan.ring) == 0 {
 		return lifeboat.SiteKeyState{}, fmt.Errorf("advance site keys: none held: %w", lifeboat.ErrNotFound)
 	}
+	// The same moment (the site's chains moved: a device enrolled, scopes
+	// changed) hands ward keys to devices that came to read a ward.
+	if _, err := db.ShareScopeKeys(ctx); err != nil {
+		db.log.Warn("ward keys not handed on yet", "err", err)
+	}
 	return lifeboat.SiteKeyState{Ring: plan.ring, Rotations: plan.status, Changed: changed}, nil
 }
 

@@ -73,8 +73,9 @@ func TestAppend_RoundTripThroughReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dev, _ := db2.Device(ctx); len(vv) != 2 || vv[dev] != 3 || vv[obs.Device] != 3 {
-		t.Errorf("VersionVector = %v, want %s:3 and %s:3", vv, dev, obs.Device)
+	// The site chain: the site, the admin, and the ward's first key.
+	if dev, _ := db2.Device(ctx); len(vv) != 2 || vv[dev] != 4 || vv[obs.Device] != 3 {
+		t.Errorf("VersionVector = %v, want %s:4 and %s:3", vv, dev, obs.Device)
 	}
 }
 

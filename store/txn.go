@@ -29,6 +29,9 @@ type txn struct {
 	// ahead, if set, refuses a remote event stamped too far ahead (see
 	// aheadCheck).
 	ahead func(e *lifeboat.Event) error
+	// learnt names the scope keys this transaction handed to this device:
+	// the records sealed under them are opened before it commits.
+	learnt map[string]bool
 }
 
 func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -98,17 +101,37 @@ func sealEvent(aead cipherAEAD, e *lifeboat.Event) []byte {
 	return seal(aead, e.Encode(), eventAD(e.ID, e.Device, e.Seq, e.Kind))
 }
 
+// openedAD binds an opened payload's ciphertext to its event.
+func openedAD(id string) []byte { return ad("opened", id) }
+
+// sealOpened seals the opened payload of an event whose scope is sealed,
+// for its row; nil when there is none (clear, or not readable here).
+func sealOpened(aead cipherAEAD, e *lifeboat.Event) []byte {
+	if e.Sealed == nil || e.Payload == nil {
+		return nil
+	}
+	return seal(aead, e.Payload, openedAD(e.ID))
+}
+
 // insertEvent seals and writes one event row. It reports ErrConflict if
 // the ID or (device, seq) is already taken.
 func (t *txn) insertEvent(ctx context.Context, e *lifeboat.Event, h lifeboat.Hash) error {
-	return t.insertSealed(ctx, e, h, sealEvent(t.aead, e))
+	return t.insertSealed(ctx, e, h, sealEvent(t.aead, e), sealOpened(t.aead, e))
 }
 
-// insertSealed is insertEvent for a row already sealed by sealEvent.
-func (t *txn) insertSealed(ctx context.Context, e *lifeboat.Event, h lifeboat.Hash, sealed []byte) error {
-	_, err := t.exec(ctx, `INSERT INTO events (id, device, seq, hlc_wall, hlc_logical, kind, subject, corrects, hash, prev, sealed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.Device, int64(e.Seq), e.HLC.Wall, int64(e.HLC.Logical), e.Kind, e.Subject, e.Corrects, h[:], e.Prev[:], sealed)
+// insertSealed is insertEvent for a row already sealed by sealEvent and
+// sealOpened. A sealed payload this device cannot open yet is listed in
+// unread, by its key.
+func (t *txn) insertSealed(ctx context.Context, e *lifeboat.Event, h lifeboat.Hash, sealed, opened []byte) error {
+	if e.Sealed != nil && opened == nil {
+		keyID, _ := sealedKeyID(e.Sealed)
+		if _, err := t.exec(ctx, "INSERT OR IGNORE INTO unread (id, key_id) VALUES (?, ?)", e.ID, keyID); err != nil {
+			return fmt.Errorf("write event %s: %w", e.ID, err)
+		}
+	}
+	_, err := t.exec(ctx, `INSERT INTO events (id, device, seq, hlc_wall, hlc_logical, kind, subject, corrects, hash, prev, sealed, opened)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.Device, int64(e.Seq), e.HLC.Wall, int64(e.HLC.Logical), e.Kind, e.Subject, e.Corrects, h[:], e.Prev[:], sealed, opened)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return fmt.Errorf("event %s: id or sequence number already used: %w", e.ID, lifeboat.ErrConflict)
@@ -119,8 +142,9 @@ func (t *txn) insertSealed(ctx context.Context, e *lifeboat.Event, h lifeboat.Ha
 }
 
 // decodeSealed opens an event row and checks the clear columns match what
-// was signed.
-func decodeSealed(aead cipherAEAD, id, device string, seq int64, kind string, sealed []byte) (lifeboat.Event, error) {
+// was signed. opened is the row's opened payload (nil for none): it
+// becomes Payload of an event whose payload is sealed.
+func decodeSealed(aead cipherAEAD, id, device string, seq int64, kind string, sealed, opened []byte) (lifeboat.Event, error) {
 	plain, err := open(aead, sealed, eventAD(id, device, uint64(seq), kind))
 	if err != nil {
 		return lifeboat.Event{}, err
@@ -132,10 +156,18 @@ func decodeSealed(aead cipherAEAD, id, device string, seq int64, kind string, se
 	if e.ID != id || e.Device != device || e.Seq != uint64(seq) || e.Kind != kind {
 		return lifeboat.Event{}, fmt.Errorf("row columns differ from the signed event: %w", lifeboat.ErrCorrupt)
 	}
+	if opened != nil {
+		if e.Sealed == nil {
+			return lifeboat.Event{}, fmt.Errorf("an opened payload beside a clear one: %w", lifeboat.ErrCorrupt)
+		}
+		if e.Payload, err = open(aead, opened, openedAD(id)); err != nil {
+			return lifeboat.Event{}, err
+		}
+	}
 	return e, nil
 }
 
-// queryEvents runs a SELECT of (id, device, seq, kind, sealed) and decrypts
+// queryEvents runs a SELECT of (id, device, seq, kind, sealed, opened) and decrypts
 // every row.
 func queryEvents(ctx context.Context, x execer, aead cipherAEAD, query string, args ...any) ([]lifeboat.Event, error) {
 	rows, err := x.QueryContext(ctx, query, args...)
@@ -147,11 +179,11 @@ func queryEvents(ctx context.Context, x execer, aead cipherAEAD, query string, a
 	for rows.Next() {
 		var id, device, kind string
 		var seq int64
-		var sealed []byte
-		if err := rows.Scan(&id, &device, &seq, &kind, &sealed); err != nil {
+		var sealed, opened []byte
+		if err := rows.Scan(&id, &device, &seq, &kind, &sealed, &opened); err != nil {
 			return nil, fmt.Errorf("read events: %w", err)
 		}
-		e, err := decodeSealed(aead, id, device, seq, kind, sealed)
+		e, err := decodeSealed(aead, id, device, seq, kind, sealed, opened)
 		if err != nil {
 			return nil, fmt.Errorf("read event %s/%d: %w", device, seq, err)
 		}
@@ -163,7 +195,7 @@ func queryEvents(ctx context.Context, x execer, aead cipherAEAD, query string, a
 	return out, nil
 }
 
-const eventCols = "SELECT id, device, seq, kind, sealed FROM events "
+const eventCols = "SELECT id, device, seq, kind, sealed, opened FROM events "
 
 // event reads one event by ID.
 func (t *txn) event(ctx context.Context, id string) (lifeboat.Event, bool, error) {

@@ -84,11 +84,11 @@ type verifyRow struct {
 	id, device, kind string
 	seq              int64
 	hash, prev       []byte
-	sealed           []byte
+	sealed, opened   []byte
 }
 
 func (db *DB) verifyEvents(ctx context.Context, aead cipherAEAD, reg map[string]ed25519.PublicKey, rep *VerifyReport, problem func(string, string, ...any)) {
-	rows, err := db.sql.QueryContext(ctx, "SELECT id, device, seq, kind, hash, prev, sealed FROM events ORDER BY device, seq")
+	rows, err := db.sql.QueryContext(ctx, "SELECT id, device, seq, kind, hash, prev, sealed, opened FROM events ORDER BY device, seq")
 	if err != nil {
 		problem("event log", "unreadable: %v", err)
 		return
@@ -128,7 +128,7 @@ func (db *DB) verifyEvents(ctx context.Context, aead cipherAEAD, reg map[string]
 	heads := map[string]int64{}
 	for rows.Next() {
 		var r verifyRow
-		if err := rows.Scan(&r.id, &r.device, &r.seq, &r.kind, &r.hash, &r.prev, &r.sealed); err != nil {
+		if err := rows.Scan(&r.id, &r.device, &r.seq, &r.kind, &r.hash, &r.prev, &r.sealed, &r.opened); err != nil {
 			report("event log", "row unreadable: %v", err)
 			continue
 		}
@@ -140,7 +140,7 @@ func (db *DB) verifyEvents(ctx context.Context, aead cipherAEAD, reg map[string]
 			}
 			lastDev, lastSeq, lastHash, contiguous = r.device, 0, nil, 0
 		}
-		e, err := decodeSealed(aead, r.id, r.device, r.seq, r.kind, r.sealed)
+		e, err := decodeSealed(aead, r.id, r.device, r.seq, r.kind, r.sealed, r.opened)
 		if err != nil {
 			report(where, "%v", err)
 			lastSeq, lastHash = r.seq, r.hash

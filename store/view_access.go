@@ -252,6 +252,11 @@ func (db *DB) Enrol(ctx context.Context, s *Session, pub ed25519.PublicKey, name
 		Payload: lifeboat.DeviceEnrolled{Device: dev, PublicKey: pub, Name: name, Scopes: scopes}}); err != nil {
 		return "", fmt.Errorf("enrol device: %w", err)
 	}
+	// The keys of its wards this device holds go with the enrolment, so
+	// the new device reads its ward's history on its first sync.
+	if _, err := db.ShareScopeKeys(ctx); err != nil {
+		db.log.Warn("ward keys not handed to the new device yet", "err", err)
+	}
 	return dev, db.audit(ctx, nil, "admin.device_enrolled", s.User.ID, dev, name)
 }
 

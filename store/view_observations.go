@@ -68,9 +68,9 @@ func (db *DB) Observations(ctx context.Context, patientID string) ([]ObsView, er
 		args = append(args, id)
 	}
 	rows, err := db.sql.QueryContext(ctx, `
-		SELECT 0, id, device, seq, kind, sealed, '', 0, 0 FROM events WHERE kind = ?1 AND subject IN (`+numbered(2, len(ids))+`)
+		SELECT 0, id, device, seq, kind, sealed, opened, '', 0, 0 FROM events WHERE kind = ?1 AND subject IN (`+numbered(2, len(ids))+`)
 		UNION ALL
-		SELECT 1, id, device, seq, kind, NULL, corrects, hlc_wall, hlc_logical FROM events
+		SELECT 1, id, device, seq, kind, NULL, NULL, corrects, hlc_wall, hlc_logical FROM events
 		WHERE corrects <> '' AND corrects IN (SELECT id FROM events WHERE kind = ?1 AND subject IN (`+numbered(2, len(ids))+`))`,
 		args...)
 	if err != nil {
@@ -82,9 +82,9 @@ func (db *DB) Observations(ctx context.Context, patientID string) ([]ObsView, er
 	for rows.Next() {
 		var part, seq int64
 		var id, device, kind, corrects string
-		var sealed []byte
+		var sealed, opened []byte
 		var c corrector
-		if err := rows.Scan(&part, &id, &device, &seq, &kind, &sealed, &corrects, &c.hlc.Wall, &c.hlc.Logical); err != nil {
+		if err := rows.Scan(&part, &id, &device, &seq, &kind, &sealed, &opened, &corrects, &c.hlc.Wall, &c.hlc.Logical); err != nil {
 			return nil, fmt.Errorf("read observations: %w", err)
 		}
 		if part == 1 {
@@ -92,7 +92,7 @@ func (db *DB) Observations(ctx context.Context, patientID string) ([]ObsView, er
 			fixes[corrects] = append(fixes[corrects], c)
 			continue
 		}
-		e, err := decodeSealed(aead, id, device, seq, kind, sealed)
+		e, err := decodeSealed(aead, id, device, seq, kind, sealed, opened)
 		if err != nil {
 			return nil, fmt.Errorf("read observations %s: %w", id, err)
 		}

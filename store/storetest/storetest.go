@@ -143,6 +143,16 @@ func (d *Device) Next(author, kind, subject string, payload []byte, at time.Time
 
 // NextIn makes and signs the device's next event in scope's chain.
 func (d *Device) NextIn(scope lifeboat.Scope, author, kind, subject string, payload []byte, at time.Time) lifeboat.Event {
+	return d.next(scope, author, kind, subject, payload, nil, at)
+}
+
+// NextSealedIn is NextIn with sealed as the signed payload (whatever it
+// holds: a hostile device's).
+func (d *Device) NextSealedIn(scope lifeboat.Scope, author, kind, subject string, sealed []byte, at time.Time) lifeboat.Event {
+	return d.next(scope, author, kind, subject, nil, sealed, at)
+}
+
+func (d *Device) next(scope lifeboat.Scope, author, kind, subject string, payload, sealed []byte, at time.Time) lifeboat.Event {
 	if d.chains == nil {
 		d.chains = map[lifeboat.Scope]*chainHead{}
 	}
@@ -157,7 +167,7 @@ func (d *Device) NextIn(scope lifeboat.Scope, author, kind, subject string, payl
 	c.seq++
 	d.hlc.Logical++
 	e := lifeboat.Event{ID: uuid.Must(uuid.NewV7()).String(), Device: lifeboat.ChainOf(d.ID, scope), Seq: c.seq, Prev: c.prev, HLC: d.hlc,
-		Author: author, Kind: kind, Subject: subject, PerformedAt: at, RecordedAt: at, Payload: payload}
+		Author: author, Kind: kind, Subject: subject, PerformedAt: at, RecordedAt: at, Payload: payload, Sealed: sealed}
 	e.Sign(d.Priv)
 	c.prev = e.Hash()
 	if scope == lifeboat.ScopeSite {

@@ -53,7 +53,7 @@ type Event struct {
 	// signed bytes, and Payload is the opened JSON (nil where this device
 	// cannot read the scope).
 	Sealed []byte
-	Sig            []byte    // Ed25519 signature by Device over SignedBytes
+	Sig    []byte // Ed25519 signature by Device over SignedBytes
 }
 
 // LogValue keeps events out of logs except for their non-identifying

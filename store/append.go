@@ -136,7 +136,7 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 		key []byte
 	}
 	sealers := map[lifeboat.Scope]sealer{}
-	recorded := 0 // with the scope keys
+	recorded := 0                      // with the scope keys
 	for i := 0; i < len(drafts); i++ { // a handoff or a scope key may join the drafts on the way
 		d := drafts[i]
 		if d.PayloadFrom != nil {

@@ -15,6 +15,9 @@ func FuzzDecodeEvent(f *testing.F) {
 	e2.Corrects = e1.ID
 	f.Add(e1.Encode())
 	f.Add(e2.Encode())
+	e3 := e2
+	e3.Device, e3.Payload, e3.Sealed = e2.Device+"/ward:W1", nil, []byte(SealedPayloadMagic+"01234567nonce-and-ciphertext")
+	f.Add(e3.Encode())
 	f.Add([]byte("LBE1"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := DecodeEvent(b)

@@ -139,3 +139,36 @@ func TestDecodeEvent_RefusesDamage(t *testing.T) {
 		})
 	}
 }
+
+// TestEvent_SealedPayload: a sealed payload is what is signed and what
+// travels; the opened payload beside it is neither, and a sealed payload
+// belongs outside the site scope only.
+func TestEvent_SealedPayload(t *testing.T) {
+	pub, priv := testKey(t)
+	e := MustTestEvent(t, priv, 1, Hash{})
+	e.Device += "/ward:W1"
+	e.Payload, e.Sealed = nil, []byte(SealedPayloadMagic+"01234567sealed")
+	e.Sign(priv)
+	if err := e.Check(); err != nil {
+		t.Fatalf("Check = %v", err)
+	}
+	d, err := DecodeEvent(e.Encode())
+	if err != nil || !bytes.Equal(d.Sealed, e.Sealed) || d.Payload != nil || !d.VerifySig(pub) {
+		t.Fatalf("DecodeEvent = sealed %q payload %q, %v", d.Sealed, d.Payload, err)
+	}
+	opened := d
+	opened.Payload = []byte(`{"x":1}`)
+	if !opened.VerifySig(pub) || !bytes.Equal(opened.Encode(), e.Encode()) {
+		t.Error("the opened payload changed what is signed or sent")
+	}
+	site := e
+	site.Device = "DEV"
+	if site.Check() == nil {
+		t.Error("a sealed payload in the site scope passed Check")
+	}
+	fake := MustTestEvent(t, priv, 1, Hash{})
+	fake.Payload = []byte(SealedPayloadMagic + "x")
+	if fake.Check() == nil {
+		t.Error("a clear payload with a sealed header passed Check")
+	}
+}

@@ -88,6 +88,7 @@ func TestScopes_SetThroughTheCommand(t *testing.T) {
 		{[]string{"scopes", pc, "--user", "Ada Admin"}, admin, "--set"},
 		{[]string{"scopes", pc, "--set", "ward:", "--user", "Ada Admin"}, admin, "not site, pharmacy"},
 		{[]string{"scopes", pc, "--set", "everything", "--user", "Ada Admin"}, admin, "not site, pharmacy"},
+		{[]string{"scopes", pc, "--set", "forward:site", "--user", "Ada Admin"}, admin, "not site, pharmacy"},
 		{[]string{"scopes", "NOSUCHDEV", "--set", "ward:W07", "--user", "Ada Admin"}, admin, "no device NOSUCHDEV"},
 		{[]string{"scopes", pc, "--set", "*", "--user", "Nia Nurse"}, passphrase + "\n4826\n", "only an IT admin"},
 	} {
@@ -102,5 +103,10 @@ func TestScopes_SetThroughTheCommand(t *testing.T) {
 	out, err = run(t, dir, passphrase+"\n", "devices")
 	if err != nil || !strings.Contains(out, pc+"  active  holds ward:W07,ward:W08") || !strings.Contains(out, "(this device)  holds *") {
 		t.Fatalf("devices = %q, %v; want the PC holding its two wards and this device every scope", out, err)
+	}
+	// A relay: every ward held sealed, none read.
+	out, err = run(t, dir, admin, "scopes", pc, "--set", "forward:*", "--user", "Ada Admin")
+	if err != nil || !strings.Contains(out, pc+" now holds forward:*") {
+		t.Fatalf("scopes --set forward:* = %q, %v", out, err)
 	}
 }

@@ -20,10 +20,8 @@ func parseScopes(s string) (lifeboat.Subscription, error) {
 			continue
 		}
 		sc := lifeboat.Scope(part)
-		if sc != lifeboat.ScopeAll {
-			if err := sc.Check(); err != nil {
-				return nil, fmt.Errorf("--scopes: %q is not site, pharmacy, ward:<id> or *", part)
-			}
+		if err := (lifeboat.Subscription{sc}).Check(); err != nil {
+			return nil, fmt.Errorf("--scopes: %q is not site, pharmacy, ward:<id>, * or forward:<one of these> (held sealed, for a relay)", part)
 		}
 		sub = append(sub, sc)
 	}

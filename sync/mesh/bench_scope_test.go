@@ -42,34 +42,35 @@ type storeJoin struct {
 	SiteKeys               [][]byte
 }
 
-// wardEvents signs n events in ward's scope by a fresh device enrolled
-// on db for that ward: patients, each with observations.
+// wardEvents records n events in ward's scope on db (which reads every
+// ward), as the app records them: patients, each with observations, every
+// payload sealed under the ward's key.
 func wardEvents(tb testing.TB, db *store.DB, admin *store.Session, ward string, n int) {
 	tb.Helper()
-	dev := storetest.NewDevice(tb)
 	scope := lifeboat.WardScope(ward)
-	if _, err := db.Enrol(context.Background(), admin, dev.Pub, "bench "+ward, scope); err != nil {
-		tb.Fatal(err)
-	}
-	var batch []lifeboat.Event
+	var batch []store.Draft
 	pid := ""
 	for i := range n {
 		if i%100 == 0 {
-			pid = fmt.Sprintf("p-%s-%d", dev.ID, i)
-			reg, _ := json.Marshal(forms.Patient{ID: pid, Surname: "Bench", Given: "Mark", BirthDate: "1960-01-01", TempID: "DT-" + dev.ID + "-" + strconv.Itoa(i)})
-			batch = append(batch, dev.NextIn(scope, admin.User.ID, forms.KindPatientRegistered, pid, reg, storetest.T0))
+			pid = fmt.Sprintf("p-%s-%d", ward, i)
+			batch = append(batch, store.Draft{Kind: forms.KindPatientRegistered, Subject: pid, Scope: scope, PerformedAt: storetest.T0,
+				Payload: forms.Patient{ID: pid, Surname: "Bench", Given: "Mark", BirthDate: "1960-01-01", TempID: "DT-" + ward + "-" + strconv.Itoa(i)}})
 			continue
 		}
-		r, sp, pulse, temp, air := 12+i%10, 94+i%5, 60+i%40, 36.5+float64(i%10)/10, false
-		obs, _ := json.Marshal(forms.Observations{PatientID: pid, RespRate: &r, SpO2: &sp, SpO2Scale: 1, OnOxygen: &air,
-			Systolic: &pulse, Diastolic: &pulse, Pulse: &pulse, Consciousness: "A", TempC: &temp})
-		batch = append(batch, dev.NextIn(scope, admin.User.ID, forms.KindObsRecorded, pid, obs, storetest.T0.Add(time.Duration(i)*time.Second)))
+		r, sp, pulse, sys, dia, temp, air := 12+i%10, 94+i%5, 60+i%40, 110+i%30, 70+i%10, 36.5+float64(i%10)/10, false
+		batch = append(batch, store.Draft{Kind: forms.KindObsRecorded, Subject: pid, Scope: scope, PerformedAt: storetest.T0.Add(time.Duration(i) * time.Second),
+			Payload: forms.Observations{PatientID: pid, RespRate: &r, SpO2: &sp, SpO2Scale: 1, OnOxygen: &air,
+				Systolic: &sys, Diastolic: &dia, Pulse: &pulse, Consciousness: "A", TempC: &temp}})
 		if len(batch) == 5000 {
-			applyAll(tb, db, batch)
+			if _, err := db.AppendAll(context.Background(), admin, batch); err != nil {
+				tb.Fatal(err)
+			}
 			batch = batch[:0]
 		}
 	}
-	applyAll(tb, db, batch)
+	if _, err := db.AppendAll(context.Background(), admin, batch); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // BenchmarkJoinWardOfHospital: a ward device joins a site of a million

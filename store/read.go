@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"lifeboat"
@@ -118,8 +119,20 @@ func (db *DB) runsAfter(ctx context.Context, have map[string]uint64, limit int, 
 }
 
 // Events returns a subject's events of one kind (all kinds if kind is
-// empty), in clock order.
+// empty), in clock order: those this device can read (a sealed record of
+// a scope it only forwards, or whose key has not reached it, is left out).
 func (db *DB) Events(ctx context.Context, subject, kind string) ([]lifeboat.Event, error) {
+	evs, err := db.events(ctx, subject, kind)
+	return readable(evs), err
+}
+
+// readable drops, in place, the events whose sealed payloads this device
+// cannot open.
+func readable(evs []lifeboat.Event) []lifeboat.Event {
+	return slices.DeleteFunc(evs, func(e lifeboat.Event) bool { return e.Sealed != nil && e.Payload == nil })
+}
+
+func (db *DB) events(ctx context.Context, subject, kind string) ([]lifeboat.Event, error) {
 	aead, err := db.keys()
 	if err != nil {
 		return nil, err
@@ -139,13 +152,15 @@ func (db *DB) Events(ctx context.Context, subject, kind string) ([]lifeboat.Even
 	return queryEvents(ctx, db.sql, aead, eventCols+"WHERE subject IN ("+inList(len(ids))+") AND kind = ? ORDER BY hlc_wall, hlc_logical, device", append(args, kind)...)
 }
 
-// EventsOfKind returns every event of one kind, in clock order.
+// EventsOfKind returns every event of one kind this device can read, in
+// clock order.
 func (db *DB) EventsOfKind(ctx context.Context, kind string) ([]lifeboat.Event, error) {
 	aead, err := db.keys()
 	if err != nil {
 		return nil, err
 	}
-	return queryEvents(ctx, db.sql, aead, eventCols+"WHERE kind = ? ORDER BY hlc_wall, hlc_logical, device", kind)
+	evs, err := queryEvents(ctx, db.sql, aead, eventCols+"WHERE kind = ? ORDER BY hlc_wall, hlc_logical, device", kind)
+	return readable(evs), err
 }
 
 // Event returns one event by ID, or ErrNotFound.

@@ -96,6 +96,9 @@ func (db *DB) Observations(ctx context.Context, patientID string) ([]ObsView, er
 		if err != nil {
 			return nil, fmt.Errorf("read observations %s: %w", id, err)
 		}
+		if e.Sealed != nil && e.Payload == nil {
+			continue // not readable on this device
+		}
 		sets = append(sets, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -172,12 +172,16 @@ func (h *hospital) admitPatients(d *simDevice, ward string, n int) []string {
 // store (every scope, never started) for comparing views.
 func newHospital(t testing.TB, nWards, perWard int) (*hospital, map[string][]*simDevice, *simDevice) {
 	h := &hospital{t: t, s: newSite(t), rng: rand.New(rand.NewPCG(18, 40)), movedFrom: map[string]string{}}
-	founder := &simDevice{name: "relay-1", role: "relay", db: h.s.founder, scopes: lifeboat.Subscription{lifeboat.ScopeAll}}
+	// The IT admin's PC reads every scope (it enrols, revokes and
+	// reconciles); the two site relays forward every ward sealed.
+	founder := &simDevice{name: "it-1", role: "it", db: h.s.founder, scopes: lifeboat.Subscription{lifeboat.ScopeAll}}
 	h.devs = append(h.devs, founder)
 	h.start(founder, nil)
-	relay2 := h.device("relay-2", "relay")
-	h.start(relay2, []string{founder.n.Addr()})
-	join := []string{founder.n.Addr(), relay2.n.Addr()}
+	relay1 := h.device("relay-1", "relay", lifeboat.Forward(lifeboat.ScopeAll))
+	h.start(relay1, []string{founder.n.Addr()})
+	relay2 := h.device("relay-2", "relay", lifeboat.Forward(lifeboat.ScopeAll))
+	h.start(relay2, []string{founder.n.Addr(), relay1.n.Addr()})
+	join := []string{relay1.n.Addr(), relay2.n.Addr()}
 
 	var pharmacyScopes []lifeboat.Scope
 	for i := range nWards {
@@ -331,7 +335,7 @@ func (h *hospital) checkScopes(ref *simDevice, patients map[string][]string) {
 		}
 		// Views: each ward it holds shows what the union shows.
 		for _, w := range h.wards {
-			if !d.scopes.Holds(lifeboat.WardScope(w)) {
+			if !d.scopes.Reads(lifeboat.WardScope(w)) {
 				continue
 			}
 			got, want := patientsJSON(t, d.db, w), patientsJSON(t, ref.db, w)
@@ -350,15 +354,41 @@ func (h *hospital) checkScopes(ref *simDevice, patients map[string][]string) {
 			t.Fatal(err)
 		}
 		for _, p := range all {
-			if from, moved := h.movedFrom[p.ID]; moved && d.scopes.Holds(lifeboat.WardScope(from)) {
+			if from, moved := h.movedFrom[p.ID]; moved && d.scopes.Reads(lifeboat.WardScope(from)) {
 				continue
 			}
-			if p.Ward != "" && !d.scopes.Holds(lifeboat.WardScope(p.Ward)) {
+			if p.Ward != "" && !d.scopes.Reads(lifeboat.WardScope(p.Ward)) {
 				t.Errorf("%s (scopes %v) holds patient %s of %s", d.name, d.scopes, p.ID, p.Ward)
 			}
 		}
-		if d.role == "beds" && len(all) > 0 {
-			t.Errorf("bed manager %s holds %d patients, want none", d.name, len(all))
+		if (d.role == "beds" || d.role == "relay") && len(all) > 0 {
+			t.Errorf("%s %s holds %d patients, want none", d.role, d.name, len(all))
+		}
+		// It opens no record of a scope it does not read (a relay reads
+		// no ward; a ward device only the copies handed to its ward).
+		evs, err := d.db.EventsAfter(ctx, nil, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := 0
+		for _, e := range evs {
+			scope := lifeboat.ScopeOf(e.Device)
+			if e.Sealed == nil {
+				if scope.Sealed() {
+					t.Errorf("%s holds a record of %s in clear", d.name, scope)
+				}
+				continue
+			}
+			if e.Payload == nil {
+				continue
+			}
+			read++
+			if _, moved := h.movedFrom[e.Subject]; !d.scopes.Reads(scope) && !(moved && e.Subject != "") {
+				t.Errorf("%s (scopes %v) reads a record of %s", d.name, d.scopes, scope)
+			}
+		}
+		if d.role == "relay" && read > 0 {
+			t.Errorf("relay %s reads %d sealed records, want none", d.name, read)
 		}
 	}
 }

@@ -239,7 +239,9 @@ func showEnrolDialog(ui *UI, done func()) {
 	}
 	here := ui.Site().Ward
 	chooseScopes(ui, "Enrol a device", "What will the new device hold? Every device also holds the site: staff, devices and each ward's bed counts.",
-		"Next", func(wards []forms.Ward, mine lifeboat.Subscription) lifeboat.Subscription { return thisWard(here, wards, mine) },
+		"Next", func(wards []forms.Ward, mine lifeboat.Subscription) lifeboat.Subscription {
+			return thisWard(here, wards, mine)
+		},
 		func(sub lifeboat.Subscription, wards []forms.Ward) {
 			ui.withAdminKey(func() { serveEnrolDialog(ui, sub, holdsText(sub, wards), done) })
 		})

@@ -443,3 +443,53 @@ func TestAdminScopes_Golden(t *testing.T) {
 		})
 	}
 }
+
+// The enrol chooser starts at the ward of the device it runs on, named by
+// ID or name, only if that device reads the ward: a relay or a bed
+// manager's device has no ward to offer, and nothing is chosen.
+func TestThisWard(t *testing.T) {
+	wards := []forms.Ward{{ID: "w7", Name: "Ward 7 - Acute Medicine"}, {ID: "w8", Name: "Ward 8 - Surgery"}}
+	w7 := lifeboat.Subscription{lifeboat.WardScope("w7")}
+	for _, tc := range []struct {
+		name string
+		here string
+		mine lifeboat.Subscription
+		want lifeboat.Subscription
+	}{
+		{"ward device, by ID", "w7", w7, w7},
+		{"ward device, by name", "Ward 7 - Acute Medicine", w7, w7},
+		{"every scope", "w7", lifeboat.Subscription{lifeboat.ScopeAll}, w7},
+		{"another ward's device", "w7", lifeboat.Subscription{lifeboat.WardScope("w8")}, nil},
+		{"site relay", "w7", lifeboat.Subscription{lifeboat.Forward(lifeboat.ScopeAll)}, nil},
+		{"bed manager", "w7", lifeboat.Subscription{lifeboat.ScopeSite}, nil},
+		{"no ward", "", lifeboat.Subscription{lifeboat.ScopeAll}, nil},
+		{"a ward with no layout", "w9", lifeboat.Subscription{lifeboat.ScopeAll}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := thisWard(tc.here, wards, tc.mine); !slices.Equal(got, tc.want) {
+				t.Errorf("thisWard(%q, %v) = %v, want %v", tc.here, tc.mine, got, tc.want)
+			}
+		})
+	}
+}
+
+// What a device holds, in the words the devices list uses.
+func TestHoldsText(t *testing.T) {
+	wards := []forms.Ward{{ID: "w7", Name: "Ward 7 - Acute Medicine"}, {ID: "w8"}}
+	for _, tc := range []struct {
+		sub  lifeboat.Subscription
+		want string
+	}{
+		{nil, "every ward, the pharmacy and the site (reads all)"},
+		{lifeboat.Subscription{lifeboat.ScopeAll}, "every ward, the pharmacy and the site (reads all)"},
+		{lifeboat.Subscription{lifeboat.ScopeSite}, "the site only (staff, devices and bed counts; no patients)"},
+		{lifeboat.Subscription{lifeboat.WardScope("w7"), lifeboat.ScopeSite}, "Ward 7 - Acute Medicine and the site"},
+		{lifeboat.Subscription{lifeboat.WardScope("w8"), lifeboat.WardScope("w9"), lifeboat.ScopePharmacy}, "Ward w8, Ward w9, Pharmacy and the site"},
+		{lifeboat.Subscription{lifeboat.Forward(lifeboat.ScopeAll)}, "every ward and the pharmacy sealed (forwards them, reads none) and the site"},
+		{lifeboat.Subscription{lifeboat.WardScope("w8"), lifeboat.Forward(lifeboat.WardScope("w7"))}, "Ward w8, Ward 7 - Acute Medicine sealed (forwarded, not read) and the site"},
+	} {
+		if got := holdsText(tc.sub, wards); got != tc.want {
+			t.Errorf("holdsText(%v) = %q, want %q", tc.sub, got, tc.want)
+		}
+	}
+}

@@ -89,7 +89,7 @@ func loadDevices(ctx context.Context, st Store) ([]deviceRow, error) {
 }
 
 // showDevices lists the devices, each with what it holds in plain words
-// (wards named as wards names them). An IT admin may revoke a device or
+// (wards by the names their layouts give). An IT admin may revoke a device or
 // change what it holds.
 func (a *adminScreen) showDevices(devs []deviceRow, rots []lifeboat.KeyRotation, wards []forms.Ward) {
 	a.devices.Objects = nil

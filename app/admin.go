@@ -55,7 +55,7 @@ func newAdminScreen(ui *UI) fyne.CanvasObject {
 	staff := container.NewVBox(a.msg, a.added, newFlow(add),
 		wrapped("Everyone who signs in on this ward's devices. A person added here can sign in on every device once it has synced."), a.staff)
 	devices := container.NewVBox(newFlow(enrol),
-		wrapped("Devices enrolled in this site. Revoke a lost or stolen device: every peer then refuses it, and the site key changes so that it cannot connect again."), a.devices)
+		wrapped("Devices enrolled in this site and what each holds: a ward device holds its wards, not the hospital. Revoke a lost or stolen device: every peer then refuses it, and the site key changes so that it cannot connect again."), a.devices)
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Staff", container.NewVScroll(container.NewPadded(staff))),
 		container.NewTabItem("Devices", container.NewVScroll(container.NewPadded(devices))),
@@ -70,12 +70,16 @@ func (a *adminScreen) load() {
 		users []store.User
 		devs  []deviceRow
 		rots  []lifeboat.KeyRotation
+		wards []forms.Ward
 	)
 	a.ui.Run(func(ctx context.Context) (err error) {
 		if users, err = a.ui.Store().Users(ctx); err != nil {
 			return err
 		}
 		if devs, err = loadDevices(ctx, a.ui.Store()); err != nil {
+			return err
+		}
+		if wards, err = a.ui.Store().Wards(ctx); err != nil {
 			return err
 		}
 		rots, err = a.ui.Store().KeyRotations(ctx)
@@ -87,7 +91,7 @@ func (a *adminScreen) load() {
 		}
 		setMsg(a.msg, "")
 		a.showStaff(users)
-		a.showDevices(devs, rots)
+		a.showDevices(devs, rots, wards)
 	})
 	a.audit.load()
 	a.feed.load()

@@ -31,12 +31,20 @@ type deviceRow struct {
 	EnrolledBy string // person's name
 	EnrolledAt time.Time
 	Self       bool
+	// Holds is what the device holds (nil: the site has no record of it
+	// yet, as for the device this one enrolled through).
+	Holds lifeboat.Subscription
 }
 
 // loadDevices reads the device registry with each device's enrolment
-// (name, by whom, when) from its device.enrolled event.
+// (name, by whom, when) from its device.enrolled event, and what each
+// holds.
 func loadDevices(ctx context.Context, st Store) ([]deviceRow, error) {
 	devs, err := st.Devices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := st.Subscriptions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +62,7 @@ func loadDevices(ctx context.Context, st Store) ([]deviceRow, error) {
 	}
 	out := make([]deviceRow, 0, len(devs))
 	for _, d := range devs {
-		r := deviceRow{Device: d, Self: d.ID == self}
+		r := deviceRow{Device: d, Self: d.ID == self, Holds: subs[d.ID]}
 		evs, err := st.Events(ctx, "device:"+d.ID, lifeboat.KindDeviceEnrolled)
 		if err != nil {
 			return nil, err
@@ -80,8 +88,13 @@ func loadDevices(ctx context.Context, st Store) ([]deviceRow, error) {
 	return out, nil
 }
 
-func (a *adminScreen) showDevices(devs []deviceRow, rots []lifeboat.KeyRotation) {
+// showDevices lists the devices, each with what it holds in plain words
+// (wards by the names their layouts give). An IT admin may revoke a device or
+// change what it holds.
+func (a *adminScreen) showDevices(devs []deviceRow, rots []lifeboat.KeyRotation, wards []forms.Ward) {
 	a.devices.Objects = nil
+	sess := a.ui.Session()
+	admin := sess != nil && sess.User.Role == lifeboat.RoleITAdmin
 	if card := siteKeyCard(rots, devs); card != nil {
 		a.devices.Add(card)
 	}
@@ -114,19 +127,40 @@ func (a *adminScreen) showDevices(devs []deviceRow, rots []lifeboat.KeyRotation)
 		case d.Source == "self":
 			about += " · set up the site"
 		}
-		var action fyne.CanvasObject = widget.NewLabel("")
-		if !d.Self && !d.Revoked() {
+		// Beside the device on a desktop; below it on a phone, where
+		// beside it they would squeeze its name into a column of words.
+		actions := container.NewVBox()
+		if a.ui.narrow() {
+			actions = newFlow()
+		}
+		if admin && !d.Revoked() {
 			dev := d
-			b := widget.NewButtonWithIcon("Revoke", theme.CancelIcon(), func() { a.revoke(dev, name) })
-			b.Importance = widget.DangerImportance
-			action = b
+			actions.Add(widget.NewButtonWithIcon("Change scopes", theme.DocumentCreateIcon(), func() { a.changeScopes(dev, name) }))
+			if !d.Self {
+				b := widget.NewButtonWithIcon("Revoke", theme.CancelIcon(), func() { a.revoke(dev, name) })
+				b.Importance = widget.DangerImportance
+				actions.Add(b)
+			}
 		}
 		info := container.NewVBox(title)
 		if len(chips.Objects) > 0 {
 			info.Add(chips)
 		}
+		if d.Holds != nil {
+			holds := wrapped("Holds " + holdsText(d.Holds, wards))
+			holds.TextStyle = fyne.TextStyle{Bold: true}
+			info.Add(holds)
+		}
 		info.Add(wrapped(about))
-		a.devices.Add(NewCard(container.NewBorder(nil, nil, nil, container.NewCenter(action), info), nil))
+		switch {
+		case len(actions.Objects) == 0:
+			a.devices.Add(NewCard(info, nil))
+		case a.ui.narrow():
+			info.Add(actions)
+			a.devices.Add(NewCard(info, nil))
+		default:
+			a.devices.Add(NewCard(container.NewBorder(nil, nil, nil, container.NewCenter(actions), info), nil))
+		}
 	}
 	a.devices.Refresh()
 }
@@ -157,6 +191,29 @@ func (a *adminScreen) revoke(d deviceRow, name string) {
 	})
 }
 
+// changeScopes asks what device d holds now (the chooser, with what it
+// holds chosen) and records the change, signed with the admin's key.
+func (a *adminScreen) changeScopes(d deviceRow, name string) {
+	a.ui.Touch()
+	chooseScopes(a.ui, "Change what "+name+" holds", "Its peers serve it the new choice from its next sync. Taking a ward away stops that ward's new records reaching it, but does not remove what it holds: to take everything away, revoke it.",
+		"Change", func([]forms.Ward, lifeboat.Subscription) lifeboat.Subscription { return d.Holds },
+		func(sub lifeboat.Subscription, _ []forms.Ward) {
+			a.ui.withAdminKey(func() {
+				sess := a.ui.Session()
+				a.ui.Run(func(ctx context.Context) error {
+					_, err := a.ui.Store().SetDeviceScopes(ctx, sess, d.ID, sub)
+					return err
+				}, func(err error) {
+					if err != nil {
+						a.ui.ShowError(err)
+						return
+					}
+					a.load()
+				})
+			})
+		})
+}
+
 // enrolQRSize is the QR code's side on screen: big enough for a phone
 // camera across a desk.
 const enrolQRSize = 260
@@ -180,11 +237,19 @@ func showEnrolDialog(ui *UI, done func()) {
 		ui.ShowError(err)
 		return
 	}
-	ui.withAdminKey(func() { serveEnrolDialog(ui, done) })
+	here := ui.Site().Ward
+	chooseScopes(ui, "Enrol a device", "What will the new device hold? Every device also holds the site: staff, devices and each ward's bed counts.",
+		"Next", func(wards []forms.Ward, mine lifeboat.Subscription) lifeboat.Subscription {
+			return thisWard(here, wards, mine)
+		},
+		func(sub lifeboat.Subscription, wards []forms.Ward) {
+			ui.withAdminKey(func() { serveEnrolDialog(ui, sub, holdsText(sub, wards), done) })
+		})
 }
 
-// serveEnrolDialog is showEnrolDialog once enrolment may go ahead.
-func serveEnrolDialog(ui *UI, done func()) {
+// serveEnrolDialog is showEnrolDialog once enrolment may go ahead: the
+// new device will hold sub (holds, in words).
+func serveEnrolDialog(ui *UI, sub lifeboat.Subscription, holds string, done func()) {
 	join := ui.Sync().Status().Addr
 	listen := ui.enrolAt
 	if listen == "" {
@@ -240,7 +305,9 @@ func serveEnrolDialog(ui *UI, done func()) {
 	copyBtn := widget.NewButtonWithIcon("Copy the full code", theme.ContentCopyIcon(), func() {
 		ui.app.Clipboard().SetContent(code)
 	})
-	body := container.NewVBox(
+	what := wrapped("The new device will hold " + holds + ".")
+	what.TextStyle = fyne.TextStyle{Bold: true}
+	body := container.NewVBox(what,
 		wrapped("On the new device, open Lifeboat and choose Join a ward. Type the short code, this device's address and the fingerprint:"),
 		short, field("Address", addr), field("Fingerprint", mesh.FingerprintPrefix(fp)), status,
 		wrapped("The QR code holds the whole code (LIFEBOAT1:…), for a device that can read it:"),
@@ -260,7 +327,7 @@ func serveEnrolDialog(ui *UI, done func()) {
 	go func() {
 		err := mesh.ServeEnrolment(ctx, ln, mesh.EnrolConfig{Invites: invites, Cert: cert,
 			Admit: func(ctx context.Context, pub ed25519.PublicKey, name string) (mesh.EnrolGrant, error) {
-				a, err := ui.Store().Admit(ctx, sess, pub, name)
+				a, err := ui.Store().Admit(ctx, sess, pub, name, sub...)
 				if err != nil {
 					return mesh.EnrolGrant{}, err
 				}
@@ -272,7 +339,7 @@ func serveEnrolDialog(ui *UI, done func()) {
 					if name == "" {
 						name = "The new device"
 					}
-					status.SetText(name + " is enrolled (device " + g.DeviceID + ") and is fetching the ward's records. You can close this.")
+					status.SetText(name + " is enrolled (device " + g.DeviceID + "). It holds " + holds + ", and is fetching those records. You can close this.")
 					short.SetText("Enrolled")
 					qr.Hide()
 					done()

@@ -410,7 +410,7 @@ func (ui *UI) pullFeedAs(ctx context.Context, sess *store.Session, cfg feed.Conf
 			return "", err
 		}
 	}
-	return feed.PullNow(ctx, cfg, reconcile.CensusOptions{Ward: ward}, rs, reconAppender(ui.Store(), sess))
+	return feed.PullNow(ctx, cfg, reconcile.CensusOptions{Ward: ward}, rs, reconcile.StoreAppender(ui.Store(), sess))
 }
 
 // pullErrorText says in plain words why a pull failed. A Plain error is

@@ -117,6 +117,7 @@ func TestAdmin_EnrolAndRevokeDevice(t *testing.T) {
 	mustShow(t, ui, "This device")
 
 	tap(t, ui, "Enrol a device")
+	tap(t, ui, "Next") // this device's ward, as the chooser offers
 	typeAdminPassphrase(t, ui)
 	m := regexp.MustCompile(`--short-code (\S+) --from (\S+) --fingerprint (\S+)`).FindStringSubmatch(strings.Join(texts(ui), "\n"))
 	if m == nil {

@@ -727,7 +727,7 @@ func TestMedicines_DosesBeforeTheCensusAreTheCoreChart(t *testing.T) {
 	// A peer's feed imports a census as of 12:05: it changes nothing but
 	// the time the data is as of.
 	asOf := clock.Now().Add(-5 * time.Minute)
-	if _, err := reconcile.Import(t.Context(), db, reconAppender(db, adminSession(t, db)), reconcile.Census{Source: "core feed", AsOf: asOf}); err != nil {
+	if _, err := reconcile.Import(t.Context(), db, reconcile.StoreAppender(db, adminSession(t, db)), reconcile.Census{Source: "core feed", AsOf: asOf}); err != nil {
 		t.Fatal(err)
 	}
 	settle(ui)
@@ -771,7 +771,7 @@ func TestMedicines_CensusDatedAheadLeavesDosesDue(t *testing.T) {
 	settle(ui)
 	showTab(t, ui, "Medicines")
 	mustShow(t, ui, "12:00 due")
-	if _, err := reconcile.Import(t.Context(), db, reconAppender(db, adminSession(t, db)), reconcile.Census{Source: "core feed", AsOf: clock.Now().Add(-5 * time.Minute)}); err != nil {
+	if _, err := reconcile.Import(t.Context(), db, reconcile.StoreAppender(db, adminSession(t, db)), reconcile.Census{Source: "core feed", AsOf: clock.Now().Add(-5 * time.Minute)}); err != nil {
 		t.Fatalf("the real census after the lie = %v, want imported", err)
 	}
 	settle(ui)

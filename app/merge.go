@@ -37,7 +37,7 @@ func (ui *UI) showMerge(g reconcile.SharedRecords, other forms.Patient) {
 			if err != nil {
 				return err
 			}
-			return reconcile.MergeShared(ctx, rs, reconAppender(ui.Store(), sess), g.Survivor.ID, other.ID, strings.TrimSpace(reason.Text), at)
+			return reconcile.MergeShared(ctx, rs, reconcile.StoreAppender(ui.Store(), sess), g.Survivor.ID, other.ID, strings.TrimSpace(reason.Text), at)
 		}, func(err error) { showReconError(ui, err) })
 		return nil
 	})

@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"lifeboat"
-	"lifeboat/store"
 	"lifeboat/sync/reconcile"
 )
 
@@ -147,17 +146,4 @@ func wholeLog(ctx context.Context, ui *UI) ([]lifeboat.Event, error) {
 		return nil, err
 	}
 	return rs.EventsAfter(ctx, nil, 1<<62)
-}
-
-// reconAppender records reconcile's drafts as the signed-in person, all in
-// one transaction.
-func reconAppender(st Store, sess *store.Session) reconcile.Appender {
-	return reconcile.AppenderFunc(func(ctx context.Context, ds []reconcile.Draft) error {
-		sds := make([]store.Draft, len(ds))
-		for i, d := range ds {
-			sds[i] = store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Corrects: d.Corrects, Payload: d.Payload, PayloadFrom: d.PayloadFrom}
-		}
-		_, err := st.AppendAll(ctx, sess, sds)
-		return err
-	})
 }

@@ -294,7 +294,7 @@ func (t *exportTab) startSend() {
 			return err
 		}
 		client := &reconcile.Client{BaseURL: base, Token: token}
-		rep, err = reconcile.Send(ctx, client, x, reconAppender(t.ui.Store(), sess), sess.User.Name, t.ui.Now, t.progress)
+		rep, err = reconcile.Send(ctx, client, x, reconcile.StoreAppender(t.ui.Store(), sess), sess.User.Name, t.ui.Now, t.progress)
 		return err
 	}, func(err error) {
 		t.end()

@@ -135,7 +135,7 @@ func (t *idsTab) confirm(tp reconcile.TempPatient, nhs, who string) {
 			if err != nil {
 				return err
 			}
-			_, err = reconcile.ConfirmMatch(ctx, rs, reconAppender(t.ui.Store(), sess), tp.ID, nhs, t.ui.Now())
+			_, err = reconcile.ConfirmMatch(ctx, rs, reconcile.StoreAppender(t.ui.Store(), sess), tp.ID, nhs, t.ui.Now())
 			return err
 		}, func(err error) {
 			if err != nil {

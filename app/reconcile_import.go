@@ -169,7 +169,7 @@ func (t *importTab) start() {
 			return err
 		}
 		step(0.5)
-		res, err = reconcile.Import(ctx, rs, reconAppender(t.ui.Store(), sess), census)
+		res, err = reconcile.Import(ctx, rs, reconcile.StoreAppender(t.ui.Store(), sess), census)
 		if err == nil {
 			step(1)
 		}

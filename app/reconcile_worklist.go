@@ -302,7 +302,7 @@ func (t *worklistTab) actions(it reconcile.Item) {
 func (t *worklistTab) record(c reconcile.StatusChange) {
 	sess := t.ui.Session()
 	t.ui.Run(func(ctx context.Context) error {
-		return reconAppender(t.ui.Store(), sess).AppendAll(ctx, []reconcile.Draft{reconcile.StatusDraft(c, t.ui.Now())})
+		return reconcile.StoreAppender(t.ui.Store(), sess).AppendAll(ctx, []reconcile.Draft{reconcile.StatusDraft(c, t.ui.Now())})
 	}, func(err error) {
 		showReconError(t.ui, err)
 	})

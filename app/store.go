@@ -93,6 +93,12 @@ type Store interface {
 	KeyRotations(ctx context.Context) ([]lifeboat.KeyRotation, error)
 	Revoke(ctx context.Context, s *store.Session, device, reason string) error
 	Admit(ctx context.Context, s *store.Session, pub ed25519.PublicKey, name string, scopes ...lifeboat.Scope) (store.Admission, error)
+	// Subscription is what this device holds; Subscriptions what each
+	// device holds, by device ID; SetDeviceScopes changes one (IT admin,
+	// personal key open).
+	Subscription(ctx context.Context) (lifeboat.Subscription, error)
+	Subscriptions(ctx context.Context) (map[string]lifeboat.Subscription, error)
+	SetDeviceScopes(ctx context.Context, s *store.Session, device string, sub lifeboat.Subscription) (lifeboat.Event, error)
 	CanEnrol(ctx context.Context) error
 	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)
 	VerifyAudit(ctx context.Context) error

@@ -181,7 +181,7 @@ func TestFeed_EndToEnd(t *testing.T) {
 	// the incremental pull would fetch it all again. The server stamps
 	// changes to the millisecond, so none is missed without it.
 	fhir.overlap = 0
-	r := NewRunner(cfg, src, a, storeAppender(a, as), Options{Now: clk.Now})
+	r := NewRunner(cfg, src, a, reconcile.StoreAppender(a, as), Options{Now: clk.Now})
 
 	// The first pull: the whole census, one import, on B through the mesh.
 	p, err := r.PullOnce(ctx)
@@ -315,7 +315,7 @@ func TestFeed_EndToEnd(t *testing.T) {
 			t.Fatalf("export lacks downtime event %s (exported %d events)", id, len(x.Events))
 		}
 	}
-	rep, err := reconcile.Send(ctx, &reconcile.Client{BaseURL: srv.URL, Token: token}, x, storeAppender(a, as), as.User.Name, time.Now, nil)
+	rep, err := reconcile.Send(ctx, &reconcile.Client{BaseURL: srv.URL, Token: token}, x, reconcile.StoreAppender(a, as), as.User.Name, time.Now, nil)
 	if err != nil || rep.Rejected != 0 || rep.Accepted != len(x.Events) {
 		t.Fatalf("send = %+v, %v; want all %d events accepted", rep, err, len(x.Events))
 	}

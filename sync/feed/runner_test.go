@@ -32,19 +32,7 @@ func mustWard(t *testing.T) *ward {
 	t.Helper()
 	clk := storetest.NewClock(storetest.T0)
 	db, s := storetest.MustInit(t, store.Options{Now: clk.Now})
-	return &ward{db: db, s: s, clk: clk, app: storeAppender(db, s)}
-}
-
-// storeAppender records drafts as s in one transaction, as the CLI does.
-func storeAppender(db *store.DB, s *store.Session) reconcile.Appender {
-	return reconcile.AppenderFunc(func(ctx context.Context, ds []reconcile.Draft) error {
-		sds := make([]store.Draft, len(ds))
-		for i, d := range ds {
-			sds[i] = store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Corrects: d.Corrects, Payload: d.Payload, PayloadFrom: d.PayloadFrom}
-		}
-		_, err := db.AppendAll(ctx, s, sds)
-		return err
-	})
+	return &ward{db: db, s: s, clk: clk, app: reconcile.StoreAppender(db, s)}
 }
 
 // feedStatuses returns the feed.status records in the log, oldest first.

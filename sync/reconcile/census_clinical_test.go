@@ -327,14 +327,14 @@ func TestImport_ReimportAppendsNothing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, s := MustStore(t)
-			res, err := Import(ctx, db, storeAppender(db, s), tc.parse())
+			res, err := Import(ctx, db, StoreAppender(db, s), tc.parse())
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Counts != tc.want {
 				t.Errorf("first import = %+v, want %+v", res.Counts, tc.want)
 			}
-			again, err := Import(ctx, db, storeAppender(db, s), tc.parse())
+			again, err := Import(ctx, db, StoreAppender(db, s), tc.parse())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -366,7 +366,7 @@ func TestImport_ReimportAppendsNothing(t *testing.T) {
 func TestImport_CoreChangesFollow(t *testing.T) {
 	ctx := t.Context()
 	db, s := MustStore(t)
-	app := storeAppender(db, s)
+	app := StoreAppender(db, s)
 	if _, err := Import(ctx, db, app, mustCSV(t, "census-full.csv", asOf)); err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func validBundles(t *testing.T, x *Export) {
 func mergeTempIntoKnown(t *testing.T, d *downtime, at time.Time) string {
 	t.Helper()
 	known := add(t, d, storetest.PatientDraft("Doe", "Jane", "1980-05-05", "9434765919", at)).Subject
-	if _, err := ConfirmMatch(t.Context(), d.db, storeAppender(d.db, d.s), d.tempPID, "9434765919", at); err != nil {
+	if _, err := ConfirmMatch(t.Context(), d.db, StoreAppender(d.db, d.s), d.tempPID, "9434765919", at); err != nil {
 		t.Fatal(err)
 	}
 	return known
@@ -128,7 +128,7 @@ func TestSend_MedplumMergedTempPatientNoOrphan(t *testing.T) {
 	c := &Client{BaseURL: srv.URL, Sleep: noSleep}
 	clock := storetest.NewClock(storetest.T0.Add(30 * time.Hour))
 	x, _ := ExportFHIR(d.events, ExportOptions{}) // sent anyway, unmatched
-	if _, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
+	if _, err := Send(ctx, c, x, StoreAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	orphan := srv.Search(t, "Patient", "identifier="+PatientIDSystem+"|"+d.tempPID)
@@ -143,7 +143,7 @@ func TestSend_MedplumMergedTempPatientNoOrphan(t *testing.T) {
 		t.Fatalf("export after the merge = %v, held %+v", err, x.Held)
 	}
 	validBundles(t, x)
-	if _, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
+	if _, err := Send(ctx, c, x, StoreAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	survivor := srv.Search(t, "Patient", "identifier="+NHSNumberSystem+"|9434765919")

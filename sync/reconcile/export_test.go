@@ -58,7 +58,7 @@ func MustDowntime(t testing.TB) *downtime {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Import(ctx, db, storeAppender(db, s), c); err != nil {
+	if _, err := Import(ctx, db, StoreAppender(db, s), c); err != nil {
 		t.Fatal(err)
 	}
 	ps, _ := db.Patients(ctx, "")
@@ -380,7 +380,7 @@ func TestExportFHIR_TempPatientUsesNHSNumberOnceMatched(t *testing.T) {
 	if len(p) == 0 || !strings.Contains(p[0].Request.IfNoneExist, PatientIDSystem) {
 		t.Fatalf("temporary patient = %+v", p)
 	}
-	if _, err := ConfirmMatch(t.Context(), d.db, storeAppender(d.db, d.s), d.tempPID, "9990000093", storetest.T0.Add(10*time.Hour)); err != nil {
+	if _, err := ConfirmMatch(t.Context(), d.db, StoreAppender(d.db, d.s), d.tempPID, "9990000093", storetest.T0.Add(10*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	evs, _ := d.db.EventsAfter(t.Context(), nil, 1<<30)
@@ -498,7 +498,7 @@ func TestExportFHIR_AllergiesWeightAndOverrides(t *testing.T) {
 func TestExportFHIR_CensusAllergiesStayHome(t *testing.T) {
 	ctx := t.Context()
 	db, s := MustStore(t)
-	if _, err := Import(ctx, db, storeAppender(db, s), mustCSV(t, "census-full.csv", asOf)); err != nil {
+	if _, err := Import(ctx, db, StoreAppender(db, s), mustCSV(t, "census-full.csv", asOf)); err != nil {
 		t.Fatal(err)
 	}
 	recs, _ := db.EventsOfKind(ctx, forms.KindAllergyRecorded)

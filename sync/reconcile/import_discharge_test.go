@@ -40,7 +40,7 @@ func testNHS(t *testing.T, i int) string {
 func TestImport_CensusDischargesWhoLeft(t *testing.T) {
 	ctx := t.Context()
 	db, s := MustStore(t)
-	app := storeAppender(db, s)
+	app := StoreAppender(db, s)
 	nhs := []string{testNHS(t, 1), testNHS(t, 2), testNHS(t, 3), testNHS(t, 4)}
 	pt := func(i int, ward, bed string) CensusPatient {
 		return CensusPatient{NHSNumber: nhs[i], Surname: fmt.Sprint("Patient", i), Given: "Test", BirthDate: "1950-01-01", Ward: ward, Bed: bed}
@@ -145,7 +145,7 @@ func TestImport_CensusThatWouldEmptyTheWardsRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := t.Context()
 			db, s := MustStore(t)
-			app := storeAppender(db, s)
+			app := StoreAppender(db, s)
 			var ps []CensusPatient
 			for i := range tt.placed {
 				ps = append(ps, CensusPatient{NHSNumber: testNHS(t, i+1), Surname: fmt.Sprint("Patient", i), Given: "Test", BirthDate: "1950-01-01", Ward: "w7", Bed: fmt.Sprint("b", i)})

@@ -129,7 +129,7 @@ func TestParseCensusFHIR(t *testing.T) {
 func TestImport_NewerSnapshotUpdatesWithoutDuplicates(t *testing.T) {
 	ctx := t.Context()
 	db, s := MustStore(t)
-	app := storeAppender(db, s)
+	app := StoreAppender(db, s)
 	res, err := Import(ctx, db, app, mustCSV(t, "census-good.csv", asOf))
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +191,7 @@ func TestImport_FHIRBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Import(ctx, db, storeAppender(db, s), c); err != nil {
+	if _, err := Import(ctx, db, StoreAppender(db, s), c); err != nil {
 		t.Fatal(err)
 	}
 	ps, _ := db.Patients(ctx, "w7")
@@ -209,7 +209,7 @@ func TestImport_StoreRefusalWritesNothing(t *testing.T) {
 	db, s := MustStore(t)
 	c := mustCSV(t, "census-good.csv", asOf)
 	c.Patients[2].Medicines[0].Route = "" // slips past parsing: the store refuses it
-	if _, err := Import(ctx, db, storeAppender(db, s), c); err == nil {
+	if _, err := Import(ctx, db, StoreAppender(db, s), c); err == nil {
 		t.Fatal("Import with a bad order succeeded")
 	}
 	if ps, _ := db.Patients(ctx, ""); len(ps) != 0 {

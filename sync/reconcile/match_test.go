@@ -24,7 +24,7 @@ func TestConfirmMatch_MergesOntoNHSNumberAlreadyHeld(t *testing.T) {
 
 	// Grace Okafor's number: a different date of birth and name, refused.
 	before, _ := d.db.EventsAfter(ctx, nil, 1<<30)
-	_, err := ConfirmMatch(ctx, d.db, storeAppender(d.db, d.s), d.tempPID, "9990000018", at)
+	_, err := ConfirmMatch(ctx, d.db, StoreAppender(d.db, d.s), d.tempPID, "9990000018", at)
 	var ps forms.Problems
 	if !errors.As(err, &ps) || !strings.Contains(ps[0].Message, "check identity") {
 		t.Fatalf("ConfirmMatch onto another person's number = %v, want refused with the way forward", err)
@@ -33,7 +33,7 @@ func TestConfirmMatch_MergesOntoNHSNumberAlreadyHeld(t *testing.T) {
 		t.Fatalf("a refused match recorded %d events", len(after)-len(before))
 	}
 
-	got, err := ConfirmMatch(ctx, d.db, storeAppender(d.db, d.s), d.tempPID, "943 476 5919", at)
+	got, err := ConfirmMatch(ctx, d.db, StoreAppender(d.db, d.s), d.tempPID, "943 476 5919", at)
 	if err != nil || got.ID != known {
 		t.Fatalf("ConfirmMatch onto a held number = %+v, %v; want merged into the record holding it", got, err)
 	}
@@ -72,13 +72,13 @@ func TestSharedNHS_FlagsAndMergeClears(t *testing.T) {
 	if err != nil || len(shared) != 1 || shared[0].NHSNumber != "9434765919" || shared[0].Survivor.ID != first || len(shared[0].Others) != 2 {
 		t.Fatalf("SharedNHS = %+v, %v; want one number, first registered surviving, two others", shared, err)
 	}
-	if err := MergeShared(ctx, d.db, storeAppender(d.db, d.s), first, odd, "checked", at); !errors.Is(err, lifeboat.ErrInvalid) {
+	if err := MergeShared(ctx, d.db, StoreAppender(d.db, d.s), first, odd, "checked", at); !errors.Is(err, lifeboat.ErrInvalid) {
 		t.Errorf("MergeShared of two different people = %v, want refused", err)
 	}
-	if err := MergeShared(ctx, d.db, storeAppender(d.db, d.s), first, d.tempPID, "checked", at); !errors.Is(err, lifeboat.ErrInvalid) {
+	if err := MergeShared(ctx, d.db, StoreAppender(d.db, d.s), first, d.tempPID, "checked", at); !errors.Is(err, lifeboat.ErrInvalid) {
 		t.Errorf("MergeShared of a record without the number = %v, want refused", err)
 	}
-	if err := MergeShared(ctx, d.db, storeAppender(d.db, d.s), first, second, "same man, checked with him", at); err != nil {
+	if err := MergeShared(ctx, d.db, StoreAppender(d.db, d.s), first, second, "same man, checked with him", at); err != nil {
 		t.Fatal(err)
 	}
 	shared, _ = SharedNHS(ctx, d.db)

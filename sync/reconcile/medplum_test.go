@@ -31,7 +31,7 @@ func TestSend_Medplum(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := storetest.NewClock(storetest.T0.Add(30 * time.Hour))
-	rep, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil)
+	rep, err := Send(ctx, c, x, StoreAppender(d.db, d.s), "tester", clock.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestSend_Medplum(t *testing.T) {
 	fhirtest.MustProvenance(t, srv, len(x.Bundles), DowntimeCode, exportedTypes)
 
 	// The same export again, as after a send whose answer was lost.
-	if _, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
+	if _, err := Send(ctx, c, x, StoreAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, typ := range exportedTypes {
@@ -89,7 +89,7 @@ func TestSend_MedplumRejects(t *testing.T) {
 	ctx := t.Context()
 	d := MustDowntime(t)
 	x, _ := ExportFHIR(d.events, ExportOptions{})
-	rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep}, x, storeAppender(d.db, d.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
+	rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep}, x, StoreAppender(d.db, d.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestSend_MedplumHostileIdentifiers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil || rep.Rejected != 0 {
+		if rep, err := Send(ctx, c, x, StoreAppender(d.db, d.s), "tester", clock.Now, nil); err != nil || rep.Rejected != 0 {
 			t.Fatalf("send = %+v, %v", rep, err)
 		}
 	}
@@ -267,7 +267,7 @@ func TestSend_MedplumParallelSharedLocations(t *testing.T) {
 	}
 	c := &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: 8}
 	clock := storetest.NewClock(storetest.T0.Add(30 * time.Hour))
-	rep, err := Send(ctx, c, x, storeAppender(w.db, w.s), "tester", clock.Now, nil)
+	rep, err := Send(ctx, c, x, StoreAppender(w.db, w.s), "tester", clock.Now, nil)
 	if err != nil || rep.Rejected != 0 || rep.Accepted != len(x.Events) {
 		t.Fatalf("send = %+v, %v; want all %d events accepted", rep, err, len(x.Events))
 	}
@@ -290,7 +290,7 @@ func TestSend_MedplumParallelSharedLocations(t *testing.T) {
 		}
 	}
 	// Sent again (a lost answer), side by side: nothing new.
-	if _, err := Send(ctx, c, x, storeAppender(w.db, w.s), "tester", clock.Now, nil); err != nil {
+	if _, err := Send(ctx, c, x, StoreAppender(w.db, w.s), "tester", clock.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, typ := range exportedTypes {

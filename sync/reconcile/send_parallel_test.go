@@ -179,7 +179,7 @@ func TestSend_ParallelKeepsEachPatientsOrderAndWritesSharedOnce(t *testing.T) {
 	var dones []int
 	clock := storetest.NewClock(storetest.T0.Add(30 * time.Hour))
 	c := &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: 8}
-	rep, err := Send(ctx, c, x, storeAppender(w.db, w.s), "tester", clock.Now, func(done, total int) {
+	rep, err := Send(ctx, c, x, StoreAppender(w.db, w.s), "tester", clock.Now, func(done, total int) {
 		if total != len(x.Bundles) {
 			t.Errorf("progress total = %d, want %d", total, len(x.Bundles))
 		}
@@ -232,7 +232,7 @@ func TestSend_ParallelKeepsEachPatientsOrderAndWritesSharedOnce(t *testing.T) {
 		}
 	}
 	n := f.count()
-	if _, err := Send(ctx, c, x, storeAppender(w.db, w.s), "tester", clock.Now, nil); err != nil {
+	if _, err := Send(ctx, c, x, StoreAppender(w.db, w.s), "tester", clock.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	if f.count() != n {
@@ -266,7 +266,7 @@ func TestSend_ParallelRefusedStopsEveryLane(t *testing.T) {
 	}))
 	defer srv.Close()
 	x, _ := ExportFHIR(w.events, ExportOptions{})
-	rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: 8}, x, storeAppender(w.db, w.s), "tester",
+	rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: 8}, x, StoreAppender(w.db, w.s), "tester",
 		storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
 	if !errors.Is(err, lifeboat.ErrPermission) || !strings.Contains(err.Error(), "refused our credentials (401)") {
 		t.Fatalf("Send = %v, want a 401 refusal", err)
@@ -316,7 +316,7 @@ func TestSend_ParallelUndeliverableStopsAndKeepsSent(t *testing.T) {
 		return ctx.Err()
 	}}
 	x, _ := ExportFHIR(w.events, ExportOptions{})
-	rep, err := Send(ctx, c, x, storeAppender(w.db, w.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
+	rep, err := Send(ctx, c, x, StoreAppender(w.db, w.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
 	if !errors.Is(err, lifeboat.ErrTransient) {
 		t.Fatalf("Send = %v, want ErrTransient", err)
 	}
@@ -353,7 +353,7 @@ func TestSend_ParallelCancelledStopsAndRecordsWhatWasAnswered(t *testing.T) {
 	x, _ := ExportFHIR(w.events, ExportOptions{})
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: 8}, x, storeAppender(w.db, w.s), "tester",
+	rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: 8}, x, StoreAppender(w.db, w.s), "tester",
 		storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, func(done, total int) {
 			if done == 5 {
 				cancel()

@@ -126,7 +126,7 @@ func TestSend_TwiceCreatesNothingNewAndAllAccepted(t *testing.T) {
 	c := &Client{BaseURL: srv.URL, Token: "s3cret", Sleep: noSleep}
 	x, _ := ExportFHIR(d.events, ExportOptions{})
 	clock := storetest.NewClock(storetest.T0.Add(30 * time.Hour))
-	rep, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil)
+	rep, err := Send(ctx, c, x, StoreAppender(d.db, d.s), "tester", clock.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestSend_TwiceCreatesNothingNewAndAllAccepted(t *testing.T) {
 	}
 	n := f.count()
 	// The same export again: nothing new on the server.
-	if _, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
+	if _, err := Send(ctx, c, x, StoreAppender(d.db, d.s), "tester", clock.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	if f.count() != n {
@@ -169,7 +169,7 @@ func TestSend_RefusedEntriesAreRejectedWithReason(t *testing.T) {
 		return ""
 	}
 	x, _ := ExportFHIR(d.events, ExportOptions{BundleSize: 50})
-	rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep}, x, storeAppender(d.db, d.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
+	rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep}, x, StoreAppender(d.db, d.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestSend_ServerRefusesUsStopsAndKeepsPending(t *testing.T) {
 				if len(x.Bundles) < 2 {
 					t.Fatalf("%d bundles: the test needs several", len(x.Bundles))
 				}
-				rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: workers}, x, storeAppender(d.db, d.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
+				rep, err := Send(ctx, &Client{BaseURL: srv.URL, Sleep: noSleep, Workers: workers}, x, StoreAppender(d.db, d.s), "tester", storetest.NewClock(storetest.T0.Add(30*time.Hour)).Now, nil)
 				if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.words) {
 					t.Fatalf("Send = %v, want %v saying %q", err, tt.kind, tt.words)
 				}
@@ -328,7 +328,7 @@ func TestSend_ProvenanceRefusedRejectsItsRecords(t *testing.T) {
 	c := &Client{BaseURL: srv.URL, Sleep: noSleep}
 	clock := storetest.NewClock(storetest.T0.Add(30 * time.Hour))
 	x, _ := ExportFHIR(d.events, ExportOptions{})
-	rep, err := Send(ctx, c, x, storeAppender(d.db, d.s), "tester", clock.Now, nil)
+	rep, err := Send(ctx, c, x, StoreAppender(d.db, d.s), "tester", clock.Now, nil)
 	if err != nil || rep.Accepted != 0 || rep.Rejected != len(x.Events) {
 		t.Fatalf("send = %+v, %v; want all %d rejected", rep, err, len(x.Events))
 	}
@@ -348,7 +348,7 @@ func TestSend_ProvenanceRefusedRejectsItsRecords(t *testing.T) {
 	}
 	f.refuse = nil
 	left, _ := ExportFHIR(evs, ExportOptions{Skip: Done(Worklist(evs))})
-	if rep, err := Send(ctx, c, left, storeAppender(d.db, d.s), "tester", clock.Now, nil); err != nil || rep.Accepted != len(x.Events) {
+	if rep, err := Send(ctx, c, left, StoreAppender(d.db, d.s), "tester", clock.Now, nil); err != nil || rep.Accepted != len(x.Events) {
 		t.Fatalf("second send = %+v, %v", rep, err)
 	}
 	if n := f.countOf("Provenance"); n != len(left.Bundles) {

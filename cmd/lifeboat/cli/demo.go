@@ -512,7 +512,7 @@ func importDemoCensus(ctx context.Context, db *store.DB, admin *store.Session, s
 		}
 		c.Patients = append(c.Patients, cp)
 	}
-	res, err := reconcile.Import(ctx, db, appender(db, admin), c)
+	res, err := reconcile.Import(ctx, db, reconcile.StoreAppender(db, admin), c)
 	if err != nil {
 		return fmt.Errorf("import the demo census: %w", err)
 	}

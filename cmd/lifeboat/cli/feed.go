@@ -99,7 +99,7 @@ func newFeedRunner(cmd *cobra.Command, db *store.DB, s *store.Session, cfg feed.
 	if err != nil {
 		return nil, err
 	}
-	return feed.NewRunner(cfg, src, db, appender(db, s), opts), nil
+	return feed.NewRunner(cfg, src, db, reconcile.StoreAppender(db, s), opts), nil
 }
 
 // printPull says what a pull did, with what the census left out.

@@ -96,7 +96,7 @@ its progress on stderr.`,
 					return err
 				}
 			}
-			app := appender(db, s)
+			app := reconcile.StoreAppender(db, s)
 			if len(data) >= bigCensusBytes {
 				app = writeProgress(cmd.ErrOrStderr(), app, time.Second)
 			}

@@ -9,7 +9,6 @@ import (
 
 	"lifeboat"
 	"lifeboat/store"
-	"lifeboat/sync/reconcile"
 )
 
 // personFlags are the flags of a command that records events: who does
@@ -99,18 +98,6 @@ func (f *personFlags) signIn(ctx context.Context, db *store.DB, p *prompter) (*s
 		}
 	}
 	return s, nil
-}
-
-// appender records reconcile's drafts as s, all in one transaction.
-func appender(db *store.DB, s *store.Session) reconcile.Appender {
-	return reconcile.AppenderFunc(func(ctx context.Context, ds []reconcile.Draft) error {
-		sds := make([]store.Draft, len(ds))
-		for i, d := range ds {
-			sds[i] = store.Draft{Kind: d.Kind, Subject: d.Subject, PerformedAt: d.PerformedAt, Corrects: d.Corrects, Payload: d.Payload, PayloadFrom: d.PayloadFrom}
-		}
-		_, err := db.AppendAll(ctx, s, sds)
-		return err
-	})
 }
 
 // wholeLog is every event the store holds.

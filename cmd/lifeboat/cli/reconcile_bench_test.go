@@ -115,7 +115,7 @@ func BenchmarkSend100k(b *testing.B) {
 				start := time.Now()
 				n := &postCounter{RoundTripper: transport()}
 				c := &reconcile.Client{BaseURL: srv.URL, Workers: workers, HTTP: &http.Client{Timeout: time.Minute, Transport: n}}
-				rep, err := reconcile.Send(context.Background(), c, x, appender(db, s), "bench", time.Now, nil)
+				rep, err := reconcile.Send(context.Background(), c, x, reconcile.StoreAppender(db, s), "bench", time.Now, nil)
 				secs += time.Since(start).Seconds()
 				posts += n.Load()
 				goCPU += selfCPU() - go0

@@ -98,7 +98,7 @@ line (it would show in the process list).`,
 				return plain(err)
 			}
 			client := &reconcile.Client{BaseURL: strings.TrimRight(base, "/"), Token: token, Workers: workers}
-			rep, err := reconcile.Send(ctx, client, x, appender(db, s), s.User.Name, time.Now, func(i, n int) {
+			rep, err := reconcile.Send(ctx, client, x, reconcile.StoreAppender(db, s), s.User.Name, time.Now, func(i, n int) {
 				fmt.Fprintf(cmd.ErrOrStderr(), "\rsent %d/%d bundles", i, n)
 			})
 			fmt.Fprintln(cmd.ErrOrStderr())

@@ -182,6 +182,14 @@ func (db *DB) AppendAll(ctx context.Context, s *Session, drafts []Draft) ([]life
 				id, key, kd, err = t.sealingKey(ctx, scope, scopeKeySeal)
 			} else {
 				id, key, kd, err = t.handoffKey(ctx, scope)
+				if errors.Is(err, lifeboat.ErrNotFound) && d.Kind == forms.KindPatientHandoff {
+					// No device reads that ward yet: nobody to hand the
+					// records to. The move itself stands; the records stay
+					// with the ward that made them.
+					drafts, payloads = slices.Delete(drafts, i, i+1), slices.Delete(payloads, i, i+1)
+					i--
+					continue
+				}
 			}
 			if err != nil {
 				return nil, fmt.Errorf("record %s: %w", d.Kind, err)

@@ -220,3 +220,27 @@ func TestScopeKeys_ForgedSealedPayloadIsRefused(t *testing.T) {
 		t.Errorf("W01 chart = %d sets, want the genuine one only", len(chart))
 	}
 }
+
+// TestScopeKeys_MoveToAWardNobodyReadsStands: moving a patient to a ward
+// no device reads yet records the move; there is nobody to hand the
+// records to, so none are sealed for a key nobody holds.
+func TestScopeKeys_MoveToAWardNobodyReadsStands(t *testing.T) {
+	ctx := t.Context()
+	a, as := storetest.MustInit(t, store.Options{NoBackup: true})
+	self, _ := a.Device(ctx)
+	if _, err := a.SetDeviceScopes(ctx, as, self, lifeboat.Subscription{w1}); err != nil {
+		t.Fatal(err)
+	}
+	pid := admitted(t, a, as, "Mover", "W01")
+	move, err := a.Append(ctx, as, store.Draft{Kind: forms.KindPatientTransferred, Subject: pid, PerformedAt: storetest.T0,
+		Payload: forms.Transfer{PatientID: pid, FromWard: "W01", FromBed: "Bed 1", Ward: "W09", Bed: "Bed 2"}})
+	if err != nil {
+		t.Fatalf("a move to a ward nobody reads = %v, want recorded", err)
+	}
+	if lifeboat.ScopeOf(move.Device) != w1 {
+		t.Errorf("the move is in %s, want the ward it leaves", lifeboat.ScopeOf(move.Device))
+	}
+	if hs, _ := a.Events(ctx, pid, forms.KindPatientHandoff); len(hs) != 0 {
+		t.Errorf("%d handoffs recorded for a ward nobody reads", len(hs))
+	}
+}

@@ -28,9 +28,9 @@ type ReconcileStore interface {
 	// EventsOfKind returns every event of one kind, in clock order
 	// (reconcile.Log).
 	EventsOfKind(ctx context.Context, kind string) ([]lifeboat.Event, error)
-	// EventsAfter returns the events after the version vector have, at
-	// most limit; nil have is the whole log.
-	EventsAfter(ctx context.Context, have map[string]uint64, limit int) ([]lifeboat.Event, error)
+	// ReadableLog returns every event this device can read (a relay's
+	// sealed wards are not among them).
+	ReadableLog(ctx context.Context) ([]lifeboat.Event, error)
 }
 
 // Plain words for what reconciliation refuses.
@@ -145,5 +145,5 @@ func wholeLog(ctx context.Context, ui *UI) ([]lifeboat.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rs.EventsAfter(ctx, nil, 1<<62)
+	return rs.ReadableLog(ctx)
 }

@@ -126,6 +126,14 @@ func (db *DB) Events(ctx context.Context, subject, kind string) ([]lifeboat.Even
 	return readable(evs), err
 }
 
+// ReadableLog returns every event this device can read, chain by chain:
+// what export and reconciliation work from. Records of a scope it only
+// forwards (a relay), or whose key has not reached it, are left out.
+func (db *DB) ReadableLog(ctx context.Context) ([]lifeboat.Event, error) {
+	evs, err := db.EventsAfter(ctx, nil, 1<<62)
+	return readable(evs), err
+}
+
 // readable drops, in place, the events whose sealed payloads this device
 // cannot open.
 func readable(evs []lifeboat.Event) []lifeboat.Event {

@@ -71,6 +71,16 @@ func TestScopeKeys_RelayForwardsAWardItCannotRead(t *testing.T) {
 	if n := surnames(t, relay); len(n) != 0 {
 		t.Errorf("relay's patient list = %v, want none", n)
 	}
+	// What export and reconciliation read: nothing of the ward.
+	log, err := relay.ReadableLog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range log {
+		if lifeboat.ScopeOf(e.Device) == w1 {
+			t.Errorf("relay's readable log has W01's %s", e.Kind)
+		}
+	}
 	if rep, err := relay.Verify(ctx); err != nil || !rep.OK() {
 		t.Errorf("relay Verify = %+v, %v; want every signature and chain checked and sound", rep, err)
 	}

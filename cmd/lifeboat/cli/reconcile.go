@@ -102,7 +102,7 @@ func (f *personFlags) signIn(ctx context.Context, db *store.DB, p *prompter) (*s
 
 // wholeLog is every event the store holds.
 func wholeLog(ctx context.Context, db *store.DB) ([]lifeboat.Event, error) {
-	evs, err := db.EventsAfter(ctx, nil, 1<<62)
+	evs, err := db.ReadableLog(ctx)
 	if err != nil {
 		return nil, plain(err)
 	}

@@ -2,10 +2,10 @@ package cli
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -172,37 +172,88 @@ func demoNHS(k int) string {
 	}
 }
 
-// demoPeer signs events as another ward device would.
+// demoPeer is another ward device: a real store of the site (in a
+// folder thrown away once the demo is made), enrolled here for the ward,
+// given the site's log, recording as the nurse signed in on it. Its
+// records reach the demo device as a peer's do, sealed under the ward's
+// key like every ward record.
 type demoPeer struct {
-	id   string
-	priv ed25519.PrivateKey
-	pub  ed25519.PublicKey
-	seq  uint64
-	prev lifeboat.Hash
-	hlc  lifeboat.HLC
+	db     *store.DB
+	s      *store.Session
+	drafts []store.Draft
 }
 
-func newDemoPeer() (*demoPeer, error) {
-	pub, priv, err := ed25519.GenerateKey(nil)
+func newDemoPeer(ctx context.Context, db *store.DB, admin *store.Session, dir, name string, ward lifeboat.Scope, nurse string) (*demoPeer, error) {
+	peer, err := store.Create(ctx, filepath.Join(dir, "peer.lifeboat"), DemoPassphrase, store.TestKDF, store.Options{NoBackup: true})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("demo device %s: %w", name, err)
 	}
-	return &demoPeer{id: store.DeviceID(pub), priv: priv, pub: pub}, nil
+	pub, err := peer.DevicePublicKey(ctx)
+	if err != nil {
+		peer.Close()
+		return nil, fmt.Errorf("demo device %s: %w", name, err)
+	}
+	adm, err := db.Admit(ctx, admin, pub, name, ward)
+	if err == nil {
+		err = peer.JoinSite(ctx, adm.SiteJoin)
+	}
+	// Twice: its own enrolment first names its scopes, then the ward comes.
+	for i := 0; err == nil && i < 2; i++ {
+		err = demoSync(ctx, db, peer)
+	}
+	p := &demoPeer{db: peer}
+	if err == nil {
+		p.s, err = peer.SignIn(ctx, nurse, DemoNursePIN, "")
+	}
+	if err != nil {
+		peer.Close()
+		return nil, fmt.Errorf("demo device %s: %w", name, err)
+	}
+	return p, nil
 }
 
-func (p *demoPeer) event(author, kind, subject string, payload any, at time.Time) lifeboat.Event {
-	b, _ := json.Marshal(payload)
-	p.seq++
-	if w := at.UnixMilli(); w > p.hlc.Wall {
-		p.hlc = lifeboat.HLC{Wall: w}
-	} else {
-		p.hlc.Logical++
+// record adds a draft the peer records at the end (see flush).
+func (p *demoPeer) record(kind, subject string, at time.Time, payload any) {
+	p.drafts = append(p.drafts, store.Draft{Kind: kind, Subject: subject, PerformedAt: at, Payload: payload})
+}
+
+// flush records the peer's drafts on it and brings them to db, as a sync
+// would.
+func (p *demoPeer) flush(ctx context.Context, db *store.DB) error {
+	if _, err := p.db.AppendAll(ctx, p.s, p.drafts); err != nil {
+		return fmt.Errorf("demo device: %w", err)
 	}
-	e := lifeboat.Event{ID: uuid.Must(uuid.NewV7()).String(), Device: p.id, Seq: p.seq, Prev: p.prev, HLC: p.hlc,
-		Author: author, Kind: kind, Subject: subject, PerformedAt: at, RecordedAt: at.Add(2 * time.Minute), Payload: b}
-	e.Sign(p.priv)
-	p.prev = e.Hash()
-	return e
+	return demoSync(ctx, p.db, db)
+}
+
+// demoSync gives to what from holds that to lacks.
+func demoSync(ctx context.Context, from, to *store.DB) error {
+	have, err := to.VersionVector(ctx)
+	if err != nil {
+		return err
+	}
+	evs, err := from.EventsAfter(ctx, have, 1<<30)
+	if err != nil {
+		return err
+	}
+	sub, err := from.SubscriptionOf(ctx, mustDevice(ctx, to))
+	if err != nil {
+		return err
+	}
+	evs = slices.DeleteFunc(evs, func(e lifeboat.Event) bool { return !sub.Holds(lifeboat.ScopeOf(e.Device)) })
+	res, err := to.ApplyRemote(ctx, evs)
+	if err != nil {
+		return err
+	}
+	if len(res.Refused) > 0 || len(res.Held) > 0 {
+		return fmt.Errorf("demo records refused or held: %+v %+v", res.Refused, res.Held)
+	}
+	return nil
+}
+
+func mustDevice(ctx context.Context, db *store.DB) string {
+	d, _ := db.Device(ctx)
+	return d
 }
 
 func ip(v int) *int         { return &v }
@@ -362,17 +413,23 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 
 	// This device records most of the day's care; two other ward devices
 	// (a second laptop and a phone) recorded some too, arriving by sync.
+	peerDir, err := os.MkdirTemp("", "lifeboat-demo-peers-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(peerDir)
 	peers := make([]*demoPeer, 2)
 	for i := range peers {
-		if peers[i], err = newDemoPeer(); err != nil {
+		dir := filepath.Join(peerDir, strconv.Itoa(i))
+		if err := os.Mkdir(dir, 0o700); err != nil {
 			return err
 		}
-		if _, err := db.Enrol(ctx, admin, peers[i].pub, spec.devices[i]); err != nil {
+		if peers[i], err = newDemoPeer(ctx, db, admin, dir, spec.devices[i], lifeboat.WardScope(spec.wardID), nurse.ID); err != nil {
 			return err
 		}
+		defer peers[i].db.Close()
 	}
 	drafts = drafts[:0]
-	var remote []lifeboat.Event
 	for k, p := range spec.patients {
 		id := ids[k]
 		n := 6
@@ -384,7 +441,7 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 			at := now.Add(-time.Duration(last)*time.Hour - time.Duration(n-1-i)*4*time.Hour - time.Duration(k)*time.Minute)
 			o := demoObs(id, p.sick, i, n)
 			if i%3 == 1 {
-				remote = append(remote, peers[k%2].event(nurse.ID, forms.KindObsRecorded, id, o, at))
+				peers[k%2].record(forms.KindObsRecorded, id, at, o)
 			} else {
 				add(forms.KindObsRecorded, id, at, o)
 			}
@@ -415,8 +472,8 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 		Title: "Chase lactate result", Due: now.Add(-30 * time.Minute), Urgent: true})
 	add(forms.KindHandoverTask, ids[9], now.Add(-3*time.Hour), forms.HandoverTask{ID: uuid.Must(uuid.NewV7()).String(), PatientID: ids[9], Ward: spec.wardID,
 		Title: "Repeat potassium at 18:00", Due: now.Add(6 * time.Hour)})
-	remote = append(remote, peers[1].event(nurse.ID, forms.KindHandoverNote, ids[10], forms.HandoverNote{ID: uuid.Must(uuid.NewV7()).String(),
-		PatientID: ids[10], Ward: spec.wardID, Text: "Family visiting at 14:00, wish to speak to the consultant."}, now.Add(-90*time.Minute)))
+	peers[1].record(forms.KindHandoverNote, ids[10], now.Add(-90*time.Minute), forms.HandoverNote{ID: uuid.Must(uuid.NewV7()).String(),
+		PatientID: ids[10], Ward: spec.wardID, Text: "Family visiting at 14:00, wish to speak to the consultant."})
 	morphine := demoMorphine
 	add(forms.KindCDEntry, "", start, forms.CDEntry{ID: uuid.Must(uuid.NewV7()).String(), CDProduct: morphine, Location: spec.wardID,
 		Type: forms.CDReceipt, Quantity: forms.MustQuantity("300"), From: "Pharmacy"})
@@ -448,10 +505,10 @@ func seedDemo(ctx context.Context, path string, kdf store.KDFParams, now time.Ti
 	if _, err := db.AppendAll(ctx, ps, drafts); err != nil {
 		return err
 	}
-	if res, err := db.ApplyRemote(ctx, remote); err != nil {
-		return err
-	} else if len(res.Refused) > 0 || len(res.Held) > 0 {
-		return fmt.Errorf("demo events refused or held: %+v %+v", res.Refused, res.Held)
+	for _, p := range peers {
+		if err := p.flush(ctx, db); err != nil {
+			return err
+		}
 	}
 	if extra > 0 {
 		return addLoad(ctx, db, admin, ns, extra, now)

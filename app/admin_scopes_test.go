@@ -230,16 +230,16 @@ func TestAdminScopes_ChangeScopesShowsInTheList(t *testing.T) {
 	openAdmin(t, ui, "Devices")
 	addWards(t, ui, db)
 	phone := deviceNamed(t, db, "Ward 7 phone")
-	if c := card(t, ui, "Ward 7 phone"); !cardShows(c, "Holds every ward, the pharmacy and the site (reads all)") {
-		t.Fatalf("the demo phone's card does not say it holds every scope; screen shows %q", texts(ui))
+	if c := card(t, ui, "Ward 7 phone"); !cardShows(c, "Holds Ward 7 - Acute Medicine and the site") {
+		t.Fatalf("the demo phone's card does not say it holds its ward; screen shows %q", texts(ui))
 	}
 
 	tapIn(t, ui, "Ward 7 phone", "Change scopes")
 	mustShow(t, ui, "Change what Ward 7 phone holds", "does not remove what it holds")
-	if got := radioOffering(t, ui, holdAll).Selected; got != holdAll {
-		t.Errorf("chooser opens at %q, want %q (what the phone holds now)", got, holdAll)
+	if got := radioOffering(t, ui, holdAll).Selected; got != holdWards || !tick(t, ui, "Ward 7 - Acute Medicine").Checked {
+		t.Errorf("chooser opens at %q, want %q with Ward 7 ticked (what the phone holds now)", got, holdWards)
 	}
-	radioOffering(t, ui, holdAll).SetSelected(holdWards)
+	tick(t, ui, "Ward 7 - Acute Medicine").SetChecked(false)
 	tick(t, ui, "Ward 8 - Surgery").SetChecked(true)
 	tap(t, ui, "Change")
 	typeAdminPassphrase(t, ui)
@@ -279,7 +279,7 @@ func TestAdminScopes_ChangeRefusedInPlainWords(t *testing.T) {
 	ui := newUIWithStore(t, desktop, refusingStore{db}, clock)
 	openAdmin(t, ui, "Devices")
 	tapIn(t, ui, "Ward 7 phone", "Change scopes")
-	radioOffering(t, ui, holdAll).SetSelected(holdSite)
+	radioOffering(t, ui, holdWards).SetSelected(holdSite)
 	tap(t, ui, "Change")
 	typeAdminPassphrase(t, ui)
 	mustShow(t, ui, "Your IT admin rights do not allow this")
@@ -287,7 +287,7 @@ func TestAdminScopes_ChangeRefusedInPlainWords(t *testing.T) {
 		t.Error("the raw error is shown")
 	}
 	tap(t, ui, "OK")
-	if c := card(t, ui, "Ward 7 phone"); !cardShows(c, "Holds every ward") {
+	if c := card(t, ui, "Ward 7 phone"); !cardShows(c, "Holds Ward 7 - Acute Medicine and the site") {
 		t.Errorf("the list changed after a refused change; screen shows %q", texts(ui))
 	}
 }

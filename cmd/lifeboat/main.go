@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lifeboat/app"
+	_ "lifeboat/cmd/lifeboat/internal/clocale" // before Fyne reads the locale
 	"lifeboat/sync/mesh"
 )
 

@@ -1,11 +1,15 @@
 #!/bin/sh
-# dist-check.sh checks what make dist built: the Linux package unpacks to
-# a binary, a .desktop file and an icon, and that binary passes the smoke
-# test (started under Xvfb on a demo ward, driven with xdotool, screenshot,
-# still running); the Windows artefact is a PE32+ GUI executable.
+# dist-check.sh checks what make dist built: the Linux package holds
+# exactly a binary, a .desktop file and an icon under usr/local (nothing
+# else at its root: it is unpacked with -C /), and that binary says the
+# version and passes the smoke test (started under Xvfb on a demo ward,
+# driven with xdotool, screenshot, still running); the Windows artefact
+# is a PE32+ GUI executable whose version resource is the same version
+# and build, from FyneApp.toml.
 set -eu
 cd "$(dirname "$0")/.."
 version=$(sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+build=$(sed -n 's/^ *Build *= *\([0-9][0-9]*\) *$/\1/p' FyneApp.toml)
 tarball=dist/lifeboat-$version-linux-amd64.tar.xz
 exe=dist/lifeboat-$version-windows-amd64.exe
 fail() { echo "dist-check: $*" >&2; exit 1; }
@@ -13,12 +17,29 @@ fail() { echo "dist-check: $*" >&2; exit 1; }
 [ -f "$tarball" ] || fail "no $tarball (run make dist)"
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+# Every entry, exactly: anything else would be written under / too.
+want='usr/
+usr/local/
+usr/local/bin/
+usr/local/bin/lifeboat
+usr/local/share/
+usr/local/share/applications/
+usr/local/share/applications/uk.nhs.lifeboat.desktop
+usr/local/share/pixmaps/
+usr/local/share/pixmaps/uk.nhs.lifeboat.png'
+got=$(tar -tJf "$tarball" | sed 's|^\./||' | sort)
+[ "$got" = "$want" ] || fail "$tarball holds
+$got
+want exactly
+$want"
 tar -xJf "$tarball" -C "$root"
 [ -x "$root/usr/local/bin/lifeboat" ] || fail "no binary in $tarball"
 desktop=$root/usr/local/share/applications/uk.nhs.lifeboat.desktop
 grep -q '^Name=Lifeboat$' "$desktop" || fail "no .desktop entry for Lifeboat in $tarball"
 grep -q '^Icon=uk.nhs.lifeboat$' "$desktop" || fail ".desktop has no icon"
 [ -s "$root/usr/local/share/pixmaps/uk.nhs.lifeboat.png" ] || fail "no icon in $tarball"
+v=$("$root/usr/local/bin/lifeboat" --version)
+[ "$v" = "lifeboat version $version" ] || fail "the Linux binary says \"$v\", want version $version"
 ARTIFACTS=${ARTIFACTS:-/tmp/lifeboat-dist} bash scripts/smoke.sh "$root/usr/local/bin/lifeboat"
 echo "dist-check: Linux package unpacked, launched and driven"
 
@@ -28,3 +49,10 @@ case $kind in
 "PE32+ executable (GUI) x86-64"*) echo "dist-check: $exe is $kind" ;;
 *) fail "$exe is \"$kind\", want a PE32+ GUI executable" ;;
 esac
+# The version resource (VERSIONINFO), whose strings are UTF-16: the same
+# version as the tarball, and FyneApp.toml's build.
+for key in FileVersion ProductVersion; do
+	v=$(strings -el "$exe" | sed -n "/^$key\$/{n;p;q}")
+	[ "$v" = "$version.$build" ] || fail "$exe $key is \"$v\", want $version.$build"
+done
+echo "dist-check: $exe carries version $version.$build"

@@ -67,6 +67,7 @@ Downtime drills: lifeboat --drill opens a training ward (created with
 made-up patients the first time) in its own store inside the data folder.
 Every screen is purple and says DRILL; its records are never exported and
 it cannot sync with the live ward, whose site key it does not have.`,
+		Version:       appVersion, // --version; make dist-check compares it with the package's
 		Args:          noArgs,
 		SilenceErrors: true, // run prints them once, in its own words
 		SilenceUsage:  true,

@@ -180,3 +180,12 @@ func TestRun_EveryCommandsHelpIsClean(t *testing.T) {
 		t.Errorf("walked %d commands, want every one of lifeboat's (over 20)", n)
 	}
 }
+
+// lifeboat --version says the version FyneApp.toml gives every package
+// (make dist-check compares the two).
+func TestRun_Version(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"--version"}, &out, &errOut); code != 0 || out.String() != "lifeboat version "+appVersion+"\n" {
+		t.Errorf("run(--version) = %d, %q (stderr %q); want 0, \"lifeboat version %s\"", code, out.String(), errOut.String(), appVersion)
+	}
+}

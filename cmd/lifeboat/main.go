@@ -21,6 +21,9 @@ import (
 )
 
 func main() {
+	if wantsConsole(os.Args[1:]) {
+		attachConsole() // Windows: before anything reads os.Stdin or writes os.Stdout
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

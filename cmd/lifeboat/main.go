@@ -98,7 +98,7 @@ it cannot sync with the live ward, whose site key it does not have.`,
 			return runGUI(cmd.Context(), dir, sync, on, idle)
 		},
 	}
-	def, err := defaultDataDir()
+	def, _, err := defaultDataDir()
 	if err != nil {
 		def = "" // dataDirFlag reports it if --data is not given either
 	}
@@ -140,12 +140,22 @@ func noArgs(cmd *cobra.Command, args []string) error {
 }
 
 // dataDirFlag returns the data folder given with --data, or the platform
-// default (see defaultDataDir). Any command can call it once flags are
-// parsed.
+// default (see defaultDataDir), into which it first moves a store left in
+// the per-user folder earlier versions used (moveOldStore). Any command
+// can call it once flags are parsed.
 func dataDirFlag(cmd *cobra.Command) (string, error) {
 	f := cmd.Flag("data")
 	if f == nil || f.Value.String() == "" {
 		return "", usageError{errors.New("no data folder: give one with --data DIR")}
+	}
+	if !f.Changed {
+		// The default: the first time, bring a store from the per-user
+		// folder earlier versions used.
+		if def, old, err := defaultDataDir(); err == nil && def == f.Value.String() {
+			if _, err := moveOldStore(def, old, time.Now(), cmd.ErrOrStderr()); err != nil {
+				return "", err
+			}
+		}
 	}
 	if drillFlag(cmd) {
 		return filepath.Join(f.Value.String(), drillDir), nil

@@ -3,6 +3,7 @@
 # packaging tool, carrying the icon, app ID and version from FyneApp.toml:
 #   dist/lifeboat-<version>-linux-amd64.tar.xz  (binary, .desktop file, icon)
 #   dist/lifeboat-<version>-windows-amd64.exe   (cross-compiled with mingw-w64)
+#   dist/lifeboat-cli-<version>-windows-amd64.exe (the same, for consoles)
 # Needs scripts/deps.sh dist. A cold Windows build compiles Fyne's OpenGL
 # driver for Windows: several minutes.
 #
@@ -49,5 +50,28 @@ echo "dist.sh: Windows executable"
 	package -os windows
 )
 mv cmd/lifeboat/Lifeboat.exe "dist/lifeboat-$version-windows-amd64.exe"
+
+# The same program for consoles and scripts: a GUI exe gets no console, and
+# cmd.exe and PowerShell do not wait for one, so a passphrase typed at its
+# prompt would go to the shell instead. lifeboat-cli.exe is the exe with
+# its PE header's Subsystem field (the optional header's 16 bits at offset
+# 68) changed from WINDOWS_GUI (2) to WINDOWS_CUI (3), as editbin
+# /SUBSYSTEM:CONSOLE does: the shell waits for it, hands it its console
+# and gets its exit status. Same bytes otherwise: same version and icon.
+echo "dist.sh: Windows console executable"
+cli=dist/lifeboat-cli-$version-windows-amd64.exe
+cp "dist/lifeboat-$version-windows-amd64.exe" "$cli"
+perl -e '
+	open(my $f, "+<", $ARGV[0]) or die "open: $!";
+	binmode $f;
+	read($f, my $dos, 64) == 64 or die "short file";
+	my $pe = unpack("V", substr($dos, 0x3c, 4));
+	seek($f, $pe, 0); read($f, my $sig, 4);
+	$sig eq "PE\0\0" or die "no PE signature";
+	seek($f, $pe + 24 + 68, 0); read($f, my $sub, 2);
+	unpack("v", $sub) == 2 or die "subsystem is not WINDOWS_GUI";
+	seek($f, $pe + 24 + 68, 0); print $f pack("v", 3);
+	close($f) or die "close: $!";
+' "$cli"
 
 ls -l dist/lifeboat-"$version"-*

@@ -74,4 +74,4 @@ perl -e '
 	close($f) or die "close: $!";
 ' "$cli"
 
-ls -l dist/lifeboat-"$version"-*
+ls -l dist/lifeboat-"$version"-* dist/lifeboat-cli-"$version"-*

@@ -1,9 +1,27 @@
 package main
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"strings"
 )
+
+// stdin is where the commands read secrets typed at their prompts; nil
+// for os.Stdin. attachConsole sets it on Windows.
+var stdin io.Reader
+
+// noConsoleInput is the standard input of Lifeboat.exe (a GUI program)
+// run with a command from a console: the shell does not wait for a GUI
+// program and goes on reading that console, so a passphrase typed there
+// could be taken by the shell instead. Reading it says what to do.
+type noConsoleInput struct{}
+
+func (noConsoleInput) Read([]byte) (int, error) {
+	return 0, errNoConsoleInput
+}
+
+var errNoConsoleInput = errors.New("cannot read what is typed in this console (the shell does not wait for Lifeboat.exe): run lifeboat-cli.exe instead, or give it in a file (--passphrase-file, --pin-file)")
 
 // wantsConsole reports whether args (the command line after the program
 // name) run a command rather than open the app: a subcommand, --help or

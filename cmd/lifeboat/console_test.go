@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"lifeboat/cmd/lifeboat/cli"
 )
 
 // On Windows main attaches the parent console for commands only: opening
@@ -35,5 +41,22 @@ func TestWantsConsole(t *testing.T) {
 		if got := wantsConsole(strings.Fields(tc.args)); got != tc.want {
 			t.Errorf("wantsConsole(%q) = %v, want %v", tc.args, got, tc.want)
 		}
+	}
+}
+
+// Lifeboat.exe run with a command from a console takes no secrets typed
+// there (the shell, which does not wait for a GUI program, would read
+// them too): its prompt says to use lifeboat-cli.exe, and nothing is made.
+func TestRun_NoConsoleInputPointsToTheConsoleExe(t *testing.T) {
+	stdin = noConsoleInput{}
+	defer func() { stdin = nil }()
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"--data", dir, "init", "--site", "S", "--ward", "W", "--admin", "A"}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "run lifeboat-cli.exe instead") {
+		t.Errorf("init = %d, stderr %q; want 1 and a pointer to lifeboat-cli.exe", code, errOut.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, cli.StoreFile)); err == nil {
+		t.Error("init made a store")
 	}
 }

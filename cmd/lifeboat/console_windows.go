@@ -13,14 +13,16 @@ const attachParentProcess = ^uint32(0)
 
 var procAttachConsole = windows.NewLazySystemDLL("kernel32.dll").NewProc("AttachConsole")
 
-// attachConsole makes a command started from cmd.exe or PowerShell read
-// and write that console. The exe is linked as a GUI program (-H
+// attachConsole makes a command started from cmd.exe or PowerShell write
+// to that console. The exe is linked as a GUI program (-H
 // windowsgui, so opening the app shows no console window), and Windows
 // gives a GUI program no console: without this, --help, verify, invite
 // and the passphrase prompts were silent. It attaches to the parent
-// process's console, if there is one, and opens CONIN$ and CONOUT$ for
-// whichever of standard input, output and error has no handle; those
-// redirected to a file or pipe are kept. Started from Explorer or a
+// process's console, if there is one, and opens CONOUT$ for standard
+// output and error if they have no handle; those redirected to a file or
+// pipe are kept. Standard input it does not take from the console (see
+// noConsoleInput): lifeboat-cli.exe, the same program marked as a console
+// one, is the one to type secrets into. Started from Explorer or a
 // shortcut there is no parent console and nothing changes.
 func attachConsole() {
 	files := []struct {
@@ -48,6 +50,14 @@ func attachConsole() {
 	}
 	for _, i := range missing {
 		s := files[i]
+		if s.std == windows.STD_INPUT_HANDLE {
+			// cmd.exe and PowerShell do not wait for a GUI program:
+			// both would read this console, and a passphrase could go
+			// to the shell (echoed, kept in its history). Prompts say
+			// to use lifeboat-cli.exe instead.
+			stdin = noConsoleInput{}
+			continue
+		}
 		c, err := os.OpenFile(s.name, os.O_RDWR, 0)
 		if err != nil {
 			continue

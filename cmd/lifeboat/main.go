@@ -76,8 +76,10 @@ it cannot sync with the live ward, whose site key it does not have.`,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := dataDirFlag(cmd)
-			if err != nil {
+			if u := (usageError{}); errors.As(err, &u) {
 				return err
+			} else if err != nil {
+				return guiStartFailed(err) // a store could not be moved into it
 			}
 			if drillFlag(cmd) {
 				if err := seedDrill(cmd.Context(), dir); err != nil {

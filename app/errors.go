@@ -24,6 +24,9 @@ const (
 	MsgInvalid     = "Something entered is not allowed. Check the form and try again."
 	MsgBusy        = "The device is busy. Nothing was changed. Wait a moment and try again."
 	MsgUnknown     = "Something went wrong saving this. Nothing was changed. Tell IT if it happens again."
+	// Sync failed to start after unlocking (its port taken by another
+	// program, say): records are kept, only not shared.
+	MsgSyncNotStarted = "Sync could not start, so records stay on this device for now and other devices do not see them. Carry on recording here and tell IT."
 	// A ward whose beds and patients this device does not hold (a bed
 	// manager's device holds the site's records only).
 	MsgWardNotHeld = "This device does not hold that ward's beds and patients. Its count is on the Site capacity tab, from the ward's own summary."

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"lifeboat/forms"
@@ -200,8 +199,12 @@ func (ui *UI) startMesh() {
 	}, func(err error) {
 		ui.syncing = false
 		if err != nil {
+			// Its own words: the mesh's error (an address in use, say)
+			// matches no kind ErrorText knows, so it would read as a
+			// failed save. The cause goes to the log (addresses, no
+			// patient data).
 			ui.log.Warn("start sync", "err", err)
-			ui.ShowError(fmt.Errorf("sync could not start, so records stay on this device for now: %w", err))
+			ui.ShowError(Plain(MsgSyncNotStarted))
 			return
 		}
 		if ui.st.Locked() { // locked while it started

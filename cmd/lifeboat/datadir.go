@@ -2,46 +2,88 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 )
 
+// SharedLinuxDir is the data folder of a shared Linux PC: used when it
+// exists (IT makes it) or $LIFEBOAT_SHARED is 1; $LIFEBOAT_SHARED may name
+// another (absolute) folder instead, and 0 keeps the per-user one.
+const SharedLinuxDir = "/var/lib/lifeboat"
+
 // defaultDataDir is where Lifeboat keeps its data when --data is not given:
-// $XDG_DATA_HOME/lifeboat or ~/.local/share/lifeboat on Linux and the BSDs,
-// %APPDATA%\Lifeboat on Windows, ~/Library/Application Support/Lifeboat on
-// macOS; on a phone, inside the app's sandbox: $FILESDIR/lifeboat on
-// Android (the app's private files folder, which Fyne's Android driver
-// names in $FILESDIR) and ~/Library/Application Support/Lifeboat on iOS,
-// where $HOME is the app's container.
-func defaultDataDir() (string, error) {
-	return dataDirFor(runtime.GOOS, os.Getenv, os.UserHomeDir)
+//
+//   - Windows: %ProgramData%\Lifeboat, one folder for the machine on its
+//     local disk, whoever signs in to Windows: never the roaming profile
+//     (%APPDATA%), which trusts redirect to a network share that may be
+//     down in the very outage, and which gave each Windows user of a ward
+//     PC an empty store of their own.
+//   - Linux and the BSDs: on a shared PC /var/lib/lifeboat (when that
+//     folder exists or $LIFEBOAT_SHARED is 1) or the folder
+//     $LIFEBOAT_SHARED names, else $XDG_DATA_HOME/lifeboat or
+//     ~/.local/share/lifeboat.
+//   - macOS: ~/Library/Application Support/Lifeboat.
+//   - a phone, inside the app's sandbox: $FILESDIR/lifeboat on Android (the
+//     app's private files folder, which Fyne's Android driver names in
+//     $FILESDIR) and ~/Library/Application Support/Lifeboat on iOS, where
+//     $HOME is the app's container.
+//
+// old is the per-user folder earlier versions used instead, where a store
+// may be waiting to be moved (moveOldStore); "" if none.
+func defaultDataDir() (dir, old string, err error) {
+	return dataDirFor(runtime.GOOS, os.Getenv, os.UserHomeDir, isDir)
 }
 
-// dataDirFor is defaultDataDir for the given OS, environment and home
-// directory, so every platform's rule can be tested on any of them.
-func dataDirFor(goos string, getenv func(string) string, home func() (string, error)) (string, error) {
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+// dataDirFor is defaultDataDir for the given OS, environment, home
+// directory and folders, so every platform's rule can be tested on any of
+// them.
+func dataDirFor(goos string, getenv func(string) string, home func() (string, error), exists func(string) bool) (dir, old string, err error) {
 	switch goos {
 	case "windows":
-		appData := getenv("APPDATA")
-		if appData == "" {
-			return "", errors.New("find data folder: %APPDATA% is not set")
+		if appData := getenv("APPDATA"); appData != "" {
+			old = strings.TrimRight(appData, `\/`) + `\Lifeboat`
 		}
-		return strings.TrimRight(appData, `\/`) + `\Lifeboat`, nil
+		pd := getenv("ProgramData")
+		if pd == "" {
+			return "", "", errors.New("find data folder: %ProgramData% is not set")
+		}
+		if !localWindowsPath(pd) {
+			return "", "", fmt.Errorf("find data folder: %%ProgramData%% is %q, not a folder on a local disk", pd)
+		}
+		return strings.TrimRight(pd, `\/`) + `\Lifeboat`, old, nil
 	case "android":
 		files := getenv("FILESDIR")
 		if !filepath.IsAbs(files) {
-			return "", errors.New("find data folder: $FILESDIR (the app's private files folder) is not set")
+			return "", "", errors.New("find data folder: $FILESDIR (the app's private files folder) is not set")
 		}
-		return filepath.Join(files, "lifeboat"), nil
+		return filepath.Join(files, "lifeboat"), "", nil
 	case "darwin", "ios":
 		h, err := home()
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
-		return filepath.Join(h, "Library", "Application Support", "Lifeboat"), nil
+		return filepath.Join(h, "Library", "Application Support", "Lifeboat"), "", nil
 	}
+	perUser, err := xdgDataDir(getenv, home)
+	switch shared := getenv("LIFEBOAT_SHARED"); {
+	case filepath.IsAbs(shared):
+		return filepath.Clean(shared), perUser, nil // perUser "" if there is no home
+	case shared == "1", shared == "" && exists(SharedLinuxDir):
+		return SharedLinuxDir, perUser, nil
+	}
+	return perUser, "", err
+}
+
+// xdgDataDir is the per-user data folder on Linux and the BSDs.
+func xdgDataDir(getenv func(string) string, home func() (string, error)) (string, error) {
 	// The XDG spec says a relative $XDG_DATA_HOME is invalid and is ignored.
 	if x := getenv("XDG_DATA_HOME"); filepath.IsAbs(x) {
 		return filepath.Join(x, "lifeboat"), nil
@@ -51,4 +93,15 @@ func dataDirFor(goos string, getenv func(string) string, home func() (string, er
 		return "", err
 	}
 	return filepath.Join(h, ".local", "share", "lifeboat"), nil
+}
+
+// localWindowsPath reports whether p is an absolute path on a drive
+// letter (C:\...): not a UNC path (\\server\share, \\?\UNC\...), not a
+// relative one.
+func localWindowsPath(p string) bool {
+	if len(p) < 3 || p[1] != ':' || (p[2] != '\\' && p[2] != '/') {
+		return false
+	}
+	c := p[0] | 0x20
+	return c >= 'a' && c <= 'z'
 }

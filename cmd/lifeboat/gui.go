@@ -14,7 +14,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
 
 	"lifeboat/app"
 	"lifeboat/assets"
@@ -45,20 +48,15 @@ var icon = fyne.NewStaticResource("icon.png", assets.Icon)
 // With sync on, the app joins the ward mesh (cfg) whenever the store is
 // unlocked.
 func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool, idle time.Duration) error {
+	a, w := newGUI()
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return fmt.Errorf("create data folder: %w", err)
+		return startFailed(w, fmt.Errorf("create data folder: %w", err))
 	}
 	release, err := cli.LockDataDir(dataDir)
 	if err != nil {
-		return err
+		return startFailed(w, err)
 	}
 	defer release()
-	fyneapp.SetMetadata(fyne.AppMetadata{
-		ID: appID, Name: appName, Version: appVersion, Build: appBuild, Icon: icon,
-		Migrations: map[string]bool{"fyneDo": true},
-	})
-	a := fyneapp.NewWithID(appID)
-	w, _ := setupWindow(a, app.Status{})
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(os.Getenv("LIFEBOAT_LOG"))}))
 
 	path := filepath.Join(dataDir, cli.StoreFile)
@@ -122,7 +120,7 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool, idl
 			},
 		})
 	} else if err := open(); err != nil {
-		return err
+		return startFailed(w, err)
 	}
 
 	done := make(chan struct{})
@@ -139,6 +137,54 @@ func runGUI(ctx context.Context, dataDir string, cfg mesh.Config, sync bool, idl
 	close(done)
 	<-stopped
 	return nil
+}
+
+// newGUI makes the Fyne app and its main window.
+func newGUI() (fyne.App, fyne.Window) {
+	a := newFyneApp()
+	w, _ := setupWindow(a, app.Status{})
+	return a, w
+}
+
+// newFyneApp makes the Fyne app; tests put Fyne's test app in its place,
+// whose windows return from ShowAndRun at once.
+var newFyneApp = func() fyne.App {
+	fyneapp.SetMetadata(fyne.AppMetadata{
+		ID: appID, Name: appName, Version: appVersion, Build: appBuild, Icon: icon,
+		Migrations: map[string]bool{"fyneDo": true},
+	})
+	return fyneapp.NewWithID(appID)
+}
+
+// guiStartFailed is startFailed before runGUI: the data folder could not
+// be had (a store could not be moved into it).
+func guiStartFailed(err error) error {
+	_, w := newGUI()
+	return startFailed(w, err)
+}
+
+// startFailed shows why the app could not open in w, until it is closed,
+// and returns err. Started from the Start menu or a desktop launcher,
+// nobody reads standard error: the app would just not appear. The words
+// are for IT (folders, what to close) and hold no patient data.
+func startFailed(w fyne.Window, err error) error {
+	msg := widget.NewLabel(startFailedText(err))
+	msg.Wrapping = fyne.TextWrapWord
+	w.SetContent(container.NewPadded(container.NewBorder(nil,
+		container.NewHBox(layout.NewSpacer(), widget.NewButton("Close", w.Close)), nil, nil,
+		container.NewVScroll(msg))))
+	w.ShowAndRun()
+	return err
+}
+
+// startFailedText says why the app could not open.
+func startFailedText(err error) string {
+	if errors.Is(err, cli.ErrInUse) {
+		// The data folder is the machine's (ProgramData): another
+		// Windows user's session may hold it.
+		return "Lifeboat is already open on this computer, perhaps in another person's session (they switched user without signing out) or as a relay. Close it there, or sign that person out, then open Lifeboat again.\n\nFor IT: " + err.Error()
+	}
+	return "Lifeboat could not open. Nothing was changed. Tell IT.\n\nFor IT: " + err.Error()
 }
 
 // enrolHere enrols this device into the ward (the first-run Join form):

@@ -16,10 +16,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"lifeboat/app"
+	_ "lifeboat/cmd/lifeboat/internal/clocale" // before Fyne reads the locale
 	"lifeboat/sync/mesh"
 )
 
 func main() {
+	if wantsConsole(os.Args[1:]) {
+		attachConsole() // Windows: before anything reads os.Stdin or writes os.Stdout
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -66,13 +70,16 @@ Downtime drills: lifeboat --drill opens a training ward (created with
 made-up patients the first time) in its own store inside the data folder.
 Every screen is purple and says DRILL; its records are never exported and
 it cannot sync with the live ward, whose site key it does not have.`,
+		Version:       appVersion, // --version; make dist-check compares it with the package's
 		Args:          noArgs,
 		SilenceErrors: true, // run prints them once, in its own words
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := dataDirFlag(cmd)
-			if err != nil {
+			if u := (usageError{}); errors.As(err, &u) {
 				return err
+			} else if err != nil {
+				return guiStartFailed(err) // a store could not be moved into it
 			}
 			if drillFlag(cmd) {
 				if err := seedDrill(cmd.Context(), dir); err != nil {
@@ -93,7 +100,7 @@ it cannot sync with the live ward, whose site key it does not have.`,
 			return runGUI(cmd.Context(), dir, sync, on, idle)
 		},
 	}
-	def, err := defaultDataDir()
+	def, _, err := defaultDataDir()
 	if err != nil {
 		def = "" // dataDirFlag reports it if --data is not given either
 	}
@@ -135,12 +142,22 @@ func noArgs(cmd *cobra.Command, args []string) error {
 }
 
 // dataDirFlag returns the data folder given with --data, or the platform
-// default (see defaultDataDir). Any command can call it once flags are
-// parsed.
+// default (see defaultDataDir), into which it first moves a store left in
+// the per-user folder earlier versions used (moveOldStore). Any command
+// can call it once flags are parsed.
 func dataDirFlag(cmd *cobra.Command) (string, error) {
 	f := cmd.Flag("data")
 	if f == nil || f.Value.String() == "" {
 		return "", usageError{errors.New("no data folder: give one with --data DIR")}
+	}
+	if !f.Changed {
+		// The default: the first time, bring a store from the per-user
+		// folder earlier versions used.
+		if def, old, err := defaultDataDir(); err == nil && def == f.Value.String() {
+			if _, err := moveOldStore(def, old, time.Now(), cmd.ErrOrStderr()); err != nil {
+				return "", err
+			}
+		}
 	}
 	if drillFlag(cmd) {
 		return filepath.Join(f.Value.String(), drillDir), nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/BurntSushi/toml"
+	"github.com/spf13/cobra"
 
 	"lifeboat/app"
 	"lifeboat/assets"
@@ -137,5 +139,53 @@ func TestMetadata(t *testing.T) {
 	}
 	if !bytes.Equal(b, assets.Icon) {
 		t.Errorf("FyneApp.toml Icon %s differs from assets.Icon", d.Icon)
+	}
+}
+
+// Every command's --help renders, and each flag line is the flag, at most
+// one word naming its value, then its usage: a word in backquotes in a
+// usage is taken for the value's name, which printed `--code lifeboat
+// invite   the enrolment code ... shown by lifeboat invite`.
+func TestRun_EveryCommandsHelpIsClean(t *testing.T) {
+	flagLine := regexp.MustCompile(`^ +(-[a-zA-Z], )?--[a-z0-9-]+( [a-zA-Z0-9]+)?( {2,}\S|$)`)
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		if c.Hidden {
+			return
+		}
+		n++
+		path := strings.Fields(c.CommandPath())[1:]
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), append(path, "--help"), &out, &errOut); code != 0 || errOut.Len() > 0 {
+			t.Errorf("lifeboat %s --help = %d, stderr %q", strings.Join(path, " "), code, errOut.String())
+		}
+		flags := false
+		for _, line := range strings.Split(out.String(), "\n") {
+			switch {
+			case strings.HasSuffix(line, "Flags:"):
+				flags = true
+			case line == "":
+				flags = false
+			case flags && strings.HasPrefix(strings.TrimSpace(line), "-") && !flagLine.MatchString(line):
+				t.Errorf("lifeboat %s --help: garbled flag line %q", strings.Join(path, " "), line)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRoot())
+	if n < 20 {
+		t.Errorf("walked %d commands, want every one of lifeboat's (over 20)", n)
+	}
+}
+
+// lifeboat --version says the version FyneApp.toml gives every package
+// (make dist-check compares the two).
+func TestRun_Version(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"--version"}, &out, &errOut); code != 0 || out.String() != "lifeboat version "+appVersion+"\n" {
+		t.Errorf("run(--version) = %d, %q (stderr %q); want 0, \"lifeboat version %s\"", code, out.String(), errOut.String(), appVersion)
 	}
 }

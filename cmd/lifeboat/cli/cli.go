@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -151,7 +152,21 @@ func unlockWith(ctx context.Context, db *store.DB, p *prompter, passFile string)
 
 // plain turns store errors into words for the person at the keyboard.
 func plain(err error) error {
+	var wrongPIN *store.WrongPINError
+	var out *store.LockedOutError
 	switch {
+	case errors.As(err, &wrongPIN): // before ErrWrongSecret, which it matches
+		tries := fmt.Sprintf("%d more tries", wrongPIN.Left)
+		if wrongPIN.Left == 1 {
+			tries = "1 more try"
+		}
+		lockout := wrongPIN.LockoutFor.String()
+		if m := wrongPIN.LockoutFor / time.Minute; m > 0 && wrongPIN.LockoutFor%time.Minute == 0 {
+			lockout = fmt.Sprintf("%d minutes", m)
+		}
+		return fmt.Errorf("wrong PIN: %s before a lockout of %s", tries, lockout)
+	case errors.As(err, &out):
+		return fmt.Errorf("too many wrong PINs: locked out until %s", out.Until.Local().Format("15:04"))
 	case errors.Is(err, store.ErrNotStore):
 		return fmt.Errorf("that file is not a Lifeboat store (or its header is damaged)")
 	case errors.Is(err, store.ErrNewerStore):

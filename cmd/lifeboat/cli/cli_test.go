@@ -172,3 +172,34 @@ func mustUnlocked(t *testing.T, path, passphrase string) *store.DB {
 	}
 	return db
 }
+
+// A wrong PIN given to a command that records as a person is called a
+// wrong PIN, with the tries left (it once read "wrong passphrase", sending
+// people to check the ward passphrase that was right); at the limit, the
+// lockout and until when.
+func TestPatientAdd_WrongPINIsCalledAWrongPIN(t *testing.T) {
+	dir := mustInit(t)
+	add := func(pin string) error {
+		_, err := run(t, dir, "a long ward passphrase\n"+pin+"\n", "patient", "add", "--user", "Ada Admin",
+			"--surname", "Smith", "--given", "Richard", "--dob", "04/03/1957", "--sex", "male")
+		return err
+	}
+	if err := add("1111"); err == nil || err.Error() != "wrong PIN: 4 more tries before a lockout of 5 minutes" {
+		t.Fatalf("patient add with a wrong PIN = %v, want \"wrong PIN: 4 more tries before a lockout of 5 minutes\"", err)
+	}
+	for range 2 {
+		add("1111")
+	}
+	if err := add("1111"); err == nil || !strings.HasPrefix(err.Error(), "wrong PIN: 1 more try before a lockout") {
+		t.Fatalf("fourth wrong PIN = %v, want 1 more try", err)
+	}
+	if err := add("1111"); err == nil || !strings.HasPrefix(err.Error(), "too many wrong PINs: locked out until ") {
+		t.Fatalf("fifth wrong PIN = %v, want the lockout", err)
+	}
+	if err := add("2580"); err == nil || !strings.HasPrefix(err.Error(), "too many wrong PINs: locked out until ") {
+		t.Fatalf("right PIN while locked out = %v, want the lockout", err)
+	}
+	if _, err := run(t, dir, "not the passphrase\n", "verify"); err == nil || err.Error() != "wrong passphrase" {
+		t.Errorf("verify with a wrong passphrase = %v, still want \"wrong passphrase\"", err)
+	}
+}

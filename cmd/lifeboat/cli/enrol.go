@@ -342,7 +342,7 @@ join the ward with no flags. If enrolment fails nothing is left behind.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&code, "code", "", "the enrolment code (LIFEBOAT1:...) shown by `lifeboat invite`")
+	f.StringVar(&code, "code", "", "the enrolment code (LIFEBOAT1:...) shown by lifeboat invite on the admin device")
 	f.StringVar(&codeFile, "code-file", "", "read the enrolment code from this file")
 	f.StringVar(&short, "short-code", "", "the short code (XXXX-XXXX-XXXX-XXXX), with --from and --fingerprint")
 	f.StringVar(&from, "from", "", "the admin device's enrolment address (host:port)")

@@ -153,7 +153,7 @@ The feed's state shows in ` + "`lifeboat status`" + `.`,
 	f.StringVar(&passFile, "passphrase-file", "", "read the ward passphrase from this file")
 	f.StringVar(&bind, "bind", net.JoinHostPort("0.0.0.0", strconv.Itoa(mesh.DefaultBindPort)), "address and port to listen on (UDP and TCP); port 0 picks a free one")
 	f.StringVar(&advertise, "advertise", "", "address and port to tell peers, if not the bound one")
-	f.StringSliceVar(&join, "join", nil, "address:port of a peer to join (repeat or comma-separate; default: those in "+SyncFile+", saved by `lifeboat enrol`)")
+	f.StringSliceVar(&join, "join", nil, "address:port of a peer to join (repeat or comma-separate; default: those in "+SyncFile+", saved by lifeboat enrol)")
 	f.DurationVar(&every, "status-every", 2*time.Second, "how often to write "+StatusFile)
 	f.StringVar(&feedFile, "feed", "", "also keep the census current from the core system, as this feed configuration ("+feed.ConfigFile+") says")
 	f.StringVar(&who.user, "user", "", "with --feed: the IT admin the census records are signed as")

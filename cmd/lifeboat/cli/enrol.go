@@ -218,7 +218,7 @@ once the new devices have synced and left, or when the code expires.`,
 	f.StringVar(&addr, "addr", "", "enrolment: address:port the new device connects to (default: this device's sync address with the --listen port)")
 	f.StringVar(&qrFile, "qr", "", "also write the QR code to this PNG file")
 	f.IntVar(&devices, "devices", 1, "how many devices to enrol, one code each")
-	f.StringVar(&scopes, "scopes", "", "what the new devices hold: ward:<id>, pharmacy, site, or * (comma-separated; default every scope)")
+	f.StringVar(&scopes, "scopes", "", "what the new devices hold: ward:<id>, pharmacy, site, * (reads all) or forward:* (a relay: every ward sealed, none read); comma-separated; default every scope")
 	f.DurationVar(&wait, "wait", 10*time.Minute, "how long to keep serving the new devices' first sync")
 	return c
 }

@@ -47,12 +47,16 @@ func scopesCmd(env *Env) *cobra.Command {
 		Short: "Change what a device holds: its wards, the pharmacy, the site (IT admin)",
 		Long: `Change the scopes a device holds and is served (its ID from ` + "`lifeboat devices`" + `):
 ward:<id> for a ward's patients, pharmacy for stock and supplies, site
-for people, devices and capacity (always held), * for every scope (a
-site relay). Its peers serve it the new scopes from its next sync; what
-it recorded before stays valid everywhere. Narrowing a device does not
-take records off it: to take everything away, revoke it.`,
+for people, devices and capacity (always held), * for every scope, read
+(IT's reconciliation PC), forward:* for every scope held sealed and never
+read (a site relay). Its peers serve it the new scopes from its next
+sync, and devices that read a ward hand it that ward's keys; what it
+recorded before stays valid everywhere. Narrowing a device does not take
+records off it, but the wards it no longer reads get new keys with their
+next record: to take everything away, revoke it.`,
 		Example: `  lifeboat scopes BQNLM7AK --set ward:W07,ward:W08 --user "Ada Admin"
-  lifeboat scopes K2PHARM1 --set pharmacy,ward:W07,ward:W08 --user "Ada Admin"`,
+  lifeboat scopes K2PHARM1 --set pharmacy,ward:W07,ward:W08 --user "Ada Admin"
+  lifeboat scopes RELAYEA5 --set 'forward:*' --user "Ada Admin"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sub, err := parseScopes(set)

@@ -94,60 +94,10 @@ func BenchmarkJoinWardOfHospital(b *testing.B) {
 		total += int(n)
 	}
 	a := s.start(s.founder, nil)
+	w01 := lifeboat.WardScope("W01")
 	for range b.N {
 		b.StopTimer()
-		dir := b.TempDir()
-		child, err := store.Create(ctx, filepath.Join(dir, "ward.lifeboat"), storetest.Passphrase, store.TestKDF, store.Options{NoBackup: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		pub, _ := child.DevicePublicKey(ctx)
-		child.Close()
-		adm, err := s.founder.Admit(ctx, s.admin, pub, "ward phone", lifeboat.WardScope("W01"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		want := map[string]uint64{}
-		vv, _ := s.founder.VersionVector(ctx)
-		for chain, n := range vv {
-			if s := lifeboat.ScopeOf(chain); s == lifeboat.ScopeSite || s == lifeboat.WardScope("W01") {
-				want[chain] = n
-			}
-		}
-		job := joinJob{Dir: dir, Relay: a.Addr(), Want: want, SiteJoin: storeJoin{SiteID: adm.SiteID, SiteName: adm.SiteName, Ward: adm.Ward, Anchor: adm.Anchor, SiteKeys: adm.SiteKeys}}
-		jb, _ := json.Marshal(job)
-		jobFile := filepath.Join(dir, "job.json")
-		if err := os.WriteFile(jobFile, jb, 0o600); err != nil {
-			b.Fatal(err)
-		}
-		cmd := exec.Command(os.Args[0], "-test.run=^TestJoinChild$", "-test.v")
-		cmd.Env = append(os.Environ(), "LIFEBOAT_JOIN_JOB="+jobFile)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		b.StartTimer()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		res := map[string]float64{}
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok && strings.HasPrefix(k, "join.") {
-				res[k], _ = strconv.ParseFloat(v, 64)
-			}
-		}
-		if err := cmd.Wait(); err != nil || res["join.s"] == 0 {
-			b.Fatalf("the joining device: %v (%v)", err, res)
-		}
-		b.StopTimer()
-		ward := float64(0)
-		for chain, n := range want {
-			if lifeboat.ScopeOf(chain) != lifeboat.ScopeSite {
-				ward += float64(n)
-			}
-		}
+		res, _ := joinChild(b, s, a.Addr(), "ward phone", w01)
 		b.ReportMetric(res["join.s"], "join-s")
 		b.ReportMetric(res["join.events"], "events-taken")
 		b.ReportMetric(float64(total), "site-events")
@@ -155,8 +105,69 @@ func BenchmarkJoinWardOfHospital(b *testing.B) {
 		b.ReportMetric(res["join.heap_peak_mb"], "child-peak-heap-MiB")
 		b.ReportMetric(res["join.wire_mb"], "wire-MB")
 		b.ReportMetric(res["join.file_mb"], "ward-store-MB")
-		b.ReportMetric(fileMB(s.founder.Path()), "relay-store-MB")
+		b.ReportMetric(fileMB(s.founder.Path()), "reads-all-store-MB")
 	}
+	if os.Getenv("LIFEBOAT_BENCH_RELAY") != "0" {
+		// What a site relay stores: every ward, sealed, none read.
+		res, _ := joinChild(b, s, a.Addr(), "site relay", lifeboat.Forward(lifeboat.ScopeAll))
+		b.ReportMetric(res["join.s"], "relay-join-s")
+		b.ReportMetric(res["join.file_mb"], "relay-store-MB")
+	}
+}
+
+// joinChild enrols a device with scopes, runs it in a child process
+// joining the site through relay, and returns what the child reports and
+// the chains it was to hold.
+func joinChild(b *testing.B, s *site, relay, name string, scopes ...lifeboat.Scope) (map[string]float64, map[string]uint64) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	child, err := store.Create(ctx, filepath.Join(dir, "ward.lifeboat"), storetest.Passphrase, store.TestKDF, store.Options{NoBackup: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub, _ := child.DevicePublicKey(ctx)
+	child.Close()
+	adm, err := s.founder.Admit(ctx, s.admin, pub, name, scopes...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sub := lifeboat.Subscription(scopes)
+	want := map[string]uint64{}
+	vv, _ := s.founder.VersionVector(ctx)
+	for chain, n := range vv {
+		if sub.Holds(lifeboat.ScopeOf(chain)) {
+			want[chain] = n
+		}
+	}
+	job := joinJob{Dir: dir, Relay: relay, Want: want, SiteJoin: storeJoin{SiteID: adm.SiteID, SiteName: adm.SiteName, Ward: adm.Ward, Anchor: adm.Anchor, SiteKeys: adm.SiteKeys}}
+	jb, _ := json.Marshal(job)
+	jobFile := filepath.Join(dir, "job.json")
+	if err := os.WriteFile(jobFile, jb, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestJoinChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "LIFEBOAT_JOIN_JOB="+jobFile)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	b.StartTimer()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	res := map[string]float64{}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok && strings.HasPrefix(k, "join.") {
+			res[k], _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	if err := cmd.Wait(); err != nil || res["join.s"] == 0 {
+		b.Fatalf("the joining device: %v (%v)", err, res)
+	}
+	b.StopTimer()
+	return res, want
 }
 
 // fileMB is the size of a store's files (database and write-ahead log).

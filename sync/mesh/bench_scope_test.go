@@ -145,7 +145,11 @@ func joinChild(b *testing.B, s *site, relay, name string, scopes ...lifeboat.Sco
 	if err := os.WriteFile(jobFile, jb, 0o600); err != nil {
 		b.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestJoinChild$", "-test.v")
+	args := []string{"-test.run=^TestJoinChild$", "-test.v"}
+	if prof := os.Getenv("LIFEBOAT_JOIN_MEMPROFILE"); prof != "" {
+		args = append(args, "-test.memprofile="+prof, "-test.memprofilerate=65536")
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "LIFEBOAT_JOIN_JOB="+jobFile)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

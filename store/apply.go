@@ -374,7 +374,6 @@ type item struct {
 	// Worked out by prepare, before the transaction.
 	payloadErr error     // checkPayload's verdict, or why a sealed payload did not open
 	sealed     []byte    // the row's ciphertext (as sealEvent makes it)
-	opened     []byte    // the opened payload's ciphertext (sealOpened), if any
 	rows       []viewRow // built by the views' row, in projectorsFor order
 }
 
@@ -514,7 +513,6 @@ func (db *DB) prepare(aead cipherAEAD, groups map[string][]*item) {
 			if e.Payload == nil {
 				return
 			}
-			it.opened = sealOpened(aead, e)
 		}
 		it.payloadErr = checkPayload(e)
 		if it.payloadErr != nil {
@@ -624,13 +622,14 @@ func (db *DB) applyOne(ctx context.Context, t *txn, it *item, d regDevice, held 
 			if err := checkPayload(e); err != nil {
 				return err
 			}
-			it.opened = sealOpened(t.aead, e)
 		}
 	}
 	if err := t.authorise(ctx, e, auth); err != nil {
 		return err
 	}
-	if err := t.insertSealed(ctx, e, it.hash, it.sealed, it.opened); err != nil {
+	// Sealed here, not in prepare: a batch waiting in the sync window then
+	// holds one copy of each payload, not two.
+	if err := t.insertSealed(ctx, e, it.hash, it.sealed, sealOpened(t.aead, e)); err != nil {
 		return err
 	}
 	it.sealed = nil // written: let it go before the batch ends

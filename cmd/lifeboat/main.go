@@ -21,6 +21,9 @@ import (
 )
 
 func main() {
+	if isService() { // Windows: serve --install-service made this a service
+		os.Exit(runService(os.Args[1:]))
+	}
 	if wantsConsole(os.Args[1:]) {
 		attachConsole() // Windows: before anything reads os.Stdin or writes os.Stdout
 	}

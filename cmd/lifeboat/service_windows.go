@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc"
@@ -58,13 +59,17 @@ func (windowsServices) Install(exe string, args []string) error {
 		DisplayName:      "Lifeboat relay",
 		Description:      "Keeps this PC's Lifeboat store in step with the ward's devices (lifeboat serve).",
 		StartType:        mgr.StartAutomatic,
-		DelayedAutoStart: true,
 		ServiceStartName: serviceAccount,
 	}, args...)
 	if err != nil {
 		return fmt.Errorf("create the service: %w", err)
 	}
 	defer s.Close()
+	// Delayed, so the network is up. Set apart: mgr.Config's
+	// DelayedAutoStart deletes the new service if this fails, as it does
+	// under Wine, which lacks it; the service starts with the PC either way.
+	delayed := windows.SERVICE_DELAYED_AUTO_START_INFO{IsDelayedAutoStartUp: 1}
+	_ = windows.ChangeServiceConfig2(s.Handle, windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, (*byte)(unsafe.Pointer(&delayed)))
 	_ = s.SetRecoveryActions([]mgr.RecoveryAction{
 		{Type: mgr.ServiceRestart, Delay: time.Minute},
 		{Type: mgr.ServiceRestart, Delay: time.Minute},

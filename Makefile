@@ -28,8 +28,9 @@ help:
 	@echo "make screenshots  copy the goldens the docs show (app/testdata) into docs/screenshots"
 	@echo "make smoke  drive the real app under Xvfb with xdotool (sign in, record obs)"
 	@echo "make netns-test  three devices in network namespaces sync, split and heal (root)"
-	@echo "make dist   release packages in dist/: Linux tar.xz, Windows .exe and its console twin lifeboat-cli.exe"
-	@echo "make dist-check  unpack, launch and drive the Linux package; check the .exe files and one version in all"
+	@echo "make dist   release packages in dist/: Linux tar.xz, Windows .exe, its console twin lifeboat-cli.exe and the .msi"
+	@echo "make dist-check  unpack, launch and drive the Linux package; check the .exe files and one version in all;"
+	@echo "            install the .msi under Wine, run demo, verify, export and the app there (Xvfb), uninstall"
 	@echo "make clean  remove build output, demo data and caches made here"
 
 deps: $(STAMP)

@@ -6,7 +6,8 @@
 # it installs only what is missing.
 # Run it as root, or as a user who can sudo. With the argument "dist" it
 # also installs what release packaging needs (mingw-w64 for the Windows
-# build, file, xz and binutils' strings for make dist-check).
+# build, wixl and msitools for the MSI, file, xz and binutils' strings for
+# make dist-check, and Wine to install and run the Windows build there).
 set -eu
 
 log=${TMPDIR:-/tmp}/lifeboat-deps.$$.log
@@ -29,7 +30,7 @@ imagemagick poppler-utils nodejs"
 # packages it apart from nodejs; NodeSource's nodejs already includes it.
 command -v npm >/dev/null 2>&1 || packages="$packages npm"
 if [ "${1:-}" = dist ]; then
-	packages="$packages gcc-mingw-w64-x86-64 file xz-utils binutils"
+	packages="$packages gcc-mingw-w64-x86-64 file xz-utils binutils wixl msitools wine wine64"
 fi
 
 missing=

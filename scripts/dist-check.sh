@@ -6,7 +6,8 @@
 # driven with xdotool, screenshot, still running); the Windows artefact
 # is a PE32+ GUI executable whose version resource is the same version
 # and build, from FyneApp.toml, and lifeboat-cli.exe the same program
-# marked as a console one.
+# marked as a console one; then the MSI is inspected, installed and run
+# under Wine (scripts/dist-check-windows.sh).
 set -eu
 cd "$(dirname "$0")/.."
 version=$(sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
@@ -75,3 +76,6 @@ case $kind in
 *) fail "$cliexe is \"$kind\", want a PE32+ console executable" ;;
 esac
 [ "$(cmp -l "$exe" "$cliexe" | wc -l)" -eq 1 ] || fail "$cliexe differs from $exe in more than its subsystem"
+echo "dist-check: $cliexe is $exe marked for the console"
+
+ARTIFACTS=${ARTIFACTS:-/tmp/lifeboat-dist} bash scripts/dist-check-windows.sh

@@ -4,6 +4,7 @@
 #   dist/lifeboat-<version>-linux-amd64.tar.xz  (binary, .desktop file, icon)
 #   dist/lifeboat-<version>-windows-amd64.exe   (cross-compiled with mingw-w64)
 #   dist/lifeboat-cli-<version>-windows-amd64.exe (the same, for consoles)
+#   dist/lifeboat-<version>-windows-amd64.msi   (both exes, with wixl)
 # Needs scripts/deps.sh dist. A cold Windows build compiles Fyne's OpenGL
 # driver for Windows: several minutes.
 #
@@ -73,5 +74,22 @@ perl -e '
 	seek($f, $pe + 24 + 68, 0); print $f pack("v", 3);
 	close($f) or die "close: $!";
 ' "$cli"
+
+# The installer (packaging/windows/lifeboat.wxs): both exes, a Start menu
+# entry, the DATADIR and JOIN properties; its version is the exes',
+# <version>.<build>. wixl finds the files relative to the folder it runs
+# in. SecureCustomProperties gets DATADIR and JOIN (wixl has no Secure
+# attribute), so a managed install (Intune, Configuration Manager) passes
+# them from the command line to the part that writes them.
+echo "dist.sh: Windows installer"
+msi=dist/lifeboat-$version-windows-amd64.msi
+cp "dist/lifeboat-$version-windows-amd64.exe" "$stage/Lifeboat.exe"
+cp "$cli" "$stage/lifeboat-cli.exe"
+rm -f "$msi"
+wxs=$PWD/packaging/windows/lifeboat.wxs
+(cd "$stage" && wixl -a x64 -D Version="$version.$build" -D Exe=Lifeboat.exe -D CliExe=lifeboat-cli.exe \
+	-o lifeboat.msi "$wxs")
+msibuild "$stage/lifeboat.msi" -q "UPDATE Property SET Value = 'DATADIR;JOIN;WIX_DOWNGRADE_DETECTED;WIX_UPGRADE_DETECTED' WHERE Property = 'SecureCustomProperties'"
+mv "$stage/lifeboat.msi" "$msi"
 
 ls -l dist/lifeboat-"$version"-* dist/lifeboat-cli-"$version"-*

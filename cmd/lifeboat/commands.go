@@ -10,5 +10,5 @@ import (
 // (init, verify, ...). They live in package cli so they test without cgo.
 // Running lifeboat with no subcommand launches the GUI instead.
 func subcommands() []*cobra.Command {
-	return cli.Commands(&cli.Env{DataDir: dataDirFlag, Drill: drillFlag, Stdin: stdin})
+	return cli.Commands(&cli.Env{DataDir: dataDirFlag, Drill: drillFlag, Stdin: stdin, Service: serviceManager()})
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"lifeboat/cmd/lifeboat/internal/machine"
 )
 
 // SharedLinuxDir is the data folder of a shared Linux PC: used when it
@@ -16,7 +18,8 @@ const SharedLinuxDir = "/var/lib/lifeboat"
 
 // defaultDataDir is where Lifeboat keeps its data when --data is not given:
 //
-//   - Windows: %ProgramData%\Lifeboat, one folder for the machine on its
+//   - Windows: the folder the installer was given (its DATADIR property,
+//     in the registry: machine.Load), else %ProgramData%\Lifeboat: one folder for the machine on its
 //     local disk, whoever signs in to Windows: never the roaming profile
 //     (%APPDATA%), which trusts redirect to a network share that may be
 //     down in the very outage, and which gave each Windows user of a ward
@@ -34,7 +37,23 @@ const SharedLinuxDir = "/var/lib/lifeboat"
 // old is the per-user folder earlier versions used instead, where a store
 // may be waiting to be moved (moveOldStore); "" if none.
 func defaultDataDir() (dir, old string, err error) {
-	return dataDirFor(runtime.GOOS, os.Getenv, os.UserHomeDir, isDir)
+	m, err := machine.Load()
+	if err != nil {
+		return "", "", err
+	}
+	dir, old, err = dataDirFor(runtime.GOOS, os.Getenv, os.UserHomeDir, isDir)
+	return installerDataDir(m, dir, old, err)
+}
+
+// installerDataDir is the data folder the installer set for the machine
+// (m.DataDir, checked to be on a local disk by machine.Parse), else dir
+// as dataDirFor chose it; a store at old, the per-user folder earlier
+// versions used, is moved into either.
+func installerDataDir(m machine.Settings, dir, old string, err error) (string, string, error) {
+	if m.DataDir != "" {
+		return m.DataDir, old, nil
+	}
+	return dir, old, err
 }
 
 func isDir(path string) bool {
@@ -98,10 +117,4 @@ func xdgDataDir(getenv func(string) string, home func() (string, error)) (string
 // localWindowsPath reports whether p is an absolute path on a drive
 // letter (C:\...): not a UNC path (\\server\share, \\?\UNC\...), not a
 // relative one.
-func localWindowsPath(p string) bool {
-	if len(p) < 3 || p[1] != ':' || (p[2] != '\\' && p[2] != '/') {
-		return false
-	}
-	c := p[0] | 0x20
-	return c >= 'a' && c <= 'z'
-}
+func localWindowsPath(p string) bool { return machine.LocalWindowsPath(p) }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"lifeboat/cmd/lifeboat/internal/machine"
 )
 
 func TestDataDirFor(t *testing.T) {
@@ -95,5 +97,36 @@ func TestDataDirFor_WindowsIsMachineWideAndLocal(t *testing.T) {
 		if !localWindowsPath(dir) || strings.HasPrefix(dir, `\\`) || strings.Contains(strings.ToLower(dir), `appdata`) || strings.Contains(dir, "someone") {
 			t.Errorf("data folder %q is not machine-wide and local", dir)
 		}
+	}
+}
+
+// The folder the Windows installer was given (DATADIR, read from the
+// registry) is the data folder for every user of the PC; a store in the
+// per-user folder of earlier versions is still moved into it. Without
+// one, the rule above holds.
+func TestInstallerDataDir(t *testing.T) {
+	env := map[string]string{"APPDATA": `C:\Users\nia.nurse\AppData\Roaming`, "ProgramData": `C:\ProgramData`}
+	dir, old, err := dataDirFor("windows", func(k string) string { return env[k] }, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := machine.Parse(`D:\Lifeboat\`, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, gotOld, err := installerDataDir(m, dir, old, nil)
+	if err != nil || got != `D:\Lifeboat` || gotOld != `C:\Users\nia.nurse\AppData\Roaming\Lifeboat` {
+		t.Errorf("with DATADIR D:\\Lifeboat: %q, old %q, %v; want D:\\Lifeboat, old the roaming folder", got, gotOld, err)
+	}
+	if !localWindowsPath(got) {
+		t.Errorf("%q is not local", got)
+	}
+	got, _, err = installerDataDir(machine.Settings{}, dir, old, nil)
+	if err != nil || got != `C:\ProgramData\Lifeboat` {
+		t.Errorf("no DATADIR: %q, %v; want C:\\ProgramData\\Lifeboat", got, err)
+	}
+	// A DataDir on a share never gets this far: machine.Parse refuses it.
+	if _, err := machine.Parse(`\\fileserver\wards\Lifeboat`, ""); err == nil {
+		t.Error("machine.Parse took a share as the data folder")
 	}
 }

@@ -21,6 +21,9 @@ import (
 )
 
 func main() {
+	if isService() { // Windows: serve --install-service made this a service
+		os.Exit(runService(os.Args[1:]))
+	}
 	if wantsConsole(os.Args[1:]) {
 		attachConsole() // Windows: before anything reads os.Stdin or writes os.Stdout
 	}
@@ -148,6 +151,11 @@ func noArgs(cmd *cobra.Command, args []string) error {
 func dataDirFlag(cmd *cobra.Command) (string, error) {
 	f := cmd.Flag("data")
 	if f == nil || f.Value.String() == "" {
+		if _, _, err := defaultDataDir(); err != nil && (f == nil || !f.Changed) {
+			// Why there is no default (e.g. a DataDir the installer
+			// wrote on a share).
+			return "", usageError{fmt.Errorf("no data folder (%w): give one with --data DIR", err)}
+		}
 		return "", usageError{errors.New("no data folder: give one with --data DIR")}
 	}
 	if !f.Changed {

@@ -40,6 +40,9 @@ type Env struct {
 	// Feed overrides the clock and ticks of serve --feed's runner (tests
 	// only; the zero value is the wall clock and a ticker).
 	Feed feed.Options
+	// Service installs `lifeboat serve` as a system service (serve
+	// --install-service); nil where Lifeboat cannot (all but Windows).
+	Service ServiceManager
 }
 
 // adminKDF is the cost of a new admin's personal key: KDF when tests set

@@ -31,6 +31,7 @@ func serveCmd(env *Env) *cobra.Command {
 		every                     time.Duration
 		feedFile                  string
 		who                       personFlags
+		installSvc, uninstallSvc  bool
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -46,11 +47,21 @@ current: it pulls the core system now and every "every", imports each
 census as one record signed by --user (an IT admin, PIN from --pin-file),
 which the mesh carries to every device, and tells the wards when the core
 system has been unreachable for "outage_after" and when it answers again.
-The feed's state shows in ` + "`lifeboat status`" + `.`,
+The feed's state shows in ` + "`lifeboat status`" + `.
+
+On Windows, --install-service makes this command (with the data folder and
+the other flags given) a service, "` + ServiceName + `", that starts with the PC and
+runs as LocalService; --uninstall-service stops and removes it. Run them
+as an administrator, from lifeboat-cli.exe. The service's messages go to
+the Application event log.`,
 		Example: `  lifeboat serve --passphrase-file /etc/lifeboat/pass
-  lifeboat serve --feed /etc/lifeboat/feed.json --user "Ada Admin" --pin-file /etc/lifeboat/feed.pin`,
+  lifeboat serve --feed /etc/lifeboat/feed.json --user "Ada Admin" --pin-file /etc/lifeboat/feed.pin
+  lifeboat-cli.exe serve --install-service --passphrase-file C:\ProgramData\Lifeboat\relay.pass`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if installSvc || uninstallSvc {
+				return serviceCmd(cmd, env, installSvc, uninstallSvc, passFile)
+			}
 			var feedCfg feed.Config
 			if feedFile != "" {
 				if strings.TrimSpace(who.user) == "" || who.pinFile == "" {
@@ -158,6 +169,8 @@ The feed's state shows in ` + "`lifeboat status`" + `.`,
 	f.StringVar(&feedFile, "feed", "", "also keep the census current from the core system, as this feed configuration ("+feed.ConfigFile+") says")
 	f.StringVar(&who.user, "user", "", "with --feed: the IT admin the census records are signed as")
 	f.StringVar(&who.pinFile, "pin-file", "", "with --feed: read that person's PIN from this file")
+	f.BoolVar(&installSvc, "install-service", false, "Windows: install this command, with the flags given, as the "+ServiceName+" service (needs --passphrase-file)")
+	f.BoolVar(&uninstallSvc, "uninstall-service", false, "Windows: stop and remove the "+ServiceName+" service")
 	return c
 }
 

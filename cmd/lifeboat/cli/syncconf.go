@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
+	"lifeboat/cmd/lifeboat/internal/machine"
 	"lifeboat/store"
 )
 
@@ -44,8 +46,34 @@ func StoreOptions(dir string) (store.Options, error) {
 }
 
 // LoadSyncConf reads the data folder's sync file; a missing file is an
-// empty configuration, not an error.
+// empty configuration, not an error. Its Join also holds the peers the
+// Windows installer was given for the machine (its JOIN property), after
+// the file's.
 func LoadSyncConf(dir string) (SyncConf, error) {
+	c, err := loadSyncFile(dir)
+	if err != nil {
+		return SyncConf{}, err
+	}
+	m, err := machine.Load()
+	if err != nil {
+		return SyncConf{}, err
+	}
+	c.Join = withMachineJoin(c.Join, m.Join)
+	return c, nil
+}
+
+// withMachineJoin is join with the machine's addresses added after it,
+// each address once.
+func withMachineJoin(join, extra []string) []string {
+	for _, a := range extra {
+		if !slices.Contains(join, a) {
+			join = append(join, a)
+		}
+	}
+	return join
+}
+
+func loadSyncFile(dir string) (SyncConf, error) {
 	var c SyncConf
 	b, err := os.ReadFile(filepath.Join(dir, SyncFile))
 	if errors.Is(err, fs.ErrNotExist) {

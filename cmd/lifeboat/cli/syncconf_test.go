@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,22 @@ func TestStoreOptions_MaxClockAheadFromSyncFile(t *testing.T) {
 		write(`{"join":[],"max_clock_ahead":"` + bad + `"}`)
 		if _, err := StoreOptions(dir); err == nil || !strings.Contains(err.Error(), "max_clock_ahead") {
 			t.Errorf("max_clock_ahead %q: StoreOptions() = %v; want it explained", bad, err)
+		}
+	}
+}
+
+// The peers the Windows installer was given (JOIN) are joined with those
+// lifeboat enrol saved, after them, each once.
+func TestWithMachineJoin(t *testing.T) {
+	tests := []struct{ file, machine, want []string }{
+		{nil, nil, nil},
+		{[]string{"10.0.0.2:7946"}, nil, []string{"10.0.0.2:7946"}},
+		{nil, []string{"10.0.0.9:7946"}, []string{"10.0.0.9:7946"}},
+		{[]string{"10.0.0.2:7946", "10.0.0.9:7946"}, []string{"10.0.0.9:7946", "relay:7946"}, []string{"10.0.0.2:7946", "10.0.0.9:7946", "relay:7946"}},
+	}
+	for _, tt := range tests {
+		if got := withMachineJoin(slices.Clone(tt.file), tt.machine); !slices.Equal(got, tt.want) {
+			t.Errorf("withMachineJoin(%v, %v) = %v, want %v", tt.file, tt.machine, got, tt.want)
 		}
 	}
 }

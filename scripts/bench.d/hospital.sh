@@ -20,7 +20,7 @@ awk '
 function metric(name,   i) { for (i = 2; i <= NF; i++) if ($i == name) return $(i-1); return "" }
 /^BenchmarkJoinWardOfHospital-/ {
 	printf "Join, ward device, site of %s events (%s in its ward): %.2f s, peak RSS %.0f MB (heap %.0f MiB), %.1f MB on the wire   (target < 2 s, < 100 MB)\n", metric("site-events"), metric("events-taken"), metric("join-s"), metric("child-MB-rss-peak"), metric("child-peak-heap-MiB"), metric("wire-MB")
-	printf "Stored after ~3 weeks (25k events a ward): ward device %.0f MB; relay and pharmacy (every ward) %.0f MB\n", metric("ward-store-MB"), metric("relay-store-MB")
+	printf "Stored after ~3 weeks (25k events a ward): ward device %.0f MB; a device reading every ward (pharmacy, IT) %.0f MB; site relay (forward:*, every ward sealed) %.0f MB, joined in %.1f s\n", metric("ward-store-MB"), metric("reads-all-store-MB"), metric("relay-store-MB"), metric("relay-join-s")
 }
 /^BenchmarkHealHospital-/ {
 	printf "Heal, hospital of %d devices after a partition: %.2f s; received %.0f KiB a device on average, %.0f KiB at most; process peak RSS %.0f MB (every node)\n", metric("devices"), metric("heal-s"), metric("wire-KiB/device"), metric("wire-KiB-max"), metric("MB-rss-peak-all")

@@ -5,8 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -20,7 +18,6 @@ import (
 	"lifeboat/cmd/lifeboat/cli"
 	"lifeboat/forms"
 	"lifeboat/store"
-	"lifeboat/store/storetest"
 	"lifeboat/sync/mesh"
 	"lifeboat/sync/mesh/meshtest"
 )
@@ -126,29 +123,9 @@ func TestAdminScopes_EnrolWithAChosenWard(t *testing.T) {
 	typeAdminPassphrase(t, ui)
 	mustShow(t, ui, "The new device will hold Ward 8 - Surgery and the site.")
 
-	m := regexp.MustCompile(`--short-code (\S+) --from (\S+) --fingerprint (\S+)`).FindStringSubmatch(strings.Join(texts(ui), "\n"))
-	if m == nil {
-		t.Fatalf("no short code on screen %q", texts(ui))
-	}
-	fresh, err := store.Create(t.Context(), filepath.Join(t.TempDir(), "new.lifeboat"), storetest.Passphrase, store.TestKDF,
-		store.Options{Now: clock.Now, NoBackup: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
-	pub, _ := fresh.DevicePublicKey(t.Context())
-	g, err := mesh.Enrol(t.Context(), mesh.EnrolWith{ShortCode: m[1], Addr: m[2], Fingerprint: m[3]}, pub, "Ward 8 laptop 1")
-	if err != nil {
-		t.Fatalf("Enrol: %v", err)
-	}
+	g := enrolFromScreen(t, ui, clock, "Ward 8 laptop 1")
 	if g.Ward != "w8" {
 		t.Errorf("the grant's ward = %q, want w8 (the device shows the ward it holds)", g.Ward)
-	}
-	for deadline := time.Now().Add(10 * time.Second); !shows(ui, "Ward 8 laptop 1 is enrolled"); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the dialog never said the device enrolled: %q", texts(ui))
-		}
-		settle(ui)
 	}
 	mustShow(t, ui, "It holds Ward 8 - Surgery and the site")
 	sub, err := db.SubscriptionOf(t.Context(), g.DeviceID)

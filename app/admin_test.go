@@ -106,6 +106,37 @@ func TestAdmin_Staff(t *testing.T) {
 	}
 }
 
+// enrolFromScreen enrols a fresh store with the short code the enrol
+// dialog shows, as a new device would over the network, and waits for the
+// dialog to say it is enrolled. It returns the grant.
+func enrolFromScreen(t *testing.T, ui *UI, clock *testClock, name string) mesh.EnrolGrant {
+	t.Helper()
+	m := regexp.MustCompile(`--short-code (\S+) --from (\S+) --fingerprint (\S+)`).FindStringSubmatch(strings.Join(texts(ui), "\n"))
+	if m == nil {
+		t.Fatalf("no short code on screen %q", texts(ui))
+	}
+	fresh, err := store.Create(t.Context(), filepath.Join(t.TempDir(), "new.lifeboat"), storetest.Passphrase, store.TestKDF,
+		store.Options{Now: clock.Now, NoBackup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	pub, _ := fresh.DevicePublicKey(t.Context())
+	g, err := mesh.Enrol(t.Context(), mesh.EnrolWith{ShortCode: m[1], Addr: m[2], Fingerprint: m[3]}, pub, name)
+	if err != nil {
+		t.Fatalf("Enrol: %v", err)
+	}
+	// The admin device hears of it just after the new device has its
+	// grant: wait for the dialog to say so.
+	for deadline := time.Now().Add(10 * time.Second); !shows(ui, name+" is enrolled"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the dialog never said the device enrolled: %q", texts(ui))
+		}
+		settle(ui)
+	}
+	return g
+}
+
 // The admin shows an enrolment code; a new device enrols with the short
 // code over the network and appears in the list; the admin revokes it.
 func TestAdmin_EnrolAndRevokeDevice(t *testing.T) {
@@ -119,31 +150,9 @@ func TestAdmin_EnrolAndRevokeDevice(t *testing.T) {
 	tap(t, ui, "Enrol a device")
 	tap(t, ui, "Next") // this device's ward, as the chooser offers
 	typeAdminPassphrase(t, ui)
-	m := regexp.MustCompile(`--short-code (\S+) --from (\S+) --fingerprint (\S+)`).FindStringSubmatch(strings.Join(texts(ui), "\n"))
-	if m == nil {
-		t.Fatalf("no short code on screen %q", texts(ui))
-	}
-	fresh, err := store.Create(t.Context(), filepath.Join(t.TempDir(), "new.lifeboat"), storetest.Passphrase, store.TestKDF,
-		store.Options{Now: clock.Now, NoBackup: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
-	pub, _ := fresh.DevicePublicKey(t.Context())
-	g, err := mesh.Enrol(t.Context(), mesh.EnrolWith{ShortCode: m[1], Addr: m[2], Fingerprint: m[3]}, pub, "Ward 7 laptop 3")
-	if err != nil {
-		t.Fatalf("Enrol: %v", err)
-	}
+	g := enrolFromScreen(t, ui, clock, "Ward 7 laptop 3")
 	if len(g.Join) != 1 || g.Join[0] != node.Addr() {
 		t.Errorf("grant joins %v, want this device's sync address %s", g.Join, node.Addr())
-	}
-	// The admin device hears of it just after the new device has its
-	// grant: wait for the dialog to say so.
-	for deadline := time.Now().Add(10 * time.Second); !shows(ui, "Ward 7 laptop 3 is enrolled"); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the dialog never said the device enrolled: %q", texts(ui))
-		}
-		settle(ui)
 	}
 	tap(t, ui, "Close")
 	mustShow(t, ui, "Ward 7 laptop 3", "enrolled 22-Nov-2026", "by Ada Admin")

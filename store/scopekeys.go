@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"golang.org/x/crypto/nacl/box"
 
@@ -133,19 +135,9 @@ func (t *txn) takeScopeKeys(ctx context.Context, e *lifeboat.Event) error {
 }
 
 func keyIDsJSON(p lifeboat.ScopeKey) string {
-	ids := make([]string, 0, len(p.Keys))
-	for id := range p.Keys {
-		ids = append(ids, `"`+id+`"`) // hex, checked
-	}
-	sort.Strings(ids)
-	out := "["
-	for i, id := range ids {
-		if i > 0 {
-			out += ","
-		}
-		out += id
-	}
-	return out + "]"
+	ids := slices.Sorted(maps.Keys(p.Keys))
+	b, _ := json.Marshal(ids)
+	return string(b)
 }
 
 // authoriseScopeKey: a device hands out keys of a scope it was given to
@@ -372,7 +364,7 @@ func (t *txn) sealingKey(ctx context.Context, scope lifeboat.Scope, mode keyMode
 		}
 	}
 	p := lifeboat.ScopeKey{Scope: scope, Keys: map[string]map[string][]byte{}}
-	hand := func(id string, key []byte, to map[string]bool) error {
+	hand := func(id string, key []byte, to map[string]bool) {
 		for dev, pub := range readers {
 			if to[dev] {
 				continue
@@ -387,21 +379,16 @@ func (t *txn) sealingKey(ctx context.Context, scope lifeboat.Scope, mode keyMode
 			}
 			p.Keys[id][dev] = sealed
 		}
-		return nil
 	}
 	for id, key := range held {
-		if err := hand(id, key, keys[id].to); err != nil {
-			return "", nil, nil, err
-		}
+		hand(id, key, keys[id].to)
 	}
 	if best == nil && mode == scopeKeySeal {
 		if _, ok := readers[self]; !ok {
 			return "", nil, nil, fmt.Errorf("seal %s: this device does not read it: %w", scope.Label(), lifeboat.ErrPermission)
 		}
 		key := randomBytes(32)
-		if err := hand(scopeKeyID(key), key, nil); err != nil {
-			return "", nil, nil, err
-		}
+		hand(scopeKeyID(key), key, nil)
 	}
 	if len(p.Keys) == 0 {
 		if best == nil {
@@ -521,25 +508,6 @@ func (db *DB) ShareScopeKeys(ctx context.Context) (int, error) {
 	t := &txn{tx: tx, aead: aead, db: db}
 	for _, s := range scopes {
 		if !sub.Reads(s) {
-			continue
-		}
-		keys, err := scopeKeys(ctx, t, s)
-		if err != nil {
-			tx.Rollback()
-			return 0, fmt.Errorf("share scope keys: %w", err)
-		}
-		readers, err := scopeReaders(ctx, t, s)
-		if err != nil {
-			tx.Rollback()
-			return 0, fmt.Errorf("share scope keys: %w", err)
-		}
-		lacking := false
-		for _, k := range keys {
-			for d := range readers {
-				lacking = lacking || !k.to[d]
-			}
-		}
-		if !lacking {
 			continue
 		}
 		if _, _, d, err := t.sealingKey(ctx, s, scopeKeyShare); err != nil {

@@ -216,12 +216,15 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 		nWards, perWard = 4, 2
 	}
 	ctx := context.Background()
+	began := time.Now()
 	h, byWard, ref := newHospital(t, nWards, perWard)
-	t.Logf("%d wards, %d devices", nWards, len(h.devs))
-	waitFor(t, 5*time.Minute, "every device holds the site's registry", func() (bool, string) {
+	t.Logf("%d wards, %d devices, set up in %v", nWards, len(h.devs), time.Since(began).Round(time.Millisecond))
+	began = time.Now()
+	waitFor(t, 10*time.Minute, "every device holds the site's registry", func() (bool, string) {
 		o := h.owed()
 		return o == "", o
 	})
+	t.Logf("settled in %v", time.Since(began).Round(time.Millisecond))
 
 	// Each ward admits patients on its first device; then the ward splits
 	// from the relays (a network fault) and records on both sides.
@@ -277,10 +280,12 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 		}
 	}
 
+	began = time.Now()
 	waitFor(t, 10*time.Minute, "every device holds its scopes", func() (bool, string) {
 		o := h.owed()
 		return o == "", o
 	})
+	t.Logf("healed, moved and revoked in %v", time.Since(began).Round(time.Millisecond))
 	h.checkScopes(ref, patients)
 }
 

@@ -165,11 +165,14 @@ func digest(t testing.TB, db *store.DB) (string, int) {
 	return d, n
 }
 
-// waitFor polls cond until it holds or the deadline passes.
+// waitFor polls cond until it holds or the deadline passes. It waits
+// 10 ms between polls, or twice as long as a poll took (a hospital's poll
+// reads hundreds of stores: polling must not take the CPU the nodes need).
 func waitFor(t testing.TB, within time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
+		began := time.Now()
 		ok, state := cond()
 		if ok {
 			return
@@ -177,7 +180,7 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() (bool,
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %v: %s", what, within, state)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(max(10*time.Millisecond, 2*time.Since(began)))
 	}
 }
 

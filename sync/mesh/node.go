@@ -475,9 +475,47 @@ func (n *Node) member(name string) (member, bool) {
 	return m, ok
 }
 
+// refreshRegistryIfMoved reloads the registry if the site's chains moved
+// since it was last read (every device record is a site-scope record):
+// at hospital scale commits come many a second, and most are not the
+// site's. vec is our version vector as now read (nil: as last read).
+func (n *Node) refreshRegistryIfMoved(ctx context.Context, vec map[string]uint64) error {
+	n.mu.Lock()
+	if vec == nil {
+		vec = n.s.mine
+	}
+	at := siteSum(vec)
+	moved := at != n.s.regAt
+	n.mu.Unlock()
+	if !moved {
+		return nil
+	}
+	if err := n.refreshRegistry(ctx); err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.s.regAt = at
+	n.mu.Unlock()
+	return nil
+}
+
+// siteSum is the sum of the site scope's chains in v.
+func siteSum(v map[string]uint64) uint64 {
+	var site uint64
+	for chain, seq := range v {
+		if lifeboat.ScopeOf(chain) == lifeboat.ScopeSite {
+			site += seq
+		}
+	}
+	return site
+}
+
 // refreshRegistry reloads the device registry the alive delegate and the
 // message handlers check peers against.
 func (n *Node) refreshRegistry(ctx context.Context) error {
+	n.mu.Lock()
+	at := siteSum(n.s.mine)
+	n.mu.Unlock()
 	devs, err := n.st.Devices(ctx)
 	if err != nil {
 		return fmt.Errorf("read device registry: %w", err)
@@ -492,6 +530,7 @@ func (n *Node) refreshRegistry(ctx context.Context) error {
 	}
 	n.mu.Lock()
 	n.reg, n.subs, n.mySub = reg, subs, subscription(subs, n.self)
+	n.s.regAt = at
 	n.mu.Unlock()
 	return nil
 }

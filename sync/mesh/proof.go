@@ -96,6 +96,9 @@ type handshake struct {
 	// membership (a joiner's challenge can come before its join is
 	// through): answered once they are members, or dropped.
 	deferred map[string]deferredChallenge
+	// chose are the peers that challenged us, in the session each was
+	// in: beyond a small mesh we challenge them back (see wanted).
+	chose map[string]session
 }
 
 type deferredChallenge struct {
@@ -122,7 +125,7 @@ type provenPeer struct {
 
 func newHandshake() handshake {
 	return handshake{pending: map[string]pendingChallenge{}, proven: map[string]*provenPeer{}, failed: map[string]string{},
-		deferred: map[string]deferredChallenge{}, members: map[string]hsMember{}}
+		deferred: map[string]deferredChallenge{}, members: map[string]hsMember{}, chose: map[string]session{}}
 }
 
 func (h *handshake) setLocal(s session) {
@@ -194,9 +197,9 @@ func verifyProof(pub ed25519.PublicKey, msg []byte, sig []byte) bool {
 	return ed25519.VerifyWithOptions(pub, msg, sig, &ed25519.Options{Hash: crypto.Hash(0), Context: lifeboat.ProofContext}) == nil
 }
 
-// challengePeers challenges every live member not proven in the session
-// it is in now, unless a challenge to it in that session is still young.
-// Called by the sync loop.
+// challengePeers challenges every live member it talks to (see wanted)
+// not proven in the session it is in now, unless a challenge to it in
+// that session is still young. Called by the sync loop.
 func (n *Node) challengePeers() {
 	n.answerDeferred()
 	type out struct {
@@ -204,9 +207,11 @@ func (n *Node) challengePeers() {
 		msg []byte
 	}
 	var sends []out
-	for name, m := range n.hs.snapshot() {
+	members := n.hs.snapshot()
+	want := n.wanted(members)
+	for name, m := range members {
 		s := m.sess
-		if n.admit(name, m.fp) != nil {
+		if !want[name] || n.admit(name, m.fp) != nil {
 			continue
 		}
 		n.hs.mu.Lock()
@@ -262,6 +267,13 @@ func (n *Node) onChallenge(c challenge) {
 	}
 	copy(p.Sig[:], sig)
 	n.send(s.peer(), p.encode())
+	n.hs.mu.Lock()
+	_, known := n.hs.chose[c.From]
+	n.hs.chose[c.From] = s
+	n.hs.mu.Unlock()
+	if !known {
+		(*events)(n).poke() // challenge it back
+	}
 }
 
 // answerDeferred answers the deferred challenges of peers now members,
@@ -328,6 +340,9 @@ func (n *Node) onProof(p proof) {
 	delete(n.hs.failed, p.From)
 	n.hs.mu.Unlock()
 	n.log.Debug("peer proved its device key", "peer", p.From)
+	n.mu.Lock()
+	n.s.peer(p.From).told = time.Now()
+	n.mu.Unlock()
 	n.send(c.sess.peer(), n.summary(p.From).encode())
 	(*events)(n).poke()
 }
@@ -341,6 +356,7 @@ func (n *Node) memberChanged(p *memberlist.Node) {
 	defer n.hs.mu.Unlock()
 	delete(n.hs.proven, p.Name)
 	delete(n.hs.pending, p.Name)
+	delete(n.hs.chose, p.Name)
 	if ok && p.Name != n.self {
 		n.hs.members[p.Name] = hsMember{sess: s, fp: fp}
 	} else {
@@ -354,6 +370,7 @@ func (n *Node) memberLeft(name string) {
 	defer n.hs.mu.Unlock()
 	delete(n.hs.proven, name)
 	delete(n.hs.pending, name)
+	delete(n.hs.chose, name)
 	delete(n.hs.members, name)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
-	"slices"
 	"sort"
 	"time"
 
@@ -57,9 +56,11 @@ type peerState struct {
 	inflight *request
 	backoff  map[string]time.Time // chain -> not before (time.Now: elapsed time, not cfg.Now)
 	// told is when our summary was last sent to it (time.Now); retell,
-	// that the last send failed (it is sent again at the next tick).
+	// that it is owed one at the next tick (a send failed, or a change
+	// came too soon after the last).
 	told   time.Time
 	retell bool
+	queued bool // a summary to it waits to go out (see tell)
 	// ownSeen: the store has been told how far this peer holds our own
 	// chains; told again only when it holds more of them than we do.
 	ownSeen bool
@@ -144,6 +145,18 @@ func (s *syncState) setMine(v map[string]uint64) {
 		}
 	}
 	s.mine = v
+}
+
+// reindex recomputes owed from every peer's vector.
+func (s *syncState) reindex() {
+	for chain, h := range s.holders {
+		for _, seq := range h {
+			if seq > s.mine[chain] {
+				s.owed[chain] = struct{}{}
+				break
+			}
+		}
+	}
 }
 
 // rank is pairRank(self, peer), remembered.
@@ -270,10 +283,11 @@ func (n *Node) tryJoin() {
 // announce sends our summary to the live, proven peers we talk to (see
 // wanted). After a change (periodic false), to those whose summary
 // changed: a chain moved of a scope they hold, or of their own. Our
-// ward's devices, the pharmacy and the relays hear at once; the relays
-// pass a site change on to everyone (their own summaries change). At a
-// tick (periodic), to those not told for a reannounce interval (a lost
-// summary is made good) and those a send to failed.
+// ward's devices, the pharmacy and the relays hear at once (or at the
+// next tick, if told less than a SyncInterval ago); the relays pass a
+// site change on to everyone (their own summaries change). At a tick
+// (periodic), to those not told for a reannounce interval (a lost
+// summary is made good), those a send to failed and those kept waiting.
 func (n *Node) announce(periodic bool) {
 	live := n.live()
 	members := n.hs.snapshot()
@@ -303,36 +317,40 @@ func (n *Node) announce(periodic bool) {
 				}
 			}
 		}
-		if send {
+		switch {
+		case send && !periodic && now.Sub(p.told) < n.cfg.SyncInterval:
+			// Told a moment ago: the next tick tells it again, with
+			// whatever else moves meanwhile (a relay taking in a
+			// hundred devices' records does not send each of them a
+			// summary for every batch).
+			p.retell = true
+		case send:
 			p.told, p.retell = now, false
 			to = append(to, m)
 		}
 	}
 	n.mu.Unlock()
 	for _, m := range to {
-		name := m.Name
-		msg := n.summary(name).encode()
-		n.sendOr(m, msg, len(msg), func() {
-			n.mu.Lock()
-			if p := n.s.peers[name]; p != nil {
-				p.retell = true
-			}
-			n.mu.Unlock()
-		})
+		n.tell(m)
 	}
 }
 
-// sharesBeyondSite reports whether two subscriptions have a scope in
-// common other than the site (which every device holds).
+// sharesBeyondSite reports whether two subscriptions hold a scope in
+// common other than the site (which every device holds), to read or to
+// forward. A device holding every scope (a relay) shares with every
+// device.
 func sharesBeyondSite(a, b lifeboat.Subscription) bool {
 	if len(a) == 0 || len(b) == 0 {
 		return true // not known yet: as before scopes
 	}
-	if slices.Contains(a, lifeboat.ScopeAll) || slices.Contains(b, lifeboat.ScopeAll) {
+	if a.Holds(lifeboat.ScopeAll) || b.Holds(lifeboat.ScopeAll) {
 		return true
 	}
 	for _, s := range a {
-		if s != lifeboat.ScopeSite && slices.Contains(b, s) {
+		if f, ok := s.Forwarded(); ok {
+			s = f
+		}
+		if s != lifeboat.ScopeSite && b.Holds(s) {
 			return true
 		}
 	}
@@ -387,12 +405,18 @@ func abs(d time.Duration) time.Duration {
 }
 
 // awaited reports whether a batch from peer answering pull id is one the
-// node is waiting for.
+// node is waiting for, and if so restarts the pull's timeout: the batch
+// has come, even if the sync loop takes a while to get to it (a relay
+// taking in a hundred peers' batches has a queue of them).
 func (n *Node) awaited(peer string, id uint64) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	p := n.s.peers[peer]
-	return p != nil && p.inflight != nil && p.inflight.id == id
+	ok := p != nil && p.inflight != nil && p.inflight.id == id
+	if ok {
+		p.inflight.sent = time.Now()
+	}
+	return ok
 }
 
 func (n *Node) onBatch(ctx context.Context, b *batch) {
@@ -580,11 +604,11 @@ func (n *Node) plan() {
 				}
 			}
 		}
-		if !ahead {
-			delete(n.s.owed, d)
+		if !ahead || !n.mySub.Holds(lifeboat.ScopeOf(d)) {
+			delete(n.s.owed, d) // owed again if a peer holds more, or our scopes change (reindex)
 			continue
 		}
-		if !liveAhead || !n.mySub.Holds(lifeboat.ScopeOf(d)) {
+		if !liveAhead {
 			continue
 		}
 		owed = append(owed, d)

@@ -54,11 +54,15 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// simTune slows the gossip down for hundreds of nodes on two CPUs.
+// simTune gives hundreds of nodes on two CPUs memberlist's LAN probe and
+// gossip timings, a push/pull (and reannounce) interval shortened from
+// 30 s to 2 s, and connection and request timeouts a process this busy
+// can keep (with every node in one process, a dial's goroutine can wait
+// a second to run; memberlist's LAN TCPTimeout is 10 s).
 func simTune(c *mesh.Config) {
-	c.ProbeInterval, c.ProbeTimeout = 500*time.Millisecond, 400*time.Millisecond
+	c.ProbeInterval, c.ProbeTimeout = time.Second, 500*time.Millisecond
 	c.GossipInterval, c.PushPullInterval = 200*time.Millisecond, 2*time.Second
-	c.SyncInterval, c.RequestTimeout = 300*time.Millisecond, 5*time.Second
+	c.SyncInterval, c.RequestTimeout, c.TCPTimeout = 300*time.Millisecond, 8*time.Second, 4*time.Second
 }
 
 // device makes, enrols (with scopes) and starts a device joined to the relays.
@@ -134,7 +138,9 @@ func (h *hospital) owed() string {
 			if d.scopes.Holds(lifeboat.ScopeOf(chain)) && vv[chain] < seq {
 				behind++
 				if first == "" {
-					first = fmt.Sprintf("%s lacks %s %d..%d", d.name, chain, vv[chain]+1, seq)
+					st := d.n.Status()
+					first = fmt.Sprintf("%s lacks %s %d..%d (it talks to %d peers, refuses %d, holds back %d chains)",
+						d.name, chain, vv[chain]+1, seq, len(st.Peers), len(st.RefusedPeers), len(st.Held))
 				}
 			}
 		}
@@ -228,6 +234,7 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 
 	// Each ward admits patients on its first device; then the ward splits
 	// from the relays (a network fault) and records on both sides.
+	began = time.Now()
 	patients := map[string][]string{}
 	for _, w := range h.wards {
 		patients[w] = h.admitPatients(byWard[w][0], w, 2)
@@ -236,6 +243,7 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 		o := h.owed()
 		return o == "", o
 	})
+	t.Logf("patients admitted and held in %v", time.Since(began).Round(time.Millisecond))
 	var left, right []string
 	for _, d := range h.live() {
 		if h.rng.IntN(2) == 0 && d.role != "relay" {
@@ -310,6 +318,11 @@ func (h *hospital) checkScopes(ref *simDevice, patients map[string][]string) {
 			}
 		}
 	}
+	kinds := map[string]int{}
+	for _, e := range union {
+		kinds[e.Kind]++
+	}
+	t.Logf("DIAG union %d events: %v", len(union), kinds)
 	res, err := ref.db.ApplyRemote(ctx, union)
 	if err != nil || len(res.Refused) > 0 || len(res.Held) > 0 {
 		t.Fatalf("the union of the logs: %d events, applied %d, refused %d, held %d, %v", len(union), res.Applied, len(res.Refused), len(res.Held), err)

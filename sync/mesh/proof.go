@@ -267,11 +267,24 @@ func (n *Node) onChallenge(c challenge) {
 	}
 	copy(p.Sig[:], sig)
 	n.send(s.peer(), p.encode())
+	n.chosenBy(c.From)
+}
+
+// chosenBy notes that a member talks to us (it challenged us, or sent us
+// a summary or a pull we dropped because we have not proven it): beyond a
+// small mesh we then talk to it too, and challenge it (see wanted). The
+// summaries a peer keeps sending repair a note lost when it left, died or
+// changed in our view and came back.
+func (n *Node) chosenBy(peer string) {
 	n.hs.mu.Lock()
-	_, known := n.hs.chose[c.From]
-	n.hs.chose[c.From] = s
+	m, member := n.hs.members[peer]
+	s, known := n.hs.chose[peer]
+	fresh := member && (!known || s != m.sess)
+	if fresh {
+		n.hs.chose[peer] = m.sess
+	}
 	n.hs.mu.Unlock()
-	if !known {
+	if fresh {
 		(*events)(n).poke() // challenge it back
 	}
 }
@@ -343,7 +356,7 @@ func (n *Node) onProof(p proof) {
 	n.mu.Lock()
 	n.s.peer(p.From).told = time.Now()
 	n.mu.Unlock()
-	n.send(c.sess.peer(), n.summary(p.From).encode())
+	n.tell(c.sess.peer())
 	(*events)(n).poke()
 }
 
@@ -433,7 +446,7 @@ func (n *Node) acceptState(peer string) bool {
 	}
 	n.hs.mu.Unlock()
 	if reply {
-		n.send(s.peer(), n.summary(peer).encode())
+		n.tell(s.peer())
 	}
 	return true
 }

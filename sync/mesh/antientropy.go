@@ -13,9 +13,12 @@ import (
 // syncState is the sync loop's view of its peers; guarded by Node.mu.
 type syncState struct {
 	keysState
-	regAt uint64            // siteSum(mine) when the registry was last read
-	mine  map[string]uint64 // our version vector
-	peers map[string]*peerState
+	regAt  uint64 // siteSum(mine) when the registry was last read
+	regGen uint64 // counts registry reads (see neighbours)
+	nbrs   neighbourCache
+	liveC  liveCache
+	mine   map[string]uint64 // our version vector
+	peers  map[string]*peerState
 	// holders is the peers' vectors turned round: chain -> peer -> seq
 	// it said it holds. owed are the chains some peer said it holds more
 	// of than we do (and maybe a few no longer, pruned by plan): plan
@@ -33,6 +36,7 @@ type syncState struct {
 	refusedPeers map[string]string      // peer -> why the alive delegate refused it
 	dead         map[string]departed    // peers that left or were declared dead
 	live         map[string]member      // members not dead or left (incl. us), as the event delegate told
+	liveGen      uint64                 // counts changes to live
 	held         map[string]string      // device -> why its events are held back
 	corrections  map[string][]time.Time // device -> clocks of its recent corrections
 	seq          map[string]uint64      // device -> highest seq counted for floods
@@ -213,7 +217,8 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 				n.log.Warn("registry", "err", err)
 			}
 			n.reloadQuarantine(ctx, nil) // a person may have released or discarded some
-			n.refreshKeys(ctx)
+			// Keys: at the next tick (a rotation's records come in many
+			// commits; the store reads every key record each time).
 			debounce()
 			n.plan()
 		case <-announceC:
@@ -290,8 +295,7 @@ func (n *Node) tryJoin() {
 // summary is made good), those a send to failed and those kept waiting.
 func (n *Node) announce(periodic bool) {
 	live := n.live()
-	members := n.hs.snapshot()
-	want := n.wanted(members)
+	members, want := n.neighbours()
 	every := reannounceEvery(n.cfg.PushPullInterval, len(members)+1)
 	now := time.Now() // elapsed time: cfg.Now may stand still
 	var to []member
@@ -432,6 +436,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	n.s.learn(b.From, p, b.Vector)
 	p.heard = now
 	req.sent = time.Now() // still answering: restart the timeout
+	old := n.s.mine       // replaced, never written, by setMine
 	n.mu.Unlock()
 
 	var res lifeboat.ApplyResult
@@ -494,6 +499,9 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if vec != nil {
+		if n.s.keysAt == siteSum(old) && keylessMove(old, vec, b.Events) {
+			n.s.keysAt = siteSum(vec) // nothing new for refreshKeys
+		}
 		n.s.setMine(vec)
 	}
 	elapsed := time.Now() // backoffs: cfg.Now may stand still
@@ -548,9 +556,18 @@ func (n *Node) expire() {
 
 // live returns the live members (memberlist holds them alive or suspect)
 // proven in the session they are in: the only peers the node talks to.
-// Our own copies, never memberlist's nodes.
+// Our own copies, never memberlist's nodes. Made again only when the
+// members, proofs or registry changed; the map is shared and must not be
+// written.
 func (n *Node) live() map[string]member {
+	_, gen := n.hs.snapshotGen()
 	n.mu.Lock()
+	at := [3]uint64{gen, n.s.regGen, n.s.liveGen}
+	c := n.s.liveC
+	if c.m != nil && c.at == at {
+		n.mu.Unlock()
+		return c.m
+	}
 	names := make([]string, 0, len(n.s.live))
 	for name := range n.s.live {
 		if name != n.self {
@@ -564,7 +581,16 @@ func (n *Node) live() map[string]member {
 			out[name] = c
 		}
 	}
+	n.mu.Lock()
+	n.s.liveC = liveCache{at: at, m: out}
+	n.mu.Unlock()
 	return out
+}
+
+// liveCache is what live last worked out, and from what.
+type liveCache struct {
+	at [3]uint64 // handshake, registry and live generations
+	m  map[string]member
 }
 
 // plan asks idle peers for what they hold and we lack: each chain's

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,6 +53,16 @@ func envInt(name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// simWait is how long the simulation waits for a step: d, or less with
+// LIFEBOAT_SIM_WAIT (a duration), to profile a size that does not finish
+// (go test -cpuprofile writes nothing if the test times out).
+func simWait(d time.Duration) time.Duration {
+	if w, err := time.ParseDuration(os.Getenv("LIFEBOAT_SIM_WAIT")); err == nil && w > 0 {
+		return min(d, w)
+	}
+	return d
 }
 
 // simTune gives hundreds of nodes on two CPUs memberlist's LAN probe and
@@ -213,6 +224,17 @@ func newHospital(t testing.TB, nWards, perWard int) (*hospital, map[string][]*si
 			h.start(d, join)
 		}
 	}
+	// At the end, every node leaves at once (one after another, each
+	// waiting up to a second for its leave to spread, takes minutes).
+	t.Cleanup(func() {
+		var wg sync.WaitGroup
+		for _, d := range h.devs {
+			if d.n != nil {
+				wg.Go(d.n.stop)
+			}
+		}
+		wg.Wait()
+	})
 	return h, byWard, ref
 }
 
@@ -226,7 +248,7 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 	h, byWard, ref := newHospital(t, nWards, perWard)
 	t.Logf("%d wards, %d devices, set up in %v", nWards, len(h.devs), time.Since(began).Round(time.Millisecond))
 	began = time.Now()
-	waitFor(t, 10*time.Minute, "every device holds the site's registry", func() (bool, string) {
+	waitFor(t, simWait(10*time.Minute), "every device holds the site's registry", func() (bool, string) {
 		o := h.owed()
 		return o == "", o
 	})
@@ -239,7 +261,7 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 	for _, w := range h.wards {
 		patients[w] = h.admitPatients(byWard[w][0], w, 2)
 	}
-	waitFor(t, 5*time.Minute, "every ward device holds its ward's patients", func() (bool, string) {
+	waitFor(t, simWait(5*time.Minute), "every ward device holds its ward's patients", func() (bool, string) {
 		o := h.owed()
 		return o == "", o
 	})
@@ -289,7 +311,7 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 	}
 
 	began = time.Now()
-	waitFor(t, 10*time.Minute, "every device holds its scopes", func() (bool, string) {
+	waitFor(t, simWait(10*time.Minute), "every device holds its scopes", func() (bool, string) {
 		o := h.owed()
 		return o == "", o
 	})
@@ -424,7 +446,9 @@ func BenchmarkHealHospital(b *testing.B) {
 				return o == "", o
 			})
 		}
+		began := time.Now()
 		level(10 * time.Minute)
+		settled := time.Since(began)
 		patients := map[string][]string{}
 		for _, w := range h.wards {
 			patients[w] = h.admitPatients(byWard[w][0], w, 2)
@@ -466,6 +490,7 @@ func BenchmarkHealHospital(b *testing.B) {
 			most = max(most, got)
 		}
 		b.ReportMetric(took.Seconds(), "heal-s")
+		b.ReportMetric(settled.Seconds(), "settle-s")
 		b.ReportMetric(float64(len(h.live())), "devices")
 		b.ReportMetric(sum/float64(len(h.live())), "wire-KiB/device")
 		b.ReportMetric(most, "wire-KiB-max")

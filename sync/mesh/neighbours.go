@@ -34,6 +34,33 @@ const (
 	randomPeers = 3
 )
 
+// neighbours returns the members as the handshake has them, and those
+// of them this node talks to (see wanted): made again only when the
+// members, proofs, choices or registry changed (every tick asks; at
+// hospital scale, making them every time was a tenth of the CPU). Both
+// maps are shared and must not be written.
+func (n *Node) neighbours() (map[string]hsMember, map[string]bool) {
+	members, gen := n.hs.snapshotGen()
+	n.mu.Lock()
+	at := [2]uint64{gen, n.s.regGen}
+	c := n.s.nbrs
+	n.mu.Unlock()
+	if c.want != nil && c.at == at {
+		return members, c.want
+	}
+	want := n.wanted(members)
+	n.mu.Lock()
+	n.s.nbrs = neighbourCache{at: at, want: want}
+	n.mu.Unlock()
+	return members, want
+}
+
+// neighbourCache is what neighbours last worked out, and from what.
+type neighbourCache struct {
+	at   [2]uint64 // handshake generation, registry generation
+	want map[string]bool
+}
+
 // wanted returns the members (as the handshake has them) this node
 // proves and tells its summary.
 func (n *Node) wanted(members map[string]hsMember) map[string]bool {

@@ -574,6 +574,7 @@ func (n *Node) refreshRegistry(ctx context.Context) error {
 	}
 	n.reg, n.subs, n.mySub = reg, subs, mine
 	n.s.regAt = at
+	n.s.regGen++
 	n.mu.Unlock()
 	return nil
 }

@@ -99,6 +99,10 @@ type handshake struct {
 	// chose are the peers that challenged us, in the session each was
 	// in: beyond a small mesh we challenge them back (see wanted).
 	chose map[string]session
+	// gen counts changes to members, proven and chose; snap is members
+	// as of snapGen (shared, never written: callers only read it).
+	gen, snapGen uint64
+	snap         map[string]hsMember
 }
 
 type deferredChallenge struct {
@@ -207,8 +211,7 @@ func (n *Node) challengePeers() {
 		msg []byte
 	}
 	var sends []out
-	members := n.hs.snapshot()
-	want := n.wanted(members)
+	members, want := n.neighbours()
 	for name, m := range members {
 		s := m.sess
 		if !want[name] || n.admit(name, m.fp) != nil {
@@ -282,6 +285,7 @@ func (n *Node) chosenBy(peer string) {
 	fresh := member && (!known || s != m.sess)
 	if fresh {
 		n.hs.chose[peer] = m.sess
+		n.hs.gen++
 	}
 	n.hs.mu.Unlock()
 	if fresh {
@@ -349,6 +353,7 @@ func (n *Node) onProof(p proof) {
 		return // the peer rejoined, moved or left while we checked
 	}
 	n.hs.proven[p.From] = &provenPeer{sess: c.sess}
+	n.hs.gen++
 	delete(n.hs.pending, p.From)
 	delete(n.hs.failed, p.From)
 	n.hs.mu.Unlock()
@@ -370,6 +375,7 @@ func (n *Node) memberChanged(p *memberlist.Node) {
 	delete(n.hs.proven, p.Name)
 	delete(n.hs.pending, p.Name)
 	delete(n.hs.chose, p.Name)
+	n.hs.gen++
 	if ok && p.Name != n.self {
 		n.hs.members[p.Name] = hsMember{sess: s, fp: fp}
 	} else {
@@ -385,16 +391,28 @@ func (n *Node) memberLeft(name string) {
 	delete(n.hs.pending, name)
 	delete(n.hs.chose, name)
 	delete(n.hs.members, name)
+	n.hs.gen++
 }
 
+// snapshot returns the members as they are now; the map is shared, and
+// must not be written.
 func (h *handshake) snapshot() map[string]hsMember {
+	m, _ := h.snapshotGen()
+	return m
+}
+
+// snapshotGen is snapshot and the generation it is of.
+func (h *handshake) snapshotGen() (map[string]hsMember, uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make(map[string]hsMember, len(h.members))
-	for k, v := range h.members {
-		out[k] = v
+	if h.snap == nil || h.snapGen != h.gen {
+		out := make(map[string]hsMember, len(h.members))
+		for k, v := range h.members {
+			out[k] = v
+		}
+		h.snap, h.snapGen = out, h.gen
 	}
-	return out
+	return h.snap, h.gen
 }
 
 // provenSession returns the session a peer proved, if it is still an

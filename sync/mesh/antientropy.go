@@ -217,8 +217,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 				n.log.Warn("registry", "err", err)
 			}
 			n.reloadQuarantine(ctx, nil) // a person may have released or discarded some
-			// Keys: at the next tick (a rotation's records come in many
-			// commits; the store reads every key record each time).
+			n.refreshKeys(ctx)
 			debounce()
 			n.plan()
 		case <-announceC:

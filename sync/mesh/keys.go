@@ -13,7 +13,8 @@ import (
 // (the store opens new keys sealed to it and records its steps) and makes
 // memberlist's keyring match what the store says to use now: keys added
 // for reading first, the primary switched, retired keys removed. Called
-// at start and on every tick; cheap when nothing changed.
+// at start, after every commit and on every tick; cheap when nothing
+// changed.
 //
 // Site key changes are site-scope records: while the site's chains are
 // as they were at the last call, or moved only by batches holding none of

@@ -344,7 +344,7 @@ func (h *hospital) checkScopes(ref *simDevice, patients map[string][]string) {
 	for _, e := range union {
 		kinds[e.Kind]++
 	}
-	t.Logf("DIAG union %d events: %v", len(union), kinds)
+	t.Logf("the union of the logs: %d events, by kind %v", len(union), kinds)
 	res, err := ref.db.ApplyRemote(ctx, union)
 	if err != nil || len(res.Refused) > 0 || len(res.Held) > 0 {
 		t.Fatalf("the union of the logs: %d events, applied %d, refused %d, held %d, %v", len(union), res.Applied, len(res.Refused), len(res.Held), err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"lifeboat"
@@ -93,15 +94,13 @@ func keylessMove(old, now map[string]uint64, evs []lifeboat.Event) bool {
 	return true
 }
 
-// keyRecord reports whether the site keyring is worked out from records
-// of this kind (rotations, steps, shares, and who is enrolled).
+// keyRecord reports whether AdvanceSiteKeys may act on records of this
+// kind: the site keyring's (rotations, steps, shares), the devices' (who
+// is enrolled or revoked, and their scopes) and the ward keys handed to
+// them ("scope." kinds: the store hands ward keys on at the same call).
+// Anything of those families counts, known or future.
 func keyRecord(kind string) bool {
-	switch kind {
-	case lifeboat.KindSiteKeyRotated, lifeboat.KindSiteKeyStep, lifeboat.KindSiteKeyShared,
-		lifeboat.KindDeviceEnrolled, lifeboat.KindDeviceRevoked:
-		return true
-	}
-	return false
+	return strings.HasPrefix(kind, "site.key") || strings.HasPrefix(kind, "device.") || strings.HasPrefix(kind, "scope.")
 }
 
 // keysRecheck is how long refreshKeys trusts an unchanged site scope.

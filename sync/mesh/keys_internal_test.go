@@ -26,6 +26,8 @@ func TestKeylessMove_OnlyABatchOfOtherSiteRecordsLeavesTheKeysAlone(t *testing.T
 		{"a key share", map[string]uint64{"A": 4, "B": 1, "A/" + ward: 7}, []lifeboat.Event{ev("A", 4, lifeboat.KindSiteKeyShared)}, false},
 		{"an enrolment", map[string]uint64{"A": 4, "B": 1, "A/" + ward: 7}, []lifeboat.Event{ev("A", 4, lifeboat.KindDeviceEnrolled)}, false},
 		{"a revocation", map[string]uint64{"A": 4, "B": 1, "A/" + ward: 7}, []lifeboat.Event{ev("A", 4, lifeboat.KindDeviceRevoked)}, false},
+		{"scopes changed", map[string]uint64{"A": 4, "B": 1, "A/" + ward: 7}, []lifeboat.Event{ev("A", 4, lifeboat.KindDeviceScopes)}, false},
+		{"a ward key handed on", map[string]uint64{"A": 4, "B": 1, "A/" + ward: 7}, []lifeboat.Event{ev("A", 4, "scope.key")}, false},
 		{"moved further than the batch (a local record)", map[string]uint64{"A": 5, "B": 1, "A/" + ward: 7}, []lifeboat.Event{ev("A", 4, "ward.summary")}, false},
 		{"another chain moved", map[string]uint64{"A": 4, "B": 2, "A/" + ward: 7}, []lifeboat.Event{ev("A", 4, "ward.summary")}, false},
 		{"a new chain", map[string]uint64{"A": 3, "B": 1, "C": 1, "A/" + ward: 7}, nil, false},

@@ -35,7 +35,7 @@ func (a *alive) NotifyAlive(peer *memberlist.Node) error {
 		// ago): read it again before refusing.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		if rerr := n.refreshRegistry(ctx); rerr != nil {
+		if rerr := n.refreshRegistryIfMoved(ctx, nil); rerr != nil {
 			return n.refusePeer(p, rerr)
 		}
 		if err := n.admit(m.Device, m.Fingerprint); err != nil {

@@ -3,7 +3,7 @@ package mesh
 import (
 	"context"
 	"log/slog"
-	"slices"
+	"math/rand/v2"
 	"sort"
 	"time"
 
@@ -13,17 +13,30 @@ import (
 // syncState is the sync loop's view of its peers; guarded by Node.mu.
 type syncState struct {
 	keysState
-	mine         map[string]uint64 // our version vector
-	peers        map[string]*peerState
+	regAt  uint64 // siteSum(mine) when the registry was last read
+	regGen uint64 // counts registry reads (see neighbours)
+	nbrs   neighbourCache
+	liveC  liveCache
+	mine   map[string]uint64 // our version vector
+	peers  map[string]*peerState
+	// holders is the peers' vectors turned round: chain -> peer -> seq
+	// it said it holds. owed are the chains some peer said it holds more
+	// of than we do (and maybe a few no longer, pruned by plan): plan
+	// looks only at these, not at every chain of every peer.
+	holders map[string]map[string]uint64
+	owed    map[string]struct{}
+	// dirty are the chains of ours that moved since the last announce.
+	dirty        map[string]struct{}
+	ranks        map[string]uint64 // peer -> pairRank(self, peer), as computed
 	busy         map[string]string // device -> peer a pull for it is waiting on
 	joined       bool
 	lastSync     time.Time
-	announced    time.Time              // when our summary was last sent to every peer
 	quarantine   []Quarantined          // the newest of the store's quarantine
 	quarantined  int                    // how many events the store's quarantine holds
 	refusedPeers map[string]string      // peer -> why the alive delegate refused it
 	dead         map[string]departed    // peers that left or were declared dead
 	live         map[string]member      // members not dead or left (incl. us), as the event delegate told
+	liveGen      uint64                 // counts changes to live
 	held         map[string]string      // device -> why its events are held back
 	corrections  map[string][]time.Time // device -> clocks of its recent corrections
 	seq          map[string]uint64      // device -> highest seq counted for floods
@@ -45,7 +58,13 @@ type peerState struct {
 	synced   time.Time
 	skew     time.Duration
 	inflight *request
-	backoff  map[string]time.Time // device -> not before
+	backoff  map[string]time.Time // chain -> not before (time.Now: elapsed time, not cfg.Now)
+	// told is when our summary was last sent to it (time.Now); retell,
+	// that it is owed one at the next tick (a send failed, or a change
+	// came too soon after the last).
+	told   time.Time
+	retell bool
+	queued bool // a summary to it waits to go out (see tell)
 	// ownSeen: the store has been told how far this peer holds our own
 	// chains; told again only when it holds more of them than we do.
 	ownSeen bool
@@ -69,12 +88,16 @@ type request struct {
 	last   int64  // Part of the batch that said no more, -1 until seen
 }
 
+// rejoinAtOnce is how many peers declared dead reconnect tries a round.
+const rejoinAtOnce = 4
+
 // maxQuarantine bounds the refusals Status lists (the newest are kept;
 // the store keeps more).
 const maxQuarantine = 1000
 
 func newSyncState() syncState {
-	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{}, refusedPeers: map[string]string{}, dead: map[string]departed{}, live: map[string]member{},
+	return syncState{mine: map[string]uint64{}, peers: map[string]*peerState{}, busy: map[string]string{},
+		holders: map[string]map[string]uint64{}, owed: map[string]struct{}{}, dirty: map[string]struct{}{}, ranks: map[string]uint64{}, refusedPeers: map[string]string{}, dead: map[string]departed{}, live: map[string]member{},
 		held: map[string]string{}, corrections: map[string][]time.Time{}, seq: map[string]uint64{}, exempt: map[string]uint64{}}
 }
 
@@ -85,6 +108,69 @@ func (s *syncState) peer(name string) *peerState {
 		s.peers[name] = p
 	}
 	return p
+}
+
+// learn raises peer's vector to v (vectors only grow; summaries may
+// arrive out of order), keeping holders and owed in step.
+func (s *syncState) learn(name string, p *peerState, v map[string]uint64) {
+	for chain, seq := range v {
+		if seq <= p.vec[chain] {
+			continue
+		}
+		p.vec[chain] = seq
+		h := s.holders[chain]
+		if h == nil {
+			h = map[string]uint64{}
+			s.holders[chain] = h
+		}
+		h[name] = seq
+		if seq > s.mine[chain] {
+			s.owed[chain] = struct{}{}
+		}
+	}
+}
+
+// setMine replaces our vector, noting the chains that moved (announced
+// next) and any that went back (a revocation's cut: owed again if a
+// peer holds more).
+func (s *syncState) setMine(v map[string]uint64) {
+	for chain, seq := range v {
+		if old := s.mine[chain]; seq != old {
+			s.dirty[chain] = struct{}{}
+			if seq < old {
+				s.owed[chain] = struct{}{}
+			}
+		}
+	}
+	for chain := range s.mine {
+		if _, ok := v[chain]; !ok {
+			s.dirty[chain] = struct{}{}
+			s.owed[chain] = struct{}{}
+		}
+	}
+	s.mine = v
+}
+
+// reindex recomputes owed from every peer's vector.
+func (s *syncState) reindex() {
+	for chain, h := range s.holders {
+		for _, seq := range h {
+			if seq > s.mine[chain] {
+				s.owed[chain] = struct{}{}
+				break
+			}
+		}
+	}
+}
+
+// rank is pairRank(self, peer), remembered.
+func (s *syncState) rank(self, peer string) uint64 {
+	r, ok := s.ranks[peer]
+	if !ok {
+		r = pairRank(self, peer)
+		s.ranks[peer] = r
+	}
+	return r
 }
 
 func (s *syncState) clear(name string, p *peerState) {
@@ -127,7 +213,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			return
 		case <-changed:
 			n.loadMine(ctx)
-			if err := n.refreshRegistry(ctx); err != nil && ctx.Err() == nil {
+			if err := n.refreshRegistryIfMoved(ctx, nil); err != nil && ctx.Err() == nil {
 				n.log.Warn("registry", "err", err)
 			}
 			n.reloadQuarantine(ctx, nil) // a person may have released or discarded some
@@ -161,7 +247,7 @@ func (n *Node) syncLoop(ctx context.Context, changed <-chan struct{}) {
 			n.refreshKeys(ctx)
 			n.tryJoin()
 			n.challengePeers()
-			n.reannounce()
+			n.announce(true)
 			n.reconnect()
 			n.expire()
 			n.plan()
@@ -178,7 +264,7 @@ func (n *Node) loadMine(ctx context.Context) {
 		return
 	}
 	n.mu.Lock()
-	n.s.mine = v
+	n.s.setMine(v)
 	n.mu.Unlock()
 }
 
@@ -198,36 +284,76 @@ func (n *Node) tryJoin() {
 	n.mu.Unlock()
 }
 
-// announce sends our summary to live, proven peers: with all, to every
-// one; else (after a change) to those that share a scope with us beyond
-// the site's: our ward's devices, the pharmacy, relays. The others hear
-// of it from those, or at the next announce to all: at hospital scale a
-// change is not sent to hundreds of devices that would not ask for it.
-func (n *Node) announce(all bool) {
+// announce sends our summary to the live, proven peers we talk to (see
+// wanted). After a change (periodic false), to those whose summary
+// changed: a chain moved of a scope they hold, or of their own. Our
+// ward's devices, the pharmacy and the relays hear at once (or at the
+// next tick, if told less than a SyncInterval ago); the relays pass a
+// site change on to everyone (their own summaries change). At a tick
+// (periodic), to those not told for a reannounce interval (a lost
+// summary is made good), those a send to failed and those kept waiting.
+func (n *Node) announce(periodic bool) {
+	live := n.live()
+	members, want := n.neighbours()
+	every := reannounceEvery(n.cfg.PushPullInterval, len(members)+1)
+	now := time.Now() // elapsed time: cfg.Now may stand still
+	var to []member
 	n.mu.Lock()
-	if all {
-		n.s.announced = n.cfg.Now()
+	dirty := n.s.dirty
+	if !periodic {
+		n.s.dirty = map[string]struct{}{}
 	}
-	mine, subs := n.mySub, n.subs
-	n.mu.Unlock()
-	for _, m := range n.live() {
-		if all || sharesBeyondSite(mine, subscription(subs, m.Name)) {
-			n.send(m, n.summary(m.Name).encode())
+	for name, m := range live {
+		if !want[name] {
+			continue
 		}
+		p := n.s.peer(name)
+		send := false
+		if periodic {
+			send = p.retell || now.Sub(p.told) >= every
+		} else {
+			their := subscription(n.subs, name)
+			for chain := range dirty {
+				if their.Holds(lifeboat.ScopeOf(chain)) || lifeboat.DeviceOf(chain) == name {
+					send = true
+					break
+				}
+			}
+		}
+		switch {
+		case send && !periodic && now.Sub(p.told) < n.cfg.SyncInterval:
+			// Told a moment ago: the next tick tells it again, with
+			// whatever else moves meanwhile (a relay taking in a
+			// hundred devices' records does not send each of them a
+			// summary for every batch).
+			p.retell = true
+		case send:
+			p.told, p.retell = now, false
+			to = append(to, m)
+		}
+	}
+	n.mu.Unlock()
+	for _, m := range to {
+		n.tell(m)
 	}
 }
 
-// sharesBeyondSite reports whether two subscriptions have a scope in
-// common other than the site (which every device holds).
+// sharesBeyondSite reports whether two subscriptions hold a scope in
+// common other than the site (which every device holds), to read or to
+// forward. A device holding every scope (a relay) shares with every
+// device.
 func sharesBeyondSite(a, b lifeboat.Subscription) bool {
 	if len(a) == 0 || len(b) == 0 {
 		return true // not known yet: as before scopes
 	}
-	if slices.Contains(a, lifeboat.ScopeAll) || slices.Contains(b, lifeboat.ScopeAll) {
+	if a.Holds(lifeboat.ScopeAll) || b.Holds(lifeboat.ScopeAll) {
 		return true
 	}
 	for _, s := range a {
-		if s != lifeboat.ScopeSite && slices.Contains(b, s) {
+		if f, ok := s.Forwarded(); ok {
+			s = f
+		}
+		if s != lifeboat.ScopeSite && b.Holds(s) {
 			return true
 		}
 	}
@@ -236,22 +362,6 @@ func sharesBeyondSite(a, b lifeboat.Subscription) bool {
 
 // defaultPushPull is memberlist's DefaultLANConfig().PushPullInterval.
 const defaultPushPull = 30 * time.Second
-
-// reannounce sends our summary again once a PushPullInterval has passed
-// without one (memberlist's push/pull carries none: see LocalState), so a
-// summary dropped on the way is made good.
-func (n *Node) reannounce() {
-	every := n.cfg.PushPullInterval
-	if every <= 0 {
-		every = defaultPushPull // memberlist's LAN default
-	}
-	n.mu.Lock()
-	due := n.cfg.Now().Sub(n.s.announced) >= every
-	n.mu.Unlock()
-	if due {
-		n.announce(true)
-	}
-}
 
 func (n *Node) onState(ctx context.Context, m *state) {
 	if err := n.admit(m.From, ""); err != nil || m.From == n.self {
@@ -281,7 +391,7 @@ func (n *Node) onState(ctx context.Context, m *state) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	p := n.s.peer(m.From)
-	merge(p.vec, m.Vector)
+	n.s.learn(m.From, p, m.Vector)
 	p.heard = now
 	skew := time.UnixMilli(m.Wall).Sub(now)
 	if abs(skew) > ClockSkewLimit && abs(p.skew) <= ClockSkewLimit {
@@ -297,23 +407,19 @@ func abs(d time.Duration) time.Duration {
 	return d
 }
 
-// merge raises v to u entry by entry (vectors only grow; summaries may
-// arrive out of order).
-func merge(v, u map[string]uint64) {
-	for d, s := range u {
-		if s > v[d] {
-			v[d] = s
-		}
-	}
-}
-
 // awaited reports whether a batch from peer answering pull id is one the
-// node is waiting for.
+// node is waiting for, and if so restarts the pull's timeout: the batch
+// has come, even if the sync loop takes a while to get to it (a relay
+// taking in a hundred peers' batches has a queue of them).
 func (n *Node) awaited(peer string, id uint64) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	p := n.s.peers[peer]
-	return p != nil && p.inflight != nil && p.inflight.id == id
+	ok := p != nil && p.inflight != nil && p.inflight.id == id
+	if ok {
+		p.inflight.sent = time.Now()
+	}
+	return ok
 }
 
 func (n *Node) onBatch(ctx context.Context, b *batch) {
@@ -326,9 +432,10 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 		return // an answer we stopped waiting for
 	}
 	req := p.inflight
-	merge(p.vec, b.Vector)
+	n.s.learn(b.From, p, b.Vector)
 	p.heard = now
 	req.sent = time.Now() // still answering: restart the timeout
+	old := n.s.mine       // replaced, never written, by setMine
 	n.mu.Unlock()
 
 	var res lifeboat.ApplyResult
@@ -360,7 +467,7 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	}
 	if res.Applied > 0 {
 		// The batch may have enrolled devices whose events come next.
-		if err := n.refreshRegistry(ctx); err != nil && ctx.Err() == nil {
+		if err := n.refreshRegistryIfMoved(ctx, vec); err != nil && ctx.Err() == nil {
 			n.log.Warn("registry", "err", err)
 		}
 	}
@@ -391,15 +498,19 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if vec != nil {
-		n.s.mine = vec
+		if n.s.keysAt == siteSum(old) && keylessMove(old, vec, b.Events) {
+			n.s.keysAt = siteSum(vec) // nothing new for refreshKeys
+		}
+		n.s.setMine(vec)
 	}
+	elapsed := time.Now() // backoffs: cfg.Now may stand still
 	n.stats.received += uint64(res.Applied)
 	n.stats.eventBytes += size
 	p.synced, n.s.lastSync = now, now
 	for _, r := range res.Refused {
 		// Don't ask this peer for that device again for a while (another
 		// may hold the good events).
-		p.backoff[r.Device] = now.Add(n.cfg.RefusalBackoff)
+		p.backoff[r.Device] = elapsed.Add(n.cfg.RefusalBackoff)
 	}
 	if len(res.Refused) > 0 {
 		n.noise.log(n.log, slog.LevelWarn, b.From, "refused events from a peer", "peer", b.From, "refused", len(res.Refused), "first", res.Refused[0].Reason)
@@ -420,8 +531,8 @@ func (n *Node) onBatch(ctx context.Context, b *batch) {
 	// not asked for again at once (no busy loop on a confused peer).
 	for d, h := range req.have {
 		if n.s.mine[d] <= h && p.vec[d] > h {
-			if _, ok := p.backoff[d]; !ok || p.backoff[d].Before(now) {
-				p.backoff[d] = now.Add(n.cfg.SyncInterval)
+			if _, ok := p.backoff[d]; !ok || p.backoff[d].Before(elapsed) {
+				p.backoff[d] = elapsed.Add(n.cfg.SyncInterval)
 			}
 		}
 	}
@@ -444,9 +555,18 @@ func (n *Node) expire() {
 
 // live returns the live members (memberlist holds them alive or suspect)
 // proven in the session they are in: the only peers the node talks to.
-// Our own copies, never memberlist's nodes.
+// Our own copies, never memberlist's nodes. Made again only when the
+// members, proofs or registry changed; the map is shared and must not be
+// written.
 func (n *Node) live() map[string]member {
+	_, gen := n.hs.snapshotGen()
 	n.mu.Lock()
+	at := [3]uint64{gen, n.s.regGen, n.s.liveGen}
+	c := n.s.liveC
+	if c.m != nil && c.at == at {
+		n.mu.Unlock()
+		return c.m
+	}
 	names := make([]string, 0, len(n.s.live))
 	for name := range n.s.live {
 		if name != n.self {
@@ -460,15 +580,28 @@ func (n *Node) live() map[string]member {
 			out[name] = c
 		}
 	}
+	n.mu.Lock()
+	n.s.liveC = liveCache{at: at, m: out}
+	n.mu.Unlock()
 	return out
 }
 
-// plan asks idle peers for what they hold and we lack: each device's
+// liveCache is what live last worked out, and from what.
+type liveCache struct {
+	at [3]uint64 // handshake, registry and live generations
+	m  map[string]member
+}
+
+// plan asks idle peers for what they hold and we lack: each chain's
 // range from one peer only (one holding the most of it), so an event
-// relayed through several peers is still sent to us once.
+// relayed through several peers is still sent to us once. It looks only
+// at the chains owed (see syncState.holders), and at the peers holding
+// each; several chains from one peer go in one pull. Between equal
+// holders each device has its own order (pairRank), so a site's devices
+// do not all ask the same relay first.
 func (n *Node) plan() {
 	live := n.live()
-	now := n.cfg.Now()
+	now := time.Now() // backoffs are in elapsed time
 	type out struct {
 		to  member
 		msg []byte
@@ -476,44 +609,44 @@ func (n *Node) plan() {
 	}
 	var sends []out
 	n.mu.Lock()
-	devs := map[string]bool{}
 	for name, p := range n.s.peers {
 		if _, ok := live[name]; !ok {
 			n.s.clear(name, p)
-			continue
 		}
-		for d := range p.vec {
-			// Only the chains of scopes this device holds.
-			if n.mySub.Holds(lifeboat.ScopeOf(d)) {
-				devs[d] = true
+	}
+	// The chains of scopes this device holds that a live peer holds
+	// more of; chains no peer holds more of any longer are forgotten.
+	var owed []string
+	knownOwed := false
+	for d := range n.s.owed {
+		ahead, liveAhead := false, false
+		for name, v := range n.s.holders[d] {
+			if v > n.s.mine[d] {
+				ahead = true
+				if _, ok := live[name]; ok {
+					liveAhead = true
+					break
+				}
 			}
 		}
+		if !ahead || !n.mySub.Holds(lifeboat.ScopeOf(d)) {
+			delete(n.s.owed, d) // owed again if a peer holds more, or our scopes change (reindex)
+			continue
+		}
+		if !liveAhead {
+			continue
+		}
+		owed = append(owed, d)
+		if _, ok := n.reg[lifeboat.DeviceOf(d)]; ok {
+			knownOwed = true
+		}
 	}
-	sorted := make([]string, 0, len(devs))
-	for d := range devs {
-		sorted = append(sorted, d)
-	}
-	sort.Strings(sorted)
+	sort.Strings(owed)
 	// Devices we cannot check yet wait while any we can are still owed:
 	// their enrolment events usually come from those (a new device learns
 	// the ward's devices from its anchor's log).
-	owed := func(d string) bool {
-		for name, p := range n.s.peers {
-			if _, ok := live[name]; ok && p.vec[d] > n.s.mine[d] {
-				return true
-			}
-		}
-		return false
-	}
-	knownOwed := false
-	for _, d := range sorted {
-		if _, ok := n.reg[lifeboat.DeviceOf(d)]; ok && owed(d) {
-			knownOwed = true
-			break
-		}
-	}
 	assigned := map[string]map[string]uint64{}
-	for _, d := range sorted {
+	for _, d := range owed {
 		if n.s.busy[d] != "" {
 			continue
 		}
@@ -525,11 +658,11 @@ func (n *Node) plan() {
 		}
 		var best uint64
 		var cands []string
-		for name, p := range n.s.peers {
-			if _, ok := live[name]; !ok || p.inflight != nil || p.backoff[d].After(now) {
+		for name, v := range n.s.holders[d] {
+			p := n.s.peers[name]
+			if _, ok := live[name]; !ok || p == nil || p.inflight != nil || p.backoff[d].After(now) {
 				continue
 			}
-			v := p.vec[d]
 			switch {
 			case v <= n.s.mine[d] || v < best:
 			case v > best:
@@ -541,12 +674,15 @@ func (n *Node) plan() {
 		if len(cands) == 0 {
 			continue
 		}
-		sort.Strings(cands)
-		pick := cands[0]
+		// A peer already asked for another chain first (one pull), then
+		// the first in this device's order.
+		pick := ""
+		var pickRank uint64
 		for _, c := range cands {
-			if assigned[c] != nil {
-				pick = c
-				break
+			r := n.s.rank(n.self, c)
+			ca, pa := assigned[c] != nil, assigned[pick] != nil
+			if pick == "" || ca && !pa || ca == pa && r < pickRank {
+				pick, pickRank = c, r
 			}
 		}
 		if assigned[pick] == nil {
@@ -573,7 +709,11 @@ func (n *Node) plan() {
 
 // reconnect tries, in the background, to rejoin peers declared dead: after
 // a partition heals each side still thinks the other dead, and memberlist
-// does not probe dead nodes.
+// does not probe dead nodes. A few at a time, picked at random: one join
+// that gets through exchanges the whole membership, and the peers it
+// names as dead refute it themselves (at hospital scale, joining a
+// hundred peers one by one every round would be a hundred full
+// exchanges).
 func (n *Node) reconnect() {
 	now := n.cfg.Now()
 	n.mu.Lock()
@@ -595,6 +735,10 @@ func (n *Node) reconnect() {
 	if len(addrs) == 0 {
 		n.mu.Unlock()
 		return
+	}
+	if len(addrs) > rejoinAtOnce {
+		rand.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })
+		addrs = addrs[:rejoinAtOnce]
 	}
 	n.s.reconnecting, n.s.lastRejoin = true, now
 	n.mu.Unlock()

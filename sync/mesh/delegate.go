@@ -58,6 +58,7 @@ func (d *delegate) NotifyMsg(b []byte) {
 			return
 		}
 		if _, ok := n.provenSession(m.From); !ok {
+			n.chosenBy(m.From)
 			return // not a proven peer: no answer
 		}
 		select {
@@ -72,6 +73,7 @@ func (d *delegate) NotifyMsg(b []byte) {
 			return
 		}
 		if !n.acceptState(m.From) {
+			n.chosenBy(m.From)
 			return
 		}
 		n.queue(inbound{st: &m}, false)

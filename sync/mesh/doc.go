@@ -18,6 +18,16 @@
 // asked for again from that peer for a while. Local commits are announced after
 // a short debounce, so a ward converges within seconds.
 //
+// At hospital scale (more than 32 members) a device proves itself to, and
+// exchanges summaries with, only the peers sharing a scope with it beyond
+// the site's (its ward's devices, the pharmacy, the relays), three others
+// it picks, and those that pick it (see neighbours.go); memberlist's
+// membership stays whole. A summary goes to a peer only when a chain it
+// holds moved, at most once a SyncInterval, and again on memberlist's
+// scaled push/pull interval; pulls are planned from an index of which
+// peer holds more of which chain, so a relay holding every chain does not
+// scan every peer's every chain on every message.
+//
 // A device that sends more corrections or cancellations than FloodLimit
 // within FloodWindow has the rest of its log held back (Status.Held) until
 // a person calls Release; the first event held goes to the quarantine, and

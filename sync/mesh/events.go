@@ -24,6 +24,7 @@ func (e *events) NotifyJoin(p *memberlist.Node) {
 	e.mu.Lock()
 	delete(e.s.dead, m.Name)
 	e.s.live[m.Name] = m
+	e.s.liveGen++
 	e.mu.Unlock()
 	e.poke()
 }
@@ -38,6 +39,7 @@ func (e *events) NotifyLeave(p *memberlist.Node) {
 	e.mu.Lock()
 	e.s.dead[m.Name] = departed{addr: m.address(), at: e.cfg.Now()}
 	delete(e.s.live, m.Name)
+	e.s.liveGen++
 	e.mu.Unlock()
 	e.poke()
 }
@@ -49,6 +51,7 @@ func (e *events) NotifyUpdate(p *memberlist.Node) {
 	e.mu.Lock()
 	if _, ok := e.s.live[m.Name]; ok {
 		e.s.live[m.Name] = m
+		e.s.liveGen++
 	}
 	e.mu.Unlock()
 	e.poke()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,11 +55,25 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// simTune slows the gossip down for hundreds of nodes on two CPUs.
+// simWait is how long the simulation waits for a step: d, or less with
+// LIFEBOAT_SIM_WAIT (a duration), to profile a size that does not finish
+// (go test -cpuprofile writes nothing if the test times out).
+func simWait(d time.Duration) time.Duration {
+	if w, err := time.ParseDuration(os.Getenv("LIFEBOAT_SIM_WAIT")); err == nil && w > 0 {
+		return min(d, w)
+	}
+	return d
+}
+
+// simTune gives hundreds of nodes on two CPUs memberlist's LAN probe and
+// gossip timings, a push/pull (and reannounce) interval shortened from
+// 30 s to 2 s, and connection and request timeouts a process this busy
+// can keep (with every node in one process, a dial's goroutine can wait
+// a second to run; memberlist's LAN TCPTimeout is 10 s).
 func simTune(c *mesh.Config) {
-	c.ProbeInterval, c.ProbeTimeout = 500*time.Millisecond, 400*time.Millisecond
+	c.ProbeInterval, c.ProbeTimeout = time.Second, 500*time.Millisecond
 	c.GossipInterval, c.PushPullInterval = 200*time.Millisecond, 2*time.Second
-	c.SyncInterval, c.RequestTimeout = 300*time.Millisecond, 5*time.Second
+	c.SyncInterval, c.RequestTimeout, c.TCPTimeout = 300*time.Millisecond, 8*time.Second, 4*time.Second
 }
 
 // device makes, enrols (with scopes) and starts a device joined to the relays.
@@ -134,7 +149,9 @@ func (h *hospital) owed() string {
 			if d.scopes.Holds(lifeboat.ScopeOf(chain)) && vv[chain] < seq {
 				behind++
 				if first == "" {
-					first = fmt.Sprintf("%s lacks %s %d..%d", d.name, chain, vv[chain]+1, seq)
+					st := d.n.Status()
+					first = fmt.Sprintf("%s lacks %s %d..%d (it talks to %d peers, refuses %d, holds back %d chains)",
+						d.name, chain, vv[chain]+1, seq, len(st.Peers), len(st.RefusedPeers), len(st.Held))
 				}
 			}
 		}
@@ -211,6 +228,17 @@ func newHospital(t testing.TB, nWards, perWard int) (*hospital, map[string][]*si
 			h.start(d, join)
 		}
 	}
+	// At the end, every node leaves at once (one after another, each
+	// waiting up to a second for its leave to spread, takes minutes).
+	t.Cleanup(func() {
+		var wg sync.WaitGroup
+		for _, d := range h.devs {
+			if d.n != nil {
+				wg.Go(d.n.stop)
+			}
+		}
+		wg.Wait()
+	})
 	return h, byWard, ref
 }
 
@@ -220,23 +248,28 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 		nWards, perWard = 4, 2
 	}
 	ctx := context.Background()
+	began := time.Now()
 	h, byWard, ref := newHospital(t, nWards, perWard)
-	t.Logf("%d wards, %d devices", nWards, len(h.devs))
-	waitFor(t, 5*time.Minute, "every device holds the site's registry", func() (bool, string) {
+	t.Logf("%d wards, %d devices, set up in %v", nWards, len(h.devs), time.Since(began).Round(time.Millisecond))
+	began = time.Now()
+	waitFor(t, simWait(10*time.Minute), "every device holds the site's registry", func() (bool, string) {
 		o := h.owed()
 		return o == "", o
 	})
+	t.Logf("settled in %v", time.Since(began).Round(time.Millisecond))
 
 	// Each ward admits patients on its first device; then the ward splits
 	// from the relays (a network fault) and records on both sides.
+	began = time.Now()
 	patients := map[string][]string{}
 	for _, w := range h.wards {
 		patients[w] = h.admitPatients(byWard[w][0], w, 2)
 	}
-	waitFor(t, 5*time.Minute, "every ward device holds its ward's patients", func() (bool, string) {
+	waitFor(t, simWait(5*time.Minute), "every ward device holds its ward's patients", func() (bool, string) {
 		o := h.owed()
 		return o == "", o
 	})
+	t.Logf("patients admitted and held in %v", time.Since(began).Round(time.Millisecond))
 	var left, right []string
 	for _, d := range h.live() {
 		if h.rng.IntN(2) == 0 && d.role != "relay" {
@@ -281,10 +314,12 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 		}
 	}
 
-	waitFor(t, 10*time.Minute, "every device holds its scopes", func() (bool, string) {
+	began = time.Now()
+	waitFor(t, simWait(10*time.Minute), "every device holds its scopes", func() (bool, string) {
 		o := h.owed()
 		return o == "", o
 	})
+	t.Logf("healed, moved and revoked in %v", time.Since(began).Round(time.Millisecond))
 	h.checkScopes(ref, patients)
 }
 
@@ -309,6 +344,11 @@ func (h *hospital) checkScopes(ref *simDevice, patients map[string][]string) {
 			}
 		}
 	}
+	kinds := map[string]int{}
+	for _, e := range union {
+		kinds[e.Kind]++
+	}
+	t.Logf("the union of the logs: %d events, by kind %v", len(union), kinds)
 	res, err := ref.db.ApplyRemote(ctx, union)
 	if err != nil || len(res.Refused) > 0 || len(res.Held) > 0 {
 		t.Fatalf("the union of the logs: %d events, applied %d, refused %d, held %d, %v", len(union), res.Applied, len(res.Refused), len(res.Held), err)
@@ -436,7 +476,9 @@ func BenchmarkHealHospital(b *testing.B) {
 				return o == "", o
 			})
 		}
+		began := time.Now()
 		level(10 * time.Minute)
+		settled := time.Since(began)
 		patients := map[string][]string{}
 		for _, w := range h.wards {
 			patients[w] = h.admitPatients(byWard[w][0], w, 2)
@@ -478,6 +520,7 @@ func BenchmarkHealHospital(b *testing.B) {
 			most = max(most, got)
 		}
 		b.ReportMetric(took.Seconds(), "heal-s")
+		b.ReportMetric(settled.Seconds(), "settle-s")
 		b.ReportMetric(float64(len(h.live())), "devices")
 		b.ReportMetric(sum/float64(len(h.live())), "wire-KiB/device")
 		b.ReportMetric(most, "wire-KiB-max")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"lifeboat"
@@ -17,9 +18,10 @@ import (
 // changed.
 //
 // Site key changes are site-scope records: while the site's chains are
-// as they were at the last call (and for at most keysRecheck), there is
-// nothing new to act on, and the store is not asked (it reads every key
-// record to decide).
+// as they were at the last call, or moved only by batches holding none of
+// the records the keyring depends on (see keylessMove), and for at most
+// keysRecheck, there is nothing new to act on, and the store is not asked
+// (it reads every key record to decide).
 func (n *Node) refreshKeys(ctx context.Context) {
 	n.mu.Lock()
 	var site uint64
@@ -49,6 +51,56 @@ func (n *Node) refreshKeys(ctx context.Context) {
 	}
 	n.mu.Unlock()
 	n.installKeys(st.Ring)
+}
+
+// keylessMove reports whether every step the site's chains took from old
+// to now is an event of evs (a batch just applied) that the keyring does
+// not depend on. refreshKeys need not ask the store then: at hospital
+// scale the site's chains move with every device's summary and key step,
+// and the store reads every key record to decide.
+func keylessMove(old, now map[string]uint64, evs []lifeboat.Event) bool {
+	got := map[string]map[uint64]bool{}
+	for i := range evs {
+		e := &evs[i]
+		if lifeboat.ScopeOf(e.Device) != lifeboat.ScopeSite {
+			continue
+		}
+		if keyRecord(e.Kind) {
+			return false
+		}
+		if got[e.Device] == nil {
+			got[e.Device] = map[uint64]bool{}
+		}
+		got[e.Device][e.Seq] = true
+	}
+	for chain, seq := range now {
+		if lifeboat.ScopeOf(chain) != lifeboat.ScopeSite || seq == old[chain] {
+			continue
+		}
+		if seq < old[chain] {
+			return false
+		}
+		for s := old[chain] + 1; s <= seq; s++ {
+			if !got[chain][s] {
+				return false // moved by something else (a local record, events held before)
+			}
+		}
+	}
+	for chain := range old {
+		if _, ok := now[chain]; !ok && lifeboat.ScopeOf(chain) == lifeboat.ScopeSite {
+			return false
+		}
+	}
+	return true
+}
+
+// keyRecord reports whether AdvanceSiteKeys may act on records of this
+// kind: the site keyring's (rotations, steps, shares), the devices' (who
+// is enrolled or revoked, and their scopes) and the ward keys handed to
+// them ("scope." kinds: the store hands ward keys on at the same call).
+// Anything of those families counts, known or future.
+func keyRecord(kind string) bool {
+	return strings.HasPrefix(kind, "site.key") || strings.HasPrefix(kind, "device.") || strings.HasPrefix(kind, "scope.")
 }
 
 // keysRecheck is how long refreshKeys trusts an unchanged site scope.

@@ -165,11 +165,16 @@ func digest(t testing.TB, db *store.DB) (string, int) {
 	return d, n
 }
 
-// waitFor polls cond until it holds or the deadline passes.
+// waitFor polls cond until it holds or the deadline passes. It waits
+// 10 ms between polls, or twice as long as a poll took, up to a second (a
+// hospital's poll reads hundreds of stores: polling must not take the CPU
+// the nodes need). With -v, a long wait logs where it is every 30 s.
 func waitFor(t testing.TB, within time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(within)
+	start := time.Now()
+	deadline, report := start.Add(within), start.Add(30*time.Second)
 	for {
+		began := time.Now()
 		ok, state := cond()
 		if ok {
 			return
@@ -177,7 +182,11 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() (bool,
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %v: %s", what, within, state)
 		}
-		time.Sleep(10 * time.Millisecond)
+		if time.Now().After(report) && testing.Verbose() {
+			t.Logf("%s: %v: %s", what, time.Since(start).Round(time.Second), state)
+			report = time.Now().Add(30 * time.Second)
+		}
+		time.Sleep(min(max(10*time.Millisecond, 2*time.Since(began)), time.Second))
 	}
 }
 

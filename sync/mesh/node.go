@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -168,7 +169,8 @@ type Node struct {
 	// is set no send starts.
 	sendMu    sync.Mutex
 	sendsDone bool
-	sem       chan struct{} // bounds concurrent sends
+	sem       chan struct{} // bounds concurrent sends (pulls, batches, the handshake)
+	ssem      chan struct{} // bounds concurrent summaries, apart: they never hold up a batch
 	inbox     chan inbound  // state and batches for the sync loop
 	reqs      chan pull     // pull requests for the server loop
 	memb      chan struct{} // membership changed
@@ -251,6 +253,7 @@ func New(cfg Config) (*Node, error) {
 		cfg: cfg, st: cfg.Store, self: self, fp: Fingerprint(pub), ring: ring,
 		log:   cfg.Logger.With("component", "mesh", "device", self),
 		sem:   make(chan struct{}, 16),
+		ssem:  make(chan struct{}, 8),
 		inbox: make(chan inbound, 256),
 		reqs:  make(chan pull, 64),
 		memb:  make(chan struct{}, 1),
@@ -436,6 +439,12 @@ func (n *Node) send(to member, msg []byte) { n.sendOr(to, msg, len(msg), nil) }
 // sendOr is send with a callback for a failed delivery.
 // logical is the message's size before compression (see Status).
 func (n *Node) sendOr(to member, msg []byte, logical int, failed func()) {
+	n.sendWith(n.sem, to, func() ([]byte, int) { return msg, logical }, failed)
+}
+
+// sendWith sends the message build makes, in the background, once sem
+// has room (build runs then: a summary is made as it goes out).
+func (n *Node) sendWith(sem chan struct{}, to member, build func() ([]byte, int), failed func()) {
 	select {
 	case <-n.quit:
 		return
@@ -450,8 +459,12 @@ func (n *Node) sendOr(to member, msg []byte, logical int, failed func()) {
 	n.sendMu.Unlock()
 	go func() {
 		defer n.wg.Done()
-		n.sem <- struct{}{}
-		defer func() { <-n.sem }()
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		msg, logical := build()
+		if msg == nil {
+			return
+		}
 		if err := n.ml.SendReliable(to.node(), msg); err != nil {
 			n.log.Debug("send", "to", to.Name, "err", err)
 			if failed != nil {
@@ -466,6 +479,32 @@ func (n *Node) sendOr(to member, msg []byte, logical int, failed func()) {
 	}()
 }
 
+// tell sends a peer our summary in the background. At most one waits
+// per peer, made as it goes out: a relay telling a hundred peers of a
+// stream of changes sends each the newest, never a queue of stale ones.
+// A send that fails is owed again at the next tick.
+func (n *Node) tell(to member) {
+	n.mu.Lock()
+	p := n.s.peer(to.Name)
+	if p.queued {
+		n.mu.Unlock()
+		return
+	}
+	p.queued = true
+	n.mu.Unlock()
+	n.sendWith(n.ssem, to, func() ([]byte, int) {
+		n.mu.Lock()
+		p.queued = false
+		n.mu.Unlock()
+		msg := n.summary(to.Name).encode()
+		return msg, len(msg)
+	}, func() {
+		n.mu.Lock()
+		p.retell = true
+		n.mu.Unlock()
+	})
+}
+
 // member returns the live member with this name, if any (not dead or
 // left, as memberlist's event delegate last told us).
 func (n *Node) member(name string) (member, bool) {
@@ -475,9 +514,47 @@ func (n *Node) member(name string) (member, bool) {
 	return m, ok
 }
 
+// refreshRegistryIfMoved reloads the registry if the site's chains moved
+// since it was last read (every device record is a site-scope record):
+// at hospital scale commits come many a second, and most are not the
+// site's. vec is our version vector as now read (nil: as last read).
+func (n *Node) refreshRegistryIfMoved(ctx context.Context, vec map[string]uint64) error {
+	n.mu.Lock()
+	if vec == nil {
+		vec = n.s.mine
+	}
+	at := siteSum(vec)
+	moved := at != n.s.regAt
+	n.mu.Unlock()
+	if !moved {
+		return nil
+	}
+	if err := n.refreshRegistry(ctx); err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.s.regAt = at
+	n.mu.Unlock()
+	return nil
+}
+
+// siteSum is the sum of the site scope's chains in v.
+func siteSum(v map[string]uint64) uint64 {
+	var site uint64
+	for chain, seq := range v {
+		if lifeboat.ScopeOf(chain) == lifeboat.ScopeSite {
+			site += seq
+		}
+	}
+	return site
+}
+
 // refreshRegistry reloads the device registry the alive delegate and the
 // message handlers check peers against.
 func (n *Node) refreshRegistry(ctx context.Context) error {
+	n.mu.Lock()
+	at := siteSum(n.s.mine)
+	n.mu.Unlock()
 	devs, err := n.st.Devices(ctx)
 	if err != nil {
 		return fmt.Errorf("read device registry: %w", err)
@@ -491,7 +568,13 @@ func (n *Node) refreshRegistry(ctx context.Context) error {
 		return fmt.Errorf("read device scopes: %w", err)
 	}
 	n.mu.Lock()
-	n.reg, n.subs, n.mySub = reg, subs, subscription(subs, n.self)
+	mine := subscription(subs, n.self)
+	if !slices.Equal(mine, n.mySub) {
+		n.s.reindex() // chains of scopes we did not hold may be owed now
+	}
+	n.reg, n.subs, n.mySub = reg, subs, mine
+	n.s.regAt = at
+	n.s.regGen++
 	n.mu.Unlock()
 	return nil
 }

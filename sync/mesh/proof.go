@@ -96,6 +96,13 @@ type handshake struct {
 	// membership (a joiner's challenge can come before its join is
 	// through): answered once they are members, or dropped.
 	deferred map[string]deferredChallenge
+	// chose are the peers that challenged us, in the session each was
+	// in: beyond a small mesh we challenge them back (see wanted).
+	chose map[string]session
+	// gen counts changes to members, proven and chose; snap is members
+	// as of snapGen (shared, never written: callers only read it).
+	gen, snapGen uint64
+	snap         map[string]hsMember
 }
 
 type deferredChallenge struct {
@@ -122,7 +129,7 @@ type provenPeer struct {
 
 func newHandshake() handshake {
 	return handshake{pending: map[string]pendingChallenge{}, proven: map[string]*provenPeer{}, failed: map[string]string{},
-		deferred: map[string]deferredChallenge{}, members: map[string]hsMember{}}
+		deferred: map[string]deferredChallenge{}, members: map[string]hsMember{}, chose: map[string]session{}}
 }
 
 func (h *handshake) setLocal(s session) {
@@ -194,9 +201,9 @@ func verifyProof(pub ed25519.PublicKey, msg []byte, sig []byte) bool {
 	return ed25519.VerifyWithOptions(pub, msg, sig, &ed25519.Options{Hash: crypto.Hash(0), Context: lifeboat.ProofContext}) == nil
 }
 
-// challengePeers challenges every live member not proven in the session
-// it is in now, unless a challenge to it in that session is still young.
-// Called by the sync loop.
+// challengePeers challenges every live member it talks to (see wanted)
+// not proven in the session it is in now, unless a challenge to it in
+// that session is still young. Called by the sync loop.
 func (n *Node) challengePeers() {
 	n.answerDeferred()
 	type out struct {
@@ -204,9 +211,10 @@ func (n *Node) challengePeers() {
 		msg []byte
 	}
 	var sends []out
-	for name, m := range n.hs.snapshot() {
+	members, want := n.neighbours()
+	for name, m := range members {
 		s := m.sess
-		if n.admit(name, m.fp) != nil {
+		if !want[name] || n.admit(name, m.fp) != nil {
 			continue
 		}
 		n.hs.mu.Lock()
@@ -262,6 +270,27 @@ func (n *Node) onChallenge(c challenge) {
 	}
 	copy(p.Sig[:], sig)
 	n.send(s.peer(), p.encode())
+	n.chosenBy(c.From)
+}
+
+// chosenBy notes that a member talks to us (it challenged us, or sent us
+// a summary or a pull we dropped because we have not proven it): beyond a
+// small mesh we then talk to it too, and challenge it (see wanted). The
+// summaries a peer keeps sending repair a note lost when it left, died or
+// changed in our view and came back.
+func (n *Node) chosenBy(peer string) {
+	n.hs.mu.Lock()
+	m, member := n.hs.members[peer]
+	s, known := n.hs.chose[peer]
+	fresh := member && (!known || s != m.sess)
+	if fresh {
+		n.hs.chose[peer] = m.sess
+		n.hs.gen++
+	}
+	n.hs.mu.Unlock()
+	if fresh {
+		(*events)(n).poke() // challenge it back
+	}
 }
 
 // answerDeferred answers the deferred challenges of peers now members,
@@ -324,11 +353,15 @@ func (n *Node) onProof(p proof) {
 		return // the peer rejoined, moved or left while we checked
 	}
 	n.hs.proven[p.From] = &provenPeer{sess: c.sess}
+	n.hs.gen++
 	delete(n.hs.pending, p.From)
 	delete(n.hs.failed, p.From)
 	n.hs.mu.Unlock()
 	n.log.Debug("peer proved its device key", "peer", p.From)
-	n.send(c.sess.peer(), n.summary(p.From).encode())
+	n.mu.Lock()
+	n.s.peer(p.From).told = time.Now()
+	n.mu.Unlock()
+	n.tell(c.sess.peer())
 	(*events)(n).poke()
 }
 
@@ -341,6 +374,8 @@ func (n *Node) memberChanged(p *memberlist.Node) {
 	defer n.hs.mu.Unlock()
 	delete(n.hs.proven, p.Name)
 	delete(n.hs.pending, p.Name)
+	delete(n.hs.chose, p.Name)
+	n.hs.gen++
 	if ok && p.Name != n.self {
 		n.hs.members[p.Name] = hsMember{sess: s, fp: fp}
 	} else {
@@ -354,17 +389,30 @@ func (n *Node) memberLeft(name string) {
 	defer n.hs.mu.Unlock()
 	delete(n.hs.proven, name)
 	delete(n.hs.pending, name)
+	delete(n.hs.chose, name)
 	delete(n.hs.members, name)
+	n.hs.gen++
 }
 
+// snapshot returns the members as they are now; the map is shared, and
+// must not be written.
 func (h *handshake) snapshot() map[string]hsMember {
+	m, _ := h.snapshotGen()
+	return m
+}
+
+// snapshotGen is snapshot and the generation it is of.
+func (h *handshake) snapshotGen() (map[string]hsMember, uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make(map[string]hsMember, len(h.members))
-	for k, v := range h.members {
-		out[k] = v
+	if h.snap == nil || h.snapGen != h.gen {
+		out := make(map[string]hsMember, len(h.members))
+		for k, v := range h.members {
+			out[k] = v
+		}
+		h.snap, h.snapGen = out, h.gen
 	}
-	return out
+	return h.snap, h.gen
 }
 
 // provenSession returns the session a peer proved, if it is still an
@@ -416,7 +464,7 @@ func (n *Node) acceptState(peer string) bool {
 	}
 	n.hs.mu.Unlock()
 	if reply {
-		n.send(s.peer(), n.summary(peer).encode())
+		n.tell(s.peer())
 	}
 	return true
 }

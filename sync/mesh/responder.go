@@ -46,11 +46,15 @@ func (n *Node) answer(ctx context.Context, req pull) error {
 	theirs := subscription(n.subs, req.From)
 	n.mu.Unlock()
 	have := make(map[string]uint64, len(mine))
-	for d := range mine {
+	told := make(map[string]uint64) // the vector the batches carry: as a summary to this peer
+	for d, seq := range mine {
 		if h, ok := req.Have[d]; ok && theirs.Holds(lifeboat.ScopeOf(d)) {
 			have[d] = h
 		} else {
 			have[d] = math.MaxUint64
+		}
+		if theirs.Holds(lifeboat.ScopeOf(d)) || lifeboat.DeviceOf(d) == req.From {
+			told[d] = seq
 		}
 	}
 	limit := min(int(req.MaxEvents), n.cfg.BatchEvents)
@@ -80,7 +84,7 @@ func (n *Node) answer(ctx context.Context, req pull) error {
 				more = true
 			}
 		}
-		msg, logical := encodeBatch(n.self, req.ID, part, more, mine, encs)
+		msg, logical := encodeBatch(n.self, req.ID, part, more, told, encs)
 		n.sendOr(to, msg, logical, nil)
 		if !more {
 			break

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -449,7 +450,9 @@ func (t *txn) openUnread(ctx context.Context) error {
 					err = checkPayload(e)
 				}
 				if err != nil || !ok {
-					t.db.log.Warn("a sealed record could not be read with its key", "event", e.LogValue(), "err", err)
+					if err := t.reviewUnopened(ctx, e, err); err != nil {
+						return err
+					}
 					continue
 				}
 				if _, err := t.exec(ctx, "UPDATE events SET opened = ? WHERE id = ?", sealOpened(t.aead, e), e.ID); err != nil {
@@ -465,6 +468,27 @@ func (t *txn) openUnread(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// reviewUnopened puts a record that its key, once here, does not open
+// (or whose opened payload is not a valid record) in the sync review. It
+// stays in its chain, which its signature holds together, and no view
+// reads it. Its device signed bytes its readers cannot read: a stolen
+// device forging, or damage. A full review list leaves it logged only.
+func (t *txn) reviewUnopened(ctx context.Context, e *lifeboat.Event, why error) error {
+	reason := "kept in its chain unread: its sealed payload does not open under the key it names"
+	if why != nil {
+		reason += ": " + why.Error()
+	}
+	reason += " (forged by its device, or damaged)"
+	ev := *e
+	ev.Payload = nil
+	err := t.db.quarantineTx(ctx, t.tx, t.aead, ev, "", reason, false)
+	if errors.Is(err, ErrQuarantineFull) {
+		t.db.log.Warn("a sealed record could not be read with its key, and the sync review is full", "event", e.LogValue(), "err", why)
+		return nil
+	}
+	return err
 }
 
 // ShareScopeKeys hands this device's keys of the scopes it reads to

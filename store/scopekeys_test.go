@@ -254,3 +254,51 @@ func TestScopeKeys_MoveToAWardNobodyReadsStands(t *testing.T) {
 		t.Errorf("%d handoffs recorded for a ward nobody reads", len(hs))
 	}
 }
+
+// TestScopeKeys_ForgedRecordWhoseKeyCameLaterGoesToReview: a stolen W01
+// device signs bytes no key sealed, naming a key the ward device does not
+// hold yet. The record is kept in its chain (its signature is sound) and
+// read by nobody; when the key arrives and the payload does not open, the
+// record goes to the sync review with why. Fails on the code that only
+// logged a warning: IT never heard of the forgery.
+func TestScopeKeys_ForgedRecordWhoseKeyCameLaterGoesToReview(t *testing.T) {
+	ctx := t.Context()
+	a, as := storetest.MustInit(t, store.Options{NoBackup: true})
+	hostile := storetest.NewDevice(t)
+	if _, err := a.Admit(ctx, as, hostile.Pub, "stolen W01 phone", w1); err != nil {
+		t.Fatal(err)
+	}
+	lost, _ := storetest.MustJoinScoped(t, a, as, store.Options{NoBackup: true}, w1)
+	ward, _ := storetest.MustJoinScoped(t, a, as, store.Options{NoBackup: true}, w1)
+	pid := admitted(t, a, as, "Forged", "W01")
+	storetest.Serve(t, a, ward)
+
+	// A W01 device is revoked, so the next W01 record is sealed under a
+	// new key, which the ward device has not been handed yet.
+	lostID, _ := lost.Device(ctx)
+	if err := a.Revoke(ctx, as, lostID, "lost"); err != nil {
+		t.Fatal(err)
+	}
+	good := storetest.MustAppend(t, a, as, storetest.ObsDraft(pid, 18, 97, 120, 80, 37.0, storetest.T0))
+	sealed := bytes.Clone(good.Sealed)
+	sealed[len(sealed)-1] ^= 1
+	forged := hostile.NextSealedIn(w1, as.User.ID, forms.KindObsRecorded, pid, sealed, storetest.T0)
+	if res, err := ward.ApplyRemote(ctx, []lifeboat.Event{forged}); err != nil || res.Applied != 1 {
+		t.Fatalf("ward ApplyRemote(forged, before its key) = %+v, %v; want it kept unread", res, err)
+	}
+	storetest.Serve(t, a, ward) // the revocation, the new key, the good record
+
+	q, err := ward.Quarantined(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(q, func(q lifeboat.Quarantined) bool { return q.ID == forged.ID && q.Device == forged.Device }) {
+		t.Errorf("the forged record is not in the sync review: %+v", q)
+	}
+	if chart, _ := ward.Observations(ctx, pid); len(chart) != 1 {
+		t.Errorf("W01 chart = %d sets, want the genuine one only", len(chart))
+	}
+	if _, err := ward.Event(ctx, forged.ID); err != nil {
+		t.Errorf("the forged record left its chain: %v (its chain would break)", err)
+	}
+}

@@ -166,7 +166,7 @@ func (db *DB) ApplyPrepared(ctx context.Context, p lifeboat.PreparedBatch) (life
 		sort.Slice(g, func(i, j int) bool { return g[i].e.Seq < g[j].e.Seq })
 		devices = append(devices, dev)
 	}
-	sort.Strings(devices)
+	sortSiteFirst(devices)
 	verifyRuns(groups, func(chain string) ed25519.PublicKey {
 		dev := lifeboat.DeviceOf(chain)
 		if d, ok := reg[dev]; ok {

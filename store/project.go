@@ -179,6 +179,9 @@ func (t *txn) refreshCorrections(ctx context.Context, target *lifeboat.Event) er
 	if t.corrected != nil && !t.corrected(target.ID) {
 		return nil
 	}
+	if target.Sealed != nil && target.Payload == nil {
+		return nil // not readable here (yet): its corrections count when it opens
+	}
 	var cs []corrector
 	for i, p := range projectorsFor(target.Kind) {
 		if p.correct == nil {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
+	"strings"
 
 	"lifeboat"
 )
@@ -88,9 +88,27 @@ func (db *DB) EncodedAfter(ctx context.Context, have map[string]uint64, limit in
 	return out, err
 }
 
-// runsAfter calls read for each device, in order, whose events this store
-// holds beyond have, with the range (from, to] and how many more events
-// fit under limit; read returns how many it took.
+// sortSiteFirst sorts chain IDs with the site's chains first, then by
+// name. The site's chains hold the enrolments and scope keys a reader
+// needs to check and open the ward records that follow; a ward record
+// that came first would be stored unread and opened again once its key
+// came.
+func sortSiteFirst(chains []string) {
+	slices.SortFunc(chains, func(a, b string) int {
+		as, bs := lifeboat.ScopeOf(a) == lifeboat.ScopeSite, lifeboat.ScopeOf(b) == lifeboat.ScopeSite
+		if as != bs {
+			if as {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+}
+
+// runsAfter calls read for each chain, the site's first, whose events
+// this store holds beyond have, with the range (from, to] and how many
+// more events fit under limit; read returns how many it took.
 func (db *DB) runsAfter(ctx context.Context, have map[string]uint64, limit int, read func(dev string, from, to uint64, n int) (int, error)) error {
 	mine, err := db.VersionVector(ctx)
 	if err != nil {
@@ -100,7 +118,7 @@ func (db *DB) runsAfter(ctx context.Context, have map[string]uint64, limit int, 
 	for d := range mine {
 		devs = append(devs, d)
 	}
-	sort.Strings(devs)
+	sortSiteFirst(devs)
 	taken := 0
 	for _, d := range devs {
 		if taken >= limit {

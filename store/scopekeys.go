@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"golang.org/x/crypto/nacl/box"
 
@@ -428,8 +429,12 @@ func (t *txn) handoffKey(ctx context.Context, scope lifeboat.Scope) (string, []b
 }
 
 // openUnread opens, checks and projects the records this store holds
-// sealed under keys it has just been handed (t.learnt). A record that
-// does not pass stays in the log unread by the views, and is reported.
+// sealed under keys it has just been handed (t.learnt). All of them are
+// opened before any is projected, then projected in clock order: a
+// projection reads a subject's other records (a registration reads the
+// admission beside it), which must not still be sealed. A record that
+// does not pass stays in the log unread by the views, and goes to the
+// sync review.
 func (t *txn) openUnread(ctx context.Context) error {
 	for len(t.learnt) > 0 {
 		var ids []string
@@ -437,9 +442,9 @@ func (t *txn) openUnread(ctx context.Context) error {
 			ids = append(ids, id)
 		}
 		t.learnt = nil
+		var opened []lifeboat.Event
 		for _, id := range ids {
-			evs, err := queryEvents(ctx, t, t.aead, eventCols+`WHERE id IN (SELECT id FROM unread WHERE key_id = ?)
-				ORDER BY hlc_wall, hlc_logical, device`, id)
+			evs, err := queryEvents(ctx, t, t.aead, eventCols+"WHERE id IN (SELECT id FROM unread WHERE key_id = ?)", id)
 			if err != nil {
 				return fmt.Errorf("open records sealed under a new key: %w", err)
 			}
@@ -461,9 +466,18 @@ func (t *txn) openUnread(ctx context.Context) error {
 				if _, err := t.exec(ctx, "DELETE FROM unread WHERE id = ?", e.ID); err != nil {
 					return fmt.Errorf("open records sealed under a new key: %w", err)
 				}
-				if err := t.project(ctx, e); err != nil {
-					return err
-				}
+				opened = append(opened, *e)
+			}
+		}
+		slices.SortFunc(opened, func(a, b lifeboat.Event) int {
+			if c := a.HLC.Compare(b.HLC); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Device, b.Device)
+		})
+		for i := range opened {
+			if err := t.project(ctx, &opened[i]); err != nil {
+				return err
 			}
 		}
 	}

@@ -302,3 +302,34 @@ func TestScopeKeys_ForgedRecordWhoseKeyCameLaterGoesToReview(t *testing.T) {
 		t.Errorf("the forged record left its chain: %v (its chain would break)", err)
 	}
 }
+
+// TestScopeKeys_AWardsRecordsOpenTogetherWhenTheirKeyComesLate: a device
+// holds a patient's registration and admission sealed before it has
+// their key; when the key comes, both open, and the patient shows on
+// the ward. Fails where each record was projected as it opened: the
+// registration read the admission still sealed, the whole batch failed,
+// and the key (so the ward) never arrived (the 209-device simulation's
+// pharmacy and IT PC stalled on this).
+func TestScopeKeys_AWardsRecordsOpenTogetherWhenTheirKeyComesLate(t *testing.T) {
+	ctx := t.Context()
+	a, as := storetest.MustInit(t, store.Options{NoBackup: true})
+	b, _ := storetest.MustJoinScoped(t, a, as, store.Options{NoBackup: true}, w1)
+	reg := storetest.PatientDraft("Late", "Key", "1950-01-01", "", storetest.T0)
+	if _, err := a.AppendAll(ctx, as, []store.Draft{reg, storetest.AdmitDraft(reg.Subject, "W01", "Bed 4", storetest.T0)}); err != nil {
+		t.Fatal(err)
+	}
+	// The ward's records first, without the key (a peer serving only
+	// the ward's chains), then the rest.
+	res, err := b.ApplyRemote(ctx, wardEvents(t, a, w1))
+	if err != nil || res.Applied != 2 {
+		t.Fatalf("ward records before their key: %+v, %v; want both kept unread", res, err)
+	}
+	if pts, _ := b.Patients(ctx, "W01"); len(pts) != 0 {
+		t.Fatalf("W01 shows %d patients before the key came", len(pts))
+	}
+	storetest.Serve(t, a, b)
+	pts, err := b.Patients(ctx, "W01")
+	if err != nil || len(pts) != 1 || pts[0].Surname != "Late" || pts[0].Bed != "Bed 4" {
+		t.Fatalf("W01 after the key came = %+v, %v; want Late in Bed 4", pts, err)
+	}
+}

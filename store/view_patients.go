@@ -279,6 +279,9 @@ func newestStanding(ctx context.Context, t *txn, subjects []string, kinds ...str
 			return lifeboat.Event{}, false, err
 		}
 		for _, e := range evs {
+			if e.Sealed != nil && e.Payload == nil {
+				continue // not readable here (yet): projected when it opens
+			}
 			cs, err := correctors(ctx, t, e.ID)
 			if err != nil {
 				return lifeboat.Event{}, false, err

@@ -46,6 +46,10 @@ type hospital struct {
 	// movedFrom is the ward each moved patient left: its devices keep
 	// the patient's record there, and see where they went.
 	movedFrom map[string]string
+	// lacking: when the stall report first saw a device lack a chain
+	// ("device chain"); probed: those it handed over to see why.
+	lacking map[string]time.Time
+	probed  map[string]bool
 }
 
 func envInt(name string, def int) int {
@@ -150,8 +154,23 @@ func (h *hospital) owed() string {
 				behind++
 				if first == "" {
 					st := d.n.Status()
-					first = fmt.Sprintf("%s lacks %s %d..%d (it talks to %d peers, refuses %d, holds back %d chains)",
-						d.name, chain, vv[chain]+1, seq, len(st.Peers), len(st.RefusedPeers), len(st.Held))
+					first = fmt.Sprintf("%s lacks %s %d..%d (it talks to %d peers, refuses %d, holds back %d chains; %s)",
+						d.name, chain, vv[chain]+1, seq, len(st.Peers), len(st.RefusedPeers), len(st.Held), d.n.ChainState(chain))
+					var holders []string
+					for o, ovv := range vvs {
+						if ovv[chain] >= seq {
+							holders = append(holders, o.name+"("+o.n.Device()+")")
+						}
+					}
+					first += fmt.Sprintf("; held whole by %d devices", len(holders))
+				}
+				k := fmt.Sprint(d.name, " ", chain, " ", seq)
+				if h.lacking[k].IsZero() {
+					h.lacking[k] = time.Now()
+				}
+				if time.Since(h.lacking[k]) > time.Minute && !h.probed[k] {
+					h.probed[k] = true
+					h.t.Logf("%s has lacked %s %d..%d for a minute%s", d.name, chain, vv[chain]+1, seq, h.probe(d, chain, vv, vvs))
 				}
 			}
 		}
@@ -160,6 +179,36 @@ func (h *hospital) owed() string {
 		return ""
 	}
 	return fmt.Sprintf("%d chains behind; %s", behind, first)
+}
+
+// probe, for a stall report, hands d the events of chain it lacks
+// straight from a device that holds them, and says what its store did.
+func (h *hospital) probe(d *simDevice, chain string, vv map[string]uint64, vvs map[*simDevice]map[string]uint64) string {
+	ctx := context.Background()
+	for o, ovv := range vvs {
+		if ovv[chain] <= vv[chain] {
+			continue
+		}
+		have := map[string]uint64{}
+		for c, seq := range ovv {
+			have[c] = seq
+		}
+		have[chain] = vv[chain]
+		evs, err := o.db.EventsAfter(ctx, have, 1000)
+		if err != nil {
+			return "; probe: " + err.Error()
+		}
+		res, err := d.db.ApplyRemote(ctx, evs)
+		out := fmt.Sprintf("; probe from %s: %d events (%s), applied %d, refused %d, held %d, err %v", o.name, len(evs), evs[0].Kind, res.Applied, len(res.Refused), len(res.Held), err)
+		for _, r := range res.Held {
+			out += "; held: " + r.Reason
+		}
+		for _, r := range res.Refused {
+			out += "; refused: " + r.Reason
+		}
+		return out
+	}
+	return ""
 }
 
 // admitPatients records n patients on a ward device: registered and
@@ -188,7 +237,7 @@ func (h *hospital) admitPatients(d *simDevice, ward string, n int) []string {
 // it returns the hospital, its ward devices by ward, and a reference
 // store (every scope, never started) for comparing views.
 func newHospital(t testing.TB, nWards, perWard int) (*hospital, map[string][]*simDevice, *simDevice) {
-	h := &hospital{t: t, s: newSite(t), rng: rand.New(rand.NewPCG(18, 40)), movedFrom: map[string]string{}}
+	h := &hospital{t: t, s: newSite(t), rng: rand.New(rand.NewPCG(18, 40)), movedFrom: map[string]string{}, lacking: map[string]time.Time{}, probed: map[string]bool{}}
 	// The IT admin's PC reads every scope (it enrols, revokes and
 	// reconciles); the two site relays forward every ward sealed.
 	founder := &simDevice{name: "it-1", role: "it", db: h.s.founder, scopes: lifeboat.Subscription{lifeboat.ScopeAll}}

@@ -689,6 +689,7 @@ func (db *DB) applyRevocation(ctx context.Context, t *txn, reg map[string]regDev
 		}
 	}
 	if len(evs) > 0 {
+		t.heldTo = nil // chains cut back
 		for _, chain := range append([]string{p.Device}, chains...) {
 			if _, err := t.tx.ExecContext(ctx, "DELETE FROM heads WHERE device = ?", chain); err != nil {
 				return 0, err

@@ -277,14 +277,22 @@ func (p causalPast) covers(dev string, seq uint64) bool {
 // (which, for an honest device, includes its own earlier events).
 func (t *txn) holdsPast(ctx context.Context, past causalPast) error {
 	for dev, s := range past.seen {
-		if s == 0 {
+		if s == 0 || t.heldTo[dev] >= s {
 			continue
 		}
+		st, err := t.stmt(ctx, "SELECT contiguous FROM heads WHERE device = ?")
+		if err != nil {
+			return fmt.Errorf("read heads: %w", err)
+		}
 		var have int64
-		err := t.tx.QueryRowContext(ctx, "SELECT contiguous FROM heads WHERE device = ?", dev).Scan(&have)
+		err = st.QueryRowContext(ctx, dev).Scan(&have)
 		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("read heads: %w", err)
 		}
+		if t.heldTo == nil {
+			t.heldTo = map[string]uint64{}
+		}
+		t.heldTo[dev] = uint64(have)
 		if uint64(have) < s {
 			return fmt.Errorf("%d records of device %s it relies on have not arrived: %w", s-uint64(have), dev, ErrHeld)
 		}

@@ -32,6 +32,11 @@ type txn struct {
 	// learnt names the scope keys this transaction handed to this device:
 	// the records sealed under them are opened before it commits.
 	learnt map[string]bool
+	// heldTo caches, for holdsPast, how far this store held each chain
+	// when last asked: every enrolment carries its admin's whole vector
+	// (hundreds of chains at hospital scale). Chains only grow within a
+	// transaction but for a revocation's cut, which empties it.
+	heldTo map[string]uint64
 }
 
 func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {

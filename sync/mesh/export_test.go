@@ -39,3 +39,20 @@ func (n *Node) ChainState(chain string) string {
 	}
 	return b.String()
 }
+
+// HandshakeState counts, for a test's stall report, the members this
+// node knows, those proven, those it waits on a proof from (and the
+// oldest wait), those that chose it, and deferred and failed proofs.
+func (n *Node) HandshakeState() string {
+	n.hs.mu.Lock()
+	defer n.hs.mu.Unlock()
+	spent, oldest := 0, time.Duration(0)
+	for _, c := range n.hs.pending {
+		if c.spent {
+			spent++
+		}
+		oldest = max(oldest, time.Since(c.sent))
+	}
+	return fmt.Sprintf("handshake: members %d, proven %d, pending %d (%d answered, oldest %v), chose %d, deferred %d, failed %d",
+		len(n.hs.members), len(n.hs.proven), len(n.hs.pending), spent, oldest.Round(time.Millisecond), len(n.hs.chose), len(n.hs.deferred), len(n.hs.failed))
+}

@@ -50,6 +50,7 @@ type hospital struct {
 	// ("device chain"); probed: those it handed over to see why.
 	lacking map[string]time.Time
 	probed  map[string]bool
+	crowded bool // over a hundred nodes: simTuneCrowded
 }
 
 func envInt(name string, def int) int {
@@ -80,6 +81,19 @@ func simTune(c *mesh.Config) {
 	c.SyncInterval, c.RequestTimeout, c.TCPTimeout = 300*time.Millisecond, 8*time.Second, 4*time.Second
 }
 
+// simTuneCrowded is simTune for more than a hundred nodes on two CPUs:
+// every node's probes, gossip and sync ticks then share a CPU with two
+// hundred others (a ward PC has its own), so they run at half memberlist's
+// LAN pace, and a probe or a pull may wait seconds for its goroutine.
+// At simTune's pace the site spent a third of its CPU on memberlist's
+// suspicions of nodes that were only waiting their turn, and the heal
+// did not finish in ten minutes.
+func simTuneCrowded(c *mesh.Config) {
+	c.ProbeInterval, c.ProbeTimeout = 2*time.Second, time.Second
+	c.GossipInterval, c.PushPullInterval = 400*time.Millisecond, 4*time.Second
+	c.SyncInterval, c.RequestTimeout, c.TCPTimeout = time.Second, 15*time.Second, 8*time.Second
+}
+
 // device makes, enrols (with scopes) and starts a device joined to the relays.
 func (h *hospital) device(name, role string, scopes ...lifeboat.Scope) *simDevice {
 	h.t.Helper()
@@ -107,7 +121,11 @@ func (h *hospital) device(name, role string, scopes ...lifeboat.Scope) *simDevic
 }
 
 func (h *hospital) start(d *simDevice, join []string) {
-	d.n = h.s.start(d.db, join, simTune)
+	tune := simTune
+	if h.crowded {
+		tune = simTuneCrowded
+	}
+	d.n = h.s.start(d.db, join, tune)
 }
 
 func (h *hospital) live() []*simDevice {
@@ -163,12 +181,20 @@ func (h *hospital) owed() string {
 						}
 					}
 					first += fmt.Sprintf("; held whole by %d devices", len(holders))
+					if len(holders) <= 2 {
+						for o, ovv := range vvs {
+							if ovv[chain] >= seq {
+								ost := o.n.Status()
+								first += fmt.Sprintf("; %s(%s) talks to %d peers, refuses %d, %s; %s", o.name, o.n.Device(), len(ost.Peers), len(ost.RefusedPeers), o.n.ChainState(chain), o.n.HandshakeState())
+							}
+						}
+					}
 				}
 				k := fmt.Sprint(d.name, " ", chain, " ", seq)
 				if h.lacking[k].IsZero() {
 					h.lacking[k] = time.Now()
 				}
-				if time.Since(h.lacking[k]) > time.Minute && !h.probed[k] {
+				if os.Getenv("LIFEBOAT_SIM_PROBE") != "" && time.Since(h.lacking[k]) > time.Minute && !h.probed[k] {
 					h.probed[k] = true
 					h.t.Logf("%s has lacked %s %d..%d for a minute%s", d.name, chain, vv[chain]+1, seq, h.probe(d, chain, vv, vvs))
 				}
@@ -181,7 +207,7 @@ func (h *hospital) owed() string {
 	return fmt.Sprintf("%d chains behind; %s", behind, first)
 }
 
-// probe, for a stall report, hands d the events of chain it lacks
+// probe, for a stall report (with LIFEBOAT_SIM_PROBE set), hands d the events of chain it lacks
 // straight from a device that holds them, and says what its store did.
 func (h *hospital) probe(d *simDevice, chain string, vv map[string]uint64, vvs map[*simDevice]map[string]uint64) string {
 	ctx := context.Background()
@@ -237,7 +263,8 @@ func (h *hospital) admitPatients(d *simDevice, ward string, n int) []string {
 // it returns the hospital, its ward devices by ward, and a reference
 // store (every scope, never started) for comparing views.
 func newHospital(t testing.TB, nWards, perWard int) (*hospital, map[string][]*simDevice, *simDevice) {
-	h := &hospital{t: t, s: newSite(t), rng: rand.New(rand.NewPCG(18, 40)), movedFrom: map[string]string{}, lacking: map[string]time.Time{}, probed: map[string]bool{}}
+	h := &hospital{t: t, s: newSite(t), rng: rand.New(rand.NewPCG(18, 40)), movedFrom: map[string]string{}, lacking: map[string]time.Time{}, probed: map[string]bool{},
+		crowded: nWards*perWard > 100}
 	// The IT admin's PC reads every scope (it enrols, revokes and
 	// reconciles); the two site relays forward every ward sealed.
 	founder := &simDevice{name: "it-1", role: "it", db: h.s.founder, scopes: lifeboat.Subscription{lifeboat.ScopeAll}}

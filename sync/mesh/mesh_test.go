@@ -108,6 +108,9 @@ func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("MESH_LOG") == "mesh" {
 		return slog.New(quietHandler{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})})
 	}
+	if os.Getenv("MESH_LOG") == "warn" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	if os.Getenv("MESH_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

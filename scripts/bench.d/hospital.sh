@@ -5,9 +5,8 @@
 # relay store, and a hospital of wards healing after a partition (sized
 # by LIFEBOAT_SIM_WARDS and LIFEBOAT_SIM_PER_WARD; default 8 wards of 3
 # devices). With BENCH_SLOW=1 the heal also runs at 40 wards of 5 (209
-# devices, every one a store and a memberlist node in this one process:
-# the site settles in about 5 minutes on two shared cores, and the heal
-# did not yet finish within its 10-minute limit there).
+# devices, every one a store and a memberlist node in this one process,
+# at half memberlist's LAN pace: see simTuneCrowded).
 # runs: ./sync/mesh BenchmarkJoinWardOfHospital BenchmarkHealHospital
 set -eu
 cd "$(dirname "$0")/../.."

@@ -326,7 +326,7 @@ func TestHospital_EveryDeviceHoldsItsScopesThroughPartitionsMovesAndRevocations(
 	ctx := context.Background()
 	began := time.Now()
 	h, byWard, ref := newHospital(t, nWards, perWard)
-	t.Logf("%d wards, %d devices, set up in %v", nWards, len(h.devs), time.Since(began).Round(time.Millisecond))
+	t.Logf("%d wards, %d devices (and the reference store), set up in %v", nWards, len(h.devs)-1, time.Since(began).Round(time.Millisecond))
 	began = time.Now()
 	waitFor(t, simWait(10*time.Minute), "every device holds the site's registry", func() (bool, string) {
 		o := h.owed()

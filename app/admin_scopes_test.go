@@ -40,25 +40,13 @@ func addWards(t *testing.T, ui *UI, db *store.DB) {
 // radioOffering finds the visible radio group offering option.
 func radioOffering(t *testing.T, ui *UI, option string) *widget.RadioGroup {
 	t.Helper()
-	for _, o := range objects(ui) {
-		if r, ok := o.(*widget.RadioGroup); ok && slices.Contains(r.Options, option) {
-			return r
-		}
-	}
-	t.Fatalf("no choice %q on screen %q", option, texts(ui))
-	return nil
+	return visible(t, ui, fmt.Sprintf("choice %q", option), func(r *widget.RadioGroup) bool { return slices.Contains(r.Options, option) })
 }
 
 // tick finds the visible tick box labelled label.
 func tick(t *testing.T, ui *UI, label string) *widget.Check {
 	t.Helper()
-	for _, o := range objects(ui) {
-		if c, ok := o.(*widget.Check); ok && c.Text == label {
-			return c
-		}
-	}
-	t.Fatalf("no tick box %q on screen %q", label, texts(ui))
-	return nil
+	return visible(t, ui, fmt.Sprintf("tick box %q", label), func(c *widget.Check) bool { return c.Text == label })
 }
 
 // cardHasButton reports whether the card showing text has a button label.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -215,16 +216,24 @@ func mustShow(t *testing.T, ui *UI, want ...string) {
 	}
 }
 
+// visible finds the first visible widget of type W that match accepts,
+// or fails the test naming what (such as `button "Save"`).
+func visible[W fyne.CanvasObject](t *testing.T, ui *UI, what string, match func(W) bool) W {
+	t.Helper()
+	for _, o := range objects(ui) {
+		if w, ok := o.(W); ok && match(w) {
+			return w
+		}
+	}
+	t.Fatalf("no %s on screen %q", what, texts(ui))
+	var none W
+	return none
+}
+
 // button finds the visible button whose text starts with label.
 func button(t *testing.T, ui *UI, label string) *widget.Button {
 	t.Helper()
-	for _, o := range objects(ui) {
-		if b, ok := o.(*widget.Button); ok && strings.HasPrefix(b.Text, label) {
-			return b
-		}
-	}
-	t.Fatalf("no button %q on screen %q", label, texts(ui))
-	return nil
+	return visible(t, ui, fmt.Sprintf("button %q", label), func(b *widget.Button) bool { return strings.HasPrefix(b.Text, label) })
 }
 
 // tap taps the button labelled label and lets the work it starts finish.
@@ -294,13 +303,7 @@ func golden(t *testing.T, ui *UI, name string) {
 // choose finds the visible select whose placeholder starts with ph.
 func choose(t *testing.T, ui *UI, ph string) *widget.Select {
 	t.Helper()
-	for _, o := range objects(ui) {
-		if s, ok := o.(*widget.Select); ok && strings.HasPrefix(s.PlaceHolder, ph) {
-			return s
-		}
-	}
-	t.Fatalf("no choice %q on screen %q", ph, texts(ui))
-	return nil
+	return visible(t, ui, fmt.Sprintf("choice %q", ph), func(s *widget.Select) bool { return strings.HasPrefix(s.PlaceHolder, ph) })
 }
 
 // cardShows reports whether some text drawn inside c contains text.

@@ -18,15 +18,7 @@ import (
 // with the test clock at now.
 func newUIOver(t *testing.T, db *store.DB, size fyne.Size, now time.Time) *UI {
 	t.Helper()
-	clock := &testClock{t: now}
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	w.Resize(size)
-	ui := newUI(fyne.CurrentApp(), w, db, Options{Now: clock.Now, IdleLock: 5 * time.Minute}, testDo.add)
-	t.Cleanup(ui.Close)
-	w.Resize(size)
-	settle(ui)
-	return ui
+	return newUIWithStore(t, size, db, &testClock{t: now})
 }
 
 // sharedRows returns, for each row of the ward list that db shows, whether

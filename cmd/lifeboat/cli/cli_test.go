@@ -19,8 +19,18 @@ import (
 // what it printed and its error.
 func run(t *testing.T, dir, stdin string, args ...string) (string, error) {
 	t.Helper()
+	return runEnv(t, dir, &Env{Stdin: strings.NewReader(stdin)}, args...)
+}
+
+// runEnv executes a lifeboat subcommand in-process with env (its data
+// folder dir, the fast test KDF) under a root with run's --data flag, and
+// returns what it printed and its error.
+func runEnv(t *testing.T, dir string, env *Env, args ...string) (string, error) {
+	t.Helper()
 	root := &cobra.Command{Use: "lifeboat", SilenceUsage: true, SilenceErrors: true}
-	env := &Env{DataDir: func(*cobra.Command) (string, error) { return dir, nil }, Stdin: strings.NewReader(stdin), KDF: store.TestKDF}
+	root.PersistentFlags().String("data", dir, "")
+	env.DataDir = func(*cobra.Command) (string, error) { return dir, nil }
+	env.KDF = store.TestKDF
 	root.AddCommand(Commands(env)...)
 	var out bytes.Buffer
 	root.SetOut(&out)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,10 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
 	"lifeboat"
-	"lifeboat/store"
 )
 
 // fakeServices records what serve --install-service and
@@ -33,16 +29,7 @@ func (f *fakeServices) Remove() error { f.removed = true; return nil }
 // manager (nil: none, as off Windows).
 func runWithServices(t *testing.T, dir string, svc ServiceManager, args ...string) (string, error) {
 	t.Helper()
-	root := &cobra.Command{Use: "lifeboat", SilenceUsage: true, SilenceErrors: true}
-	root.PersistentFlags().String("data", dir, "")
-	env := &Env{DataDir: func(*cobra.Command) (string, error) { return dir, nil }, KDF: store.TestKDF, Service: svc}
-	root.AddCommand(Commands(env)...)
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.ExecuteContext(t.Context())
-	return out.String(), err
+	return runEnv(t, dir, &Env{Service: svc}, args...)
 }
 
 // lifeboat-cli serve --install-service registers the serve command it was
